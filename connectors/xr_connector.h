@@ -1,0 +1,123 @@
+/*
+ * xr_connector: the one interface between xroute and a venue. Every venue
+ * has exactly one connector instance, driven by exactly one execute stage,
+ * so a connector needs no internal locking: submit, cancel, poll and health
+ * are all called from that stage's thread.
+ *
+ * A connector turns child orders into the venue's protocol and the venue's
+ * answers into events: execution reports (FIX OrdStatus semantics), order
+ * failures (the order is provably not live at the venue) and market data
+ * (top of book and depth). Time is passed in, never read inside, so tests
+ * drive a connector with an injected clock.
+ *
+ * Connector kinds: "sim" (connectors/sim/, deterministic in-process venue).
+ */
+#ifndef XR_CONNECTOR_H
+#define XR_CONNECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xr_types.h"
+
+struct xr_config;
+
+/** A child order handed to a connector. */
+struct xr_conn_order {
+	uint64_t cl_ord_id; /* ClOrdID, unique per engine run */
+	uint32_t token;	    /* caller's handle, echoed in every event */
+	uint16_t symbol;    /* symbol id (config) */
+	uint8_t side;	    /* enum xr_side */
+	uint8_t ord_type;   /* enum xr_ord_type */
+	uint8_t tif;	    /* enum xr_tif */
+	int64_t qty;	    /* > 0, qty scale */
+	int64_t limit_px;   /* > 0 for limit orders, px scale; ignored for market */
+};
+
+/** Kind of a connector event. */
+enum xr_conn_event_kind {
+	XR_EV_EXEC_REPORT = 1, /* an execution report for an order */
+	XR_EV_ORDER_FAILED,    /* the order failed and is not live */
+	XR_EV_MARKET_DATA,     /* top of book and depth for one symbol */
+};
+
+/** An event from a connector. */
+struct xr_conn_event {
+	uint8_t kind;		/* enum xr_conn_event_kind */
+	uint8_t ord_status;	/* reports: enum xr_ord_status after this report */
+	uint16_t reason;	/* enum xr_reason for rejects, cancels, failures */
+	uint16_t symbol;	/* symbol id */
+	uint32_t token;		/* orders: the token given to submit */
+	uint64_t cl_ord_id;	/* orders: ClOrdID */
+	int64_t last_qty;	/* reports: quantity filled by this report */
+	int64_t last_notional;	/* reports: sum of fill px*qty of this report (cash) */
+	int64_t last_fees;	/* reports: fees of this report (cash) */
+	int64_t cum_qty;	/* reports: total filled so far */
+	int64_t leaves_qty;	/* reports: still live at the venue (0 if terminal) */
+	int64_t bid_px, ask_px; /* market data: best bid/ask (px scale), 0 = none */
+	int64_t bid_qty, ask_qty; /* market data: depth of each whole side (qty) */
+};
+
+/** Connector health, as the connector sees it. */
+struct xr_conn_health {
+	int connected;		/* 1 if the session is up */
+	uint32_t open_orders;	/* orders live at the venue or in transit */
+	uint32_t max_open_orders; /* capacity of the connector's order table */
+};
+
+/** Operations of a connector kind. All take the connector's ctx. */
+struct xr_connector_ops {
+	/** Kind name as in the config's `connector =` key. */
+	const char *kind;
+	/**
+	 * Send a new order.
+	 * @param now_ns  CLOCK_MONOTONIC ns.
+	 * @return 0 sent; -EBUSY the connector's order table is full (retry
+	 *         later, nothing was sent); -EINVAL the order is malformed
+	 *         (qty <= 0, limit without price, unknown symbol).
+	 * Thread: the venue's execute stage. No allocation.
+	 */
+	int (*submit)(void *ctx, const struct xr_conn_order *o, uint64_t now_ns);
+	/**
+	 * Ask the venue to cancel a live order; the answer comes as a report.
+	 * @return 0 sent; -ENOENT not live.
+	 */
+	int (*cancel)(void *ctx, uint64_t cl_ord_id, uint64_t now_ns);
+	/**
+	 * Collect events due by @p now_ns.
+	 * @param ev   room for max events.
+	 * @return number written, 0..max.
+	 * Thread: the venue's execute stage. No allocation.
+	 */
+	uint32_t (*poll)(void *ctx, uint64_t now_ns, struct xr_conn_event *ev,
+			 uint32_t max);
+	/** Fill @p h. @return 0. */
+	int (*health)(void *ctx, struct xr_conn_health *h);
+	/** Free ctx. Thread: any, once the stage stopped. */
+	void (*destroy)(void *ctx);
+};
+
+/** A connector instance. */
+struct xr_connector {
+	const struct xr_connector_ops *ops;
+	void *ctx;
+	uint8_t venue; /* venue id */
+};
+
+/**
+ * Create the connector of venue @p venue from its config section.
+ *
+ * @param cfg    loaded config; must outlive the connector.
+ * @param venue  venue id, < cfg->n_venues.
+ * @param err    message on failure ("venue alpha: unknown connector "x"").
+ * @return 0 and *out filled, or -EINVAL (unknown kind, bad parameters) or
+ *         -ENOMEM.
+ * Thread: any (control path, allocates).
+ */
+int xr_connector_create(const struct xr_config *cfg, unsigned venue,
+			struct xr_connector *out, char *err, size_t err_len);
+
+/** Destroy a connector created by xr_connector_create(). */
+void xr_connector_destroy(struct xr_connector *c);
+
+#endif /* XR_CONNECTOR_H */

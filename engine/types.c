@@ -1,0 +1,180 @@
+/*
+ * Names of the shared enums as they appear in files (config, signals,
+ * results), and the decimal <-> fixed-point conversions used by every
+ * parser. No floating point: "50000.25" becomes 5000025000000 exactly.
+ */
+#include "xr_types.h"
+
+#include <errno.h>
+#include <stdbool.h>
+
+const char *
+xr_reason_name(enum xr_reason r)
+{
+	static const char *const names[XR_R_COUNT] = {
+		[XR_R_NONE] = "none",
+		[XR_R_PARSE] = "parse_error",
+		[XR_R_UNKNOWN_USER] = "unknown_user",
+		[XR_R_USER_DISABLED] = "user_disabled",
+		[XR_R_UNKNOWN_SYMBOL] = "unknown_symbol",
+		[XR_R_SYMBOL_NOT_ALLOWED] = "symbol_not_allowed",
+		[XR_R_UNKNOWN_STRATEGY] = "unknown_strategy",
+		[XR_R_RATE_LIMIT] = "rate_limit",
+		[XR_R_MAX_QTY] = "max_order_qty",
+		[XR_R_MAX_NOTIONAL] = "max_notional",
+		[XR_R_MAX_POSITION] = "max_position",
+		[XR_R_DUPLICATE_ID] = "duplicate_signal_id",
+		[XR_R_NO_REFERENCE_PX] = "no_reference_price",
+		[XR_R_NO_VENUE] = "no_eligible_venue",
+		[XR_R_VENUE_REJECT] = "venue_reject",
+		[XR_R_VENUE_FAILURE] = "venue_failure",
+		[XR_R_NO_LIQUIDITY] = "no_liquidity",
+		[XR_R_EXPIRED] = "expired",
+	};
+	return (unsigned)r < XR_R_COUNT ? names[r] : "invalid";
+}
+
+const char *
+xr_final_name(enum xr_final f)
+{
+	static const char *const names[XR_FINAL_COUNT] = {
+		[XR_FINAL_NONE] = "none",
+		[XR_FINAL_FILLED] = "filled",
+		[XR_FINAL_PARTIALLY_FILLED] = "partially_filled",
+		[XR_FINAL_CANCELED] = "canceled",
+		[XR_FINAL_REJECTED] = "rejected",
+		[XR_FINAL_FAILED] = "failed",
+	};
+	return (unsigned)f < XR_FINAL_COUNT ? names[f] : "invalid";
+}
+
+const char *
+xr_side_name(enum xr_side s)
+{
+	return s == XR_SIDE_BUY ? "buy" : s == XR_SIDE_SELL ? "sell" : "invalid";
+}
+
+const char *
+xr_ord_type_name(enum xr_ord_type t)
+{
+	return t == XR_ORD_MARKET ? "market" : t == XR_ORD_LIMIT ? "limit" : "invalid";
+}
+
+const char *
+xr_tif_name(enum xr_tif t)
+{
+	switch (t) {
+	case XR_TIF_DAY: return "day";
+	case XR_TIF_GTC: return "gtc";
+	case XR_TIF_IOC: return "ioc";
+	case XR_TIF_FOK: return "fok";
+	}
+	return "invalid";
+}
+
+const char *
+xr_signal_type_name(enum xr_signal_type t)
+{
+	switch (t) {
+	case XR_SIG_ENTRY: return "entry";
+	case XR_SIG_EXIT: return "exit";
+	case XR_SIG_PROFIT_TAKE: return "profit_take";
+	case XR_SIG_STOP_LOSS: return "stop_loss";
+	}
+	return "invalid";
+}
+
+const char *
+xr_strategy_name(enum xr_strategy s)
+{
+	switch (s) {
+	case XR_STRAT_DEFAULT: return "default";
+	case XR_STRAT_WEIGHTED_SCORE: return "weighted_score";
+	case XR_STRAT_COUNT: break;
+	}
+	return "invalid";
+}
+
+const char *
+xr_method_name(enum xr_method m)
+{
+	switch (m) {
+	case XR_METHOD_LIMIT: return "limit";
+	case XR_METHOD_MARKET: return "market";
+	case XR_METHOD_TWAP: return "twap";
+	}
+	return "invalid";
+}
+
+int
+xr_fixed_parse(const char *s, size_t len, int decimals, int64_t *out)
+{
+	size_t i = 0;
+	bool neg = false, any = false, dot = false;
+	int frac = 0;
+	uint64_t v = 0;
+	/* 2^63 - 1 as the magnitude bound; -2^63 is not needed by any field. */
+	const uint64_t lim = (uint64_t)INT64_MAX;
+
+	if (decimals < 0 || decimals > 18)
+		return -EINVAL;
+	if (i < len && (s[i] == '-' || s[i] == '+')) {
+		neg = s[i] == '-';
+		i++;
+	}
+	for (; i < len && s[i] != '\0'; i++) {
+		char c = s[i];
+		if (c == '.') {
+			if (dot)
+				return -EINVAL;
+			dot = true;
+			continue;
+		}
+		if (c < '0' || c > '9')
+			return -EINVAL;
+		if (dot && ++frac > decimals)
+			return -EINVAL;
+		if (v > (lim - (uint64_t)(c - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(c - '0');
+		any = true;
+	}
+	if (!any)
+		return -EINVAL;
+	for (; frac < decimals; frac++) {
+		if (v > lim / 10)
+			return -ERANGE;
+		v *= 10;
+	}
+	*out = neg ? -(int64_t)v : (int64_t)v;
+	return 0;
+}
+
+int
+xr_fixed_format(char *buf, int64_t v, int decimals)
+{
+	char tmp[24];
+	int n = 0, len = 0;
+	/* Magnitude as unsigned so INT64_MIN formats correctly. */
+	uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		tmp[n++] = (char)('0' + m % 10);
+		m /= 10;
+	} while (m != 0 || n <= decimals);
+	/* tmp holds digits least significant first, at least decimals + 1. */
+	int lo = 0;
+	while (lo < decimals && tmp[lo] == '0')
+		lo++;
+	if (v < 0)
+		buf[len++] = '-';
+	for (int i = n - 1; i >= decimals; i--)
+		buf[len++] = tmp[i];
+	if (lo < decimals) {
+		buf[len++] = '.';
+		for (int i = decimals - 1; i >= lo; i--)
+			buf[len++] = tmp[i];
+	}
+	buf[len] = '\0';
+	return len;
+}

@@ -1,0 +1,179 @@
+/*
+ * xr_config: the effective configuration of one xroute engine, loaded from
+ * an INI file with inih. docs/config.md lists every key with its default and
+ * unit; xr_config_print() writes the effective config back as INI.
+ *
+ * Sections: [engine], [threads], [user_defaults], one [venue NAME] per
+ * venue and one [user NAME] per user. Symbols are the union of the venues'
+ * book.SYMBOL keys, indexed in order of first appearance.
+ *
+ * Errors name the place: "xroute.ini:42: [venue kraken] fee_taker_bps: "abc"
+ * is not a number". Loading is control-path code: it allocates, and may be
+ * called from any thread, but one config object is not shared while being
+ * loaded.
+ */
+#ifndef XR_CONFIG_H
+#define XR_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "xr_types.h"
+
+/** Longest venue, user, symbol or thread name (bytes, without NUL). */
+#define XR_NAME_MAX 31
+/** Most symbols (symbol ids are uint16_t; bitmaps are this wide). */
+#define XR_MAX_SYMBOLS 256
+/** Most threads in a plan. */
+#define XR_MAX_THREADS 32
+/** Most stages on one thread. */
+#define XR_MAX_STAGES_PER_THREAD (XR_MAX_VENUES + 8)
+/** Weight scale: 1.0 == XR_WEIGHT_ONE (weight 0.30 -> 3000). */
+#define XR_WEIGHT_ONE 10000
+
+/** Thread wait strategy when its stages found no work. */
+enum xr_wait {
+	XR_WAIT_BUSY_SPIN = 0, /* spin with a pause instruction */
+	XR_WAIT_YIELD,	       /* sched_yield() */
+	XR_WAIT_BACKOFF,       /* spin, then yield, then sleep */
+};
+
+/** Format of the results output. */
+enum xr_results_format {
+	XR_RESULTS_CSV = 0,
+	XR_RESULTS_JSONL,
+};
+
+/** One synthetic order book of a sim venue (book.SYMBOL key). */
+struct xr_sim_book_cfg {
+	uint16_t symbol;   /* symbol id */
+	int64_t mid_px;	   /* mid price (px scale), > 0 */
+	int64_t tick_px;   /* price step between levels (px scale), > 0 */
+	uint32_t levels;   /* levels per side, 1..1000 */
+	int64_t level_qty; /* quantity resting at each level (qty scale), > 0 */
+};
+
+/** One [venue NAME] section. */
+struct xr_venue_cfg {
+	char name[XR_NAME_MAX + 1];
+	char connector[16];	 /* connector kind: "sim" */
+	int64_t fee_maker_cbps;	 /* fee_maker_bps, centi-bps (negative = rebate) */
+	int64_t fee_taker_cbps;	 /* fee_taker_bps, centi-bps */
+	uint32_t latency_us;	 /* sim: fixed one-way order latency (us) */
+	uint32_t jitter_us;	 /* sim: uniform extra latency 0..jitter_us */
+	uint32_t reject_ppm;	 /* sim: reject_prob, parts per million */
+	uint32_t fail_ppm;	 /* sim: fail_prob, parts per million */
+	uint64_t seed;		 /* sim: PRNG seed */
+	uint32_t session_ms;	 /* sim: DAY/GTC orders expire after this (ms) */
+	uint32_t max_open_orders; /* sim: orders the venue holds at once */
+	uint32_t n_books;
+	struct xr_sim_book_cfg *books; /* n_books entries */
+	uint32_t line;		 /* line of the section header */
+};
+
+/** One [user NAME] section, defaults from [user_defaults]. */
+struct xr_user_cfg {
+	char name[XR_NAME_MAX + 1];
+	bool enabled;
+	uint64_t venue_mask;			 /* allowed venue ids (bit i = venue i) */
+	uint64_t symbol_bits[XR_MAX_SYMBOLS / 64]; /* allowed symbol ids */
+	uint32_t rate_per_s;			 /* token bucket refill (orders/s) */
+	uint32_t burst;				 /* token bucket depth (orders) */
+	/* Per-symbol limits, n_symbols entries each (qty scale). Users that set
+	 * no max_order_qty.SYM / max_position.SYM key share the arrays of
+	 * [user_defaults]; xr_config_free() knows which are shared. */
+	int64_t *max_order_qty;			 /* largest order qty */
+	int64_t *max_position;			 /* largest |net position + open| */
+	bool own_limits;			 /* arrays belong to this user */
+	int64_t max_notional;			 /* per order (cash scale) */
+	uint8_t strategy;			 /* enum xr_strategy default */
+	uint32_t line;
+};
+
+/** One thread of the plan ([threads] NAME.stages / NAME.cpu / NAME.wait). */
+struct xr_thread_cfg {
+	char name[XR_NAME_MAX + 1];
+	int cpu;	/* CPU to pin to, -1 = unpinned */
+	uint8_t wait;	/* enum xr_wait */
+	uint32_t n_stages;
+	/* Stage names in run order: "ingress", "validate", "route",
+	 * "execute.VENUE", "aggregate", "output". */
+	char stages[XR_MAX_STAGES_PER_THREAD][XR_NAME_MAX + 10];
+};
+
+/** [engine] section. */
+struct xr_engine_cfg {
+	uint32_t ring_capacity;	     /* slots per ring, power of two */
+	uint32_t burst;		     /* messages per dequeue burst, 1..256 */
+	uint32_t max_inflight_orders; /* accepted, unfinished parents */
+	uint32_t dedup_window;	     /* signal_ids remembered for duplicates */
+	int64_t twap_notional;	     /* cash; orders above it use twap */
+	uint32_t twap_slices;	     /* child slices of a twap parent, 1..64 */
+	uint32_t twap_horizon_us;    /* time over which slices are sent */
+	/* Weights of execution-routing-model.md _score_broker, XR_WEIGHT_ONE
+	 * scale: fees, latency, success rate, load, per-pair success. */
+	uint32_t w_fees, w_latency, w_success, w_load, w_pair;
+	uint32_t latency_zero_score_us; /* latency at which latency score is 0 */
+	uint32_t load_full_queue;    /* orders in flight at which load score is 0 */
+	uint32_t snapshot_interval_us; /* venue metrics publication period */
+	uint8_t default_strategy;    /* enum xr_strategy */
+	uint8_t results_format;	     /* enum xr_results_format */
+	uint32_t backoff_spins;	     /* backoff: idle loops spinning */
+	uint32_t backoff_yields;     /* backoff: then idle loops yielding */
+	uint32_t backoff_sleep_us;   /* backoff: then sleep per idle loop */
+};
+
+/** A loaded configuration. Free with xr_config_free(). */
+struct xr_config {
+	char path[256];
+	struct xr_engine_cfg engine;
+	uint32_t n_venues;
+	struct xr_venue_cfg *venues;
+	uint32_t n_users;
+	struct xr_user_cfg *users;
+	uint32_t n_symbols;
+	char (*symbols)[XR_NAME_MAX + 1];
+	uint32_t n_threads;
+	struct xr_thread_cfg *threads;
+};
+
+/**
+ * Load and validate a config file.
+ *
+ * @param path  INI file.
+ * @param err   receives a message naming file:line, section and key on
+ *              failure; err_len bytes.
+ * @return the config, or NULL on error (err filled). Errors: unreadable
+ *         file, INI syntax error, unknown section or key, bad value, a
+ *         reference to an unknown venue/symbol/stage, a stage run by no
+ *         thread or by two, no venue, no user.
+ * Thread: any (control path, allocates).
+ */
+struct xr_config *xr_config_load(const char *path, char *err, size_t err_len);
+
+/** Free a config; NULL accepted. Thread: any. */
+void xr_config_free(struct xr_config *cfg);
+
+/**
+ * Write the effective configuration (every key, defaults included) to
+ * @p out as INI that xr_config_load() accepts.
+ * Thread: any.
+ */
+void xr_config_print(const struct xr_config *cfg, FILE *out);
+
+/** @return venue id of @p name, or -1. Thread: any. */
+int xr_config_venue_id(const struct xr_config *cfg, const char *name);
+/** @return user index of @p name, or -1. Linear; control path only. */
+int xr_config_user_id(const struct xr_config *cfg, const char *name);
+/** @return symbol id of @p name, or -1. Thread: any. */
+int xr_config_symbol_id(const struct xr_config *cfg, const char *name);
+
+/** @return true if user @p u may trade symbol @p s. Thread: any. */
+static inline bool
+xr_user_symbol_allowed(const struct xr_user_cfg *u, uint16_t s)
+{
+	return (u->symbol_bits[s / 64] >> (s % 64)) & 1u;
+}
+
+#endif /* XR_CONFIG_H */
