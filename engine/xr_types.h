@@ -176,15 +176,19 @@ enum xr_msg_kind {
 	XR_MSG_REJECT,	   /* validate/route -> aggregate: terminal rejection */
 	XR_MSG_MD,	   /* execute -> aggregate: top of book from a venue */
 	XR_MSG_RESULT,	   /* aggregate -> output: a signal's terminal result */
+	XR_MSG_VENUE_STATUS, /* execute -> aggregate: connector up/down */
 };
 
 /**
  * The message every ring carries, copied by value (192 bytes, 3 lines).
  * Each stage fills its part; nothing points outside the message.
  *
- * For XR_MSG_MD the order fields are reused: symbol, venue, limit_px = best
- * bid, est_fees = best ask, qty = bid depth, order_qty = ask depth (qty
- * units, whole book side).
+ * For XR_MSG_REPORT, cum_qty, cum_notional and fees hold this report's
+ * increment (FIX LastQty, LastQty*LastPx, commission); for XR_MSG_RESULT
+ * they hold the parent's totals. For XR_MSG_MD the order fields are
+ * reused: symbol, venue, limit_px = best bid, est_fees = best ask, qty = bid
+ * depth, order_qty = ask depth (qty scale, whole book side). For
+ * XR_MSG_VENUE_STATUS, venue and ord_status = 1 (connected) or 0.
  */
 struct xr_msg {
 	uint64_t signal_id;	/* strategy's id, unique per run */

@@ -261,4 +261,27 @@ xr_ring_free_count(struct xr_ring *r)
 	return (uint32_t)(p->capacity - (head - p->other_cache));
 }
 
+/**
+ * Room for up to @p want messages, reading the consumer's index only when
+ * the cached copy shows less than @p want free.
+ *
+ * @return min(want, free slots); the next enqueue of that many succeeds.
+ * Thread: the single producer only. Progress: wait-free.
+ */
+static inline uint32_t
+xr_ring_room(struct xr_ring *r, uint32_t want)
+{
+	struct xr__ring_side *p = &r->prod;
+	uint64_t head = atomic_load_explicit(&p->index, memory_order_relaxed);
+	uint64_t space = p->capacity - (head - p->other_cache);
+
+	if (space < want) {
+		/* A0'': same pairing as A0 (with R1 in xr_ring_dequeue_burst). */
+		p->other_cache = atomic_load_explicit(&r->cons.index,
+						      memory_order_acquire);
+		space = p->capacity - (head - p->other_cache);
+	}
+	return space < want ? (uint32_t)space : want;
+}
+
 #endif /* XR_RING_H */

@@ -1,0 +1,474 @@
+/*
+ * Engine assembly and lifecycle: rings and stages from the config, the
+ * thread plan, the first venue snapshot, the run's supervision (the owner
+ * thread waits for every signal to end), and the summary.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "engine_pvt.h"
+#include "xr_clock.h"
+
+/* ---- construction ---- */
+
+static struct xr_stage *
+xr__stage_by_name(struct xr_engine *e, const char *name)
+{
+	if (strcmp(name, "ingress") == 0)
+		return &e->ingress.st;
+	if (strcmp(name, "validate") == 0)
+		return &e->validate.st;
+	if (strcmp(name, "route") == 0)
+		return &e->route.st;
+	if (strcmp(name, "aggregate") == 0)
+		return &e->aggregate.st;
+	if (strcmp(name, "output") == 0)
+		return &e->output.st;
+	for (uint32_t v = 0; v < e->n_venues; v++)
+		if (strcmp(name, e->execute[v].st.name) == 0)
+			return &e->execute[v].st;
+	return NULL;
+}
+
+static int
+xr__plan_threads(struct xr_engine *e, char *err, size_t err_len)
+{
+	const struct xr_config *cfg = e->cfg;
+
+	if (cfg->n_threads == 0 || cfg->n_threads > XR_MAX_THREADS) {
+		snprintf(err, err_len, "thread plan: %u threads (1..%d)", cfg->n_threads,
+			 XR_MAX_THREADS);
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < cfg->n_threads; i++) {
+		struct xr_thread *t = &e->threads[i];
+		t->eng = e;
+		t->cfg = &cfg->threads[i];
+		for (uint32_t k = 0; k < t->cfg->n_stages; k++) {
+			struct xr_stage *st = xr__stage_by_name(e, t->cfg->stages[k]);
+			if (st == NULL || st->assigned) {
+				snprintf(err, err_len, "thread %s: stage %s %s", t->cfg->name,
+					 t->cfg->stages[k], st ? "is run by two threads" : "is unknown");
+				return -EINVAL;
+			}
+			st->assigned = true;
+			t->stages[t->n_stages++] = st;
+		}
+	}
+	e->n_threads = cfg->n_threads;
+	struct xr_stage *all[] = {&e->ingress.st, &e->validate.st, &e->route.st,
+				  &e->aggregate.st, &e->output.st};
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (!all[i]->assigned) {
+			snprintf(err, err_len, "thread plan: no thread runs stage %s", all[i]->name);
+			return -EINVAL;
+		}
+	for (uint32_t v = 0; v < e->n_venues; v++)
+		if (!e->execute[v].st.assigned) {
+			snprintf(err, err_len, "thread plan: no thread runs stage %s",
+				 e->execute[v].st.name);
+			return -EINVAL;
+		}
+	return 0;
+}
+
+static struct xr_ring *
+xr__ring(const struct xr_engine *e)
+{
+	return xr_ring_create(e->cfg->engine.ring_capacity, sizeof(struct xr_msg));
+}
+
+struct xr_engine *
+xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
+		 char *err, size_t err_len)
+{
+	struct xr_engine *e = calloc(1, sizeof(*e));
+	int rc;
+
+	if (e == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	e->cfg = cfg;
+	e->io = *io;
+	e->output.fd = -1; /* destroy may run before output init */
+	if (e->io.drain_timeout_ms == 0)
+		e->io.drain_timeout_ms = 10000;
+	if (e->io.max_parse_errors_logged == 0)
+		e->io.max_parse_errors_logged = 100;
+	e->n_venues = cfg->n_venues;
+	e->n_users = cfg->n_users;
+	e->n_symbols = cfg->n_symbols;
+	if (e->n_venues == 0 || e->n_venues > XR_MAX_VENUES) {
+		snprintf(err, err_len, "%u venues (1..%d)", e->n_venues, XR_MAX_VENUES);
+		goto fail;
+	}
+
+	e->ingress_to_validate = xr__ring(e);
+	e->validate_to_route = xr__ring(e);
+	e->validate_to_aggregate = xr__ring(e);
+	e->route_to_aggregate = xr__ring(e);
+	e->aggregate_to_route = xr__ring(e);
+	e->aggregate_to_output = xr__ring(e);
+	e->route_to_execute = calloc(e->n_venues, sizeof(struct xr_ring *));
+	e->execute_to_aggregate = calloc(e->n_venues, sizeof(struct xr_ring *));
+	e->execute = calloc(e->n_venues, sizeof(*e->execute));
+	e->exp_a = calloc((size_t)e->n_users * e->n_symbols, sizeof(*e->exp_a));
+	e->names = xr_names_create(cfg);
+	if (e->ingress_to_validate == NULL || e->validate_to_route == NULL ||
+	    e->validate_to_aggregate == NULL || e->route_to_aggregate == NULL ||
+	    e->aggregate_to_route == NULL || e->aggregate_to_output == NULL ||
+	    e->route_to_execute == NULL || e->execute_to_aggregate == NULL ||
+	    e->execute == NULL || e->exp_a == NULL || e->names == NULL) {
+		snprintf(err, err_len, "out of memory for rings of %u slots",
+			 cfg->engine.ring_capacity);
+		goto fail;
+	}
+	for (uint32_t v = 0; v < e->n_venues; v++) {
+		e->route_to_execute[v] = xr__ring(e);
+		e->execute_to_aggregate[v] = xr__ring(e);
+		if (e->route_to_execute[v] == NULL || e->execute_to_aggregate[v] == NULL) {
+			snprintf(err, err_len, "out of memory for venue rings");
+			goto fail;
+		}
+	}
+	rc = xr_snapshot_pool_init(&e->snaps, e->n_venues, e->n_symbols,
+				   (uint64_t)cfg->engine.snapshot_interval_us * 1000);
+	if (rc != 0) {
+		snprintf(err, err_len, "snapshot pool: %s", strerror(-rc));
+		goto fail;
+	}
+	e->snaps_ready = true;
+	if (xr_ingress_init(e, err, err_len) != 0 || xr_validate_init(e, err, err_len) != 0 ||
+	    xr_route_init(e, err, err_len) != 0 || xr_aggregate_init(e, err, err_len) != 0 ||
+	    xr_output_init(e, err, err_len) != 0)
+		goto fail;
+	for (uint32_t v = 0; v < e->n_venues; v++)
+		if (xr_execute_init(e, v, err, err_len) != 0)
+			goto fail;
+	if (xr__plan_threads(e, err, err_len) != 0)
+		goto fail;
+	return e;
+fail:
+	xr_engine_destroy(e);
+	return NULL;
+}
+
+void
+xr_engine_destroy(struct xr_engine *e)
+{
+	if (e == NULL)
+		return;
+	xr_runner_stop(e);
+	xr_ingress_fini(&e->ingress);
+	xr_validate_fini(&e->validate);
+	xr_route_fini(&e->route);
+	xr_aggregate_fini(&e->aggregate);
+	xr_output_fini(&e->output);
+	if (e->execute != NULL)
+		for (uint32_t v = 0; v < e->n_venues; v++)
+			xr_execute_fini(&e->execute[v]);
+	if (e->snaps_ready)
+		xr_snapshot_pool_fini(&e->snaps);
+	for (uint32_t v = 0; v < e->n_venues; v++) {
+		if (e->route_to_execute != NULL)
+			xr_ring_destroy(e->route_to_execute[v]);
+		if (e->execute_to_aggregate != NULL)
+			xr_ring_destroy(e->execute_to_aggregate[v]);
+	}
+	xr_ring_destroy(e->ingress_to_validate);
+	xr_ring_destroy(e->validate_to_route);
+	xr_ring_destroy(e->validate_to_aggregate);
+	xr_ring_destroy(e->route_to_aggregate);
+	xr_ring_destroy(e->aggregate_to_route);
+	xr_ring_destroy(e->aggregate_to_output);
+	free(e->route_to_execute);
+	free(e->execute_to_aggregate);
+	free(e->execute);
+	free(e->exp_a);
+	xr_names_destroy(e->names);
+	free(e);
+}
+
+/* ---- run ---- */
+
+static void
+xr__latency(struct xr_latency *l, const struct xr_hist *h)
+{
+	l->count = h->count;
+	l->p50 = xr_hist_value_at_ppm(h, 500000);
+	l->p99 = xr_hist_value_at_ppm(h, 990000);
+	l->p999 = xr_hist_value_at_ppm(h, 999000);
+	l->max = xr_hist_value_at_ppm(h, 1000000);
+	l->mean = xr_hist_mean(h);
+}
+
+static void
+xr__summarise(struct xr_engine *e)
+{
+	struct xr_summary *s = &e->summary;
+	const struct xr_aggregate *a = &e->aggregate;
+	const struct xr_output *o = &e->output;
+
+	memset(s, 0, sizeof(*s));
+	s->signals_read = atomic_load_explicit(&e->ingress.read, memory_order_acquire);
+	s->parse_errors = e->ingress.parse_errors;
+	s->accepted = e->validate.accepted;
+	s->rejected = a->finals[XR_FINAL_REJECTED];
+	s->filled = a->finals[XR_FINAL_FILLED];
+	s->partially_filled = a->finals[XR_FINAL_PARTIALLY_FILLED];
+	s->canceled = a->finals[XR_FINAL_CANCELED];
+	s->failed = a->finals[XR_FINAL_FAILED];
+	s->results = o->results;
+	s->unaccounted = s->signals_read > o->distinct ? s->signals_read - o->distinct : 0;
+	s->duplicates = o->duplicates;
+	s->overfills = o->overfills + a->overfills;
+	memcpy(s->by_reason, a->by_reason, sizeof(s->by_reason));
+	s->ingress_stalls = e->ingress.st.out_stalls;
+	s->credit_stalls = e->validate.credit_stalls;
+	s->snapshots = e->snaps.seq;
+	s->snapshots_skipped = e->snaps.skipped;
+	for (size_t k = 0; k < (size_t)e->n_users * e->n_symbols; k++) {
+		int64_t pos = atomic_load_explicit(&e->exp_a[k].position, memory_order_relaxed);
+		if (pos != o->fills_net[k])
+			s->position_mismatches++;
+	}
+	uint64_t last = atomic_load_explicit(&o->last_result_ns, memory_order_relaxed);
+	uint64_t span = last > e->start_ns ? last - e->start_ns : 0;
+	s->elapsed_s = (double)span / 1e9;
+	s->throughput_per_s = span ? (double)s->signals_read / s->elapsed_s : 0;
+	xr__latency(&s->e2e, a->hist[XR_H_E2E]);
+	xr__latency(&s->router, a->hist[XR_H_ROUTER]);
+	xr__latency(&s->queue, a->hist[XR_H_QUEUE]);
+	xr__latency(&s->validate, a->hist[XR_H_VALIDATE]);
+	xr__latency(&s->route, a->hist[XR_H_ROUTE]);
+	xr__latency(&s->venue, a->hist[XR_H_VENUE]);
+	xr__latency(&s->aggregate, a->hist[XR_H_AGGREGATE]);
+	s->n_venues = e->n_venues;
+	for (uint32_t v = 0; v < e->n_venues; v++) {
+		struct xr_venue_summary *vs = &s->venues[v];
+		snprintf(vs->name, sizeof(vs->name), "%s", e->cfg->venues[v].name);
+		vs->children = a->venues[v].children;
+		vs->filled = a->venues[v].filled;
+		vs->rejected = a->venues[v].rejected;
+		vs->failed = a->venues[v].failed;
+		vs->latency_p50_ns = xr_hist_value_at_ppm(a->venue_hist[v], 500000);
+	}
+}
+
+int
+xr_engine_run(struct xr_engine *e, char *err, size_t err_len)
+{
+	uint64_t now = xr_now_ns();
+	int rc = 0;
+
+	/* Snapshot 1 before any thread runs: the venues' first market data
+	 * goes straight into the aggregator's stats. */
+	for (uint32_t v = 0; v < e->n_venues; v++) {
+		struct xr_execute *x = &e->execute[v];
+		xr_execute_poll(x, now);
+		for (uint32_t i = 0; i < x->outbox_n; i++)
+			xr_aggregate_apply(&e->aggregate, &x->outbox[i]);
+		x->outbox_n = x->outbox_pos = 0;
+	}
+	xr_aggregate_publish(&e->aggregate, now);
+
+	e->start_ns = xr_now_ns();
+	rc = xr_runner_start(e, err, err_len);
+	if (rc != 0)
+		return rc;
+
+	/* The owner is not a stage: it checks progress every millisecond. */
+	uint64_t last_distinct = 0, last_progress = xr_now_ns();
+	const struct timespec tick = {.tv_sec = 0, .tv_nsec = 1000000};
+	for (;;) {
+		int done = atomic_load_explicit(&e->ingress.done, memory_order_acquire);
+		uint64_t read = atomic_load_explicit(&e->ingress.read, memory_order_acquire);
+		uint64_t distinct = atomic_load_explicit(&e->output.distinct_pub,
+							 memory_order_acquire);
+		uint64_t t = xr_now_ns();
+		if (done && distinct >= read)
+			break;
+		if (distinct != last_distinct || !done) {
+			last_distinct = distinct;
+			last_progress = t;
+		} else if (t - last_progress > (uint64_t)e->io.drain_timeout_ms * 1000000) {
+			snprintf(err, err_len,
+				 "%" PRIu64 " of %" PRIu64 " signals have no terminal result after %u ms",
+				 read - distinct, read, e->io.drain_timeout_ms);
+			rc = -ETIMEDOUT;
+			break;
+		}
+		nanosleep(&tick, NULL);
+	}
+	xr_runner_stop(e);
+	e->end_ns = xr_now_ns();
+	if (xr_output_flush(&e->output) != 0 && rc == 0) {
+		snprintf(err, err_len, "%s: write failed", e->io.results_path);
+		rc = -EIO;
+	}
+	xr__summarise(e);
+	return rc;
+}
+
+const struct xr_summary *
+xr_engine_summary(const struct xr_engine *e)
+{
+	return &e->summary;
+}
+
+/* ---- reports ---- */
+
+static const char *const xr__hist_names[XR_H_COUNT] = {
+	[XR_H_E2E] = "e2e",
+	[XR_H_ROUTER] = "router",
+	[XR_H_QUEUE] = "queue",
+	[XR_H_VALIDATE] = "validate",
+	[XR_H_ROUTE] = "route",
+	[XR_H_VENUE] = "venue",
+	[XR_H_AGGREGATE] = "aggregate",
+};
+
+static void
+xr__print_latency(FILE *out, const char *name, const struct xr_latency *l)
+{
+	fprintf(out, "  %-10s %10" PRIu64 " %10.1f %10.1f %10.1f %10.1f\n", name, l->count,
+		(double)l->p50 / 1e3, (double)l->p99 / 1e3, (double)l->p999 / 1e3,
+		(double)l->max / 1e3);
+}
+
+void
+xr_engine_print_summary(const struct xr_engine *e, FILE *out)
+{
+	const struct xr_summary *s = &e->summary;
+
+	fprintf(out, "xroute summary\n");
+	fprintf(out, "  signals read      %12" PRIu64 "   (%" PRIu64 " malformed)\n",
+		s->signals_read, s->parse_errors);
+	fprintf(out, "  accepted          %12" PRIu64 "\n", s->accepted);
+	fprintf(out, "  filled            %12" PRIu64 "\n", s->filled);
+	fprintf(out, "  partially filled  %12" PRIu64 "\n", s->partially_filled);
+	fprintf(out, "  canceled          %12" PRIu64 "\n", s->canceled);
+	fprintf(out, "  rejected          %12" PRIu64 "\n", s->rejected);
+	fprintf(out, "  failed            %12" PRIu64 "\n", s->failed);
+	fprintf(out, "  elapsed           %12.3f s\n", s->elapsed_s);
+	fprintf(out, "  throughput        %12.0f signals/s\n", s->throughput_per_s);
+	fprintf(out, "invariants\n");
+	fprintf(out, "  unaccounted       %12" PRIu64 "   %s\n", s->unaccounted,
+		s->unaccounted ? "VIOLATED" : "ok");
+	fprintf(out, "  duplicates        %12" PRIu64 "   %s\n", s->duplicates,
+		s->duplicates ? "VIOLATED" : "ok");
+	fprintf(out, "  overfills         %12" PRIu64 "   %s\n", s->overfills,
+		s->overfills ? "VIOLATED" : "ok");
+	fprintf(out, "  position != fills %12" PRIu64 "   %s\n", s->position_mismatches,
+		s->position_mismatches ? "VIOLATED" : "ok");
+	fprintf(out, "latency (us)        count        p50        p99      p99.9        max\n");
+	const struct xr_latency *ls[XR_H_COUNT] = {&s->e2e, &s->router, &s->queue,
+		&s->validate, &s->route, &s->venue, &s->aggregate};
+	for (int h = 0; h < XR_H_COUNT; h++)
+		xr__print_latency(out, xr__hist_names[h], ls[h]);
+	fprintf(out, "reasons\n");
+	for (int r = 1; r < XR_R_COUNT; r++)
+		if (s->by_reason[r])
+			fprintf(out, "  %-20s %10" PRIu64 "\n", xr_reason_name((enum xr_reason)r),
+				s->by_reason[r]);
+	fprintf(out, "venues              children     filled   rejected     failed  p50 (us)\n");
+	for (uint32_t v = 0; v < s->n_venues; v++) {
+		const struct xr_venue_summary *vs = &s->venues[v];
+		fprintf(out, "  %-14s %11" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64
+			" %9.1f\n", vs->name, vs->children, vs->filled, vs->rejected, vs->failed,
+			(double)vs->latency_p50_ns / 1e3);
+	}
+	fprintf(out, "backpressure: ingress stalls %" PRIu64 ", credit stalls %" PRIu64
+		"; snapshots %" PRIu64 " (%" PRIu64 " skipped)\n", s->ingress_stalls,
+		s->credit_stalls, s->snapshots, s->snapshots_skipped);
+}
+
+static void
+xr__json_latency(FILE *out, const char *name, const struct xr_latency *l, bool last)
+{
+	fprintf(out, "\"%s\":{\"count\":%" PRIu64 ",\"p50\":%" PRIu64 ",\"p99\":%" PRIu64
+		",\"p999\":%" PRIu64 ",\"max\":%" PRIu64 ",\"mean\":%" PRIu64 "}%s",
+		name, l->count, l->p50, l->p99, l->p999, l->max, l->mean, last ? "" : ",");
+}
+
+int
+xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
+{
+	const struct xr_summary *s = &e->summary;
+
+	fprintf(out, "{\"signals_read\":%" PRIu64 ",\"parse_errors\":%" PRIu64
+		",\"accepted\":%" PRIu64 ",\"rejected\":%" PRIu64 ",\"filled\":%" PRIu64
+		",\"partially_filled\":%" PRIu64 ",\"canceled\":%" PRIu64 ",\"failed\":%" PRIu64
+		",\"results\":%" PRIu64 ",\"unaccounted\":%" PRIu64 ",\"duplicates\":%" PRIu64
+		",\"overfills\":%" PRIu64 ",\"position_mismatches\":%" PRIu64
+		",\"elapsed_s\":%.6f,\"throughput_per_s\":%.1f,",
+		s->signals_read, s->parse_errors, s->accepted, s->rejected, s->filled,
+		s->partially_filled, s->canceled, s->failed, s->results, s->unaccounted,
+		s->duplicates, s->overfills, s->position_mismatches, s->elapsed_s,
+		s->throughput_per_s);
+	xr__json_latency(out, "e2e_ns", &s->e2e, false);
+	fprintf(out, "\"stages_ns\":{");
+	xr__json_latency(out, "router", &s->router, false);
+	xr__json_latency(out, "queue", &s->queue, false);
+	xr__json_latency(out, "validate", &s->validate, false);
+	xr__json_latency(out, "route", &s->route, false);
+	xr__json_latency(out, "venue", &s->venue, false);
+	xr__json_latency(out, "aggregate", &s->aggregate, true);
+	fprintf(out, "},\"reasons\":{");
+	bool first = true;
+	for (int r = 1; r < XR_R_COUNT; r++) {
+		if (!s->by_reason[r])
+			continue;
+		fprintf(out, "%s\"%s\":%" PRIu64, first ? "" : ",",
+			xr_reason_name((enum xr_reason)r), s->by_reason[r]);
+		first = false;
+	}
+	fprintf(out, "},\"venues\":[");
+	for (uint32_t v = 0; v < s->n_venues; v++) {
+		const struct xr_venue_summary *vs = &s->venues[v];
+		fprintf(out, "%s{\"name\":\"%s\",\"children\":%" PRIu64 ",\"filled\":%" PRIu64
+			",\"rejected\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"latency_p50_ns\":%" PRIu64
+			"}", v ? "," : "", vs->name, vs->children, vs->filled, vs->rejected,
+			vs->failed, vs->latency_p50_ns);
+	}
+	fprintf(out, "],\"backpressure\":{\"ingress_stalls\":%" PRIu64
+		",\"credit_stalls\":%" PRIu64 "},\"snapshots\":%" PRIu64
+		",\"snapshots_skipped\":%" PRIu64 "}\n",
+		s->ingress_stalls, s->credit_stalls, s->snapshots, s->snapshots_skipped);
+	return ferror(out) ? -EIO : 0;
+}
+
+int
+xr_engine_write_hgrm(const struct xr_engine *e, const char *dir, char *err,
+		     size_t err_len)
+{
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		int rc = errno;
+		snprintf(err, err_len, "%s: %s", dir, strerror(rc));
+		return -rc;
+	}
+	for (int h = 0; h < XR_H_COUNT; h++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s.hgrm", dir, xr__hist_names[h]);
+		FILE *f = fopen(path, "w");
+		if (f == NULL) {
+			int rc = errno;
+			snprintf(err, err_len, "%s: %s", path, strerror(rc));
+			return -rc;
+		}
+		int rc = xr_hist_write_hgrm(e->aggregate.hist[h], f, 1000.0);
+		if (fclose(f) != 0 && rc == 0)
+			rc = -errno;
+		if (rc != 0) {
+			snprintf(err, err_len, "%s: %s", path, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,316 @@
+/*
+ * Engine internals: the stage interface, each stage's state, and the engine
+ * that wires them together. Private to engine/ (and the engine's tests).
+ *
+ * PIPELINE (rings named <from>_to_<to>; each has one producer stage and one
+ * consumer stage)
+ *
+ *   ingress --ingress_to_validate--> validate --validate_to_route--> route
+ *   validate --validate_to_aggregate (rejects)--------------------> aggregate
+ *   route --route_to_aggregate (no venue)-------------------------> aggregate
+ *   route --route_to_execute[v]--> execute[v] --execute_to_aggregate[v]--> aggregate
+ *   aggregate --aggregate_to_route (feedback: re-route a child)--> route
+ *   aggregate --aggregate_to_output--> output
+ *
+ * A thread runs an ordered list of stages (runner.c); stages never block,
+ * never allocate and never log per signal once running.
+ */
+#ifndef XR_ENGINE_PVT_H
+#define XR_ENGINE_PVT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "risk_pvt.h"
+#include "selector_pvt.h"
+#include "snapshot_pvt.h"
+#include "u64map_pvt.h"
+#include "xr_config.h"
+#include "xr_connector.h"
+#include "xr_engine.h"
+#include "xr_hist.h"
+#include "xr_names.h"
+#include "xr_ring.h"
+#include "xr_signal.h"
+#include "xr_types.h"
+
+struct xr_engine;
+
+/** Most messages a stage handles per do_work call. */
+#define XR_MAX_BURST 256
+
+/**
+ * A stage: do_work() handles what is ready and returns how many items it
+ * handled (0 = idle; the thread's wait strategy uses it).
+ */
+struct xr_stage {
+	char name[XR_NAME_MAX + 10];
+	uint32_t (*do_work)(struct xr_stage *st);
+	/** Optional: called once on the running thread before the loop. */
+	void (*thread_init)(struct xr_stage *st);
+	struct xr_engine *eng;
+	uint64_t items;	      /* messages handled */
+	uint64_t out_stalls;  /* calls that found an output ring full */
+	bool assigned;	      /* placed on a thread */
+};
+
+/** Ingress: replays a signal file (mmap), one CSV row per signal. */
+struct xr_ingress {
+	struct xr_stage st;
+	struct xr_ring *out;	/* ingress_to_validate */
+	const char *path;
+	const char *data;	/* mapped file */
+	size_t size, pos;
+	uint32_t lineno;	/* lines consumed so far */
+	uint32_t max_lines;	/* lines in the file (bounds the seen bitmap) */
+	struct xr_signal_layout lay;
+	const struct xr_names *names;
+	uint64_t parse_errors;
+	uint32_t errors_printed;
+	_Atomic uint64_t read;	/* signals read (rows, incl. malformed) */
+	_Atomic int done;	/* whole file read */
+};
+
+/** Per-user validate state. */
+struct xr_user_state {
+	struct xr_token_bucket bucket;
+	bool bucket_started;
+};
+
+/** Validate: permissions, limits, duplicates. */
+struct xr_validate {
+	struct xr_stage st;
+	struct xr_ring *in;	  /* ingress_to_validate */
+	struct xr_ring *out;	  /* validate_to_route */
+	struct xr_ring *rejects;  /* validate_to_aggregate */
+	struct xr_user_state *users;	/* n_users */
+	struct xr_exposure_v *exp_v;	/* n_users * n_symbols */
+	struct xr_dedup dedup;
+	uint64_t next_order_id;
+	uint64_t accepted;		/* parents accepted (credit use) */
+	uint64_t credit_stalls;		/* loops held by max_inflight_orders */
+	uint64_t by_reason[XR_R_COUNT];
+};
+
+/** Route: venue selection, execution method, child orders. */
+struct xr_route {
+	struct xr_stage st;
+	struct xr_ring *in;		/* validate_to_route */
+	struct xr_ring *feedback;	/* aggregate_to_route */
+	struct xr_ring *rejects;	/* route_to_aggregate */
+	struct xr_ring **out;		/* route_to_execute[v] */
+	struct xr_score_params sp;
+	uint64_t *sent;			/* children sent per venue */
+	uint64_t next_cl_ord_id;
+	struct xr_msg *stash;		/* children not yet enqueued */
+	uint32_t stash_n, stash_pos, stash_cap;
+	uint64_t no_route;
+	uint64_t rerouted;
+};
+
+/** Execute: one per venue; drives the venue's connector. */
+struct xr_execute {
+	struct xr_stage st;
+	uint8_t venue;
+	struct xr_ring *in;	    /* route_to_execute[venue] */
+	struct xr_ring *out;	    /* execute_to_aggregate[venue] */
+	struct xr_connector conn;
+	struct xr_msg *live;	    /* children at the venue, by token */
+	uint32_t *free_tokens;	    /* stack of free tokens */
+	uint32_t n_free, cap;
+	struct xr_msg *held;	    /* min-heap by send_at_ns (TWAP slices) */
+	uint32_t n_held, held_cap;
+	struct xr_msg *outbox;	    /* reports not yet enqueued */
+	uint32_t outbox_n, outbox_pos, outbox_cap;
+	int connected;		    /* last health seen */
+	uint64_t last_health_ns;
+	uint64_t submitted, reports, busy;
+	uint64_t bad_events;	    /* events for no live order (venue error) */
+};
+
+/** A parent order as the aggregator accumulates it. */
+struct xr_parent {
+	int64_t cum_qty;
+	int64_t cum_notional;
+	int64_t fees;
+	int64_t est_fees;
+	uint64_t venue_mask;
+	uint8_t children_done;
+	uint8_t n_rejected;
+	uint8_t n_failed;
+	uint16_t last_reason;
+};
+
+/** Rolling window of the last 100 results (execution-routing-model.md). */
+#define XR_STATS_WINDOW 100
+
+/** Aggregator's view of one venue (the source of snapshots). */
+struct xr_venue_stats {
+	uint64_t lat_ns[XR_STATS_WINDOW];
+	uint64_t lat_sum;
+	uint32_t lat_n, lat_pos;
+	uint8_t ok[XR_STATS_WINDOW];
+	uint32_t ok_sum, ok_n, ok_pos;
+	uint64_t completed;
+	uint8_t healthy;
+	/* Lifetime counters for the summary. */
+	uint64_t children, filled, rejected, failed;
+};
+
+/** Aggregator's view of one (venue, symbol). */
+struct xr_pair_stats {
+	int64_t bid_px, ask_px, bid_qty, ask_qty;
+	uint8_t ok[XR_STATS_WINDOW];
+	uint32_t ok_sum, ok_n, ok_pos;
+};
+
+/** Histograms the aggregator records, one per stage and end to end. */
+enum xr_hist_id {
+	XR_H_E2E = 0,	 /* ingress -> aggregate */
+	XR_H_ROUTER,	 /* e2e minus the venue round trip */
+	XR_H_QUEUE,	 /* ingress -> validate dequeue */
+	XR_H_VALIDATE,	 /* validate dequeue -> route dequeue */
+	XR_H_ROUTE,	 /* route dequeue -> sent to the venue */
+	XR_H_VENUE,	 /* sent -> terminal execution report */
+	XR_H_AGGREGATE,	 /* report -> aggregate dequeue */
+	XR_H_COUNT
+};
+
+/** Aggregate: order state, positions, venue stats, histograms, results. */
+struct xr_aggregate {
+	struct xr_stage st;
+	struct xr_ring **in;		/* execute_to_aggregate[v] */
+	struct xr_ring *rejects_v;	/* validate_to_aggregate */
+	struct xr_ring *rejects_r;	/* route_to_aggregate */
+	struct xr_ring *out;		/* aggregate_to_output */
+	struct xr_ring *feedback;	/* aggregate_to_route (producer) */
+	struct xr_u64map parents;	/* order_id -> struct xr_parent */
+	struct xr_venue_stats *venues;	/* n_venues */
+	struct xr_pair_stats *pairs;	/* n_venues * n_symbols */
+	struct xr_hist *hist[XR_H_COUNT];
+	struct xr_hist **venue_hist;	/* n_venues: venue round trip (ns) */
+	uint64_t last_publish_ns;
+	uint64_t publish_interval_ns;
+	bool dirty;			/* stats changed since last publish */
+	bool health_changed;
+	uint64_t finals[XR_FINAL_COUNT];
+	uint64_t by_reason[XR_R_COUNT];
+	uint64_t overfills;		/* cum qty > order qty (must stay 0) */
+	uint64_t published;		/* snapshots published */
+	uint64_t bad_messages;		/* unknown message kinds (must stay 0) */
+};
+
+/** Output: formats results and writes them; counts the invariants. */
+struct xr_output {
+	struct xr_stage st;
+	struct xr_ring *in;		/* aggregate_to_output */
+	int fd;				/* -1: count only */
+	char *buf;
+	size_t buf_len, buf_cap;
+	uint8_t format;			/* enum xr_results_format */
+	uint64_t *seen;			/* bitmap by source line */
+	uint32_t seen_bits;
+	uint64_t results;		/* results received */
+	uint64_t distinct;		/* distinct signals with a result */
+	uint64_t duplicates;		/* results for a signal already done */
+	uint64_t write_errors;
+	uint64_t overfills;		/* results with filled qty > order qty */
+	int64_t *fills_net;		/* n_users * n_symbols, from results */
+	_Atomic uint64_t distinct_pub;	/* distinct, for the main thread */
+	_Atomic uint64_t last_result_ns;
+};
+
+/** A thread of the plan. */
+struct xr_thread {
+	struct xr_engine *eng;
+	const struct xr_thread_cfg *cfg;
+	struct xr_stage *stages[XR_MAX_STAGES_PER_THREAD];
+	uint32_t n_stages;
+	pthread_t tid;
+	bool started;
+	bool pinned;
+	uint64_t loops, idle_loops;
+};
+
+/** The engine. */
+struct xr_engine {
+	const struct xr_config *cfg;
+	struct xr_engine_io io;
+	uint32_t n_venues, n_users, n_symbols;
+
+	struct xr_ring *ingress_to_validate;
+	struct xr_ring *validate_to_route;
+	struct xr_ring *validate_to_aggregate;
+	struct xr_ring *route_to_aggregate;
+	struct xr_ring *aggregate_to_route;
+	struct xr_ring *aggregate_to_output;
+	struct xr_ring **route_to_execute;	/* n_venues */
+	struct xr_ring **execute_to_aggregate;	/* n_venues */
+
+	struct xr_names *names;
+	struct xr_ingress ingress;
+	struct xr_validate validate;
+	struct xr_route route;
+	struct xr_execute *execute;		/* n_venues */
+	struct xr_aggregate aggregate;
+	struct xr_output output;
+
+	struct xr_exposure_a *exp_a;		/* n_users * n_symbols */
+	_Atomic uint64_t completed_orders;	/* parents ended (aggregate) */
+	struct xr_snapshot_pool snaps;
+	bool snaps_ready;
+
+	struct xr_thread threads[XR_MAX_THREADS];
+	uint32_t n_threads;
+	_Atomic int stop;
+
+	uint64_t start_ns, end_ns;
+	struct xr_summary summary;
+};
+
+/* Stage constructors (control path). Each returns 0 or -errno and fills
+ * err; each destructor accepts a half-built stage. */
+int xr_ingress_init(struct xr_engine *e, char *err, size_t err_len);
+void xr_ingress_fini(struct xr_ingress *s);
+int xr_validate_init(struct xr_engine *e, char *err, size_t err_len);
+void xr_validate_fini(struct xr_validate *s);
+int xr_route_init(struct xr_engine *e, char *err, size_t err_len);
+void xr_route_fini(struct xr_route *s);
+int xr_execute_init(struct xr_engine *e, unsigned venue, char *err, size_t err_len);
+void xr_execute_fini(struct xr_execute *s);
+int xr_aggregate_init(struct xr_engine *e, char *err, size_t err_len);
+void xr_aggregate_fini(struct xr_aggregate *s);
+int xr_output_init(struct xr_engine *e, char *err, size_t err_len);
+void xr_output_fini(struct xr_output *s);
+
+/**
+ * Apply one market-data or venue-status message to the aggregator's stats
+ * (also used at start, before the threads run, to build snapshot 1).
+ * Thread: the aggregate stage's, or the engine's before start.
+ */
+void xr_aggregate_apply(struct xr_aggregate *a, const struct xr_msg *m);
+
+/**
+ * Build and publish a snapshot from the aggregator's stats.
+ * Thread: as xr_aggregate_apply.
+ */
+void xr_aggregate_publish(struct xr_aggregate *a, uint64_t now_ns);
+
+/**
+ * Poll the venue's connector once and forward what it has (used at start
+ * for the initial market data). Thread: the execute stage's, or the
+ * engine's before start.
+ */
+uint32_t xr_execute_poll(struct xr_execute *x, uint64_t now_ns);
+
+/** Flush the output buffer to the file. @return 0 or -errno. */
+int xr_output_flush(struct xr_output *o);
+
+/** Start every thread of the plan. @return 0 or -errno (err filled). */
+int xr_runner_start(struct xr_engine *e, char *err, size_t err_len);
+/** Ask every thread to stop and join them. Thread: the engine's owner. */
+void xr_runner_stop(struct xr_engine *e);
+
+#endif /* XR_ENGINE_PVT_H */

@@ -1,0 +1,153 @@
+/*
+ * The thread runner: each thread of the plan runs its ordered list of
+ * stages in a loop, pinned to its CPU if the plan names one.
+ *
+ * DESIGN
+ *   A thread is a registered QSBR reader for its whole life. Every loop it
+ *   calls each stage's do_work() once, then reports a quiescent state: no
+ *   snapshot pointer is held across loops. When a whole loop found no work
+ *   it waits per its strategy:
+ *     busy_spin  a pause instruction;
+ *     yield      sched_yield();
+ *     backoff    pause for backoff_spins idle loops, then sched_yield() for
+ *                backoff_yields more, then sleep backoff_sleep_us per loop
+ *                (RCU offline while asleep so grace periods do not wait).
+ *   Stop is a flag read once per loop (relaxed; the join that follows is the
+ *   synchronisation).
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine_pvt.h"
+
+static inline void
+xr__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+static void
+xr__wait(const struct xr_engine_cfg *ec, uint8_t wait, uint64_t idle)
+{
+	switch (wait) {
+	case XR_WAIT_BUSY_SPIN:
+		xr__cpu_relax();
+		return;
+	case XR_WAIT_YIELD:
+		sched_yield();
+		return;
+	default:
+		break;
+	}
+	if (idle < ec->backoff_spins) {
+		xr__cpu_relax();
+	} else if (idle < (uint64_t)ec->backoff_spins + ec->backoff_yields) {
+		sched_yield();
+	} else {
+		struct timespec ts = {
+			.tv_sec = ec->backoff_sleep_us / 1000000,
+			.tv_nsec = (long)(ec->backoff_sleep_us % 1000000) * 1000,
+		};
+		rcu_thread_offline();
+		nanosleep(&ts, NULL);
+		rcu_thread_online();
+	}
+}
+
+static void *
+xr__thread_main(void *arg)
+{
+	struct xr_thread *t = arg;
+	struct xr_engine *e = t->eng;
+	const struct xr_engine_cfg *ec = &e->cfg->engine;
+	uint64_t idle = 0;
+
+	rcu_register_thread();
+	for (uint32_t i = 0; i < t->n_stages; i++)
+		if (t->stages[i]->thread_init != NULL)
+			t->stages[i]->thread_init(t->stages[i]);
+
+	while (!atomic_load_explicit(&e->stop, memory_order_relaxed)) {
+		uint32_t work = 0;
+		for (uint32_t i = 0; i < t->n_stages; i++)
+			work += t->stages[i]->do_work(t->stages[i]);
+		rcu_quiescent_state();
+		t->loops++;
+		if (work != 0) {
+			idle = 0;
+			continue;
+		}
+		t->idle_loops++;
+		xr__wait(ec, t->cfg->wait, idle++);
+	}
+	rcu_unregister_thread();
+	return NULL;
+}
+
+int
+xr_runner_start(struct xr_engine *e, char *err, size_t err_len)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	for (uint32_t i = 0; i < e->n_threads; i++) {
+		struct xr_thread *t = &e->threads[i];
+		pthread_attr_t attr;
+		cpu_set_t set;
+
+		pthread_attr_init(&attr);
+		t->pinned = false;
+		if (t->cfg->cpu >= 0) {
+			if (t->cfg->cpu < ncpu) {
+				CPU_ZERO(&set);
+				CPU_SET((unsigned)t->cfg->cpu, &set);
+				pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+				t->pinned = true;
+			} else {
+				fprintf(stderr,
+					"xroute: thread %s: cpu %d is not online (%ld CPUs); running unpinned\n",
+					t->cfg->name, t->cfg->cpu, ncpu);
+			}
+		}
+		int rc = pthread_create(&t->tid, &attr, xr__thread_main, t);
+		pthread_attr_destroy(&attr);
+		if (rc != 0) {
+			snprintf(err, err_len, "thread %s: pthread_create: %s",
+				 t->cfg->name, strerror(rc));
+			xr_runner_stop(e);
+			return -rc;
+		}
+		t->started = true;
+		char name[16];
+		snprintf(name, sizeof(name), "xr-%.12s", t->cfg->name);
+		pthread_setname_np(t->tid, name);
+	}
+	return 0;
+}
+
+void
+xr_runner_stop(struct xr_engine *e)
+{
+	atomic_store_explicit(&e->stop, 1, memory_order_relaxed);
+	for (uint32_t i = 0; i < e->n_threads; i++) {
+		struct xr_thread *t = &e->threads[i];
+		if (!t->started)
+			continue;
+		int rc = pthread_join(t->tid, NULL);
+		if (rc != 0) {
+			/* Impossible state: the thread exists and is joinable. */
+			fprintf(stderr, "%s:%d: pthread_join: %s\n", __FILE__, __LINE__,
+				strerror(rc));
+			abort();
+		}
+		t->started = false;
+	}
+}

@@ -1,0 +1,122 @@
+/*
+ * Venue selector: the weighted score of execution-routing-model.md in
+ * integer arithmetic. See selector_pvt.h for the formulas.
+ */
+#include "selector_pvt.h"
+
+void
+xr_score_params_init(struct xr_score_params *sp, const struct xr_engine_cfg *ec)
+{
+	sp->w_fees = ec->w_fees;
+	sp->w_latency = ec->w_latency;
+	sp->w_success = ec->w_success;
+	sp->w_load = ec->w_load;
+	sp->w_pair = ec->w_pair;
+	sp->latency_zero_ns = (uint64_t)(ec->latency_zero_score_us ? ec->latency_zero_score_us : 1) * 1000;
+	sp->latency_mult = ((uint64_t)XR_SCORE_MAX << 32) / sp->latency_zero_ns;
+	sp->load_full_queue = ec->load_full_queue ? ec->load_full_queue : 1;
+	sp->load_mult = ((uint64_t)XR_SCORE_MAX << 32) / sp->load_full_queue;
+}
+
+/* max(0, XR_SCORE_MAX * (1 - x / full)) with mult = (XR_SCORE_MAX << 32) / full. */
+static inline int64_t
+xr__linear_down(uint64_t x, uint64_t full, uint64_t mult)
+{
+	if (x >= full)
+		return 0;
+	/* x < full, so x * mult < XR_SCORE_MAX << 32 < 2^52: no overflow. */
+	return XR_SCORE_MAX - (int64_t)((x * mult) >> 32);
+}
+
+void
+xr_score_venue(const struct xr_score_params *sp, const struct xr_snapshot *snap,
+	       uint8_t venue, uint16_t symbol, uint64_t in_flight,
+	       struct xr_venue_score *out)
+{
+	const struct xr_venue_metrics *vm = &snap->venues[venue];
+	const struct xr_venue_sym_metrics *vs =
+		&snap->vs[(size_t)venue * snap->n_symbols + symbol];
+	/* fee_bps = cbps / 100; one point per bps: score = 100 - bps points. */
+	int64_t fee = XR_SCORE_MAX - vm->fee_taker_cbps * (XR_SCORE_POINT / 100);
+
+	out->venue = venue;
+	out->fees = fee < 0 ? 0 : fee > XR_SCORE_MAX ? XR_SCORE_MAX : fee;
+	out->latency = xr__linear_down(vm->latency_avg_ns, sp->latency_zero_ns,
+				       sp->latency_mult);
+	/* ppm and score units coincide: 10^6 ppm == 100 points == 10^6. */
+	out->success = vm->success_ppm;
+	out->load = xr__linear_down(in_flight, sp->load_full_queue, sp->load_mult);
+	out->pair = vs->pair_samples ? (int64_t)vs->pair_success_ppm : XR_SCORE_MAX / 2;
+	out->total = ((int64_t)sp->w_fees * out->fees +
+		      (int64_t)sp->w_latency * out->latency +
+		      (int64_t)sp->w_success * out->success +
+		      (int64_t)sp->w_load * out->load +
+		      (int64_t)sp->w_pair * out->pair) / XR_WEIGHT_ONE;
+}
+
+unsigned
+xr_select(const struct xr_score_params *sp, const struct xr_snapshot *snap,
+	  const struct xr_select_order *o, const uint64_t *in_flight,
+	  struct xr_selection *out)
+{
+	uint64_t mask = o->allowed_mask & ~o->exclude_mask;
+	/* Liquidity of at least 2x the order size (execution-routing-model.md);
+	 * qty is bounded by config limits far below INT64_MAX / 2. */
+	int64_t need = o->qty > INT64_MAX / 2 ? INT64_MAX : 2 * o->qty;
+	unsigned n = 0;
+
+	if (snap->n_venues < 64)
+		mask &= (UINT64_C(1) << snap->n_venues) - 1;
+	while (mask != 0) {
+		uint8_t v = (uint8_t)__builtin_ctzll(mask);
+		mask &= mask - 1;
+		const struct xr_venue_sym_metrics *vs =
+			&snap->vs[(size_t)v * snap->n_symbols + o->symbol];
+		int64_t depth = o->side == XR_SIDE_BUY ? vs->ask_qty : vs->bid_qty;
+		int64_t px = o->side == XR_SIDE_BUY ? vs->ask_px : vs->bid_px;
+		if (!snap->venues[v].healthy || px <= 0 || depth < need)
+			continue;
+		struct xr_venue_score s;
+		xr_score_venue(sp, snap, v, o->symbol, in_flight[v], &s);
+		/* Insertion into the ranked list: score descending, venue id
+		 * ascending on ties (v increases, so ties keep arrival order). */
+		unsigned i = n++;
+		while (i > 0 && out->ranked[i - 1].total < s.total) {
+			out->ranked[i] = out->ranked[i - 1];
+			i--;
+		}
+		out->ranked[i] = s;
+	}
+	out->n = (uint8_t)n;
+	return n;
+}
+
+enum xr_method
+xr_route_method(enum xr_signal_type st, enum xr_ord_type ot, int64_t notional,
+		int64_t twap_notional)
+{
+	if (twap_notional > 0 && notional > twap_notional)
+		return XR_METHOD_TWAP;
+	switch (st) {
+	case XR_SIG_STOP_LOSS:
+	case XR_SIG_EXIT:
+		return XR_METHOD_MARKET;
+	case XR_SIG_ENTRY:
+		return XR_METHOD_LIMIT;
+	case XR_SIG_PROFIT_TAKE:
+		break;
+	}
+	return ot == XR_ORD_MARKET ? XR_METHOD_MARKET : XR_METHOD_LIMIT;
+}
+
+uint8_t
+xr_route_priority(enum xr_signal_type st)
+{
+	switch (st) {
+	case XR_SIG_STOP_LOSS: return 1;
+	case XR_SIG_EXIT: return 2;
+	case XR_SIG_ENTRY: return 3;
+	case XR_SIG_PROFIT_TAKE: break;
+	}
+	return 4;
+}

@@ -1,0 +1,141 @@
+/*
+ * Venue metrics snapshot pool: preallocated buffers recycled through
+ * call_rcu. See snapshot_pvt.h for the design and the R3/A3 pair.
+ */
+#include "snapshot_pvt.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void
+xr__snapshot_release(struct rcu_head *head)
+{
+	struct xr_snapshot *s = caa_container_of(head, struct xr_snapshot, rcu);
+
+	/* R3: pairs with A3 in xr_snapshot_take; every reader that could see
+	 * this buffer has passed a quiescent state. */
+	atomic_store_explicit(&s->free, 1, memory_order_release);
+}
+
+static struct xr_snapshot *
+xr__snapshot_alloc(uint32_t n_venues, uint32_t n_symbols)
+{
+	struct xr_snapshot *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->n_venues = n_venues;
+	s->n_symbols = n_symbols;
+	s->ref_px = calloc(n_symbols, sizeof(*s->ref_px));
+	s->venues = calloc(n_venues, sizeof(*s->venues));
+	s->vs = calloc((size_t)n_venues * n_symbols, sizeof(*s->vs));
+	if (s->ref_px == NULL || s->venues == NULL || s->vs == NULL) {
+		free(s->ref_px);
+		free(s->venues);
+		free(s->vs);
+		free(s);
+		return NULL;
+	}
+	atomic_init(&s->free, 1);
+	return s;
+}
+
+static void
+xr__snapshot_free(struct xr_snapshot *s)
+{
+	if (s == NULL)
+		return;
+	free(s->ref_px);
+	free(s->venues);
+	free(s->vs);
+	free(s);
+}
+
+int
+xr_snapshot_pool_init(struct xr_snapshot_pool *p, uint32_t n_venues,
+		      uint32_t n_symbols, uint64_t interval_ns)
+{
+	uint64_t bytes = sizeof(struct xr_snapshot) + (uint64_t)n_symbols * 8 +
+			 (uint64_t)n_venues * sizeof(struct xr_venue_metrics) +
+			 (uint64_t)n_venues * n_symbols * sizeof(struct xr_venue_sym_metrics);
+	uint64_t n = 2 * XR_SNAPSHOT_RECLAIM_NS / (interval_ns ? interval_ns : 1) + 8;
+
+	if (n > XR_SNAPSHOT_POOL_BYTES / bytes)
+		n = XR_SNAPSHOT_POOL_BYTES / bytes;
+	if (n > XR_SNAPSHOT_POOL_MAX)
+		n = XR_SNAPSHOT_POOL_MAX;
+	if (n < XR_SNAPSHOT_POOL_MIN)
+		n = XR_SNAPSHOT_POOL_MIN;
+	memset(p, 0, sizeof(*p));
+	p->n_venues = n_venues;
+	p->n_symbols = n_symbols;
+	p->bufs = calloc(n, sizeof(*p->bufs));
+	if (p->bufs == NULL)
+		return -ENOMEM;
+	p->n_bufs = (uint32_t)n;
+	for (uint32_t i = 0; i < p->n_bufs; i++) {
+		p->bufs[i] = xr__snapshot_alloc(n_venues, n_symbols);
+		if (p->bufs[i] == NULL) {
+			xr_snapshot_pool_fini(p);
+			return -ENOMEM;
+		}
+	}
+	p->crdp = create_call_rcu_data(URCU_CALL_RCU_RT, -1);
+	if (p->crdp == NULL) {
+		xr_snapshot_pool_fini(p);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+void
+xr_snapshot_pool_fini(struct xr_snapshot_pool *p)
+{
+	if (p->crdp != NULL) {
+		/* Runs every queued callback; the readers are gone. */
+		rcu_barrier();
+		call_rcu_data_free(p->crdp);
+		p->crdp = NULL;
+	}
+	for (uint32_t i = 0; p->bufs != NULL && i < p->n_bufs; i++)
+		xr__snapshot_free(p->bufs[i]);
+	free(p->bufs);
+	p->bufs = NULL;
+	p->current = NULL;
+}
+
+void
+xr_snapshot_writer_attach(struct xr_snapshot_pool *p)
+{
+	set_thread_call_rcu_data(p->crdp);
+}
+
+struct xr_snapshot *
+xr_snapshot_take(struct xr_snapshot_pool *p)
+{
+	for (uint32_t k = 0; k < p->n_bufs; k++) {
+		uint32_t i = p->next + k < p->n_bufs ? p->next + k : p->next + k - p->n_bufs;
+		struct xr_snapshot *s = p->bufs[i];
+		/* A3: pairs with R3 in xr__snapshot_release. */
+		if (atomic_load_explicit(&s->free, memory_order_acquire)) {
+			atomic_store_explicit(&s->free, 0, memory_order_relaxed);
+			p->next = i + 1 == p->n_bufs ? 0 : i + 1;
+			return s;
+		}
+	}
+	p->skipped++;
+	return NULL;
+}
+
+void
+xr_snapshot_publish(struct xr_snapshot_pool *p, struct xr_snapshot *s,
+		    uint64_t now_ns)
+{
+	s->seq = ++p->seq;
+	s->published_ns = now_ns;
+	/* Release: pairs with rcu_dereference() in xr_snapshot_current. */
+	struct xr_snapshot *old = rcu_xchg_pointer(&p->current, s);
+	if (old != NULL)
+		call_rcu(&old->rcu, xr__snapshot_release);
+}

@@ -1,0 +1,139 @@
+/*
+ * Venue metrics snapshots, published with liburcu (QSBR flavour).
+ *
+ * DESIGN
+ *   The aggregate stage is the single writer of venue statistics. Every
+ *   snapshot_interval_us (and at once when a venue's health changes) it
+ *   takes a free buffer from a preallocated pool, fills it, and publishes it
+ *   with rcu_xchg_pointer(). The previous snapshot goes to call_rcu(); its
+ *   callback, run by a real-time call_rcu worker (URCU_CALL_RCU_RT: the
+ *   worker polls, so call_rcu() never makes a futex syscall on the writer)
+ *   after a grace period, marks the buffer free again. The writer never
+ *   waits: if no buffer is free it skips that publication and counts it.
+ *   Readers (validate, route) are registered QSBR threads: they call
+ *   xr_snapshot_current() and may use the result until their thread's next
+ *   quiescent state (one per runner loop), without any lock or atomic RMW.
+ *
+ * MEMORY ORDERING
+ *   rcu_xchg_pointer() (release) pairs with rcu_dereference() (consume) in
+ *   readers: a snapshot's contents are visible before its pointer.
+ *   R3 (callback marks a buffer free, release) pairs with A3 (writer takes a
+ *   free buffer, acquire): every reader finished with the buffer (grace
+ *   period) before the writer refills it.
+ */
+#ifndef XR_SNAPSHOT_PVT_H
+#define XR_SNAPSHOT_PVT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <urcu-qsbr.h>
+#include <urcu-call-rcu.h>
+
+/**
+ * Longest time a retired snapshot waits for reclamation (ns): the RT
+ * call_rcu worker polls every 10 ms, then needs a grace period. The pool
+ * holds enough buffers to publish every interval for twice this long.
+ */
+#define XR_SNAPSHOT_RECLAIM_NS UINT64_C(20000000)
+/** Fewest and most buffers in a pool. */
+#define XR_SNAPSHOT_POOL_MIN 8
+#define XR_SNAPSHOT_POOL_MAX 1024
+/** Memory cap of a pool's buffers (bytes); fewer buffers if larger. */
+#define XR_SNAPSHOT_POOL_BYTES (UINT64_C(64) << 20)
+
+/** What one venue shows for one symbol. */
+struct xr_venue_sym_metrics {
+	int64_t bid_px, ask_px;	  /* best bid/ask (px scale); 0 = not quoted */
+	int64_t bid_qty, ask_qty; /* depth of each side (qty scale) */
+	uint32_t pair_success_ppm; /* success over the last <= 100 children */
+	uint32_t pair_samples;	  /* children in that window, 0..100 */
+};
+
+/** What the router knows of one venue. */
+struct xr_venue_metrics {
+	uint64_t latency_avg_ns; /* mean venue round trip, last <= 100 (ns) */
+	uint64_t completed;	 /* children ended at this venue, cumulative */
+	uint32_t success_ppm;	 /* not rejected/failed, last <= 100; 1e6 if none */
+	uint32_t samples;	 /* results in that window, 0..100 */
+	int64_t fee_maker_cbps;	 /* from config (centi-bps) */
+	int64_t fee_taker_cbps;
+	uint8_t healthy;	 /* 1 if the connector is up */
+};
+
+/** An immutable snapshot, once published. */
+struct xr_snapshot {
+	struct rcu_head rcu;	  /* for call_rcu */
+	_Atomic int free;	  /* pool bookkeeping (R3/A3) */
+	uint64_t seq;		  /* 1.. in publication order */
+	uint64_t published_ns;	  /* CLOCK_MONOTONIC at publication */
+	uint32_t n_venues, n_symbols;
+	int64_t *ref_px;	  /* n_symbols: mid of best bid and best ask over
+				   * healthy venues (px scale); 0 = no quote */
+	struct xr_venue_metrics *venues;  /* n_venues */
+	struct xr_venue_sym_metrics *vs;  /* [venue * n_symbols + symbol] */
+};
+
+/** The pool and the published pointer. */
+struct xr_snapshot_pool {
+	struct xr_snapshot **bufs;	   /* n_bufs buffers */
+	uint32_t n_bufs;
+	struct xr_snapshot *current;	   /* RCU-protected */
+	struct call_rcu_data *crdp;	   /* real-time call_rcu worker */
+	uint64_t seq;			   /* writer's publication counter */
+	uint64_t skipped;		   /* publications deferred, no free buffer */
+	uint32_t n_venues, n_symbols;
+	uint32_t next;			   /* where xr_snapshot_take looks first */
+};
+
+/**
+ * Allocate the pool (all buffers free, nothing published) and its call_rcu
+ * worker: 2 * XR_SNAPSHOT_RECLAIM_NS / interval_ns + 8 buffers, clamped to
+ * XR_SNAPSHOT_POOL_MIN..MAX and to XR_SNAPSHOT_POOL_BYTES of memory.
+ * @return 0, -ENOMEM, or -EAGAIN (worker thread not created).
+ * Thread: any (control path).
+ */
+int xr_snapshot_pool_init(struct xr_snapshot_pool *p, uint32_t n_venues,
+			  uint32_t n_symbols, uint64_t interval_ns);
+
+/**
+ * Wait for pending callbacks (rcu_barrier) and free everything.
+ * Thread: any, after every reader thread has stopped.
+ */
+void xr_snapshot_pool_fini(struct xr_snapshot_pool *p);
+
+/**
+ * Make the calling thread use the pool's real-time call_rcu worker.
+ * Thread: the writer's thread, once, after rcu_register_thread().
+ */
+void xr_snapshot_writer_attach(struct xr_snapshot_pool *p);
+
+/**
+ * A free buffer to fill, or NULL (counted in p->skipped) if none is free.
+ * Scans from the buffer after the last one taken, so the cost is O(1) while
+ * buffers come back in order.
+ * Thread: the single writer. No allocation, no waiting.
+ */
+struct xr_snapshot *xr_snapshot_take(struct xr_snapshot_pool *p);
+
+/**
+ * Publish @p s (from xr_snapshot_take, filled) and retire the previous one.
+ * Thread: the single writer, a registered RCU thread (or, before any reader
+ * thread starts, the thread that created the pool). No allocation, no
+ * waiting, no syscall.
+ */
+void xr_snapshot_publish(struct xr_snapshot_pool *p, struct xr_snapshot *s,
+			 uint64_t now_ns);
+
+/**
+ * The current snapshot, or NULL before the first publication. Valid until
+ * the calling thread's next quiescent state.
+ * Thread: a registered, online QSBR reader. Wait-free.
+ */
+static inline const struct xr_snapshot *
+xr_snapshot_current(struct xr_snapshot_pool *p)
+{
+	return rcu_dereference(p->current);
+}
+
+#endif /* XR_SNAPSHOT_PVT_H */

@@ -1,0 +1,162 @@
+/*
+ * Ingress stage: replays a signal file. The file is mapped read-only at
+ * create; each do_work() parses up to `burst` rows (as many as fit in
+ * ingress_to_validate), stamps each with its ingress time and enqueues it.
+ *
+ * Nothing is lost: a full ring only slows the replay (counted in
+ * out_stalls); a malformed row still travels on, marked XR_R_PARSE, so the
+ * validate stage turns it into a rejected result. The first
+ * max_parse_errors_logged malformed rows are reported on stderr with file,
+ * line and reason (an error path, not the steady state).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine_pvt.h"
+#include "xr_clock.h"
+
+/* Next line of the mapped file: [*pos, end) without the newline. */
+static bool
+xr__next_line(struct xr_ingress *in, const char **line, size_t *len)
+{
+	if (in->pos >= in->size)
+		return false;
+	const char *p = in->data + in->pos;
+	const char *nl = memchr(p, '\n', in->size - in->pos);
+	size_t n = nl != NULL ? (size_t)(nl - p) : in->size - in->pos;
+
+	*line = p;
+	*len = n;
+	in->pos += n + (nl != NULL);
+	in->lineno++;
+	return true;
+}
+
+static uint32_t
+xr__ingress_work(struct xr_stage *st)
+{
+	struct xr_ingress *in = (struct xr_ingress *)st;
+	struct xr_engine *e = st->eng;
+	struct xr_msg batch[XR_MAX_BURST];
+	uint32_t want = e->cfg->engine.burst, n = 0;
+
+	if (atomic_load_explicit(&in->done, memory_order_relaxed))
+		return 0;
+	uint32_t room = xr_ring_room(in->out, want);
+	if (room == 0) {
+		st->out_stalls++;
+		return 0;
+	}
+	const char *line;
+	size_t len;
+	while (n < room && xr__next_line(in, &line, &len)) {
+		if (xr_signal_line_is_blank_or_comment(line, len))
+			continue;
+		struct xr_msg *m = &batch[n++];
+		char err[160];
+		memset(m, 0, sizeof(*m));
+		if (xr_signal_parse(&in->lay, in->names, line, len, in->lineno, m,
+				    err, sizeof(err)) != 0) {
+			in->parse_errors++;
+			m->kind = XR_MSG_SIGNAL;
+			m->reason = XR_R_PARSE;
+			m->line = in->lineno;
+			m->venue = XR_VENUE_NONE;
+			if (in->errors_printed < e->io.max_parse_errors_logged) {
+				in->errors_printed++;
+				fprintf(stderr, "%s:%u: %s\n", in->path, in->lineno, err);
+			}
+		}
+		m->t[XR_T_INGRESS] = xr_now_ns();
+	}
+	if (n != 0) {
+		xr_ring_enqueue_burst(in->out, batch, n);
+		st->items += n;
+		/* Release: the main thread compares this with results written. */
+		atomic_store_explicit(&in->read, st->items, memory_order_release);
+	}
+	if (in->pos >= in->size)
+		atomic_store_explicit(&in->done, 1, memory_order_release);
+	return n;
+}
+
+int
+xr_ingress_init(struct xr_engine *e, char *err, size_t err_len)
+{
+	struct xr_ingress *in = &e->ingress;
+	struct stat sb;
+
+	snprintf(in->st.name, sizeof(in->st.name), "ingress");
+	in->st.do_work = xr__ingress_work;
+	in->st.eng = e;
+	in->out = e->ingress_to_validate;
+	in->path = e->io.signals_path;
+	in->names = e->names;
+	if (in->path == NULL) {
+		snprintf(err, err_len, "no signal file given (--signals FILE)");
+		return -EINVAL;
+	}
+	int fd = open(in->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int rc = errno;
+		snprintf(err, err_len, "%s: %s", in->path, strerror(rc));
+		return -rc;
+	}
+	if (fstat(fd, &sb) != 0 || sb.st_size == 0) {
+		snprintf(err, err_len, "%s: empty signal file (a header line is required)",
+			 in->path);
+		close(fd);
+		return -EINVAL;
+	}
+	in->size = (size_t)sb.st_size;
+	void *map = mmap(NULL, in->size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		int rc = errno;
+		snprintf(err, err_len, "%s: mmap: %s", in->path, strerror(rc));
+		in->size = 0;
+		return -rc;
+	}
+	in->data = map;
+	madvise(map, in->size, MADV_SEQUENTIAL);
+
+	/* Count lines once: bounds the output's seen-bitmap. */
+	uint64_t lines = 0;
+	for (const char *p = in->data, *end = in->data + in->size; p < end; lines++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		p = nl != NULL ? nl + 1 : end;
+	}
+	if (lines >= UINT32_MAX) {
+		snprintf(err, err_len, "%s: more than %u lines", in->path, UINT32_MAX - 1);
+		return -EFBIG;
+	}
+	in->max_lines = (uint32_t)lines;
+
+	const char *line;
+	size_t len;
+	do {
+		if (!xr__next_line(in, &line, &len)) {
+			snprintf(err, err_len, "%s: no header line", in->path);
+			return -EINVAL;
+		}
+	} while (xr_signal_line_is_blank_or_comment(line, len));
+	char perr[200];
+	if (xr_signal_header_parse(line, len, &in->lay, perr, sizeof(perr)) != 0) {
+		snprintf(err, err_len, "%s:%u: %s", in->path, in->lineno, perr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void
+xr_ingress_fini(struct xr_ingress *in)
+{
+	if (in->data != NULL)
+		munmap((void *)(uintptr_t)in->data, in->size);
+	in->data = NULL;
+}

@@ -1,0 +1,303 @@
+/*
+ * Output stage: writes one result per signal (CSV or JSON Lines, see
+ * docs/output.md) and keeps the invariants' books independently of the
+ * aggregator:
+ *   - a bitmap by source line catches a second result for the same signal
+ *     (duplicates) and counts distinct signals ended (unaccounted is
+ *     signals read minus distinct);
+ *   - filled quantity is checked against order quantity (overfills);
+ *   - net fills per (user, symbol) are summed from results, to compare with
+ *     the aggregator's positions at the end.
+ * It formats text and calls write(2), so it belongs on a thread off the hot
+ * path (the default plan's `io` thread); writes happen per 1 MiB buffer.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine_pvt.h"
+#include "xr_clock.h"
+
+#define XR_OUT_BUF (1u << 20)
+#define XR_OUT_LINE_MAX 2048
+
+int
+xr_output_flush(struct xr_output *o)
+{
+	size_t off = 0;
+
+	while (o->fd >= 0 && off < o->buf_len) {
+		ssize_t w = write(o->fd, o->buf + off, o->buf_len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			o->write_errors++;
+			o->buf_len = 0;
+			return -errno;
+		}
+		off += (size_t)w;
+	}
+	o->buf_len = 0;
+	return 0;
+}
+
+/* Appenders: the caller guarantees XR_OUT_LINE_MAX bytes of room per
+ * result (names are at most 31 bytes, numbers at most 24). */
+static inline void
+xr__put_mem(struct xr_output *o, const char *s, size_t n)
+{
+	memcpy(o->buf + o->buf_len, s, n);
+	o->buf_len += n;
+}
+
+static inline void
+xr__put_str(struct xr_output *o, const char *s)
+{
+	xr__put_mem(o, s, strlen(s));
+}
+
+static inline void
+xr__put_ch(struct xr_output *o, char c)
+{
+	o->buf[o->buf_len++] = c;
+}
+
+static void
+xr__put_u64(struct xr_output *o, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (n > 0)
+		o->buf[o->buf_len++] = tmp[--n];
+}
+
+static void
+xr__put_fixed(struct xr_output *o, int64_t v)
+{
+	o->buf_len += (size_t)xr_fixed_format(o->buf + o->buf_len, v, 8);
+}
+
+/* Venue names of @p mask joined by '|'. */
+static void
+xr__put_venues(struct xr_output *o, const struct xr_config *cfg, uint64_t mask)
+{
+	bool first = true;
+
+	while (mask != 0) {
+		unsigned v = (unsigned)__builtin_ctzll(mask);
+		mask &= mask - 1;
+		if (v >= cfg->n_venues)
+			continue;
+		if (!first)
+			xr__put_ch(o, '|');
+		xr__put_str(o, cfg->venues[v].name);
+		first = false;
+	}
+}
+
+static void
+xr__put_alts(struct xr_output *o, const struct xr_config *cfg, const struct xr_msg *r)
+{
+	for (unsigned i = 0; i < r->n_alts && i < XR_MAX_ALTS; i++) {
+		if (r->alts[i] >= cfg->n_venues)
+			continue;
+		if (i)
+			xr__put_ch(o, '|');
+		xr__put_str(o, cfg->venues[r->alts[i]].name);
+	}
+}
+
+static uint64_t
+xr__span(const uint64_t *t, int to, int from)
+{
+	return t[to] != 0 && t[from] != 0 && t[to] >= t[from] ? t[to] - t[from] : 0;
+}
+
+/* One field: JSON `,"key":` (quoted value if q) or CSV `,`. */
+static void
+xr__key(struct xr_output *o, bool json, const char *key, bool q, bool first)
+{
+	if (!json) {
+		if (!first)
+			xr__put_ch(o, ',');
+		return;
+	}
+	xr__put_str(o, first ? "{\"" : ",\"");
+	xr__put_str(o, key);
+	xr__put_str(o, q ? "\":\"" : "\":");
+}
+
+static void
+xr__end(struct xr_output *o, bool json, bool q)
+{
+	if (json && q)
+		xr__put_ch(o, '"');
+}
+
+static void
+xr__format(struct xr_output *o, const struct xr_config *cfg, const struct xr_msg *r)
+{
+	bool json = o->format == XR_RESULTS_JSONL;
+	const char *user = r->user < cfg->n_users ? cfg->users[r->user].name : "";
+	const char *sym = r->symbol < cfg->n_symbols ? cfg->symbols[r->symbol] : "";
+	const char *venue = r->venue < cfg->n_venues ? cfg->venues[r->venue].name : "";
+	int64_t avg_px = r->cum_qty > 0
+		? (int64_t)((xr_i128)r->cum_notional * XR_QTY_SCALE / r->cum_qty) : 0;
+	const uint64_t *t = r->t;
+	const struct {
+		const char *key;
+		int kind; /* 0 u64, 1 string, 2 fixed, 3 venues, 4 alternatives */
+		uint64_t u;
+		const char *s;
+		int64_t f;
+	} fields[] = {
+		{"signal_id", 0, r->signal_id, NULL, 0},
+		{"line", 0, r->line, NULL, 0},
+		{"user", 1, 0, user, 0},
+		{"symbol", 1, 0, sym, 0},
+		{"side", 1, 0, r->side ? xr_side_name(r->side) : "", 0},
+		{"qty", 2, 0, NULL, r->qty},
+		{"status", 1, 0, xr_final_name(r->final), 0},
+		{"reason", 1, 0, xr_reason_name(r->reason), 0},
+		{"venue", 1, 0, venue, 0},
+		{"venues", 3, 0, NULL, 0},
+		{"method", 1, 0, r->order_id ? xr_method_name(r->method) : "", 0},
+		{"priority", 0, r->priority, NULL, 0},
+		{"filled_qty", 2, 0, NULL, r->cum_qty},
+		{"avg_px", 2, 0, NULL, avg_px},
+		{"fees", 2, 0, NULL, r->fees},
+		{"est_fees", 2, 0, NULL, r->est_fees},
+		{"children", 0, r->n_children, NULL, 0},
+		{"alternatives", 4, 0, NULL, 0},
+		{"queue_ns", 0, xr__span(t, XR_T_VALIDATE, XR_T_INGRESS), NULL, 0},
+		{"validate_ns", 0, xr__span(t, XR_T_ROUTE, XR_T_VALIDATE), NULL, 0},
+		{"route_ns", 0, xr__span(t, XR_T_EXECUTE, XR_T_ROUTE), NULL, 0},
+		{"venue_ns", 0, xr__span(t, XR_T_REPORT, XR_T_EXECUTE), NULL, 0},
+		{"aggregate_ns", 0, xr__span(t, XR_T_AGGREGATE, XR_T_REPORT), NULL, 0},
+		{"e2e_ns", 0, xr__span(t, XR_T_AGGREGATE, XR_T_INGRESS), NULL, 0},
+	};
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		/* Decimals are strings in JSON so no reader rounds them. */
+		bool q = fields[i].kind != 0;
+		xr__key(o, json, fields[i].key, q, i == 0);
+		switch (fields[i].kind) {
+		case 0: xr__put_u64(o, fields[i].u); break;
+		case 1: xr__put_str(o, fields[i].s); break;
+		case 2: xr__put_fixed(o, fields[i].f); break;
+		case 3: xr__put_venues(o, cfg, r->venue_mask); break;
+		default: xr__put_alts(o, cfg, r); break;
+		}
+		xr__end(o, json, q);
+	}
+	xr__put_str(o, json ? "}\n" : "\n");
+}
+
+/** Header line of the CSV results (docs/output.md). */
+static const char xr__csv_header[] =
+	"signal_id,line,user,symbol,side,qty,status,reason,venue,venues,method,"
+	"priority,filled_qty,avg_px,fees,est_fees,children,alternatives,queue_ns,"
+	"validate_ns,route_ns,venue_ns,aggregate_ns,e2e_ns\n";
+
+static uint32_t
+xr__output_work(struct xr_stage *st)
+{
+	struct xr_output *o = (struct xr_output *)st;
+	struct xr_engine *e = st->eng;
+	struct xr_msg in[XR_MAX_BURST];
+	uint32_t n = xr_ring_dequeue_burst(o->in, in, e->cfg->engine.burst);
+
+	if (n == 0)
+		return 0;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct xr_msg *r = &in[i];
+		o->results++;
+		if (r->line < o->seen_bits) {
+			uint64_t bit = UINT64_C(1) << (r->line % 64);
+			if (o->seen[r->line / 64] & bit) {
+				o->duplicates++;
+			} else {
+				o->seen[r->line / 64] |= bit;
+				o->distinct++;
+			}
+		}
+		if (r->cum_qty > r->qty)
+			o->overfills++;
+		if (r->cum_qty > 0 && r->user < e->n_users && r->symbol < e->n_symbols) {
+			size_t k = (size_t)r->user * e->n_symbols + r->symbol;
+			o->fills_net[k] += r->side == XR_SIDE_BUY ? r->cum_qty : -r->cum_qty;
+		}
+		if (o->fd >= 0) {
+			if (o->buf_cap - o->buf_len < XR_OUT_LINE_MAX)
+				xr_output_flush(o);
+			xr__format(o, e->cfg, r);
+		}
+	}
+	st->items += n;
+	atomic_store_explicit(&o->last_result_ns, xr_now_ns(), memory_order_relaxed);
+	/* Release: the main thread reads this to decide the run is complete. */
+	atomic_store_explicit(&o->distinct_pub, o->distinct, memory_order_release);
+	return n;
+}
+
+int
+xr_output_init(struct xr_engine *e, char *err, size_t err_len)
+{
+	struct xr_output *o = &e->output;
+
+	snprintf(o->st.name, sizeof(o->st.name), "output");
+	o->st.do_work = xr__output_work;
+	o->st.eng = e;
+	o->in = e->aggregate_to_output;
+	o->fd = -1;
+	o->format = e->cfg->engine.results_format;
+	o->seen_bits = e->ingress.max_lines + 2;
+	o->seen = calloc((o->seen_bits + 63) / 64, sizeof(uint64_t));
+	o->fills_net = calloc((size_t)e->n_users * e->n_symbols, sizeof(int64_t));
+	if (o->seen == NULL || o->fills_net == NULL) {
+		snprintf(err, err_len, "output: out of memory");
+		return -ENOMEM;
+	}
+	if (e->io.results_path == NULL)
+		return 0;
+	o->fd = open(e->io.results_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (o->fd < 0) {
+		int rc = errno;
+		snprintf(err, err_len, "%s: %s", e->io.results_path, strerror(rc));
+		return -rc;
+	}
+	o->buf_cap = XR_OUT_BUF;
+	o->buf = malloc(o->buf_cap);
+	if (o->buf == NULL) {
+		snprintf(err, err_len, "output: out of memory");
+		return -ENOMEM;
+	}
+	if (o->format == XR_RESULTS_CSV)
+		xr__put_str(o, xr__csv_header);
+	return 0;
+}
+
+void
+xr_output_fini(struct xr_output *o)
+{
+	if (o->fd >= 0) {
+		xr_output_flush(o);
+		close(o->fd);
+	}
+	o->fd = -1;
+	free(o->buf);
+	free(o->seen);
+	free(o->fills_net);
+	o->buf = NULL;
+	o->seen = NULL;
+	o->fills_net = NULL;
+}

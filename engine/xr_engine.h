@@ -1,0 +1,132 @@
+/*
+ * xr_engine: the public face of the router. Build an engine from a loaded
+ * config and a signal source, run it until every signal read has its
+ * terminal result, then read the summary, the histograms and the
+ * invariants.
+ *
+ * Lifecycle (all control path, one owner thread):
+ *   e = xr_engine_create(cfg, &io, err, len);
+ *   xr_engine_run(e, err, len);          starts the thread plan, waits, joins
+ *   xr_engine_print_summary(e, stdout);
+ *   xr_engine_write_summary_json(e, f);
+ *   xr_engine_write_hgrm(e, dir, err, len);
+ *   xr_engine_destroy(e);
+ */
+#ifndef XR_ENGINE_H
+#define XR_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "xr_types.h"
+
+struct xr_config;
+struct xr_engine;
+
+/** Where an engine reads signals and writes results. */
+struct xr_engine_io {
+	const char *signals_path;   /* signal CSV (docs/signals.md); required */
+	const char *results_path;   /* results file, NULL = none (counted only) */
+	uint32_t drain_timeout_ms;  /* give up after this long with no new
+				     * result once input ended; 0 = 10000 */
+	uint32_t max_parse_errors_logged; /* rows reported on stderr; 0 = 100 */
+};
+
+/** Latency percentiles of one histogram (ns). */
+struct xr_latency {
+	uint64_t count;
+	uint64_t p50, p99, p999, max, mean;
+};
+
+/** Per-venue figures of a run. */
+struct xr_venue_summary {
+	char name[32];
+	uint64_t children;	/* child orders that ended at the venue */
+	uint64_t filled;	/* of which fully filled */
+	uint64_t rejected;	/* rejected by the venue */
+	uint64_t failed;	/* failed at the venue */
+	uint64_t latency_p50_ns; /* venue round trip over the run */
+};
+
+/** Summary of a run; every count is over the whole run. */
+struct xr_summary {
+	uint64_t signals_read;	   /* rows read, malformed ones included */
+	uint64_t parse_errors;	   /* malformed rows (rejected, reason parse_error) */
+	uint64_t accepted;	   /* passed validation */
+	uint64_t rejected;	   /* final status rejected */
+	uint64_t filled;
+	uint64_t partially_filled;
+	uint64_t canceled;
+	uint64_t failed;
+	uint64_t results;	   /* results written */
+	uint64_t unaccounted;	   /* signals read without a terminal result */
+	uint64_t duplicates;	   /* extra terminal results for a signal */
+	uint64_t overfills;	   /* results with filled qty > order qty */
+	uint64_t position_mismatches; /* (user, symbol) where position != fills */
+	uint64_t by_reason[XR_R_COUNT];
+	uint64_t ingress_stalls;   /* ingress found validate's ring full */
+	uint64_t credit_stalls;	   /* validate held by max_inflight_orders */
+	uint64_t snapshots;	   /* venue metrics snapshots published */
+	uint64_t snapshots_skipped;
+	double elapsed_s;	   /* first signal in to last result out */
+	double throughput_per_s;   /* signals_read / elapsed_s */
+	struct xr_latency e2e, router, queue, validate, route, venue, aggregate;
+	uint32_t n_venues;
+	struct xr_venue_summary venues[64];
+};
+
+/**
+ * Build an engine: rings, stages, connectors, snapshot pool, and the
+ * thread plan of @p cfg; opens and maps the signal file and checks its
+ * header.
+ *
+ * @param cfg  loaded config; must outlive the engine.
+ * @param io   signal source and results sink.
+ * @return the engine, or NULL with @p err naming the cause (unreadable
+ *         signal file, bad header "signals.csv:1: ...", out of memory,
+ *         connector refused its config).
+ * Thread: any; the engine is then owned by that thread.
+ */
+struct xr_engine *xr_engine_create(const struct xr_config *cfg,
+				   const struct xr_engine_io *io, char *err,
+				   size_t err_len);
+
+/**
+ * Run: publish the first venue snapshot, start the threads, wait until
+ * every signal read has a terminal result (or nothing new arrived for
+ * drain_timeout_ms after the input ended), stop and join the threads, and
+ * fill the summary.
+ *
+ * @return 0; -ETIMEDOUT if the drain timed out (summary.unaccounted > 0);
+ *         -errno if a thread could not start (err filled).
+ * Thread: the owner. Blocks (the owner is not a stage thread).
+ */
+int xr_engine_run(struct xr_engine *e, char *err, size_t err_len);
+
+/** @return the summary, valid after xr_engine_run(). Thread: the owner. */
+const struct xr_summary *xr_engine_summary(const struct xr_engine *e);
+
+/** Print the human summary. Thread: the owner. */
+void xr_engine_print_summary(const struct xr_engine *e, FILE *out);
+
+/**
+ * Write the summary as one JSON object (docs/output.md).
+ * @return 0 or -EIO. Thread: the owner.
+ */
+int xr_engine_write_summary_json(const struct xr_engine *e, FILE *out);
+
+/**
+ * Write one .hgrm file per histogram into @p dir (created if missing):
+ * e2e.hgrm, router.hgrm, queue.hgrm, validate.hgrm, route.hgrm,
+ * venue.hgrm, aggregate.hgrm; values in microseconds.
+ * @return 0 or -errno with err naming the file.
+ * Thread: the owner, after xr_engine_run().
+ */
+int xr_engine_write_hgrm(const struct xr_engine *e, const char *dir, char *err,
+			 size_t err_len);
+
+/** Free an engine (threads must be stopped: run returned). NULL accepted. */
+void xr_engine_destroy(struct xr_engine *e);
+
+#endif /* XR_ENGINE_H */
