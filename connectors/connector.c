@@ -1,0 +1,73 @@
+/*
+ * The connector factory: maps a venue's `connector =` kind to the kind's
+ * create function. Adding a connector kind means one row in xr__kinds[] and
+ * one folder under connectors/; no venue code lives anywhere else.
+ *
+ * Control path only: creation allocates, and both functions may be called
+ * from any thread while the venue's execute stage is not running.
+ */
+#include "xr_connector.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/xr_sim.h"
+#include "xr_config.h"
+
+/** Create function of one connector kind (same contract as the factory). */
+typedef int (*xr__conn_create_fn)(const struct xr_config *cfg, unsigned venue,
+				  struct xr_connector *out, char *err,
+				  size_t err_len);
+
+/** Known connector kinds, in the order error messages list them. */
+static const struct {
+	const char *kind;
+	xr__conn_create_fn create;
+} xr__kinds[] = {
+	{ "sim", xr_sim_create },
+};
+
+#define XR__N_KINDS (sizeof(xr__kinds) / sizeof(xr__kinds[0]))
+
+int
+xr_connector_create(const struct xr_config *cfg, unsigned venue,
+		    struct xr_connector *out, char *err, size_t err_len)
+{
+	if (cfg == NULL || out == NULL || venue >= cfg->n_venues) {
+		if (err_len > 0)
+			snprintf(err, err_len, "venue %u: no such venue (config has %u)",
+				 venue, cfg != NULL ? (unsigned)cfg->n_venues : 0u);
+		return -EINVAL;
+	}
+	const struct xr_venue_cfg *v = &cfg->venues[venue];
+	for (size_t i = 0; i < XR__N_KINDS; i++)
+		if (strncmp(v->connector, xr__kinds[i].kind, sizeof(v->connector)) == 0)
+			return xr__kinds[i].create(cfg, venue, out, err, err_len);
+
+	if (err_len > 0) {
+		char known[64] = "";
+		size_t used = 0;
+		for (size_t i = 0; i < XR__N_KINDS && used < sizeof(known); i++) {
+			int w = snprintf(known + used, sizeof(known) - used, "%s%s",
+					 i > 0 ? ", " : "", xr__kinds[i].kind);
+			if (w < 0)
+				break;
+			used += (size_t)w;
+		}
+		snprintf(err, err_len, "venue %s: unknown connector \"%.*s\" (known: %s)",
+			 v->name, (int)sizeof(v->connector), v->connector, known);
+	}
+	return -EINVAL;
+}
+
+void
+xr_connector_destroy(struct xr_connector *c)
+{
+	if (c == NULL)
+		return;
+	if (c->ops != NULL && c->ops->destroy != NULL)
+		c->ops->destroy(c->ctx);
+	c->ops = NULL;
+	c->ctx = NULL;
+}

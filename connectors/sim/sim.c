@@ -1,0 +1,694 @@
+/*
+ * The sim venue: a deterministic in-process venue behind the connector
+ * interface. xr_sim.h states the model; docs/connectors.md explains every
+ * parameter.
+ *
+ * DESIGN
+ *   Orders live in a fixed table of max_open_orders slots (a free list links
+ *   the unused ones). A slot is PENDING from submit until its arrival, then,
+ *   if it rests, RESTING until its expiry or cancel; it is freed when its
+ *   terminal event is written. Each live slot has exactly one entry in a
+ *   binary min-heap keyed by (due_ns, seq): its arrival, its expiry, or the
+ *   cancel of a resting order. seq is a counter taken whenever a key is set,
+ *   so equal due times come out first-in first-out and the order of events
+ *   is fully determined. Each heap entry produces exactly one event when
+ *   popped; an arrival that rests is keyed again for its expiry, every other
+ *   pop frees the slot. This is why every order gets exactly one terminal
+ *   event: the slot is freed in exactly one place, right after writing it.
+ *
+ *   cancel() finds a slot through an open-addressing hash of ClOrdIDs
+ *   (linear probing, at least 2 buckets per slot, backward-shift deletion,
+ *   no tombstones).
+ *
+ *   Venue time advances only inside poll(): submit and cancel act on the
+ *   state the last poll left. A cancel of a PENDING order is remembered and
+ *   applied on arrival; a cancel of a RESTING order re-keys its heap entry
+ *   to min(now, expiry), so the next poll emits Canceled.
+ *
+ *   Random draws (splitmix64, Steele et al., "Fast splittable pseudorandom
+ *   number generators", OOPSLA 2014) happen at submit only, three per order
+ *   (jitter, reject, fail), so cancels and poll timing never shift the
+ *   random stream of later orders.
+ *
+ * GUARANTEES
+ *   No allocation after xr_sim_create(), no syscalls, no floating point, no
+ *   locks. Single-threaded: the venue's execute stage owns the instance.
+ */
+#include "xr_sim.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xr_config.h"
+
+__extension__ typedef unsigned __int128 xr__u128;
+
+/** Slot and bucket value meaning "none". */
+#define XR__SIM_NIL UINT32_MAX
+/** book_of[] value for a symbol this venue does not list. */
+#define XR__SIM_NO_BOOK UINT16_MAX
+
+/** Lifecycle of an order slot. */
+enum xr__sim_state {
+	XR__SIM_FREE = 0,
+	XR__SIM_PENDING, /* submitted, not arrived; heap key = arrival */
+	XR__SIM_RESTING, /* arrived, resting; heap key = expiry or cancel */
+};
+
+/** What happens when a slot's heap entry comes due. */
+enum xr__sim_action {
+	XR__SIM_ARRIVE = 0, /* match (or reject/fail/cancel) */
+	XR__SIM_EXPIRE,	    /* session end: Expired */
+	XR__SIM_CANCEL,	    /* requested cancel of a resting order: Canceled */
+};
+
+/** Fate drawn at submit, applied on arrival. */
+enum xr__sim_fate {
+	XR__SIM_MATCH = 0,
+	XR__SIM_REJECT,
+	XR__SIM_FAIL,
+};
+
+/** One order slot. */
+struct xr__sim_order {
+	struct xr_conn_order o; /* as submitted */
+	uint64_t due_ns;	/* heap key, part 1 */
+	uint64_t seq;		/* heap key, part 2 (FIFO among equal due) */
+	int64_t cum_qty;	/* filled so far (qty scale) */
+	uint32_t heap_pos;	/* index in heap[] while live */
+	uint32_t next_free;	/* free-list link while FREE */
+	uint16_t book;		/* index in books[] */
+	uint8_t state;		/* enum xr__sim_state */
+	uint8_t action;		/* enum xr__sim_action */
+	uint8_t fate;		/* enum xr__sim_fate */
+	uint8_t cancel_req;	/* cancel asked while PENDING */
+};
+
+/** One static synthetic book. */
+struct xr__sim_book {
+	int64_t mid_px;	   /* px scale */
+	int64_t tick_px;   /* px scale */
+	int64_t level_qty; /* qty scale */
+	uint32_t levels;   /* per side */
+	uint16_t symbol;   /* symbol id */
+};
+
+/** A sim venue instance (the connector's ctx). */
+struct xr__sim {
+	uint64_t rng;		 /* splitmix64 state */
+	uint64_t seq;		 /* last heap key sequence number */
+	uint64_t latency_ns;	 /* fixed one-way latency */
+	uint64_t jitter_ns;	 /* uniform extra latency 0..jitter_ns */
+	uint64_t session_ns;	 /* resting orders expire after this */
+	int64_t fee_taker_cbps;	 /* every fill takes liquidity */
+	uint32_t reject_ppm;
+	uint32_t fail_ppm;
+	uint32_t cap;		 /* order slots (max_open_orders) */
+	uint32_t n_open;	 /* live slots: pending + resting */
+	uint32_t free_head;	 /* first FREE slot, or NIL */
+	uint32_t n_heap;	 /* heap entries (== n_open) */
+	uint32_t hash_mask;	 /* buckets - 1 */
+	uint32_t n_books;
+	uint32_t md_next;	 /* next book whose market data is due */
+	struct xr__sim_order *orders; /* cap slots */
+	uint32_t *heap;		 /* cap slot indices, min-heap on (due, seq) */
+	uint32_t *hash;		 /* hash_mask + 1 buckets of slot indices */
+	struct xr__sim_book *books; /* n_books */
+	uint16_t book_of[XR_MAX_SYMBOLS]; /* symbol id -> book, or NO_BOOK */
+};
+
+/* ------------------------------------------------------------------ PRNG */
+
+/** splitmix64 (Steele, Lea, Flood 2014): next 64 random bits. */
+static uint64_t
+xr__sim_rand(struct xr__sim *s)
+{
+	uint64_t z = (s->rng += UINT64_C(0x9e3779b97f4a7c15));
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/**
+ * Map 64 random bits @p r onto 0..n-1 by multiply-high (Lemire 2019); the
+ * bias is below n / 2^64. n == 0 gives 0.
+ */
+static uint64_t
+xr__sim_below(uint64_t r, uint64_t n)
+{
+	return (uint64_t)(((xr__u128)r * n) >> 64);
+}
+
+/* ------------------------------------------------------------------ heap */
+
+static bool
+xr__sim_before(const struct xr__sim *s, uint32_t a, uint32_t b)
+{
+	const struct xr__sim_order *x = &s->orders[a], *y = &s->orders[b];
+	return x->due_ns < y->due_ns || (x->due_ns == y->due_ns && x->seq < y->seq);
+}
+
+static void
+xr__sim_heap_set(struct xr__sim *s, uint32_t pos, uint32_t slot)
+{
+	s->heap[pos] = slot;
+	s->orders[slot].heap_pos = pos;
+}
+
+static void
+xr__sim_sift_up(struct xr__sim *s, uint32_t pos)
+{
+	uint32_t slot = s->heap[pos];
+	while (pos > 0) {
+		uint32_t parent = (pos - 1) / 2;
+		if (!xr__sim_before(s, slot, s->heap[parent]))
+			break;
+		xr__sim_heap_set(s, pos, s->heap[parent]);
+		pos = parent;
+	}
+	xr__sim_heap_set(s, pos, slot);
+}
+
+static void
+xr__sim_sift_down(struct xr__sim *s, uint32_t pos)
+{
+	uint32_t slot = s->heap[pos];
+	for (;;) {
+		uint32_t child = 2 * pos + 1;
+		if (child >= s->n_heap)
+			break;
+		if (child + 1 < s->n_heap &&
+		    xr__sim_before(s, s->heap[child + 1], s->heap[child]))
+			child++;
+		if (!xr__sim_before(s, s->heap[child], slot))
+			break;
+		xr__sim_heap_set(s, pos, s->heap[child]);
+		pos = child;
+	}
+	xr__sim_heap_set(s, pos, slot);
+}
+
+/** Key @p slot for @p due_ns and insert it. */
+static void
+xr__sim_heap_push(struct xr__sim *s, uint32_t slot, uint64_t due_ns)
+{
+	s->orders[slot].due_ns = due_ns;
+	s->orders[slot].seq = ++s->seq;
+	xr__sim_heap_set(s, s->n_heap++, slot);
+	xr__sim_sift_up(s, s->n_heap - 1);
+}
+
+/** Remove the top entry. */
+static void
+xr__sim_heap_pop(struct xr__sim *s)
+{
+	if (--s->n_heap > 0) {
+		xr__sim_heap_set(s, 0, s->heap[s->n_heap]);
+		xr__sim_sift_down(s, 0);
+	}
+}
+
+/* ------------------------------------------------------------------ hash */
+
+static uint32_t
+xr__sim_home(const struct xr__sim *s, uint64_t cl_ord_id)
+{
+	/* Fibonacci hashing of the ClOrdID (engine ids are sequential). */
+	return (uint32_t)((cl_ord_id * UINT64_C(0x9e3779b97f4a7c15)) >> 32) &
+	       s->hash_mask;
+}
+
+/** @return bucket holding @p cl_ord_id, or the empty bucket ending its run. */
+static uint32_t
+xr__sim_hash_find(const struct xr__sim *s, uint64_t cl_ord_id)
+{
+	uint32_t i = xr__sim_home(s, cl_ord_id);
+	while (s->hash[i] != XR__SIM_NIL &&
+	       s->orders[s->hash[i]].o.cl_ord_id != cl_ord_id)
+		i = (i + 1) & s->hash_mask;
+	return i;
+}
+
+/** Remove bucket @p i, shifting later members of its run back (Knuth 6.4 R). */
+static void
+xr__sim_hash_remove(struct xr__sim *s, uint32_t i)
+{
+	uint32_t j = i;
+	for (;;) {
+		j = (j + 1) & s->hash_mask;
+		if (s->hash[j] == XR__SIM_NIL)
+			break;
+		uint32_t k = xr__sim_home(s, s->orders[s->hash[j]].o.cl_ord_id);
+		/* Entry j may stay if its home k lies cyclically in (i, j]. */
+		bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+		if (stays)
+			continue;
+		s->hash[i] = s->hash[j];
+		i = j;
+	}
+	s->hash[i] = XR__SIM_NIL;
+}
+
+/* ------------------------------------------------------------------ slots */
+
+/** Free @p slot after its terminal event: hash, free list, count. */
+static void
+xr__sim_release(struct xr__sim *s, uint32_t slot)
+{
+	struct xr__sim_order *so = &s->orders[slot];
+	xr__sim_hash_remove(s, xr__sim_hash_find(s, so->o.cl_ord_id));
+	so->state = XR__SIM_FREE;
+	so->next_free = s->free_head;
+	s->free_head = slot;
+	s->n_open--;
+}
+
+/* ------------------------------------------------------------------ matching */
+
+/**
+ * Levels of book @p b that order @p o may take: all of them for a market
+ * order; for a limit buy the asks with mid + k*tick <= limit, i.e.
+ * k <= (limit - mid) / tick; for a limit sell the bids with
+ * mid - k*tick >= limit, i.e. k <= (mid - limit) / tick.
+ */
+static uint32_t
+xr__sim_levels_allowed(const struct xr__sim_book *b, const struct xr_conn_order *o)
+{
+	if (o->ord_type == XR_ORD_MARKET)
+		return b->levels;
+	int64_t room = o->side == XR_SIDE_BUY ? o->limit_px - b->mid_px
+					       : b->mid_px - o->limit_px;
+	if (room < b->tick_px)
+		return 0;
+	int64_t k = room / b->tick_px;
+	return k >= (int64_t)b->levels ? b->levels : (uint32_t)k;
+}
+
+/**
+ * Match @p want of order @p o against book @p b: walk levels k = 1.. of the
+ * opposite side (asks mid + k*tick for a buy, bids mid - k*tick for a sell)
+ * taking min(remaining, level_qty) at each, up to xr__sim_levels_allowed().
+ * @p fok: fill nothing unless @p want fits entirely.
+ * *notional = sum of xr_notional(level qty, level px), saturated.
+ * @return quantity filled, 0..want.
+ */
+static int64_t
+xr__sim_match(const struct xr__sim_book *b, const struct xr_conn_order *o,
+	      int64_t want, bool fok, int64_t *notional)
+{
+	uint32_t n = xr__sim_levels_allowed(b, o);
+	*notional = 0;
+	if (fok && (xr_i128)n * b->level_qty < want)
+		return 0;
+	int64_t step = o->side == XR_SIDE_BUY ? b->tick_px : -b->tick_px;
+	int64_t px = b->mid_px, left = want;
+	xr_i128 sum = 0;
+	for (uint32_t k = 1; k <= n && left > 0; k++) {
+		px += step;
+		int64_t q = left < b->level_qty ? left : b->level_qty;
+		sum += xr_notional(q, px);
+		left -= q;
+	}
+	*notional = sum > INT64_MAX ? INT64_MAX : (int64_t)sum;
+	return want - left;
+}
+
+/* ------------------------------------------------------------------ events */
+
+/** Write an order event for slot @p so. */
+static void
+xr__sim_emit(struct xr_conn_event *e, const struct xr__sim_order *so,
+	     uint8_t kind, uint8_t status, uint16_t reason, int64_t last_qty,
+	     int64_t last_notional, int64_t last_fees, int64_t leaves_qty)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->ord_status = status;
+	e->reason = reason;
+	e->symbol = so->o.symbol;
+	e->token = so->o.token;
+	e->cl_ord_id = so->o.cl_ord_id;
+	e->last_qty = last_qty;
+	e->last_notional = last_notional;
+	e->last_fees = last_fees;
+	e->cum_qty = so->cum_qty;
+	e->leaves_qty = leaves_qty;
+}
+
+/**
+ * Arrival of slot @p slot (at its due time): write its one event to @p e.
+ * @return true if the order now rests (the caller re-keys it), false if the
+ * event was terminal (the caller frees it).
+ */
+static bool
+xr__sim_arrive(struct xr__sim *s, uint32_t slot, struct xr_conn_event *e)
+{
+	struct xr__sim_order *so = &s->orders[slot];
+	if (so->cancel_req) {
+		xr__sim_emit(e, so, XR_EV_EXEC_REPORT, XR_OS_CANCELED, XR_R_NONE,
+			     0, 0, 0, 0);
+		return false;
+	}
+	if (so->fate == XR__SIM_REJECT) {
+		xr__sim_emit(e, so, XR_EV_EXEC_REPORT, XR_OS_REJECTED,
+			     XR_R_VENUE_REJECT, 0, 0, 0, 0);
+		return false;
+	}
+	if (so->fate == XR__SIM_FAIL) {
+		xr__sim_emit(e, so, XR_EV_ORDER_FAILED, 0, XR_R_VENUE_FAILURE,
+			     0, 0, 0, 0);
+		return false;
+	}
+
+	const struct xr_conn_order *o = &so->o;
+	bool fok = o->tif == XR_TIF_FOK;
+	bool rests = o->ord_type == XR_ORD_LIMIT &&
+		     (o->tif == XR_TIF_DAY || o->tif == XR_TIF_GTC);
+	int64_t notional;
+	int64_t filled = xr__sim_match(&s->books[so->book], o, o->qty, fok,
+				       &notional);
+	int64_t fees = xr_fee(notional, s->fee_taker_cbps);
+	so->cum_qty = filled;
+
+	if (filled == o->qty) {
+		xr__sim_emit(e, so, XR_EV_EXEC_REPORT, XR_OS_FILLED, XR_R_NONE,
+			     filled, notional, fees, 0);
+		return false;
+	}
+	if (rests) {
+		xr__sim_emit(e, so, XR_EV_EXEC_REPORT,
+			     filled > 0 ? XR_OS_PARTIALLY_FILLED : XR_OS_NEW,
+			     XR_R_NONE, filled, notional, fees, o->qty - filled);
+		return true;
+	}
+	/* IOC, FOK, market: the remainder is canceled. */
+	xr__sim_emit(e, so, XR_EV_EXEC_REPORT, XR_OS_CANCELED,
+		     filled > 0 ? XR_R_NONE : XR_R_NO_LIQUIDITY, filled,
+		     notional, fees, 0);
+	return false;
+}
+
+/* ------------------------------------------------------------------ ops */
+
+static int
+xr__sim_submit(void *ctx, const struct xr_conn_order *o, uint64_t now_ns)
+{
+	struct xr__sim *s = ctx;
+	if (o->qty <= 0 || o->symbol >= XR_MAX_SYMBOLS ||
+	    s->book_of[o->symbol] == XR__SIM_NO_BOOK ||
+	    (o->side != XR_SIDE_BUY && o->side != XR_SIDE_SELL))
+		return -EINVAL;
+	if (o->ord_type == XR_ORD_LIMIT) {
+		if (o->limit_px <= 0)
+			return -EINVAL;
+	} else if (o->ord_type != XR_ORD_MARKET) {
+		return -EINVAL;
+	}
+	if (o->tif != XR_TIF_DAY && o->tif != XR_TIF_GTC &&
+	    o->tif != XR_TIF_IOC && o->tif != XR_TIF_FOK)
+		return -EINVAL;
+	uint32_t bucket = xr__sim_hash_find(s, o->cl_ord_id);
+	if (s->hash[bucket] != XR__SIM_NIL)
+		return -EINVAL; /* ClOrdID of a live order */
+	if (s->free_head == XR__SIM_NIL)
+		return -EBUSY;
+
+	uint32_t slot = s->free_head;
+	struct xr__sim_order *so = &s->orders[slot];
+	s->free_head = so->next_free;
+	s->n_open++;
+	s->hash[bucket] = slot;
+
+	/* Three draws per order, always, in this order (see the header). */
+	uint64_t jitter = xr__sim_below(xr__sim_rand(s), s->jitter_ns + 1);
+	bool reject = xr__sim_below(xr__sim_rand(s), XR_SIM_PPM_ONE) < s->reject_ppm;
+	bool fail = xr__sim_below(xr__sim_rand(s), XR_SIM_PPM_ONE) < s->fail_ppm;
+
+	so->o = *o;
+	so->cum_qty = 0;
+	so->book = s->book_of[o->symbol];
+	so->state = XR__SIM_PENDING;
+	so->action = XR__SIM_ARRIVE;
+	so->fate = reject ? XR__SIM_REJECT : fail ? XR__SIM_FAIL : XR__SIM_MATCH;
+	so->cancel_req = 0;
+	xr__sim_heap_push(s, slot, now_ns + s->latency_ns + jitter);
+	return 0;
+}
+
+static int
+xr__sim_cancel(void *ctx, uint64_t cl_ord_id, uint64_t now_ns)
+{
+	struct xr__sim *s = ctx;
+	uint32_t slot = s->hash[xr__sim_hash_find(s, cl_ord_id)];
+	if (slot == XR__SIM_NIL)
+		return -ENOENT;
+	struct xr__sim_order *so = &s->orders[slot];
+	if (so->state == XR__SIM_PENDING) {
+		so->cancel_req = 1;
+		return 0;
+	}
+	if (so->action == XR__SIM_CANCEL)
+		return 0; /* already being canceled */
+	so->action = XR__SIM_CANCEL;
+	if (now_ns < so->due_ns) {
+		/* Decrease the key: due at the cancel's time. */
+		so->due_ns = now_ns;
+		so->seq = ++s->seq;
+		xr__sim_sift_up(s, so->heap_pos);
+	}
+	/* Else the expiry is already due: keep the key, Canceled replaces it. */
+	return 0;
+}
+
+static uint32_t
+xr__sim_poll(void *ctx, uint64_t now_ns, struct xr_conn_event *ev, uint32_t max)
+{
+	struct xr__sim *s = ctx;
+	uint32_t n = 0;
+
+	while (n < max && s->md_next < s->n_books) {
+		const struct xr__sim_book *b = &s->books[s->md_next++];
+		struct xr_conn_event *e = &ev[n++];
+		memset(e, 0, sizeof(*e));
+		e->kind = XR_EV_MARKET_DATA;
+		e->symbol = b->symbol;
+		e->bid_px = b->mid_px - b->tick_px;
+		e->ask_px = b->mid_px + b->tick_px;
+		e->bid_qty = (int64_t)b->levels * b->level_qty;
+		e->ask_qty = e->bid_qty;
+	}
+
+	while (n < max && s->n_heap > 0) {
+		uint32_t slot = s->heap[0];
+		struct xr__sim_order *so = &s->orders[slot];
+		uint64_t t = so->due_ns;
+		if (t > now_ns)
+			break;
+		struct xr_conn_event *e = &ev[n++];
+		if (so->action == XR__SIM_ARRIVE) {
+			if (xr__sim_arrive(s, slot, e)) {
+				/* Rests: re-key in place for its expiry. */
+				so->state = XR__SIM_RESTING;
+				so->action = XR__SIM_EXPIRE;
+				so->due_ns = t + s->session_ns;
+				so->seq = ++s->seq;
+				xr__sim_sift_down(s, 0);
+				continue;
+			}
+		} else if (so->action == XR__SIM_EXPIRE) {
+			xr__sim_emit(e, so, XR_EV_EXEC_REPORT, XR_OS_EXPIRED,
+				     XR_R_EXPIRED, 0, 0, 0, 0);
+		} else {
+			xr__sim_emit(e, so, XR_EV_EXEC_REPORT, XR_OS_CANCELED,
+				     XR_R_NONE, 0, 0, 0, 0);
+		}
+		xr__sim_heap_pop(s);
+		xr__sim_release(s, slot);
+	}
+	return n;
+}
+
+static int
+xr__sim_health(void *ctx, struct xr_conn_health *h)
+{
+	const struct xr__sim *s = ctx;
+	h->connected = 1;
+	h->open_orders = s->n_open;
+	h->max_open_orders = s->cap;
+	return 0;
+}
+
+static void
+xr__sim_destroy(void *ctx)
+{
+	struct xr__sim *s = ctx;
+	if (s == NULL)
+		return;
+	free(s->orders);
+	free(s->heap);
+	free(s->hash);
+	free(s->books);
+	free(s);
+}
+
+const struct xr_connector_ops xr_sim_ops = {
+	.kind = "sim",
+	.submit = xr__sim_submit,
+	.cancel = xr__sim_cancel,
+	.poll = xr__sim_poll,
+	.health = xr__sim_health,
+	.destroy = xr__sim_destroy,
+};
+
+uint64_t
+xr_sim_next_due_ns(const struct xr_connector *c)
+{
+	if (c == NULL || c->ops != &xr_sim_ops)
+		return UINT64_MAX;
+	const struct xr__sim *s = c->ctx;
+	return s->n_heap > 0 ? s->orders[s->heap[0]].due_ns : UINT64_MAX;
+}
+
+/* ------------------------------------------------------------------ create */
+
+/** Symbol name of @p id for messages ("#7" if the config has no name). */
+static const char *
+xr__sim_sym(const struct xr_config *cfg, uint16_t id, char buf[16])
+{
+	if (cfg->symbols != NULL && id < cfg->n_symbols)
+		return cfg->symbols[id];
+	snprintf(buf, 16, "#%u", (unsigned)id);
+	return buf;
+}
+
+/** Check one book; 0 or -EINVAL with err filled. */
+static int
+xr__sim_check_book(const struct xr_config *cfg, const struct xr_venue_cfg *v,
+		   const struct xr_sim_book_cfg *b, char *err, size_t err_len)
+{
+	char buf[16];
+	const char *why = NULL;
+	if (b->symbol >= XR_MAX_SYMBOLS)
+		why = "symbol id out of range";
+	else if (b->mid_px <= 0)
+		why = "mid must be > 0";
+	else if (b->tick_px <= 0)
+		why = "tick must be > 0";
+	else if (b->levels < 1 || b->levels > XR_SIM_MAX_LEVELS)
+		why = "levels must be 1..1000";
+	else if (b->level_qty <= 0)
+		why = "level_qty must be > 0";
+	else if ((xr_i128)b->tick_px * b->levels >= b->mid_px)
+		why = "mid - levels*tick must be > 0";
+	else if ((xr_i128)b->mid_px + (xr_i128)b->tick_px * b->levels > INT64_MAX)
+		why = "mid + levels*tick overflows";
+	else if ((xr_i128)b->level_qty * b->levels > INT64_MAX)
+		why = "levels*level_qty overflows";
+	if (why == NULL)
+		return 0;
+	if (err_len > 0)
+		snprintf(err, err_len, "venue %s: book %s: %s", v->name,
+			 xr__sim_sym(cfg, b->symbol, buf), why);
+	return -EINVAL;
+}
+
+int
+xr_sim_create(const struct xr_config *cfg, unsigned venue,
+	      struct xr_connector *out, char *err, size_t err_len)
+{
+	if (cfg == NULL || out == NULL || venue >= cfg->n_venues) {
+		if (err_len > 0)
+			snprintf(err, err_len, "venue %u: no such venue", venue);
+		return -EINVAL;
+	}
+	const struct xr_venue_cfg *v = &cfg->venues[venue];
+	const char *why = NULL;
+	if (v->max_open_orders < 1 || v->max_open_orders > XR_SIM_MAX_OPEN_ORDERS)
+		why = "max_open_orders must be 1..16777216";
+	else if (v->reject_ppm > XR_SIM_PPM_ONE)
+		why = "reject_prob must be 0..1";
+	else if (v->fail_ppm > XR_SIM_PPM_ONE)
+		why = "fail_prob must be 0..1";
+	else if (v->n_books == 0 || v->books == NULL)
+		why = "a sim venue needs at least one book.SYMBOL";
+	if (why != NULL) {
+		if (err_len > 0)
+			snprintf(err, err_len, "venue %s: %s", v->name, why);
+		return -EINVAL;
+	}
+	if (v->n_books >= XR__SIM_NO_BOOK) {
+		if (err_len > 0)
+			snprintf(err, err_len, "venue %s: too many books", v->name);
+		return -EINVAL;
+	}
+
+	struct xr__sim *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		goto nomem;
+	for (unsigned i = 0; i < XR_MAX_SYMBOLS; i++)
+		s->book_of[i] = XR__SIM_NO_BOOK;
+	s->books = calloc(v->n_books, sizeof(*s->books));
+	if (s->books == NULL)
+		goto nomem;
+	for (uint32_t i = 0; i < v->n_books; i++) {
+		const struct xr_sim_book_cfg *b = &v->books[i];
+		int rc = xr__sim_check_book(cfg, v, b, err, err_len);
+		if (rc == 0 && s->book_of[b->symbol] != XR__SIM_NO_BOOK) {
+			char buf[16];
+			if (err_len > 0)
+				snprintf(err, err_len, "venue %s: book %s listed twice",
+					 v->name, xr__sim_sym(cfg, b->symbol, buf));
+			rc = -EINVAL;
+		}
+		if (rc != 0) {
+			xr__sim_destroy(s);
+			return rc;
+		}
+		s->books[i] = (struct xr__sim_book){
+			.mid_px = b->mid_px,
+			.tick_px = b->tick_px,
+			.level_qty = b->level_qty,
+			.levels = b->levels,
+			.symbol = b->symbol,
+		};
+		s->book_of[b->symbol] = (uint16_t)i;
+	}
+	s->n_books = v->n_books;
+
+	s->cap = v->max_open_orders;
+	uint32_t buckets = 2;
+	while (buckets < 2 * s->cap)
+		buckets <<= 1;
+	s->hash_mask = buckets - 1;
+	s->orders = calloc(s->cap, sizeof(*s->orders));
+	s->heap = calloc(s->cap, sizeof(*s->heap));
+	s->hash = malloc((size_t)buckets * sizeof(*s->hash));
+	if (s->orders == NULL || s->heap == NULL || s->hash == NULL)
+		goto nomem;
+	memset(s->hash, 0xff, (size_t)buckets * sizeof(*s->hash)); /* all NIL */
+	for (uint32_t i = 0; i < s->cap; i++)
+		s->orders[i].next_free = i + 1 < s->cap ? i + 1 : XR__SIM_NIL;
+	s->free_head = 0;
+
+	s->rng = v->seed;
+	s->latency_ns = (uint64_t)v->latency_us * 1000u;
+	s->jitter_ns = (uint64_t)v->jitter_us * 1000u;
+	s->session_ns = (uint64_t)v->session_ms * 1000000u;
+	s->fee_taker_cbps = v->fee_taker_cbps;
+	s->reject_ppm = v->reject_ppm;
+	s->fail_ppm = v->fail_ppm;
+
+	out->ops = &xr_sim_ops;
+	out->ctx = s;
+	out->venue = (uint8_t)venue;
+	return 0;
+
+nomem:
+	xr__sim_destroy(s);
+	if (err_len > 0)
+		snprintf(err, err_len, "venue %s: out of memory", v->name);
+	return -ENOMEM;
+}
