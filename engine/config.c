@@ -1,0 +1,1883 @@
+/*
+ * config: load, validate and print the INI configuration of xr_config.h.
+ * docs/config.md lists every key; this file is the implementation.
+ *
+ * DESIGN
+ *   inih tokenizes, through ini_parse_stream() and our own line reader
+ *   (xr__read_line). Debian's inih is built without INI_HANDLER_LINENO, so
+ *   the reader counts lines: inih calls the handler for a key right after
+ *   the reader returned that key's line, so ld->line is the key's line.
+ *   The reader also
+ *     - strips leading blanks, so an indented line is a key of its own and
+ *       never the continuation of the previous value (inih's multi-line
+ *       mode is on in the library and cannot be switched off per call);
+ *     - handles every section header itself, because inih calls the
+ *       handler only for keys and "[user u001]" with no key is a user;
+ *     - hands inih a line longer than inih's buffer (ini_max_line, 200) as
+ *       "name=\x1f" and keeps the value aside for the handler, so long stage
+ *       and venue lists work; the process-wide inih settings are not touched.
+ *
+ *   Loading has two passes. Per line, in file order: syntax, sections, keys
+ *   and values, each value parsed at once (numbers with xr_fixed_parse(),
+ *   no floating point). At end of file, the whole-file checks: every venue
+ *   has a book, weights sum to 1, the thread plan (execute.* expanded), and
+ *   the users, resolved against [user_defaults] (which may appear anywhere):
+ *   user key > [user_defaults] key > built-in default. The first error
+ *   found stops the load and is the one reported.
+ *
+ *   Shared limit arrays: a user that sets none of max_order_qty,
+ *   max_position and their .SYMBOL forms points at the arrays built from
+ *   [user_defaults] (own_limits = false), so a million users cost one pair
+ *   of arrays. All sharing users point at the same pair; xr_config_free()
+ *   frees it through the first of them. Users with own_limits own both
+ *   arrays (a copy of the defaults for the kind they did not set).
+ *
+ * GUARANTEES
+ *   No global state is read or written (inih's settings are left alone),
+ *   so configs may be loaded on several threads at once. Printing the
+ *   effective config and loading it again gives the same config.
+ */
+#include "xr_config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+/* Value inih sees for a line too long for its buffer (see xr__read_line). */
+#define XR__LONG_MARK "\x1f"
+/* Longest key remembered for duplicate detection; valid keys are shorter. */
+#define XR__KEY_MAX 50
+/* The accepted book value, named in its errors. */
+#define XR__BOOK_FORM "(form: mid=PX tick=PX levels=N level_qty=QTY)"
+/* What stage names look like, named in their errors. */
+#define XR__STAGE_FORM                                                                             \
+	"(stages: ingress, validate, route, execute.VENUE, execute.*, aggregate, output)"
+#define XR__NAME_RULE "must be 1..31 of A-Z a-z 0-9 _ -"
+#define XR__SYMBOL_RULE "must be 1..31 of A-Z a-z 0-9 _ . / -"
+
+#if defined(__GNUC__)
+#define XR__PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define XR__PRINTF(f, a)
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Key tables: [engine] and [venue NAME] keys, their defaults and ranges. */
+
+/** How a table key is written and stored. */
+enum xr__type {
+	XR__T_U32,    /* integer -> uint32_t */
+	XR__T_U64,    /* integer -> uint64_t, full range */
+	XR__T_CBPS,   /* decimal, 2 places (bps) -> int64_t centi-bps */
+	XR__T_PPM,    /* decimal, 6 places (0..1) -> uint32_t ppm */
+	XR__T_WEIGHT, /* decimal, 4 places (0..1) -> uint32_t XR_WEIGHT_ONE */
+	XR__T_CASH,   /* decimal, 8 places -> int64_t cash scale */
+	XR__T_ENUM,   /* word -> uint8_t */
+	XR__T_KIND,   /* word -> its text in char[16] (connector) */
+};
+
+/* Number flags. */
+#define XR__POW2 1u    /* integer must be a power of two */
+#define XR__NONE_OK 2u /* the word "none" means INT64_MAX (unlimited) */
+
+struct xr__word {
+	const char *word;
+	uint8_t value;
+};
+
+struct xr__key {
+	const char *name;
+	uint8_t type;  /* enum xr__type */
+	uint8_t flags; /* XR__POW2 */
+	size_t off;    /* of the field in its struct */
+	int64_t def;   /* default, in the stored unit (ENUM/KIND: value) */
+	int64_t min, max;
+	const struct xr__word *words; /* ENUM/KIND: accepted words, NULL-ended */
+};
+
+static const struct xr__word xr__w_engine_strategy[] = {
+	{ "weighted_score", XR_STRAT_WEIGHTED_SCORE },
+	{ NULL, 0 },
+};
+static const struct xr__word xr__w_user_strategy[] = {
+	{ "default", XR_STRAT_DEFAULT },
+	{ "weighted_score", XR_STRAT_WEIGHTED_SCORE },
+	{ NULL, 0 },
+};
+static const struct xr__word xr__w_results[] = {
+	{ "csv", XR_RESULTS_CSV },
+	{ "jsonl", XR_RESULTS_JSONL },
+	{ NULL, 0 },
+};
+static const struct xr__word xr__w_wait[] = {
+	{ "busy_spin", XR_WAIT_BUSY_SPIN },
+	{ "yield", XR_WAIT_YIELD },
+	{ "backoff", XR_WAIT_BACKOFF },
+	{ NULL, 0 },
+};
+static const struct xr__word xr__w_connector[] = {
+	{ "sim", 0 },
+	{ NULL, 0 },
+};
+static const struct xr__word xr__w_bool[] = {
+	{ "true", 1 }, { "false", 0 }, { "yes", 1 }, { "no", 0 },
+	{ "1", 1 },    { "0", 0 },     { NULL, 0 },
+};
+
+#define XR__E(f) offsetof(struct xr_engine_cfg, f)
+#define XR__V(f) offsetof(struct xr_venue_cfg, f)
+#define XR__WONE XR_WEIGHT_ONE
+#define XR__CASH_MAX INT64_MAX
+
+static const struct xr__key xr__engine_keys[] = {
+	{ "ring_capacity", XR__T_U32, XR__POW2, XR__E(ring_capacity), 4096, 64, 16777216, NULL },
+	{ "burst", XR__T_U32, 0, XR__E(burst), 32, 1, 256, NULL },
+	{ "max_inflight_orders", XR__T_U32, 0, XR__E(max_inflight_orders), 65536, 1, 16777216,
+	  NULL },
+	{ "dedup_window", XR__T_U32, 0, XR__E(dedup_window), 1048576, 1024, 67108864, NULL },
+	{ "twap_notional", XR__T_CASH, 0, XR__E(twap_notional), 250000 * XR_CASH_SCALE, 0,
+	  XR__CASH_MAX, NULL },
+	{ "twap_slices", XR__T_U32, 0, XR__E(twap_slices), 4, 1, 64, NULL },
+	{ "twap_horizon_us", XR__T_U32, 0, XR__E(twap_horizon_us), 2000, 0, 60000000, NULL },
+	{ "weight_fees", XR__T_WEIGHT, 0, XR__E(w_fees), 3000, 0, XR__WONE, NULL },
+	{ "weight_latency", XR__T_WEIGHT, 0, XR__E(w_latency), 2000, 0, XR__WONE, NULL },
+	{ "weight_success", XR__T_WEIGHT, 0, XR__E(w_success), 2500, 0, XR__WONE, NULL },
+	{ "weight_load", XR__T_WEIGHT, 0, XR__E(w_load), 1500, 0, XR__WONE, NULL },
+	{ "weight_pair", XR__T_WEIGHT, 0, XR__E(w_pair), 1000, 0, XR__WONE, NULL },
+	{ "latency_zero_score_us", XR__T_U32, 0, XR__E(latency_zero_score_us), 1000000, 1, 60000000,
+	  NULL },
+	{ "load_full_queue", XR__T_U32, 0, XR__E(load_full_queue), 100, 1, 16777216, NULL },
+	{ "snapshot_interval_us", XR__T_U32, 0, XR__E(snapshot_interval_us), 100, 1, 1000000,
+	  NULL },
+	{ "default_strategy", XR__T_ENUM, 0, XR__E(default_strategy), XR_STRAT_WEIGHTED_SCORE, 0, 0,
+	  xr__w_engine_strategy },
+	{ "results_format", XR__T_ENUM, 0, XR__E(results_format), XR_RESULTS_CSV, 0, 0,
+	  xr__w_results },
+	{ "backoff_spins", XR__T_U32, 0, XR__E(backoff_spins), 2000, 0, 1000000000, NULL },
+	{ "backoff_yields", XR__T_U32, 0, XR__E(backoff_yields), 50, 0, 1000000000, NULL },
+	{ "backoff_sleep_us", XR__T_U32, 0, XR__E(backoff_sleep_us), 50, 0, 1000000, NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
+};
+
+static const struct xr__key xr__venue_keys[] = {
+	{ "connector", XR__T_KIND, 0, XR__V(connector), 0, 0, 0, xr__w_connector },
+	{ "fee_maker_bps", XR__T_CBPS, 0, XR__V(fee_maker_cbps), 100, -100000, 100000, NULL },
+	{ "fee_taker_bps", XR__T_CBPS, 0, XR__V(fee_taker_cbps), 250, -100000, 100000, NULL },
+	{ "latency_us", XR__T_U32, 0, XR__V(latency_us), 50, 0, 10000000, NULL },
+	{ "jitter_us", XR__T_U32, 0, XR__V(jitter_us), 20, 0, 10000000, NULL },
+	{ "reject_prob", XR__T_PPM, 0, XR__V(reject_ppm), 0, 0, 1000000, NULL },
+	{ "fail_prob", XR__T_PPM, 0, XR__V(fail_ppm), 0, 0, 1000000, NULL },
+	{ "seed", XR__T_U64, 0, XR__V(seed), 1, 0, 0, NULL },
+	{ "session_ms", XR__T_U32, 0, XR__V(session_ms), 100, 1, 86400000, NULL },
+	{ "max_open_orders", XR__T_U32, 0, XR__V(max_open_orders), 4096, 1, 16777216, NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
+};
+
+/* [user NAME] / [user_defaults] built-in defaults and ranges. */
+#define XR__USER_RATE_DEF 1000
+#define XR__USER_BURST_DEF 100
+#define XR__USER_RATE_MAX 10000000
+
+/* Stages that are not execute.VENUE, in pipeline order. */
+static const char *const xr__fixed_stages[] = {
+	"ingress", "validate", "route", "aggregate", "output",
+};
+#define XR__N_FIXED_STAGES 5
+
+/* ------------------------------------------------------------------ */
+/* Load state. */
+
+enum xr__sect {
+	XR__S_NONE,
+	XR__S_ENGINE,
+	XR__S_THREADS,
+	XR__S_USER_DEFAULTS,
+	XR__S_VENUE,
+	XR__S_USER,
+};
+
+/* Bits of struct xr__uraw.set: the keys a user section gave. */
+enum {
+	XR__U_ENABLED = 1u << 0,
+	XR__U_RATE = 1u << 1,
+	XR__U_BURST = 1u << 2,
+	XR__U_NOTIONAL = 1u << 3,
+	XR__U_STRATEGY = 1u << 4,
+	XR__U_ORDER_QTY = 1u << 5, /* bare max_order_qty */
+	XR__U_POSITION = 1u << 6,  /* bare max_position */
+};
+
+/** One max_order_qty.SYMBOL / max_position.SYMBOL key. */
+struct xr__lim {
+	char symbol[XR_NAME_MAX + 1];
+	int64_t qty;
+	uint32_t line;
+	bool position; /* max_position, else max_order_qty */
+};
+
+/** A user section's keys as written, resolved at end of file. */
+struct xr__uraw {
+	uint16_t set; /* XR__U_* */
+	bool enabled;
+	uint8_t strategy;
+	uint32_t rate_per_s, burst;
+	int64_t max_notional, max_order_qty, max_position;
+	char *venues, *symbols; /* list values, NULL if not given */
+	uint32_t venues_line, symbols_line;
+	struct xr__lim *lims;
+	uint32_t n_lims;
+};
+
+/** Thread keys as written. */
+struct xr__traw {
+	uint32_t line;        /* first key of the thread */
+	uint32_t stages_line; /* 0: no NAME.stages key */
+};
+
+/** Keys seen in the current section, for duplicates. */
+struct xr__seen {
+	char key[XR__KEY_MAX + 1];
+	uint32_t line;
+};
+
+/** Name -> index, open addressing over names stored elsewhere. */
+struct xr__index {
+	uint32_t *slot; /* index + 1; 0 = empty */
+	uint32_t cap;   /* power of two, or 0 */
+	uint32_t n;
+};
+
+struct xr__load {
+	const char *path;
+	FILE *f;
+	char *buf; /* getline buffer */
+	size_t cap;
+	uint32_t line;          /* lines read so far = line of the current one */
+	const char *long_value; /* value of a long line, see xr__read_line */
+
+	bool failed;
+	uint32_t err_line;
+	char err[512];
+
+	struct xr_config *cfg;
+	enum xr__sect sect;
+	char label[XR_NAME_MAX + 16]; /* "venue alpha", for messages */
+	uint32_t cur;                 /* venue or user index of the section */
+	struct xr__seen *seen;
+	uint32_t n_seen, cap_seen;
+
+	uint32_t engine_line, threads_line, defaults_line;
+	struct xr__traw traw[XR_MAX_THREADS];
+	uint32_t cap_venues, cap_users, cap_uraw, cap_symbols;
+	struct xr__uraw *uraw; /* n_users entries */
+	struct xr__uraw defaults;
+	struct xr__index users_ix, symbols_ix;
+
+	/* End of file: [user_defaults] resolved. */
+	uint64_t def_venue_mask;
+	uint64_t def_symbol_bits[XR_MAX_SYMBOLS / 64];
+	int64_t *def_order_qty, *def_position; /* n_symbols each */
+	bool def_shared;                       /* some user points at them */
+};
+
+/* ------------------------------------------------------------------ */
+/* Errors. */
+
+XR__PRINTF(3, 4)
+static int
+xr__err(struct xr__load *ld, uint32_t line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (ld->failed)
+		return -1;
+	ld->failed = true;
+	ld->err_line = line;
+	if (line != 0)
+		n = snprintf(ld->err, sizeof(ld->err), "%s:%" PRIu32 ": ", ld->path, line);
+	else
+		n = snprintf(ld->err, sizeof(ld->err), "%s: ", ld->path);
+	if (n < 0 || (size_t)n >= sizeof(ld->err))
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(ld->err + n, sizeof(ld->err) - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/**
+ * Error about a key's value: FILE:LINE: [LABEL] KEY: "VALUE" WHY.
+ * A value longer than 80 bytes is shown cut, ending in "...".
+ */
+XR__PRINTF(6, 7)
+static int
+xr__kerr(struct xr__load *ld, uint32_t line, const char *label, const char *key, const char *v,
+	 const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+	int vlen = (int)strlen(v);
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return xr__err(ld, line, "[%s] %s: \"%.*s%s\" %s", label, key, vlen > 80 ? 77 : vlen, v,
+		       vlen > 80 ? "..." : "", why);
+}
+
+#define XR__HERE(ld) (ld)->line, (ld)->label
+
+static int
+xr__oom(struct xr__load *ld)
+{
+	return xr__err(ld, ld->line, "out of memory");
+}
+
+/* ------------------------------------------------------------------ */
+/* Small helpers. */
+
+static bool
+xr__is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+static bool
+xr__name_char(char c, const char *extra)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-' || (extra != NULL && c != '\0' && strchr(extra, c) != NULL);
+}
+
+/** @return true if s[0..len) is 1..XR_NAME_MAX name characters. */
+static bool
+xr__valid_name(const char *s, size_t len, const char *extra)
+{
+	if (len == 0 || len > XR_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!xr__name_char(s[i], extra))
+			return false;
+	return true;
+}
+
+/** Copy a checked name (len <= XR_NAME_MAX) into a name buffer. */
+static void
+xr__name_copy(char dst[XR_NAME_MAX + 1], const char *s, size_t len)
+{
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+}
+
+/** Grow *p (elements of @p size) to hold @p need; 0 or -ENOMEM. */
+static int
+xr__grow(void **p, uint32_t *cap, uint32_t need, size_t size)
+{
+	if (need <= *cap)
+		return 0;
+	uint32_t c = *cap ? *cap : 8;
+	while (c < need)
+		c *= 2;
+	void *q = realloc(*p, (size_t)c * size);
+	if (q == NULL)
+		return -ENOMEM;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+/** Next list item of a comma or blank separated list; NULL at the end. */
+static const char *
+xr__list_next(const char **cursor, size_t *len)
+{
+	const char *s = *cursor;
+	while (*s != '\0' && (*s == ',' || xr__is_space(*s)))
+		s++;
+	if (*s == '\0') {
+		*cursor = s;
+		return NULL;
+	}
+	const char *e = s;
+	while (*e != '\0' && *e != ',' && !xr__is_space(*e))
+		e++;
+	*len = (size_t)(e - s);
+	*cursor = e;
+	return s;
+}
+
+static uint32_t
+xr__hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (; *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+/** @return index of @p name among names at base + i * stride, or -1. */
+static int64_t
+xr__index_find(const struct xr__index *ix, const char *base, size_t stride, const char *name)
+{
+	if (ix->cap == 0)
+		return -1;
+	for (uint32_t h = xr__hash(name) & (ix->cap - 1);; h = (h + 1) & (ix->cap - 1)) {
+		uint32_t s = ix->slot[h];
+		if (s == 0)
+			return -1;
+		if (strcmp(base + (size_t)(s - 1) * stride, name) == 0)
+			return s - 1;
+	}
+}
+
+static void
+xr__index_put(uint32_t *slot, uint32_t cap, const char *name, uint32_t id)
+{
+	uint32_t h = xr__hash(name) & (cap - 1);
+	while (slot[h] != 0)
+		h = (h + 1) & (cap - 1);
+	slot[h] = id + 1;
+}
+
+/** Add name number @p id (already stored at base + id * stride). */
+static int
+xr__index_add(struct xr__index *ix, const char *base, size_t stride, uint32_t id)
+{
+	if ((ix->n + 1) * 2 > ix->cap) {
+		uint32_t cap = ix->cap ? ix->cap * 2 : 64;
+		uint32_t *slot = calloc(cap, sizeof(*slot));
+		if (slot == NULL)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < ix->cap; i++)
+			if (ix->slot[i] != 0)
+				xr__index_put(slot, cap, base + (size_t)(ix->slot[i] - 1) * stride,
+					      ix->slot[i] - 1);
+		free(ix->slot);
+		ix->slot = slot;
+		ix->cap = cap;
+	}
+	xr__index_put(ix->slot, ix->cap, base + (size_t)id * stride, id);
+	ix->n++;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Numbers and words. */
+
+/** @return true if s is [+-]digits[.digits] (a digit somewhere). */
+static bool
+xr__is_decimal(const char *s, int *frac)
+{
+	bool any = false, dot = false;
+
+	*frac = 0;
+	if (*s == '+' || *s == '-')
+		s++;
+	for (; *s != '\0'; s++) {
+		if (*s == '.') {
+			if (dot)
+				return false;
+			dot = true;
+		} else if (*s >= '0' && *s <= '9') {
+			any = true;
+			*frac += dot;
+		} else {
+			return false;
+		}
+	}
+	return any;
+}
+
+/** Range of a number as its errors name it: "1..256", "> 0", ">= 0". */
+static void
+xr__range_text(char *buf, size_t len, int dec, int64_t min, int64_t max, unsigned flags)
+{
+	char a[24], b[24];
+
+	xr_fixed_format(a, min, dec);
+	xr_fixed_format(b, max, dec);
+	if (max == INT64_MAX && min == 1)
+		snprintf(buf, len, "> 0%s", flags & XR__NONE_OK ? " or none" : "");
+	else if (max == INT64_MAX)
+		snprintf(buf, len, ">= %s%s", a, flags & XR__NONE_OK ? " or none" : "");
+	else
+		snprintf(buf, len, "%s..%s", a, b);
+}
+
+/**
+ * Parse a number with @p dec decimal places (0: an integer) in min..max.
+ * @return 0, or -1 with the reason in @p why ("is not a number", ...).
+ */
+static int
+xr__num(const char *v, int dec, int64_t min, int64_t max, unsigned flags, int64_t *out, char *why,
+	size_t why_len)
+{
+	char range[64];
+	int frac;
+	int64_t x;
+
+	if ((flags & XR__NONE_OK) && strcmp(v, "none") == 0) {
+		*out = INT64_MAX;
+		return 0;
+	}
+	xr__range_text(range, sizeof(range), dec, min, max, flags);
+	if (!xr__is_decimal(v, &frac)) {
+		snprintf(why, why_len, "is not a number");
+		return -1;
+	}
+	if (dec == 0 && strchr(v, '.') != NULL) {
+		snprintf(why, why_len, "is not an integer");
+		return -1;
+	}
+	if (frac > dec) {
+		snprintf(why, why_len, "has more than %d decimal places", dec);
+		return -1;
+	}
+	if (xr_fixed_parse(v, strlen(v), dec, &x) != 0 || x < min || x > max) {
+		snprintf(why, why_len, "is out of range (%s)", range);
+		return -1;
+	}
+	if ((flags & XR__POW2) && (x & (x - 1)) != 0) {
+		snprintf(why, why_len, "is not a power of two (%s)", range);
+		return -1;
+	}
+	*out = x;
+	return 0;
+}
+
+/** Parse an unsigned 64-bit integer (seed). 0 or -1 with @p why. */
+static int
+xr__u64(const char *v, uint64_t *out, char *why, size_t why_len)
+{
+	int frac;
+	uint64_t x = 0;
+
+	if (!xr__is_decimal(v, &frac)) {
+		snprintf(why, why_len, "is not a number");
+		return -1;
+	}
+	if (strchr(v, '.') != NULL) {
+		snprintf(why, why_len, "is not an integer");
+		return -1;
+	}
+	const char *s = v;
+	if (*s == '+')
+		s++;
+	if (*s == '-')
+		goto range;
+	for (; *s != '\0'; s++) {
+		uint64_t d = (uint64_t)(*s - '0');
+		if (x > (UINT64_MAX - d) / 10)
+			goto range;
+		x = x * 10 + d;
+	}
+	*out = x;
+	return 0;
+range:
+	snprintf(why, why_len, "is out of range (0..%" PRIu64 ")", UINT64_MAX);
+	return -1;
+}
+
+/** Look @p v up in @p words. 0 or -1 with "is not one of a, b" in @p why. */
+static int
+xr__word(const struct xr__word *words, const char *v, uint8_t *out, char *why, size_t why_len)
+{
+	size_t n;
+
+	for (const struct xr__word *w = words; w->word != NULL; w++) {
+		if (strcmp(w->word, v) == 0) {
+			*out = w->value;
+			return 0;
+		}
+	}
+	n = (size_t)snprintf(why, why_len, "is not one of ");
+	for (const struct xr__word *w = words; w->word != NULL && n < why_len; w++)
+		n += (size_t)snprintf(why + n, why_len - n, "%s%s", w == words ? "" : ", ",
+				      w->word);
+	return -1;
+}
+
+/** @return the word of @p value in @p words ("?" if none). */
+static const char *
+xr__word_name(const struct xr__word *words, uint8_t value)
+{
+	for (const struct xr__word *w = words; w->word != NULL; w++)
+		if (w->value == value)
+			return w->word;
+	return "?";
+}
+
+/** Decimal places of a table key type (0 for integers and words). */
+static int
+xr__type_dec(uint8_t type)
+{
+	switch (type) {
+	case XR__T_CBPS: return 2;
+	case XR__T_PPM: return 6;
+	case XR__T_WEIGHT: return 4;
+	case XR__T_CASH: return 8;
+	default: return 0;
+	}
+}
+
+/** Store a table key's value @p x into @p obj. */
+static void
+xr__key_store(const struct xr__key *k, void *obj, int64_t x)
+{
+	char *p = (char *)obj + k->off;
+
+	switch (k->type) {
+	case XR__T_U32:
+	case XR__T_PPM:
+	case XR__T_WEIGHT: *(uint32_t *)(void *)p = (uint32_t)x; break;
+	case XR__T_U64: *(uint64_t *)(void *)p = (uint64_t)x; break;
+	case XR__T_CBPS:
+	case XR__T_CASH: *(int64_t *)(void *)p = x; break;
+	case XR__T_ENUM: *(uint8_t *)(void *)p = (uint8_t)x; break;
+	case XR__T_KIND: snprintf(p, 16, "%s", xr__word_name(k->words, (uint8_t)x)); break;
+	}
+}
+
+/** Write every key of @p keys at its default into @p obj. */
+static void
+xr__keys_default(const struct xr__key *keys, void *obj)
+{
+	for (const struct xr__key *k = keys; k->name != NULL; k++)
+		xr__key_store(k, obj, k->def);
+}
+
+static const struct xr__key *
+xr__key_find(const struct xr__key *keys, const char *name)
+{
+	for (const struct xr__key *k = keys; k->name != NULL; k++)
+		if (strcmp(k->name, name) == 0)
+			return k;
+	return NULL;
+}
+
+/** Parse @p v for table key @p k into @p obj; errors name the key. */
+static int
+xr__key_set(struct xr__load *ld, const struct xr__key *k, void *obj, const char *v)
+{
+	char why[200];
+	int64_t x;
+	uint64_t u;
+	uint8_t w;
+
+	switch (k->type) {
+	case XR__T_U64:
+		if (xr__u64(v, &u, why, sizeof(why)) != 0)
+			return xr__kerr(ld, XR__HERE(ld), k->name, v, "%s", why);
+		*(uint64_t *)(void *)((char *)obj + k->off) = u;
+		return 0;
+	case XR__T_ENUM:
+	case XR__T_KIND:
+		if (xr__word(k->words, v, &w, why, sizeof(why)) != 0)
+			return xr__kerr(ld, XR__HERE(ld), k->name, v, "%s", why);
+		xr__key_store(k, obj, w);
+		return 0;
+	default:
+		if (xr__num(v, xr__type_dec(k->type), k->min, k->max, k->flags, &x, why,
+			    sizeof(why)) != 0)
+			return xr__kerr(ld, XR__HERE(ld), k->name, v, "%s", why);
+		xr__key_store(k, obj, x);
+		return 0;
+	}
+}
+
+/** Format a table key's value in @p obj as the file writes it. */
+static void
+xr__key_format(const struct xr__key *k, const void *obj, char *buf, size_t len)
+{
+	const char *p = (const char *)obj + k->off;
+	int64_t x = 0;
+
+	switch (k->type) {
+	case XR__T_U32:
+	case XR__T_PPM:
+	case XR__T_WEIGHT: x = *(const uint32_t *)(const void *)p; break;
+	case XR__T_U64: snprintf(buf, len, "%" PRIu64, *(const uint64_t *)(const void *)p); return;
+	case XR__T_CBPS:
+	case XR__T_CASH: x = *(const int64_t *)(const void *)p; break;
+	case XR__T_ENUM:
+		snprintf(buf, len, "%s", xr__word_name(k->words, *(const uint8_t *)p));
+		return;
+	case XR__T_KIND: snprintf(buf, len, "%s", p); return;
+	}
+	char tmp[24];
+	xr_fixed_format(tmp, x, xr__type_dec(k->type));
+	snprintf(buf, len, "%s", tmp);
+}
+
+/* ------------------------------------------------------------------ */
+/* Sections (seen by the reader, since inih reports only keys). */
+
+static void
+xr__label(struct xr__load *ld, const char *kind, const char *name)
+{
+	snprintf(ld->label, sizeof(ld->label), "%s%s%s", kind, name ? " " : "", name ? name : "");
+}
+
+/** Once-only sections: 0, or a duplicate-section error. */
+static int
+xr__section_once(struct xr__load *ld, uint32_t *first, enum xr__sect s)
+{
+	if (*first != 0)
+		return xr__err(ld, ld->line, "[%s]: duplicate section (first at line %" PRIu32 ")",
+			       ld->label, *first);
+	*first = ld->line;
+	ld->sect = s;
+	return 0;
+}
+
+static int
+xr__section_venue(struct xr__load *ld, const char *name)
+{
+	struct xr_config *cfg = ld->cfg;
+
+	for (uint32_t i = 0; i < cfg->n_venues; i++)
+		if (strcmp(cfg->venues[i].name, name) == 0)
+			return xr__err(ld, ld->line,
+				       "[%s]: duplicate section (first at line %" PRIu32 ")",
+				       ld->label, cfg->venues[i].line);
+	if (cfg->n_venues == XR_MAX_VENUES)
+		return xr__err(ld, ld->line, "[%s]: too many venues (at most %d)", ld->label,
+			       XR_MAX_VENUES);
+	if (xr__grow((void **)&cfg->venues, &ld->cap_venues, cfg->n_venues + 1,
+		     sizeof(*cfg->venues)) != 0)
+		return xr__oom(ld);
+	struct xr_venue_cfg *v = &cfg->venues[cfg->n_venues];
+	memset(v, 0, sizeof(*v));
+	xr__name_copy(v->name, name, strlen(name));
+	xr__keys_default(xr__venue_keys, v);
+	v->line = ld->line;
+	ld->cur = cfg->n_venues++;
+	ld->sect = XR__S_VENUE;
+	return 0;
+}
+
+static int
+xr__section_user(struct xr__load *ld, const char *name)
+{
+	struct xr_config *cfg = ld->cfg;
+	int64_t dup = cfg->users == NULL ? -1
+					 : xr__index_find(&ld->users_ix, cfg->users[0].name,
+							  sizeof(*cfg->users), name);
+
+	if (dup >= 0)
+		return xr__err(ld, ld->line, "[%s]: duplicate section (first at line %" PRIu32 ")",
+			       ld->label, cfg->users[dup].line);
+	if (cfg->n_users == UINT32_MAX - 1)
+		return xr__err(ld, ld->line, "[%s]: too many users", ld->label);
+	if (xr__grow((void **)&cfg->users, &ld->cap_users, cfg->n_users + 1, sizeof(*cfg->users)) ||
+	    xr__grow((void **)&ld->uraw, &ld->cap_uraw, cfg->n_users + 1, sizeof(*ld->uraw)))
+		return xr__oom(ld);
+	struct xr_user_cfg *u = &cfg->users[cfg->n_users];
+	memset(u, 0, sizeof(*u));
+	memset(&ld->uraw[cfg->n_users], 0, sizeof(*ld->uraw));
+	xr__name_copy(u->name, name, strlen(name));
+	u->line = ld->line;
+	if (xr__index_add(&ld->users_ix, cfg->users[0].name, sizeof(*cfg->users), cfg->n_users))
+		return xr__oom(ld);
+	ld->cur = cfg->n_users++;
+	ld->sect = XR__S_USER;
+	return 0;
+}
+
+/**
+ * A section header "[text]" on the current line: open the section.
+ * Blanks around the text and between kind and name are ignored.
+ */
+static int
+xr__section(struct xr__load *ld, char *text)
+{
+	char *s = text, *e = text + strlen(text);
+
+	while (xr__is_space(*s))
+		s++;
+	while (e > s && xr__is_space(e[-1]))
+		*--e = '\0';
+	ld->n_seen = 0;
+	ld->sect = XR__S_NONE;
+	xr__label(ld, s, NULL);
+	if (strcmp(s, "engine") == 0)
+		return xr__section_once(ld, &ld->engine_line, XR__S_ENGINE);
+	if (strcmp(s, "threads") == 0)
+		return xr__section_once(ld, &ld->threads_line, XR__S_THREADS);
+	if (strcmp(s, "user_defaults") == 0)
+		return xr__section_once(ld, &ld->defaults_line, XR__S_USER_DEFAULTS);
+
+	bool venue = strncmp(s, "venue", 5) == 0 && (s[5] == '\0' || xr__is_space(s[5]));
+	bool user = strncmp(s, "user", 4) == 0 && (s[4] == '\0' || xr__is_space(s[4]));
+	if (!venue && !user) {
+		snprintf(ld->label, sizeof(ld->label), "%.*s%s", XR_NAME_MAX + 8, s,
+			 strlen(s) > XR_NAME_MAX + 8 ? "..." : "");
+		return xr__err(ld, ld->line,
+			       "[%s]: unknown section (expected engine, threads, user_defaults, "
+			       "venue NAME or user NAME)",
+			       ld->label);
+	}
+	const char *kind = venue ? "venue" : "user";
+	char *name = s + strlen(kind);
+	while (xr__is_space(*name))
+		name++;
+	if (*name == '\0')
+		return xr__err(ld, ld->line, "[%s]: missing name ([%s NAME])", kind, kind);
+	if (!xr__valid_name(name, strlen(name), NULL)) {
+		snprintf(ld->label, sizeof(ld->label), "%s %.*s%s", kind, XR_NAME_MAX, name,
+			 strlen(name) > XR_NAME_MAX ? "..." : "");
+		return xr__err(ld, ld->line, "[%s]: %s name \"%s\" " XR__NAME_RULE, ld->label, kind,
+			       name);
+	}
+	xr__label(ld, kind, name);
+	return venue ? xr__section_venue(ld, name) : xr__section_user(ld, name);
+}
+
+/* ------------------------------------------------------------------ */
+/* The line reader. */
+
+/**
+ * inih's find_chars_or_comment(): the first of @p chars, or the start of
+ * an inline comment (';' after a blank), or the end of @p s.
+ */
+static char *
+xr__find(char *s, const char *chars)
+{
+	bool was_space = false;
+
+	while (*s != '\0' && (chars == NULL || strchr(chars, *s) == NULL) &&
+	       !(was_space && *s == ';')) {
+		was_space = xr__is_space(*s);
+		s++;
+	}
+	return s;
+}
+
+static void
+xr__rstrip(char *s)
+{
+	char *e = s + strlen(s);
+	while (e > s && xr__is_space(e[-1]))
+		*--e = '\0';
+}
+
+/**
+ * ini_reader: one physical line per call into @p str (@p num bytes), so
+ * ld->line is the line inih is working on. See DESIGN for what it adds.
+ */
+static char *
+xr__read_line(char *str, int num, void *stream)
+{
+	struct xr__load *ld = stream;
+	ssize_t got;
+	size_t n;
+	char *s;
+
+	ld->long_value = NULL;
+	if (ld->failed || num < 8)
+		return NULL;
+	got = getline(&ld->buf, &ld->cap, ld->f);
+	if (got < 0)
+		return NULL;
+	ld->line++;
+	s = ld->buf;
+	n = strlen(s); /* stops at an embedded NUL, as inih would */
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	if (ld->line == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+		s += 3;
+		n -= 3;
+	}
+	while (xr__is_space(*s)) {
+		s++;
+		n--;
+	}
+
+	if (*s == '[') {
+		char *end = xr__find(s + 1, "]");
+		if (*end == ']') {
+			*end = '\0';
+			if (xr__section(ld, s + 1) != 0)
+				return NULL;
+			/* A valid header is short: kind + name. */
+			snprintf(str, (size_t)num, "[%s]", ld->label);
+			return str;
+		}
+		/* No ']': inih reports the syntax error. */
+	}
+	if (n + 1 <= (size_t)num) {
+		memcpy(str, s, n + 1);
+		return str;
+	}
+	/* Longer than inih's buffer. */
+	if (*s == ';' || *s == '#') {
+		snprintf(str, (size_t)num, ";");
+		return str;
+	}
+	char *eq = xr__find(s, "=:");
+	if (*eq != '=' && *eq != ':') {
+		/* No '=' before any comment: a prefix is a syntax error too. */
+		memcpy(str, s, (size_t)num - 1);
+		str[num - 1] = '\0';
+		return str;
+	}
+	*eq = '\0';
+	xr__rstrip(s);
+	char *value = eq + 1;
+	*xr__find(value, NULL) = '\0';
+	while (xr__is_space(*value))
+		value++;
+	xr__rstrip(value);
+	if (strlen(s) + 3 > (size_t)num) {
+		xr__err(ld, ld->line, "line too long");
+		return NULL;
+	}
+	ld->long_value = value;
+	snprintf(str, (size_t)num, "%s=" XR__LONG_MARK, s);
+	return str;
+}
+
+/* ------------------------------------------------------------------ */
+/* Keys. */
+
+/** Record @p key as seen in this section; a duplicate is an error. */
+static int
+xr__seen_add(struct xr__load *ld, const char *key)
+{
+	for (uint32_t i = 0; i < ld->n_seen; i++)
+		if (strcmp(ld->seen[i].key, key) == 0)
+			return xr__err(ld, ld->line,
+				       "[%s] %s: duplicate key (first at line %" PRIu32 ")",
+				       ld->label, key, ld->seen[i].line);
+	if (xr__grow((void **)&ld->seen, &ld->cap_seen, ld->n_seen + 1, sizeof(*ld->seen)))
+		return xr__oom(ld);
+	snprintf(ld->seen[ld->n_seen].key, sizeof(ld->seen[0].key), "%s", key);
+	ld->seen[ld->n_seen++].line = ld->line;
+	return 0;
+}
+
+static int
+xr__unknown_key(struct xr__load *ld, const char *key)
+{
+	return xr__err(ld, ld->line, "[%s] %s: unknown key", ld->label, key);
+}
+
+/** @return the id of symbol @p name, adding it if new; -1 on error. */
+static int64_t
+xr__symbol_add(struct xr__load *ld, const char *key, const char *v, const char *name)
+{
+	struct xr_config *cfg = ld->cfg;
+	int64_t id = xr__index_find(&ld->symbols_ix, cfg->symbols ? cfg->symbols[0] : NULL,
+				    sizeof(*cfg->symbols), name);
+
+	if (id >= 0)
+		return id;
+	if (cfg->n_symbols == XR_MAX_SYMBOLS)
+		return xr__kerr(ld, XR__HERE(ld), key, v,
+				"adds symbol %s, too many symbols (at most %d)", name,
+				XR_MAX_SYMBOLS);
+	if (xr__grow((void **)&cfg->symbols, &ld->cap_symbols, cfg->n_symbols + 1,
+		     sizeof(*cfg->symbols)))
+		return xr__oom(ld);
+	xr__name_copy(cfg->symbols[cfg->n_symbols], name, strlen(name));
+	if (xr__index_add(&ld->symbols_ix, cfg->symbols[0], sizeof(*cfg->symbols), cfg->n_symbols))
+		return xr__oom(ld);
+	return cfg->n_symbols++;
+}
+
+/** book.SYMBOL = mid=PX tick=PX levels=N level_qty=QTY */
+static int
+xr__key_book(struct xr__load *ld, struct xr_venue_cfg *v, const char *key, const char *value)
+{
+	static const char *const fields[4] = { "mid", "tick", "levels", "level_qty" };
+	const char *sym = key + strlen("book.");
+	int64_t x[4];
+	bool have[4] = { false, false, false, false };
+	const char *cur = value, *item;
+	size_t len;
+	char tok[128], why[200];
+
+	if (!xr__valid_name(sym, strlen(sym), "./"))
+		return xr__err(ld, ld->line, "[%s] %s: symbol \"%s\" " XR__SYMBOL_RULE, ld->label,
+			       key, sym);
+	while ((item = xr__list_next(&cur, &len)) != NULL) {
+		const char *eq = memchr(item, '=', len);
+		int f;
+		snprintf(tok, sizeof(tok), "%.*s", (int)len, item);
+		for (f = 0; f < 4; f++)
+			if (eq != NULL && (size_t)(eq - item) == strlen(fields[f]) &&
+			    memcmp(item, fields[f], strlen(fields[f])) == 0)
+				break;
+		if (f == 4)
+			return xr__kerr(ld, XR__HERE(ld), key, value,
+					"has unknown field \"%s\" " XR__BOOK_FORM, tok);
+		if (have[f])
+			return xr__kerr(ld, XR__HERE(ld), key, value, "sets %s twice", fields[f]);
+		const char *num = tok + strlen(fields[f]) + 1;
+		int rc = f == 2 ? xr__num(num, 0, 1, 1000, 0, &x[f], why, sizeof(why))
+				: xr__num(num, 8, 1, INT64_MAX, 0, &x[f], why, sizeof(why));
+		if (rc != 0)
+			return xr__kerr(ld, XR__HERE(ld), key, tok, "%s", why);
+		have[f] = true;
+	}
+	for (int f = 0; f < 4; f++)
+		if (!have[f])
+			return xr__kerr(ld, XR__HERE(ld), key, value, "lacks %s= " XR__BOOK_FORM,
+					fields[f]);
+	if ((xr_i128)x[1] * x[2] >= x[0])
+		return xr__kerr(ld, XR__HERE(ld), key, value,
+				"has levels * tick >= mid (every bid price must be > 0)");
+	int64_t id = xr__symbol_add(ld, key, value, sym);
+	if (id < 0)
+		return -1;
+	uint32_t cap = v->n_books; /* books grow one at a time; n_books is the cap */
+	struct xr_sim_book_cfg *b = realloc(v->books, (size_t)(cap + 1) * sizeof(*b));
+	if (b == NULL)
+		return xr__oom(ld);
+	v->books = b;
+	b[v->n_books++] = (struct xr_sim_book_cfg){
+		.symbol = (uint16_t)id,
+		.mid_px = x[0],
+		.tick_px = x[1],
+		.levels = (uint32_t)x[2],
+		.level_qty = x[3],
+	};
+	return 0;
+}
+
+static int
+xr__key_venue(struct xr__load *ld, const char *key, const char *value)
+{
+	struct xr_venue_cfg *v = &ld->cfg->venues[ld->cur];
+	const struct xr__key *k;
+
+	if (strncmp(key, "book.", 5) == 0)
+		return xr__key_book(ld, v, key, value);
+	k = xr__key_find(xr__venue_keys, key);
+	if (k == NULL)
+		return xr__unknown_key(ld, key);
+	return xr__key_set(ld, k, v, value);
+}
+
+static int
+xr__key_engine(struct xr__load *ld, const char *key, const char *value)
+{
+	const struct xr__key *k = xr__key_find(xr__engine_keys, key);
+
+	if (k == NULL)
+		return xr__unknown_key(ld, key);
+	return xr__key_set(ld, k, &ld->cfg->engine, value);
+}
+
+/** Check a stage name's form (execute.VENUE resolved at end of file). */
+static bool
+xr__stage_form(const char *s, size_t len)
+{
+	for (int i = 0; i < XR__N_FIXED_STAGES; i++)
+		if (len == strlen(xr__fixed_stages[i]) && memcmp(s, xr__fixed_stages[i], len) == 0)
+			return true;
+	if (len < 9 || memcmp(s, "execute.", 8) != 0)
+		return false;
+	return (len == 9 && s[8] == '*') || xr__valid_name(s + 8, len - 8, NULL);
+}
+
+/** [threads] NAME.stages / NAME.cpu / NAME.wait */
+static int
+xr__key_thread(struct xr__load *ld, const char *key, const char *value)
+{
+	struct xr_config *cfg = ld->cfg;
+	const char *dot = strrchr(key, '.');
+	char why[200];
+
+	if (dot == NULL ||
+	    (strcmp(dot, ".stages") != 0 && strcmp(dot, ".cpu") != 0 && strcmp(dot, ".wait") != 0))
+		return xr__err(ld, ld->line,
+			       "[%s] %s: unknown key (expected NAME.stages, NAME.cpu or NAME.wait)",
+			       ld->label, key);
+	size_t nlen = (size_t)(dot - key);
+	if (!xr__valid_name(key, nlen, NULL))
+		return xr__err(ld, ld->line, "[%s] %s: thread name \"%.*s\" " XR__NAME_RULE,
+			       ld->label, key, (int)nlen, key);
+
+	uint32_t t;
+	for (t = 0; t < cfg->n_threads; t++)
+		if (strlen(cfg->threads[t].name) == nlen &&
+		    memcmp(cfg->threads[t].name, key, nlen) == 0)
+			break;
+	if (t == cfg->n_threads) {
+		if (t == XR_MAX_THREADS)
+			return xr__err(ld, ld->line, "[%s] %s: too many threads (at most %d)",
+				       ld->label, key, XR_MAX_THREADS);
+		struct xr_thread_cfg *th = &cfg->threads[t];
+		memset(th, 0, sizeof(*th));
+		xr__name_copy(th->name, key, nlen);
+		th->cpu = -1;
+		th->wait = XR_WAIT_BACKOFF;
+		ld->traw[t] = (struct xr__traw){ .line = ld->line };
+		cfg->n_threads++;
+	}
+	struct xr_thread_cfg *th = &cfg->threads[t];
+
+	if (strcmp(dot, ".cpu") == 0) {
+		int64_t cpu;
+		if (strcmp(value, "none") == 0) {
+			th->cpu = -1;
+			return 0;
+		}
+		if (xr__num(value, 0, 0, 1023, 0, &cpu, why, sizeof(why)) != 0)
+			return xr__kerr(ld, XR__HERE(ld), key, value, "%s (or none)", why);
+		th->cpu = (int)cpu;
+		return 0;
+	}
+	if (strcmp(dot, ".wait") == 0) {
+		if (xr__word(xr__w_wait, value, &th->wait, why, sizeof(why)) != 0)
+			return xr__kerr(ld, XR__HERE(ld), key, value, "%s", why);
+		return 0;
+	}
+	const char *cur = value, *item;
+	size_t len;
+	while ((item = xr__list_next(&cur, &len)) != NULL) {
+		char tok[XR_NAME_MAX + 10];
+		snprintf(tok, sizeof(tok), "%.*s%s", (int)(len < 36 ? len : 36), item,
+			 len < 36 ? "" : "...");
+		if (!xr__stage_form(item, len))
+			return xr__kerr(ld, XR__HERE(ld), key, tok,
+					"is not a stage " XR__STAGE_FORM);
+		if (th->n_stages == XR_MAX_STAGES_PER_THREAD)
+			return xr__kerr(ld, XR__HERE(ld), key, value, "lists more than %d stages",
+					XR_MAX_STAGES_PER_THREAD);
+		memcpy(th->stages[th->n_stages], item, len);
+		th->stages[th->n_stages++][len] = '\0';
+	}
+	if (th->n_stages == 0)
+		return xr__kerr(ld, XR__HERE(ld), key, value, "names no stage " XR__STAGE_FORM);
+	ld->traw[t].stages_line = ld->line;
+	return 0;
+}
+
+/** Keys of [user NAME] and [user_defaults]. */
+static int
+xr__key_user(struct xr__load *ld, struct xr__uraw *r, const char *key, const char *value)
+{
+	char why[200];
+	int64_t x;
+	uint8_t w;
+
+	if (strcmp(key, "enabled") == 0) {
+		if (xr__word(xr__w_bool, value, &w, why, sizeof(why)) != 0)
+			return xr__kerr(ld, XR__HERE(ld), key, value, "%s", why);
+		r->enabled = w != 0;
+		r->set |= XR__U_ENABLED;
+		return 0;
+	}
+	if (strcmp(key, "strategy") == 0) {
+		if (xr__word(xr__w_user_strategy, value, &r->strategy, why, sizeof(why)) != 0)
+			return xr__kerr(ld, XR__HERE(ld), key, value, "%s", why);
+		r->set |= XR__U_STRATEGY;
+		return 0;
+	}
+	if (strcmp(key, "venues") == 0 || strcmp(key, "symbols") == 0) {
+		bool venues = key[0] == 'v';
+		char *copy = strdup(value);
+		if (copy == NULL)
+			return xr__oom(ld);
+		*(venues ? &r->venues : &r->symbols) = copy;
+		*(venues ? &r->venues_line : &r->symbols_line) = ld->line;
+		return 0;
+	}
+	if (strcmp(key, "rate_per_s") == 0 || strcmp(key, "burst") == 0) {
+		if (xr__num(value, 0, 1, XR__USER_RATE_MAX, 0, &x, why, sizeof(why)) != 0)
+			return xr__kerr(ld, XR__HERE(ld), key, value, "%s", why);
+		if (key[0] == 'r') {
+			r->rate_per_s = (uint32_t)x;
+			r->set |= XR__U_RATE;
+		} else {
+			r->burst = (uint32_t)x;
+			r->set |= XR__U_BURST;
+		}
+		return 0;
+	}
+
+	/* Limits: cash or qty, > 0 or none. */
+	bool notional = strcmp(key, "max_notional") == 0;
+	bool oq = strncmp(key, "max_order_qty", 13) == 0 && (key[13] == '\0' || key[13] == '.');
+	bool pos = strncmp(key, "max_position", 12) == 0 && (key[12] == '\0' || key[12] == '.');
+	const char *sym = oq ? key + 13 : pos ? key + 12 : "";
+	if (!notional && !oq && !pos)
+		return xr__unknown_key(ld, key);
+	if (xr__num(value, 8, 1, INT64_MAX, XR__NONE_OK, &x, why, sizeof(why)) != 0)
+		return xr__kerr(ld, XR__HERE(ld), key, value, "%s", why);
+	if (notional) {
+		r->max_notional = x;
+		r->set |= XR__U_NOTIONAL;
+	} else if (*sym == '\0') {
+		*(oq ? &r->max_order_qty : &r->max_position) = x;
+		r->set |= oq ? XR__U_ORDER_QTY : XR__U_POSITION;
+	} else {
+		sym++;
+		if (!xr__valid_name(sym, strlen(sym), "./"))
+			return xr__err(ld, ld->line, "[%s] %s: symbol \"%s\" " XR__SYMBOL_RULE,
+				       ld->label, key, sym);
+		struct xr__lim *l = realloc(r->lims, (r->n_lims + 1) * sizeof(*l));
+		if (l == NULL)
+			return xr__oom(ld);
+		r->lims = l;
+		l = &l[r->n_lims++];
+		xr__name_copy(l->symbol, sym, strlen(sym));
+		l->qty = x;
+		l->line = ld->line;
+		l->position = pos;
+	}
+	return 0;
+}
+
+/** ini_handler: one key of the current section (ld->sect, ld->label). */
+static int
+xr__handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct xr__load *ld = user;
+	int rc;
+
+	(void)section; /* the reader tracks sections, including empty ones */
+	if (ld->failed)
+		return 0;
+	if (ld->long_value != NULL && strcmp(value, XR__LONG_MARK) == 0)
+		value = ld->long_value;
+	if (ld->sect == XR__S_NONE) {
+		xr__err(ld, ld->line, "%s: key before any [section]", name);
+		return 0;
+	}
+	if (xr__seen_add(ld, name) != 0)
+		return 0;
+	switch (ld->sect) {
+	case XR__S_ENGINE: rc = xr__key_engine(ld, name, value); break;
+	case XR__S_THREADS: rc = xr__key_thread(ld, name, value); break;
+	case XR__S_VENUE: rc = xr__key_venue(ld, name, value); break;
+	case XR__S_USER_DEFAULTS: rc = xr__key_user(ld, &ld->defaults, name, value); break;
+	case XR__S_USER: rc = xr__key_user(ld, &ld->uraw[ld->cur], name, value); break;
+	default: rc = -1; break;
+	}
+	return rc == 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Whole-file checks. */
+
+static int
+xr__check_venues(struct xr__load *ld)
+{
+	struct xr_config *cfg = ld->cfg;
+
+	if (cfg->n_venues == 0)
+		return xr__err(ld, 0, "no venue (a [venue NAME] section is needed)");
+	for (uint32_t i = 0; i < cfg->n_venues; i++)
+		if (cfg->venues[i].n_books == 0)
+			return xr__err(
+				ld, cfg->venues[i].line,
+				"[venue %s]: no book.SYMBOL key (a venue needs at least one book)",
+				cfg->venues[i].name);
+	return 0;
+}
+
+static int
+xr__check_weights(struct xr__load *ld)
+{
+	const struct xr_engine_cfg *e = &ld->cfg->engine;
+	int64_t sum = (int64_t)e->w_fees + e->w_latency + e->w_success + e->w_load + e->w_pair;
+	char s[24];
+
+	if (sum == XR_WEIGHT_ONE)
+		return 0;
+	xr_fixed_format(s, sum, 4);
+	return xr__err(ld, ld->engine_line,
+		       "[engine]: weight_fees + weight_latency + weight_success + weight_load + "
+		       "weight_pair = %s, must be exactly 1",
+		       s);
+}
+
+/** The default plan, used when the file has no [threads] section. */
+static void
+xr__default_threads(struct xr_config *cfg)
+{
+	static const struct {
+		const char *name;
+		int cpu;
+		const char *stages[3];
+	} plan[3] = {
+		{ "front", 0, { "ingress", "validate", "route" } },
+		{ "back", 1, { "execute.*", "aggregate", NULL } },
+		{ "io", -1, { "output", NULL, NULL } },
+	};
+
+	cfg->n_threads = 3;
+	for (int t = 0; t < 3; t++) {
+		struct xr_thread_cfg *th = &cfg->threads[t];
+		memset(th, 0, sizeof(*th));
+		snprintf(th->name, sizeof(th->name), "%s", plan[t].name);
+		th->cpu = plan[t].cpu;
+		th->wait = XR_WAIT_BACKOFF;
+		for (int s = 0; s < 3 && plan[t].stages[s] != NULL; s++)
+			snprintf(th->stages[th->n_stages++], sizeof(th->stages[0]), "%s",
+				 plan[t].stages[s]);
+	}
+}
+
+/**
+ * Every stage run by exactly one thread; execute.* expanded in place into
+ * the venues no thread names, in venue order.
+ */
+static int
+xr__check_threads(struct xr__load *ld)
+{
+	struct xr_config *cfg = ld->cfg;
+	int fixed_owner[XR__N_FIXED_STAGES], venue_owner[XR_MAX_VENUES];
+	int star_owner = -1, star_pos = -1;
+	bool plan_given = ld->threads_line != 0;
+	uint32_t line;
+	char label[] = "threads";
+
+	for (int i = 0; i < XR__N_FIXED_STAGES; i++)
+		fixed_owner[i] = -1;
+	for (int i = 0; i < XR_MAX_VENUES; i++)
+		venue_owner[i] = -1;
+	if (!plan_given)
+		xr__default_threads(cfg);
+
+	for (uint32_t t = 0; t < cfg->n_threads; t++) {
+		struct xr_thread_cfg *th = &cfg->threads[t];
+		char key[XR_NAME_MAX + 8];
+		snprintf(key, sizeof(key), "%s.stages", th->name);
+		line = plan_given ? ld->traw[t].stages_line : 0;
+		if (plan_given && line == 0)
+			return xr__err(ld, ld->traw[t].line,
+				       "[threads] %s: no %s key (thread %s runs no stage)",
+				       th->name, key, th->name);
+		for (uint32_t s = 0; s < th->n_stages; s++) {
+			const char *st = th->stages[s];
+			int *owner;
+			if (strcmp(st, "execute.*") == 0) {
+				owner = &star_owner;
+				star_pos = (int)s;
+			} else if (strncmp(st, "execute.", 8) == 0) {
+				int v = xr_config_venue_id(cfg, st + 8);
+				if (v < 0)
+					return xr__kerr(ld, line, label, key, st, "names no venue");
+				owner = &venue_owner[v];
+			} else {
+				int f = 0;
+				while (strcmp(xr__fixed_stages[f], st) != 0)
+					f++;
+				owner = &fixed_owner[f];
+			}
+			if (*owner == (int)t)
+				return xr__kerr(ld, line, label, key, st, "is listed twice");
+			if (*owner >= 0)
+				return xr__kerr(ld, line, label, key, st,
+						"is also run by thread %s (line %" PRIu32 ")",
+						cfg->threads[*owner].name,
+						ld->traw[*owner].stages_line);
+			*owner = (int)t;
+		}
+	}
+	line = ld->threads_line;
+	for (int f = 0; f < XR__N_FIXED_STAGES; f++)
+		if (fixed_owner[f] < 0)
+			return xr__err(ld, line, "[threads]: stage %s is run by no thread",
+				       xr__fixed_stages[f]);
+	if (star_owner < 0) {
+		for (uint32_t v = 0; v < cfg->n_venues; v++)
+			if (venue_owner[v] < 0)
+				return xr__err(ld, line,
+					       "[threads]: stage execute.%s is run by no thread "
+					       "(name it, or use execute.*)",
+					       cfg->venues[v].name);
+		return 0;
+	}
+
+	/* Expand execute.* at star_pos of its thread. */
+	struct xr_thread_cfg *th = &cfg->threads[star_owner];
+	uint32_t add = 0;
+	for (uint32_t v = 0; v < cfg->n_venues; v++)
+		add += venue_owner[v] < 0;
+	if (th->n_stages - 1 + add > XR_MAX_STAGES_PER_THREAD)
+		return xr__err(ld, plan_given ? ld->traw[star_owner].stages_line : 0,
+			       "[threads] %s.stages: execute.* makes %" PRIu32
+			       " stages, more than %d",
+			       th->name, th->n_stages - 1 + add, XR_MAX_STAGES_PER_THREAD);
+	uint32_t tail = th->n_stages - (uint32_t)star_pos - 1;
+	memmove(th->stages[star_pos + (int)add], th->stages[star_pos + 1],
+		tail * sizeof(th->stages[0]));
+	uint32_t at = (uint32_t)star_pos;
+	for (uint32_t v = 0; v < cfg->n_venues; v++)
+		if (venue_owner[v] < 0)
+			snprintf(th->stages[at++], sizeof(th->stages[0]), "execute.%s",
+				 cfg->venues[v].name);
+	th->n_stages = th->n_stages - 1 + add;
+	return 0;
+}
+
+/** Resolve a venues list into a mask; errors name @p label and @p line. */
+static int
+xr__venue_list(struct xr__load *ld, const char *label, uint32_t line, const char *list,
+	       uint64_t *mask)
+{
+	const struct xr_config *cfg = ld->cfg;
+	const char *cur = list, *item;
+	size_t len;
+	uint64_t m = 0;
+	bool star = false, named = false;
+
+	while ((item = xr__list_next(&cur, &len)) != NULL) {
+		char name[XR_NAME_MAX + 4];
+		if (len == 1 && *item == '*') {
+			star = true;
+			m = cfg->n_venues == 64 ? UINT64_MAX : (UINT64_C(1) << cfg->n_venues) - 1;
+			continue;
+		}
+		named = true;
+		snprintf(name, sizeof(name), "%.*s%s",
+			 (int)(len <= XR_NAME_MAX ? len : XR_NAME_MAX), item,
+			 len <= XR_NAME_MAX ? "" : "...");
+		int v = len <= XR_NAME_MAX ? xr_config_venue_id(cfg, name) : -1;
+		if (v < 0)
+			return xr__kerr(ld, line, label, "venues", name, "is not a venue");
+		m |= UINT64_C(1) << v;
+	}
+	if (!star && !named)
+		return xr__kerr(ld, line, label, "venues", list, "names no venue (use * for all)");
+	if (star && named)
+		return xr__kerr(ld, line, label, "venues", list, "mixes * with names");
+	*mask = m;
+	return 0;
+}
+
+/** Resolve a symbols list into bits. */
+static int
+xr__symbol_list(struct xr__load *ld, const char *label, uint32_t line, const char *list,
+		uint64_t bits[XR_MAX_SYMBOLS / 64])
+{
+	const struct xr_config *cfg = ld->cfg;
+	const char *cur = list, *item;
+	size_t len;
+	bool any = false, star = false, named = false;
+
+	memset(bits, 0, XR_MAX_SYMBOLS / 8);
+	while ((item = xr__list_next(&cur, &len)) != NULL) {
+		char name[XR_NAME_MAX + 4];
+		any = true;
+		if (len == 1 && *item == '*') {
+			star = true;
+			for (uint32_t s = 0; s < cfg->n_symbols; s++)
+				bits[s / 64] |= UINT64_C(1) << (s % 64);
+			continue;
+		}
+		named = true;
+		snprintf(name, sizeof(name), "%.*s%s",
+			 (int)(len <= XR_NAME_MAX ? len : XR_NAME_MAX), item,
+			 len <= XR_NAME_MAX ? "" : "...");
+		int64_t s = len <= XR_NAME_MAX ? xr__index_find(&ld->symbols_ix, cfg->symbols[0],
+								sizeof(*cfg->symbols), name)
+					       : -1;
+		if (s < 0)
+			return xr__kerr(ld, line, label, "symbols", name,
+					"is not a symbol (no venue has book.%s)", name);
+		bits[s / 64] |= UINT64_C(1) << (s % 64);
+	}
+	if (!any)
+		return xr__kerr(ld, line, label, "symbols", list,
+				"names no symbol (use * for all)");
+	if (star && named)
+		return xr__kerr(ld, line, label, "symbols", list, "mixes * with names");
+	return 0;
+}
+
+/**
+ * Fill a user's limit arrays: per-symbol keys of @p r, else @p r's bare
+ * value, else @p base (NULL: unlimited).
+ */
+static int
+xr__limits(struct xr__load *ld, const char *label, const struct xr__uraw *r, const int64_t *base_oq,
+	   const int64_t *base_pos, int64_t *oq, int64_t *pos)
+{
+	const struct xr_config *cfg = ld->cfg;
+
+	for (uint32_t s = 0; s < cfg->n_symbols; s++) {
+		oq[s] = (r->set & XR__U_ORDER_QTY) ? r->max_order_qty
+			: base_oq                  ? base_oq[s]
+						   : INT64_MAX;
+		pos[s] = (r->set & XR__U_POSITION) ? r->max_position
+			 : base_pos                ? base_pos[s]
+						   : INT64_MAX;
+	}
+	for (uint32_t i = 0; i < r->n_lims; i++) {
+		const struct xr__lim *l = &r->lims[i];
+		int64_t s = xr__index_find(&ld->symbols_ix, cfg->symbols[0], sizeof(*cfg->symbols),
+					   l->symbol);
+		if (s < 0)
+			return xr__err(ld, l->line,
+				       "[%s] %s.%s: \"%s\" is not a symbol (no venue has book.%s)",
+				       label, l->position ? "max_position" : "max_order_qty",
+				       l->symbol, l->symbol, l->symbol);
+		(l->position ? pos : oq)[s] = l->qty;
+	}
+	return 0;
+}
+
+static int
+xr__resolve_users(struct xr__load *ld)
+{
+	struct xr_config *cfg = ld->cfg;
+	const struct xr__uraw *d = &ld->defaults;
+	uint32_t ns = cfg->n_symbols;
+	char label[XR_NAME_MAX + 8];
+
+	if (cfg->n_users == 0)
+		return xr__err(ld, 0, "no user (a [user NAME] section is needed)");
+
+	ld->def_venue_mask = cfg->n_venues == 64 ? UINT64_MAX : (UINT64_C(1) << cfg->n_venues) - 1;
+	for (uint32_t s = 0; s < ns; s++)
+		ld->def_symbol_bits[s / 64] |= UINT64_C(1) << (s % 64);
+	if (d->venues != NULL &&
+	    xr__venue_list(ld, "user_defaults", d->venues_line, d->venues, &ld->def_venue_mask))
+		return -1;
+	if (d->symbols != NULL &&
+	    xr__symbol_list(ld, "user_defaults", d->symbols_line, d->symbols, ld->def_symbol_bits))
+		return -1;
+	ld->def_order_qty = malloc(ns * sizeof(int64_t));
+	ld->def_position = malloc(ns * sizeof(int64_t));
+	if (ld->def_order_qty == NULL || ld->def_position == NULL)
+		return xr__err(ld, 0, "out of memory");
+	if (xr__limits(ld, "user_defaults", d, NULL, NULL, ld->def_order_qty, ld->def_position))
+		return -1;
+
+	for (uint32_t i = 0; i < cfg->n_users; i++) {
+		struct xr_user_cfg *u = &cfg->users[i];
+		const struct xr__uraw *r = &ld->uraw[i];
+		snprintf(label, sizeof(label), "user %s", u->name);
+
+#define XR__PICK(bit, field, builtin)                                                              \
+	((r->set & (bit)) ? r->field : (d->set & (bit)) ? d->field : (builtin))
+		u->enabled = XR__PICK(XR__U_ENABLED, enabled, true);
+		u->rate_per_s = XR__PICK(XR__U_RATE, rate_per_s, XR__USER_RATE_DEF);
+		u->burst = XR__PICK(XR__U_BURST, burst, XR__USER_BURST_DEF);
+		u->max_notional = XR__PICK(XR__U_NOTIONAL, max_notional, INT64_MAX);
+		u->strategy = XR__PICK(XR__U_STRATEGY, strategy, XR_STRAT_DEFAULT);
+#undef XR__PICK
+		u->venue_mask = ld->def_venue_mask;
+		memcpy(u->symbol_bits, ld->def_symbol_bits, sizeof(u->symbol_bits));
+		if (r->venues != NULL &&
+		    xr__venue_list(ld, label, r->venues_line, r->venues, &u->venue_mask))
+			return -1;
+		if (r->symbols != NULL &&
+		    xr__symbol_list(ld, label, r->symbols_line, r->symbols, u->symbol_bits))
+			return -1;
+		if (r->n_lims == 0 && !(r->set & (XR__U_ORDER_QTY | XR__U_POSITION))) {
+			u->max_order_qty = ld->def_order_qty;
+			u->max_position = ld->def_position;
+			u->own_limits = false;
+			ld->def_shared = true;
+			continue;
+		}
+		u->max_order_qty = malloc(ns * sizeof(int64_t));
+		u->max_position = malloc(ns * sizeof(int64_t));
+		u->own_limits = true;
+		if (u->max_order_qty == NULL || u->max_position == NULL)
+			return xr__err(ld, 0, "out of memory");
+		if (xr__limits(ld, label, r, ld->def_order_qty, ld->def_position, u->max_order_qty,
+			       u->max_position))
+			return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Load and free. */
+
+static void
+xr__config_destroy(struct xr_config *cfg, int64_t *shared_oq, int64_t *shared_pos)
+{
+	for (uint32_t i = 0; i < cfg->n_venues; i++)
+		free(cfg->venues[i].books);
+	free(cfg->venues);
+	for (uint32_t i = 0; i < cfg->n_users; i++) {
+		if (cfg->users[i].own_limits) {
+			free(cfg->users[i].max_order_qty);
+			free(cfg->users[i].max_position);
+		}
+	}
+	free(shared_oq);
+	free(shared_pos);
+	free(cfg->users);
+	free(cfg->symbols);
+	free(cfg->threads);
+	free(cfg);
+}
+
+static void
+xr__uraw_free(struct xr__uraw *r)
+{
+	free(r->venues);
+	free(r->symbols);
+	free(r->lims);
+}
+
+struct xr_config *
+xr_config_load(const char *path, char *err, size_t err_len)
+{
+	struct xr__load ld = { .path = path };
+	struct xr_config *cfg = calloc(1, sizeof(*cfg));
+	int rc;
+
+	ld.cfg = cfg;
+	if (cfg == NULL || (cfg->threads = calloc(XR_MAX_THREADS, sizeof(*cfg->threads))) == NULL) {
+		xr__err(&ld, 0, "out of memory");
+		goto out;
+	}
+	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+	xr__keys_default(xr__engine_keys, &cfg->engine);
+
+	ld.f = fopen(path, "r");
+	if (ld.f == NULL) {
+		xr__err(&ld, 0, "cannot open: %s", strerror(errno));
+		goto out;
+	}
+	rc = ini_parse_stream(xr__read_line, &ld, xr__handler, &ld);
+	if (rc > 0 && (!ld.failed || (uint32_t)rc < ld.err_line)) {
+		/* inih found a malformed line before any error of ours. */
+		ld.failed = false;
+		xr__err(&ld, (uint32_t)rc, "syntax error");
+	} else if (rc == -2) {
+		xr__err(&ld, 0, "out of memory");
+	}
+	if (!ld.failed && ferror(ld.f))
+		xr__err(&ld, ld.line, "read error");
+	fclose(ld.f);
+
+	if (!ld.failed && xr__check_venues(&ld) == 0 && xr__check_weights(&ld) == 0 &&
+	    xr__check_threads(&ld) == 0)
+		xr__resolve_users(&ld);
+out:
+	free(ld.buf);
+	free(ld.seen);
+	free(ld.users_ix.slot);
+	free(ld.symbols_ix.slot);
+	xr__uraw_free(&ld.defaults);
+	if (cfg != NULL)
+		for (uint32_t i = 0; i < cfg->n_users; i++)
+			xr__uraw_free(&ld.uraw[i]);
+	free(ld.uraw);
+	if (ld.failed) {
+		if (err != NULL && err_len > 0)
+			snprintf(err, err_len, "%s", ld.err);
+		if (cfg != NULL)
+			xr__config_destroy(cfg, ld.def_order_qty, ld.def_position);
+		return NULL;
+	}
+	if (!ld.def_shared) {
+		free(ld.def_order_qty);
+		free(ld.def_position);
+	}
+	return cfg;
+}
+
+void
+xr_config_free(struct xr_config *cfg)
+{
+	int64_t *oq = NULL, *pos = NULL;
+
+	if (cfg == NULL)
+		return;
+	/* All sharing users point at the one pair built from [user_defaults]. */
+	for (uint32_t i = 0; i < cfg->n_users; i++) {
+		if (!cfg->users[i].own_limits) {
+			oq = cfg->users[i].max_order_qty;
+			pos = cfg->users[i].max_position;
+			break;
+		}
+	}
+	xr__config_destroy(cfg, oq, pos);
+}
+
+/* ------------------------------------------------------------------ */
+/* Lookups. */
+
+int
+xr_config_venue_id(const struct xr_config *cfg, const char *name)
+{
+	for (uint32_t i = 0; i < cfg->n_venues; i++)
+		if (strcmp(cfg->venues[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+xr_config_user_id(const struct xr_config *cfg, const char *name)
+{
+	for (uint32_t i = 0; i < cfg->n_users; i++)
+		if (strcmp(cfg->users[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+xr_config_symbol_id(const struct xr_config *cfg, const char *name)
+{
+	for (uint32_t i = 0; i < cfg->n_symbols; i++)
+		if (strcmp(cfg->symbols[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Print. */
+
+static void
+xr__print_qty(FILE *out, const char *key, const char *sym, int64_t q)
+{
+	char b[24];
+
+	if (q == INT64_MAX)
+		snprintf(b, sizeof(b), "none");
+	else
+		xr_fixed_format(b, q, 8);
+	fprintf(out, "%s%s%s = %s\n", key, sym ? "." : "", sym ? sym : "", b);
+}
+
+static int
+xr__cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/** Most frequent value of @p a (ties: the largest), printed bare. */
+static int64_t
+xr__mode(const int64_t *a, uint32_t n)
+{
+	int64_t tmp[XR_MAX_SYMBOLS], best = INT64_MAX;
+	uint32_t best_n = 0;
+
+	memcpy(tmp, a, n * sizeof(*a));
+	qsort(tmp, n, sizeof(*tmp), xr__cmp_i64);
+	for (uint32_t i = 0, j; i < n; i = j) {
+		for (j = i; j < n && tmp[j] == tmp[i]; j++)
+			;
+		if (j - i >= best_n) {
+			best_n = j - i;
+			best = tmp[i];
+		}
+	}
+	return best;
+}
+
+/** A limit array as a bare value plus the symbols that differ from it. */
+static void
+xr__print_limits(FILE *out, const struct xr_config *cfg, const char *key, const int64_t *a)
+{
+	int64_t bare = a != NULL ? xr__mode(a, cfg->n_symbols) : INT64_MAX;
+
+	xr__print_qty(out, key, NULL, bare);
+	for (uint32_t s = 0; a != NULL && s < cfg->n_symbols; s++)
+		if (a[s] != bare)
+			xr__print_qty(out, key, cfg->symbols[s], a[s]);
+}
+
+void
+xr_config_print(const struct xr_config *cfg, FILE *out)
+{
+	char b[64];
+	const struct xr_user_cfg *shared = NULL;
+	uint64_t all_venues = cfg->n_venues == 64 ? UINT64_MAX : (UINT64_C(1) << cfg->n_venues) - 1;
+
+	fprintf(out, "; xroute effective configuration of %s\n", cfg->path);
+	fprintf(out, "\n[engine]\n");
+	for (const struct xr__key *k = xr__engine_keys; k->name != NULL; k++) {
+		xr__key_format(k, &cfg->engine, b, sizeof(b));
+		fprintf(out, "%s = %s\n", k->name, b);
+	}
+
+	fprintf(out, "\n[threads]\n");
+	for (uint32_t t = 0; t < cfg->n_threads; t++) {
+		const struct xr_thread_cfg *th = &cfg->threads[t];
+		fprintf(out, "%s.stages = ", th->name);
+		for (uint32_t s = 0; s < th->n_stages; s++)
+			fprintf(out, "%s%s", s ? ", " : "", th->stages[s]);
+		if (th->cpu < 0)
+			fprintf(out, "\n%s.cpu = none\n", th->name);
+		else
+			fprintf(out, "\n%s.cpu = %d\n", th->name, th->cpu);
+		fprintf(out, "%s.wait = %s\n", th->name, xr__word_name(xr__w_wait, th->wait));
+	}
+
+	for (uint32_t i = 0; i < cfg->n_venues; i++) {
+		const struct xr_venue_cfg *v = &cfg->venues[i];
+		fprintf(out, "\n[venue %s]\n", v->name);
+		for (const struct xr__key *k = xr__venue_keys; k->name != NULL; k++) {
+			xr__key_format(k, v, b, sizeof(b));
+			fprintf(out, "%s = %s\n", k->name, b);
+		}
+		for (uint32_t j = 0; j < v->n_books; j++) {
+			const struct xr_sim_book_cfg *bk = &v->books[j];
+			char mid[24], tick[24], qty[24];
+			xr_fixed_format(mid, bk->mid_px, 8);
+			xr_fixed_format(tick, bk->tick_px, 8);
+			xr_fixed_format(qty, bk->level_qty, 8);
+			fprintf(out, "book.%s = mid=%s tick=%s levels=%" PRIu32 " level_qty=%s\n",
+				cfg->symbols[bk->symbol], mid, tick, bk->levels, qty);
+		}
+	}
+
+	/* [user_defaults] carries only the limits users share; every user
+	 * lists its other keys itself. */
+	for (uint32_t i = 0; i < cfg->n_users && shared == NULL; i++)
+		if (!cfg->users[i].own_limits)
+			shared = &cfg->users[i];
+	fprintf(out, "\n[user_defaults]\n");
+	xr__print_limits(out, cfg, "max_order_qty", shared ? shared->max_order_qty : NULL);
+	xr__print_limits(out, cfg, "max_position", shared ? shared->max_position : NULL);
+
+	for (uint32_t i = 0; i < cfg->n_users; i++) {
+		const struct xr_user_cfg *u = &cfg->users[i];
+		bool all = true;
+		fprintf(out, "\n[user %s]\nenabled = %s\nvenues = ", u->name,
+			u->enabled ? "true" : "false");
+		if (u->venue_mask == all_venues) {
+			fprintf(out, "*");
+		} else {
+			const char *sep = "";
+			for (uint32_t v = 0; v < cfg->n_venues; v++) {
+				if ((u->venue_mask >> v) & 1) {
+					fprintf(out, "%s%s", sep, cfg->venues[v].name);
+					sep = ", ";
+				}
+			}
+		}
+		for (uint32_t s = 0; s < cfg->n_symbols; s++)
+			all = all && xr_user_symbol_allowed(u, (uint16_t)s);
+		fprintf(out, "\nsymbols = ");
+		if (all) {
+			fprintf(out, "*");
+		} else {
+			const char *sep = "";
+			for (uint32_t s = 0; s < cfg->n_symbols; s++) {
+				if (xr_user_symbol_allowed(u, (uint16_t)s)) {
+					fprintf(out, "%s%s", sep, cfg->symbols[s]);
+					sep = ", ";
+				}
+			}
+		}
+		fprintf(out, "\nrate_per_s = %" PRIu32 "\nburst = %" PRIu32 "\n", u->rate_per_s,
+			u->burst);
+		xr__print_qty(out, "max_notional", NULL, u->max_notional);
+		fprintf(out, "strategy = %s\n", xr__word_name(xr__w_user_strategy, u->strategy));
+		if (u->own_limits) {
+			xr__print_limits(out, cfg, "max_order_qty", u->max_order_qty);
+			xr__print_limits(out, cfg, "max_position", u->max_position);
+		}
+	}
+}

@@ -1,0 +1,780 @@
+/*
+ * Unit tests of engine/config.c: the example config, defaults, every error
+ * class with its exact message, print -> load round trips, [user_defaults]
+ * placement, shared limit arrays and the thread plan.
+ *
+ * Each test runs in its own process (Criterion) inside a fresh temporary
+ * directory, and writes its fixture there as "xroute.ini", so messages
+ * start with "xroute.ini:LINE:" exactly as a user would see them.
+ */
+#include <criterion/criterion.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xr_config.h"
+
+static char test_dir[64];
+
+static void
+enter_tmp(void)
+{
+	snprintf(test_dir, sizeof(test_dir), "/tmp/xr_test_config_XXXXXX");
+	cr_assert_not_null(mkdtemp(test_dir));
+	cr_assert_eq(chdir(test_dir), 0);
+}
+
+static void
+leave_tmp(void)
+{
+	static const char *const files[] = { "xroute.ini", "print1.ini", "print2.ini" };
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		unlink(files[i]);
+	if (chdir("/") == 0)
+		rmdir(test_dir);
+}
+
+TestSuite(config, .init = enter_tmp, .fini = leave_tmp);
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* Load @p text from ./xroute.ini; err gets the message on failure. */
+static struct xr_config *
+load_text(const char *text, char *err, size_t err_len)
+{
+	write_file("xroute.ini", text);
+	err[0] = '\0';
+	return xr_config_load("xroute.ini", err, err_len);
+}
+
+/* Load @p text, which must fail with exactly @p want. */
+static void
+expect_error(const char *text, const char *want)
+{
+	char err[512];
+	struct xr_config *cfg = load_text(text, err, sizeof(err));
+	cr_assert_null(cfg, "loaded, expected: %s", want);
+	cr_assert_str_eq(err, want);
+}
+
+/* Load @p text, which must succeed. */
+static struct xr_config *
+load_ok(const char *text)
+{
+	char err[512];
+	struct xr_config *cfg = load_text(text, err, sizeof(err));
+	cr_assert_not_null(cfg, "load failed: %s", err);
+	return cfg;
+}
+
+static char *
+print_to_string(const struct xr_config *cfg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	cr_assert_not_null(f);
+	xr_config_print(cfg, f);
+	cr_assert_eq(fclose(f), 0);
+	return buf;
+}
+
+static const char *
+example_path(void)
+{
+	static char path[PATH_MAX];
+	const char *root = getenv("XR_SOURCE_ROOT");
+	cr_assert_not_null(root, "XR_SOURCE_ROOT is not set");
+	snprintf(path, sizeof(path), "%s/docs/examples/xroute.ini", root);
+	return path;
+}
+
+/* A venue, a book and a user: the smallest valid file (3 lines). */
+#define MINIMAL                                                                                    \
+	"[venue alpha]\n"                                                                          \
+	"book.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n"                                \
+	"[user u1]\n"
+
+#define Q(x) ((int64_t)(x)*XR_QTY_SCALE)
+
+/* ------------------------------------------------------------------ */
+
+Test(config, example_loads)
+{
+	char err[512];
+	struct xr_config *cfg = xr_config_load(example_path(), err, sizeof(err));
+	cr_assert_not_null(cfg, "%s", err);
+
+	cr_assert_eq(cfg->n_venues, 5);
+	cr_assert_eq(cfg->n_users, 100);
+	cr_assert_eq(cfg->n_symbols, 8);
+	cr_assert_eq(cfg->n_threads, 3);
+	const char *venues[] = { "alpha", "bravo", "charlie", "delta", "echo" };
+	for (int i = 0; i < 5; i++)
+		cr_assert_eq(xr_config_venue_id(cfg, venues[i]), i);
+	cr_assert_eq(xr_config_symbol_id(cfg, "BTC-USD"), 0);
+	cr_assert_eq(xr_config_symbol_id(cfg, "LINK-USD"), 7);
+	cr_assert_eq(xr_config_symbol_id(cfg, "FOO-USD"), -1);
+	cr_assert_eq(xr_config_user_id(cfg, "u001"), 0);
+	cr_assert_eq(xr_config_user_id(cfg, "u100"), 99);
+	cr_assert_eq(xr_config_user_id(cfg, "u101"), -1);
+
+	/* BTC-USD and ETH-USD are on every venue; latencies 20..120 us. */
+	for (uint32_t v = 0; v < cfg->n_venues; v++) {
+		const struct xr_venue_cfg *vc = &cfg->venues[v];
+		cr_assert_eq(vc->books[0].symbol, 0);
+		cr_assert_eq(vc->books[1].symbol, 1);
+		cr_assert(vc->latency_us >= 20 && vc->latency_us <= 120);
+		cr_assert(vc->n_books >= 1);
+	}
+	const struct xr_venue_cfg *alpha = &cfg->venues[0];
+	cr_assert_eq(alpha->fee_taker_cbps, 250);
+	cr_assert_eq(alpha->reject_ppm, 1000);
+	cr_assert_eq(alpha->fail_ppm, 500);
+	cr_assert_eq(alpha->books[0].mid_px, 50000 * XR_PX_SCALE);
+	cr_assert_eq(alpha->books[0].tick_px, XR_PX_SCALE / 2);
+	cr_assert_eq(cfg->venues[2].fee_maker_cbps, -25);
+
+	/* The [threads] section is the default plan. */
+	const struct xr_thread_cfg *back = &cfg->threads[1];
+	cr_assert_str_eq(back->name, "back");
+	cr_assert_eq(back->n_stages, 6);
+	cr_assert_str_eq(back->stages[0], "execute.alpha");
+	cr_assert_str_eq(back->stages[4], "execute.echo");
+	cr_assert_str_eq(back->stages[5], "aggregate");
+
+	/* Users: defaults, the special ones, shared limit arrays. */
+	const struct xr_user_cfg *u1 = &cfg->users[0];
+	cr_assert(u1->enabled);
+	cr_assert_eq(u1->rate_per_s, 1000);
+	cr_assert_eq(u1->burst, 200);
+	cr_assert_eq(u1->max_notional, 2000000 * XR_CASH_SCALE);
+	cr_assert_eq(u1->venue_mask, 0x1f);
+	cr_assert_eq(u1->max_position[0], Q(100));
+	cr_assert_not(u1->own_limits);
+	cr_assert_not(cfg->users[xr_config_user_id(cfg, "u013")].enabled);
+	cr_assert_eq(cfg->users[xr_config_user_id(cfg, "u005")].venue_mask, 0x3);
+	const struct xr_user_cfg *u42 = &cfg->users[xr_config_user_id(cfg, "u042")];
+	cr_assert(u42->own_limits);
+	cr_assert_eq(u42->max_position[0], Q(10));
+	cr_assert_eq(u42->max_position[1], Q(1700));
+	const struct xr_user_cfg *u10 = &cfg->users[xr_config_user_id(cfg, "u010")];
+	cr_assert(xr_user_symbol_allowed(u10, 0) && xr_user_symbol_allowed(u10, 1));
+	cr_assert_not(xr_user_symbol_allowed(u10, 2));
+	xr_config_free(cfg);
+}
+
+Test(config, defaults_applied)
+{
+	struct xr_config *cfg = load_ok(MINIMAL);
+	const struct xr_engine_cfg *e = &cfg->engine;
+
+	cr_assert_eq(e->ring_capacity, 4096);
+	cr_assert_eq(e->burst, 32);
+	cr_assert_eq(e->max_inflight_orders, 65536);
+	cr_assert_eq(e->dedup_window, 1048576);
+	cr_assert_eq(e->twap_notional, 250000 * XR_CASH_SCALE);
+	cr_assert_eq(e->twap_slices, 4);
+	cr_assert_eq(e->twap_horizon_us, 2000);
+	cr_assert_eq(e->w_fees, 3000);
+	cr_assert_eq(e->w_latency, 2000);
+	cr_assert_eq(e->w_success, 2500);
+	cr_assert_eq(e->w_load, 1500);
+	cr_assert_eq(e->w_pair, 1000);
+	cr_assert_eq(e->latency_zero_score_us, 1000000);
+	cr_assert_eq(e->load_full_queue, 100);
+	cr_assert_eq(e->snapshot_interval_us, 100);
+	cr_assert_eq(e->default_strategy, XR_STRAT_WEIGHTED_SCORE);
+	cr_assert_eq(e->results_format, XR_RESULTS_CSV);
+	cr_assert_eq(e->backoff_spins, 2000);
+	cr_assert_eq(e->backoff_yields, 50);
+	cr_assert_eq(e->backoff_sleep_us, 50);
+
+	const struct xr_venue_cfg *v = &cfg->venues[0];
+	cr_assert_str_eq(v->connector, "sim");
+	cr_assert_eq(v->fee_maker_cbps, 100);
+	cr_assert_eq(v->fee_taker_cbps, 250);
+	cr_assert_eq(v->latency_us, 50);
+	cr_assert_eq(v->jitter_us, 20);
+	cr_assert_eq(v->reject_ppm, 0);
+	cr_assert_eq(v->fail_ppm, 0);
+	cr_assert_eq(v->seed, 1);
+	cr_assert_eq(v->session_ms, 100);
+	cr_assert_eq(v->max_open_orders, 4096);
+	cr_assert_eq(v->line, 1);
+	cr_assert_eq(v->n_books, 1);
+	cr_assert_eq(v->books[0].levels, 10);
+	cr_assert_eq(v->books[0].level_qty, Q(1));
+
+	const struct xr_user_cfg *u = &cfg->users[0];
+	cr_assert(u->enabled);
+	cr_assert_eq(u->venue_mask, 1);
+	cr_assert(xr_user_symbol_allowed(u, 0));
+	cr_assert_eq(u->rate_per_s, 1000);
+	cr_assert_eq(u->burst, 100);
+	cr_assert_eq(u->max_notional, INT64_MAX);
+	cr_assert_eq(u->max_order_qty[0], INT64_MAX);
+	cr_assert_eq(u->max_position[0], INT64_MAX);
+	cr_assert_eq(u->strategy, XR_STRAT_DEFAULT);
+	cr_assert_eq(u->line, 3);
+
+	/* The default thread plan. */
+	cr_assert_eq(cfg->n_threads, 3);
+	cr_assert_str_eq(cfg->threads[0].name, "front");
+	cr_assert_eq(cfg->threads[0].cpu, 0);
+	cr_assert_eq(cfg->threads[0].n_stages, 3);
+	cr_assert_str_eq(cfg->threads[0].stages[2], "route");
+	cr_assert_str_eq(cfg->threads[1].name, "back");
+	cr_assert_eq(cfg->threads[1].cpu, 1);
+	cr_assert_eq(cfg->threads[1].n_stages, 2);
+	cr_assert_str_eq(cfg->threads[1].stages[0], "execute.alpha");
+	cr_assert_str_eq(cfg->threads[1].stages[1], "aggregate");
+	cr_assert_str_eq(cfg->threads[2].name, "io");
+	cr_assert_eq(cfg->threads[2].cpu, -1);
+	cr_assert_str_eq(cfg->threads[2].stages[0], "output");
+	for (int t = 0; t < 3; t++)
+		cr_assert_eq(cfg->threads[t].wait, XR_WAIT_BACKOFF);
+	xr_config_free(cfg);
+}
+
+Test(config, values_parsed_exactly)
+{
+	struct xr_config *cfg =
+		load_ok("[engine]\n"
+			"  twap_notional = 1234.56789012 ; indented, inline comment\n"
+			"  weight_fees = 0.3\n"
+			"  weight_latency = 0.2001\n"
+			"  weight_success = 0.2499\n"
+			"results_format = jsonl\n"
+			"[venue alpha]\n"
+			"fee_maker_bps = -0.25\n"
+			"fee_taker_bps = 2.5\n"
+			"reject_prob = 0.000001\n"
+			"fail_prob = 1\n"
+			"seed = 18446744073709551615\n"
+			"book.DOGE-USD = level_qty=166700 levels=40 tick=0.00001 mid=0.15\n"
+			"[user u1]\n"
+			"enabled = no\n"
+			"max_notional = none\n"
+			"max_order_qty = 0.5\n");
+	cr_assert_eq(cfg->engine.twap_notional, INT64_C(123456789012));
+	cr_assert_eq(cfg->engine.w_latency, 2001);
+	cr_assert_eq(cfg->engine.w_success, 2499);
+	cr_assert_eq(cfg->engine.results_format, XR_RESULTS_JSONL);
+	cr_assert_eq(cfg->venues[0].fee_maker_cbps, -25);
+	cr_assert_eq(cfg->venues[0].fee_taker_cbps, 250);
+	cr_assert_eq(cfg->venues[0].reject_ppm, 1);
+	cr_assert_eq(cfg->venues[0].fail_ppm, 1000000);
+	cr_assert_eq(cfg->venues[0].seed, UINT64_MAX);
+	cr_assert_eq(cfg->venues[0].books[0].mid_px, 15000000);
+	cr_assert_eq(cfg->venues[0].books[0].tick_px, 1000);
+	cr_assert_eq(cfg->venues[0].books[0].levels, 40);
+	cr_assert_eq(cfg->users[0].enabled, false);
+	cr_assert_eq(cfg->users[0].max_notional, INT64_MAX);
+	cr_assert_eq(cfg->users[0].max_order_qty[0], XR_QTY_SCALE / 2);
+	xr_config_free(cfg);
+}
+
+/* ------------------------------------------------------------------ */
+/* Errors: one test per class, exact messages. */
+
+Test(config, error_cannot_open)
+{
+	char err[256];
+	cr_assert_null(xr_config_load("missing.ini", err, sizeof(err)));
+	cr_assert_str_eq(err, "missing.ini: cannot open: No such file or directory");
+}
+
+Test(config, error_unknown_section)
+{
+	expect_error(MINIMAL "[engin]\nburst = 8\n",
+		     "xroute.ini:4: [engin]: unknown section (expected engine, threads, "
+		     "user_defaults, venue NAME or user NAME)");
+}
+
+Test(config, error_unknown_key)
+{
+	expect_error("[engine]\nburst = 8\nbogus = 1\n" MINIMAL,
+		     "xroute.ini:3: [engine] bogus: unknown key");
+	expect_error(MINIMAL "colour = blue\n", "xroute.ini:4: [user u1] colour: unknown key");
+	expect_error("burst = 8\n" MINIMAL, "xroute.ini:1: burst: key before any [section]");
+	expect_error(MINIMAL "[threads]\nfront.colour = 1\n",
+		     "xroute.ini:5: [threads] front.colour: unknown key (expected NAME.stages, "
+		     "NAME.cpu or NAME.wait)");
+}
+
+Test(config, error_duplicate_key)
+{
+	expect_error("[engine]\nburst = 8\n\nburst = 16\n" MINIMAL,
+		     "xroute.ini:4: [engine] burst: duplicate key (first at line 2)");
+	expect_error(
+		MINIMAL "max_position.BTC-USD = 1\nmax_position.BTC-USD = 2\n",
+		"xroute.ini:5: [user u1] max_position.BTC-USD: duplicate key (first at line 4)");
+}
+
+Test(config, error_duplicate_section)
+{
+	expect_error(MINIMAL "[venue alpha]\n",
+		     "xroute.ini:4: [venue alpha]: duplicate section (first at line 1)");
+	expect_error(MINIMAL "[user   u1]\n",
+		     "xroute.ini:4: [user u1]: duplicate section (first at line 3)");
+	expect_error("[engine]\n" MINIMAL "[engine]\n",
+		     "xroute.ini:5: [engine]: duplicate section (first at line 1)");
+}
+
+Test(config, error_bad_names)
+{
+	expect_error("[venue kr@ken]\n",
+		     "xroute.ini:1: [venue kr@ken]: venue name \"kr@ken\" must be 1..31 of "
+		     "A-Z a-z 0-9 _ -");
+	expect_error("[venue]\n", "xroute.ini:1: [venue]: missing name ([venue NAME])");
+	expect_error("[venue alpha]\nbook.BTC USD = mid=1 tick=0.1 levels=1 level_qty=1\n",
+		     "xroute.ini:2: [venue alpha] book.BTC USD: symbol \"BTC USD\" must be 1..31 "
+		     "of A-Z a-z 0-9 _ . / -");
+}
+
+Test(config, error_not_a_number)
+{
+	expect_error("[venue kraken]\nbook.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n"
+		     "fee_taker_bps = abc\n",
+		     "xroute.ini:3: [venue kraken] fee_taker_bps: \"abc\" is not a number");
+	expect_error("[engine]\nburst = 1.5\n",
+		     "xroute.ini:2: [engine] burst: \"1.5\" is not an integer");
+	expect_error(
+		"[venue a]\nfee_taker_bps = 2.555\n",
+		"xroute.ini:2: [venue a] fee_taker_bps: \"2.555\" has more than 2 decimal places");
+	expect_error(MINIMAL "max_notional = lots\n",
+		     "xroute.ini:4: [user u1] max_notional: \"lots\" is not a number");
+}
+
+Test(config, error_out_of_range)
+{
+	expect_error("[engine]\nburst = 300\n",
+		     "xroute.ini:2: [engine] burst: \"300\" is out of range (1..256)");
+	expect_error("[engine]\nring_capacity = 1000\n",
+		     "xroute.ini:2: [engine] ring_capacity: \"1000\" is not a power of two "
+		     "(64..16777216)");
+	expect_error("[engine]\nring_capacity = 32\n",
+		     "xroute.ini:2: [engine] ring_capacity: \"32\" is out of range (64..16777216)");
+	expect_error("[venue a]\nreject_prob = 1.5\n",
+		     "xroute.ini:2: [venue a] reject_prob: \"1.5\" is out of range (0..1)");
+	expect_error(
+		"[venue a]\nfee_maker_bps = -2000\n",
+		"xroute.ini:2: [venue a] fee_maker_bps: \"-2000\" is out of range (-1000..1000)");
+	expect_error(
+		"[user_defaults]\nrate_per_s = 0\n",
+		"xroute.ini:2: [user_defaults] rate_per_s: \"0\" is out of range (1..10000000)");
+	expect_error(
+		"[user_defaults]\nmax_position = -1\n",
+		"xroute.ini:2: [user_defaults] max_position: \"-1\" is out of range (> 0 or none)");
+	expect_error(
+		"[threads]\nfront.cpu = 1024\n",
+		"xroute.ini:2: [threads] front.cpu: \"1024\" is out of range (0..1023) (or none)");
+}
+
+Test(config, error_unknown_word)
+{
+	expect_error("[engine]\nresults_format = xml\n",
+		     "xroute.ini:2: [engine] results_format: \"xml\" is not one of csv, jsonl");
+	expect_error("[engine]\ndefault_strategy = default\n",
+		     "xroute.ini:2: [engine] default_strategy: \"default\" is not one of "
+		     "weighted_score");
+	expect_error(
+		"[threads]\nfront.wait = sleep\n",
+		"xroute.ini:2: [threads] front.wait: \"sleep\" is not one of busy_spin, yield, "
+		"backoff");
+	expect_error(
+		MINIMAL "enabled = maybe\n",
+		"xroute.ini:4: [user u1] enabled: \"maybe\" is not one of true, false, yes, no, "
+		"1, 0");
+	expect_error("[venue a]\nconnector = fix\n",
+		     "xroute.ini:2: [venue a] connector: \"fix\" is not one of sim");
+}
+
+Test(config, error_syntax)
+{
+	expect_error(MINIMAL "this line has no equals sign\n", "xroute.ini:4: syntax error");
+	expect_error("[venue alpha\n" MINIMAL, "xroute.ini:1: syntax error");
+}
+
+Test(config, error_first_is_reported)
+{
+	/* The syntax error on line 2 comes before the bad value on line 3. */
+	expect_error("[engine]\nnonsense\nburst = 0\n", "xroute.ini:2: syntax error");
+	/* And the bad value before a later syntax error. */
+	expect_error("[engine]\nburst = 0\nnonsense\n",
+		     "xroute.ini:2: [engine] burst: \"0\" is out of range (1..256)");
+}
+
+Test(config, error_book_form)
+{
+	expect_error("[venue a]\nbook.BTC-USD = mid=50000 tick=0.5 levels=10\n",
+		     "xroute.ini:2: [venue a] book.BTC-USD: \"mid=50000 tick=0.5 levels=10\" lacks "
+		     "level_qty= (form: mid=PX tick=PX levels=N level_qty=QTY)");
+	expect_error("[venue a]\nbook.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1 depth=3\n",
+		     "xroute.ini:2: [venue a] book.BTC-USD: \"mid=50000 tick=0.5 levels=10 "
+		     "level_qty=1 depth=3\" has unknown field \"depth=3\" (form: mid=PX tick=PX "
+		     "levels=N level_qty=QTY)");
+	expect_error("[venue a]\nbook.BTC-USD = mid=50000 tick=x levels=10 level_qty=1\n",
+		     "xroute.ini:2: [venue a] book.BTC-USD: \"tick=x\" is not a number");
+	expect_error(
+		"[venue a]\nbook.BTC-USD = mid=50000 tick=0.5 levels=1001 level_qty=1\n",
+		"xroute.ini:2: [venue a] book.BTC-USD: \"levels=1001\" is out of range (1..1000)");
+	expect_error("[venue a]\nbook.X = mid=1 tick=0.1 levels=10 level_qty=1\n",
+		     "xroute.ini:2: [venue a] book.X: \"mid=1 tick=0.1 levels=10 level_qty=1\" has "
+		     "levels * tick >= mid (every bid price must be > 0)");
+}
+
+Test(config, error_no_venue_no_user)
+{
+	expect_error("[engine]\n[user u1]\n",
+		     "xroute.ini: no venue (a [venue NAME] section is needed)");
+	expect_error("[venue alpha]\n[user u1]\n",
+		     "xroute.ini:1: [venue alpha]: no book.SYMBOL key (a venue needs at least one "
+		     "book)");
+	expect_error("[venue alpha]\nbook.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n",
+		     "xroute.ini: no user (a [user NAME] section is needed)");
+}
+
+Test(config, error_weights_sum)
+{
+	expect_error("\n[engine]\nweight_fees = 0.25\n" MINIMAL,
+		     "xroute.ini:2: [engine]: weight_fees + weight_latency + weight_success + "
+		     "weight_load + weight_pair = 0.95, must be exactly 1");
+}
+
+Test(config, error_unknown_references)
+{
+	expect_error(MINIMAL "venues = alpha, zulu\n",
+		     "xroute.ini:4: [user u1] venues: \"zulu\" is not a venue");
+	expect_error("[user_defaults]\nsymbols = BTC-USD ETH-USD\n" MINIMAL,
+		     "xroute.ini:2: [user_defaults] symbols: \"ETH-USD\" is not a symbol (no venue "
+		     "has book.ETH-USD)");
+	expect_error(MINIMAL "max_order_qty.ETH-USD = 5\n",
+		     "xroute.ini:4: [user u1] max_order_qty.ETH-USD: \"ETH-USD\" is not a symbol "
+		     "(no venue has book.ETH-USD)");
+	expect_error(MINIMAL "venues = *, alpha\n",
+		     "xroute.ini:4: [user u1] venues: \"*, alpha\" mixes * with names");
+	expect_error(MINIMAL "[threads]\nt.stages = ingress validate route execute.zulu "
+			     "aggregate output\n",
+		     "xroute.ini:5: [threads] t.stages: \"execute.zulu\" names no venue");
+	expect_error(
+		MINIMAL "[threads]\nt.stages = ingress, validate, routing\n",
+		"xroute.ini:5: [threads] t.stages: \"routing\" is not a stage (stages: ingress, "
+		"validate, route, execute.VENUE, execute.*, aggregate, output)");
+}
+
+Test(config, error_stage_twice)
+{
+	expect_error(
+		MINIMAL "[threads]\n"
+			"a.stages = ingress, validate, route\n"
+			"b.stages = execute.*, aggregate, route, output\n",
+		"xroute.ini:6: [threads] b.stages: \"route\" is also run by thread a (line 5)");
+	expect_error(MINIMAL "[threads]\n"
+			     "a.stages = ingress, validate, route, output, output\n"
+			     "b.stages = execute.*, aggregate\n",
+		     "xroute.ini:5: [threads] a.stages: \"output\" is listed twice");
+	expect_error(MINIMAL "[threads]\n"
+			     "a.stages = ingress, validate, route, execute.alpha\n"
+			     "b.stages = execute.alpha, aggregate, output\n",
+		     "xroute.ini:6: [threads] b.stages: \"execute.alpha\" is also run by thread a "
+		     "(line 5)");
+}
+
+Test(config, error_stage_run_by_no_thread)
+{
+	expect_error(MINIMAL "[threads]\n"
+			     "a.stages = ingress, validate, route, execute.*, aggregate\n",
+		     "xroute.ini:4: [threads]: stage output is run by no thread");
+	expect_error(
+		MINIMAL "[threads]\n"
+			"a.stages = ingress, validate, route, aggregate, output\n",
+		"xroute.ini:4: [threads]: stage execute.alpha is run by no thread (name it, or "
+		"use execute.*)");
+	expect_error(MINIMAL "[threads]\n"
+			     "a.stages = ingress, validate, route, execute.*, aggregate, output\n"
+			     "b.cpu = 3\n",
+		     "xroute.ini:6: [threads] b: no b.stages key (thread b runs no stage)");
+}
+
+/* ------------------------------------------------------------------ */
+/* Behaviour. */
+
+Test(config, print_round_trip)
+{
+	char err[512];
+	struct xr_config *a = xr_config_load(example_path(), err, sizeof(err));
+	cr_assert_not_null(a, "%s", err);
+	char *p1 = print_to_string(a);
+	write_file("print1.ini", p1);
+
+	struct xr_config *b = xr_config_load("print1.ini", err, sizeof(err));
+	cr_assert_not_null(b, "%s", err);
+	char *p2 = print_to_string(b);
+	write_file("print2.ini", p2);
+	struct xr_config *c = xr_config_load("print2.ini", err, sizeof(err));
+	cr_assert_not_null(c, "%s", err);
+	char *p3 = print_to_string(c);
+
+	/* Only the first line (the source path) differs. */
+	cr_assert_str_eq(strchr(p1, '\n'), strchr(p2, '\n'));
+	cr_assert_str_eq(strchr(p2, '\n'), strchr(p3, '\n'));
+
+	/* The effective config survived: sharing, own limits, expansion. */
+	cr_assert_eq(b->n_users, 100);
+	cr_assert_eq(b->n_symbols, a->n_symbols);
+	for (uint32_t i = 0; i < a->n_users; i++) {
+		const struct xr_user_cfg *ua = &a->users[i], *ub = &b->users[i];
+		cr_assert_str_eq(ua->name, ub->name);
+		cr_assert_eq(ua->enabled, ub->enabled);
+		cr_assert_eq(ua->venue_mask, ub->venue_mask);
+		cr_assert_eq(memcmp(ua->symbol_bits, ub->symbol_bits, sizeof(ua->symbol_bits)), 0);
+		cr_assert_eq(ua->own_limits, ub->own_limits, "user %s", ua->name);
+		cr_assert_eq(ua->max_notional, ub->max_notional);
+		for (uint32_t s = 0; s < a->n_symbols; s++) {
+			cr_assert_eq(ua->max_order_qty[s], ub->max_order_qty[s]);
+			cr_assert_eq(ua->max_position[s], ub->max_position[s]);
+		}
+	}
+	cr_assert_str_eq(b->threads[1].stages[0], "execute.alpha");
+	cr_assert_eq(b->venues[2].fee_maker_cbps, -25);
+	cr_assert_not_null(strstr(p1, "\nfee_maker_bps = -0.25\n"));
+	cr_assert_not_null(strstr(p1, "\nback.stages = execute.alpha, execute.bravo, "
+				      "execute.charlie, execute.delta, execute.echo, aggregate\n"));
+	free(p1);
+	free(p2);
+	free(p3);
+	xr_config_free(a);
+	xr_config_free(b);
+	xr_config_free(c);
+}
+
+Test(config, print_defaults_round_trip)
+{
+	struct xr_config *a = load_ok(MINIMAL);
+	char *p1 = print_to_string(a);
+	cr_assert_not_null(strstr(p1, "\nmax_notional = none\n"));
+	cr_assert_not_null(strstr(p1, "\nio.cpu = none\n"));
+	cr_assert_not_null(strstr(p1, "\nweight_fees = 0.3\n"));
+	cr_assert_not_null(
+		strstr(p1, "\nbook.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n"));
+	struct xr_config *b = load_ok(p1);
+	char *p2 = print_to_string(b);
+	cr_assert_str_eq(strchr(p1, '\n'), strchr(p2, '\n'));
+	free(p1);
+	free(p2);
+	xr_config_free(a);
+	xr_config_free(b);
+}
+
+Test(config, long_lines)
+{
+	/* 40 venues: the stage and venue lists are far beyond inih's 200 bytes. */
+	size_t cap = 1 << 16, n = 0;
+	char *text = malloc(cap);
+	n += (size_t)snprintf(text + n, cap - n,
+			      "[threads]\nfront.stages = ingress validate route\n"
+			      "back.stages =");
+	for (int v = 0; v < 40; v++)
+		n += (size_t)snprintf(text + n, cap - n, " execute.venue_number_%02d,", v);
+	n += (size_t)snprintf(text + n, cap - n,
+			      " aggregate  ; trailing comment\nio.stages = output\n");
+	for (int v = 0; v < 40; v++)
+		n += (size_t)snprintf(text + n, cap - n,
+				      "[venue venue_number_%02d]\n"
+				      "book.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n",
+				      v);
+	n += (size_t)snprintf(text + n, cap - n, "[user u1]\nvenues =");
+	for (int v = 0; v < 40; v += 2)
+		n += (size_t)snprintf(text + n, cap - n, " venue_number_%02d", v);
+	n += (size_t)snprintf(text + n, cap - n, "\n[user u2]\n");
+
+	struct xr_config *cfg = load_ok(text);
+	cr_assert_eq(cfg->n_venues, 40);
+	cr_assert_eq(cfg->threads[1].n_stages, 41);
+	cr_assert_str_eq(cfg->threads[1].stages[39], "execute.venue_number_39");
+	cr_assert_str_eq(cfg->threads[1].stages[40], "aggregate");
+	cr_assert_eq(cfg->users[0].venue_mask, UINT64_C(0x5555555555));
+	char *p1 = print_to_string(cfg);
+	struct xr_config *again = load_ok(p1);
+	char *p2 = print_to_string(again);
+	cr_assert_str_eq(strchr(p1, '\n'), strchr(p2, '\n'));
+	cr_assert_eq(again->users[0].venue_mask, UINT64_C(0x5555555555));
+	free(p1);
+	free(p2);
+	free(text);
+	xr_config_free(cfg);
+	xr_config_free(again);
+}
+
+Test(config, user_defaults_after_users)
+{
+	struct xr_config *cfg = load_ok("[venue alpha]\n"
+					"book.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n"
+					"book.ETH-USD = mid=3000 tick=0.05 levels=10 level_qty=8\n"
+					"[venue bravo]\n"
+					"book.ETH-USD = mid=3000 tick=0.05 levels=10 level_qty=8\n"
+					"[user u1]\n"
+					"[user u2]\n"
+					"rate_per_s = 9\n"
+					"venues = bravo\n"
+					"[user_defaults]\n"
+					"rate_per_s = 7\n"
+					"enabled = false\n"
+					"venues = alpha\n"
+					"symbols = ETH-USD\n"
+					"strategy = weighted_score\n");
+	const struct xr_user_cfg *u1 = &cfg->users[0], *u2 = &cfg->users[1];
+	cr_assert_eq(u1->rate_per_s, 7);
+	cr_assert_eq(u2->rate_per_s, 9);
+	cr_assert_eq(u1->burst, 100);
+	cr_assert_not(u1->enabled);
+	cr_assert_not(u2->enabled);
+	cr_assert_eq(u1->venue_mask, 1);
+	cr_assert_eq(u2->venue_mask, 2);
+	cr_assert_not(xr_user_symbol_allowed(u1, 0));
+	cr_assert(xr_user_symbol_allowed(u1, 1));
+	cr_assert_eq(u1->strategy, XR_STRAT_WEIGHTED_SCORE);
+	xr_config_free(cfg);
+}
+
+Test(config, shared_limit_arrays)
+{
+	struct xr_config *cfg = load_ok("[user u1]\n"
+					"[user u2]\n"
+					"max_notional = 1000\n"
+					"[user u3]\n"
+					"max_position.ETH-USD = 5\n"
+					"[user u4]\n"
+					"max_order_qty = 2\n"
+					"[venue alpha]\n"
+					"book.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n"
+					"book.ETH-USD = mid=3000 tick=0.05 levels=10 level_qty=8\n"
+					"[user_defaults]\n"
+					"max_order_qty = 10\n"
+					"max_order_qty.ETH-USD = 100\n"
+					"max_position = 50\n");
+	const struct xr_user_cfg *u = cfg->users;
+
+	cr_assert_not(u[0].own_limits);
+	cr_assert_not(u[1].own_limits);
+	cr_assert_eq(u[0].max_order_qty, u[1].max_order_qty);
+	cr_assert_eq(u[0].max_position, u[1].max_position);
+	cr_assert_eq(u[0].max_order_qty[0], Q(10));
+	cr_assert_eq(u[0].max_order_qty[1], Q(100));
+	cr_assert_eq(u[0].max_position[1], Q(50));
+
+	/* u3: own arrays; its key, else the defaults. */
+	cr_assert(u[2].own_limits);
+	cr_assert_neq(u[2].max_position, u[0].max_position);
+	cr_assert_eq(u[2].max_position[0], Q(50));
+	cr_assert_eq(u[2].max_position[1], Q(5));
+	cr_assert_eq(u[2].max_order_qty[1], Q(100));
+
+	/* u4: its bare value beats every per-symbol default. */
+	cr_assert(u[3].own_limits);
+	cr_assert_eq(u[3].max_order_qty[0], Q(2));
+	cr_assert_eq(u[3].max_order_qty[1], Q(2));
+	cr_assert_eq(u[3].max_position[1], Q(50));
+
+	/* Printed: the defaults' arrays in [user_defaults], sharing users
+	 * without limit keys, so a reload shares them again. */
+	char *p = print_to_string(cfg);
+	cr_assert_not_null(strstr(p, "[user_defaults]\nmax_order_qty = 100\n"
+				     "max_order_qty.BTC-USD = 10\nmax_position = 50\n"));
+	struct xr_config *again = load_ok(p);
+	cr_assert_not(again->users[0].own_limits);
+	cr_assert_eq(again->users[0].max_order_qty, again->users[1].max_order_qty);
+	cr_assert(again->users[2].own_limits);
+	free(p);
+	xr_config_free(cfg);
+	xr_config_free(again);
+}
+
+Test(config, execute_star_expansion)
+{
+	struct xr_config *cfg = load_ok("[venue alpha]\n"
+					"book.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n"
+					"[venue bravo]\n"
+					"book.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n"
+					"[venue charlie]\n"
+					"book.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n"
+					"[user u1]\n"
+					"[threads]\n"
+					"a.stages = ingress validate route execute.bravo\n"
+					"a.cpu = 2\n"
+					"a.wait = busy_spin\n"
+					"b.stages = aggregate, execute.*, output\n"
+					"b.wait = yield\n");
+	cr_assert_eq(cfg->n_threads, 2);
+	const struct xr_thread_cfg *a = &cfg->threads[0], *b = &cfg->threads[1];
+	cr_assert_eq(a->cpu, 2);
+	cr_assert_eq(a->wait, XR_WAIT_BUSY_SPIN);
+	cr_assert_eq(a->n_stages, 4);
+	cr_assert_str_eq(a->stages[3], "execute.bravo");
+	cr_assert_eq(b->cpu, -1);
+	cr_assert_eq(b->wait, XR_WAIT_YIELD);
+	cr_assert_eq(b->n_stages, 4);
+	cr_assert_str_eq(b->stages[0], "aggregate");
+	cr_assert_str_eq(b->stages[1], "execute.alpha");
+	cr_assert_str_eq(b->stages[2], "execute.charlie");
+	cr_assert_str_eq(b->stages[3], "output");
+	xr_config_free(cfg);
+}
+
+Test(config, empty_sections_and_indentation)
+{
+	/* A user with no keys is a user; indented keys are keys, not value
+	 * continuations; a UTF-8 BOM and CRLF line ends are accepted. */
+	struct xr_config *cfg =
+		load_ok("\xEF\xBB\xBF[engine]\r\n"
+			"  burst = 8\r\n"
+			"  twap_slices = 2\r\n"
+			"[venue alpha]\n"
+			"\tbook.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n"
+			"[user u1]\n"
+			"[user u2]\n"
+			"# comment\n"
+			"[user u3]\n");
+	cr_assert_eq(cfg->engine.burst, 8);
+	cr_assert_eq(cfg->engine.twap_slices, 2);
+	cr_assert_eq(cfg->n_users, 3);
+	cr_assert_eq(cfg->users[2].line, 9);
+	xr_config_free(cfg);
+}
+
+Test(config, fixture_files)
+{
+	/* tests/data holds a small file with every section. */
+	char path[PATH_MAX], err[512];
+	snprintf(path, sizeof(path), "%s/tests/data/config_small.ini", getenv("XR_SOURCE_ROOT"));
+	struct xr_config *cfg = xr_config_load(path, err, sizeof(err));
+	cr_assert_not_null(cfg, "%s", err);
+	cr_assert_eq(cfg->n_venues, 2);
+	cr_assert_eq(cfg->n_users, 2);
+	cr_assert_eq(cfg->n_symbols, 2);
+	xr_config_free(cfg);
+
+	snprintf(path, sizeof(path), "%s/tests/data/config_bad_fee.ini", getenv("XR_SOURCE_ROOT"));
+	cr_assert_null(xr_config_load(path, err, sizeof(err)));
+	char want[PATH_MAX + 128];
+	snprintf(want, sizeof(want), "%s:4: [venue kraken] fee_taker_bps: \"abc\" is not a number",
+		 path);
+	cr_assert_str_eq(err, want);
+}
+
+Test(config, free_null)
+{
+	xr_config_free(NULL);
+}
