@@ -13,19 +13,17 @@ xr_score_params_init(struct xr_score_params *sp, const struct xr_engine_cfg *ec)
 	sp->w_load = ec->w_load;
 	sp->w_pair = ec->w_pair;
 	sp->latency_zero_ns = (uint64_t)(ec->latency_zero_score_us ? ec->latency_zero_score_us : 1) * 1000;
-	sp->latency_mult = ((uint64_t)XR_SCORE_MAX << 32) / sp->latency_zero_ns;
 	sp->load_full_queue = ec->load_full_queue ? ec->load_full_queue : 1;
-	sp->load_mult = ((uint64_t)XR_SCORE_MAX << 32) / sp->load_full_queue;
 }
 
-/* max(0, XR_SCORE_MAX * (1 - x / full)) with mult = (XR_SCORE_MAX << 32) / full. */
+/* max(0, XR_SCORE_MAX * (1 - x / full)), truncated toward zero on the
+ * subtracted part; exact for the hand-computed cases of the tests. */
 static inline int64_t
-xr__linear_down(uint64_t x, uint64_t full, uint64_t mult)
+xr__linear_down(uint64_t x, uint64_t full)
 {
 	if (x >= full)
 		return 0;
-	/* x < full, so x * mult < XR_SCORE_MAX << 32 < 2^52: no overflow. */
-	return XR_SCORE_MAX - (int64_t)((x * mult) >> 32);
+	return XR_SCORE_MAX - (int64_t)((xr_i128)x * XR_SCORE_MAX / full);
 }
 
 void
@@ -41,11 +39,10 @@ xr_score_venue(const struct xr_score_params *sp, const struct xr_snapshot *snap,
 
 	out->venue = venue;
 	out->fees = fee < 0 ? 0 : fee > XR_SCORE_MAX ? XR_SCORE_MAX : fee;
-	out->latency = xr__linear_down(vm->latency_avg_ns, sp->latency_zero_ns,
-				       sp->latency_mult);
+	out->latency = xr__linear_down(vm->latency_avg_ns, sp->latency_zero_ns);
 	/* ppm and score units coincide: 10^6 ppm == 100 points == 10^6. */
 	out->success = vm->success_ppm;
-	out->load = xr__linear_down(in_flight, sp->load_full_queue, sp->load_mult);
+	out->load = xr__linear_down(in_flight, sp->load_full_queue);
 	out->pair = vs->pair_samples ? (int64_t)vs->pair_success_ppm : XR_SCORE_MAX / 2;
 	out->total = ((int64_t)sp->w_fees * out->fees +
 		      (int64_t)sp->w_latency * out->latency +

@@ -40,9 +40,7 @@
 struct xr_score_params {
 	uint32_t w_fees, w_latency, w_success, w_load, w_pair; /* XR_WEIGHT_ONE */
 	uint64_t latency_zero_ns;   /* latency with score 0 (ns), > 0 */
-	uint64_t latency_mult;	    /* (XR_SCORE_MAX << 32) / latency_zero_ns */
 	uint32_t load_full_queue;   /* in-flight children with score 0, > 0 */
-	uint64_t load_mult;	    /* (XR_SCORE_MAX << 32) / load_full_queue */
 };
 
 /** An order as the selector sees it. */
