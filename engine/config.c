@@ -144,6 +144,7 @@ static const struct xr__key xr__engine_keys[] = {
 	  XR__CASH_MAX, NULL },
 	{ "twap_slices", XR__T_U32, 0, XR__E(twap_slices), 4, 1, 64, NULL },
 	{ "twap_horizon_us", XR__T_U32, 0, XR__E(twap_horizon_us), 2000, 0, 60000000, NULL },
+	{ "entry_collar_bps", XR__T_U32, 0, XR__E(entry_collar_bps), 50, 0, 10000, NULL },
 	{ "weight_fees", XR__T_WEIGHT, 0, XR__E(w_fees), 3000, 0, XR__WONE, NULL },
 	{ "weight_latency", XR__T_WEIGHT, 0, XR__E(w_latency), 2000, 0, XR__WONE, NULL },
 	{ "weight_success", XR__T_WEIGHT, 0, XR__E(w_success), 2500, 0, XR__WONE, NULL },

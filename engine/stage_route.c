@@ -11,7 +11,8 @@
  *   priority  stop_loss 1, exit 2, entry 3, other 4;
  *   fees      child notional * the venue's taker fee.
  * A market signal routed as `limit` (an entry) gets a protective limit at
- * the venue's touch moved by max_slippage_bps (market-to-limit). A twap
+ * the venue's touch moved by max_slippage_bps, or entry_collar_bps if the
+ * signal gives none (market-to-limit), and time in force IOC. A twap
  * parent becomes twap_slices children of equal quantity (the last takes the
  * remainder), slice i sent no earlier than i * twap_horizon_us / slices.
  *
@@ -115,7 +116,9 @@ xr__route_parent(struct xr_route *r, const struct xr_engine *e,
 		m->tif = XR_TIF_IOC;
 	} else if (m->ord_type == XR_ORD_MARKET && method == XR_METHOD_LIMIT) {
 		m->ord_type = XR_ORD_LIMIT;
-		m->limit_px = xr__protective_limit(m->side, touch, m->max_slippage_bps);
+		m->limit_px = xr__protective_limit(m->side, touch,
+						   m->max_slippage_bps ? m->max_slippage_bps
+								       : (int32_t)ec->entry_collar_bps);
 		m->tif = XR_TIF_IOC;
 	}
 	int64_t px_est = m->ord_type == XR_ORD_LIMIT ? m->limit_px : touch;

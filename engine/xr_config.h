@@ -111,6 +111,9 @@ struct xr_engine_cfg {
 	int64_t twap_notional;	     /* cash; orders above it use twap */
 	uint32_t twap_slices;	     /* child slices of a twap parent, 1..64 */
 	uint32_t twap_horizon_us;    /* time over which slices are sent */
+	uint32_t entry_collar_bps;   /* market entry routed as a limit: limit =
+				      * touch +/- this, unless the signal gives
+				      * max_slippage_bps */
 	/* Weights of execution-routing-model.md _score_broker, XR_WEIGHT_ONE
 	 * scale: fees, latency, success rate, load, per-pair success. */
 	uint32_t w_fees, w_latency, w_success, w_load, w_pair;
