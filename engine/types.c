@@ -158,6 +158,9 @@ xr_fixed_format(char *buf, int64_t v, int decimals)
 	/* Magnitude as unsigned so INT64_MIN formats correctly. */
 	uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
+	/* As xr_fixed_parse: outside 0..18, tmp (or the caller's 24 bytes)
+	 * would overflow, and a negative count would read tmp[-1]. */
+	assert(decimals >= 0 && decimals <= 18);
 	do {
 		tmp[n++] = (char)('0' + m % 10);
 		m /= 10;

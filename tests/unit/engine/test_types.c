@@ -1,0 +1,378 @@
+/*
+ * Unit tests of engine/types.c and the inline money helpers of xr_types.h:
+ * decimal <-> fixed-point conversion (exact values, every error, round
+ * trips), the enum names used in files, and xr_notional / xr_fee (truncation
+ * toward zero, 128-bit intermediates, saturation).
+ */
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <string.h>
+
+#include "xr_types.h"
+
+/* splitmix64: deterministic values, no libc rand state. */
+static uint64_t
+next_u64(uint64_t *s)
+{
+	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/* Parse a NUL-terminated string; @p out is preset to a sentinel. */
+static int
+parse(const char *s, int decimals, int64_t *out)
+{
+	*out = INT64_C(0x5a5a5a5a5a5a5a5a);
+	return xr_fixed_parse(s, strlen(s), decimals, out);
+}
+
+static void
+expect_parse(const char *s, int decimals, int64_t want)
+{
+	int64_t got;
+	int rc = parse(s, decimals, &got);
+
+	cr_assert_eq(rc, 0, "\"%s\" at %d decimals: rc %d", s, decimals, rc);
+	cr_assert_eq(got, want, "\"%s\" at %d decimals: got %" PRId64 ", want %" PRId64, s, decimals,
+		     got, want);
+}
+
+static void
+expect_parse_error(const char *s, int decimals, int err)
+{
+	int64_t got;
+	int rc = parse(s, decimals, &got);
+
+	cr_assert_eq(rc, err, "\"%s\" at %d decimals: rc %d, want %d", s, decimals, rc, err);
+	cr_assert_eq(got, INT64_C(0x5a5a5a5a5a5a5a5a), "\"%s\": out written on error", s);
+}
+
+static void
+expect_format(int64_t v, int decimals, const char *want)
+{
+	char buf[64];
+
+	memset(buf, '#', sizeof(buf));
+	int n = xr_fixed_format(buf, v, decimals);
+	cr_assert_str_eq(buf, want, "%" PRId64 " at %d decimals", v, decimals);
+	cr_assert_eq(n, (int)strlen(want));
+	cr_assert_leq(n + 1, 24, "buffer of 24 bytes suffices");
+	for (size_t i = (size_t)n + 1; i < sizeof(buf); i++)
+		cr_assert_eq(buf[i], '#', "wrote past the NUL");
+}
+
+/* ---- xr_fixed_parse ---------------------------------------------------- */
+
+Test(types, parse_exact_values)
+{
+	expect_parse("50000.25", 8, INT64_C(5000025000000));
+	expect_parse("-0.5", 8, INT64_C(-50000000));
+	expect_parse("0", 8, 0);
+	expect_parse("-0", 8, 0);
+	expect_parse("+1.5", 8, INT64_C(150000000));
+	expect_parse("1", 8, XR_QTY_SCALE);
+	expect_parse("0.00000001", 8, 1);
+	expect_parse("-0.00000001", 8, -1);
+	expect_parse("00012.3400", 8, INT64_C(1234000000));
+	expect_parse("42", 0, 42);
+	expect_parse("-42", 0, -42);
+	expect_parse("2.5", 2, 250);
+	expect_parse("0.123456789012345678", 18, INT64_C(123456789012345678));
+}
+
+Test(types, parse_accepts_bare_dot_forms)
+{
+	/* The code requires a digit somewhere, not on both sides of the dot. */
+	expect_parse("1.", 8, XR_QTY_SCALE);
+	expect_parse(".5", 8, INT64_C(50000000));
+	expect_parse("-.5", 8, INT64_C(-50000000));
+	expect_parse("7.", 0, 7);
+}
+
+Test(types, parse_limits)
+{
+	/* INT64_MAX at 8 decimals and at 0. */
+	expect_parse("92233720368.54775807", 8, INT64_MAX);
+	expect_parse("-92233720368.54775807", 8, -INT64_MAX);
+	expect_parse("9223372036854775807", 0, INT64_MAX);
+	expect_parse("9.223372036854775807", 18, INT64_MAX);
+	/* Many leading zeros do not count toward overflow. */
+	expect_parse("000000000000000000000000000001", 0, 1);
+}
+
+Test(types, parse_respects_len_and_nul)
+{
+	int64_t v;
+
+	cr_assert_eq(xr_fixed_parse("12345", 3, 0, &v), 0);
+	cr_assert_eq(v, 123);
+	cr_assert_eq(xr_fixed_parse("1.25,buy", 4, 8, &v), 0); /* a CSV field */
+	cr_assert_eq(v, INT64_C(125000000));
+	cr_assert_eq(xr_fixed_parse("7\0" "99", 4, 0, &v), 0); /* stops at NUL */
+	cr_assert_eq(v, 7);
+	cr_assert_eq(xr_fixed_parse("-5", 1, 0, &v), -EINVAL); /* just "-" */
+	cr_assert_eq(xr_fixed_parse("5", 0, 0, &v), -EINVAL);  /* empty */
+}
+
+Test(types, parse_too_many_decimals)
+{
+	expect_parse_error("1.123456789", 8, -EINVAL);
+	expect_parse_error("1.000000000", 8, -EINVAL); /* trailing zeros count */
+	expect_parse_error("4.2", 0, -EINVAL);
+	expect_parse_error("0.125", 2, -EINVAL);
+}
+
+Test(types, parse_rejects_junk)
+{
+	static const char *const junk[] = {
+		"", "-", "+", ".", "-.", "+.", "1.2.3", "1e5", " 1", "1 ", "abc", "1,5",
+		"--1", "+-1", "0x10", "1-", "12a", "NaN", "inf", "1..", "..1",
+	};
+
+	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
+		expect_parse_error(junk[i], 8, -EINVAL);
+}
+
+Test(types, parse_rejects_bad_decimals)
+{
+	expect_parse_error("1", -1, -EINVAL);
+	expect_parse_error("1", 19, -EINVAL);
+}
+
+Test(types, parse_overflow)
+{
+	expect_parse_error("92233720368.54775808", 8, -ERANGE);
+	expect_parse_error("92233720369", 8, -ERANGE); /* overflows when scaled */
+	expect_parse_error("9223372036854775808", 0, -ERANGE);
+	expect_parse_error("99999999999999999999999", 0, -ERANGE);
+	expect_parse_error("-92233720369", 8, -ERANGE);
+	expect_parse_error("10", 18, -ERANGE);
+	/* -2^63 is deliberately out of range (no field needs it). */
+	expect_parse_error("-9223372036854775808", 0, -ERANGE);
+	expect_parse_error("-92233720368.54775808", 8, -ERANGE);
+}
+
+/* ---- xr_fixed_format --------------------------------------------------- */
+
+Test(types, format_exact_values)
+{
+	expect_format(INT64_C(5000025000000), 8, "50000.25");
+	expect_format(0, 8, "0");
+	expect_format(INT64_C(-50000000), 8, "-0.5");
+	expect_format(XR_QTY_SCALE, 8, "1");
+	expect_format(1, 8, "0.00000001");
+	expect_format(-1, 8, "-0.00000001");
+	expect_format(INT64_C(1234000000), 8, "12.34");
+	expect_format(42, 0, "42");
+	expect_format(-42, 0, "-42");
+	expect_format(0, 0, "0");
+	expect_format(250, 2, "2.5");
+	expect_format(INT64_MAX, 8, "92233720368.54775807");
+	expect_format(INT64_MIN, 8, "-92233720368.54775808");
+	expect_format(INT64_MAX, 0, "9223372036854775807");
+	expect_format(INT64_MIN, 0, "-9223372036854775808");
+	expect_format(INT64_MAX, 18, "9.223372036854775807");
+	expect_format(INT64_MIN, 18, "-9.223372036854775808");
+	expect_format(-1, 18, "-0.000000000000000001");
+}
+
+Test(types, round_trip)
+{
+	static const int64_t special[] = {
+		0, 1, -1, 9, 10, -10, 99999999, 100000000, -100000000, 100000001,
+		INT64_C(5000025000000), INT64_MAX, INT64_MAX - 1, -INT64_MAX, INT64_MIN + 1,
+		INT64_C(1000000000000000000), INT64_C(-999999999999999999),
+	};
+	uint64_t s = 1;
+	char buf[24];
+
+	for (int d = 0; d <= 18; d++) {
+		for (size_t i = 0; i < sizeof(special) / sizeof(special[0]) + 20000; i++) {
+			int64_t v;
+			if (i < sizeof(special) / sizeof(special[0])) {
+				v = special[i];
+			} else {
+				/* Random magnitudes from 1 to 63 bits, both signs. */
+				uint64_t r = next_u64(&s) >> (next_u64(&s) % 64);
+				v = (int64_t)(r & (uint64_t)INT64_MAX);
+				if (next_u64(&s) & 1)
+					v = -v;
+			}
+			int64_t back;
+			int n = xr_fixed_format(buf, v, d);
+			cr_assert_eq(n, (int)strlen(buf));
+			cr_assert_eq(xr_fixed_parse(buf, (size_t)n, d, &back), 0, "\"%s\" at %d", buf, d);
+			cr_assert_eq(back, v, "\"%s\" at %d decimals", buf, d);
+		}
+	}
+	/* INT64_MIN formats, but parse keeps to +-INT64_MAX: see parse_overflow. */
+	int n = xr_fixed_format(buf, INT64_MIN, 8);
+	int64_t back;
+	cr_assert_eq(xr_fixed_parse(buf, (size_t)n, 8, &back), -ERANGE);
+}
+
+Test(types, format_trims_trailing_zeros_only)
+{
+	expect_format(INT64_C(10000000000), 8, "100");
+	expect_format(INT64_C(10100000000), 8, "101");
+	expect_format(INT64_C(10010000000), 8, "100.1");
+	expect_format(INT64_C(-10000000001), 8, "-100.00000001");
+}
+
+/* ---- enum names -------------------------------------------------------- */
+
+Test(types, reason_names_are_distinct)
+{
+	for (int r = 0; r < XR_R_COUNT; r++) {
+		const char *a = xr_reason_name((enum xr_reason)r);
+		cr_assert_not_null(a);
+		cr_assert_str_neq(a, "invalid", "reason %d has no name", r);
+		for (int q = 0; q < r; q++)
+			cr_assert_str_neq(a, xr_reason_name((enum xr_reason)q), "reasons %d and %d", q, r);
+	}
+	cr_assert_str_eq(xr_reason_name(XR_R_NONE), "none");
+	cr_assert_str_eq(xr_reason_name(XR_R_PARSE), "parse_error");
+	cr_assert_str_eq(xr_reason_name(XR_R_MAX_QTY), "max_order_qty");
+	cr_assert_str_eq(xr_reason_name(XR_R_MAX_POSITION), "max_position");
+	cr_assert_str_eq(xr_reason_name(XR_R_DUPLICATE_ID), "duplicate_signal_id");
+	cr_assert_str_eq(xr_reason_name(XR_R_NO_REFERENCE_PX), "no_reference_price");
+	cr_assert_str_eq(xr_reason_name(XR_R_NO_VENUE), "no_eligible_venue");
+	cr_assert_str_eq(xr_reason_name(XR_R_EXPIRED), "expired");
+	cr_assert_str_eq(xr_reason_name(XR_R_COUNT), "invalid");
+	cr_assert_str_eq(xr_reason_name((enum xr_reason)-1), "invalid");
+}
+
+Test(types, final_names)
+{
+	static const char *const want[XR_FINAL_COUNT] = {
+		"none", "filled", "partially_filled", "canceled", "rejected", "failed",
+	};
+	for (int f = 0; f < XR_FINAL_COUNT; f++)
+		cr_assert_str_eq(xr_final_name((enum xr_final)f), want[f]);
+	cr_assert_str_eq(xr_final_name(XR_FINAL_COUNT), "invalid");
+	cr_assert_str_eq(xr_final_name((enum xr_final)-1), "invalid");
+}
+
+Test(types, order_enum_names)
+{
+	cr_assert_str_eq(xr_side_name(XR_SIDE_BUY), "buy");
+	cr_assert_str_eq(xr_side_name(XR_SIDE_SELL), "sell");
+	cr_assert_str_eq(xr_side_name((enum xr_side)0), "invalid");
+	cr_assert_str_eq(xr_side_name((enum xr_side)3), "invalid");
+
+	cr_assert_str_eq(xr_ord_type_name(XR_ORD_MARKET), "market");
+	cr_assert_str_eq(xr_ord_type_name(XR_ORD_LIMIT), "limit");
+	cr_assert_str_eq(xr_ord_type_name((enum xr_ord_type)0), "invalid");
+
+	cr_assert_str_eq(xr_tif_name(XR_TIF_DAY), "day");
+	cr_assert_str_eq(xr_tif_name(XR_TIF_GTC), "gtc");
+	cr_assert_str_eq(xr_tif_name(XR_TIF_IOC), "ioc");
+	cr_assert_str_eq(xr_tif_name(XR_TIF_FOK), "fok");
+	cr_assert_str_eq(xr_tif_name((enum xr_tif)2), "invalid"); /* FIX 2 = OPG: unsupported */
+
+	cr_assert_str_eq(xr_signal_type_name(XR_SIG_ENTRY), "entry");
+	cr_assert_str_eq(xr_signal_type_name(XR_SIG_EXIT), "exit");
+	cr_assert_str_eq(xr_signal_type_name(XR_SIG_PROFIT_TAKE), "profit_take");
+	cr_assert_str_eq(xr_signal_type_name(XR_SIG_STOP_LOSS), "stop_loss");
+	cr_assert_str_eq(xr_signal_type_name((enum xr_signal_type)4), "invalid");
+
+	cr_assert_str_eq(xr_strategy_name(XR_STRAT_DEFAULT), "default");
+	cr_assert_str_eq(xr_strategy_name(XR_STRAT_WEIGHTED_SCORE), "weighted_score");
+	cr_assert_str_eq(xr_strategy_name(XR_STRAT_COUNT), "invalid");
+
+	cr_assert_str_eq(xr_method_name(XR_METHOD_LIMIT), "limit");
+	cr_assert_str_eq(xr_method_name(XR_METHOD_MARKET), "market");
+	cr_assert_str_eq(xr_method_name(XR_METHOD_TWAP), "twap");
+	cr_assert_str_eq(xr_method_name((enum xr_method)3), "invalid");
+}
+
+/* ---- xr_notional, xr_fee ----------------------------------------------- */
+
+Test(types, notional_exact)
+{
+	/* 1 BTC at 50000.25 USD = 50000.25 USD. */
+	cr_assert_eq(xr_notional(XR_QTY_SCALE, INT64_C(5000025000000)), INT64_C(5000025000000));
+	/* 0.5 BTC at 3.00000001 = 1.500000005 -> truncated to 1.50000000. */
+	cr_assert_eq(xr_notional(INT64_C(50000000), INT64_C(300000001)), INT64_C(150000000));
+	cr_assert_eq(xr_notional(0, INT64_C(5000025000000)), 0);
+}
+
+Test(types, notional_truncates_toward_zero)
+{
+	/* 1e-8 BTC at 1.5 = 1.5e-8 -> 1 (cash units), and -1 for a sell. */
+	cr_assert_eq(xr_notional(1, INT64_C(150000000)), 1);
+	cr_assert_eq(xr_notional(-1, INT64_C(150000000)), -1);
+	cr_assert_eq(xr_notional(1, INT64_C(-150000000)), -1);
+	cr_assert_eq(xr_notional(3, INT64_C(33333333)), 0); /* 0.99999999e-8 */
+	cr_assert_eq(xr_notional(-3, INT64_C(33333333)), 0);
+}
+
+Test(types, notional_uses_128_bits)
+{
+	/* 1,000,000 BTC at 50000 USD: qty * px = 5e26 overflows 64 bits,
+	 * the notional (50 bn USD = 5e18 cash units) does not. */
+	int64_t qty = INT64_C(1000000) * XR_QTY_SCALE;
+	int64_t px = INT64_C(50000) * XR_PX_SCALE;
+	cr_assert_eq(xr_notional(qty, px), INT64_C(5000000000000000000));
+	cr_assert_eq(xr_notional(-qty, px), INT64_C(-5000000000000000000));
+}
+
+Test(types, notional_saturates)
+{
+	int64_t px = INT64_C(50000) * XR_PX_SCALE;
+	cr_assert_eq(xr_notional(INT64_C(2000000) * XR_QTY_SCALE, px), INT64_MAX); /* 1e19 */
+	cr_assert_eq(xr_notional(INT64_C(-2000000) * XR_QTY_SCALE, px), INT64_MIN);
+	cr_assert_eq(xr_notional(INT64_MAX, INT64_MAX), INT64_MAX);
+	cr_assert_eq(xr_notional(INT64_MIN, INT64_MIN), INT64_MAX);
+	cr_assert_eq(xr_notional(INT64_MAX, INT64_MIN), INT64_MIN);
+}
+
+Test(types, fee_exact)
+{
+	/* 50000.25 USD at 2.5 bps (250 cbps) = 12.5000625 USD. */
+	cr_assert_eq(xr_fee(INT64_C(5000025000000), 250), INT64_C(1250006250));
+	/* Maker rebate of 1 bps. */
+	cr_assert_eq(xr_fee(INT64_C(5000025000000), -100), INT64_C(-500002500));
+	cr_assert_eq(xr_fee(INT64_C(5000025000000), 0), 0);
+	/* 100% (10^6 cbps) is the notional itself. */
+	cr_assert_eq(xr_fee(INT64_C(123456789), XR_CBPS_PER_ONE), INT64_C(123456789));
+}
+
+Test(types, fee_truncates_toward_zero)
+{
+	cr_assert_eq(xr_fee(3, 100000), 0);		/* 0.3 */
+	cr_assert_eq(xr_fee(-3, 100000), 0);		/* -0.3 */
+	cr_assert_eq(xr_fee(7, -500000), -3);		/* -3.5 */
+	cr_assert_eq(xr_fee(-7, 500000), -3);
+	cr_assert_eq(xr_fee(999999, 1), 0);		/* 0.999999 */
+	cr_assert_eq(xr_fee(1000000, 1), 1);
+}
+
+Test(types, fee_uses_128_bits)
+{
+	/* 50 bn USD notional * 250 cbps = 1.25e21 before the division. */
+	int64_t notional = INT64_C(5000000000000000000);
+	cr_assert_eq(xr_fee(notional, 250), INT64_C(1250000000000000));
+	cr_assert_eq(xr_fee(INT64_MAX, 250), (int64_t)((xr_i128)INT64_MAX * 250 / 1000000));
+	cr_assert_eq(xr_fee(INT64_MIN, 250), (int64_t)((xr_i128)INT64_MIN * 250 / 1000000));
+}
+
+#ifndef NDEBUG
+/* decimals outside 0..18 would overrun the 24-byte buffer: asserted. */
+Test(types, format_asserts_decimals_range, .signal = SIGABRT)
+{
+	char buf[64];
+	xr_fixed_format(buf, 1, -1);
+}
+
+Test(types, format_asserts_decimals_max, .signal = SIGABRT)
+{
+	char buf[64];
+	xr_fixed_format(buf, 1, 19);
+}
+#endif
