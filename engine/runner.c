@@ -57,6 +57,7 @@ xr__wait(const struct xr_engine_cfg *ec, uint8_t wait, uint64_t idle)
 			.tv_sec = ec->backoff_sleep_us / 1000000,
 			.tv_nsec = (long)(ec->backoff_sleep_us % 1000000) * 1000,
 		};
+		xr_snapshot_reader_qs();
 		rcu_thread_offline();
 		nanosleep(&ts, NULL);
 		rcu_thread_online();
@@ -80,6 +81,7 @@ xr__thread_main(void *arg)
 		uint32_t work = 0;
 		for (uint32_t i = 0; i < t->n_stages; i++)
 			work += t->stages[i]->do_work(t->stages[i]);
+		xr_snapshot_reader_qs();
 		rcu_quiescent_state();
 		t->loops++;
 		if (work != 0) {

@@ -8,11 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+int xr_snapshot_gp_token;
+
 static void
 xr__snapshot_release(struct rcu_head *head)
 {
 	struct xr_snapshot *s = caa_container_of(head, struct xr_snapshot, rcu);
 
+#if XR_TSAN
+	/* A grace period has passed: every reader's release at its quiescent
+	 * state happens before this. */
+	__tsan_acquire(&xr_snapshot_gp_token);
+#endif
 	/* R3: pairs with A3 in xr_snapshot_take; every reader that could see
 	 * this buffer has passed a quiescent state. */
 	atomic_store_explicit(&s->free, 1, memory_order_release);
@@ -135,7 +142,7 @@ xr_snapshot_publish(struct xr_snapshot_pool *p, struct xr_snapshot *s,
 	s->seq = ++p->seq;
 	s->published_ns = now_ns;
 	/* Release: pairs with rcu_dereference() in xr_snapshot_current. */
-	struct xr_snapshot *old = rcu_xchg_pointer(&p->current, s);
+	struct xr_snapshot *old = XR_SNAP_XCHG(p->current, s);
 	if (old != NULL)
 		call_rcu(&old->rcu, xr__snapshot_release);
 }

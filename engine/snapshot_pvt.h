@@ -125,6 +125,28 @@ struct xr_snapshot *xr_snapshot_take(struct xr_snapshot_pool *p);
 void xr_snapshot_publish(struct xr_snapshot_pool *p, struct xr_snapshot *s,
 			 uint64_t now_ns);
 
+/*
+ * ThreadSanitizer sees neither liburcu's inline-asm atomics nor its grace
+ * periods. In a TSan build the pointer is published and read with the
+ * equivalent C11 builtins, and the grace period is modelled as a
+ * release by each reader at its quiescent state (xr_snapshot_reader_qs)
+ * and an acquire by the reclaim callback. Other builds use liburcu as is.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define XR_TSAN 1
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#define XR_SNAP_DEREF(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
+#define XR_SNAP_XCHG(p, v) __atomic_exchange_n(&(p), (v), __ATOMIC_ACQ_REL)
+#else
+#define XR_TSAN 0
+#define XR_SNAP_DEREF(p) rcu_dereference(p)
+#define XR_SNAP_XCHG(p, v) rcu_xchg_pointer(&(p), (v))
+#endif
+
+/** The object TSan builds use to model grace periods. */
+extern int xr_snapshot_gp_token;
+
 /**
  * The current snapshot, or NULL before the first publication. Valid until
  * the calling thread's next quiescent state.
@@ -133,7 +155,21 @@ void xr_snapshot_publish(struct xr_snapshot_pool *p, struct xr_snapshot *s,
 static inline const struct xr_snapshot *
 xr_snapshot_current(struct xr_snapshot_pool *p)
 {
-	return rcu_dereference(p->current);
+	return XR_SNAP_DEREF(p->current);
+}
+
+/**
+ * Call next to rcu_quiescent_state(): a no-op except in TSan builds, where
+ * it tells TSan that this thread's earlier snapshot reads happen before
+ * any reclamation that follows the grace period.
+ * Thread: a registered QSBR thread.
+ */
+static inline void
+xr_snapshot_reader_qs(void)
+{
+#if XR_TSAN
+	__tsan_release(&xr_snapshot_gp_token);
+#endif
 }
 
 #endif /* XR_SNAPSHOT_PVT_H */
