@@ -1,0 +1,989 @@
+/*
+ * Signal file format: header, every field's accepted forms and exact error
+ * messages, pass-through of unknown names, the names tables at 1,000,000
+ * users, and round trips through `xroute gen`.
+ *
+ * The generator is compiled into this translation unit (below) so the test
+ * needs nothing from the launcher. Configs are filled by hand: this test
+ * does not depend on the INI loader.
+ */
+#include "../../../tools/gen.c"
+
+#include <criterion/criterion.h>
+#include <criterion/redirect.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xr_config.h"
+#include "xr_names.h"
+#include "xr_signal.h"
+
+static const char *const syms8[] = { "BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD",
+				     "DOGE-USD", "ADA-USD", "AVAX-USD", "LINK-USD" };
+
+/* A config with users PREFIX + 1-based number zero-padded to @p width
+ * ("u" 3 -> u001..), and the 8 symbols. */
+static struct xr_config *
+cfg_make(uint32_t n_users, const char *prefix, int width)
+{
+	struct xr_config *cfg = calloc(1, sizeof(*cfg));
+	cr_assert_not_null(cfg);
+	cfg->n_users = n_users;
+	cfg->users = calloc(n_users, sizeof(*cfg->users));
+	cr_assert_not_null(cfg->users);
+	for (uint32_t i = 0; i < n_users; i++) {
+		snprintf(cfg->users[i].name, sizeof(cfg->users[i].name), "%s%0*u", prefix, width,
+			 i + 1);
+		cfg->users[i].enabled = true;
+	}
+	cfg->n_symbols = 8;
+	cfg->symbols = calloc(8, sizeof(*cfg->symbols));
+	cr_assert_not_null(cfg->symbols);
+	for (int i = 0; i < 8; i++)
+		strcpy(cfg->symbols[i], syms8[i]);
+	return cfg;
+}
+
+static void
+cfg_free(struct xr_config *cfg)
+{
+	free(cfg->users);
+	free(cfg->symbols);
+	free(cfg);
+}
+
+/* Shared fixture: users u001..u100, 8 symbols, canonical layout. */
+static struct xr_config *g_cfg;
+static struct xr_names *g_names;
+static struct xr_signal_layout g_lay;
+
+static void
+setup(void)
+{
+	char err[256];
+	g_cfg = cfg_make(100, "u", 3);
+	g_names = xr_names_create(g_cfg);
+	cr_assert_not_null(g_names);
+	cr_assert_eq(xr_signal_header_parse(XR_SIGNAL_HEADER, strlen(XR_SIGNAL_HEADER), &g_lay,
+					    err, sizeof(err)),
+		     0, "%s", err);
+}
+
+static void
+teardown(void)
+{
+	xr_names_destroy(g_names);
+	cfg_free(g_cfg);
+}
+
+TestSuite(signal_csv, .init = setup, .fini = teardown);
+
+static char g_err[512];
+
+/* Parse @p row (canonical layout) as line 7. */
+static int
+row(const char *r, struct xr_msg *m)
+{
+	g_err[0] = '\0';
+	return xr_signal_parse(&g_lay, g_names, r, strlen(r), 7, m, g_err, sizeof(g_err));
+}
+
+/* Build a canonical row with one field replaced. */
+static const char *
+row_with(enum xr_signal_col c, const char *val)
+{
+	static char buf[512];
+	const char *def[XR_SCOL_COUNT] = {
+		"1700000000000000000", "42", "u001", "BTC-USD", "buy", "0.5",
+		"limit", "50000.25", "ioc", "entry", "", "",
+	};
+	def[c] = val;
+	size_t n = 0;
+	for (int i = 0; i < XR_SCOL_COUNT; i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? "," : "", def[i]);
+	return buf;
+}
+
+/* Expect @p val in column @p c to fail with exactly @p msg. */
+static void
+expect_err(enum xr_signal_col c, const char *val, const char *msg)
+{
+	struct xr_msg m;
+	cr_assert_eq(row(row_with(c, val), &m), -EINVAL, "%s=\"%s\" accepted",
+		     xr_signal_col_name(c), val);
+	cr_expect_str_eq(g_err, msg);
+	cr_expect_eq(m.kind, XR_MSG_SIGNAL);
+	cr_expect_eq(m.reason, XR_R_PARSE);
+	cr_expect_eq(m.line, 7);
+	cr_expect_eq(m.venue, XR_VENUE_NONE);
+}
+
+static struct xr_msg
+expect_ok(enum xr_signal_col c, const char *val)
+{
+	struct xr_msg m;
+	cr_assert_eq(row(row_with(c, val), &m), 0, "%s=\"%s\": %s", xr_signal_col_name(c), val,
+		     g_err);
+	cr_expect_eq(m.reason, XR_R_NONE);
+	return m;
+}
+
+/* ---- header -------------------------------------------------------------- */
+
+static int
+hdr(const char *h, struct xr_signal_layout *lay)
+{
+	g_err[0] = '\0';
+	return xr_signal_header_parse(h, strlen(h), lay, g_err, sizeof(g_err));
+}
+
+Test(signal_csv, header_canonical_order)
+{
+	struct xr_signal_layout lay;
+	cr_assert_eq(hdr(XR_SIGNAL_HEADER, &lay), 0, "%s", g_err);
+	for (int c = 0; c < XR_SCOL_COUNT; c++) {
+		cr_expect_eq(lay.pos[c], c);
+		cr_expect_eq(lay.col[c], c);
+	}
+}
+
+Test(signal_csv, header_any_order)
+{
+	struct xr_signal_layout lay;
+	struct xr_msg m;
+	const char *h = "max_slippage_bps,strategy,signal_type,tif,limit_px,order_type,"
+			"qty,side,symbol,user,signal_id,ts_ns\r\n";
+	cr_assert_eq(hdr(h, &lay), 0, "%s", g_err);
+	cr_expect_eq(lay.pos[XR_SCOL_TS_NS], 11);
+	cr_expect_eq(lay.col[0], XR_SCOL_MAX_SLIPPAGE_BPS);
+
+	const char *r = "25,weighted_score,stop_loss,fok,3000.5,limit,1.25,SELL,ETH-USD,u042,9,123\n";
+	cr_assert_eq(xr_signal_parse(&lay, g_names, r, strlen(r), 3, &m, g_err, sizeof(g_err)), 0,
+		     "%s", g_err);
+	cr_expect_eq(m.kind, XR_MSG_SIGNAL);
+	cr_expect_eq(m.ts_ns, 123);
+	cr_expect_eq(m.signal_id, 9);
+	cr_expect_eq(m.user, 41);
+	cr_expect_eq(m.symbol, 1);
+	cr_expect_eq(m.side, XR_SIDE_SELL);
+	cr_expect_eq(m.qty, 125000000);
+	cr_expect_eq(m.order_qty, 125000000);
+	cr_expect_eq(m.ord_type, XR_ORD_LIMIT);
+	cr_expect_eq(m.limit_px, 300050000000);
+	cr_expect_eq(m.tif, XR_TIF_FOK);
+	cr_expect_eq(m.signal_type, XR_SIG_STOP_LOSS);
+	cr_expect_eq(m.strategy, XR_STRAT_WEIGHTED_SCORE);
+	cr_expect_eq(m.max_slippage_bps, 25);
+	cr_expect_eq(m.line, 3);
+	cr_expect_eq(m.venue, XR_VENUE_NONE);
+	cr_expect_eq(m.reason, XR_R_NONE);
+}
+
+Test(signal_csv, header_bom_and_crlf)
+{
+	struct xr_signal_layout lay;
+	cr_expect_eq(hdr("\xEF\xBB\xBF" XR_SIGNAL_HEADER "\r\n", &lay), 0, "%s", g_err);
+	cr_expect_eq(hdr(XR_SIGNAL_HEADER "\n", &lay), 0, "%s", g_err);
+}
+
+Test(signal_csv, header_missing_column)
+{
+	struct xr_signal_layout lay;
+	cr_expect_eq(hdr("ts_ns,signal_id,user,symbol,side,qty,order_type,limit_px,"
+			 "signal_type,strategy,max_slippage_bps",
+			 &lay),
+		     -EINVAL);
+	cr_expect_str_eq(g_err, "header: missing column \"tif\"");
+	cr_expect_eq(hdr("ts_ns,signal_id,user,symbol,side,qty,order_type,limit_px,signal_type,"
+			 "max_slippage_bps",
+			 &lay),
+		     -EINVAL);
+	cr_expect_str_eq(g_err, "header: missing columns \"tif\", \"strategy\"");
+}
+
+Test(signal_csv, header_unknown_column)
+{
+	struct xr_signal_layout lay;
+	cr_expect_eq(hdr("ts_ns,signal_id,user,symbol,side,qtty,order_type,limit_px,tif,"
+			 "signal_type,strategy,max_slippage_bps",
+			 &lay),
+		     -EINVAL);
+	cr_expect_str_eq(g_err, "header: unknown column \"qtty\"");
+	cr_expect_eq(hdr(XR_SIGNAL_HEADER ",note", &lay), -EINVAL);
+	cr_expect_str_eq(g_err, "header: unknown column \"note\"");
+	/* Case matters: the format is strict. */
+	cr_expect_eq(hdr("TS_NS,signal_id", &lay), -EINVAL);
+	cr_expect_str_eq(g_err, "header: unknown column \"TS_NS\"");
+}
+
+Test(signal_csv, header_duplicate_empty_quoted)
+{
+	struct xr_signal_layout lay;
+	cr_expect_eq(hdr(XR_SIGNAL_HEADER ",qty", &lay), -EINVAL);
+	cr_expect_str_eq(g_err, "header: duplicate column \"qty\"");
+	cr_expect_eq(hdr("ts_ns,,signal_id", &lay), -EINVAL);
+	cr_expect_str_eq(g_err, "header: column 2 is empty");
+	cr_expect_eq(hdr("", &lay), -EINVAL);
+	cr_expect_str_eq(g_err, "header: column 1 is empty");
+	cr_expect_eq(hdr("\"ts_ns\",signal_id", &lay), -EINVAL);
+	cr_expect_str_eq(g_err, "header: quoted fields are not supported");
+}
+
+/* ---- rows: every field --------------------------------------------------- */
+
+Test(signal_csv, full_row_defaults)
+{
+	struct xr_msg m;
+	memset(&m, 0xa5, sizeof(m));
+	cr_assert_eq(row("1700000000000000000,42,u001,BTC-USD,buy,0.5,limit,50000.25,,entry,,", &m),
+		     0, "%s", g_err);
+	cr_expect_eq(m.kind, XR_MSG_SIGNAL);
+	cr_expect_eq(m.ts_ns, INT64_C(1700000000000000000));
+	cr_expect_eq(m.signal_id, 42);
+	cr_expect_eq(m.user, 0);
+	cr_expect_eq(m.symbol, 0);
+	cr_expect_eq(m.side, XR_SIDE_BUY);
+	cr_expect_eq(m.qty, 50000000);
+	cr_expect_eq(m.order_qty, 50000000);
+	cr_expect_eq(m.ord_type, XR_ORD_LIMIT);
+	cr_expect_eq(m.limit_px, INT64_C(5000025000000));
+	cr_expect_eq(m.tif, XR_TIF_DAY, "empty tif is day for a limit order");
+	cr_expect_eq(m.signal_type, XR_SIG_ENTRY);
+	cr_expect_eq(m.strategy, XR_STRAT_DEFAULT);
+	cr_expect_eq(m.max_slippage_bps, 0);
+	cr_expect_eq(m.line, 7);
+	cr_expect_eq(m.venue, XR_VENUE_NONE);
+	cr_expect_eq(m.reason, XR_R_NONE);
+	/* Everything else zeroed. */
+	cr_expect_eq(m.order_id, 0);
+	cr_expect_eq(m.cl_ord_id, 0);
+	cr_expect_eq(m.cum_qty, 0);
+	cr_expect_eq(m.t[XR_T_INGRESS], 0);
+	cr_expect_eq(m.final, 0);
+}
+
+Test(signal_csv, ts_ns)
+{
+	cr_expect_eq(expect_ok(XR_SCOL_TS_NS, "0").ts_ns, 0);
+	cr_expect_eq(expect_ok(XR_SCOL_TS_NS, "9223372036854775807").ts_ns, INT64_MAX);
+	expect_err(XR_SCOL_TS_NS, "9223372036854775808",
+		   "line 7: ts_ns: \"9223372036854775808\" is out of range");
+	expect_err(XR_SCOL_TS_NS, "99999999999999999999999",
+		   "line 7: ts_ns: \"99999999999999999999999\" is out of range");
+	expect_err(XR_SCOL_TS_NS, "-1", "line 7: ts_ns: \"-1\" is not an unsigned integer");
+	expect_err(XR_SCOL_TS_NS, "", "line 7: ts_ns: \"\" is not an unsigned integer");
+	expect_err(XR_SCOL_TS_NS, "12a", "line 7: ts_ns: \"12a\" is not an unsigned integer");
+	expect_err(XR_SCOL_TS_NS, " 12", "line 7: ts_ns: \" 12\" is not an unsigned integer");
+}
+
+Test(signal_csv, signal_id)
+{
+	cr_expect_eq(expect_ok(XR_SCOL_SIGNAL_ID, "1").signal_id, 1);
+	cr_expect_eq(expect_ok(XR_SCOL_SIGNAL_ID, "18446744073709551615").signal_id, UINT64_MAX);
+	expect_err(XR_SCOL_SIGNAL_ID, "0", "line 7: signal_id: \"0\" must be > 0");
+	expect_err(XR_SCOL_SIGNAL_ID, "18446744073709551616",
+		   "line 7: signal_id: \"18446744073709551616\" is out of range");
+	expect_err(XR_SCOL_SIGNAL_ID, "x1", "line 7: signal_id: \"x1\" is not an unsigned integer");
+	expect_err(XR_SCOL_SIGNAL_ID, "", "line 7: signal_id: \"\" is not an unsigned integer");
+}
+
+Test(signal_csv, user_and_symbol)
+{
+	struct xr_msg m = expect_ok(XR_SCOL_USER, "u100");
+	cr_expect_eq(m.user, 99);
+	m = expect_ok(XR_SCOL_SYMBOL, "LINK-USD");
+	cr_expect_eq(m.symbol, 7);
+	expect_err(XR_SCOL_USER, "", "line 7: user: \"\" is empty");
+	expect_err(XR_SCOL_SYMBOL, "", "line 7: symbol: \"\" is empty");
+}
+
+Test(signal_csv, unknown_user_symbol_strategy_pass_through)
+{
+	struct xr_msg m = expect_ok(XR_SCOL_USER, "u101");
+	cr_expect_eq(m.user, UINT32_MAX);
+	cr_expect_eq(m.signal_id, 42);
+	m = expect_ok(XR_SCOL_USER, "U001"); /* names are case-sensitive */
+	cr_expect_eq(m.user, XR_SIGNAL_UNKNOWN_USER);
+	m = expect_ok(XR_SCOL_USER, "a_name_much_longer_than_thirty_one_bytes");
+	cr_expect_eq(m.user, XR_SIGNAL_UNKNOWN_USER);
+	m = expect_ok(XR_SCOL_SYMBOL, "FOO-USD");
+	cr_expect_eq(m.symbol, UINT16_MAX);
+	cr_expect_eq(m.user, 0);
+	m = expect_ok(XR_SCOL_STRATEGY, "twap_please");
+	cr_expect_eq(m.strategy, 0xff);
+	cr_expect_eq(m.strategy, XR_SIGNAL_UNKNOWN_STRATEGY);
+	/* Without tables every name is unknown. */
+	const char *r = row_with(XR_SCOL_USER, "u001");
+	cr_assert_eq(xr_signal_parse(&g_lay, NULL, r, strlen(r), 1, &m, g_err, sizeof(g_err)), 0);
+	cr_expect_eq(m.user, XR_SIGNAL_UNKNOWN_USER);
+	cr_expect_eq(m.symbol, XR_SIGNAL_UNKNOWN_SYMBOL);
+}
+
+Test(signal_csv, side)
+{
+	const char *buys[] = { "buy", "BUY", "Buy", "b", "B" };
+	const char *sells[] = { "sell", "SELL", "sElL", "s", "S" };
+	for (int i = 0; i < 5; i++) {
+		cr_expect_eq(expect_ok(XR_SCOL_SIDE, buys[i]).side, XR_SIDE_BUY, "%s", buys[i]);
+		cr_expect_eq(expect_ok(XR_SCOL_SIDE, sells[i]).side, XR_SIDE_SELL, "%s", sells[i]);
+	}
+	expect_err(XR_SCOL_SIDE, "hold", "line 7: side: \"hold\" is not buy or sell");
+	expect_err(XR_SCOL_SIDE, "", "line 7: side: \"\" is not buy or sell");
+	expect_err(XR_SCOL_SIDE, "buyy", "line 7: side: \"buyy\" is not buy or sell");
+	expect_err(XR_SCOL_SIDE, "1", "line 7: side: \"1\" is not buy or sell");
+}
+
+Test(signal_csv, qty)
+{
+	cr_expect_eq(expect_ok(XR_SCOL_QTY, "1").qty, 100000000);
+	cr_expect_eq(expect_ok(XR_SCOL_QTY, "0.00000001").qty, 1);
+	cr_expect_eq(expect_ok(XR_SCOL_QTY, "12.5").order_qty, 1250000000);
+	cr_expect_eq(expect_ok(XR_SCOL_QTY, ".5").qty, 50000000);
+	cr_expect_eq(expect_ok(XR_SCOL_QTY, "3.").qty, 300000000);
+	cr_expect_eq(expect_ok(XR_SCOL_QTY, "92233720368.54775807").qty, INT64_MAX);
+	expect_err(XR_SCOL_QTY, "abc", "line 7: qty: \"abc\" is not a decimal number");
+	expect_err(XR_SCOL_QTY, "", "line 7: qty: \"\" is not a decimal number");
+	expect_err(XR_SCOL_QTY, ".", "line 7: qty: \".\" is not a decimal number");
+	expect_err(XR_SCOL_QTY, "1e3", "line 7: qty: \"1e3\" is not a decimal number");
+	expect_err(XR_SCOL_QTY, "1.2.3", "line 7: qty: \"1.2.3\" is not a decimal number");
+	expect_err(XR_SCOL_QTY, "1,5", "line 7: 13 fields, expected 12");
+	expect_err(XR_SCOL_QTY, "0", "line 7: qty: \"0\" must be > 0");
+	expect_err(XR_SCOL_QTY, "0.000", "line 7: qty: \"0.000\" must be > 0");
+	expect_err(XR_SCOL_QTY, "-1", "line 7: qty: \"-1\" must be > 0");
+	expect_err(XR_SCOL_QTY, "0.123456789",
+		   "line 7: qty: \"0.123456789\" has more than 8 decimals");
+	expect_err(XR_SCOL_QTY, "92233720368.54775808",
+		   "line 7: qty: \"92233720368.54775808\" is out of range");
+}
+
+Test(signal_csv, order_type_and_limit_px)
+{
+	struct xr_msg m;
+	const char *r;
+
+	r = "1,2,u001,BTC-USD,buy,1,market,,,exit,,";
+	cr_assert_eq(row(r, &m), 0, "%s", g_err);
+	cr_expect_eq(m.ord_type, XR_ORD_MARKET);
+	cr_expect_eq(m.limit_px, 0);
+	cr_expect_eq(m.tif, XR_TIF_IOC, "empty tif is ioc for a market order");
+	r = "1,2,u001,BTC-USD,buy,1,MARKET,0,,exit,,";
+	cr_assert_eq(row(r, &m), 0, "%s", g_err);
+	cr_expect_eq(m.ord_type, XR_ORD_MARKET);
+	r = "1,2,u001,BTC-USD,buy,1,Market,0.000,day,exit,,";
+	cr_assert_eq(row(r, &m), 0, "%s", g_err);
+	cr_expect_eq(m.tif, XR_TIF_DAY);
+	r = "1,2,u001,BTC-USD,buy,1,market,5,,exit,,";
+	cr_expect_eq(row(r, &m), -EINVAL);
+	cr_expect_str_eq(g_err, "line 7: limit_px: \"5\" must be empty or 0 for a market order");
+	r = "1,2,u001,BTC-USD,buy,1,market,x,,exit,,";
+	cr_expect_eq(row(r, &m), -EINVAL);
+	cr_expect_str_eq(g_err, "line 7: limit_px: \"x\" is not a decimal number");
+
+	cr_expect_eq(expect_ok(XR_SCOL_LIMIT_PX, "0.00000001").limit_px, 1);
+	cr_expect_eq(expect_ok(XR_SCOL_LIMIT_PX, "0.6").limit_px, 60000000);
+	cr_expect_eq(expect_ok(XR_SCOL_ORDER_TYPE, "LIMIT").ord_type, XR_ORD_LIMIT);
+	expect_err(XR_SCOL_ORDER_TYPE, "stop",
+		   "line 7: order_type: \"stop\" is not market or limit");
+	expect_err(XR_SCOL_ORDER_TYPE, "", "line 7: order_type: \"\" is not market or limit");
+	expect_err(XR_SCOL_LIMIT_PX, "", "line 7: limit_px: \"\" is required for a limit order");
+	expect_err(XR_SCOL_LIMIT_PX, "0", "line 7: limit_px: \"0\" must be > 0 for a limit order");
+	expect_err(XR_SCOL_LIMIT_PX, "-3",
+		   "line 7: limit_px: \"-3\" must be > 0 for a limit order");
+	expect_err(XR_SCOL_LIMIT_PX, "50000.123456789",
+		   "line 7: limit_px: \"50000.123456789\" has more than 8 decimals");
+	expect_err(XR_SCOL_LIMIT_PX, "$50000", "line 7: limit_px: \"$50000\" is not a decimal number");
+}
+
+Test(signal_csv, tif)
+{
+	cr_expect_eq(expect_ok(XR_SCOL_TIF, "day").tif, XR_TIF_DAY);
+	cr_expect_eq(expect_ok(XR_SCOL_TIF, "GTC").tif, XR_TIF_GTC);
+	cr_expect_eq(expect_ok(XR_SCOL_TIF, "ioc").tif, XR_TIF_IOC);
+	cr_expect_eq(expect_ok(XR_SCOL_TIF, "Fok").tif, XR_TIF_FOK);
+	cr_expect_eq(expect_ok(XR_SCOL_TIF, "").tif, XR_TIF_DAY);
+	expect_err(XR_SCOL_TIF, "gtd", "line 7: tif: \"gtd\" is not day, gtc, ioc or fok");
+	expect_err(XR_SCOL_TIF, "3", "line 7: tif: \"3\" is not day, gtc, ioc or fok");
+}
+
+Test(signal_csv, signal_type)
+{
+	cr_expect_eq(expect_ok(XR_SCOL_SIGNAL_TYPE, "entry").signal_type, XR_SIG_ENTRY);
+	cr_expect_eq(expect_ok(XR_SCOL_SIGNAL_TYPE, "exit").signal_type, XR_SIG_EXIT);
+	cr_expect_eq(expect_ok(XR_SCOL_SIGNAL_TYPE, "profit_take").signal_type,
+		     XR_SIG_PROFIT_TAKE);
+	cr_expect_eq(expect_ok(XR_SCOL_SIGNAL_TYPE, "STOP_LOSS").signal_type, XR_SIG_STOP_LOSS);
+	expect_err(XR_SCOL_SIGNAL_TYPE, "stop-loss",
+		   "line 7: signal_type: \"stop-loss\" is not entry, exit, profit_take or stop_loss");
+	expect_err(XR_SCOL_SIGNAL_TYPE, "",
+		   "line 7: signal_type: \"\" is not entry, exit, profit_take or stop_loss");
+}
+
+Test(signal_csv, strategy)
+{
+	cr_expect_eq(expect_ok(XR_SCOL_STRATEGY, "").strategy, XR_STRAT_DEFAULT);
+	cr_expect_eq(expect_ok(XR_SCOL_STRATEGY, "default").strategy, XR_STRAT_DEFAULT);
+	cr_expect_eq(expect_ok(XR_SCOL_STRATEGY, "weighted_score").strategy,
+		     XR_STRAT_WEIGHTED_SCORE);
+	cr_expect_eq(expect_ok(XR_SCOL_STRATEGY, "Weighted_Score").strategy,
+		     XR_STRAT_WEIGHTED_SCORE);
+	cr_expect_eq(expect_ok(XR_SCOL_STRATEGY, "vwap").strategy, XR_SIGNAL_UNKNOWN_STRATEGY);
+	expect_err(XR_SCOL_STRATEGY, "\"vwap\"",
+		   "line 7: strategy: quoted fields are not supported");
+}
+
+Test(signal_csv, max_slippage_bps)
+{
+	cr_expect_eq(expect_ok(XR_SCOL_MAX_SLIPPAGE_BPS, "").max_slippage_bps, 0);
+	cr_expect_eq(expect_ok(XR_SCOL_MAX_SLIPPAGE_BPS, "0").max_slippage_bps, 0);
+	cr_expect_eq(expect_ok(XR_SCOL_MAX_SLIPPAGE_BPS, "25").max_slippage_bps, 25);
+	cr_expect_eq(expect_ok(XR_SCOL_MAX_SLIPPAGE_BPS, "10000").max_slippage_bps, 10000);
+	cr_expect_eq(expect_ok(XR_SCOL_MAX_SLIPPAGE_BPS, "00050").max_slippage_bps, 50);
+	const char *bad[] = { "10001", "-1", "5.5", "abc", "100000", " 5", "99999999999999999999999" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char msg[128];
+		snprintf(msg, sizeof(msg),
+			 "line 7: max_slippage_bps: \"%s\" is not an integer in 0..10000", bad[i]);
+		expect_err(XR_SCOL_MAX_SLIPPAGE_BPS, bad[i], msg);
+	}
+}
+
+Test(signal_csv, decimals_agree_with_xr_fixed_parse)
+{
+	/* The parser converts plain decimals inline; it must agree with
+	 * xr_fixed_parse() on every input. Random strings over a small alphabet. */
+	static const char alpha[] = "0123456789000999..+-x";
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	char v[32];
+	for (int iter = 0; iter < 200000; iter++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		size_t n = (size_t)(x % 24);
+		for (size_t i = 0; i < n; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			v[i] = alpha[x % (sizeof(alpha) - 1)];
+		}
+		v[n] = '\0';
+		int64_t want;
+		int wrc = xr_fixed_parse(v, n, 8, &want);
+		struct xr_msg m;
+		int rc = row(row_with(XR_SCOL_QTY, v), &m);
+		if (wrc == 0 && want > 0) {
+			if (rc != 0 || m.qty != want)
+				cr_assert_fail("qty \"%s\": rc %d qty %" PRId64 ", want %" PRId64, v, rc,
+					       m.qty, want);
+		} else if (rc == 0) {
+			cr_assert_fail("qty \"%s\" accepted (xr_fixed_parse rc %d)", v, wrc);
+		}
+		rc = row(row_with(XR_SCOL_LIMIT_PX, v), &m);
+		if (wrc == 0 && want > 0) {
+			if (rc != 0 || m.limit_px != want)
+				cr_assert_fail("limit_px \"%s\": rc %d px %" PRId64, v, rc, m.limit_px);
+		} else if (rc == 0) {
+			cr_assert_fail("limit_px \"%s\" accepted", v);
+		}
+	}
+}
+
+Test(signal_csv, random_lines_never_crash)
+{
+	/* Garbage in: always 0 or -EINVAL with a terminated message, never a
+	 * read outside the slice (run under ASan in CI). */
+	static const char alpha[] = ",,,,0123456789.abuyselmkt-\"\r\n#_ BUYu001BTC-USD";
+	uint64_t x = 12345;
+	for (int iter = 0; iter < 100000; iter++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		size_t n = (size_t)(x % 120);
+		char *line = malloc(n + 1); /* exact size: ASan sees overreads */
+		for (size_t i = 0; i < n; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			line[i] = alpha[x % (sizeof(alpha) - 1)];
+		}
+		struct xr_msg m;
+		char err[128];
+		err[0] = 'Z';
+		int rc = xr_signal_parse(&g_lay, g_names, line, n, 1, &m, err, sizeof(err));
+		cr_assert(rc == 0 || rc == -EINVAL);
+		cr_assert_eq(m.kind, XR_MSG_SIGNAL);
+		cr_assert_eq(m.reason, rc == 0 ? XR_R_NONE : XR_R_PARSE);
+		if (rc != 0)
+			cr_assert(memchr(err, '\0', sizeof(err)) != NULL && strncmp(err, "line 1: ", 8) == 0);
+		struct xr_signal_layout lay;
+		rc = xr_signal_header_parse(line, n, &lay, err, sizeof(err));
+		cr_assert(rc == 0 || rc == -EINVAL);
+		free(line);
+	}
+}
+
+/* ---- rows: framing ------------------------------------------------------- */
+
+Test(signal_csv, crlf_and_lf)
+{
+	struct xr_msg m;
+	cr_assert_eq(row("1,2,u001,BTC-USD,buy,1,market,,,exit,,17\r\n", &m), 0, "%s", g_err);
+	cr_expect_eq(m.max_slippage_bps, 17);
+	cr_assert_eq(row("1,2,u001,BTC-USD,buy,1,market,,,exit,weighted_score\r\n", &m), -EINVAL);
+	cr_expect_str_eq(g_err, "line 7: 11 fields, expected 12 (missing max_slippage_bps)");
+	cr_assert_eq(row("1,2,u001,BTC-USD,buy,1,market,,,exit,,\r\n", &m), 0, "%s", g_err);
+	cr_expect_eq(m.max_slippage_bps, 0);
+	cr_assert_eq(row("1,2,u001,BTC-USD,buy,1,market,,,exit,default,\n", &m), 0, "%s", g_err);
+	cr_expect_eq(m.strategy, XR_STRAT_DEFAULT);
+	/* A stray CR inside the line is not a line ending. */
+	cr_expect_eq(row("1,2,u001,BTC-USD,buy,1,market,,\r,exit,,", &m), -EINVAL);
+	cr_expect_str_eq(g_err, "line 7: tif: \"\r\" is not day, gtc, ioc or fok");
+}
+
+Test(signal_csv, field_count)
+{
+	struct xr_msg m;
+	cr_expect_eq(row("1700000000000000123,77,u005,ETH-USD,buy,1,market,,,exit", &m), -EINVAL);
+	cr_expect_str_eq(g_err,
+			 "line 7: 10 fields, expected 12 (missing strategy, max_slippage_bps)");
+	/* Salvaged for the rejected result. */
+	cr_expect_eq(m.signal_id, 77);
+	cr_expect_eq(m.ts_ns, INT64_C(1700000000000000123));
+	cr_expect_eq(m.user, 4);
+	cr_expect_eq(m.symbol, 1);
+	cr_expect_eq(m.kind, XR_MSG_SIGNAL);
+	cr_expect_eq(m.reason, XR_R_PARSE);
+	cr_expect_eq(m.line, 7);
+
+	cr_expect_eq(row("1,2,u001,BTC-USD,buy,1,market,,,exit,,,", &m), -EINVAL);
+	cr_expect_str_eq(g_err, "line 7: 13 fields, expected 12");
+	cr_expect_eq(m.signal_id, 2);
+	cr_expect_eq(row("", &m), -EINVAL);
+	cr_expect_str_eq(g_err, "line 7: 1 fields, expected 12 (missing signal_id, user, symbol, "
+				"side, qty, order_type, limit_px, tif, signal_type, strategy, "
+				"max_slippage_bps)");
+	cr_expect_eq(m.signal_id, 0);
+	cr_expect_eq(m.user, XR_SIGNAL_UNKNOWN_USER);
+	cr_expect_eq(m.symbol, XR_SIGNAL_UNKNOWN_SYMBOL);
+}
+
+Test(signal_csv, error_salvages_id_user_symbol)
+{
+	struct xr_msg m;
+	/* qty is parsed after signal_id, user, symbol. */
+	cr_expect_eq(row("5,99,u010,SOL-USD,buy,abc,market,,,exit,,", &m), -EINVAL);
+	cr_expect_eq(m.signal_id, 99);
+	cr_expect_eq(m.ts_ns, 5);
+	cr_expect_eq(m.user, 9);
+	cr_expect_eq(m.symbol, 2);
+	cr_expect_eq(m.reason, XR_R_PARSE);
+	/* ts_ns bad: user and symbol still recovered. */
+	cr_expect_eq(row("x,98,u010,SOL-USD,buy,1,market,,,exit,,", &m), -EINVAL);
+	cr_expect_str_eq(g_err, "line 7: ts_ns: \"x\" is not an unsigned integer");
+	cr_expect_eq(m.signal_id, 98);
+	cr_expect_eq(m.ts_ns, 0);
+	cr_expect_eq(m.user, 9);
+	cr_expect_eq(m.symbol, 2);
+	/* signal_id bad: 0 means "none". */
+	cr_expect_eq(row("5,x,u010,SOL-USD,buy,1,market,,,exit,,", &m), -EINVAL);
+	cr_expect_eq(m.signal_id, 0);
+	cr_expect_eq(m.user, 9);
+	/* Column order in the file does not matter for the salvage. */
+	struct xr_signal_layout lay;
+	const char *h = "qty,ts_ns,signal_id,user,symbol,side,order_type,limit_px,tif,"
+			"signal_type,strategy,max_slippage_bps";
+	cr_assert_eq(hdr(h, &lay), 0);
+	const char *r = "-1,5,1234,u002,BTC-USD,buy,market,,,exit,,";
+	cr_expect_eq(xr_signal_parse(&lay, g_names, r, strlen(r), 12, &m, g_err, sizeof(g_err)),
+		     -EINVAL);
+	cr_expect_str_eq(g_err, "line 12: qty: \"-1\" must be > 0");
+	cr_expect_eq(m.signal_id, 1234);
+	cr_expect_eq(m.user, 1);
+	cr_expect_eq(m.line, 12);
+}
+
+Test(signal_csv, quotes_rejected)
+{
+	struct xr_msg m;
+	cr_expect_eq(row("1,2,\"u001\",BTC-USD,buy,1,market,,,exit,,", &m), -EINVAL);
+	cr_expect_str_eq(g_err, "line 7: user: quoted fields are not supported");
+	cr_expect_eq(row("1,2,u001,\"BTC-USD\",buy,1,market,,,exit,,", &m), -EINVAL);
+	cr_expect_str_eq(g_err, "line 7: symbol: quoted fields are not supported");
+	cr_expect_eq(row("1,2,u001,BTC-USD,buy,\"1\",market,,,exit,,", &m), -EINVAL);
+	cr_expect_str_eq(g_err, "line 7: qty: quoted fields are not supported");
+	cr_expect_eq(row("1,2,u001,BTC-USD,buy,\"1,5\",market,,,exit,,", &m), -EINVAL);
+	cr_expect_str_eq(g_err, "line 7: qty: quoted fields are not supported");
+	cr_expect_eq(m.signal_id, 2);
+}
+
+Test(signal_csv, long_value_truncated_in_message)
+{
+	char v[200];
+	memset(v, 'x', sizeof(v) - 1);
+	v[sizeof(v) - 1] = '\0';
+	char msg[256];
+	snprintf(msg, sizeof(msg), "line 7: side: \"%.48s...\" is not buy or sell", v);
+	expect_err(XR_SCOL_SIDE, v, msg);
+	/* A tiny buffer truncates but stays terminated. */
+	struct xr_msg m;
+	char small[12];
+	const char *r = row_with(XR_SCOL_SIDE, "hold");
+	cr_expect_eq(xr_signal_parse(&g_lay, g_names, r, strlen(r), 7, &m, small, sizeof(small)),
+		     -EINVAL);
+	cr_expect_str_eq(small, "line 7: sid");
+}
+
+Test(signal_csv, not_nul_terminated)
+{
+	/* Lines are slices: bytes after len are never read as part of the row. */
+	char buf[128];
+	const char *r = "1,2,u001,BTC-USD,buy,1,market,,,exit,,5";
+	size_t n = strlen(r);
+	memcpy(buf, r, n);
+	memcpy(buf + n, "0000,junk", 10);
+	struct xr_msg m;
+	cr_assert_eq(xr_signal_parse(&g_lay, g_names, buf, n, 1, &m, g_err, sizeof(g_err)), 0,
+		     "%s", g_err);
+	cr_expect_eq(m.max_slippage_bps, 5);
+}
+
+Test(signal_csv, blank_or_comment)
+{
+	cr_expect(xr_signal_line_is_blank_or_comment("", 0));
+	cr_expect(xr_signal_line_is_blank_or_comment("\n", 1));
+	cr_expect(xr_signal_line_is_blank_or_comment("\r\n", 2));
+	cr_expect(xr_signal_line_is_blank_or_comment("  \t \r\n", 6));
+	cr_expect(xr_signal_line_is_blank_or_comment("# a comment,with,commas\n", 24));
+	cr_expect(xr_signal_line_is_blank_or_comment("  #indented", 11));
+	cr_expect_not(xr_signal_line_is_blank_or_comment("1,2,u001", 8));
+	cr_expect_not(xr_signal_line_is_blank_or_comment(" 1#", 3));
+	cr_expect_not(xr_signal_line_is_blank_or_comment(",,,", 3));
+}
+
+/* ---- names --------------------------------------------------------------- */
+
+Test(signal_csv, names_million_users)
+{
+	const uint32_t n = 1000000;
+	/* Varied lengths and shapes: "t7", "trader-000123-x", ... */
+	struct xr_config *cfg = cfg_make(n, "trader-", 6);
+	for (uint32_t i = 0; i < n; i += 7)
+		snprintf(cfg->users[i].name, sizeof(cfg->users[i].name), "t%x", i);
+	struct xr_names *nm = xr_names_create(cfg);
+	cr_assert_not_null(nm, "errno %d", errno);
+	cr_expect_eq(xr_names_n_users(nm), n);
+	cr_expect_eq(xr_names_n_symbols(nm), 8);
+
+	for (uint32_t i = 0; i < n; i++) {
+		const char *s = cfg->users[i].name;
+		int64_t id = xr_names_user(nm, s, strlen(s));
+		if (id != (int64_t)i)
+			cr_assert_fail("user %s -> %" PRId64 ", expected %u", s, id, i);
+	}
+	char buf[64];
+	for (uint32_t i = 0; i < n; i++) {
+		/* Misses: beyond the range, a prefix, a longer string. */
+		int k = snprintf(buf, sizeof(buf), "trader-%06u", n + 1 + i);
+		if (xr_names_user(nm, buf, (size_t)k) != -1)
+			cr_assert_fail("miss %s found", buf);
+		k = snprintf(buf, sizeof(buf), "trader-%06ux", i + 1);
+		if (xr_names_user(nm, buf, (size_t)k) != -1)
+			cr_assert_fail("miss %s found", buf);
+	}
+	cr_expect_eq(xr_names_user(nm, "trader-000002", 12), -1, "prefix slice is a miss");
+	cr_expect_eq(xr_names_user(nm, "trader-000002", 13), 1);
+	cr_expect_eq(xr_names_user(nm, "", 0), -1);
+	cr_expect_eq(xr_names_user(nm, "BTC-USD", 7), -1, "symbols are a separate table");
+	memset(buf, 'a', sizeof(buf));
+	cr_expect_eq(xr_names_user(nm, buf, sizeof(buf)), -1);
+	for (int i = 0; i < 8; i++)
+		cr_expect_eq(xr_names_symbol(nm, syms8[i], strlen(syms8[i])), i);
+	cr_expect_eq(xr_names_symbol(nm, "BTC-USDT", 8), -1);
+	cr_expect_eq(xr_names_symbol(nm, "btc-usd", 7), -1);
+	xr_names_destroy(nm);
+	cfg_free(cfg);
+}
+
+Test(signal_csv, names_reject_duplicates_and_empty)
+{
+	struct xr_config *cfg = cfg_make(10, "u", 3);
+	strcpy(cfg->users[7].name, "u002");
+	errno = 0;
+	cr_expect_null(xr_names_create(cfg));
+	cr_expect_eq(errno, EEXIST);
+	cfg->users[7].name[0] = '\0';
+	errno = 0;
+	cr_expect_null(xr_names_create(cfg));
+	cr_expect_eq(errno, EINVAL);
+	strcpy(cfg->users[7].name, "u008");
+	strcpy(cfg->symbols[3], "BTC-USD");
+	errno = 0;
+	cr_expect_null(xr_names_create(cfg));
+	cr_expect_eq(errno, EEXIST);
+	cfg_free(cfg);
+}
+
+Test(signal_csv, names_hash_spreads)
+{
+	/* Sequential names must not collide in the low bits used for slots. */
+	enum { N = 1 << 16 };
+	static uint8_t seen[N];
+	char buf[32];
+	uint32_t distinct = 0;
+	for (uint32_t i = 0; i < N; i++) {
+		int k = snprintf(buf, sizeof(buf), "u%03u", i);
+		uint32_t b = (uint32_t)xr_names_hash(buf, (size_t)k) & (N - 1);
+		distinct += !seen[b];
+		seen[b] = 1;
+	}
+	/* Random placement fills 1 - 1/e = 63.2% of N buckets. */
+	cr_expect_gt(distinct, N * 60 / 100, "distinct buckets %u", distinct);
+	cr_expect_neq(xr_names_hash("a", 1), xr_names_hash("b", 1));
+	cr_expect_neq(xr_names_hash("", 0), xr_names_hash("\0", 1));
+}
+
+/* ---- generator round trip ------------------------------------------------ */
+
+static int
+run_gen(const char *const *args, int n)
+{
+	char *argv[32];
+	argv[0] = (char *)(uintptr_t) "gen";
+	for (int i = 0; i < n; i++)
+		argv[i + 1] = (char *)(uintptr_t)args[i];
+	argv[n + 1] = NULL;
+	return xr_gen_main(n + 1, argv);
+}
+
+static void
+tmp_path(char *path, size_t len)
+{
+	const char *dir = getenv("TMPDIR");
+	snprintf(path, len, "%s/xr_sig_XXXXXX", dir != NULL ? dir : "/tmp");
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	cr_assert_not_null(f);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *b = malloc((size_t)n + 1);
+	cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	b[n] = '\0';
+	*len = (size_t)n;
+	return b;
+}
+
+struct gen_stats {
+	uint64_t rows, errors, dup_ids;
+	uint64_t bad_qty, bad_side, missing_col, other;
+	uint64_t types[4], market, limit, unknown;
+};
+
+/* Parse a generated file with the fixture's names; tally what was seen. */
+static void
+parse_file(const char *path, struct gen_stats *st)
+{
+	FILE *f = fopen(path, "rb");
+	cr_assert_not_null(f);
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	uint32_t lineno = 0;
+	struct xr_signal_layout lay;
+	int64_t last_ts = -1;
+	uint64_t last_id = 0;
+	char err[256];
+
+	memset(st, 0, sizeof(*st));
+	n = getline(&line, &cap, f);
+	lineno++;
+	cr_assert_gt(n, 0);
+	cr_assert_eq(xr_signal_header_parse(line, (size_t)n, &lay, err, sizeof(err)), 0, "%s", err);
+	while ((n = getline(&line, &cap, f)) > 0) {
+		struct xr_msg m;
+		lineno++;
+		if (xr_signal_line_is_blank_or_comment(line, (size_t)n))
+			continue;
+		st->rows++;
+		int rc = xr_signal_parse(&lay, g_names, line, (size_t)n, lineno, &m, err, sizeof(err));
+		cr_assert_eq(m.line, lineno);
+		cr_assert_eq(m.kind, XR_MSG_SIGNAL);
+		if (rc != 0) {
+			st->errors++;
+			cr_assert_eq(m.reason, XR_R_PARSE);
+			cr_assert_neq(m.signal_id, 0, "%s", err);
+			if (strstr(err, ": qty: \"abc\" is not a decimal number") ||
+			    strstr(err, ": qty: \"-5\" must be > 0") ||
+			    strstr(err, ": qty: \"0.123456789\" has more than 8 decimals"))
+				st->bad_qty++;
+			else if (strstr(err, ": side: \"hold\" is not buy or sell"))
+				st->bad_side++;
+			else if (strstr(err, ": 11 fields, expected 12 (missing max_slippage_bps)"))
+				st->missing_col++;
+			else
+				st->other++;
+		} else {
+			cr_assert_eq(m.reason, XR_R_NONE);
+			cr_assert_neq(m.user, XR_SIGNAL_UNKNOWN_USER, "line %u", lineno);
+			cr_assert_neq(m.symbol, XR_SIGNAL_UNKNOWN_SYMBOL, "line %u", lineno);
+			cr_assert_neq(m.strategy, XR_SIGNAL_UNKNOWN_STRATEGY);
+			cr_assert_gt(m.qty, 0);
+			cr_assert_leq(m.max_slippage_bps, 50);
+			st->types[m.signal_type]++;
+			if (m.ord_type == XR_ORD_MARKET)
+				st->market++;
+			else
+				st->limit++;
+		}
+		/* ts strictly increasing, ids increasing except duplicates. */
+		cr_assert_gt(m.ts_ns, last_ts, "line %u", lineno);
+		last_ts = m.ts_ns;
+		if (m.signal_id == last_id)
+			st->dup_ids++;
+		else
+			cr_assert_eq(m.signal_id, last_id + 1, "line %u", lineno);
+		last_id = m.signal_id;
+	}
+	free(line);
+	fclose(f);
+}
+
+Test(signal_csv, gen_round_trip)
+{
+	char path[256];
+	tmp_path(path, sizeof(path));
+	const char *args[] = { "--signals", "50000", "--users", "100", "--symbols", "8",
+			       "--seed", "7", "-o", path };
+	cr_assert_eq(run_gen(args, 10), 0);
+
+	struct gen_stats st;
+	parse_file(path, &st);
+	cr_expect_eq(st.rows, 50000);
+	cr_expect_eq(st.errors, 0);
+	cr_expect_eq(st.dup_ids, 0);
+	/* Mix: 50/25/15/10 +- a few percent. */
+	cr_expect(st.types[XR_SIG_ENTRY] > 23500 && st.types[XR_SIG_ENTRY] < 26500);
+	cr_expect(st.types[XR_SIG_STOP_LOSS] > 4000 && st.types[XR_SIG_STOP_LOSS] < 6000);
+	cr_expect(st.market > 10000 && st.limit > 10000);
+
+	size_t len;
+	char *b = slurp(path, &len);
+	cr_expect(strncmp(b, XR_SIGNAL_HEADER "\n", sizeof(XR_SIGNAL_HEADER)) == 0);
+	cr_expect_eq(b[len - 1], '\n');
+	free(b);
+	unlink(path);
+}
+
+Test(signal_csv, gen_same_seed_same_bytes)
+{
+	char p1[256], p2[256], p3[256];
+	tmp_path(p1, sizeof(p1));
+	tmp_path(p2, sizeof(p2));
+	tmp_path(p3, sizeof(p3));
+	const char *a1[] = { "--signals", "20000", "--users", "1000", "--symbols", "5",
+			     "--seed", "123456789", "-o", p1, "--rate", "1000", "--error-ppm", "500" };
+	const char *a2[] = { "--signals=20000", "--users=1000", "--symbols=5", "--seed=123456789",
+			     "--rate=1000", "--error-ppm=500", "-o", p2 };
+	const char *a3[] = { "--signals", "20000", "--users", "1000", "--symbols", "5",
+			     "--seed", "123456790", "-o", p3, "--rate", "1000", "--error-ppm", "500" };
+	cr_assert_eq(run_gen(a1, 14), 0);
+	cr_assert_eq(run_gen(a2, 8), 0);
+	cr_assert_eq(run_gen(a3, 14), 0);
+	size_t n1, n2, n3;
+	char *b1 = slurp(p1, &n1), *b2 = slurp(p2, &n2), *b3 = slurp(p3, &n3);
+	cr_expect_eq(n1, n2);
+	cr_expect(n1 == n2 && memcmp(b1, b2, n1) == 0, "same seed, different bytes");
+	cr_expect(n1 != n3 || memcmp(b1, b3, n1) != 0, "different seed, same bytes");
+	/* Only the first S symbols; ~1 event per ms from the default start. */
+	cr_expect_null(strstr(b1, "AVAX-USD"));
+	cr_expect_not_null(strstr(b1, "DOGE-USD"));
+	cr_expect(strncmp(strchr(b1, '\n') + 1, "170000000000", 12) == 0);
+	free(b1);
+	free(b2);
+	free(b3);
+	unlink(p1);
+	unlink(p2);
+	unlink(p3);
+}
+
+Test(signal_csv, gen_error_ppm)
+{
+	char path[256];
+	tmp_path(path, sizeof(path));
+	/* 2% of 100000 rows: ~2000 broken, ~500 of each of the four kinds. */
+	const char *args[] = { "--signals", "100000", "--users", "100", "--symbols", "8",
+			       "--seed", "99", "-o", path, "--error-ppm", "20000",
+			       "--start-ns", "5" };
+	cr_assert_eq(run_gen(args, 14), 0);
+	struct gen_stats st;
+	parse_file(path, &st);
+	cr_expect_eq(st.rows, 100000);
+	cr_expect_eq(st.other, 0, "unexpected error kind");
+	cr_expect_eq(st.errors, st.bad_qty + st.bad_side + st.missing_col);
+	cr_expect(st.bad_qty > 350 && st.bad_qty < 650, "bad qty %" PRIu64, st.bad_qty);
+	cr_expect(st.bad_side > 350 && st.bad_side < 650, "bad side %" PRIu64, st.bad_side);
+	cr_expect(st.missing_col > 350 && st.missing_col < 650, "missing %" PRIu64,
+		  st.missing_col);
+	cr_expect(st.dup_ids > 350 && st.dup_ids < 650, "dup ids %" PRIu64, st.dup_ids);
+	unlink(path);
+}
+
+Test(signal_csv, gen_usage, .init = cr_redirect_stderr)
+{
+	char path[256];
+	tmp_path(path, sizeof(path));
+	const char *no_seed[] = { "--signals", "1", "--users", "1", "--symbols", "1", "-o", path };
+	cr_expect_eq(run_gen(no_seed, 8), 2);
+	const char *no_out[] = { "--signals", "1", "--users", "1", "--symbols", "1", "--seed", "1" };
+	cr_expect_eq(run_gen(no_out, 8), 2);
+	const char *bad_sym[] = { "--signals", "1", "--users", "1", "--symbols", "9",
+				  "--seed", "1", "-o", path };
+	cr_expect_eq(run_gen(bad_sym, 10), 2);
+	const char *bad_users[] = { "--signals", "1", "--users", "0", "--symbols", "1",
+				    "--seed", "1", "-o", path };
+	cr_expect_eq(run_gen(bad_users, 10), 2);
+	const char *bad_rate[] = { "--signals", "1", "--users", "1", "--symbols", "1",
+				   "--seed", "1", "-o", path, "--rate", "fast" };
+	cr_expect_eq(run_gen(bad_rate, 12), 2);
+	const char *unknown[] = { "--signals", "1", "--bogus", "1" };
+	cr_expect_eq(run_gen(unknown, 4), 2);
+	const char *missing_val[] = { "--seed" };
+	cr_expect_eq(run_gen(missing_val, 1), 2);
+	const char *unwritable[] = { "--signals", "1", "--users", "1", "--symbols", "1",
+				     "--seed", "1", "-o", "/nonexistent-dir/x.csv" };
+	cr_expect_eq(run_gen(unwritable, 10), 1);
+	unlink(path);
+}
+
+Test(signal_csv, gen_help, .init = cr_redirect_stdout)
+{
+	const char *help[] = { "--help" };
+	cr_expect_eq(run_gen(help, 1), 0);
+	fflush(stdout);
+	cr_expect_stdout_eq_str(xr__gen_usage);
+}
+
+Test(signal_csv, gen_zero_signals_header_only)
+{
+	char path[256];
+	tmp_path(path, sizeof(path));
+	const char *args[] = { "--signals", "0", "--users", "1", "--symbols", "1",
+			       "--seed", "0", "-o", path };
+	cr_assert_eq(run_gen(args, 10), 0);
+	size_t n;
+	char *b = slurp(path, &n);
+	cr_expect_str_eq(b, XR_SIGNAL_HEADER "\n");
+	free(b);
+	unlink(path);
+}
