@@ -104,6 +104,11 @@ xr_snapshot_pool_fini(struct xr_snapshot_pool *p)
 		rcu_barrier();
 		call_rcu_data_free(p->crdp);
 		p->crdp = NULL;
+		/* A3': pairs with R3; every callback's store is done before the
+		 * buffers are freed (rcu_barrier guarantees it; this load lets
+		 * ThreadSanitizer see it too). */
+		for (uint32_t i = 0; p->bufs != NULL && i < p->n_bufs; i++)
+			(void)atomic_load_explicit(&p->bufs[i]->free, memory_order_acquire);
 	}
 	for (uint32_t i = 0; p->bufs != NULL && i < p->n_bufs; i++)
 		xr__snapshot_free(p->bufs[i]);
