@@ -1301,7 +1301,12 @@ xr__check_weights(struct xr__load *ld)
 		       s);
 }
 
-/** The default plan, used when the file has no [threads] section. */
+/**
+ * The default plan, used when the file has no [threads] section: two
+ * threads for two cores. A third, unpinned output thread measured worse on
+ * 2 vCPUs (it preempts a pinned thread for a whole CFS slice); deployments
+ * with spare cores move `output` to a thread of its own (docs/config.md).
+ */
 static void
 xr__default_threads(struct xr_config *cfg)
 {
@@ -1309,14 +1314,13 @@ xr__default_threads(struct xr_config *cfg)
 		const char *name;
 		int cpu;
 		const char *stages[3];
-	} plan[3] = {
+	} plan[2] = {
 		{ "front", 0, { "ingress", "validate", "route" } },
-		{ "back", 1, { "execute.*", "aggregate", NULL } },
-		{ "io", -1, { "output", NULL, NULL } },
+		{ "back", 1, { "execute.*", "aggregate", "output" } },
 	};
 
-	cfg->n_threads = 3;
-	for (int t = 0; t < 3; t++) {
+	cfg->n_threads = 2;
+	for (int t = 0; t < 2; t++) {
 		struct xr_thread_cfg *th = &cfg->threads[t];
 		memset(th, 0, sizeof(*th));
 		snprintf(th->name, sizeof(th->name), "%s", plan[t].name);

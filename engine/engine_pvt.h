@@ -69,6 +69,11 @@ struct xr_ingress {
 	const struct xr_names *names;
 	uint64_t parse_errors;
 	uint32_t errors_printed;
+	struct xr_msg next;	/* paced replay: parsed, not yet due */
+	bool has_next;
+	uint64_t t0_wall_ns;	/* paced replay: when the first signal went */
+	int64_t t0_signal_ns;	/* paced replay: its ts_ns */
+	bool started;
 	_Atomic uint64_t read;	/* signals read (rows, incl. malformed) */
 	_Atomic int done;	/* whole file read */
 };

@@ -3,6 +3,10 @@
  * create; each do_work() parses up to `burst` rows (as many as fit in
  * ingress_to_validate), stamps each with its ingress time and enqueues it.
  *
+ * With io.replay_speed_milli set, rows are released at their ts_ns offsets
+ * from the first row (scaled by the speed) and stamped with that intended
+ * time: an open-loop replay whose latencies include any queueing.
+ *
  * Nothing is lost: a full ring only slows the replay (counted in
  * out_stalls); a malformed row still travels on, marked XR_R_PARSE, so the
  * validate stage turns it into a rejected result. The first
@@ -37,6 +41,52 @@ xr__next_line(struct xr_ingress *in, const char **line, size_t *len)
 	return true;
 }
 
+/* Parse the next signal row into @p m; false at end of file. */
+static bool
+xr__read_signal(struct xr_ingress *in, struct xr_msg *m)
+{
+	const struct xr_engine *e = in->st.eng;
+	const char *line;
+	size_t len;
+	char err[160];
+
+	do {
+		if (!xr__next_line(in, &line, &len))
+			return false;
+	} while (xr_signal_line_is_blank_or_comment(line, len));
+	memset(m, 0, sizeof(*m));
+	if (xr_signal_parse(&in->lay, in->names, line, len, in->lineno, m, err,
+			    sizeof(err)) != 0) {
+		in->parse_errors++;
+		m->kind = XR_MSG_SIGNAL;
+		m->reason = XR_R_PARSE;
+		m->line = in->lineno;
+		m->venue = XR_VENUE_NONE;
+		if (in->errors_printed < e->io.max_parse_errors_logged) {
+			in->errors_printed++;
+			fprintf(stderr, "%s:%u: %s\n", in->path, in->lineno, err);
+		}
+	}
+	return true;
+}
+
+/* Paced replay: the wall time at which @p m is due (ns). */
+static uint64_t
+xr__due_ns(struct xr_ingress *in, const struct xr_msg *m, uint64_t now)
+{
+	uint32_t speed = in->st.eng->io.replay_speed_milli;
+
+	if (!in->started) {
+		in->started = true;
+		in->t0_wall_ns = now;
+		in->t0_signal_ns = m->ts_ns;
+	}
+	if (m->reason == XR_R_PARSE || m->ts_ns <= in->t0_signal_ns)
+		return in->t0_wall_ns;
+	return in->t0_wall_ns +
+	       (uint64_t)((xr_i128)(m->ts_ns - in->t0_signal_ns) * 1000 / speed);
+}
+
 static uint32_t
 xr__ingress_work(struct xr_stage *st)
 {
@@ -44,6 +94,7 @@ xr__ingress_work(struct xr_stage *st)
 	struct xr_engine *e = st->eng;
 	struct xr_msg batch[XR_MAX_BURST];
 	uint32_t want = e->cfg->engine.burst, n = 0;
+	bool paced = e->io.replay_speed_milli != 0;
 
 	if (atomic_load_explicit(&in->done, memory_order_relaxed))
 		return 0;
@@ -52,27 +103,28 @@ xr__ingress_work(struct xr_stage *st)
 		st->out_stalls++;
 		return 0;
 	}
-	const char *line;
-	size_t len;
-	while (n < room && xr__next_line(in, &line, &len)) {
-		if (xr_signal_line_is_blank_or_comment(line, len))
-			continue;
-		struct xr_msg *m = &batch[n++];
-		char err[160];
-		memset(m, 0, sizeof(*m));
-		if (xr_signal_parse(&in->lay, in->names, line, len, in->lineno, m,
-				    err, sizeof(err)) != 0) {
-			in->parse_errors++;
-			m->kind = XR_MSG_SIGNAL;
-			m->reason = XR_R_PARSE;
-			m->line = in->lineno;
-			m->venue = XR_VENUE_NONE;
-			if (in->errors_printed < e->io.max_parse_errors_logged) {
-				in->errors_printed++;
-				fprintf(stderr, "%s:%u: %s\n", in->path, in->lineno, err);
-			}
+	uint64_t now = paced ? xr_now_ns() : 0;
+	while (n < room) {
+		struct xr_msg *m = &batch[n];
+		if (in->has_next) {
+			*m = in->next;
+			in->has_next = false;
+		} else if (!xr__read_signal(in, m)) {
+			break;
 		}
-		m->t[XR_T_INGRESS] = xr_now_ns();
+		if (paced) {
+			uint64_t due = xr__due_ns(in, m, now);
+			if (due > now) {
+				in->next = *m;
+				in->has_next = true;
+				break;
+			}
+			/* Open loop: latency counts from the intended send time. */
+			m->t[XR_T_INGRESS] = due;
+		} else {
+			m->t[XR_T_INGRESS] = xr_now_ns();
+		}
+		n++;
 	}
 	if (n != 0) {
 		xr_ring_enqueue_burst(in->out, batch, n);
@@ -80,7 +132,7 @@ xr__ingress_work(struct xr_stage *st)
 		/* Release: the main thread compares this with results written. */
 		atomic_store_explicit(&in->read, st->items, memory_order_release);
 	}
-	if (in->pos >= in->size)
+	if (!in->has_next && in->pos >= in->size)
 		atomic_store_explicit(&in->done, 1, memory_order_release);
 	return n;
 }

@@ -31,6 +31,12 @@ struct xr_engine_io {
 	uint32_t drain_timeout_ms;  /* give up after this long with no new
 				     * result once input ended; 0 = 10000 */
 	uint32_t max_parse_errors_logged; /* rows reported on stderr; 0 = 100 */
+	/* Replay pace in thousandths of real time: 1000 sends each signal at
+	 * its ts_ns offset from the first (open loop), 2000 twice as fast;
+	 * 0 = as fast as the pipeline takes them (closed loop). Paced signals
+	 * are stamped with their intended send time, so queueing behind a
+	 * slow stage counts in their latency (no coordinated omission). */
+	uint32_t replay_speed_milli;
 };
 
 /** Latency percentiles of one histogram (ns). */

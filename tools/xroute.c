@@ -2,7 +2,7 @@
  * xroute: the command-line launcher.
  *
  *   xroute run -c FILE --signals FILE [--out FILE] [--summary-json FILE]
- *              [--hist-dir DIR] [--drain-timeout-ms MS]
+ *              [--hist-dir DIR] [--pace SPEED] [--drain-timeout-ms MS]
  *   xroute check -c FILE
  *   xroute gen --signals N --users U --symbols S --seed X -o FILE
  *   xroute --help | --version
@@ -21,6 +21,7 @@
 #include "xr_config.h"
 #include "xr_engine.h"
 #include "xr_gen.h"
+#include "xr_types.h"
 
 #define XR_VERSION "0.1.0"
 
@@ -29,14 +30,16 @@ usage(FILE *out)
 {
 	fprintf(out,
 		"usage: xroute run -c CONFIG --signals FILE [--out FILE] [--summary-json FILE]\n"
-		"                  [--hist-dir DIR] [--drain-timeout-ms MS]\n"
+		"                  [--hist-dir DIR] [--pace SPEED] [--drain-timeout-ms MS]\n"
 		"       xroute check -c CONFIG\n"
 		"       xroute gen --signals N --users U --symbols S --seed X -o FILE [options]\n"
 		"       xroute --help | --version\n"
 		"\n"
 		"  run     route every signal of FILE through the engine configured by CONFIG;\n"
 		"          print a summary; write results (--out), the summary as JSON\n"
-		"          (--summary-json) and latency histograms as .hgrm (--hist-dir)\n"
+		"          (--summary-json) and latency histograms as .hgrm (--hist-dir);\n"
+		"          --pace 1 replays at the signals' own ts_ns pace (open loop; 2 = twice\n"
+		"          as fast), default: as fast as the engine takes them (closed loop)\n"
 		"  check   load and validate CONFIG, print the effective configuration\n"
 		"  gen     write a realistic signal file (xroute gen --help for options)\n"
 		"\n"
@@ -88,7 +91,7 @@ cmd_check(int argc, char **argv)
 static int
 cmd_run(int argc, char **argv)
 {
-	enum { OPT_SUMMARY = 256, OPT_HIST, OPT_DRAIN };
+	enum { OPT_SUMMARY = 256, OPT_HIST, OPT_DRAIN, OPT_PACE };
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"signals", required_argument, NULL, 's'},
@@ -96,6 +99,7 @@ cmd_run(int argc, char **argv)
 		{"summary-json", required_argument, NULL, OPT_SUMMARY},
 		{"hist-dir", required_argument, NULL, OPT_HIST},
 		{"drain-timeout-ms", required_argument, NULL, OPT_DRAIN},
+		{"pace", required_argument, NULL, OPT_PACE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -119,6 +123,17 @@ cmd_run(int argc, char **argv)
 				return 2;
 			}
 			io.drain_timeout_ms = (uint32_t)ms;
+			break;
+		}
+		case OPT_PACE: {
+			int64_t milli;
+			if (xr_fixed_parse(optarg, strlen(optarg), 3, &milli) != 0 || milli <= 0 ||
+			    milli > 1000000000) {
+				fprintf(stderr, "xroute run: --pace: \"%s\" is not a speed > 0 "
+					"(1 = real time, at most 3 decimals)\n", optarg);
+				return 2;
+			}
+			io.replay_speed_milli = (uint32_t)milli;
 			break;
 		}
 		case 'h': usage(stdout); return 0;

@@ -118,7 +118,7 @@ Test(config, example_loads)
 	cr_assert_eq(cfg->n_venues, 5);
 	cr_assert_eq(cfg->n_users, 100);
 	cr_assert_eq(cfg->n_symbols, 8);
-	cr_assert_eq(cfg->n_threads, 3);
+	cr_assert_eq(cfg->n_threads, 2);
 	const char *venues[] = { "alpha", "bravo", "charlie", "delta", "echo" };
 	for (int i = 0; i < 5; i++)
 		cr_assert_eq(xr_config_venue_id(cfg, venues[i]), i);
@@ -148,16 +148,17 @@ Test(config, example_loads)
 	/* The [threads] section is the default plan. */
 	const struct xr_thread_cfg *back = &cfg->threads[1];
 	cr_assert_str_eq(back->name, "back");
-	cr_assert_eq(back->n_stages, 6);
+	cr_assert_eq(back->n_stages, 7);
 	cr_assert_str_eq(back->stages[0], "execute.alpha");
 	cr_assert_str_eq(back->stages[4], "execute.echo");
 	cr_assert_str_eq(back->stages[5], "aggregate");
+	cr_assert_str_eq(back->stages[6], "output");
 
 	/* Users: defaults, the special ones, shared limit arrays. */
 	const struct xr_user_cfg *u1 = &cfg->users[0];
 	cr_assert(u1->enabled);
-	cr_assert_eq(u1->rate_per_s, 1000);
-	cr_assert_eq(u1->burst, 200);
+	cr_assert_eq(u1->rate_per_s, 8000);
+	cr_assert_eq(u1->burst, 1000);
 	cr_assert_eq(u1->max_notional, 2000000 * XR_CASH_SCALE);
 	cr_assert_eq(u1->venue_mask, 0x1f);
 	cr_assert_eq(u1->max_position[0], Q(100));
@@ -229,20 +230,18 @@ Test(config, defaults_applied)
 	cr_assert_eq(u->line, 3);
 
 	/* The default thread plan. */
-	cr_assert_eq(cfg->n_threads, 3);
+	cr_assert_eq(cfg->n_threads, 2);
 	cr_assert_str_eq(cfg->threads[0].name, "front");
 	cr_assert_eq(cfg->threads[0].cpu, 0);
 	cr_assert_eq(cfg->threads[0].n_stages, 3);
 	cr_assert_str_eq(cfg->threads[0].stages[2], "route");
 	cr_assert_str_eq(cfg->threads[1].name, "back");
 	cr_assert_eq(cfg->threads[1].cpu, 1);
-	cr_assert_eq(cfg->threads[1].n_stages, 2);
+	cr_assert_eq(cfg->threads[1].n_stages, 3);
 	cr_assert_str_eq(cfg->threads[1].stages[0], "execute.alpha");
 	cr_assert_str_eq(cfg->threads[1].stages[1], "aggregate");
-	cr_assert_str_eq(cfg->threads[2].name, "io");
-	cr_assert_eq(cfg->threads[2].cpu, -1);
-	cr_assert_str_eq(cfg->threads[2].stages[0], "output");
-	for (int t = 0; t < 3; t++)
+	cr_assert_str_eq(cfg->threads[1].stages[2], "output");
+	for (int t = 0; t < 2; t++)
 		cr_assert_eq(cfg->threads[t].wait, XR_WAIT_BACKOFF);
 	xr_config_free(cfg);
 }
@@ -551,7 +550,7 @@ Test(config, print_round_trip)
 	cr_assert_eq(b->venues[2].fee_maker_cbps, -25);
 	cr_assert_not_null(strstr(p1, "\nfee_maker_bps = -0.25\n"));
 	cr_assert_not_null(strstr(p1, "\nback.stages = execute.alpha, execute.bravo, "
-				      "execute.charlie, execute.delta, execute.echo, aggregate\n"));
+				      "execute.charlie, execute.delta, execute.echo, aggregate, output\n"));
 	free(p1);
 	free(p2);
 	free(p3);
@@ -565,7 +564,7 @@ Test(config, print_defaults_round_trip)
 	struct xr_config *a = load_ok(MINIMAL);
 	char *p1 = print_to_string(a);
 	cr_assert_not_null(strstr(p1, "\nmax_notional = none\n"));
-	cr_assert_not_null(strstr(p1, "\nio.cpu = none\n"));
+	cr_assert_not_null(strstr(p1, "\nback.cpu = 1\n"));
 	cr_assert_not_null(strstr(p1, "\nweight_fees = 0.3\n"));
 	cr_assert_not_null(
 		strstr(p1, "\nbook.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n"));

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Integration: the xroute launcher end to end on the shipped example config.
+#   example_run.sh XROUTE SOURCE_ROOT
+# gen -> check -> run with every output; then checks the summary's
+# invariants, the results file, the .hgrm files, and the launcher's error
+# paths (bad config: exit 2 naming file:line; bad usage: exit 2).
+set -euo pipefail
+xroute=$1
+src=$2
+dir=$(mktemp -d /tmp/xr_integration_XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+fail() { echo "example_run: $*" >&2; exit 1; }
+
+n=100000
+"$xroute" gen --signals $n --users 100 --symbols 8 --seed 7 -o "$dir/signals.csv"
+[ "$(wc -l < "$dir/signals.csv")" -eq $((n + 1)) ] || fail "gen wrote the wrong number of rows"
+
+"$xroute" check -c "$src/docs/examples/xroute.ini" > "$dir/effective.ini"
+grep -q '^\[venue echo\]' "$dir/effective.ini" || fail "check did not print the venues"
+# The effective config is itself a valid config.
+"$xroute" check -c "$dir/effective.ini" > "$dir/effective2.ini"
+cmp -s <(tail -n +2 "$dir/effective.ini") <(tail -n +2 "$dir/effective2.ini") ||
+	fail "check of the effective config printed something else"
+
+"$xroute" run -c "$src/docs/examples/xroute.ini" --signals "$dir/signals.csv" \
+	--out "$dir/results.csv" --summary-json "$dir/summary.json" \
+	--hist-dir "$dir/hist" > "$dir/summary.txt"
+cat "$dir/summary.txt"
+
+python3 - "$dir/summary.json" $n <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+n = int(sys.argv[2])
+need = ["signals_read", "accepted", "rejected", "filled", "partially_filled", "failed",
+        "unaccounted", "duplicates", "throughput_per_s", "e2e_ns"]
+missing = [k for k in need if k not in s]
+assert not missing, f"summary lacks {missing}"
+for k in ["p50", "p99", "p999", "max"]:
+    assert k in s["e2e_ns"], f"e2e_ns lacks {k}"
+assert s["signals_read"] == n, s["signals_read"]
+assert s["unaccounted"] == 0 and s["duplicates"] == 0, s
+assert s["overfills"] == 0 and s["position_mismatches"] == 0, s
+total = s["filled"] + s["partially_filled"] + s["canceled"] + s["rejected"] + s["failed"]
+assert total == n, f"final statuses sum to {total}, not {n}"
+assert s["filled"] > n // 4, "most orders should fill on the example"
+assert s["e2e_ns"]["p50"] <= s["e2e_ns"]["p99"] <= s["e2e_ns"]["p999"] <= s["e2e_ns"]["max"]
+PY
+
+[ "$(wc -l < "$dir/results.csv")" -eq $((n + 1)) ] || fail "results.csv has the wrong row count"
+for h in e2e router queue validate route venue aggregate; do
+	f="$dir/hist/$h.hgrm"
+	[ -s "$f" ] || fail "$f missing"
+	head -1 "$f" | grep -q 'Value' || fail "$f is not a percentile distribution"
+	tail -1 "$f" | grep -q 'Buckets' || fail "$f has no footer"
+done
+
+# Error paths: a bad value names file:line, section and key; exit status 2.
+printf '[engine]\nburst = lots\n' > "$dir/bad.ini"
+set +e
+"$xroute" check -c "$dir/bad.ini" 2> "$dir/err.txt"
+rc=$?
+set -e
+[ $rc -eq 2 ] || fail "bad config exited $rc, expected 2"
+grep -q 'bad.ini:2: \[engine\] burst' "$dir/err.txt" || fail "error does not name the place: $(cat "$dir/err.txt")"
+set +e
+"$xroute" run -c "$src/docs/examples/xroute.ini" > /dev/null 2>&1
+rc=$?
+set -e
+[ $rc -eq 2 ] || fail "run without --signals exited $rc, expected 2"
+echo "example_run: OK"

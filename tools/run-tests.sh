@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: install what is missing, build
+# with warnings as errors, run the unit, stress and integration suites,
+# then the threaded ring and engine tests under ThreadSanitizer. Ends with
+# the line "N passed, N failed" (Criterion test cases, plus one per
+# non-Criterion program) and exits non-zero if anything failed.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+tools/install-deps.sh || exit 1
+
+fail_setup() { echo "run-tests: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
+
+# 1. Everything, -Werror.
+if [ -f build-test/build.ninja ]; then
+	meson setup --reconfigure build-test -Dwerror=true >/dev/null || fail_setup "meson setup failed"
+else
+	meson setup build-test -Dwerror=true >/dev/null || fail_setup "meson setup failed"
+fi
+ninja -C build-test || fail_setup "build failed"
+meson test -C build-test --suite fast --suite integration --print-errorlogs
+meson test -C build-test --suite stress --print-errorlogs --num-processes 1 \
+	--logbase stresslog
+
+# 2. ThreadSanitizer: the threaded ring and engine programs (Criterion's
+#    runner cannot start under TSan: Snaipe/Criterion#274).
+tsan_results=build-tsan/tsan-results.txt
+if [ ! -f build-tsan/build.ninja ]; then
+	meson setup build-tsan -Db_sanitize=thread -Dwerror=true >/dev/null ||
+		fail_setup "meson setup (tsan) failed"
+fi
+ninja -C build-tsan tests/stress_ring_spsc tests/stress_engine_pipeline ||
+	fail_setup "build (tsan) failed"
+: > "$tsan_results"
+export TSAN_OPTIONS="suppressions=$root/tests/sanitizers/tsan.supp halt_on_error=1 second_deadlock_stack=1"
+for t in "stress_ring_spsc 10000000" "stress_engine_pipeline 30000"; do
+	set -- $t
+	echo "== tsan: $*"
+	if "./build-tsan/tests/$1" "$2"; then
+		echo "tsan_$1 OK" >> "$tsan_results"
+	else
+		echo "tsan_$1 FAIL" >> "$tsan_results"
+	fi
+done
+
+python3 tools/count-tests.py build-test/meson-logs/testlog.json \
+	build-test/meson-logs/stresslog.json "$tsan_results"
