@@ -23,16 +23,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ck_pr.h>
+
 #include "engine_pvt.h"
 
+/* Concurrency Kit's portable spin hint (pause on x86, yield on arm64). */
 static inline void
 xr__cpu_relax(void)
 {
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
+	ck_pr_stall();
 }
 
 static void
