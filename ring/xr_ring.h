@@ -108,9 +108,12 @@ xr_ring_slot_size(const struct xr_ring *r)
 static inline uint32_t
 xr_ring_count(const struct xr_ring *r)
 {
-	/* Acquire loads: an advisory figure (queue depth, drain checks). */
-	uint64_t tail = atomic_load_explicit(&r->cons.index, memory_order_acquire);
+	/* Head first, then tail: tail can only have moved towards (or past)
+	 * the head we read, so head - tail <= capacity, and a tail that
+	 * overtook it means empty. Loading tail first let both move between
+	 * the loads and gave counts far above capacity. */
 	uint64_t head = atomic_load_explicit(&r->prod.index, memory_order_acquire);
+	uint64_t tail = atomic_load_explicit(&r->cons.index, memory_order_acquire);
 	return head >= tail ? (uint32_t)(head - tail) : 0;
 }
 
@@ -162,6 +165,8 @@ static inline uint32_t
 xr_ring_enqueue_burst(struct xr_ring *r, const void *msgs, uint32_t n)
 {
 	struct xr__ring_side *p = &r->prod;
+	if (n == 0)
+		return 0;
 	/* Own index: only this thread writes it. */
 	uint64_t head = atomic_load_explicit(&p->index, memory_order_relaxed);
 	uint64_t space = p->capacity - (head - p->other_cache);
@@ -199,6 +204,8 @@ static inline uint32_t
 xr_ring_dequeue_burst(struct xr_ring *r, void *msgs, uint32_t n)
 {
 	struct xr__ring_side *c = &r->cons;
+	if (n == 0)
+		return 0;
 	uint64_t tail = atomic_load_explicit(&c->index, memory_order_relaxed);
 	uint64_t avail = c->other_cache - tail;
 
