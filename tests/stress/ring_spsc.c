@@ -41,9 +41,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "../common/spsc_msg.h"
+
 #define DEFAULT_MESSAGES UINT64_C(100000000)
 #define DEFAULT_CAPACITY 1024
 #define MAX_BURST 48 /* not a power of two: bursts end at every slot offset */
+
+/* The messages (tests/common/spsc_msg.h) fill exactly one slot line. */
+_Static_assert(sizeof(struct spsc_msg) == XR_CACHE_LINE, "one cache line");
 
 /* Impossible states: print the location and abort (urcu-die.h style). */
 #define DIE(what, err)                                                       \
@@ -52,82 +57,6 @@
 			__LINE__, (what), strerror(err));                    \
 		abort();                                                     \
 	} while (0)
-
-/* A 64-byte message: sequence number first, its checksum last, the words in
- * between derived from it, so a copy torn anywhere fails the check. */
-struct msg {
-	uint64_t seq;
-	uint64_t pad[6];
-	uint64_t check;
-};
-_Static_assert(sizeof(struct msg) == XR_CACHE_LINE, "one cache line");
-
-/* splitmix64 finaliser: the checksum of a sequence number. */
-static uint64_t
-mix64(uint64_t x)
-{
-	x += UINT64_C(0x9e3779b97f4a7c15);
-	x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return x ^ (x >> 31);
-}
-
-static uint64_t
-pad_word(uint64_t seq, int i)
-{
-	return seq ^ ((uint64_t)(i + 1) * UINT64_C(0x0101010101010101));
-}
-
-static void
-msg_make(struct msg *m, uint64_t seq)
-{
-	m->seq = seq;
-	for (int i = 0; i < 6; i++)
-		m->pad[i] = pad_word(seq, i);
-	m->check = mix64(seq);
-}
-
-/* @return true if @p m is exactly message @p seq. */
-static bool
-msg_ok(const struct msg *m, uint64_t seq)
-{
-	bool ok = m->seq == seq && m->check == mix64(seq);
-
-	for (int i = 0; i < 6; i++)
-		ok &= m->pad[i] == pad_word(seq, i);
-	return ok;
-}
-
-/* xorshift64: per-thread choice of call and burst size. */
-static uint64_t
-rng_next(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
-/*
- * Busy-retry back-off after a full or empty ring: pause for the first
- * SPIN_PAUSES consecutive failures, then sched_yield() on each one, so a
- * partner sharing our CPU (unpinned or one CPU) gets to run. The caller
- * resets *tries when it makes progress.
- */
-#define SPIN_PAUSES 256
-
-static void
-backoff(unsigned *tries)
-{
-	if (*tries < SPIN_PAUSES) {
-		++*tries;
-		__builtin_ia32_pause();
-	} else {
-		sched_yield();
-	}
-}
 
 struct side {
 	pthread_t thread;
@@ -147,7 +76,7 @@ struct ctx {
 	/* Consumer's findings, read by main after the join. */
 	uint64_t received;
 	uint64_t bad_at; /* index of the first wrong message, or UINT64_MAX */
-	struct msg bad;	 /* its contents */
+	struct spsc_msg bad; /* its contents */
 };
 
 static void
@@ -190,7 +119,7 @@ producer(void *arg)
 {
 	struct ctx *c = arg;
 	struct side *s = &c->prod;
-	struct msg batch[MAX_BURST];
+	struct spsc_msg batch[MAX_BURST];
 	uint64_t rng = UINT64_C(0x853c49e6748fea9b), seq = 0;
 	unsigned tries = 0;
 
@@ -200,7 +129,7 @@ producer(void *arg)
 		uint64_t pick = rng_next(&rng);
 
 		if (pick % 4 == 0) {
-			msg_make(&batch[0], seq);
+			spsc_make(&batch[0], seq);
 			while (!xr_ring_enqueue(c->r, &batch[0])) {
 				if (stopped(c))
 					return NULL;
@@ -216,7 +145,7 @@ producer(void *arg)
 		if (n > c->n - seq)
 			n = (uint32_t)(c->n - seq);
 		for (uint32_t i = 0; i < n; i++)
-			msg_make(&batch[i], seq + i);
+			spsc_make(&batch[i], seq + i);
 		/* What does not fit goes in later pieces, in order. */
 		for (uint32_t done = 0; done < n;) {
 			uint32_t k = xr_ring_enqueue_burst(c->r, &batch[done],
@@ -243,7 +172,7 @@ consumer(void *arg)
 {
 	struct ctx *c = arg;
 	struct side *s = &c->cons;
-	struct msg batch[MAX_BURST];
+	struct spsc_msg batch[MAX_BURST];
 	uint64_t rng = UINT64_C(0xda3e39cb94b95bdb), next = 0;
 	unsigned tries = 0;
 
@@ -269,7 +198,7 @@ consumer(void *arg)
 		}
 		tries = 0;
 		for (uint32_t i = 0; i < k; i++, next++) {
-			if (!msg_ok(&batch[i], next)) {
+			if (!spsc_ok(&batch[i], next)) {
 				c->bad_at = next;
 				c->bad = batch[i];
 				c->received = next;
@@ -347,10 +276,10 @@ main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	c.r = xr_ring_create((uint32_t)capacity, sizeof(struct msg));
+	c.r = xr_ring_create((uint32_t)capacity, sizeof(struct spsc_msg));
 	if (c.r == NULL) {
 		fprintf(stderr, "ring_spsc: xr_ring_create(%" PRIu64 ", %zu): %s\n",
-			capacity, sizeof(struct msg), strerror(errno));
+			capacity, sizeof(struct spsc_msg), strerror(errno));
 		usage();
 		return 2;
 	}
@@ -395,7 +324,7 @@ main(int argc, char **argv)
 		bad = 1;
 	}
 	/* Both threads joined: the main thread may now act as either side. */
-	struct msg extra = { 0 };
+	struct spsc_msg extra = { 0 };
 	if (!bad && (xr_ring_dequeue(c.r, &extra) || xr_ring_count(c.r) != 0)) {
 		fprintf(stderr, "ring_spsc: FAIL: ring not empty after %" PRIu64
 				" messages (seq %" PRIu64 " left)\n",
@@ -412,8 +341,8 @@ main(int argc, char **argv)
 	double rate = dt > 0 ? (double)c.received / dt : 0;
 	printf("ring_spsc: %" PRIu64 " messages of %zu B, capacity %" PRIu64
 	       ", %s: %.3f s, %.2f M msg/s, %.2f GB/s\n",
-	       c.received, sizeof(struct msg), capacity, cores, dt, rate * 1e-6,
-	       rate * (double)sizeof(struct msg) * 1e-9);
+	       c.received, sizeof(struct spsc_msg), capacity, cores, dt,
+	       rate * 1e-6, rate * (double)sizeof(struct spsc_msg) * 1e-9);
 	printf("ring_spsc: producer %" PRIu64 " singles %" PRIu64
 	       " bursts %" PRIu64 " full; consumer %" PRIu64
 	       " singles %" PRIu64 " bursts %" PRIu64 " empty\n",

@@ -12,11 +12,12 @@
  *   than the slot size.
  *
  *   One two-thread test moves 10,000,000 sequence-numbered 64-byte messages
- *   through a small ring with a mix of single and burst calls on both sides.
- *   The worker threads never call Criterion asserts (they may only be used on
- *   the test's main thread); they record the first violation and the main
- *   thread asserts after joining. Full/empty is busy-retried with a pause
- *   and, after a while, sched_yield(): no sleeps.
+ *   (struct spsc_msg, tests/common/spsc_msg.h) through a small ring with a
+ *   mix of single and burst calls on both sides. The worker threads never
+ *   call Criterion asserts (they may only be used on the test's main
+ *   thread); they record the first violation and the main thread asserts
+ *   after joining. Full/empty is busy-retried with a pause and, after a
+ *   while, sched_yield(): no sleeps.
  *
  *   Criterion cannot run under ThreadSanitizer; a TSan build of this file
  *   runs the two-thread test from its own main() (end of file).
@@ -34,17 +35,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- message contents ---------------------------------------------------- */
+#include "../../common/spsc_msg.h"
 
-/* splitmix64 finaliser: a checksum of a sequence number. */
-static uint64_t
-mix64(uint64_t x)
-{
-	x += UINT64_C(0x9e3779b97f4a7c15);
-	x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return x ^ (x >> 31);
-}
+/* ---- message contents ---------------------------------------------------- */
 
 /* Byte @p off of message @p seq: differs between neighbouring messages and
  * between offsets, never constant across a slot. */
@@ -581,73 +574,6 @@ Test(ring, slot_size_192)
 #define SPSC_MESSAGES UINT64_C(10000000)
 #define SPSC_CAPACITY 256
 #define SPSC_MAX_BURST 48 /* does not divide the capacity */
-
-/* A 64-byte message: sequence number first, its checksum last, so a copy torn
- * anywhere in the slot fails the check. */
-struct spsc_msg {
-	uint64_t seq;
-	uint64_t pad[6]; /* spsc_pad(seq, i): spreads the check */
-	uint64_t check;	 /* mix64(seq) */
-};
-_Static_assert(sizeof(struct spsc_msg) == 64, "one cache line");
-
-static uint64_t
-spsc_pad(uint64_t seq, int i)
-{
-	return seq ^ ((uint64_t)(i + 1) * UINT64_C(0x0101010101010101));
-}
-
-static void
-spsc_make(struct spsc_msg *m, uint64_t seq)
-{
-	m->seq = seq;
-	for (int i = 0; i < 6; i++)
-		m->pad[i] = spsc_pad(seq, i);
-	m->check = mix64(seq);
-}
-
-/* @return 1 if @p m is exactly message @p seq. */
-static int
-spsc_ok(const struct spsc_msg *m, uint64_t seq)
-{
-	if (m->seq != seq || m->check != mix64(seq))
-		return 0;
-	for (int i = 0; i < 6; i++)
-		if (m->pad[i] != spsc_pad(seq, i))
-			return 0;
-	return 1;
-}
-
-/* xorshift64: cheap per-thread choice of call and burst size. */
-static uint64_t
-rng_next(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
-/*
- * Busy-retry back-off after a full or empty ring: pause for the first
- * SPIN_PAUSES consecutive failures, then sched_yield() on each one, so a
- * partner sharing our CPU (2 vCPUs, another test process) gets to run. The
- * caller resets *tries when it makes progress.
- */
-#define SPIN_PAUSES 256
-
-static void
-backoff(unsigned *tries)
-{
-	if (*tries < SPIN_PAUSES) {
-		++*tries;
-		__builtin_ia32_pause();
-	} else {
-		sched_yield();
-	}
-}
 
 struct spsc_ctx {
 	struct xr_ring *r;
