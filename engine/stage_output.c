@@ -23,7 +23,7 @@
 #include "xr_clock.h"
 
 #define XR_OUT_BUF (1u << 20)
-#define XR_OUT_LINE_MAX 2048
+#define XR_OUT_LINE_MAX 8192 /* > 24 fields + 64 venue names + 8 alternatives, 32 B each */
 
 int
 xr_output_flush(struct xr_output *o)
