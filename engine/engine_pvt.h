@@ -190,7 +190,9 @@ struct xr_aggregate {
 	struct xr_ring *rejects_v;	/* validate_to_aggregate */
 	struct xr_ring *rejects_r;	/* route_to_aggregate */
 	struct xr_ring *out;		/* aggregate_to_output */
-	struct xr_ring *feedback;	/* aggregate_to_route (producer) */
+	struct xr_ring *feedback;	/* aggregate_to_route: producer end; the
+					 * failover policy (its own issue) sends
+					 * children to re-route here */
 	struct xr_u64map parents;	/* order_id -> struct xr_parent */
 	struct xr_venue_stats *venues;	/* n_venues */
 	struct xr_pair_stats *pairs;	/* n_venues * n_symbols */

@@ -116,6 +116,8 @@ load_results(const char *path)
 	fclose(f);
 }
 
+static struct xr_config *run_cfg;
+
 static struct xr_engine *
 run(const char *config_text, const char *signals_text, int expect_rc)
 {
@@ -134,12 +136,17 @@ run(const char *config_text, const char *signals_text, int expect_rc)
 	cr_assert_not_null(e, "engine: %s", err);
 	int rc = xr_engine_run(e, err, sizeof(err));
 	cr_assert_eq(rc, expect_rc, "run: %d %s", rc, err);
-	/* The config must outlive the engine: freed by the caller via
-	 * finish(). Keep it reachable through a static. */
-	static struct xr_config *keep;
-	keep = cfg;
-	(void)keep;
+	run_cfg = cfg; /* must outlive the engine: freed by done() */
 	return e;
+}
+
+/* Destroy an engine from run() and then its config. */
+static void
+done(struct xr_engine *e)
+{
+	xr_engine_destroy(e);
+	xr_config_free(run_cfg);
+	run_cfg = NULL;
 }
 
 static void
@@ -204,7 +211,7 @@ Test(engine, each_check_gives_its_reason, .init = make_dir)
 	 * fills at 101 completely. */
 	cr_assert_str_eq(results[16].status, "filled");
 	cr_assert_eq(s->parse_errors, 1);
-	xr_engine_destroy(e);
+	done(e);
 }
 
 Test(engine, position_limit_counts_orders_in_flight, .init = make_dir)
@@ -233,7 +240,7 @@ Test(engine, position_limit_counts_orders_in_flight, .init = make_dir)
 	cr_assert_str_eq(results[5].reason, "max_position");
 	/* Selling 50 against 60 long in flight: worst case -50 is allowed. */
 	cr_assert_str_eq(results[6].status, "filled");
-	xr_engine_destroy(e);
+	done(e);
 }
 
 static char *
@@ -268,7 +275,7 @@ Test(engine, backpressure_with_tiny_rings_loses_nothing, .init = make_dir)
 	cr_assert_gt(s->ingress_stalls + s->credit_stalls, 0,
 		     "tiny rings and 16 orders in flight must hold the replay back");
 	cr_assert_gt(s->filled, 0);
-	xr_engine_destroy(e);
+	done(e);
 	free(signals);
 }
 
@@ -282,7 +289,7 @@ run_plan(const char *threads)
 	struct xr_engine *e = run(cfg, signals, 0);
 	check_invariants(xr_engine_summary(e), 3000);
 	cr_assert_eq(xr_engine_summary(e)->filled, 3000);
-	xr_engine_destroy(e);
+	done(e);
 	free(signals);
 }
 
@@ -319,7 +326,7 @@ Test(engine, large_orders_are_sliced_by_twap, .init = make_dir)
 	cr_assert_str_eq(results[2].filled, "40");
 	cr_assert_str_eq(results[3].method, "market", "200 notional is under the threshold");
 	cr_assert_eq(results[3].children, 1);
-	xr_engine_destroy(e);
+	done(e);
 }
 
 Test(engine, venue_rejects_and_failures_end_their_orders, .init = make_dir)
@@ -339,7 +346,7 @@ Test(engine, venue_rejects_and_failures_end_their_orders, .init = make_dir)
 	cr_assert_eq(s->failed, 500);
 	cr_assert_eq(s->by_reason[XR_R_VENUE_FAILURE], 500);
 	cr_assert_eq(s->venues[0].failed, 500);
-	xr_engine_destroy(e);
+	done(e);
 	free(signals);
 
 	make_dir();
@@ -353,7 +360,7 @@ Test(engine, venue_rejects_and_failures_end_their_orders, .init = make_dir)
 	check_invariants(s, 300);
 	cr_assert_eq(s->rejected, 300);
 	cr_assert_eq(s->by_reason[XR_R_VENUE_REJECT], 300);
-	xr_engine_destroy(e);
+	done(e);
 	free(signals);
 }
 
@@ -385,7 +392,7 @@ Test(engine, summary_json_and_histograms_are_written, .init = make_dir)
 		cr_assert_eq(stat(p, &sb), 0, "%s missing", p);
 		cr_assert_gt(sb.st_size, 100);
 	}
-	xr_engine_destroy(e);
+	done(e);
 	free(signals);
 }
 
@@ -403,5 +410,64 @@ Test(engine, bad_signal_header_is_refused_at_create, .init = make_dir)
 	io.signals_path = path_of("missing.csv");
 	cr_assert_null(xr_engine_create(cfg, &io, err, sizeof(err)));
 	cr_assert_not_null(strstr(err, "No such file"), "%s", err);
+	xr_config_free(cfg);
+}
+
+/* ---- the feedback ring: route re-routes a child to an untried venue ---- */
+
+#include "engine_pvt.h"
+#include "xr_clock.h"
+
+Test(engine, feedback_child_goes_to_an_untried_venue, .init = make_dir)
+{
+	char err[512];
+
+	write_file("xroute.ini", "[engine]\n" VENUES USERS);
+	write_file("signals.csv", HEADER);
+	struct xr_config *cfg = xr_config_load(path_of("xroute.ini"), err, sizeof(err));
+	cr_assert_not_null(cfg, "%s", err);
+	struct xr_engine_io io = {.signals_path = path_of("signals.csv")};
+	struct xr_engine *e = xr_engine_create(cfg, &io, err, sizeof(err));
+	cr_assert_not_null(e, "%s", err);
+
+	/* Snapshot 1, as xr_engine_run builds it, on this (only) thread. */
+	uint64_t now = xr_now_ns();
+	for (uint32_t v = 0; v < e->n_venues; v++) {
+		struct xr_execute *x = &e->execute[v];
+		xr_execute_poll(x, now);
+		for (uint32_t i = 0; i < x->outbox_n; i++)
+			xr_aggregate_apply(&e->aggregate, &x->outbox[i]);
+		x->outbox_n = 0;
+	}
+	xr_aggregate_publish(&e->aggregate, now);
+
+	/* A child of eve's that failed at alpha (venue 0). */
+	struct xr_msg c = {
+		.kind = XR_MSG_CHILD, .order_id = 7, .cl_ord_id = 3, .signal_id = 70,
+		.user = (uint32_t)xr_config_user_id(cfg, "eve"), .symbol = 0,
+		.side = XR_SIDE_BUY, .ord_type = XR_ORD_MARKET, .tif = XR_TIF_IOC,
+		.qty = XR_QTY_SCALE, .order_qty = XR_QTY_SCALE, .n_children = 1,
+		.venue = 0, .venue_mask = 1, .attempts = 1,
+	};
+	struct xr_msg out;
+	cr_assert(xr_ring_enqueue(e->aggregate_to_route, &c));
+	cr_assert_eq(e->route.st.do_work(&e->route.st), 1);
+	cr_assert(xr_ring_dequeue(e->route_to_execute[1], &out), "re-routed to bravo");
+	cr_assert_not(xr_ring_dequeue(e->route_to_execute[0], &out) && out.order_id == 7);
+	cr_assert_eq(out.venue, 1);
+	cr_assert_eq(out.attempts, 2);
+	cr_assert_eq(out.venue_mask, 3, "both venues now tried");
+	cr_assert_gt(out.cl_ord_id, 0);
+	cr_assert_neq(out.cl_ord_id, 3, "a re-route gets a new ClOrdID");
+
+	/* Both tried: the child ends as a rejected report of its parent. */
+	cr_assert(xr_ring_enqueue(e->aggregate_to_route, &out));
+	cr_assert_eq(e->route.st.do_work(&e->route.st), 1);
+	cr_assert(xr_ring_dequeue(e->route_to_aggregate, &out));
+	cr_assert_eq(out.kind, XR_MSG_REPORT);
+	cr_assert_eq(out.ord_status, XR_OS_REJECTED);
+	cr_assert_eq(out.reason, XR_R_NO_VENUE);
+	cr_assert_eq(out.order_id, 7);
+	xr_engine_destroy(e);
 	xr_config_free(cfg);
 }
