@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: install what is missing, build
 # with warnings as errors, run the unit, stress and integration suites,
-# then the threaded ring and engine tests under ThreadSanitizer. Ends with
+# the unit and integration suites again under ASan+UBSan, then the threaded
+# ring and engine tests under ThreadSanitizer. Ends with
 # the line "N passed, N failed" (Criterion test cases, plus one per
 # non-Criterion program) and exits non-zero if anything failed.
 set -uo pipefail
@@ -23,7 +24,17 @@ meson test -C build-test --suite fast --suite integration --print-errorlogs
 meson test -C build-test --suite stress --print-errorlogs --num-processes 1 \
 	--logbase stresslog
 
-# 2. ThreadSanitizer: the threaded ring and engine programs (Criterion's
+# 2. AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included):
+#    the unit and integration suites again.
+if [ ! -f build-asan/build.ninja ]; then
+	meson setup build-asan -Db_sanitize=address,undefined -Dwerror=true >/dev/null ||
+		fail_setup "meson setup (asan) failed"
+fi
+ninja -C build-asan || fail_setup "build (asan) failed"
+UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1" \
+	meson test -C build-asan --suite fast --suite integration --print-errorlogs
+
+# 3. ThreadSanitizer: the threaded ring and engine programs (Criterion's
 #    runner cannot start under TSan: Snaipe/Criterion#274).
 tsan_results=build-tsan/tsan-results.txt
 if [ ! -f build-tsan/build.ninja ]; then
@@ -47,4 +58,5 @@ for t in "test_ring" "stress_ring_spsc 10000000" "stress_engine_pipeline 30000";
 done
 
 python3 tools/count-tests.py build-test/meson-logs/testlog.json \
-	build-test/meson-logs/stresslog.json "$tsan_results"
+	build-test/meson-logs/stresslog.json build-asan/meson-logs/testlog.json \
+	"$tsan_results"
