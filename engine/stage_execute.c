@@ -122,9 +122,10 @@ xr__submit(struct xr_execute *x, struct xr_msg *c, uint64_t now)
 	}
 	xr__end_child(x, token);
 	if (rc == -EBUSY) {
-		/* The venue's order table is full: hold and retry, never drop. */
+		/* The venue's order table is full: hold and retry, never drop.
+		 * send_at_ns stays as routed (already due), so the wait counts
+		 * as route latency, not as TWAP schedule. */
 		x->busy++;
-		c->send_at_ns = now;
 		xr__held_push(x, c);
 		return;
 	}

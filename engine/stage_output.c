@@ -69,15 +69,7 @@ xr__put_ch(struct xr_output *o, char c)
 static void
 xr__put_u64(struct xr_output *o, uint64_t v)
 {
-	char tmp[20];
-	int n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	while (n > 0)
-		o->buf[o->buf_len++] = tmp[--n];
+	o->buf_len += (size_t)xr_u64_format(o->buf + o->buf_len, v);
 }
 
 static void

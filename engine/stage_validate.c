@@ -84,7 +84,7 @@ xr__validate_work(struct xr_stage *st)
 {
 	struct xr_validate *v = (struct xr_validate *)st;
 	struct xr_engine *e = st->eng;
-	struct xr_msg in[XR_MAX_BURST], ok[XR_MAX_BURST], rej[XR_MAX_BURST];
+	struct xr_msg in[XR_MAX_BURST], rej[XR_MAX_BURST];
 	uint32_t want = e->cfg->engine.burst, n_ok = 0, n_rej = 0;
 
 	/* Credit: accepted parents not yet ended stay under the cap. A1-style
@@ -117,7 +117,11 @@ xr__validate_work(struct xr_stage *st)
 		enum xr_reason r = xr__validate_one(v, e, snap, m);
 		v->by_reason[r]++;
 		if (r == XR_R_NONE) {
-			ok[n_ok++] = *m;
+			/* Accepted messages are compacted in place: no copy while
+			 * nothing before them was rejected. */
+			if (n_ok != i)
+				in[n_ok] = *m;
+			n_ok++;
 		} else {
 			m->kind = XR_MSG_REJECT;
 			m->reason = (uint16_t)r;
@@ -126,7 +130,7 @@ xr__validate_work(struct xr_stage *st)
 		}
 	}
 	/* Room was reserved above: both enqueues take everything. */
-	xr_ring_enqueue_burst(v->out, ok, n_ok);
+	xr_ring_enqueue_burst(v->out, in, n_ok);
 	xr_ring_enqueue_burst(v->rejects, rej, n_rej);
 	st->items += n;
 	return n;

@@ -272,4 +272,25 @@ int xr_fixed_parse(const char *s, size_t len, int decimals, int64_t *out);
  */
 int xr_fixed_format(char *buf, int64_t v, int decimals);
 
+/**
+ * Format @p v in decimal into @p buf (no NUL).
+ *
+ * @return characters written, 1..20; buf needs 20 bytes.
+ * Thread: any. No allocation, no locale.
+ */
+static inline int
+xr_u64_format(char *buf, uint64_t v)
+{
+	char tmp[20];
+	int n = 0, len = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (n > 0)
+		buf[len++] = tmp[--n];
+	return len;
+}
+
 #endif /* XR_TYPES_H */

@@ -194,15 +194,7 @@ xr__gflush(struct xr__gout *o)
 static inline char *
 xr__gput_u64(char *p, uint64_t v)
 {
-	char tmp[20];
-	int n = 0;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	while (n > 0)
-		*p++ = tmp[--n];
-	return p;
+	return p + xr_u64_format(p, v);
 }
 
 /* "u" and the 1-based user number, at least 3 digits ("u007", "u1234"). */
