@@ -5,24 +5,40 @@
 #include "xr_ring.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 
-struct xr_ring *
-xr_ring_create(uint32_t capacity, uint32_t slot_size)
+bool
+xr_ring_shape_valid(uint32_t capacity, uint32_t slot_size)
 {
 	if (capacity == 0 || capacity > XR_RING_MAX_CAPACITY ||
-	    (capacity & (capacity - 1)) != 0 || slot_size == 0 ||
-	    slot_size % XR_CACHE_LINE != 0 || slot_size > 65536) {
+	    (capacity & (capacity - 1)) != 0)
+		return false;
+	if (slot_size == 8 || slot_size == 16 || slot_size == 32)
+		return true;
+	return slot_size != 0 && slot_size % XR_CACHE_LINE == 0 &&
+	       slot_size <= 65536;
+}
+
+size_t
+xr_ring_memsize(uint32_t capacity, uint32_t slot_size)
+{
+	if (!xr_ring_shape_valid(capacity, slot_size))
+		return 0;
+	size_t bytes = sizeof(struct xr_ring) + (size_t)capacity * slot_size;
+	return (bytes + XR_RING_PAD - 1) / XR_RING_PAD * XR_RING_PAD;
+}
+
+struct xr_ring *
+xr_ring_init(void *mem, uint32_t capacity, uint32_t slot_size)
+{
+	size_t bytes = xr_ring_memsize(capacity, slot_size);
+
+	if (bytes == 0 || mem == NULL || (uintptr_t)mem % XR_RING_PAD != 0) {
 		errno = EINVAL;
 		return NULL;
 	}
-	size_t bytes = sizeof(struct xr_ring) + (size_t)capacity * slot_size;
-	bytes = (bytes + XR_RING_PAD - 1) / XR_RING_PAD * XR_RING_PAD;
-	struct xr_ring *r = aligned_alloc(XR_RING_PAD, bytes);
-	if (r == NULL) {
-		errno = ENOMEM;
-		return NULL;
-	}
+	struct xr_ring *r = mem;
 	/* Zeroing touches every page: the ring is prefaulted. */
 	memset(r, 0, bytes);
 	struct xr__ring_side side = {
@@ -36,6 +52,23 @@ xr_ring_create(uint32_t capacity, uint32_t slot_size)
 	atomic_init(&r->prod.index, 0);
 	atomic_init(&r->cons.index, 0);
 	return r;
+}
+
+struct xr_ring *
+xr_ring_create(uint32_t capacity, uint32_t slot_size)
+{
+	size_t bytes = xr_ring_memsize(capacity, slot_size);
+
+	if (bytes == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	void *mem = aligned_alloc(XR_RING_PAD, bytes);
+	if (mem == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return xr_ring_init(mem, capacity, slot_size);
 }
 
 void

@@ -65,11 +65,47 @@ struct xr_ring {
 };
 
 /**
- * Create a ring.
+ * Whether a ring shape is valid: @p capacity a power of two in
+ * 1..XR_RING_MAX_CAPACITY, @p slot_size 8, 16, 32 or a non-zero multiple of
+ * XR_CACHE_LINE (64) up to 64 KiB. Slots below 64 bytes pack 8, 4 or 2 per
+ * cache line, so a burst moves more messages per line transfer.
+ *
+ * Thread: any. Pure.
+ */
+bool xr_ring_shape_valid(uint32_t capacity, uint32_t slot_size);
+
+/**
+ * Bytes of memory a ring of this shape needs (header and slots), a multiple
+ * of XR_RING_PAD (128); 0 if the shape is invalid (xr_ring_shape_valid()).
+ *
+ * Thread: any. Pure.
+ */
+size_t xr_ring_memsize(uint32_t capacity, uint32_t slot_size);
+
+/**
+ * Build a ring in caller-provided memory, for placing rings in one
+ * prefaulted or huge-page arena (docs/deploy.md).
+ *
+ * @param mem        xr_ring_memsize(capacity, slot_size) bytes, aligned to
+ *                   XR_RING_PAD (128); zeroed here (which prefaults it).
+ *                   The caller keeps ownership and frees it after both
+ *                   sides are done; never pass the result to
+ *                   xr_ring_destroy().
+ * @param capacity   as for xr_ring_create().
+ * @param slot_size  as for xr_ring_create().
+ * @return           the ring (== mem), or NULL with errno EINVAL (bad shape,
+ *                   NULL or misaligned @p mem).
+ *
+ * Thread: any; control path.
+ */
+struct xr_ring *xr_ring_init(void *mem, uint32_t capacity, uint32_t slot_size);
+
+/**
+ * Create a ring on the heap.
  *
  * @param capacity   slots, a power of two in 1..XR_RING_MAX_CAPACITY.
- * @param slot_size  bytes per message, a non-zero multiple of XR_CACHE_LINE
- *                   (64), at most 64 KiB.
+ * @param slot_size  bytes per message: 8, 16, 32, or a non-zero multiple of
+ *                   XR_CACHE_LINE (64) up to 64 KiB.
  * @return           the ring, or NULL with errno EINVAL (bad shape) or
  *                   ENOMEM. Slots are zeroed and prefaulted.
  *
@@ -78,7 +114,8 @@ struct xr_ring {
 struct xr_ring *xr_ring_create(uint32_t capacity, uint32_t slot_size);
 
 /**
- * Free a ring created by xr_ring_create(). NULL is accepted.
+ * Free a ring created by xr_ring_create() (not one from xr_ring_init()).
+ * NULL is accepted.
  *
  * Thread: any, once neither side is in use.
  */
@@ -117,6 +154,38 @@ xr_ring_count(const struct xr_ring *r)
 	return head >= tail ? (uint32_t)(head - tail) : 0;
 }
 
+/*
+ * Copy n slots of ss bytes. A single slot is copied with constant-size
+ * memcpys (8, 16, 32 bytes, or 64 per line), which the compiler inlines as
+ * a few moves; a call
+ * to memcpy with a run-time length costs more than the whole enqueue of one
+ * 8-byte message (DPDK's rte_ring_elem does the same per element size).
+ */
+static inline void
+xr__ring_copy(unsigned char *dst, const unsigned char *src, uint64_t n,
+	      size_t ss)
+{
+	if (n == 1) {
+		switch (ss) {
+		case 8:
+			memcpy(dst, src, 8);
+			return;
+		case 16:
+			memcpy(dst, src, 16);
+			return;
+		case 32:
+			memcpy(dst, src, 32);
+			return;
+		default:
+			/* Multiples of 64: one inlined line-sized move each. */
+			for (size_t off = 0; off < ss; off += 64)
+				memcpy(dst + off, src + off, 64);
+			return;
+		}
+	}
+	memcpy(dst, src, (size_t)n * ss);
+}
+
 /* Copy n slots between a linear buffer and the ring starting at index idx. */
 static inline void
 xr__ring_copy_in(const struct xr__ring_side *s, uint64_t idx, const void *src,
@@ -128,10 +197,10 @@ xr__ring_copy_in(const struct xr__ring_side *s, uint64_t idx, const void *src,
 
 	if (first > n)
 		first = n;
-	memcpy(s->slots + first_slot * ss, src, (size_t)first * ss);
+	xr__ring_copy(s->slots + first_slot * ss, src, first, ss);
 	if (n > first)
-		memcpy(s->slots, (const unsigned char *)src + first * ss,
-		       (size_t)(n - first) * ss);
+		xr__ring_copy(s->slots, (const unsigned char *)src + first * ss,
+			      n - first, ss);
 }
 
 static inline void
@@ -144,17 +213,17 @@ xr__ring_copy_out(const struct xr__ring_side *s, uint64_t idx, void *dst,
 
 	if (first > n)
 		first = n;
-	memcpy(dst, s->slots + first_slot * ss, (size_t)first * ss);
+	xr__ring_copy(dst, s->slots + first_slot * ss, first, ss);
 	if (n > first)
-		memcpy((unsigned char *)dst + first * ss, s->slots,
-		       (size_t)(n - first) * ss);
+		xr__ring_copy((unsigned char *)dst + first * ss, s->slots,
+			      n - first, ss);
 }
 
 /**
  * Enqueue up to @p n messages, copying each slot.
  *
  * @param r     ring; the caller keeps ownership.
- * @param msgs  n messages of r's slot size (bytes, multiple of 64), packed.
+ * @param msgs  n messages of r's slot size (bytes), packed.
  * @param n     count, 0..UINT32_MAX (more than the free space is fine).
  * @return      number enqueued, 0..n, as many as fit; no other failure.
  *

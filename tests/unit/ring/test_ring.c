@@ -142,10 +142,10 @@ Test(ring, create_rejects_capacity_not_power_of_two)
 		expect_einval(bad[i], 64);
 }
 
-Test(ring, create_rejects_slot_size_not_multiple_of_64)
+Test(ring, create_rejects_slot_size_not_8_16_32_or_multiple_of_64)
 {
-	static const uint32_t bad[] = { 0, 1, 8, 32, 63, 65, 96, 100, 127, 129,
-					65535 };
+	static const uint32_t bad[] = { 0, 1, 4, 7, 9, 24, 48, 63, 65, 96, 100,
+					127, 129, 65535 };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect_einval(16, bad[i]);
@@ -554,6 +554,21 @@ check_slot_size(uint32_t ss)
 	check_wrap_around(16, ss, 1000);
 }
 
+Test(ring, slot_size_8)
+{
+	check_slot_size(8);
+}
+
+Test(ring, slot_size_16)
+{
+	check_slot_size(16);
+}
+
+Test(ring, slot_size_32)
+{
+	check_slot_size(32);
+}
+
 Test(ring, slot_size_64)
 {
 	check_slot_size(64);
@@ -567,6 +582,46 @@ Test(ring, slot_size_128)
 Test(ring, slot_size_192)
 {
 	check_slot_size(192);
+}
+
+Test(ring, init_in_caller_memory)
+{
+	size_t bytes = xr_ring_memsize(8, 64);
+
+	cr_assert_eq(bytes, 256 + 8 * 64);
+	cr_assert_eq(xr_ring_memsize(8, 48), 0, "invalid shape has no size");
+	cr_assert_eq(xr_ring_memsize(3, 64), 0);
+
+	unsigned char *mem = aligned_alloc(XR_RING_PAD, bytes + XR_RING_PAD);
+	cr_assert_not_null(mem);
+	memset(mem, 0xa5, bytes + XR_RING_PAD);
+
+	errno = 0;
+	cr_assert_null(xr_ring_init(mem + 64, 8, 64), "misaligned memory");
+	cr_assert_eq(errno, EINVAL);
+	errno = 0;
+	cr_assert_null(xr_ring_init(NULL, 8, 64));
+	cr_assert_eq(errno, EINVAL);
+	errno = 0;
+	cr_assert_null(xr_ring_init(mem, 8, 100));
+	cr_assert_eq(errno, EINVAL);
+
+	struct xr_ring *r = xr_ring_init(mem, 8, 64);
+	cr_assert_eq((void *)r, (void *)mem);
+	cr_assert_eq(xr_ring_count(r), 0);
+	cr_assert_eq(xr_ring_free_count(r), 8);
+
+	unsigned char *in = buf_new(8, 64), *out = buf_new(8, 64);
+	msg_fill(in, 5, 8, 64);
+	cr_assert_eq(xr_ring_enqueue_burst(r, in, 8), 8);
+	cr_assert_eq(xr_ring_dequeue_burst(r, out, 8), 8);
+	cr_assert_eq(msg_check(out, 5, 8, 64), -1);
+	/* The ring stayed inside its memsize: the guard beyond is untouched. */
+	for (size_t i = bytes; i < bytes + XR_RING_PAD; i++)
+		cr_assert_eq(mem[i], 0xa5, "byte %zu beyond the ring written", i);
+	free(out);
+	free(in);
+	free(mem);
 }
 
 /* ---- two threads --------------------------------------------------------- */
