@@ -233,6 +233,19 @@ xr__summarise(struct xr_engine *e)
 	s->credit_stalls = e->validate.credit_stalls;
 	s->snapshots = e->snaps.seq;
 	s->snapshots_skipped = e->snaps.skipped;
+	s->n_threads = e->n_threads;
+	for (uint32_t i = 0; i < e->n_threads; i++) {
+		const struct xr_thread *t = &e->threads[i];
+		struct xr_thread_summary *ts = &s->threads[i];
+
+		snprintf(ts->name, sizeof(ts->name), "%s", t->cfg->name);
+		ts->cpu = t->pinned ? t->cfg->cpu : -1;
+		ts->loops = t->loops;
+		ts->idle_loops = t->idle_loops;
+		ts->cpu_ns = t->cpu_ns;
+		ts->alloc_measured = t->alloc_ctr != NULL;
+		ts->alloc_bytes = t->alloc_end - t->alloc_start;
+	}
 	for (size_t k = 0; k < (size_t)e->n_users * e->n_symbols; k++) {
 		int64_t pos = atomic_load_explicit(&e->exp_a[k].position, memory_order_relaxed);
 		if (pos != o->fills_net[k])
@@ -387,6 +400,16 @@ xr_engine_print_summary(const struct xr_engine *e, FILE *out)
 	fprintf(out, "backpressure: ingress stalls %" PRIu64 ", credit stalls %" PRIu64
 		"; snapshots %" PRIu64 " (%" PRIu64 " skipped)\n", s->ingress_stalls,
 		s->credit_stalls, s->snapshots, s->snapshots_skipped);
+	fprintf(out, "threads             cpu        loops   idle %%   cpu (s)  alloc (B)\n");
+	for (uint32_t i = 0; i < s->n_threads; i++) {
+		const struct xr_thread_summary *ts = &s->threads[i];
+		char alloc[24] = "-";
+		if (ts->alloc_measured)
+			snprintf(alloc, sizeof(alloc), "%" PRIu64, ts->alloc_bytes);
+		fprintf(out, "  %-14s %6d %12" PRIu64 " %8.1f %9.3f %10s\n", ts->name, ts->cpu,
+			ts->loops, ts->loops ? 100.0 * (double)ts->idle_loops / (double)ts->loops : 0.0,
+			(double)ts->cpu_ns / 1e9, alloc);
+	}
 }
 
 static void
@@ -436,6 +459,16 @@ xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
 			",\"rejected\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"latency_p50_ns\":%" PRIu64
 			"}", v ? "," : "", vs->name, vs->children, vs->filled, vs->rejected,
 			vs->failed, vs->latency_p50_ns);
+	}
+	fprintf(out, "],\"threads\":[");
+	for (uint32_t i = 0; i < s->n_threads; i++) {
+		const struct xr_thread_summary *ts = &s->threads[i];
+		fprintf(out, "%s{\"name\":\"%s\",\"cpu\":%d,\"loops\":%" PRIu64
+			",\"idle_loops\":%" PRIu64 ",\"cpu_ns\":%" PRIu64, i ? "," : "",
+			ts->name, ts->cpu, ts->loops, ts->idle_loops, ts->cpu_ns);
+		if (ts->alloc_measured)
+			fprintf(out, ",\"alloc_bytes\":%" PRIu64, ts->alloc_bytes);
+		fprintf(out, "}");
 	}
 	fprintf(out, "],\"backpressure\":{\"ingress_stalls\":%" PRIu64
 		",\"credit_stalls\":%" PRIu64 "},\"snapshots\":%" PRIu64

@@ -239,6 +239,9 @@ struct xr_thread {
 	bool started;
 	bool pinned;
 	uint64_t loops, idle_loops;
+	const uint64_t *alloc_ctr;	/* io.thread_allocated(), or NULL */
+	uint64_t alloc_start, alloc_end; /* *alloc_ctr at loop start and stop */
+	uint64_t cpu_ns;		/* thread CPU time at loop stop (ns) */
 };
 
 /** The engine. */

@@ -75,6 +75,10 @@ xr__thread_main(void *arg)
 	for (uint32_t i = 0; i < t->n_stages; i++)
 		if (t->stages[i]->thread_init != NULL)
 			t->stages[i]->thread_init(t->stages[i]);
+	if (e->io.thread_allocated != NULL)
+		t->alloc_ctr = e->io.thread_allocated();
+	if (t->alloc_ctr != NULL)
+		t->alloc_start = *t->alloc_ctr;
 
 	while (!atomic_load_explicit(&e->stop, memory_order_relaxed)) {
 		uint32_t work = 0;
@@ -90,6 +94,11 @@ xr__thread_main(void *arg)
 		t->idle_loops++;
 		xr__wait(ec, t->cfg->wait, idle++);
 	}
+	if (t->alloc_ctr != NULL)
+		t->alloc_end = *t->alloc_ctr;
+	struct timespec cpu;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+		t->cpu_ns = (uint64_t)cpu.tv_sec * 1000000000u + (uint64_t)cpu.tv_nsec;
 	rcu_unregister_thread();
 	return NULL;
 }

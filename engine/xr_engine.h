@@ -15,6 +15,7 @@
 #ifndef XR_ENGINE_H
 #define XR_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,6 +38,26 @@ struct xr_engine_io {
 	 * are stamped with their intended send time, so queueing behind a
 	 * slow stage counts in their latency (no coordinated omission). */
 	uint32_t replay_speed_milli;
+	/* Optional allocation probe: returns a pointer to the calling
+	 * thread's cumulative count of bytes allocated (jemalloc's
+	 * "thread.allocatedp"), or NULL. Each stage thread calls it once after
+	 * its stages' thread_init and reads the counter when its loop starts
+	 * and when it stops, so the summary shows what the stage threads
+	 * allocated while running (xr_summary.threads[].alloc_bytes). NULL =
+	 * not measured. The engine itself stays allocator-agnostic. */
+	const uint64_t *(*thread_allocated)(void);
+};
+
+/** Per-thread figures of a run. */
+struct xr_thread_summary {
+	char name[32];		/* thread name from [threads] */
+	int cpu;		/* pinned CPU, -1 = unpinned */
+	uint64_t loops;		/* stage-loop iterations */
+	uint64_t idle_loops;	/* of which found no work */
+	uint64_t cpu_ns;	/* thread CPU time (CLOCK_THREAD_CPUTIME_ID, ns) */
+	uint64_t alloc_bytes;	/* bytes allocated inside the loop; 0 if the
+				 * probe is absent (see alloc_measured) */
+	bool alloc_measured;	/* the io probe gave this thread a counter */
 };
 
 /** Latency percentiles of one histogram (ns). */
@@ -80,6 +101,8 @@ struct xr_summary {
 	struct xr_latency e2e, router, queue, validate, route, venue, aggregate;
 	uint32_t n_venues;
 	struct xr_venue_summary venues[64];
+	uint32_t n_threads;
+	struct xr_thread_summary threads[32];
 };
 
 /**

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xr_alloc_probe.h"
 #include "xr_config.h"
 #include "xr_engine.h"
 #include "xr_gen.h"
@@ -104,7 +105,7 @@ cmd_run(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *summary_json = NULL, *hist_dir = NULL;
-	struct xr_engine_io io = {0};
+	struct xr_engine_io io = {.thread_allocated = xr_alloc_probe_thread};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "c:s:o:h", opts, NULL)) != -1) {
