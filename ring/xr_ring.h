@@ -156,8 +156,8 @@ xr_ring_count(const struct xr_ring *r)
 
 /*
  * Copy n slots of ss bytes. A single slot is copied with constant-size
- * memcpys (8, 16, 32 bytes, or 64 per line), which the compiler inlines as
- * a few moves; a call
+ * memcpys (8 bytes per word below 64-byte slots, 64 per line above), which
+ * the compiler inlines as a few moves; a call
  * to memcpy with a run-time length costs more than the whole enqueue of one
  * 8-byte message (DPDK's rte_ring_elem does the same per element size).
  */
@@ -166,22 +166,17 @@ xr__ring_copy(unsigned char *dst, const unsigned char *src, uint64_t n,
 	      size_t ss)
 {
 	if (n == 1) {
-		switch (ss) {
-		case 8:
-			memcpy(dst, src, 8);
-			return;
-		case 16:
-			memcpy(dst, src, 16);
-			return;
-		case 32:
-			memcpy(dst, src, 32);
-			return;
-		default:
-			/* Multiples of 64: one inlined line-sized move each. */
+		/* Loops rather than a switch on ss: GCC's -Warray-bounds flags a
+		 * switch arm larger than the caller's message even when ss rules
+		 * that arm out. */
+		if (ss < 64) {
+			for (size_t off = 0; off < ss; off += 8)
+				memcpy(dst + off, src + off, 8);
+		} else {
 			for (size_t off = 0; off < ss; off += 64)
 				memcpy(dst + off, src + off, 64);
-			return;
 		}
+		return;
 	}
 	memcpy(dst, src, (size_t)n * ss);
 }

@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(
 	gcc pkg-config meson ninja-build python3
-	liburcu-dev libck-dev libjemalloc-dev libcriterion-dev libinih-dev
+	liburcu-dev libck-dev libjemalloc-dev libcriterion-dev libinih-dev libjansson-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do

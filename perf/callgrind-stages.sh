@@ -1,0 +1,480 @@
+#!/usr/bin/env bash
+# Instruction counts per signal per stage, measured with valgrind's callgrind.
+#
+# The guest this project is measured on has no hardware performance counters,
+# so callgrind's instruction count (Ir: instructions executed) is the stable
+# measure of where the engine's work goes. The script builds nothing: point
+# it at a build directory with debug info (buildtype debugoptimized, -O2 -g).
+#
+#   perf/callgrind-stages.sh                        build/, 200000 signals
+#   perf/callgrind-stages.sh -b build-cg -n 50000 --json cg.json
+#
+# What it runs (every file in the work directory, kept for callgrind_annotate
+# or kcachegrind):
+#   1. `xroute gen --signals N --users 100 --symbols 8 --seed 42`;
+#   2. a config copied from docs/examples/xroute.ini with every sim venue's
+#      latency_us and jitter_us set to 0 (checked with `xroute check`);
+#   3. main.cg: the whole run under callgrind (valgrind serialises the
+#      threads; instruction counts do not depend on it, the interleaving
+#      does a little: idle loops, burst sizes);
+#   4. idle.cg: a run over a header-only signal file: every do_work() call
+#      is idle, which gives the Ir of an idle call per stage;
+#   5. stage-STAGE.cg: one run per stage with --toggle-collect=DO_WORK, so
+#      the self costs in it are exactly what runs under that stage
+#      (the top self-cost functions, and the split by source file, which
+#      shows inlined code such as ring/xr_ring.h). --no-breakdown skips them.
+# The stages' do_work functions are found in engine/stage_*.c (`.do_work =`).
+#
+# Report (stdout; --json FILE writes one JSON object per line as well):
+#   - per stage: inclusive Ir of its do_work, Ir per signal, % of all stage Ir;
+#     the execute stages of all venues share one function and one row;
+#   - per stage: its direct callees (inclusive), its top self-cost functions
+#     and its Ir by source file;
+#   - named key functions (parser, selector, risk checks, histograms, maps);
+#     a name that is absent was inlined into its caller;
+#   - idle: do_work calls made in loops that found no work (idle_loops of the
+#     summary x stages of the thread) times the Ir of an idle call.
+#
+# Exit status: 0 ok, 1 a run failed, 2 usage error or missing tool.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+usage() {
+	cat <<'EOF'
+usage: perf/callgrind-stages.sh [-b BUILD] [-n SIGNALS] [--json FILE] [-w WORKDIR]
+                                [--top K] [--no-breakdown]
+
+  -b, --build DIR     build directory holding tools/xroute (default: build)
+  -n, --signals N     signals to generate and route (default: 200000)
+      --json FILE     also write the results as JSON lines to FILE
+  -w, --workdir DIR   where signals, config, logs and callgrind files go
+                      (default: a new /tmp/xroute-cg.XXXXXX, kept)
+      --top K         self-cost functions shown per stage (default: 5)
+      --no-breakdown  skip the per-stage --toggle-collect runs
+  -h, --help          print this and exit
+EOF
+}
+
+build=build
+signals=200000
+json=
+workdir=
+top=5
+breakdown=1
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-b | --build) build=${2:?}; shift 2 ;;
+	--build=*) build=${1#*=}; shift ;;
+	-n | --signals) signals=${2:?}; shift 2 ;;
+	--signals=*) signals=${1#*=}; shift ;;
+	--json) json=${2:?}; shift 2 ;;
+	--json=*) json=${1#*=}; shift ;;
+	-w | --workdir) workdir=${2:?}; shift 2 ;;
+	--workdir=*) workdir=${1#*=}; shift ;;
+	--top) top=${2:?}; shift 2 ;;
+	--top=*) top=${1#*=}; shift ;;
+	--no-breakdown) breakdown=0; shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "callgrind-stages: unknown argument: $1" >&2; usage >&2; exit 2 ;;
+	esac
+done
+case "$signals" in '' | *[!0-9]*) echo "callgrind-stages: --signals: \"$signals\" is not a number" >&2; exit 2 ;; esac
+case "$top" in '' | *[!0-9]*) echo "callgrind-stages: --top: \"$top\" is not a number" >&2; exit 2 ;; esac
+[ "$signals" -ge 1 ] || { echo "callgrind-stages: --signals must be at least 1" >&2; exit 2; }
+
+say() { echo "callgrind-stages: $*" >&2; }
+
+for tool in valgrind python3; do
+	if ! command -v "$tool" >/dev/null; then
+		say "$tool not found (Debian/Ubuntu: apt-get install valgrind python3)"
+		exit 2
+	fi
+done
+xroute=$build/tools/xroute
+if [ ! -x "$xroute" ]; then
+	say "$xroute not found: build first (meson setup $build && ninja -C $build)"
+	exit 2
+fi
+# Debug info is what attributes inlined code (ring, histograms) to its source.
+if command -v readelf >/dev/null && ! readelf -S "$xroute" | grep -q '\.debug_info'; then
+	say "warning: $xroute has no debug info; use buildtype debugoptimized (-O2 -g)"
+fi
+buildtype=unknown
+if command -v meson >/dev/null; then
+	buildtype=$(meson introspect "$build" --buildoptions 2>/dev/null |
+		python3 -c 'import json,sys; print(next((o["value"] for o in json.load(sys.stdin) if o["name"] == "buildtype"), "unknown"))' \
+		2>/dev/null || echo unknown)
+fi
+
+if [ -z "$workdir" ]; then
+	workdir=$(mktemp -d /tmp/xroute-cg.XXXXXX)
+else
+	mkdir -p "$workdir"
+fi
+wd=$(cd "$workdir" && pwd)
+say "work directory: $wd (build $build, buildtype $buildtype)"
+
+# 1. Signals, and a header-only file for the idle calibration.
+"$xroute" gen --signals "$signals" --users 100 --symbols 8 --seed 42 -o "$wd/signals.csv"
+head -n 1 "$wd/signals.csv" >"$wd/signals-empty.csv"
+
+# 2. Zero-latency sim venues: drop every latency_us / jitter_us key and
+#    write both as 0 right after each [venue NAME] header.
+awk '
+/^[ \t]*(latency_us|jitter_us)[ \t]*[=:]/ { next }
+{ print }
+/^[ \t]*\[venue[ \t]/ { print "latency_us = 0"; print "jitter_us = 0" }
+' "$root/docs/examples/xroute.ini" >"$wd/xroute.ini"
+"$xroute" check -c "$wd/xroute.ini" >"$wd/effective.ini"
+n_venues=$(grep -c '^\[venue ' "$wd/effective.ini" || true)
+n_zero=$(grep -Ec '^(latency_us|jitter_us) = 0$' "$wd/effective.ini" || true)
+if [ "$n_venues" -eq 0 ] || [ "$n_zero" -ne $((2 * n_venues)) ] ||
+	grep -Eq '^(latency_us|jitter_us) = [1-9]' "$wd/effective.ini"; then
+	say "$wd/xroute.ini: not every venue has latency_us = 0 and jitter_us = 0"
+	exit 1
+fi
+
+# 3. Stages and their do_work functions, from the sources.
+stages=()
+for f in "$root"/engine/stage_*.c; do
+	stage=${f##*/stage_}
+	stage=${stage%.c}
+	fn=$(sed -n 's/.*\.do_work = \([A-Za-z_][A-Za-z0-9_]*\);.*/\1/p' "$f" | head -n 1)
+	if [ -z "$fn" ]; then
+		say "warning: $f assigns no do_work; skipped"
+		continue
+	fi
+	stages+=("$stage=$fn")
+done
+[ ${#stages[@]} -gt 0 ] || { say "no stage do_work functions found in engine/stage_*.c"; exit 1; }
+
+# A run of xroute under callgrind: NAME SIGNAL_FILE [valgrind options...]
+cg_run() {
+	local name=$1 sig=$2
+	shift 2
+	local t0=$SECONDS rc=0
+	valgrind --tool=callgrind --log-file="$wd/$name.vg.log" \
+		--callgrind-out-file="$wd/$name.cg" "$@" \
+		"$xroute" run -c "$wd/xroute.ini" --signals "$sig" --out /dev/null \
+		--summary-json "$wd/$name.summary.json" >"$wd/$name.run.log" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		say "$name: xroute exited $rc under valgrind; see $wd/$name.run.log and $name.vg.log"
+		exit 1
+	fi
+	say "$name: $((SECONDS - t0)) s"
+}
+
+say "main run: $signals signals under callgrind"
+cg_run main "$wd/signals.csv"
+say "idle calibration: header-only signal file"
+cg_run idle "$wd/signals-empty.csv"
+if [ "$breakdown" -eq 1 ]; then
+	for s in "${stages[@]}"; do
+		say "breakdown run: --toggle-collect=${s#*=} (${s%%=*})"
+		cg_run "stage-${s%%=*}" "$wd/signals.csv" --toggle-collect="${s#*=}"
+	done
+fi
+
+# 4. Analysis.
+export CG_ROOT=$root CG_WD=$wd CG_SIGNALS=$signals CG_TOP=$top CG_JSON=$json \
+	CG_BREAKDOWN=$breakdown CG_BUILD=$build CG_BUILDTYPE=$buildtype \
+	CG_STAGES="${stages[*]}" CG_VALGRIND=$(valgrind --version)
+python3 - <<'EOF'
+import collections, json, os, re, sys
+
+root = os.environ["CG_ROOT"]
+wd = os.environ["CG_WD"]
+top = int(os.environ["CG_TOP"])
+breakdown = os.environ["CG_BREAKDOWN"] == "1"
+stage_fn = dict(s.split("=", 1) for s in os.environ["CG_STAGES"].split())
+RUNNER = "xr__thread_main"
+
+KINDS = {"fn": "fn", "cfn": "fn", "fl": "fl", "fi": "fl", "fe": "fl",
+         "cfi": "fl", "cfl": "fl", "ob": "ob", "cob": "ob"}
+
+
+def parse(path):
+    """Self and call costs (Ir) of a callgrind file, by function name."""
+    tabs = {"fn": {}, "fl": {}, "ob": {}}
+    p = {"self": collections.Counter(), "file": collections.Counter(),
+         "call_ir": collections.Counter(), "call_n": collections.Counter(),
+         "summary": None}
+    npos, ev = 1, 0
+    fn = fl = cur = cfn = None
+    in_call = False
+
+    def name(kind, rest):
+        m = re.match(r"\((\d+)\)\s*(.*)$", rest)
+        if not m:
+            return rest
+        if m.group(2):
+            tabs[kind][m.group(1)] = m.group(2)
+            return m.group(2)
+        return tabs[kind].get(m.group(1), "?" + m.group(1))
+
+    with open(path, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line:
+                continue
+            c = line[0]
+            if c.isdigit() or c in "+-*":
+                parts = line.split()
+                v = int(parts[npos + ev]) if len(parts) > npos + ev else 0
+                if in_call:
+                    p["call_ir"][(fn, cfn)] += v
+                    in_call = False
+                else:
+                    p["self"][fn] += v
+                    p["file"][(fn, cur)] += v
+                continue
+            key, eq, rest = line.partition("=")
+            if eq and key in KINDS:
+                nm = name(KINDS[key], rest.strip())
+                if key == "fn":
+                    fn, cur = nm, fl
+                elif key == "fl":
+                    fl = cur = nm
+                elif key in ("fi", "fe"):
+                    cur = nm
+                elif key == "cfn":
+                    cfn = nm
+                continue
+            if eq and key == "calls":
+                p["call_n"][(fn, cfn)] += int(rest.split()[0])
+                in_call = True
+            elif line.startswith("positions:"):
+                npos = len(line.split(":", 1)[1].split())
+            elif line.startswith("events:"):
+                ev = line.split(":", 1)[1].split().index("Ir")
+            elif line.startswith("summary:") or line.startswith("totals:"):
+                p["summary"] = int(line.split(":", 1)[1].split()[ev])
+    p["fns"] = set(p["self"]) | {k[1] for k in p["call_ir"]}
+    return p
+
+
+def incl(p, f):
+    return p["self"][f] + sum(v for (a, b), v in p["call_ir"].items() if a == f and b != f)
+
+
+def calls(p, callee, caller=None):
+    return sum(v for (a, b), v in p["call_n"].items()
+               if b == callee and (caller is None or a == caller))
+
+
+def srcname(path):
+    if path is None or path.startswith("?"):
+        return "???"
+    norm = os.path.normpath(path)
+    if norm.startswith(root + os.sep):
+        return os.path.relpath(norm, root)
+    return os.path.basename(norm)
+
+
+def load_summary(name):
+    with open(os.path.join(wd, name + ".summary.json")) as f:
+        return json.load(f)
+
+
+main = parse(os.path.join(wd, "main.cg"))
+idle = parse(os.path.join(wd, "idle.cg"))
+summ = load_summary("main")
+isumm = load_summary("idle")
+N = summ["signals_read"]
+
+# Thread plan: stage order and how many stages of each do_work a thread runs.
+plan = []
+with open(os.path.join(wd, "effective.ini")) as f:
+    for line in f:
+        m = re.match(r"^(\S+)\.stages = (.*)$", line.strip())
+        if m:
+            plan.append((m.group(1), [s.strip() for s in re.split(r"[,\s]+", m.group(2)) if s.strip()]))
+
+
+def base(stage):
+    return stage.split(".", 1)[0]
+
+
+order, instances = [], collections.Counter()
+per_thread = collections.defaultdict(collections.Counter)
+for tname, sts in plan:
+    for s in sts:
+        b = base(s)
+        if b not in order:
+            order.append(b)
+        instances[b] += 1
+        per_thread[tname][b] += 1
+order = [s for s in order if s in stage_fn] + [s for s in stage_fn if s not in order]
+
+
+def label(s):
+    return "execute.* (%d venues)" % instances[s] if s == "execute" else s
+
+
+out = []  # JSON lines
+
+
+def emit(**kw):
+    out.append(kw)
+
+
+def fmt(n):
+    return "{:,}".format(int(round(n)))
+
+
+def per(n):
+    return "{:,.1f}".format(n / N)
+
+
+meta = dict(kind="meta", signals=N, build=os.environ["CG_BUILD"],
+            buildtype=os.environ["CG_BUILDTYPE"], valgrind=os.environ["CG_VALGRIND"],
+            workdir=wd, program_ir=main["summary"],
+            elapsed_s_under_valgrind=summ.get("elapsed_s"))
+emit(**meta)
+
+print("callgrind Ir per stage: %s signals, %s, build %s (%s)"
+      % (fmt(N), os.environ["CG_VALGRIND"], os.environ["CG_BUILD"], os.environ["CG_BUILDTYPE"]))
+print("files: %s" % wd)
+print()
+
+# ---- main table ----
+rows = []
+for s in order:
+    f = stage_fn[s]
+    if f not in main["fns"]:
+        print("warning: %s (%s) not in the profile" % (f, s), file=sys.stderr)
+        continue
+    rows.append((s, f, incl(main, f), calls(main, f, RUNNER)))
+stage_sum = sum(r[2] for r in rows)
+print("%-24s %-20s %15s %12s %8s %10s" % ("stage", "do_work", "Ir total", "Ir/signal", "% stages", "calls"))
+for s, f, ir, nc in rows:
+    pct = 100.0 * ir / stage_sum if stage_sum else 0.0
+    print("%-24s %-20s %15s %12s %7.1f%% %10s" % (label(s), f, fmt(ir), per(ir), pct, fmt(nc)))
+    emit(kind="stage", stage=s, instances=instances[s], function=f, ir=ir,
+         ir_per_signal=round(ir / N, 1), pct_of_stages=round(pct, 2), calls=nc)
+print("%-24s %-20s %15s %12s %7.1f%%" % ("all stages", "", fmt(stage_sum), per(stage_sum), 100.0))
+emit(kind="stage_total", ir=stage_sum, ir_per_signal=round(stage_sum / N, 1))
+
+runner_in = incl(main, RUNNER)
+runner_rest = runner_in - sum(main["call_ir"][(RUNNER, f)] for _, f, _, _ in rows)
+loops = sum(t["loops"] for t in summ.get("threads", []))
+main_fn = incl(main, "main")
+print()
+print("%-44s %15s %12s" % ("context", "Ir total", "Ir/signal"))
+for name, ir, note in (
+        ("program (all threads, setup and teardown)", main["summary"], "program"),
+        ("stage threads (%s)" % RUNNER, runner_in, "threads"),
+        ("runner loop outside do_work (%s loops)" % fmt(loops), runner_rest, "runner"),
+        ("main thread (config, setup, drain, summary)", main_fn, "main")):
+    print("%-44s %15s %12s" % (name, fmt(ir), per(ir)))
+    emit(kind="context", name=note, ir=ir, ir_per_signal=round(ir / N, 1))
+if loops:
+    emit(kind="context", name="runner_per_loop", ir=runner_rest, loops=loops,
+         ir_per_loop=round(runner_rest / loops, 1))
+
+# ---- idle ----
+print()
+print("idle: do_work calls in loops that found no work (threads' idle_loops x stages),")
+print("      priced at the Ir of an idle call measured on a header-only signal file")
+print("%-24s %12s %12s %15s %12s %16s" % ("stage", "idle calls", "Ir/idle call", "idle Ir (est.)",
+                                            "% of stage", "busy Ir/signal"))
+idle_loops = {t["name"]: t["idle_loops"] for t in summ.get("threads", [])}
+idle_total = 0
+for s, f, ir, nc in rows:
+    ic = calls(idle, f, RUNNER)
+    per_call = incl(idle, f) / ic if ic else 0.0
+    n_idle = sum(idle_loops.get(t, 0) * per_thread[t][s] for t in per_thread)
+    est = n_idle * per_call
+    idle_total += est
+    print("%-24s %12s %12.1f %15s %11.1f%% %16s" % (label(s), fmt(n_idle), per_call, fmt(est),
+                                                   100.0 * est / ir if ir else 0.0, per(ir - est)))
+    emit(kind="idle", stage=s, idle_calls=n_idle, ir_per_idle_call=round(per_call, 1),
+         idle_ir_est=round(est), busy_ir_per_signal=round((ir - est) / N, 1))
+print("%-24s %12s %12s %15s %11.1f%% %16s" % ("all stages", "", "", fmt(idle_total),
+                                             100.0 * idle_total / stage_sum if stage_sum else 0.0,
+                                             per(stage_sum - idle_total)))
+ithreads = ", ".join("%s %s/%s" % (t["name"], fmt(t["idle_loops"]), fmt(t["loops"]))
+                     for t in summ.get("threads", []))
+print("threads idle/total loops: %s" % ithreads)
+emit(kind="idle_total", idle_ir_est=round(idle_total),
+     busy_ir_per_signal=round((stage_sum - idle_total) / N, 1),
+     threads=[{k: t[k] for k in ("name", "loops", "idle_loops")} for t in summ.get("threads", [])])
+
+# ---- per stage: direct callees (main run) ----
+print()
+print("direct callees of each do_work (inclusive Ir, main run; inlined code stays in the caller)")
+for s, f, ir, nc in rows:
+    cs = sorted(((v, b) for (a, b), v in main["call_ir"].items() if a == f and b != f), reverse=True)
+    print("  %s  (%s, self %s Ir/signal)" % (label(s), f, per(main["self"][f])))
+    for v, b in cs[:8]:
+        n = main["call_n"][(f, b)]
+        print("    %-40s %14s %10s Ir/signal %10s calls %10.1f Ir/call"
+              % (b, fmt(v), per(v), fmt(n), v / n if n else 0.0))
+        emit(kind="callee", stage=s, function=b, ir=v, ir_per_signal=round(v / N, 1),
+             calls=n, ir_per_call=round(v / n, 1) if n else None)
+
+# ---- per stage: self-cost breakdown (toggle-collect runs) ----
+if breakdown:
+    print()
+    print("under each stage (its own --toggle-collect run): top %d self-cost functions, and Ir by source file" % top)
+    for s, f, ir, nc in rows:
+        path = os.path.join(wd, "stage-%s.cg" % s)
+        if not os.path.exists(path):
+            continue
+        p = parse(path)
+        tot = sum(p["self"].values())
+        ss = load_summary("stage-" + s)
+        n_s = ss["signals_read"]
+        print("  %s: %s Ir in this run = %s Ir/signal" % (label(s), fmt(tot), "{:,.1f}".format(tot / n_s)))
+        emit(kind="stage_run", stage=s, ir=tot, ir_per_signal=round(tot / n_s, 1))
+        for rank, (g, v) in enumerate(p["self"].most_common(top), 1):
+            nc_g = calls(p, g)
+            print("    %d. %-38s %14s %10s Ir/signal %5.1f%% %10s calls"
+                  % (rank, g, fmt(v), "{:,.1f}".format(v / n_s), 100.0 * v / tot if tot else 0.0,
+                     fmt(nc_g) if nc_g else "-"))
+            emit(kind="self", stage=s, rank=rank, function=g, ir=v, ir_per_signal=round(v / n_s, 1),
+                 pct_of_stage=round(100.0 * v / tot, 2) if tot else 0.0, calls=nc_g)
+        byfile = collections.Counter()
+        for (g, fl), v in p["file"].items():
+            byfile[srcname(fl)] += v
+        print("    by source file:", ", ".join("%s %s (%.1f%%)" % (fl, "{:,.1f}".format(v / n_s),
+                                                                 100.0 * v / tot if tot else 0.0)
+                                             for fl, v in byfile.most_common(8)))
+        for fl, v in byfile.most_common(8):
+            emit(kind="source_file", stage=s, file=fl, ir=v, ir_per_signal=round(v / n_s, 1),
+                 pct_of_stage=round(100.0 * v / tot, 2) if tot else 0.0)
+
+# ---- key functions ----
+KEY = ["xr_signal_parse", "xr_names_user", "xr_names_symbol", "xr_dedup_check_insert",
+       "xr_token_bucket_take", "xr_exposure_allows", "xr_select", "xr_score_venue",
+       "xr_route_method", "xr_ring_enqueue_burst", "xr_ring_dequeue_burst", "xr_ring_enqueue",
+       "xr_hist_record", "xr_u64map_upsert", "xr_u64map_remove", "xr_aggregate_publish",
+       "xr_snapshot_publish", "xr_execute_poll", "xr__submit", "xr_fixed_format",
+       "xr_u64_format", "__divti3", "clock_gettime"]
+print()
+print("key functions (main run, inclusive; 'inlined' = no out-of-line copy was called)")
+for k in KEY:
+    cands = [g for g in main["fns"] if g == k or g.startswith(k + ".") or g.startswith(k + "@")]
+    if not cands:
+        print("  %-26s inlined" % k)
+        emit(kind="key_function", function=k, inlined=True)
+        continue
+    ir = sum(incl(main, g) for g in cands)
+    n = sum(calls(main, g) for g in cands)
+    callers = collections.Counter()
+    for (a, b), v in main["call_ir"].items():
+        if b in cands:
+            callers[a] += v
+    who = ", ".join("%s %s" % (a, per(v)) for a, v in callers.most_common(3))
+    print("  %-26s %14s %10s Ir/signal %11s calls %8.1f Ir/call  from: %s"
+          % (k, fmt(ir), per(ir), fmt(n), ir / n if n else 0.0, who))
+    emit(kind="key_function", function=k, inlined=False, ir=ir, ir_per_signal=round(ir / N, 1),
+         calls=n, ir_per_call=round(ir / n, 1) if n else None,
+         callers={a: v for a, v in callers.most_common(5)})
+
+if os.environ.get("CG_JSON"):
+    with open(os.environ["CG_JSON"], "w") as f:
+        for o in out:
+            f.write(json.dumps(o) + "\n")
+    print("\nJSON lines: %s" % os.environ["CG_JSON"])
+EOF
