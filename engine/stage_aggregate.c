@@ -389,7 +389,8 @@ xr_aggregate_init(struct xr_engine *e, char *err, size_t err_len)
 	for (int h = 0; h < XR_H_COUNT; h++)
 		if ((a->hist[h] = xr_hist_create()) == NULL)
 			goto nomem;
-	int rc = xr_u64map_init(&a->parents, e->cfg->engine.max_inflight_orders,
+	/* Order ids come from validate's counter: sequential slots. */
+	int rc = xr_u64map_init_seq(&a->parents, e->cfg->engine.max_inflight_orders,
 				sizeof(struct xr_parent));
 	if (rc != 0) {
 		snprintf(err, err_len, "aggregate: order table of %u: %s",

@@ -20,6 +20,12 @@ xr__mix64(uint64_t x)
 	return x;
 }
 
+static inline uint64_t
+xr__home(const struct xr_u64map *m, uint64_t key)
+{
+	return (m->sequential ? key : xr__mix64(key)) & m->mask;
+}
+
 static inline void *
 xr__val(const struct xr_u64map *m, uint64_t i)
 {
@@ -47,6 +53,14 @@ xr_u64map_init(struct xr_u64map *m, uint64_t max_keys, size_t val_size)
 	return 0;
 }
 
+int
+xr_u64map_init_seq(struct xr_u64map *m, uint64_t max_keys, size_t val_size)
+{
+	int rc = xr_u64map_init(m, max_keys, val_size);
+	m->sequential = rc == 0;
+	return rc;
+}
+
 void
 xr_u64map_fini(struct xr_u64map *m)
 {
@@ -59,7 +73,7 @@ xr_u64map_fini(struct xr_u64map *m)
 void *
 xr_u64map_find(const struct xr_u64map *m, uint64_t key)
 {
-	uint64_t i = xr__mix64(key) & m->mask;
+	uint64_t i = xr__home(m, key);
 
 	while (m->keys[i] != 0) {
 		if (m->keys[i] == key)
@@ -72,7 +86,7 @@ xr_u64map_find(const struct xr_u64map *m, uint64_t key)
 void *
 xr_u64map_upsert(struct xr_u64map *m, uint64_t key, bool *inserted)
 {
-	uint64_t i = xr__mix64(key) & m->mask;
+	uint64_t i = xr__home(m, key);
 
 	*inserted = false;
 	while (m->keys[i] != 0) {
@@ -91,7 +105,7 @@ xr_u64map_upsert(struct xr_u64map *m, uint64_t key, bool *inserted)
 bool
 xr_u64map_remove(struct xr_u64map *m, uint64_t key)
 {
-	uint64_t i = xr__mix64(key) & m->mask;
+	uint64_t i = xr__home(m, key);
 
 	while (m->keys[i] != key) {
 		if (m->keys[i] == 0)
@@ -104,7 +118,7 @@ xr_u64map_remove(struct xr_u64map *m, uint64_t key)
 		j = (j + 1) & m->mask;
 		if (m->keys[j] == 0)
 			break;
-		uint64_t home = xr__mix64(m->keys[j]) & m->mask;
+		uint64_t home = xr__home(m, m->keys[j]);
 		bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
 		if (stays)
 			continue;

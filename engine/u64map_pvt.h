@@ -23,6 +23,7 @@ struct xr_u64map {
 	size_t val_size;
 	uint64_t mask;	      /* slots - 1 */
 	uint64_t count;	      /* keys held */
+	bool sequential;      /* home slot = key & mask (see _init_seq) */
 };
 
 /**
@@ -32,6 +33,17 @@ struct xr_u64map {
  * Thread: any (control path).
  */
 int xr_u64map_init(struct xr_u64map *m, uint64_t max_keys, size_t val_size);
+
+/**
+ * As xr_u64map_init(), for keys drawn from an increasing counter (order ids)
+ * of which only a sliding window is live: the home slot of a key is the key
+ * itself modulo the table size, so consecutive keys sit in consecutive slots
+ * and the live window stays in a few hot cache lines instead of one miss per
+ * lookup. Keys from outside (signal ids) must use xr_u64map_init(): a
+ * crafted key set would collide.
+ * Thread: any (control path).
+ */
+int xr_u64map_init_seq(struct xr_u64map *m, uint64_t max_keys, size_t val_size);
 
 /** Free the map. Thread: the owner. */
 void xr_u64map_fini(struct xr_u64map *m);

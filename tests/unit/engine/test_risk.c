@@ -181,6 +181,52 @@ Test(u64map, insert_find_remove_with_collisions)
 	xr_u64map_fini(&m);
 }
 
+Test(u64map, sequential_window_with_stragglers)
+{
+	/* Order ids: a sliding window of live keys from a counter, with every
+	 * 97th key left live long after its neighbours (a resting order), so
+	 * keys a table size apart share a home slot and probe runs wrap. */
+	struct xr_u64map m;
+	enum { LIVE = 1000, N = 200000 };
+	static uint8_t live[N + 1];
+
+	cr_assert_eq(xr_u64map_init_seq(&m, 2 * LIVE, sizeof(uint64_t)), 0);
+	cr_assert(m.sequential);
+	uint64_t n_live = 0;
+	for (uint64_t k = 1; k <= N; k++) {
+		bool ins;
+		uint64_t *v = xr_u64map_upsert(&m, k, &ins);
+		cr_assert(v != NULL && ins, "key %lu", (unsigned long)k);
+		*v = k * 3;
+		live[k] = 1;
+		n_live++;
+		if (k > LIVE && (k - LIVE) % 97 != 0) {
+			cr_assert(xr_u64map_remove(&m, k - LIVE));
+			live[k - LIVE] = 0;
+			n_live--;
+		}
+		if (n_live >= 2 * LIVE - 1) {
+			/* Retire the oldest stragglers to stay within capacity. */
+			for (uint64_t j = 1; j <= k && n_live > LIVE; j++)
+				if (live[j] && xr_u64map_remove(&m, j)) {
+					live[j] = 0;
+					n_live--;
+				}
+		}
+	}
+	cr_assert_eq(m.count, n_live);
+	for (uint64_t k = 1; k <= N; k++) {
+		uint64_t *v = xr_u64map_find(&m, k);
+		if (live[k]) {
+			cr_assert_not_null(v, "live key %lu lost", (unsigned long)k);
+			cr_assert_eq(*v, k * 3);
+		} else {
+			cr_assert_null(v, "removed key %lu found", (unsigned long)k);
+		}
+	}
+	xr_u64map_fini(&m);
+}
+
 Test(u64map, upsert_returns_existing_value)
 {
 	struct xr_u64map m;
