@@ -109,6 +109,22 @@ xr__validate_work(struct xr_stage *st)
 	if (n == 0)
 		return 0;
 
+	/* Issue the burst's cache misses together: the duplicate window and,
+	 * with many users, the per-user and per-(user, symbol) state are far
+	 * larger than the cache (DPDK's rte_hash_lookup_bulk does the same). */
+	const struct xr_user_cfg *users = e->cfg->users;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct xr_msg *m = &in[i];
+		xr_dedup_prefetch(&v->dedup, m->signal_id, i);
+		if (m->user < e->n_users && m->symbol < e->n_symbols) {
+			size_t k = (size_t)m->user * e->n_symbols + m->symbol;
+			__builtin_prefetch(&users[m->user], 0, 3);
+			__builtin_prefetch(&v->users[m->user], 1, 3);
+			__builtin_prefetch(&v->exp_v[k], 1, 3);
+			__builtin_prefetch(&e->exp_a[k], 0, 3);
+		}
+	}
+
 	uint64_t now = xr_now_ns();
 	const struct xr_snapshot *snap = xr_snapshot_current(&e->snaps);
 	for (uint32_t i = 0; i < n; i++) {

@@ -9,21 +9,9 @@
 #include <string.h>
 
 static inline uint64_t
-xr__mix64(uint64_t x)
-{
-	/* splitmix64 finaliser (Steele, Lea, Flood 2014). */
-	x ^= x >> 30;
-	x *= UINT64_C(0xbf58476d1ce4e5b9);
-	x ^= x >> 27;
-	x *= UINT64_C(0x94d049bb133111eb);
-	x ^= x >> 31;
-	return x;
-}
-
-static inline uint64_t
 xr__home(const struct xr_u64map *m, uint64_t key)
 {
-	return (m->sequential ? key : xr__mix64(key)) & m->mask;
+	return xr_u64map_home(m, key);
 }
 
 static inline void *

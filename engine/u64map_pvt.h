@@ -26,6 +26,36 @@ struct xr_u64map {
 	bool sequential;      /* home slot = key & mask (see _init_seq) */
 };
 
+/* splitmix64 finaliser (Steele, Lea, Flood 2014): the home-slot mix. */
+static inline uint64_t
+xr_u64map_mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= UINT64_C(0xbf58476d1ce4e5b9);
+	x ^= x >> 27;
+	x *= UINT64_C(0x94d049bb133111eb);
+	x ^= x >> 31;
+	return x;
+}
+
+/** @return the home slot of @p key. Thread: any reader of @p m. */
+static inline uint64_t
+xr_u64map_home(const struct xr_u64map *m, uint64_t key)
+{
+	return (m->sequential ? key : xr_u64map_mix(key)) & m->mask;
+}
+
+/**
+ * Prefetch the cache line of @p key's home slot for writing, so a burst
+ * can issue its misses together before it looks the keys up one by one.
+ * Thread: the owner. No effect on the map.
+ */
+static inline void
+xr_u64map_prefetch(const struct xr_u64map *m, uint64_t key)
+{
+	__builtin_prefetch(&m->keys[xr_u64map_home(m, key)], 1, 3);
+}
+
 /**
  * Allocate a map with room for at least @p max_keys keys at load <= 1/2.
  * @param val_size  bytes of value per key, 0 for a set.

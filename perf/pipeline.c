@@ -71,7 +71,7 @@ xr__write_config(const struct xr_perf_opts *o, const char *path, unsigned venues
 			fprintf(f, "book.%s\n", xr__books[y]);
 		fputc('\n', f);
 	}
-	fprintf(f, "[user_defaults]\nrate_per_s = 100000000\nburst = 1000000\n"
+	fprintf(f, "[user_defaults]\nrate_per_s = 10000000\nburst = 1000000\n"
 		   "max_notional = 1000000000\nmax_order_qty = 1000000000\n"
 		   "max_position = 1000000000\n\n");
 	for (unsigned u = 1; u <= users; u++)
