@@ -20,7 +20,9 @@
  *   Loading has two passes. Per line, in file order: syntax, sections, keys
  *   and values, each value parsed at once (numbers with xr_fixed_parse(),
  *   no floating point). At end of file, the whole-file checks: every venue
- *   has a book, weights sum to 1, the thread plan (execute.* expanded), and
+ *   has a book, weights sum to 1, the thread plan (execute.* expanded), the
+ *   mode (colocated: every thread pinned, waits forced to busy_spin;
+ *   lock_memory defaults to the mode), and
  *   the users, resolved against [user_defaults] (which may appear anywhere):
  *   user key > [user_defaults] key > built-in default. The first error
  *   found stops the load and is the one reported.
@@ -120,6 +122,25 @@ static const struct xr__word xr__w_wait[] = {
 	{ "backoff", XR_WAIT_BACKOFF },
 	{ NULL, 0 },
 };
+static const struct xr__word xr__w_mode[] = {
+	{ "standard", XR_MODE_STANDARD },
+	{ "colocated", XR_MODE_COLOCATED },
+	{ NULL, 0 },
+};
+static const struct xr__word xr__w_huge_pages[] = {
+	{ "off", XR_HUGE_PAGES_OFF },
+	{ "try", XR_HUGE_PAGES_TRY },
+	{ "on", XR_HUGE_PAGES_ON },
+	{ NULL, 0 },
+};
+static const struct xr__word xr__w_lock_memory[] = {
+	{ "true", XR_LOCK_MEMORY_TRUE },
+	{ "false", XR_LOCK_MEMORY_FALSE },
+	{ "try", XR_LOCK_MEMORY_TRY },
+	{ NULL, 0 },
+};
+/* lock_memory until the end of the file: not given, so it follows mode. */
+#define XR__LOCK_MEMORY_AUTO 0xff
 static const struct xr__word xr__w_connector[] = {
 	{ "sim", 0 },
 	{ NULL, 0 },
@@ -162,6 +183,11 @@ static const struct xr__key xr__engine_keys[] = {
 	{ "backoff_spins", XR__T_U32, 0, XR__E(backoff_spins), 2000, 0, 1000000000, NULL },
 	{ "backoff_yields", XR__T_U32, 0, XR__E(backoff_yields), 50, 0, 1000000000, NULL },
 	{ "backoff_sleep_us", XR__T_U32, 0, XR__E(backoff_sleep_us), 50, 0, 1000000, NULL },
+	{ "mode", XR__T_ENUM, 0, XR__E(mode), XR_MODE_STANDARD, 0, 0, xr__w_mode },
+	{ "huge_pages", XR__T_ENUM, 0, XR__E(huge_pages), XR_HUGE_PAGES_OFF, 0, 0,
+	  xr__w_huge_pages },
+	{ "lock_memory", XR__T_ENUM, 0, XR__E(lock_memory), XR__LOCK_MEMORY_AUTO, 0, 0,
+	  xr__w_lock_memory },
 	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
 };
 
@@ -238,6 +264,8 @@ struct xr__uraw {
 struct xr__traw {
 	uint32_t line;        /* first key of the thread */
 	uint32_t stages_line; /* 0: no NAME.stages key */
+	uint32_t cpu_line;    /* 0: no NAME.cpu key */
+	uint32_t wait_line;   /* 0: no NAME.wait key */
 };
 
 /** Keys seen in the current section, for duplicates. */
@@ -273,6 +301,7 @@ struct xr__load {
 	uint32_t n_seen, cap_seen;
 
 	uint32_t engine_line, threads_line, defaults_line;
+	uint32_t mode_line; /* [engine] mode key, 0 if not given */
 	struct xr__traw traw[XR_MAX_THREADS];
 	uint32_t cap_venues, cap_users, cap_uraw, cap_symbols;
 	struct xr__uraw *uraw; /* n_users entries */
@@ -1072,6 +1101,8 @@ xr__key_engine(struct xr__load *ld, const char *key, const char *value)
 
 	if (k == NULL)
 		return xr__unknown_key(ld, key);
+	if (strcmp(key, "mode") == 0)
+		ld->mode_line = ld->line;
 	return xr__key_set(ld, k, &ld->cfg->engine, value);
 }
 
@@ -1126,6 +1157,7 @@ xr__key_thread(struct xr__load *ld, const char *key, const char *value)
 
 	if (strcmp(dot, ".cpu") == 0) {
 		int64_t cpu;
+		ld->traw[t].cpu_line = ld->line;
 		if (strcmp(value, "none") == 0) {
 			th->cpu = -1;
 			return 0;
@@ -1136,6 +1168,7 @@ xr__key_thread(struct xr__load *ld, const char *key, const char *value)
 		return 0;
 	}
 	if (strcmp(dot, ".wait") == 0) {
+		ld->traw[t].wait_line = ld->line;
 		if (xr__word(xr__w_wait, value, &th->wait, why, sizeof(why)) != 0)
 			return xr__kerr(ld, XR__HERE(ld), key, value, "%s", why);
 		return 0;
@@ -1426,6 +1459,53 @@ xr__check_threads(struct xr__load *ld)
 	return 0;
 }
 
+/**
+ * mode = colocated: every thread pinned, every wait busy_spin (forced where
+ * the file gives no NAME.wait); lock_memory follows the mode unless given.
+ * Runs after xr__check_threads (the default plan is in place).
+ */
+static int
+xr__check_mode(struct xr__load *ld)
+{
+	struct xr_config *cfg = ld->cfg;
+	struct xr_engine_cfg *ec = &cfg->engine;
+	bool colocated = ec->mode == XR_MODE_COLOCATED;
+
+	if (ec->lock_memory == XR__LOCK_MEMORY_AUTO)
+		ec->lock_memory = colocated ? XR_LOCK_MEMORY_TRUE : XR_LOCK_MEMORY_FALSE;
+	if (!colocated)
+		return 0;
+	for (uint32_t t = 0; t < cfg->n_threads; t++) {
+		struct xr_thread_cfg *th = &cfg->threads[t];
+		const struct xr__traw *raw = &ld->traw[t];
+		char key[XR_NAME_MAX + 8];
+
+		if (th->cpu < 0) {
+			snprintf(key, sizeof(key), "%s.cpu", th->name);
+			if (raw->cpu_line != 0)
+				return xr__kerr(ld, raw->cpu_line, "threads", key, "none",
+						"is not allowed with mode = colocated ([engine] "
+						"line %" PRIu32 "): every thread is pinned to a CPU",
+						ld->mode_line);
+			return xr__err(ld, raw->line,
+				       "[threads] %s: missing: mode = colocated ([engine] line "
+				       "%" PRIu32 ") pins every thread to a CPU; give thread %s one",
+				       key, ld->mode_line, th->name);
+		}
+		if (raw->wait_line != 0 && th->wait != XR_WAIT_BUSY_SPIN) {
+			snprintf(key, sizeof(key), "%s.wait", th->name);
+			return xr__kerr(ld, raw->wait_line, "threads", key,
+					xr__word_name(xr__w_wait, th->wait),
+					"is not allowed with mode = colocated ([engine] line "
+					"%" PRIu32 "): colocated threads busy-spin (write busy_spin "
+					"or remove the key)",
+					ld->mode_line);
+		}
+		th->wait = XR_WAIT_BUSY_SPIN;
+	}
+	return 0;
+}
+
 /** Resolve a venues list into a mask; errors name @p label and @p line. */
 static int
 xr__venue_list(struct xr__load *ld, const char *label, uint32_t line, const char *list,
@@ -1664,7 +1744,7 @@ xr_config_load(const char *path, char *err, size_t err_len)
 	fclose(ld.f);
 
 	if (!ld.failed && xr__check_venues(&ld) == 0 && xr__check_weights(&ld) == 0 &&
-	    xr__check_threads(&ld) == 0)
+	    xr__check_threads(&ld) == 0 && xr__check_mode(&ld) == 0)
 		xr__resolve_users(&ld);
 out:
 	free(ld.buf);

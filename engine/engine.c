@@ -57,6 +57,7 @@ xr__plan_threads(struct xr_engine *e, char *err, size_t err_len)
 				return -EINVAL;
 			}
 			st->assigned = true;
+			st->loop_ns = &t->loop_ns;
 			t->stages[t->n_stages++] = st;
 		}
 	}
@@ -77,10 +78,19 @@ xr__plan_threads(struct xr_engine *e, char *err, size_t err_len)
 	return 0;
 }
 
+/* A ring: from the arena when there is one (colocated mode, huge pages),
+ * else on the heap. */
 static struct xr_ring *
-xr__ring(const struct xr_engine *e)
+xr__ring(struct xr_engine *e)
 {
-	return xr_ring_create(e->cfg->engine.ring_capacity, sizeof(struct xr_msg));
+	uint32_t cap = e->cfg->engine.ring_capacity;
+
+	if (e->coloc.arena.base != NULL) {
+		void *mem = xr_arena_alloc(&e->coloc.arena,
+					   xr_ring_memsize(cap, sizeof(struct xr_msg)), XR_RING_PAD);
+		return mem != NULL ? xr_ring_init(mem, cap, sizeof(struct xr_msg)) : NULL;
+	}
+	return xr_ring_create(cap, sizeof(struct xr_msg));
 }
 
 struct xr_engine *
@@ -108,6 +118,11 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 		snprintf(err, err_len, "%u venues (1..%d)", e->n_venues, XR_MAX_VENUES);
 		goto fail;
 	}
+	/* Before anything else is allocated: mlockall(MCL_FUTURE) then
+	 * populates every later allocation; the arena holds the 6 fixed rings
+	 * and 2 per venue. */
+	if (xr_coloc_setup(e, 6 + 2 * e->n_venues, err, err_len) != 0)
+		goto fail;
 
 	e->ingress_to_validate = xr__ring(e);
 	e->validate_to_route = xr__ring(e);
@@ -153,6 +168,7 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 			goto fail;
 	if (xr__plan_threads(e, err, err_len) != 0)
 		goto fail;
+	xr_coloc_prefault(e);
 	return e;
 fail:
 	xr_engine_destroy(e);
@@ -175,23 +191,27 @@ xr_engine_destroy(struct xr_engine *e)
 			xr_execute_fini(&e->execute[v]);
 	if (e->snaps_ready)
 		xr_snapshot_pool_fini(&e->snaps);
-	for (uint32_t v = 0; v < e->n_venues; v++) {
-		if (e->route_to_execute != NULL)
-			xr_ring_destroy(e->route_to_execute[v]);
-		if (e->execute_to_aggregate != NULL)
-			xr_ring_destroy(e->execute_to_aggregate[v]);
+	if (e->coloc.arena.base == NULL) {
+		/* Heap rings; arena rings go with the arena (xr_coloc_teardown). */
+		for (uint32_t v = 0; v < e->n_venues; v++) {
+			if (e->route_to_execute != NULL)
+				xr_ring_destroy(e->route_to_execute[v]);
+			if (e->execute_to_aggregate != NULL)
+				xr_ring_destroy(e->execute_to_aggregate[v]);
+		}
+		xr_ring_destroy(e->ingress_to_validate);
+		xr_ring_destroy(e->validate_to_route);
+		xr_ring_destroy(e->validate_to_aggregate);
+		xr_ring_destroy(e->route_to_aggregate);
+		xr_ring_destroy(e->aggregate_to_route);
+		xr_ring_destroy(e->aggregate_to_output);
 	}
-	xr_ring_destroy(e->ingress_to_validate);
-	xr_ring_destroy(e->validate_to_route);
-	xr_ring_destroy(e->validate_to_aggregate);
-	xr_ring_destroy(e->route_to_aggregate);
-	xr_ring_destroy(e->aggregate_to_route);
-	xr_ring_destroy(e->aggregate_to_output);
 	free(e->route_to_execute);
 	free(e->execute_to_aggregate);
 	free(e->execute);
 	free(e->exp_a);
 	xr_names_destroy(e->names);
+	xr_coloc_teardown(e);
 	free(e);
 }
 
@@ -291,6 +311,9 @@ xr_engine_run(struct xr_engine *e, char *err, size_t err_len)
 	}
 	xr_aggregate_publish(&e->aggregate, now);
 
+	/* The start line and warnings (colocated mode, locking, CPUs). */
+	xr_coloc_report(e, stderr);
+	fflush(stderr);
 	e->start_ns = xr_now_ns();
 	rc = xr_runner_start(e, err, err_len);
 	if (rc != 0)
@@ -317,6 +340,11 @@ xr_engine_run(struct xr_engine *e, char *err, size_t err_len)
 			rc = -ETIMEDOUT;
 			break;
 		}
+		/* Colocated stage threads report quiescent states without waking
+		 * a sleeping grace-period waiter (no syscall); this owner thread
+		 * wakes it instead, once a tick (snapshot_pvt.h). */
+		if (e->coloc.active)
+			xr_snapshot_gp_kick();
 		nanosleep(&tick, NULL);
 	}
 	xr_runner_stop(e);

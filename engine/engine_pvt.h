@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "colocated_pvt.h"
 #include "risk_pvt.h"
 #include "selector_pvt.h"
 #include "snapshot_pvt.h"
@@ -51,6 +52,11 @@ struct xr_stage {
 	/** Optional: called once on the running thread before the loop. */
 	void (*thread_init)(struct xr_stage *st);
 	struct xr_engine *eng;
+	/* The running thread's loop clock: CLOCK_MONOTONIC ns read once at
+	 * the top of each loop, for timers (held children, health, publish
+	 * interval). Stamps on messages are read after their dequeue instead,
+	 * so a stamp is never earlier than the producer's. */
+	const uint64_t *loop_ns;
 	uint64_t items;	      /* messages handled */
 	uint64_t out_stalls;  /* calls that found an output ring full */
 	bool assigned;	      /* placed on a thread */
@@ -95,6 +101,7 @@ struct xr_validate {
 	struct xr_dedup dedup;
 	uint64_t next_order_id;
 	uint64_t accepted;		/* parents accepted (credit use) */
+	uint64_t done_seen;		/* completed_orders as last read */
 	uint64_t credit_stalls;		/* loops held by max_inflight_orders */
 	uint64_t by_reason[XR_R_COUNT];
 };
@@ -190,6 +197,8 @@ struct xr_aggregate {
 	struct xr_ring *rejects_v;	/* validate_to_aggregate */
 	struct xr_ring *rejects_r;	/* route_to_aggregate */
 	struct xr_ring *out;		/* aggregate_to_output */
+	uint64_t completed;		/* parents ended; published once per call */
+	uint64_t published_completed;	/* value of the last publication */
 	struct xr_ring *feedback;	/* aggregate_to_route: producer end; the
 					 * failover policy (its own issue) sends
 					 * children to re-route here */
@@ -239,6 +248,7 @@ struct xr_thread {
 	bool started;
 	bool pinned;
 	uint64_t loops, idle_loops;
+	uint64_t loop_ns;		/* loop clock (struct xr_stage.loop_ns) */
 	const uint64_t *alloc_ctr;	/* io.thread_allocated(), or NULL */
 	uint64_t alloc_start, alloc_end; /* *alloc_ctr at loop start and stop */
 	uint64_t cpu_ns;		/* thread CPU time at loop stop (ns) */
@@ -271,6 +281,8 @@ struct xr_engine {
 	_Atomic uint64_t completed_orders;	/* parents ended (aggregate) */
 	struct xr_snapshot_pool snaps;
 	bool snaps_ready;
+	struct xr_coloc coloc;			/* colocated mode, memory locking,
+						 * the ring arena (colocated.c) */
 
 	struct xr_thread threads[XR_MAX_THREADS];
 	uint32_t n_threads;

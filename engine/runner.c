@@ -14,6 +14,14 @@
  *                (RCU offline while asleep so grace periods do not wait).
  *   Stop is a flag read once per loop (relaxed; the join that follows is the
  *   synchronisation).
+ *
+ *   Colocated mode (docs/deploy.md): every thread is pinned and busy-spins
+ *   (the config makes it so), and the quiescent state is
+ *   xr_snapshot_reader_qs_quiet(), which never wakes a sleeping
+ *   grace-period waiter with futex(2); the owner thread does that
+ *   (xr_snapshot_gp_kick). A colocated stage thread makes no syscall
+ *   between its start-up and its stop, except output's write(2) when a
+ *   results file is written.
  */
 #include <errno.h>
 #include <sched.h>
@@ -26,6 +34,7 @@
 #include <ck_pr.h>
 
 #include "engine_pvt.h"
+#include "xr_clock.h"
 
 /* Concurrency Kit's portable spin hint (pause on x86, yield on arm64). */
 static inline void
@@ -69,6 +78,7 @@ xr__thread_main(void *arg)
 	struct xr_thread *t = arg;
 	struct xr_engine *e = t->eng;
 	const struct xr_engine_cfg *ec = &e->cfg->engine;
+	const bool quiet_qs = ec->mode == XR_MODE_COLOCATED;
 	uint64_t idle = 0;
 
 	rcu_register_thread();
@@ -82,10 +92,16 @@ xr__thread_main(void *arg)
 
 	while (!atomic_load_explicit(&e->stop, memory_order_relaxed)) {
 		uint32_t work = 0;
+		/* One clock read per loop for every stage's timers (vDSO, no
+		 * syscall); an idle loop of 7 stages read it 7 times before. */
+		t->loop_ns = xr_now_ns();
 		for (uint32_t i = 0; i < t->n_stages; i++)
 			work += t->stages[i]->do_work(t->stages[i]);
 		xr_snapshot_reader_qs();
-		rcu_quiescent_state();
+		if (quiet_qs)
+			xr_snapshot_reader_qs_quiet();
+		else
+			rcu_quiescent_state();
 		t->loops++;
 		if (work != 0) {
 			idle = 0;
@@ -130,8 +146,12 @@ xr_runner_start(struct xr_engine *e, char *err, size_t err_len)
 		int rc = pthread_create(&t->tid, &attr, xr__thread_main, t);
 		pthread_attr_destroy(&attr);
 		if (rc != 0) {
-			snprintf(err, err_len, "thread %s: pthread_create: %s",
-				 t->cfg->name, strerror(rc));
+			snprintf(err, err_len, "thread %s: pthread_create: %s%s",
+				 t->cfg->name, strerror(rc),
+				 rc == EINVAL && t->pinned
+					 ? " (its cpu is outside this process's cgroup cpuset: "
+					   "docker --cpuset-cpus, systemd AllowedCPUs=)"
+					 : "");
 			xr_runner_stop(e);
 			return -rc;
 		}

@@ -1,12 +1,23 @@
 /*
  * Venue metrics snapshot pool: preallocated buffers recycled through
  * call_rcu. See snapshot_pvt.h for the design and the R3/A3 pair.
+ *
+ * Colocated mode adds a syscall-free quiescent state for stage threads
+ * and a kick of the grace-period waiter from the owner thread
+ * (xr_snapshot_reader_qs_quiet, xr_snapshot_gp_kick; the F1/F2 fences).
  */
 #include "snapshot_pvt.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+
+/* liburcu's static-inline QSBR internals (reader counter, gp counter and
+ * futex), for the two colocated-mode functions at the end of this file. */
+#include <urcu/static/urcu-qsbr.h>
+
+#include "colocated_pvt.h"
 
 int xr_snapshot_gp_token;
 
@@ -150,4 +161,54 @@ xr_snapshot_publish(struct xr_snapshot_pool *p, struct xr_snapshot *s,
 	struct xr_snapshot *old = XR_SNAP_XCHG(p->current, s);
 	if (old != NULL)
 		call_rcu(&old->rcu, xr__snapshot_release);
+}
+
+size_t
+xr_snapshot_pool_prefault(struct xr_snapshot_pool *p)
+{
+	size_t n = xr_prefault(p->bufs, p->n_bufs * sizeof(*p->bufs));
+
+	for (uint32_t i = 0; p->bufs != NULL && i < p->n_bufs; i++) {
+		struct xr_snapshot *s = p->bufs[i];
+		/* The buffer's header holds the R3/A3 flag: written back as read,
+		 * before any thread that uses it exists. */
+		n += xr_prefault(s, sizeof(*s));
+		n += xr_prefault(s->ref_px, p->n_symbols * sizeof(*s->ref_px));
+		n += xr_prefault(s->venues, p->n_venues * sizeof(*s->venues));
+		n += xr_prefault(s->vs, (size_t)p->n_venues * p->n_symbols * sizeof(*s->vs));
+	}
+	return n;
+}
+
+void
+xr_snapshot_reader_qs_quiet(void)
+{
+	unsigned long gp_ctr = CMM_LOAD_SHARED(urcu_qsbr_gp.ctr);
+
+	if (gp_ctr == URCU_TLS(urcu_qsbr_reader).ctr)
+		return; /* no grace period started since our last report */
+	/* F1: full fence; our read-side accesses of this loop complete before
+	 * the counter store that lets the waiter reclaim. Pairs with the
+	 * waiter's cmm_smp_mb() before it reads the readers' counters
+	 * (liburcu src/urcu-qsbr.c, wait_for_readers()). */
+	cmm_smp_mb();
+	_CMM_STORE_SHARED(URCU_TLS(urcu_qsbr_reader).ctr, gp_ctr);
+	/* F1': the counter store is visible before this thread's next
+	 * read-side accesses, as in liburcu's own quiescent state. */
+	cmm_smp_mb();
+}
+
+void
+xr_snapshot_gp_kick(void)
+{
+	/* F2: readers' counter stores (F1) that happened before this point
+	 * are seen by the waiter after it wakes: the wake is ordered after
+	 * them, and the waiter re-reads every counter (wait_for_readers). */
+	cmm_smp_mb();
+	if (uatomic_read(&urcu_qsbr_gp.futex) != -1)
+		return;
+	uatomic_set(&urcu_qsbr_gp.futex, 0);
+	/* As liburcu's urcu_qsbr_wake_up_gp(); its return is ignored there too
+	 * (a failed wake leaves the waiter to the next kick). */
+	(void)futex_noasync(&urcu_qsbr_gp.futex, FUTEX_WAKE, 1, NULL, NULL, 0);
 }

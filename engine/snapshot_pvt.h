@@ -25,6 +25,7 @@
 #define XR_SNAPSHOT_PVT_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <urcu-qsbr.h>
@@ -124,6 +125,47 @@ struct xr_snapshot *xr_snapshot_take(struct xr_snapshot_pool *p);
  */
 void xr_snapshot_publish(struct xr_snapshot_pool *p, struct xr_snapshot *s,
 			 uint64_t now_ns);
+
+/**
+ * Write one byte per page of the pool's buffers so they are faulted in
+ * (colocated mode, colocated_pvt.h). @return the bytes touched.
+ * Thread: the pool's owner, before any reader or writer thread runs.
+ */
+size_t xr_snapshot_pool_prefault(struct xr_snapshot_pool *p);
+
+/**
+ * A QSBR quiescent state that never makes a syscall: what
+ * rcu_quiescent_state() does, minus waking a grace-period waiter that went
+ * to sleep. liburcu 0.13's reader does that futex(FUTEX_WAKE) itself when
+ * the waiter (here the call_rcu worker in synchronize_rcu()) gave up
+ * spinning after 100 tries and slept, which on a host whose CPUs are all
+ * taken by busy-spinning stage threads is nearly every grace period: the
+ * waiter only runs by preempting a reader, so that reader cannot pass its
+ * quiescent state while the waiter spins. Threads using this must have
+ * xr_snapshot_gp_kick() called for them periodically by another thread,
+ * or grace periods can stall (never a deadlock: rcu_thread_offline() and
+ * rcu_unregister_thread() still wake the waiter).
+ *
+ * Uses liburcu's public static-inline QSBR interface
+ * (<urcu/static/urcu-qsbr.h>, the code behind _LGPL_SOURCE): the reader's
+ * counter and the global grace-period counter; the fences are the ones of
+ * _urcu_qsbr_quiescent_state_update_and_wakeup().
+ *
+ * Thread: a registered, online QSBR reader (a stage thread), once per loop.
+ * Progress: wait-free; no syscall, no allocation.
+ */
+void xr_snapshot_reader_qs_quiet(void);
+
+/**
+ * Wake liburcu's grace-period waiter if it sleeps (futex == -1): the wake
+ * that xr_snapshot_reader_qs_quiet() leaves out. Waking it early is
+ * harmless: the waiter checks the readers again and sleeps again if one
+ * has not passed a quiescent state.
+ *
+ * Thread: any non-stage thread (the engine's owner calls it every 1 ms
+ * while a colocated run lasts). At most one futex(FUTEX_WAKE) syscall.
+ */
+void xr_snapshot_gp_kick(void);
 
 /*
  * ThreadSanitizer sees neither liburcu's inline-asm atomics nor its grace

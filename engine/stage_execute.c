@@ -223,7 +223,7 @@ xr__execute_work(struct xr_stage *st)
 
 	if (!xr__flush_outbox(x))
 		return 0;
-	uint64_t now = xr_now_ns();
+	uint64_t now = *st->loop_ns;
 	work += xr_execute_poll(x, now);
 
 	/* Held children due now, while tokens last, at most a burst. */
@@ -322,4 +322,15 @@ xr_execute_fini(struct xr_execute *x)
 	x->free_tokens = NULL;
 	x->held = NULL;
 	x->outbox = NULL;
+}
+
+size_t
+xr_execute_prefault(struct xr_execute *x)
+{
+	/* The connector's own tables are populated by mlockall(MCL_FUTURE)
+	 * only: they are behind struct xr_connector_ops. */
+	return xr_prefault(x->live, x->cap * sizeof(*x->live)) +
+	       xr_prefault(x->free_tokens, x->cap * sizeof(*x->free_tokens)) +
+	       xr_prefault(x->held, x->held_cap * sizeof(*x->held)) +
+	       xr_prefault(x->outbox, x->outbox_cap * sizeof(*x->outbox));
 }

@@ -293,3 +293,13 @@ xr_output_fini(struct xr_output *o)
 	o->seen = NULL;
 	o->fills_net = NULL;
 }
+
+size_t
+xr_output_prefault(struct xr_output *o)
+{
+	const struct xr_engine *e = o->st.eng;
+
+	return xr_prefault(o->seen, (o->seen_bits + 63) / 64 * sizeof(uint64_t)) +
+	       xr_prefault(o->fills_net, (size_t)e->n_users * e->n_symbols * sizeof(int64_t)) +
+	       xr_prefault(o->buf, o->buf_cap);
+}

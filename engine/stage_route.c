@@ -270,3 +270,10 @@ xr_route_fini(struct xr_route *r)
 	r->stash = NULL;
 	r->sent = NULL;
 }
+
+size_t
+xr_route_prefault(struct xr_route *r)
+{
+	return xr_prefault(r->stash, r->stash_cap * sizeof(*r->stash)) +
+	       xr_prefault(r->sent, r->st.eng->n_venues * sizeof(*r->sent));
+}

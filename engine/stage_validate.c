@@ -87,12 +87,21 @@ xr__validate_work(struct xr_stage *st)
 	struct xr_msg in[XR_MAX_BURST], rej[XR_MAX_BURST];
 	uint32_t want = e->cfg->engine.burst, n_ok = 0, n_rej = 0;
 
-	/* Credit: accepted parents not yet ended stay under the cap. A1-style
-	 * acquire: pairs with the release in the aggregator's completion. */
-	uint64_t done = atomic_load_explicit(&e->completed_orders, memory_order_acquire);
-	uint64_t live = v->accepted - done;
-	uint64_t credit = e->cfg->engine.max_inflight_orders > live
-				  ? e->cfg->engine.max_inflight_orders - live : 0;
+	/* Credit: accepted parents not yet ended stay under the cap. The
+	 * aggregator's counter is read only when the credit from its last
+	 * known value is short of a burst (the ring's cached-index idea): the
+	 * line then crosses cores about once per max_inflight_orders - burst
+	 * parents, not once per call. */
+	uint64_t cap = e->cfg->engine.max_inflight_orders;
+	uint64_t live = v->accepted - v->done_seen;
+	if (cap - (live < cap ? live : cap) < want) {
+		/* A4: pairs with R4 in xr__publish_completed; the exposure
+		 * released for those parents is visible before their credit. */
+		v->done_seen = atomic_load_explicit(&e->completed_orders,
+						    memory_order_acquire);
+		live = v->accepted - v->done_seen;
+	}
+	uint64_t credit = cap > live ? cap - live : 0;
 	if (credit == 0) {
 		v->credit_stalls++;
 		return 0;
@@ -186,4 +195,15 @@ xr_validate_fini(struct xr_validate *v)
 	xr_dedup_fini(&v->dedup);
 	v->users = NULL;
 	v->exp_v = NULL;
+}
+
+size_t
+xr_validate_prefault(struct xr_validate *v)
+{
+	const struct xr_engine *e = v->st.eng;
+
+	return xr_prefault(v->users, e->n_users * sizeof(*v->users)) +
+	       xr_prefault(v->exp_v, (size_t)e->n_users * e->n_symbols * sizeof(*v->exp_v)) +
+	       xr_prefault_u64map(&v->dedup.set) +
+	       xr_prefault(v->dedup.fifo, v->dedup.window * sizeof(*v->dedup.fifo));
 }

@@ -39,6 +39,28 @@ enum xr_wait {
 	XR_WAIT_BACKOFF,       /* spin, then yield, then sleep */
 };
 
+/** Deployment mode ([engine] mode; docs/deploy.md). */
+enum xr_mode {
+	XR_MODE_STANDARD = 0, /* threads as the plan says */
+	XR_MODE_COLOCATED,    /* every thread pinned and busy-spinning, memory
+			       * locked and prefaulted, rings in one arena */
+};
+
+/** Huge pages for the ring arena ([engine] huge_pages). */
+enum xr_huge_pages {
+	XR_HUGE_PAGES_OFF = 0, /* 4 KiB pages */
+	XR_HUGE_PAGES_TRY,     /* hugetlb, else transparent huge pages, else
+				* 4 KiB pages, with a warning */
+	XR_HUGE_PAGES_ON,      /* hugetlb pages or the engine does not start */
+};
+
+/** Memory locking at engine start ([engine] lock_memory). */
+enum xr_lock_memory {
+	XR_LOCK_MEMORY_FALSE = 0, /* no mlockall() */
+	XR_LOCK_MEMORY_TRUE,	  /* mlockall() or the engine does not start */
+	XR_LOCK_MEMORY_TRY,	  /* mlockall(), a warning if it fails */
+};
+
 /** Format of the results output. */
 enum xr_results_format {
 	XR_RESULTS_CSV = 0,
@@ -125,6 +147,10 @@ struct xr_engine_cfg {
 	uint32_t backoff_spins;	     /* backoff: idle loops spinning */
 	uint32_t backoff_yields;     /* backoff: then idle loops yielding */
 	uint32_t backoff_sleep_us;   /* backoff: then sleep per idle loop */
+	uint8_t mode;		     /* enum xr_mode */
+	uint8_t huge_pages;	     /* enum xr_huge_pages */
+	uint8_t lock_memory;	     /* enum xr_lock_memory; default TRUE in
+				      * colocated mode, FALSE otherwise */
 };
 
 /** A loaded configuration. Free with xr_config_free(). */
@@ -150,7 +176,10 @@ struct xr_config {
  * @return the config, or NULL on error (err filled). Errors: unreadable
  *         file, INI syntax error, unknown section or key, bad value, a
  *         reference to an unknown venue/symbol/stage, a stage run by no
- *         thread or by two, no venue, no user.
+ *         thread or by two, no venue, no user; with mode = colocated, a
+ *         thread without a cpu or with a wait other than busy_spin.
+ *         In colocated mode every thread's wait is busy_spin in the
+ *         result.
  * Thread: any (control path, allocates).
  */
 struct xr_config *xr_config_load(const char *path, char *err, size_t err_len);

@@ -1,7 +1,8 @@
 /*
  * Unit tests of engine/config.c: the example config, defaults, every error
  * class with its exact message, print -> load round trips, [user_defaults]
- * placement, shared limit arrays and the thread plan.
+ * placement, shared limit arrays, the thread plan, and the deployment mode
+ * (mode, huge_pages, lock_memory, colocated threads).
  *
  * Each test runs in its own process (Criterion) inside a fresh temporary
  * directory, and writes its fixture there as "xroute.ini", so messages
@@ -505,6 +506,187 @@ Test(config, error_stage_run_by_no_thread)
 			     "a.stages = ingress, validate, route, execute.*, aggregate, output\n"
 			     "b.cpu = 3\n",
 		     "xroute.ini:6: [threads] b: no b.stages key (thread b runs no stage)");
+}
+
+/* ------------------------------------------------------------------ */
+/* Deployment mode: [engine] mode, huge_pages, lock_memory, and what
+ * mode = colocated asks of the thread plan (docs/deploy.md). */
+
+/* The plan of MINIMAL written out, as the lines after [threads]. */
+#define PLAN_A "a.stages = ingress, validate, route\n"
+#define PLAN_B "b.stages = execute.*, aggregate, output\n"
+
+Test(config, mode_defaults)
+{
+	struct xr_config *cfg = load_ok(MINIMAL);
+	cr_assert_eq(cfg->engine.mode, XR_MODE_STANDARD);
+	cr_assert_eq(cfg->engine.huge_pages, XR_HUGE_PAGES_OFF);
+	cr_assert_eq(cfg->engine.lock_memory, XR_LOCK_MEMORY_FALSE);
+	xr_config_free(cfg);
+
+	/* Colocated: lock_memory follows the mode; the default plan is pinned
+	 * (cpus 0 and 1) and its waits become busy_spin. */
+	cfg = load_ok("[engine]\nmode = colocated\n" MINIMAL);
+	cr_assert_eq(cfg->engine.mode, XR_MODE_COLOCATED);
+	cr_assert_eq(cfg->engine.huge_pages, XR_HUGE_PAGES_OFF);
+	cr_assert_eq(cfg->engine.lock_memory, XR_LOCK_MEMORY_TRUE);
+	cr_assert_eq(cfg->n_threads, 2);
+	for (uint32_t t = 0; t < 2; t++) {
+		cr_assert_eq(cfg->threads[t].cpu, (int)t);
+		cr_assert_eq(cfg->threads[t].wait, XR_WAIT_BUSY_SPIN);
+	}
+	xr_config_free(cfg);
+}
+
+Test(config, mode_values)
+{
+	struct xr_config *cfg =
+		load_ok("[engine]\nmode = colocated\nhuge_pages = try\nlock_memory = try\n" MINIMAL);
+	cr_assert_eq(cfg->engine.huge_pages, XR_HUGE_PAGES_TRY);
+	cr_assert_eq(cfg->engine.lock_memory, XR_LOCK_MEMORY_TRY);
+	xr_config_free(cfg);
+
+	/* lock_memory given wins over the mode's default, both ways. */
+	cfg = load_ok("[engine]\nlock_memory = false\nmode = colocated\n" MINIMAL);
+	cr_assert_eq(cfg->engine.lock_memory, XR_LOCK_MEMORY_FALSE);
+	xr_config_free(cfg);
+
+	/* Huge pages and locking are allowed in standard mode too; its threads
+	 * keep their waits and may be unpinned. */
+	cfg = load_ok("[engine]\nmode = standard\nhuge_pages = on\nlock_memory = true\n" MINIMAL
+		      "[threads]\n" PLAN_A "a.cpu = none\na.wait = yield\n" PLAN_B);
+	cr_assert_eq(cfg->engine.mode, XR_MODE_STANDARD);
+	cr_assert_eq(cfg->engine.huge_pages, XR_HUGE_PAGES_ON);
+	cr_assert_eq(cfg->engine.lock_memory, XR_LOCK_MEMORY_TRUE);
+	cr_assert_eq(cfg->threads[0].cpu, -1);
+	cr_assert_eq(cfg->threads[0].wait, XR_WAIT_YIELD);
+	cr_assert_eq(cfg->threads[1].wait, XR_WAIT_BACKOFF);
+	xr_config_free(cfg);
+}
+
+Test(config, colocated_thread_plan)
+{
+	/* A plan with cpus: no wait key becomes busy_spin, busy_spin stays;
+	 * [engine] may come after [threads]. */
+	struct xr_config *cfg = load_ok(MINIMAL "[threads]\n" PLAN_A "a.cpu = 1\n" PLAN_B
+						"b.cpu = 0\nb.wait = busy_spin\n"
+						"[engine]\nmode = colocated\n");
+	cr_assert_eq(cfg->threads[0].cpu, 1);
+	cr_assert_eq(cfg->threads[1].cpu, 0);
+	cr_assert_eq(cfg->threads[0].wait, XR_WAIT_BUSY_SPIN);
+	cr_assert_eq(cfg->threads[1].wait, XR_WAIT_BUSY_SPIN);
+	xr_config_free(cfg);
+
+	/* Two threads on one cpu is allowed (a warning at start, not here). */
+	cfg = load_ok("[engine]\nmode = colocated\n" MINIMAL "[threads]\n" PLAN_A "a.cpu = 3\n" PLAN_B
+		      "b.cpu = 3\n");
+	cr_assert_eq(cfg->threads[1].cpu, 3);
+	xr_config_free(cfg);
+}
+
+Test(config, error_mode_words)
+{
+	expect_error("[engine]\nmode = fast\n" MINIMAL,
+		     "xroute.ini:2: [engine] mode: \"fast\" is not one of standard, colocated");
+	expect_error("[engine]\nhuge_pages = yes\n" MINIMAL,
+		     "xroute.ini:2: [engine] huge_pages: \"yes\" is not one of off, try, on");
+	expect_error("[engine]\nlock_memory = maybe\n" MINIMAL,
+		     "xroute.ini:2: [engine] lock_memory: \"maybe\" is not one of true, false, try");
+	expect_error("[engine]\nmode = colocated\nmode = standard\n" MINIMAL,
+		     "xroute.ini:3: [engine] mode: duplicate key (first at line 2)");
+}
+
+Test(config, error_colocated_thread_without_cpu)
+{
+	/* Lines: 1 [engine], 2 mode, 3-5 MINIMAL, 6 [threads], 7 a.stages,
+	 * 8 a.cpu, 9 b.stages, 10 b.cpu. */
+	expect_error("[engine]\nmode = colocated\n" MINIMAL "[threads]\n" PLAN_A "a.cpu = 0\n" PLAN_B,
+		     "xroute.ini:9: [threads] b.cpu: missing: mode = colocated ([engine] line 2) "
+		     "pins every thread to a CPU; give thread b one");
+	expect_error("[engine]\nmode = colocated\n" MINIMAL "[threads]\n" PLAN_A "a.cpu = 0\n" PLAN_B
+		     "b.cpu = none\n",
+		     "xroute.ini:10: [threads] b.cpu: \"none\" is not allowed with mode = colocated "
+		     "([engine] line 2): every thread is pinned to a CPU");
+	/* The thread's first key is its place, whichever key it is; the mode
+	 * may come last. */
+	expect_error(MINIMAL "[threads]\n" PLAN_A "a.cpu = 0\nb.wait = busy_spin\n" PLAN_B
+			     "[engine]\nburst = 8\nmode = colocated\n",
+		     "xroute.ini:7: [threads] b.cpu: missing: mode = colocated ([engine] line 11) "
+		     "pins every thread to a CPU; give thread b one");
+}
+
+Test(config, error_colocated_wait)
+{
+	expect_error("[engine]\nmode = colocated\n" MINIMAL "[threads]\n" PLAN_A
+		     "a.cpu = 0\na.wait = backoff\n" PLAN_B "b.cpu = 1\n",
+		     "xroute.ini:9: [threads] a.wait: \"backoff\" is not allowed with mode = "
+		     "colocated ([engine] line 2): colocated threads busy-spin (write busy_spin "
+		     "or remove the key)");
+	expect_error("[engine]\nmode = colocated\n" MINIMAL "[threads]\n" PLAN_A "a.cpu = 0\n" PLAN_B
+		     "b.cpu = 1\nb.wait = yield\n",
+		     "xroute.ini:11: [threads] b.wait: \"yield\" is not allowed with mode = "
+		     "colocated ([engine] line 2): colocated threads busy-spin (write busy_spin "
+		     "or remove the key)");
+}
+
+Test(config, print_round_trip_mode)
+{
+	/* Defaults are printed, lock_memory as the value it took. */
+	struct xr_config *a = load_ok(MINIMAL);
+	char *p = print_to_string(a);
+	cr_assert_not_null(strstr(p, "\nmode = standard\nhuge_pages = off\nlock_memory = false\n"));
+	free(p);
+	xr_config_free(a);
+
+	a = load_ok("[engine]\nmode = colocated\nhuge_pages = try\n" MINIMAL);
+	char *p1 = print_to_string(a);
+	cr_assert_not_null(strstr(p1, "\nmode = colocated\nhuge_pages = try\nlock_memory = true\n"));
+	cr_assert_not_null(strstr(p1, "\nfront.cpu = 0\nfront.wait = busy_spin\n"));
+	cr_assert_not_null(strstr(p1, "\nback.cpu = 1\nback.wait = busy_spin\n"));
+	struct xr_config *b = load_ok(p1);
+	char *p2 = print_to_string(b);
+	cr_assert_str_eq(strchr(p1, '\n'), strchr(p2, '\n'));
+	cr_assert_eq(b->engine.mode, XR_MODE_COLOCATED);
+	cr_assert_eq(b->engine.lock_memory, XR_LOCK_MEMORY_TRUE);
+	free(p1);
+	free(p2);
+	xr_config_free(a);
+	xr_config_free(b);
+
+	/* An explicit lock_memory = false survives the round trip. */
+	a = load_ok("[engine]\nmode = colocated\nlock_memory = false\n" MINIMAL);
+	p1 = print_to_string(a);
+	b = load_ok(p1);
+	cr_assert_eq(b->engine.lock_memory, XR_LOCK_MEMORY_FALSE);
+	free(p1);
+	xr_config_free(a);
+	xr_config_free(b);
+}
+
+Test(config, colocated_example_loads)
+{
+	char path[PATH_MAX], err[512];
+	snprintf(path, sizeof(path), "%s/docs/examples/xroute-colocated.ini",
+		 getenv("XR_SOURCE_ROOT"));
+	struct xr_config *cfg = xr_config_load(path, err, sizeof(err));
+	cr_assert_not_null(cfg, "%s", err);
+	cr_assert_eq(cfg->engine.mode, XR_MODE_COLOCATED);
+	cr_assert_eq(cfg->engine.lock_memory, XR_LOCK_MEMORY_TRUE);
+	cr_assert_eq(cfg->n_venues, 5);
+	cr_assert_eq(cfg->n_users, 100);
+	for (uint32_t t = 0; t < cfg->n_threads; t++) {
+		cr_assert_geq(cfg->threads[t].cpu, 0);
+		cr_assert_eq(cfg->threads[t].wait, XR_WAIT_BUSY_SPIN);
+	}
+	/* The same venues and users as the standard example. */
+	struct xr_config *std = xr_config_load(example_path(), err, sizeof(err));
+	cr_assert_not_null(std, "%s", err);
+	char *p1 = print_to_string(cfg), *p2 = print_to_string(std);
+	cr_assert_str_eq(strstr(p1, "\n[venue alpha]\n"), strstr(p2, "\n[venue alpha]\n"));
+	free(p1);
+	free(p2);
+	xr_config_free(std);
+	xr_config_free(cfg);
 }
 
 /* ------------------------------------------------------------------ */
