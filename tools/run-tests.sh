@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: install what is missing, build
-# with warnings as errors, run the unit, stress and integration suites,
-# the unit and integration suites again under ASan+UBSan, then the threaded
+# with warnings as errors, run the unit, stress and integration suites and
+# every benchmark subcommand in quick mode (xroute-perf --quick, output
+# checked, times not asserted), the unit and integration suites again under
+# ASan+UBSan, then the threaded
 # ring and engine tests under ThreadSanitizer. Ends with
 # the line "N passed, N failed" (Criterion test cases, plus one per
 # non-Criterion program) and exits non-zero if anything failed.
@@ -23,6 +25,20 @@ ninja -C build-test || fail_setup "build failed"
 meson test -C build-test --suite fast --suite integration --print-errorlogs
 meson test -C build-test --suite stress --print-errorlogs --num-processes 1 \
 	--logbase stresslog
+
+# 1b. The benchmark harness, quick mode, every subcommand: it must run and
+#     write well-formed JSON lines (docs/perf.md). No time is asserted.
+perf_results=build-test/perf-results.txt
+: > "$perf_results"
+for sub in floor ring select pipeline; do
+	echo "== xroute-perf $sub --quick"
+	if ./build-test/perf/xroute-perf "$sub" --quick --json "build-test/perf-$sub.json" &&
+		python3 tools/check-perf-json.py "$sub" "build-test/perf-$sub.json"; then
+		echo "perf_$sub OK" >> "$perf_results"
+	else
+		echo "perf_$sub FAIL" >> "$perf_results"
+	fi
+done
 
 # 2. AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included):
 #    the unit and integration suites again.
@@ -59,4 +75,4 @@ done
 
 python3 tools/count-tests.py build-test/meson-logs/testlog.json \
 	build-test/meson-logs/stresslog.json build-asan/meson-logs/testlog.json \
-	"$tsan_results"
+	"$perf_results" "$tsan_results"
