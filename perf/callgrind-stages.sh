@@ -17,8 +17,9 @@
 #   3. main.cg: the whole run under callgrind (valgrind serialises the
 #      threads; instruction counts do not depend on it, the interleaving
 #      does a little: idle loops, burst sizes);
-#   4. idle.cg: a run over a header-only signal file: every do_work() call
-#      is idle, which gives the Ir of an idle call per stage;
+#   4. idle.cg: a run of one signal that rests on its venue until it expires
+#      (100 ms): nearly every do_work() call is idle, which gives the Ir of
+#      an idle call per stage (the one signal's own work adds < 2 Ir/call);
 #   5. stage-STAGE.cg: one run per stage with --toggle-collect=DO_WORK, so
 #      the self costs in it are exactly what runs under that stage
 #      (the top self-cost functions, and the split by source file, which
@@ -44,7 +45,8 @@ usage() {
 usage: perf/callgrind-stages.sh [-b BUILD] [-n SIGNALS] [--json FILE] [-w WORKDIR]
                                 [--top K] [--no-breakdown]
 
-  -b, --build DIR     build directory holding tools/xroute (default: build)
+  -b, --build DIR     build directory holding tools/xroute (default: build/ of
+                      this source tree)
   -n, --signals N     signals to generate and route (default: 200000)
       --json FILE     also write the results as JSON lines to FILE
   -w, --workdir DIR   where signals, config, logs and callgrind files go
@@ -55,7 +57,7 @@ usage: perf/callgrind-stages.sh [-b BUILD] [-n SIGNALS] [--json FILE] [-w WORKDI
 EOF
 }
 
-build=build
+build=
 signals=200000
 json=
 workdir=
@@ -81,6 +83,8 @@ done
 case "$signals" in '' | *[!0-9]*) echo "callgrind-stages: --signals: \"$signals\" is not a number" >&2; exit 2 ;; esac
 case "$top" in '' | *[!0-9]*) echo "callgrind-stages: --top: \"$top\" is not a number" >&2; exit 2 ;; esac
 [ "$signals" -ge 1 ] || { echo "callgrind-stages: --signals must be at least 1" >&2; exit 2; }
+# Default: the project's build/ (a relative -b is taken from the current directory).
+build=${build:-$root/build}
 
 say() { echo "callgrind-stages: $*" >&2; }
 
@@ -114,9 +118,19 @@ fi
 wd=$(cd "$workdir" && pwd)
 say "work directory: $wd (build $build, buildtype $buildtype)"
 
-# 1. Signals, and a header-only file for the idle calibration.
+# 1. Signals, and a one-order file for the idle calibration.
 "$xroute" gen --signals "$signals" --users 100 --symbols 8 --seed 42 -o "$wd/signals.csv"
-head -n 1 "$wd/signals.csv" >"$wd/signals-empty.csv"
+# Idle calibration: one limit DAY buy well below the book. It rests on its
+# venue until session_ms (100 ms) expires it, so the engine spends that time
+# in idle loops (thousands of do_work calls that return 0) before it ends.
+hdr=$(head -n 1 "$wd/signals.csv")
+if [ "$hdr" = "ts_ns,signal_id,user,symbol,side,qty,order_type,limit_px,tif,signal_type,strategy,max_slippage_bps" ]; then
+	printf '%s\n%s\n' "$hdr" "1700000000000000000,1,u001,BTC-USD,buy,0.01,limit,45000,day,entry,," \
+		>"$wd/signals-idle.csv"
+else
+	say "warning: unexpected signal header; idle calibration on a header-only file (few loops)"
+	printf '%s\n' "$hdr" >"$wd/signals-idle.csv"
+fi
 
 # 2. Zero-latency sim venues: drop every latency_us / jitter_us key and
 #    write both as 0 right after each [venue NAME] header.
@@ -166,8 +180,8 @@ cg_run() {
 
 say "main run: $signals signals under callgrind"
 cg_run main "$wd/signals.csv"
-say "idle calibration: header-only signal file"
-cg_run idle "$wd/signals-empty.csv"
+say "idle calibration: one resting order, ~100 ms of idle loops"
+cg_run idle "$wd/signals-idle.csv"
 if [ "$breakdown" -eq 1 ]; then
 	for s in "${stages[@]}"; do
 		say "breakdown run: --toggle-collect=${s#*=} (${s%%=*})"
@@ -176,9 +190,14 @@ if [ "$breakdown" -eq 1 ]; then
 fi
 
 # 4. Analysis.
+vg_version=$(valgrind --version)
+today=$(date -u +%Y-%m-%d)
+machine="$(LC_ALL=C lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) CPUs"
+hyper=$(LC_ALL=C lscpu 2>/dev/null | sed -n 's/^Hypervisor vendor: *//p' | head -n 1)
+[ -z "$hyper" ] || machine="$machine, $hyper"
 export CG_ROOT=$root CG_WD=$wd CG_SIGNALS=$signals CG_TOP=$top CG_JSON=$json \
 	CG_BREAKDOWN=$breakdown CG_BUILD=$build CG_BUILDTYPE=$buildtype \
-	CG_STAGES="${stages[*]}" CG_VALGRIND=$(valgrind --version)
+	CG_STAGES="${stages[*]}" CG_VALGRIND=$vg_version CG_DATE=$today CG_MACHINE=$machine
 python3 - <<'EOF'
 import collections, json, os, re, sys
 
@@ -264,7 +283,7 @@ def calls(p, callee, caller=None):
 
 def srcname(path):
     if path is None or path.startswith("?"):
-        return "???"
+        return "(no line info)"
     norm = os.path.normpath(path)
     if norm.startswith(root + os.sep):
         return os.path.relpath(norm, root)
@@ -326,7 +345,8 @@ def per(n):
     return "{:,.1f}".format(n / N)
 
 
-meta = dict(kind="meta", signals=N, build=os.environ["CG_BUILD"],
+meta = dict(kind="meta", date=os.environ["CG_DATE"], machine=os.environ["CG_MACHINE"],
+            signals=N, build=os.environ["CG_BUILD"],
             buildtype=os.environ["CG_BUILDTYPE"], valgrind=os.environ["CG_VALGRIND"],
             workdir=wd, program_ir=main["summary"],
             elapsed_s_under_valgrind=summ.get("elapsed_s"))
@@ -334,7 +354,7 @@ emit(**meta)
 
 print("callgrind Ir per stage: %s signals, %s, build %s (%s)"
       % (fmt(N), os.environ["CG_VALGRIND"], os.environ["CG_BUILD"], os.environ["CG_BUILDTYPE"]))
-print("files: %s" % wd)
+print("machine: %s; date %s; files: %s" % (os.environ["CG_MACHINE"], os.environ["CG_DATE"], wd))
 print()
 
 # ---- main table ----
@@ -346,27 +366,48 @@ for s in order:
         continue
     rows.append((s, f, incl(main, f), calls(main, f, RUNNER)))
 stage_sum = sum(r[2] for r in rows)
-print("%-24s %-20s %15s %12s %8s %10s" % ("stage", "do_work", "Ir total", "Ir/signal", "% stages", "calls"))
+
+# Idle: calls made in loops where the whole thread found no work, priced at
+# the Ir per call of the calibration run (nearly all of its calls are idle).
+idle_loops = {t["name"]: t["idle_loops"] for t in summ.get("threads", [])}
+idle_est = {}
+for s, f, ir, nc in rows:
+    ic = calls(idle, f, RUNNER)
+    per_call = incl(idle, f) / ic if ic else 0.0
+    n_idle = sum(idle_loops.get(t, 0) * per_thread[t][s] for t in per_thread)
+    idle_est[s] = (n_idle, per_call, n_idle * per_call, ic)
+idle_total = sum(v[2] for v in idle_est.values())
+busy_sum = stage_sum - idle_total
+
+print("%-22s %-19s %14s %10s %8s %14s %10s %7s" % (
+    "stage", "do_work", "Ir total", "Ir/signal", "% stages", "idle Ir (est)", "busy Ir/sig", "% busy"))
 for s, f, ir, nc in rows:
     pct = 100.0 * ir / stage_sum if stage_sum else 0.0
-    print("%-24s %-20s %15s %12s %7.1f%% %10s" % (label(s), f, fmt(ir), per(ir), pct, fmt(nc)))
+    busy = ir - idle_est[s][2]
+    bpct = 100.0 * busy / busy_sum if busy_sum else 0.0
+    print("%-22s %-19s %14s %10s %7.1f%% %14s %10s %6.1f%%" % (
+        label(s), f, fmt(ir), per(ir), pct, fmt(idle_est[s][2]), per(busy), bpct))
     emit(kind="stage", stage=s, instances=instances[s], function=f, ir=ir,
-         ir_per_signal=round(ir / N, 1), pct_of_stages=round(pct, 2), calls=nc)
-print("%-24s %-20s %15s %12s %7.1f%%" % ("all stages", "", fmt(stage_sum), per(stage_sum), 100.0))
-emit(kind="stage_total", ir=stage_sum, ir_per_signal=round(stage_sum / N, 1))
+         ir_per_signal=round(ir / N, 1), pct_of_stages=round(pct, 2), calls=nc,
+         idle_ir_est=round(idle_est[s][2]), busy_ir_per_signal=round(busy / N, 1),
+         pct_of_busy=round(bpct, 2))
+print("%-22s %-19s %14s %10s %7.1f%% %14s %10s %6.1f%%" % (
+    "all stages", "", fmt(stage_sum), per(stage_sum), 100.0, fmt(idle_total), per(busy_sum), 100.0))
+emit(kind="stage_total", ir=stage_sum, ir_per_signal=round(stage_sum / N, 1),
+     idle_ir_est=round(idle_total), busy_ir_per_signal=round(busy_sum / N, 1))
 
 runner_in = incl(main, RUNNER)
 runner_rest = runner_in - sum(main["call_ir"][(RUNNER, f)] for _, f, _, _ in rows)
 loops = sum(t["loops"] for t in summ.get("threads", []))
 main_fn = incl(main, "main")
 print()
-print("%-44s %15s %12s" % ("context", "Ir total", "Ir/signal"))
+print("%-46s %15s %10s" % ("context", "Ir total", "Ir/signal"))
 for name, ir, note in (
         ("program (all threads, setup and teardown)", main["summary"], "program"),
         ("stage threads (%s)" % RUNNER, runner_in, "threads"),
         ("runner loop outside do_work (%s loops)" % fmt(loops), runner_rest, "runner"),
         ("main thread (config, setup, drain, summary)", main_fn, "main")):
-    print("%-44s %15s %12s" % (name, fmt(ir), per(ir)))
+    print("%-46s %15s %10s" % (name, fmt(ir), per(ir)))
     emit(kind="context", name=note, ir=ir, ir_per_signal=round(ir / N, 1))
 if loops:
     emit(kind="context", name="runner_per_loop", ir=runner_rest, loops=loops,
@@ -374,30 +415,20 @@ if loops:
 
 # ---- idle ----
 print()
-print("idle: do_work calls in loops that found no work (threads' idle_loops x stages),")
-print("      priced at the Ir of an idle call measured on a header-only signal file")
-print("%-24s %12s %12s %15s %12s %16s" % ("stage", "idle calls", "Ir/idle call", "idle Ir (est.)",
-                                            "% of stage", "busy Ir/signal"))
-idle_loops = {t["name"]: t["idle_loops"] for t in summ.get("threads", [])}
-idle_total = 0
+print("idle: do_work calls in loops that found no work (threads' idle_loops x the")
+print("      thread's stages of that kind), at the Ir per call of the calibration run")
+print("%-22s %12s %14s %12s %15s %11s" % ("stage", "idle calls", "calib. calls", "Ir/idle call",
+                                         "idle Ir (est)", "% of stage"))
 for s, f, ir, nc in rows:
-    ic = calls(idle, f, RUNNER)
-    per_call = incl(idle, f) / ic if ic else 0.0
-    n_idle = sum(idle_loops.get(t, 0) * per_thread[t][s] for t in per_thread)
-    est = n_idle * per_call
-    idle_total += est
-    print("%-24s %12s %12.1f %15s %11.1f%% %16s" % (label(s), fmt(n_idle), per_call, fmt(est),
-                                                   100.0 * est / ir if ir else 0.0, per(ir - est)))
-    emit(kind="idle", stage=s, idle_calls=n_idle, ir_per_idle_call=round(per_call, 1),
-         idle_ir_est=round(est), busy_ir_per_signal=round((ir - est) / N, 1))
-print("%-24s %12s %12s %15s %11.1f%% %16s" % ("all stages", "", "", fmt(idle_total),
-                                             100.0 * idle_total / stage_sum if stage_sum else 0.0,
-                                             per(stage_sum - idle_total)))
+    n_idle, per_call, est, ic = idle_est[s]
+    print("%-22s %12s %14s %12.1f %15s %10.1f%%" % (label(s), fmt(n_idle), fmt(ic), per_call,
+                                                   fmt(est), 100.0 * est / ir if ir else 0.0))
+    emit(kind="idle", stage=s, idle_calls=n_idle, calibration_calls=ic,
+         ir_per_idle_call=round(per_call, 1), idle_ir_est=round(est))
 ithreads = ", ".join("%s %s/%s" % (t["name"], fmt(t["idle_loops"]), fmt(t["loops"]))
                      for t in summ.get("threads", []))
 print("threads idle/total loops: %s" % ithreads)
 emit(kind="idle_total", idle_ir_est=round(idle_total),
-     busy_ir_per_signal=round((stage_sum - idle_total) / N, 1),
      threads=[{k: t[k] for k in ("name", "loops", "idle_loops")} for t in summ.get("threads", [])])
 
 # ---- per stage: direct callees (main run) ----
@@ -425,8 +456,13 @@ if breakdown:
         tot = sum(p["self"].values())
         ss = load_summary("stage-" + s)
         n_s = ss["signals_read"]
-        print("  %s: %s Ir in this run = %s Ir/signal" % (label(s), fmt(tot), "{:,.1f}".format(tot / n_s)))
-        emit(kind="stage_run", stage=s, ir=tot, ir_per_signal=round(tot / n_s, 1))
+        il = {t["name"]: t["idle_loops"] for t in ss.get("threads", [])}
+        idle_s = sum(il.get(t, 0) * per_thread[t][s] for t in per_thread) * idle_est[s][1]
+        print("  %s: %s Ir in this run = %s Ir/signal (idle est. %s, busy %s Ir/signal)"
+              % (label(s), fmt(tot), "{:,.1f}".format(tot / n_s), fmt(idle_s),
+                 "{:,.1f}".format((tot - idle_s) / n_s)))
+        emit(kind="stage_run", stage=s, ir=tot, ir_per_signal=round(tot / n_s, 1),
+             idle_ir_est=round(idle_s), busy_ir_per_signal=round((tot - idle_s) / n_s, 1))
         for rank, (g, v) in enumerate(p["self"].most_common(top), 1):
             nc_g = calls(p, g)
             print("    %d. %-38s %14s %10s Ir/signal %5.1f%% %10s calls"
@@ -449,7 +485,8 @@ KEY = ["xr_signal_parse", "xr_names_user", "xr_names_symbol", "xr_dedup_check_in
        "xr_token_bucket_take", "xr_exposure_allows", "xr_select", "xr_score_venue",
        "xr_route_method", "xr_ring_enqueue_burst", "xr_ring_dequeue_burst", "xr_ring_enqueue",
        "xr_hist_record", "xr_u64map_upsert", "xr_u64map_remove", "xr_aggregate_publish",
-       "xr_snapshot_publish", "xr_execute_poll", "xr__submit", "xr_fixed_format",
+       "xr_snapshot_publish", "xr_execute_poll", "xr__submit", "xr__sim_poll",
+       "xr__sim_submit", "xr__sim_sift_down", "xr_fixed_format",
        "xr_u64_format", "__divti3", "clock_gettime"]
 print()
 print("key functions (main run, inclusive; 'inlined' = no out-of-line copy was called)")
