@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "engine_pvt.h"
+#include "table_pvt.h"
 #include "xr_clock.h"
 
 /* ---- construction ---- */
@@ -133,7 +134,7 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 	e->route_to_execute = calloc(e->n_venues, sizeof(struct xr_ring *));
 	e->execute_to_aggregate = calloc(e->n_venues, sizeof(struct xr_ring *));
 	e->execute = calloc(e->n_venues, sizeof(*e->execute));
-	e->exp_a = calloc((size_t)e->n_users * e->n_symbols, sizeof(*e->exp_a));
+	e->exp_a = xr_table_calloc((size_t)e->n_users * e->n_symbols, sizeof(*e->exp_a));
 	e->names = xr_names_create(cfg);
 	if (e->ingress_to_validate == NULL || e->validate_to_route == NULL ||
 	    e->validate_to_aggregate == NULL || e->route_to_aggregate == NULL ||
@@ -209,7 +210,7 @@ xr_engine_destroy(struct xr_engine *e)
 	free(e->route_to_execute);
 	free(e->execute_to_aggregate);
 	free(e->execute);
-	free(e->exp_a);
+	xr_table_free(e->exp_a);
 	xr_names_destroy(e->names);
 	xr_coloc_teardown(e);
 	free(e);

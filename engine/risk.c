@@ -3,6 +3,7 @@
  * See risk_pvt.h for the model and the memory-ordering pairs R2/A2.
  */
 #include "risk_pvt.h"
+#include "table_pvt.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -53,7 +54,7 @@ xr_dedup_init(struct xr_dedup *d, uint32_t window)
 	int rc = xr_u64map_init(&d->set, window, 0);
 	if (rc != 0)
 		return rc;
-	d->fifo = calloc(window, sizeof(uint64_t));
+	d->fifo = xr_table_calloc(window, sizeof(uint64_t));
 	if (d->fifo == NULL) {
 		xr_dedup_fini(d);
 		return -ENOMEM;
@@ -66,7 +67,7 @@ void
 xr_dedup_fini(struct xr_dedup *d)
 {
 	xr_u64map_fini(&d->set);
-	free(d->fifo);
+	xr_table_free(d->fifo);
 	d->fifo = NULL;
 }
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "engine_pvt.h"
+#include "table_pvt.h"
 #include "xr_clock.h"
 
 #define XR_OUT_BUF (1u << 20)
@@ -253,8 +254,8 @@ xr_output_init(struct xr_engine *e, char *err, size_t err_len)
 	o->fd = -1;
 	o->format = e->cfg->engine.results_format;
 	o->seen_bits = e->ingress.max_lines + 2;
-	o->seen = calloc((o->seen_bits + 63) / 64, sizeof(uint64_t));
-	o->fills_net = calloc((size_t)e->n_users * e->n_symbols, sizeof(int64_t));
+	o->seen = xr_table_calloc((o->seen_bits + 63) / 64, sizeof(uint64_t));
+	o->fills_net = xr_table_calloc((size_t)e->n_users * e->n_symbols, sizeof(int64_t));
 	if (o->seen == NULL || o->fills_net == NULL) {
 		snprintf(err, err_len, "output: out of memory");
 		return -ENOMEM;
@@ -287,8 +288,8 @@ xr_output_fini(struct xr_output *o)
 	}
 	o->fd = -1;
 	free(o->buf);
-	free(o->seen);
-	free(o->fills_net);
+	xr_table_free(o->seen);
+	xr_table_free(o->fills_net);
 	o->buf = NULL;
 	o->seen = NULL;
 	o->fills_net = NULL;

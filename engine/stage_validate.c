@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "engine_pvt.h"
+#include "table_pvt.h"
 #include "xr_clock.h"
 
 static enum xr_reason
@@ -172,8 +173,8 @@ xr_validate_init(struct xr_engine *e, char *err, size_t err_len)
 	v->in = e->ingress_to_validate;
 	v->out = e->validate_to_route;
 	v->rejects = e->validate_to_aggregate;
-	v->users = calloc(e->n_users, sizeof(*v->users));
-	v->exp_v = calloc((size_t)e->n_users * e->n_symbols, sizeof(*v->exp_v));
+	v->users = xr_table_calloc(e->n_users, sizeof(*v->users));
+	v->exp_v = xr_table_calloc((size_t)e->n_users * e->n_symbols, sizeof(*v->exp_v));
 	if (v->users == NULL || v->exp_v == NULL) {
 		snprintf(err, err_len, "validate: out of memory for %u users", e->n_users);
 		return -ENOMEM;
@@ -190,8 +191,8 @@ xr_validate_init(struct xr_engine *e, char *err, size_t err_len)
 void
 xr_validate_fini(struct xr_validate *v)
 {
-	free(v->users);
-	free(v->exp_v);
+	xr_table_free(v->users);
+	xr_table_free(v->exp_v);
 	xr_dedup_fini(&v->dedup);
 	v->users = NULL;
 	v->exp_v = NULL;

@@ -3,6 +3,7 @@
  * u64map_pvt.h.
  */
 #include "u64map_pvt.h"
+#include "table_pvt.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -29,9 +30,9 @@ xr_u64map_init(struct xr_u64map *m, uint64_t max_keys, size_t val_size)
 	uint64_t size = 2;
 	while (size < max_keys * 2)
 		size <<= 1;
-	m->keys = calloc(size, sizeof(uint64_t));
+	m->keys = xr_table_calloc(size, sizeof(uint64_t));
 	if (val_size != 0)
-		m->vals = calloc(size, val_size);
+		m->vals = xr_table_calloc(size, val_size);
 	if (m->keys == NULL || (val_size != 0 && m->vals == NULL)) {
 		xr_u64map_fini(m);
 		return -ENOMEM;
@@ -52,8 +53,8 @@ xr_u64map_init_seq(struct xr_u64map *m, uint64_t max_keys, size_t val_size)
 void
 xr_u64map_fini(struct xr_u64map *m)
 {
-	free(m->keys);
-	free(m->vals);
+	xr_table_free(m->keys);
+	xr_table_free(m->vals);
 	m->keys = NULL;
 	m->vals = NULL;
 }
