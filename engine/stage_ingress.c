@@ -103,7 +103,11 @@ xr__ingress_work(struct xr_stage *st)
 		st->out_stalls++;
 		return 0;
 	}
-	uint64_t now = paced ? xr_now_ns() : 0;
+	/* One clock read per burst. Closed loop stamps every signal of the
+	 * burst with its start: a row's latency then includes the parsing of
+	 * the rows before it in the burst (never under-counted), and the
+	 * clock is not read per row (4% of the front thread's samples). */
+	uint64_t now = xr_now_ns();
 	while (n < room) {
 		struct xr_msg *m = &batch[n];
 		if (in->has_next) {
@@ -122,7 +126,7 @@ xr__ingress_work(struct xr_stage *st)
 			/* Open loop: latency counts from the intended send time. */
 			m->t[XR_T_INGRESS] = due;
 		} else {
-			m->t[XR_T_INGRESS] = xr_now_ns();
+			m->t[XR_T_INGRESS] = now;
 		}
 		n++;
 	}
