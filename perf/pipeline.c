@@ -183,6 +183,39 @@ xr__stage(struct xr_perf_result *res, const char *p50, const char *p99,
 	xr_perf_result_extra(res, p99, (double)l->p99);
 }
 
+/*
+ * Cost per signal (ns = 1 / closed-loop throughput) as one dimension
+ * ("venues": 100 users; "users": 5 venues) takes each of @p counts.
+ * @return 0, or -1 (message printed).
+ */
+static int
+xr__scale(const struct xr_perf_opts *o, const struct xr__files *fl, const char *dim,
+	  const unsigned *counts, size_t n_counts, uint64_t n, unsigned rounds)
+{
+	bool venues = strcmp(dim, "venues") == 0;
+	double v[64], base = 0;
+
+	for (size_t i = 0; i < n_counts; i++) {
+		if (xr__closed(o, fl, venues ? counts[i] : 5, venues ? 100 : counts[i], n,
+			       rounds, v, NULL) < 0)
+			return -1;
+		for (unsigned r = 0; r < rounds; r++)
+			v[r] = 1e9 / v[r];
+		char name[64];
+		struct xr_perf_result res;
+		snprintf(name, sizeof(name), "pipeline.scale.%s.%u", dim, counts[i]);
+		xr_perf_result_init(&res, name, "ns/signal");
+		xr_perf_result_stats(&res, v, rounds);
+		if (i == 0)
+			base = res.median;
+		xr_perf_result_extra(&res, dim, counts[i]);
+		xr_perf_result_extra(&res, "vs_first", res.median / base);
+		if (xr_perf_emit(o, &res))
+			return -1;
+	}
+	return 0;
+}
+
 int
 xr_perf_pipeline(const struct xr_perf_opts *o)
 {
@@ -264,45 +297,11 @@ xr_perf_pipeline(const struct xr_perf_opts *o)
 	static const unsigned venues_quick[] = {1, 8, 64};
 	static const unsigned users_full[] = {1, 100, 10000, 1000000};
 	static const unsigned users_quick[] = {1, 1000000};
-	const unsigned *vs = o->quick ? venues_quick : venues_full;
-	size_t nvs = o->quick ? 3 : 7;
-	const unsigned *us = o->quick ? users_quick : users_full;
-	size_t nus = o->quick ? 2 : 4;
-	double base = 0;
-	for (size_t i = 0; i < nvs; i++) {
-		double tp = xr__closed(o, &fl, vs[i], 100, n_scale, scale_rounds, v, NULL);
-		if (tp < 0)
-			goto out;
-		for (unsigned r = 0; r < scale_rounds; r++)
-			v[r] = 1e9 / v[r];
-		char name[64];
-		snprintf(name, sizeof(name), "pipeline.scale.venues.%u", vs[i]);
-		xr_perf_result_init(&res, name, "ns/signal");
-		xr_perf_result_stats(&res, v, scale_rounds);
-		if (i == 0)
-			base = res.median;
-		xr_perf_result_extra(&res, "venues", vs[i]);
-		xr_perf_result_extra(&res, "vs_first", res.median / base);
-		if (xr_perf_emit(o, &res))
-			goto out;
-	}
-	for (size_t i = 0; i < nus; i++) {
-		double tp = xr__closed(o, &fl, 5, us[i], n_scale, scale_rounds, v, NULL);
-		if (tp < 0)
-			goto out;
-		for (unsigned r = 0; r < scale_rounds; r++)
-			v[r] = 1e9 / v[r];
-		char name[64];
-		snprintf(name, sizeof(name), "pipeline.scale.users.%u", us[i]);
-		xr_perf_result_init(&res, name, "ns/signal");
-		xr_perf_result_stats(&res, v, scale_rounds);
-		if (i == 0)
-			base = res.median;
-		xr_perf_result_extra(&res, "users", us[i]);
-		xr_perf_result_extra(&res, "vs_first", res.median / base);
-		if (xr_perf_emit(o, &res))
-			goto out;
-	}
+	if (xr__scale(o, &fl, "venues", o->quick ? venues_quick : venues_full,
+		      o->quick ? 3 : 7, n_scale, scale_rounds) != 0 ||
+	    xr__scale(o, &fl, "users", o->quick ? users_quick : users_full,
+		      o->quick ? 2 : 4, n_scale, scale_rounds) != 0)
+		goto out;
 	rc = 0;
 out:
 	unlink(fl.cfg);
