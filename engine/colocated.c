@@ -300,15 +300,6 @@ xr_prefault(void *p, size_t bytes)
 	return bytes;
 }
 
-size_t
-xr_prefault_u64map(struct xr_u64map *m)
-{
-	size_t slots = m->keys != NULL ? (size_t)m->mask + 1 : 0;
-
-	return xr_prefault(m->keys, slots * sizeof(*m->keys)) +
-	       xr_prefault(m->vals, slots * m->val_size);
-}
-
 /* The number N of a "Key: N" or "Key: N kB" line of /proc/meminfo; 0 if
  * absent. */
 static uint64_t
@@ -672,13 +663,11 @@ xr_coloc_prefault(struct xr_engine *e)
 	if (!e->coloc.active)
 		return;
 	n += xr_snapshot_pool_prefault(&e->snaps);
-	n += xr_validate_prefault(&e->validate);
 	n += xr_route_prefault(&e->route);
 	for (uint32_t v = 0; v < e->n_venues; v++)
 		n += xr_execute_prefault(&e->execute[v]);
 	n += xr_aggregate_prefault(&e->aggregate);
 	n += xr_output_prefault(&e->output);
-	n += xr_prefault(e->exp_a, (size_t)e->n_users * e->n_symbols * sizeof(*e->exp_a));
 	e->coloc.prefault_bytes = n;
 }
 

@@ -205,15 +205,12 @@ int xr_memory_lock(uint8_t mode, bool *locked, char *msg, size_t msg_len);
  */
 size_t xr_prefault(void *p, size_t bytes);
 
-/**
- * xr_prefault() over a map's key and value tables (u64map_pvt.h).
- * @return the bytes touched. Thread: as xr_prefault().
- */
-size_t xr_prefault_u64map(struct xr_u64map *m);
-
-/* Prefault helpers of each stage's tables (stage_*.c, snapshot.c).
- * Each returns the bytes touched. Thread: the owner, before the run. */
-size_t xr_validate_prefault(struct xr_validate *v);
+/* Prefault helpers of each stage's small pools (stage_*.c, snapshot.c).
+ * Each returns the bytes touched. Thread: the owner, before the run.
+ * Validate has none: its tables, like the duplicate window, the order
+ * table, the exposure arrays and output's tables, come from
+ * xr_table_calloc() (table_pvt.h), which faults them in at creation in
+ * every mode. */
 size_t xr_route_prefault(struct xr_route *r);
 size_t xr_execute_prefault(struct xr_execute *x);
 size_t xr_aggregate_prefault(struct xr_aggregate *a);
@@ -243,9 +240,10 @@ struct xr_coloc {
 int xr_coloc_setup(struct xr_engine *e, uint32_t n_rings, char *err, size_t err_len);
 
 /**
- * Colocated mode: write one byte per page of every pool and table the
- * stages use (snapshot pool, stage tables, risk and u64map tables,
- * histograms, exposure arrays), so prefaulting does not depend on mlockall.
+ * Colocated mode: write one byte per page of every pool the stages use
+ * that xr_table_calloc() did not already fault in (snapshot pool, route's
+ * stash, execute's tables, aggregate's venue statistics and histograms,
+ * output's buffer), so prefaulting does not depend on mlockall.
  * Records the bytes in e->coloc.prefault_bytes. No-op in standard mode.
  * Thread: the owner, after every stage is built, before the run.
  */

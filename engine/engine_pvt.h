@@ -198,7 +198,6 @@ struct xr_aggregate {
 	struct xr_ring *rejects_r;	/* route_to_aggregate */
 	struct xr_ring *out;		/* aggregate_to_output */
 	uint64_t completed;		/* parents ended; published once per call */
-	uint64_t published_completed;	/* value of the last publication */
 	struct xr_ring *feedback;	/* aggregate_to_route: producer end; the
 					 * failover policy (its own issue) sends
 					 * children to re-route here */

@@ -318,7 +318,7 @@ xr__aggregate_work(struct xr_stage *st)
 	struct xr_msg in[XR_MAX_BURST], out[XR_MAX_BURST];
 	uint32_t n_out = 0, work = 0;
 	uint32_t room = xr_ring_room(a->out, e->cfg->engine.burst);
-	uint64_t now = 0;
+	uint64_t now = 0, completed_before = a->completed;
 
 	if (room == 0)
 		st->out_stalls++;
@@ -356,10 +356,8 @@ xr__aggregate_work(struct xr_stage *st)
 		work += n;
 	}
 	xr_ring_enqueue_burst(a->out, out, n_out);
-	if (a->completed != a->published_completed) {
+	if (a->completed != completed_before)
 		xr__publish_completed(a);
-		a->published_completed = a->completed;
-	}
 	st->items += work;
 	if (now == 0)
 		now = *st->loop_ns;
@@ -443,8 +441,7 @@ xr_aggregate_prefault(struct xr_aggregate *a)
 	const struct xr_engine *e = a->st.eng;
 	size_t n = xr_prefault(a->venues, e->n_venues * sizeof(*a->venues)) +
 		   xr_prefault(a->pairs, (size_t)e->n_venues * e->n_symbols * sizeof(*a->pairs)) +
-		   xr_prefault(a->venue_hist, e->n_venues * sizeof(*a->venue_hist)) +
-		   xr_prefault_u64map(&a->parents);
+		   xr_prefault(a->venue_hist, e->n_venues * sizeof(*a->venue_hist));
 
 	for (uint32_t v = 0; v < e->n_venues; v++)
 		n += xr_prefault(a->venue_hist[v], sizeof(*a->venue_hist[v]));

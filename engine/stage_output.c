@@ -298,9 +298,6 @@ xr_output_fini(struct xr_output *o)
 size_t
 xr_output_prefault(struct xr_output *o)
 {
-	const struct xr_engine *e = o->st.eng;
-
-	return xr_prefault(o->seen, (o->seen_bits + 63) / 64 * sizeof(uint64_t)) +
-	       xr_prefault(o->fills_net, (size_t)e->n_users * e->n_symbols * sizeof(int64_t)) +
-	       xr_prefault(o->buf, o->buf_cap);
+	/* seen and fills_net came from xr_table_calloc, already faulted in. */
+	return xr_prefault(o->buf, o->buf_cap);
 }

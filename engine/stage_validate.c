@@ -197,14 +197,3 @@ xr_validate_fini(struct xr_validate *v)
 	v->users = NULL;
 	v->exp_v = NULL;
 }
-
-size_t
-xr_validate_prefault(struct xr_validate *v)
-{
-	const struct xr_engine *e = v->st.eng;
-
-	return xr_prefault(v->users, e->n_users * sizeof(*v->users)) +
-	       xr_prefault(v->exp_v, (size_t)e->n_users * e->n_symbols * sizeof(*v->exp_v)) +
-	       xr_prefault_u64map(&v->dedup.set) +
-	       xr_prefault(v->dedup.fifo, v->dedup.window * sizeof(*v->dedup.fifo));
-}
