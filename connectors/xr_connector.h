@@ -38,8 +38,11 @@ struct xr_conn_order {
 enum xr_conn_event_kind {
 	XR_EV_EXEC_REPORT = 1, /* an execution report for an order */
 	XR_EV_ORDER_FAILED,    /* the order failed and is not live */
-	XR_EV_MARKET_DATA,     /* top of book and depth for one symbol */
+	XR_EV_MARKET_DATA,     /* one price level of one side of one book */
 };
+
+/** Most levels per side a connector reports (deeper levels are not sent). */
+#define XR_CONN_MD_LEVELS 10
 
 /** An event from a connector. */
 struct xr_conn_event {
@@ -54,8 +57,16 @@ struct xr_conn_event {
 	int64_t last_fees;	/* reports: fees of this report (cash) */
 	int64_t cum_qty;	/* reports: total filled so far */
 	int64_t leaves_qty;	/* reports: still live at the venue (0 if terminal) */
-	int64_t bid_px, ask_px; /* market data: best bid/ask (px scale), 0 = none */
-	int64_t bid_qty, ask_qty; /* market data: depth of each whole side (qty) */
+	/* Market data: level `level` (0 = best) of side `side` (XR_SIDE_BUY =
+	 * bids, XR_SIDE_SELL = asks) is px/qty, and the side now has n_levels
+	 * levels (0..XR_CONN_MD_LEVELS; levels at or past it are gone). A
+	 * side's levels are sent best first, so a reader sees a whole side
+	 * once its last level (level + 1 == n_levels) arrives. */
+	uint8_t side;
+	uint8_t level;
+	uint8_t n_levels;
+	int64_t px;		/* market data: level price (px scale) */
+	int64_t md_qty;		/* market data: level quantity (qty scale) */
 };
 
 /** Connector health, as the connector sees it. */

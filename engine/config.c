@@ -20,12 +20,18 @@
  *   Loading has two passes. Per line, in file order: syntax, sections, keys
  *   and values, each value parsed at once (numbers with xr_fixed_parse(),
  *   no floating point). At end of file, the whole-file checks: every venue
- *   has a book, weights sum to 1, the thread plan (execute.* expanded), the
+ *   has a book, the [engine] weights sum to 1, the strategies (weighted_score
+ *   takes the [engine] weights unless its [strategy] section sets one; every
+ *   strategy's weights sum to 1), the thread plan (execute.* expanded), the
  *   mode (colocated: every thread pinned, waits forced to busy_spin;
  *   lock_memory defaults to the mode), and
  *   the users, resolved against [user_defaults] (which may appear anywhere):
  *   user key > [user_defaults] key > built-in default. The first error
  *   found stops the load and is the one reported.
+ *
+ *   [strategy NAME] sections start from xr_strategy_defaults(); the first
+ *   weight_* key of a section zeroes the weight vector, so a section's
+ *   weights replace the default ones rather than mixing with them.
  *
  *   Shared limit arrays: a user that sets none of max_order_qty,
  *   max_position and their .SYMBOL forms points at the arrays built from
@@ -79,6 +85,7 @@ enum xr__type {
 	XR__T_PPM,    /* decimal, 6 places (0..1) -> uint32_t ppm */
 	XR__T_WEIGHT, /* decimal, 4 places (0..1) -> uint32_t XR_WEIGHT_ONE */
 	XR__T_CASH,   /* decimal, 8 places -> int64_t cash scale */
+	XR__T_QTY,    /* decimal, 8 places -> int64_t qty scale */
 	XR__T_ENUM,   /* word -> uint8_t */
 	XR__T_KIND,   /* word -> its text in char[16] (connector) */
 };
@@ -102,13 +109,37 @@ struct xr__key {
 	const struct xr__word *words; /* ENUM/KIND: accepted words, NULL-ended */
 };
 
+/* Strategy words, in enum xr_strategy order (names as xr_strategy_name()). */
+#define XR__STRATEGY_WORDS                                                                         \
+	{ "weighted_score", XR_STRAT_WEIGHTED_SCORE },                                             \
+	{ "best_execution", XR_STRAT_BEST_EXECUTION },                                             \
+	{ "lowest_latency", XR_STRAT_LOWEST_LATENCY },                                             \
+	{ "best_liquidity", XR_STRAT_BEST_LIQUIDITY },                                             \
+	{ "cost_optimization", XR_STRAT_COST_OPTIMIZATION },                                       \
+	{ "aggressive", XR_STRAT_AGGRESSIVE },                                                     \
+	{ "passive", XR_STRAT_PASSIVE },                                                           \
+	{ "balanced", XR_STRAT_BALANCED },                                                         \
+	{ "stealth", XR_STRAT_STEALTH }
 static const struct xr__word xr__w_engine_strategy[] = {
-	{ "weighted_score", XR_STRAT_WEIGHTED_SCORE },
+	XR__STRATEGY_WORDS,
 	{ NULL, 0 },
 };
 static const struct xr__word xr__w_user_strategy[] = {
 	{ "default", XR_STRAT_DEFAULT },
-	{ "weighted_score", XR_STRAT_WEIGHTED_SCORE },
+	XR__STRATEGY_WORDS,
+	{ NULL, 0 },
+};
+static const struct xr__word xr__w_split[] = {
+	{ "never", XR_SPLIT_NEVER },
+	{ "needed", XR_SPLIT_NEEDED },
+	{ "always", XR_SPLIT_ALWAYS },
+	{ NULL, 0 },
+};
+static const struct xr__word xr__w_pricing[] = {
+	{ "method", XR_PRICING_METHOD },
+	{ "take", XR_PRICING_TAKE },
+	{ "touch", XR_PRICING_TOUCH },
+	{ "post", XR_PRICING_POST },
 	{ NULL, 0 },
 };
 static const struct xr__word xr__w_results[] = {
@@ -174,6 +205,17 @@ static const struct xr__key xr__engine_keys[] = {
 	{ "latency_zero_score_us", XR__T_U32, 0, XR__E(latency_zero_score_us), 1000000, 1, 60000000,
 	  NULL },
 	{ "load_full_queue", XR__T_U32, 0, XR__E(load_full_queue), 100, 1, 16777216, NULL },
+	{ "price_zero_bps", XR__T_U32, 0, XR__E(price_zero_bps), 100, 1, 10000, NULL },
+	{ "cost_zero_bps", XR__T_U32, 0, XR__E(cost_zero_bps), 100, 1, 10000, NULL },
+	{ "depth_bps", XR__T_U32, 0, XR__E(depth_bps), 10, 1, 10000, NULL },
+	{ "latency_ewma_alpha", XR__T_PPM, 0, XR__E(latency_ewma_ppm), 100000, 1, 1000000, NULL },
+	{ "error_ewma_alpha", XR__T_PPM, 0, XR__E(error_ewma_ppm), 50000, 1, 1000000, NULL },
+	{ "latency_threshold_us", XR__T_U32, 0, XR__E(latency_threshold_us), 5000, 1, 60000000,
+	  NULL },
+	{ "error_rate_threshold", XR__T_PPM, 0, XR__E(error_rate_threshold_ppm), 50000, 1, 1000000,
+	  NULL },
+	{ "demote_start", XR__T_PPM, 0, XR__E(demote_start_ppm), 500000, 0, 999999, NULL },
+	{ "demote_max", XR__T_PPM, 0, XR__E(demote_max_ppm), 500000, 0, 1000000, NULL },
 	{ "snapshot_interval_us", XR__T_U32, 0, XR__E(snapshot_interval_us), 100, 1, 1000000,
 	  NULL },
 	{ "default_strategy", XR__T_ENUM, 0, XR__E(default_strategy), XR_STRAT_WEIGHTED_SCORE, 0, 0,
@@ -202,8 +244,41 @@ static const struct xr__key xr__venue_keys[] = {
 	{ "seed", XR__T_U64, 0, XR__V(seed), 1, 0, 0, NULL },
 	{ "session_ms", XR__T_U32, 0, XR__V(session_ms), 100, 1, 86400000, NULL },
 	{ "max_open_orders", XR__T_U32, 0, XR__V(max_open_orders), 4096, 1, 16777216, NULL },
+	{ "network_distance_us", XR__T_U32, 0, XR__V(network_distance_us), 0, 0, 10000000, NULL },
+	{ "rate_limit_per_s", XR__T_U32, 0, XR__V(rate_limit_per_s), 0, 0, 10000000, NULL },
+	{ "rate_limit_burst", XR__T_U32, 0, XR__V(rate_limit_burst), 100, 1, 10000000, NULL },
 	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
 };
+
+/* [strategy NAME] keys. Defaults come from xr_strategy_defaults() (def
+ * unused); the weight keys are in enum xr_factor order. */
+#define XR__S(f) offsetof(struct xr_strategy_cfg, f)
+#define XR__SW(i) (XR__S(w) + (size_t)(i) * sizeof(uint32_t))
+
+static const struct xr__key xr__strategy_keys[] = {
+	{ "weight_price", XR__T_WEIGHT, 0, XR__SW(XR_F_PRICE), 0, 0, XR__WONE, NULL },
+	{ "weight_liquidity", XR__T_WEIGHT, 0, XR__SW(XR_F_LIQUIDITY), 0, 0, XR__WONE, NULL },
+	{ "weight_latency", XR__T_WEIGHT, 0, XR__SW(XR_F_LATENCY), 0, 0, XR__WONE, NULL },
+	{ "weight_reliability", XR__T_WEIGHT, 0, XR__SW(XR_F_RELIABILITY), 0, 0, XR__WONE, NULL },
+	{ "weight_fees", XR__T_WEIGHT, 0, XR__SW(XR_F_FEES), 0, 0, XR__WONE, NULL },
+	{ "weight_cost", XR__T_WEIGHT, 0, XR__SW(XR_F_COST), 0, 0, XR__WONE, NULL },
+	{ "weight_success", XR__T_WEIGHT, 0, XR__SW(XR_F_SUCCESS), 0, 0, XR__WONE, NULL },
+	{ "weight_load", XR__T_WEIGHT, 0, XR__SW(XR_F_LOAD), 0, 0, XR__WONE, NULL },
+	{ "weight_pair", XR__T_WEIGHT, 0, XR__SW(XR_F_PAIR), 0, 0, XR__WONE, NULL },
+	{ "weight_headroom", XR__T_WEIGHT, 0, XR__SW(XR_F_HEADROOM), 0, 0, XR__WONE, NULL },
+	{ "split", XR__T_ENUM, 0, XR__S(split), 0, 0, 0, xr__w_split },
+	{ "pricing", XR__T_ENUM, 0, XR__S(pricing), 0, 0, 0, xr__w_pricing },
+	{ "two_x_depth", XR__T_ENUM, 0, XR__S(two_x_depth), 0, 0, 0, xr__w_bool },
+	{ "max_slice_ratio", XR__T_PPM, 0, XR__S(max_slice_ppm), 0, 1, 1000000, NULL },
+	{ "min_slice_qty", XR__T_QTY, 0, XR__S(min_slice_qty), 0, 0, INT64_MAX, NULL },
+	{ "max_slippage_bps", XR__T_U32, 0, XR__S(max_slippage_bps), 0, 0, 10000, NULL },
+	{ "display_ratio", XR__T_PPM, 0, XR__S(display_ppm), 0, 0, 1000000, NULL },
+	{ "slices", XR__T_U32, 0, XR__S(slices), 0, 1, 64, NULL },
+	{ "horizon_us", XR__T_U32, 0, XR__S(horizon_us), 0, 0, 60000000, NULL },
+	{ "min_health", XR__T_PPM, 0, XR__S(min_health_ppm), 0, 0, 1000000, NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
+};
+_Static_assert(XR_F_COUNT == 10, "a factor was added: add its weight_* key above");
 
 /* [user NAME] / [user_defaults] built-in defaults and ranges. */
 #define XR__USER_RATE_DEF 1000
@@ -226,6 +301,7 @@ enum xr__sect {
 	XR__S_USER_DEFAULTS,
 	XR__S_VENUE,
 	XR__S_USER,
+	XR__S_STRATEGY,
 };
 
 /* Bits of struct xr__uraw.set: the keys a user section gave. */
@@ -302,6 +378,9 @@ struct xr__load {
 
 	uint32_t engine_line, threads_line, defaults_line;
 	uint32_t mode_line; /* [engine] mode key, 0 if not given */
+	/* [strategy NAME]: bit f = weight key of factor f given (the section's
+	 * weights then replace the default vector). */
+	uint16_t strat_w_set[XR_STRAT_COUNT];
 	struct xr__traw traw[XR_MAX_THREADS];
 	uint32_t cap_venues, cap_users, cap_uraw, cap_symbols;
 	struct xr__uraw *uraw; /* n_users entries */
@@ -613,6 +692,17 @@ range:
 	return -1;
 }
 
+/** Write @p words as "a, b, c" into @p buf (@p len bytes, > 0). */
+static void
+xr__word_list(const struct xr__word *words, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (const struct xr__word *w = words; w->word != NULL && n < len; w++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", w == words ? "" : ", ", w->word);
+}
+
 /** Look @p v up in @p words. 0 or -1 with "is not one of a, b" in @p why. */
 static int
 xr__word(const struct xr__word *words, const char *v, uint8_t *out, char *why, size_t why_len)
@@ -626,9 +716,8 @@ xr__word(const struct xr__word *words, const char *v, uint8_t *out, char *why, s
 		}
 	}
 	n = (size_t)snprintf(why, why_len, "is not one of ");
-	for (const struct xr__word *w = words; w->word != NULL && n < why_len; w++)
-		n += (size_t)snprintf(why + n, why_len - n, "%s%s", w == words ? "" : ", ",
-				      w->word);
+	if (n < why_len)
+		xr__word_list(words, why + n, why_len - n);
 	return -1;
 }
 
@@ -650,7 +739,8 @@ xr__type_dec(uint8_t type)
 	case XR__T_CBPS: return 2;
 	case XR__T_PPM: return 6;
 	case XR__T_WEIGHT: return 4;
-	case XR__T_CASH: return 8;
+	case XR__T_CASH:
+	case XR__T_QTY: return 8;
 	default: return 0;
 	}
 }
@@ -667,7 +757,8 @@ xr__key_store(const struct xr__key *k, void *obj, int64_t x)
 	case XR__T_WEIGHT: *(uint32_t *)(void *)p = (uint32_t)x; break;
 	case XR__T_U64: *(uint64_t *)(void *)p = (uint64_t)x; break;
 	case XR__T_CBPS:
-	case XR__T_CASH: *(int64_t *)(void *)p = x; break;
+	case XR__T_CASH:
+	case XR__T_QTY: *(int64_t *)(void *)p = x; break;
 	case XR__T_ENUM: *(uint8_t *)(void *)p = (uint8_t)x; break;
 	case XR__T_KIND: snprintf(p, 16, "%s", xr__word_name(k->words, (uint8_t)x)); break;
 	}
@@ -733,7 +824,8 @@ xr__key_format(const struct xr__key *k, const void *obj, char *buf, size_t len)
 	case XR__T_WEIGHT: x = *(const uint32_t *)(const void *)p; break;
 	case XR__T_U64: snprintf(buf, len, "%" PRIu64, *(const uint64_t *)(const void *)p); return;
 	case XR__T_CBPS:
-	case XR__T_CASH: x = *(const int64_t *)(const void *)p; break;
+	case XR__T_CASH:
+	case XR__T_QTY: x = *(const int64_t *)(const void *)p; break;
 	case XR__T_ENUM:
 		snprintf(buf, len, "%s", xr__word_name(k->words, *(const uint8_t *)p));
 		return;
@@ -819,6 +911,34 @@ xr__section_user(struct xr__load *ld, const char *name)
 	return 0;
 }
 
+/** [strategy NAME]: NAME is a strategy other than default, once. */
+static int
+xr__section_strategy(struct xr__load *ld, const char *name)
+{
+	struct xr_strategy_cfg *sc;
+	int s = xr_strategy_parse(name, strlen(name));
+
+	if (s <= XR_STRAT_DEFAULT) {
+		char names[200];
+		xr__word_list(xr__w_engine_strategy, names, sizeof(names));
+		if (s == XR_STRAT_DEFAULT)
+			return xr__err(ld, ld->line,
+				       "[%s]: \"default\" has no section, it is [engine] "
+				       "default_strategy (expected %s)",
+				       ld->label, names);
+		return xr__err(ld, ld->line, "[%s]: unknown strategy \"%s\" (expected %s)",
+			       ld->label, name, names);
+	}
+	sc = &ld->cfg->engine.strategies[s];
+	if (sc->line != 0)
+		return xr__err(ld, ld->line, "[%s]: duplicate section (first at line %" PRIu32 ")",
+			       ld->label, sc->line);
+	sc->line = ld->line;
+	ld->cur = (uint32_t)s;
+	ld->sect = XR__S_STRATEGY;
+	return 0;
+}
+
 /**
  * A section header "[text]" on the current line: open the section.
  * Blanks around the text and between kind and name are ignored.
@@ -844,15 +964,16 @@ xr__section(struct xr__load *ld, char *text)
 
 	bool venue = strncmp(s, "venue", 5) == 0 && (s[5] == '\0' || xr__is_space(s[5]));
 	bool user = strncmp(s, "user", 4) == 0 && (s[4] == '\0' || xr__is_space(s[4]));
-	if (!venue && !user) {
+	bool strategy = strncmp(s, "strategy", 8) == 0 && (s[8] == '\0' || xr__is_space(s[8]));
+	if (!venue && !user && !strategy) {
 		snprintf(ld->label, sizeof(ld->label), "%.*s%s", XR_NAME_MAX + 8, s,
 			 strlen(s) > XR_NAME_MAX + 8 ? "..." : "");
 		return xr__err(ld, ld->line,
 			       "[%s]: unknown section (expected engine, threads, user_defaults, "
-			       "venue NAME or user NAME)",
+			       "venue NAME, user NAME or strategy NAME)",
 			       ld->label);
 	}
-	const char *kind = venue ? "venue" : "user";
+	const char *kind = venue ? "venue" : user ? "user" : "strategy";
 	char *name = s + strlen(kind);
 	while (xr__is_space(*name))
 		name++;
@@ -865,6 +986,8 @@ xr__section(struct xr__load *ld, char *text)
 			       name);
 	}
 	xr__label(ld, kind, name);
+	if (strategy)
+		return xr__section_strategy(ld, name);
 	return venue ? xr__section_venue(ld, name) : xr__section_user(ld, name);
 }
 
@@ -1106,6 +1229,33 @@ xr__key_engine(struct xr__load *ld, const char *key, const char *value)
 	return xr__key_set(ld, k, &ld->cfg->engine, value);
 }
 
+/**
+ * [strategy NAME] keys. The first weight_* key of the section zeroes the
+ * default weight vector, so the section's weights replace it.
+ */
+static int
+xr__key_strategy(struct xr__load *ld, const char *key, const char *value)
+{
+	struct xr_strategy_cfg *sc = &ld->cfg->engine.strategies[ld->cur];
+	const struct xr__key *k = xr__key_find(xr__strategy_keys, key);
+	uint32_t saved[XR_F_COUNT];
+
+	if (k == NULL)
+		return xr__unknown_key(ld, key);
+	if (k->type != XR__T_WEIGHT)
+		return xr__key_set(ld, k, sc, value);
+	size_t f = (k->off - XR__S(w)) / sizeof(uint32_t);
+	memcpy(saved, sc->w, sizeof(saved));
+	if (ld->strat_w_set[ld->cur] == 0)
+		memset(sc->w, 0, sizeof(sc->w));
+	if (xr__key_set(ld, k, sc, value) != 0) {
+		memcpy(sc->w, saved, sizeof(saved));
+		return -1;
+	}
+	ld->strat_w_set[ld->cur] |= (uint16_t)(1u << f);
+	return 0;
+}
+
 /** Check a stage name's form (execute.VENUE resolved at end of file). */
 static bool
 xr__stage_form(const char *s, size_t len)
@@ -1294,6 +1444,7 @@ xr__handler(void *user, const char *section, const char *name, const char *value
 	case XR__S_VENUE: rc = xr__key_venue(ld, name, value); break;
 	case XR__S_USER_DEFAULTS: rc = xr__key_user(ld, &ld->defaults, name, value); break;
 	case XR__S_USER: rc = xr__key_user(ld, &ld->uraw[ld->cur], name, value); break;
+	case XR__S_STRATEGY: rc = xr__key_strategy(ld, name, value); break;
 	default: rc = -1; break;
 	}
 	return rc == 0;
@@ -1332,6 +1483,50 @@ xr__check_weights(struct xr__load *ld)
 		       "[engine]: weight_fees + weight_latency + weight_success + weight_load + "
 		       "weight_pair = %s, must be exactly 1",
 		       s);
+}
+
+/**
+ * Strategies at end of file: weighted_score takes the [engine] weight_*
+ * keys unless its section set a weight; every strategy's weights sum to 1.
+ * Runs after xr__check_weights.
+ */
+static int
+xr__check_strategies(struct xr__load *ld)
+{
+	struct xr_engine_cfg *e = &ld->cfg->engine;
+
+	if (ld->strat_w_set[XR_STRAT_WEIGHTED_SCORE] == 0) {
+		uint32_t *w = e->strategies[XR_STRAT_WEIGHTED_SCORE].w;
+		memset(w, 0, XR_F_COUNT * sizeof(*w));
+		w[XR_F_FEES] = e->w_fees;
+		w[XR_F_LATENCY] = e->w_latency;
+		w[XR_F_SUCCESS] = e->w_success;
+		w[XR_F_LOAD] = e->w_load;
+		w[XR_F_PAIR] = e->w_pair;
+	}
+	for (int s = XR_STRAT_DEFAULT + 1; s < XR_STRAT_COUNT; s++) {
+		const struct xr_strategy_cfg *sc = &e->strategies[s];
+		char keys[256], sum_text[24];
+		size_t n = 0;
+		int64_t sum = 0;
+
+		for (int f = 0; f < XR_F_COUNT; f++)
+			sum += sc->w[f];
+		if (sum == XR_WEIGHT_ONE)
+			continue;
+		/* Only a section's own weights can miss: name the keys it set. */
+		keys[0] = '\0';
+		for (int f = 0; f < XR_F_COUNT && n < sizeof(keys); f++)
+			if ((ld->strat_w_set[s] >> f) & 1u)
+				n += (size_t)snprintf(keys + n, sizeof(keys) - n, "%s%s",
+						      n ? " + " : "", xr__strategy_keys[f].name);
+		xr_fixed_format(sum_text, sum, 4);
+		return xr__err(ld, sc->line,
+			       "[strategy %s]: %s = %s, must be exactly 1 (weights not set in "
+			       "the section are 0)",
+			       xr_strategy_name((enum xr_strategy)s), keys, sum_text);
+	}
+	return 0;
 }
 
 /**
@@ -1725,6 +1920,8 @@ xr_config_load(const char *path, char *err, size_t err_len)
 	}
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
 	xr__keys_default(xr__engine_keys, &cfg->engine);
+	for (int s = 0; s < XR_STRAT_COUNT; s++)
+		xr_strategy_defaults((enum xr_strategy)s, &cfg->engine.strategies[s]);
 
 	ld.f = fopen(path, "r");
 	if (ld.f == NULL) {
@@ -1744,7 +1941,8 @@ xr_config_load(const char *path, char *err, size_t err_len)
 	fclose(ld.f);
 
 	if (!ld.failed && xr__check_venues(&ld) == 0 && xr__check_weights(&ld) == 0 &&
-	    xr__check_threads(&ld) == 0 && xr__check_mode(&ld) == 0)
+	    xr__check_strategies(&ld) == 0 && xr__check_threads(&ld) == 0 &&
+	    xr__check_mode(&ld) == 0)
 		xr__resolve_users(&ld);
 out:
 	free(ld.buf);
@@ -1786,6 +1984,83 @@ xr_config_free(struct xr_config *cfg)
 		}
 	}
 	xr__config_destroy(cfg, oq, pos);
+}
+
+/* ------------------------------------------------------------------ */
+/* Strategy defaults (docs/config.md "[strategy NAME]"). */
+
+/** What differs between the strategies' defaults. */
+struct xr__strat_def {
+	uint16_t w[XR_F_COUNT]; /* XR_WEIGHT_ONE scale */
+	uint8_t split, pricing, two_x_depth;
+	uint32_t display_ppm, slices, min_health_ppm;
+};
+
+static const struct xr__strat_def xr__strat_defs[XR_STRAT_COUNT] = {
+	[XR_STRAT_WEIGHTED_SCORE] = {
+		.w = { [XR_F_FEES] = 3000, [XR_F_LATENCY] = 2000, [XR_F_SUCCESS] = 2500,
+		       [XR_F_LOAD] = 1500, [XR_F_PAIR] = 1000 },
+		.split = XR_SPLIT_NEVER, .pricing = XR_PRICING_METHOD, .two_x_depth = 1,
+		.slices = 1,
+	},
+	[XR_STRAT_BEST_EXECUTION] = {
+		.w = { [XR_F_PRICE] = 4000, [XR_F_LIQUIDITY] = 3000, [XR_F_LATENCY] = 2000,
+		       [XR_F_RELIABILITY] = 1000 },
+		.split = XR_SPLIT_NEEDED, .pricing = XR_PRICING_TAKE, .slices = 1,
+	},
+	[XR_STRAT_LOWEST_LATENCY] = {
+		.w = { [XR_F_LATENCY] = 10000 },
+		.split = XR_SPLIT_NEEDED, .pricing = XR_PRICING_TAKE, .slices = 1,
+		.min_health_ppm = 500000,
+	},
+	[XR_STRAT_BEST_LIQUIDITY] = {
+		.w = { [XR_F_LIQUIDITY] = 10000 },
+		.split = XR_SPLIT_ALWAYS, .pricing = XR_PRICING_TAKE, .slices = 1,
+	},
+	[XR_STRAT_COST_OPTIMIZATION] = {
+		.w = { [XR_F_COST] = 10000 },
+		.split = XR_SPLIT_NEEDED, .pricing = XR_PRICING_TAKE, .slices = 1,
+	},
+	[XR_STRAT_AGGRESSIVE] = {
+		.w = { [XR_F_LATENCY] = 5000, [XR_F_LIQUIDITY] = 3000, [XR_F_SUCCESS] = 2000 },
+		.split = XR_SPLIT_ALWAYS, .pricing = XR_PRICING_TAKE, .slices = 1,
+	},
+	[XR_STRAT_PASSIVE] = {
+		.w = { [XR_F_FEES] = 5000, [XR_F_RELIABILITY] = 3000, [XR_F_LOAD] = 2000 },
+		.split = XR_SPLIT_ALWAYS, .pricing = XR_PRICING_POST, .slices = 1,
+	},
+	[XR_STRAT_BALANCED] = {
+		.w = { [XR_F_LATENCY] = 4000, [XR_F_SUCCESS] = 3000, [XR_F_COST] = 2000,
+		       [XR_F_HEADROOM] = 1000 },
+		.split = XR_SPLIT_NEEDED, .pricing = XR_PRICING_TOUCH, .slices = 1,
+	},
+	[XR_STRAT_STEALTH] = {
+		.w = { [XR_F_RELIABILITY] = 4000, [XR_F_LIQUIDITY] = 3000, [XR_F_COST] = 3000 },
+		.split = XR_SPLIT_ALWAYS, .pricing = XR_PRICING_TAKE, .display_ppm = 200000,
+		.slices = 4,
+	},
+};
+
+void
+xr_strategy_defaults(enum xr_strategy s, struct xr_strategy_cfg *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (s <= XR_STRAT_DEFAULT || s >= XR_STRAT_COUNT)
+		return;
+	const struct xr__strat_def *d = &xr__strat_defs[s];
+	for (int f = 0; f < XR_F_COUNT; f++)
+		out->w[f] = d->w[f];
+	out->split = d->split;
+	out->pricing = d->pricing;
+	out->two_x_depth = d->two_x_depth;
+	out->max_slice_ppm = 300000;
+	out->min_slice_qty = XR_QTY_SCALE / 100;
+	out->max_slippage_bps = 0;
+	out->display_ppm = d->display_ppm;
+	out->slices = d->slices;
+	out->horizon_us = 2000;
+	out->min_health_ppm = d->min_health_ppm;
+	out->line = 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1884,6 +2159,15 @@ xr_config_print(const struct xr_config *cfg, FILE *out)
 	for (const struct xr__key *k = xr__engine_keys; k->name != NULL; k++) {
 		xr__key_format(k, &cfg->engine, b, sizeof(b));
 		fprintf(out, "%s = %s\n", k->name, b);
+	}
+
+	for (int s = XR_STRAT_DEFAULT + 1; s < XR_STRAT_COUNT; s++) {
+		const struct xr_strategy_cfg *sc = &cfg->engine.strategies[s];
+		fprintf(out, "\n[strategy %s]\n", xr_strategy_name((enum xr_strategy)s));
+		for (const struct xr__key *k = xr__strategy_keys; k->name != NULL; k++) {
+			xr__key_format(k, sc, b, sizeof(b));
+			fprintf(out, "%s = %s\n", k->name, b);
+		}
 	}
 
 	fprintf(out, "\n[threads]\n");

@@ -153,6 +153,16 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 			goto fail;
 		}
 	}
+	e->params = xr_params_create(cfg, 1);
+	e->venue_live = aligned_alloc(64, e->n_venues * sizeof(*e->venue_live));
+	if (e->params == NULL || e->venue_live == NULL) {
+		snprintf(err, err_len, "out of memory for route parameters");
+		goto fail;
+	}
+	for (uint32_t v = 0; v < e->n_venues; v++) {
+		atomic_init(&e->venue_live[v].headroom_ppm, 1000000);
+		atomic_init(&e->venue_live[v].queue_depth, 0);
+	}
 	rc = xr_snapshot_pool_init(&e->snaps, e->n_venues, e->n_symbols,
 				   (uint64_t)cfg->engine.snapshot_interval_us * 1000);
 	if (rc != 0) {
@@ -191,7 +201,9 @@ xr_engine_destroy(struct xr_engine *e)
 		for (uint32_t v = 0; v < e->n_venues; v++)
 			xr_execute_fini(&e->execute[v]);
 	if (e->snaps_ready)
-		xr_snapshot_pool_fini(&e->snaps);
+		xr_snapshot_pool_fini(&e->snaps); /* rcu_barrier: retired params too */
+	xr_params_free(e->params);
+	free(e->venue_live);
 	if (e->coloc.arena.base == NULL) {
 		/* Heap rings; arena rings go with the arena (xr_coloc_teardown). */
 		for (uint32_t v = 0; v < e->n_venues; v++) {
@@ -254,6 +266,12 @@ xr__summarise(struct xr_engine *e)
 	s->credit_stalls = e->validate.credit_stalls;
 	s->snapshots = e->snaps.seq;
 	s->snapshots_skipped = e->snaps.skipped;
+	s->reloads = e->reloads;
+	memcpy(s->by_strategy, e->route.by_strategy, sizeof(s->by_strategy));
+	memcpy(s->by_decision, e->route.by_decision, sizeof(s->by_decision));
+	s->split_parents = e->route.split_parents;
+	s->rerouted = e->route.rerouted;
+	s->reloads_rejected = e->reloads_rejected;
 	s->n_threads = e->n_threads;
 	for (uint32_t i = 0; i < e->n_threads; i++) {
 		const struct xr_thread *t = &e->threads[i];
@@ -303,12 +321,16 @@ xr_engine_run(struct xr_engine *e, char *err, size_t err_len)
 
 	/* Snapshot 1 before any thread runs: the venues' first market data
 	 * goes straight into the aggregator's stats. */
+	e->aggregate.start_ns = now;
 	for (uint32_t v = 0; v < e->n_venues; v++) {
 		struct xr_execute *x = &e->execute[v];
-		xr_execute_poll(x, now);
-		for (uint32_t i = 0; i < x->outbox_n; i++)
-			xr_aggregate_apply(&e->aggregate, &x->outbox[i]);
-		x->outbox_n = x->outbox_pos = 0;
+		e->aggregate.venues[v].up_since_ns = now;
+		/* Until a poll brings nothing: a book is 2 x levels events. */
+		while (xr_execute_poll(x, now) != 0) {
+			for (uint32_t i = 0; i < x->outbox_n; i++)
+				xr_aggregate_apply(&e->aggregate, &x->outbox[i]);
+			x->outbox_n = x->outbox_pos = 0;
+		}
 	}
 	xr_aggregate_publish(&e->aggregate, now);
 
@@ -346,6 +368,8 @@ xr_engine_run(struct xr_engine *e, char *err, size_t err_len)
 		 * wakes it instead, once a tick (snapshot_pvt.h). */
 		if (e->coloc.active)
 			xr_snapshot_gp_kick();
+		/* Hot reload (SIGHUP in xroute run): control path, this thread. */
+		xr_reload_poll(e);
 		nanosleep(&tick, NULL);
 	}
 	xr_runner_stop(e);
@@ -419,6 +443,17 @@ xr_engine_print_summary(const struct xr_engine *e, FILE *out)
 		if (s->by_reason[r])
 			fprintf(out, "  %-20s %10" PRIu64 "\n", xr_reason_name((enum xr_reason)r),
 				s->by_reason[r]);
+	fprintf(out, "routing             routed  (split %" PRIu64 ", re-routed children %" PRIu64 ")\n",
+		s->split_parents, s->rerouted);
+	for (int k = 1; k < XR_STRAT_COUNT; k++)
+		if (s->by_strategy[k])
+			fprintf(out, "  %-20s %10" PRIu64 "\n", xr_strategy_name((enum xr_strategy)k),
+				s->by_strategy[k]);
+	fprintf(out, "decisions\n");
+	for (int k = 1; k < XR_D_COUNT; k++)
+		if (s->by_decision[k])
+			fprintf(out, "  %-20s %10" PRIu64 "\n", xr_decision_name((enum xr_decision)k),
+				s->by_decision[k]);
 	fprintf(out, "venues              children     filled   rejected     failed  p50 (us)\n");
 	for (uint32_t v = 0; v < s->n_venues; v++) {
 		const struct xr_venue_summary *vs = &s->venues[v];
@@ -429,6 +464,8 @@ xr_engine_print_summary(const struct xr_engine *e, FILE *out)
 	fprintf(out, "backpressure: ingress stalls %" PRIu64 ", credit stalls %" PRIu64
 		"; snapshots %" PRIu64 " (%" PRIu64 " skipped)\n", s->ingress_stalls,
 		s->credit_stalls, s->snapshots, s->snapshots_skipped);
+	fprintf(out, "config reloads: %" PRIu64 " applied, %" PRIu64 " rejected\n", s->reloads,
+		s->reloads_rejected);
 	fprintf(out, "threads             cpu        loops   idle %%   cpu (s)  alloc (B)\n");
 	for (uint32_t i = 0; i < s->n_threads; i++) {
 		const struct xr_thread_summary *ts = &s->threads[i];
@@ -481,7 +518,27 @@ xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
 			xr_reason_name((enum xr_reason)r), s->by_reason[r]);
 		first = false;
 	}
-	fprintf(out, "},\"venues\":[");
+	fprintf(out, "},\"strategies\":{");
+	first = true;
+	for (int k = 1; k < XR_STRAT_COUNT; k++) {
+		if (!s->by_strategy[k])
+			continue;
+		fprintf(out, "%s\"%s\":%" PRIu64, first ? "" : ",",
+			xr_strategy_name((enum xr_strategy)k), s->by_strategy[k]);
+		first = false;
+	}
+	fprintf(out, "},\"decisions\":{");
+	first = true;
+	for (int k = 1; k < XR_D_COUNT; k++) {
+		if (!s->by_decision[k])
+			continue;
+		fprintf(out, "%s\"%s\":%" PRIu64, first ? "" : ",",
+			xr_decision_name((enum xr_decision)k), s->by_decision[k]);
+		first = false;
+	}
+	fprintf(out, "},\"split_parents\":%" PRIu64 ",\"rerouted\":%" PRIu64, s->split_parents,
+		s->rerouted);
+	fprintf(out, ",\"venues\":[");
 	for (uint32_t v = 0; v < s->n_venues; v++) {
 		const struct xr_venue_summary *vs = &s->venues[v];
 		fprintf(out, "%s{\"name\":\"%s\",\"children\":%" PRIu64 ",\"filled\":%" PRIu64
@@ -501,8 +558,10 @@ xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
 	}
 	fprintf(out, "],\"backpressure\":{\"ingress_stalls\":%" PRIu64
 		",\"credit_stalls\":%" PRIu64 "},\"snapshots\":%" PRIu64
-		",\"snapshots_skipped\":%" PRIu64 "}\n",
-		s->ingress_stalls, s->credit_stalls, s->snapshots, s->snapshots_skipped);
+		",\"snapshots_skipped\":%" PRIu64 ",\"reloads\":%" PRIu64
+		",\"reloads_rejected\":%" PRIu64 "}\n",
+		s->ingress_stalls, s->credit_stalls, s->snapshots, s->snapshots_skipped,
+		s->reloads, s->reloads_rejected);
 	return ferror(out) ? -EIO : 0;
 }
 

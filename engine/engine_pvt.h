@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "colocated_pvt.h"
+#include "params_pvt.h"
 #include "risk_pvt.h"
 #include "selector_pvt.h"
 #include "snapshot_pvt.h"
@@ -113,13 +114,26 @@ struct xr_route {
 	struct xr_ring *feedback;	/* aggregate_to_route */
 	struct xr_ring *rejects;	/* route_to_aggregate */
 	struct xr_ring **out;		/* route_to_execute[v] */
-	struct xr_score_params sp;
 	uint64_t *sent;			/* children sent per venue */
 	uint64_t next_cl_ord_id;
 	struct xr_msg *stash;		/* children not yet enqueued */
 	uint32_t stash_n, stash_pos, stash_cap;
 	uint64_t no_route;
 	uint64_t rerouted;
+	uint64_t by_strategy[XR_STRAT_COUNT]; /* parents routed */
+	uint64_t by_decision[XR_D_COUNT];     /* parents by decision code */
+	uint64_t split_parents;		      /* parents on more than one venue */
+};
+
+/**
+ * Gauges one execute stage publishes for the snapshot writer: relaxed
+ * stores by the execute stage, relaxed loads by aggregate (no ordering is
+ * implied; each is a self-contained number). One cache line per venue.
+ */
+struct xr_venue_live {
+	_Atomic uint32_t headroom_ppm;	/* venue token bucket tokens / capacity */
+	_Atomic uint32_t queue_depth;	/* children held here + open at the venue */
+	char pad_[56];
 };
 
 /** Execute: one per venue; drives the venue's connector. */
@@ -136,6 +150,12 @@ struct xr_execute {
 	uint32_t n_held, held_cap;
 	struct xr_msg *outbox;	    /* reports not yet enqueued */
 	uint32_t outbox_n, outbox_pos, outbox_cap;
+	struct xr_venue_live *live_gauges; /* this venue's, in the engine */
+	struct xr_token_bucket bucket; /* venue rate limit (rate_limit_per_s) */
+	uint64_t bucket_version;    /* params version the bucket was built from */
+	uint32_t bucket_rate;	    /* 0 = no venue rate limit */
+	uint64_t rate_limited;	    /* children held for a token */
+	uint32_t gauge_headroom, gauge_depth; /* last values published */
 	int connected;		    /* last health seen */
 	uint64_t last_health_ns;
 	uint64_t submitted, reports, busy;
@@ -160,20 +180,28 @@ struct xr_parent {
 
 /** Aggregator's view of one venue (the source of snapshots). */
 struct xr_venue_stats {
-	uint64_t lat_ns[XR_STATS_WINDOW];
+	uint64_t lat_ns[XR_STATS_WINDOW];	/* ring of the last latencies */
+	uint64_t lat_sorted[XR_STATS_WINDOW];	/* the same, sorted (percentiles) */
 	uint64_t lat_sum;
 	uint32_t lat_n, lat_pos;
-	uint8_t ok[XR_STATS_WINDOW];
-	uint32_t ok_sum, ok_n, ok_pos;
+	uint64_t lat_fast_ns, lat_slow_ns;	/* EWMAs (fast, quarter weight) */
+	uint8_t outcome[XR_STATS_WINDOW];	/* enum xr__outcome, ring */
+	uint32_t out_n, out_pos;
+	uint32_t n_ok, n_reject, n_timeout;	/* counts in the outcome window */
+	uint32_t err_fast_ppm, err_slow_ppm;	/* decayed error weight, trend */
 	uint64_t completed;
 	uint8_t healthy;
+	uint64_t up_ns;				/* connected time before up_since */
+	uint64_t up_since_ns;			/* last connect, 0 while down */
 	/* Lifetime counters for the summary. */
 	uint64_t children, filled, rejected, failed;
 };
 
 /** Aggregator's view of one (venue, symbol). */
 struct xr_pair_stats {
-	int64_t bid_px, ask_px, bid_qty, ask_qty;
+	struct xr_book book;		/* from market data */
+	uint8_t n_lv[2];		/* levels per side ([0] bids, [1] asks) */
+	uint64_t book_gen;		/* bumped per book change (snapshot copy) */
 	uint8_t ok[XR_STATS_WINDOW];
 	uint32_t ok_sum, ok_n, ok_pos;
 };
@@ -214,6 +242,9 @@ struct xr_aggregate {
 	uint64_t by_reason[XR_R_COUNT];
 	uint64_t overfills;		/* cum qty > order qty (must stay 0) */
 	uint64_t published;		/* snapshots published */
+	uint64_t params_version;	/* of the last snapshot */
+	uint64_t start_ns;		/* uptime reference */
+	uint64_t books_copied;		/* book copies into snapshot buffers */
 	uint64_t bad_messages;		/* unknown message kinds (must stay 0) */
 };
 
@@ -277,6 +308,8 @@ struct xr_engine {
 	struct xr_output output;
 
 	struct xr_exposure_a *exp_a;		/* n_users * n_symbols */
+	struct xr_params *params;		/* RCU-protected (params_pvt.h) */
+	struct xr_venue_live *venue_live;	/* n_venues gauges */
 	_Atomic uint64_t completed_orders;	/* parents ended (aggregate) */
 	struct xr_snapshot_pool snaps;
 	bool snaps_ready;
@@ -288,6 +321,7 @@ struct xr_engine {
 	_Atomic int stop;
 
 	uint64_t start_ns, end_ns;
+	uint64_t reloads, reloads_rejected;	/* owner thread only (reload.c) */
 	struct xr_summary summary;
 };
 
@@ -333,5 +367,12 @@ int xr_output_flush(struct xr_output *o);
 int xr_runner_start(struct xr_engine *e, char *err, size_t err_len);
 /** Ask every thread to stop and join them. Thread: the engine's owner. */
 void xr_runner_stop(struct xr_engine *e);
+
+/**
+ * Serve a pending reload request (io.reload_request): take the flag,
+ * xr_engine_reload() io.config_path, print one line to stderr. No-op
+ * without a request. Thread: the engine's owner, in xr_engine_run's loop.
+ */
+void xr_reload_poll(struct xr_engine *e);
 
 #endif /* XR_ENGINE_PVT_H */

@@ -13,7 +13,8 @@
  *                backoff_yields more, then sleep backoff_sleep_us per loop
  *                (RCU offline while asleep so grace periods do not wait).
  *   Stop is a flag read once per loop (relaxed; the join that follows is the
- *   synchronisation).
+ *   synchronisation). Threads start with SIGHUP blocked, so a reload
+ *   request never interrupts a stage (it goes to the owner thread).
  *
  *   Colocated mode (docs/deploy.md): every thread is pinned and busy-spins
  *   (the config makes it so), and the quiescent state is
@@ -25,6 +26,7 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,7 +145,14 @@ xr_runner_start(struct xr_engine *e, char *err, size_t err_len)
 					t->cfg->name, t->cfg->cpu, ncpu);
 			}
 		}
+		/* Stage threads never take SIGHUP (hot reload is the owner's,
+		 * tools/xroute.c): they inherit the mask in force here. */
+		sigset_t hup, saved;
+		sigemptyset(&hup);
+		sigaddset(&hup, SIGHUP);
+		pthread_sigmask(SIG_BLOCK, &hup, &saved);
 		int rc = pthread_create(&t->tid, &attr, xr__thread_main, t);
+		pthread_sigmask(SIG_SETMASK, &saved, NULL);
 		pthread_attr_destroy(&attr);
 		if (rc != 0) {
 			snprintf(err, err_len, "thread %s: pthread_create: %s%s",

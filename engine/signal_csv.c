@@ -367,6 +367,26 @@ xr__parse_strategy(struct xr__slice sl, const char *end)
 		return XR_STRAT_DEFAULT;
 	if (XR__IS(v, "weighted_score"))
 		return XR_STRAT_WEIGHTED_SCORE;
+	if (XR__IS(v, "best_execution"))
+		return XR_STRAT_BEST_EXECUTION;
+	if (XR__IS(v, "lowest_latency"))
+		return XR_STRAT_LOWEST_LATENCY;
+	if (XR__IS(v, "best_liquidity"))
+		return XR_STRAT_BEST_LIQUIDITY;
+	if (v.n > 16) {
+		/* Longer than an xr__word holds ("cost_optimization"): exact
+		 * lowercase match only. */
+		int k = xr_strategy_parse(sl.p, sl.n);
+		return k > XR_STRAT_DEFAULT ? k : XR_SIGNAL_UNKNOWN_STRATEGY;
+	}
+	if (XR__IS(v, "aggressive"))
+		return XR_STRAT_AGGRESSIVE;
+	if (XR__IS(v, "passive"))
+		return XR_STRAT_PASSIVE;
+	if (XR__IS(v, "balanced"))
+		return XR_STRAT_BALANCED;
+	if (XR__IS(v, "stealth"))
+		return XR_STRAT_STEALTH;
 	return XR_SIGNAL_UNKNOWN_STRATEGY;
 }
 

@@ -36,6 +36,19 @@ xr__snapshot_release(struct rcu_head *head)
 	atomic_store_explicit(&s->free, 1, memory_order_release);
 }
 
+static void
+xr__snapshot_free(struct xr_snapshot *s)
+{
+	if (s == NULL)
+		return;
+	free(s->ref_px);
+	free(s->venues);
+	free(s->vs);
+	free(s->books);
+	free(s->book_gen);
+	free(s);
+}
+
 static struct xr_snapshot *
 xr__snapshot_alloc(uint32_t n_venues, uint32_t n_symbols)
 {
@@ -48,26 +61,15 @@ xr__snapshot_alloc(uint32_t n_venues, uint32_t n_symbols)
 	s->ref_px = calloc(n_symbols, sizeof(*s->ref_px));
 	s->venues = calloc(n_venues, sizeof(*s->venues));
 	s->vs = calloc((size_t)n_venues * n_symbols, sizeof(*s->vs));
-	if (s->ref_px == NULL || s->venues == NULL || s->vs == NULL) {
-		free(s->ref_px);
-		free(s->venues);
-		free(s->vs);
-		free(s);
+	s->books = calloc((size_t)n_venues * n_symbols, sizeof(*s->books));
+	s->book_gen = calloc((size_t)n_venues * n_symbols, sizeof(*s->book_gen));
+	if (s->ref_px == NULL || s->venues == NULL || s->vs == NULL || s->books == NULL ||
+	    s->book_gen == NULL) {
+		xr__snapshot_free(s);
 		return NULL;
 	}
 	atomic_init(&s->free, 1);
 	return s;
-}
-
-static void
-xr__snapshot_free(struct xr_snapshot *s)
-{
-	if (s == NULL)
-		return;
-	free(s->ref_px);
-	free(s->venues);
-	free(s->vs);
-	free(s);
 }
 
 int
@@ -76,7 +78,8 @@ xr_snapshot_pool_init(struct xr_snapshot_pool *p, uint32_t n_venues,
 {
 	uint64_t bytes = sizeof(struct xr_snapshot) + (uint64_t)n_symbols * 8 +
 			 (uint64_t)n_venues * sizeof(struct xr_venue_metrics) +
-			 (uint64_t)n_venues * n_symbols * sizeof(struct xr_venue_sym_metrics);
+			 (uint64_t)n_venues * n_symbols *
+				 (sizeof(struct xr_venue_sym_metrics) + sizeof(struct xr_book) + 8);
 	uint64_t n = 2 * XR_SNAPSHOT_RECLAIM_NS / (interval_ns ? interval_ns : 1) + 8;
 
 	if (n > XR_SNAPSHOT_POOL_BYTES / bytes)
@@ -176,6 +179,9 @@ xr_snapshot_pool_prefault(struct xr_snapshot_pool *p)
 		n += xr_prefault(s->ref_px, p->n_symbols * sizeof(*s->ref_px));
 		n += xr_prefault(s->venues, p->n_venues * sizeof(*s->venues));
 		n += xr_prefault(s->vs, (size_t)p->n_venues * p->n_symbols * sizeof(*s->vs));
+		n += xr_prefault(s->books, (size_t)p->n_venues * p->n_symbols * sizeof(*s->books));
+		n += xr_prefault(s->book_gen,
+				 (size_t)p->n_venues * p->n_symbols * sizeof(*s->book_gen));
 	}
 	return n;
 }

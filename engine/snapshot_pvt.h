@@ -43,23 +43,82 @@
 /** Memory cap of a pool's buffers (bytes); fewer buffers if larger. */
 #define XR_SNAPSHOT_POOL_BYTES (UINT64_C(64) << 20)
 
+/** Book levels per side a snapshot keeps (the top of each side). */
+#define XR_BOOK_LEVELS 10
+
+/** Circuit state of a venue (issue 5 drives it from the breaker; until
+ * then CLOSED while the connector is up, OPEN while it is down). */
+enum xr_circuit {
+	XR_CIRCUIT_CLOSED = 0,
+	XR_CIRCUIT_OPEN,
+	XR_CIRCUIT_HALF_OPEN,
+};
+
+/**
+ * One side of one venue's book for one symbol: the top XR_BOOK_LEVELS
+ * levels, best first (asks ascending, bids descending), from the
+ * connector's market data. Struct of arrays so a depth walk reads one
+ * line of prices and one of quantities.
+ */
+struct xr_book_side {
+	int64_t px[XR_BOOK_LEVELS];  /* px scale, > 0 for i < n */
+	int64_t qty[XR_BOOK_LEVELS]; /* qty scale, > 0 for i < n */
+};
+
+/** A venue's book for one symbol: [0] bids, [1] asks (xr_book_side_of). */
+struct xr_book {
+	struct xr_book_side side[2];
+};
+
 /** What one venue shows for one symbol. */
 struct xr_venue_sym_metrics {
 	int64_t bid_px, ask_px;	  /* best bid/ask (px scale); 0 = not quoted */
-	int64_t bid_qty, ask_qty; /* depth of each side (qty scale) */
+	int64_t bid_qty, ask_qty; /* visible depth of each side (qty scale):
+				   * the sum of its levels */
+	int64_t bid_depth_qty;	  /* bids within depth_bps of the mid (qty) */
+	int64_t ask_depth_qty;	  /* asks within depth_bps of the mid (qty) */
 	uint32_t pair_success_ppm; /* success over the last <= 100 children */
 	uint32_t pair_samples;	  /* children in that window, 0..100 */
+	uint8_t n_bid, n_ask;	  /* levels in the book, 0..XR_BOOK_LEVELS */
 };
 
-/** What the router knows of one venue. */
+/**
+ * What the router knows of one venue. Rates are over the last
+ * XR_STATS_WINDOW (100) terminal children (orchestrator.md "100-sample
+ * rolling windows"); latency is the venue round trip, sent -> terminal
+ * execution report.
+ */
 struct xr_venue_metrics {
-	uint64_t latency_avg_ns; /* mean venue round trip, last <= 100 (ns) */
-	uint64_t completed;	 /* children ended at this venue, cumulative */
-	uint32_t success_ppm;	 /* not rejected/failed, last <= 100; 1e6 if none */
-	uint32_t samples;	 /* results in that window, 0..100 */
-	int64_t fee_maker_cbps;	 /* from config (centi-bps) */
+	uint64_t latency_ewma_ns; /* EWMA, weight latency_ewma_alpha per sample;
+				   * before any sample, 2 x network distance */
+	uint64_t latency_slow_ns; /* EWMA at a quarter of that weight: the
+				   * trend reference of predictive demotion */
+	uint64_t latency_avg_ns;  /* mean of the window (ns) */
+	uint64_t latency_p50_ns, latency_p95_ns, latency_p99_ns; /* window,
+				   * nearest rank (ns) */
+	uint64_t completed;	  /* children ended at this venue, cumulative */
+	uint32_t samples;	  /* results in the window, 0..100 */
+	uint32_t success_ppm;	  /* not rejected/failed; 10^6 with no samples */
+	uint32_t reject_ppm;	  /* venue rejects */
+	uint32_t timeout_ppm;	  /* ended by a timeout (XR_R_VENUE_FAILURE
+				   * with no answer; issue 5 adds timeouts) */
+	uint32_t error_weight_ppm; /* exponentially decayed error indicator:
+				   * w += alpha (err - w) per result */
+	uint32_t error_slow_ppm;  /* the same at a quarter of alpha (trend) */
+	uint32_t uptime_ppm;	  /* time connected / time since start */
+	uint32_t headroom_ppm;	  /* venue token bucket tokens / capacity;
+				   * 10^6 without a rate limit */
+	uint32_t queue_depth;	  /* children at the execute stage or open at
+				   * the venue */
+	uint32_t health_ppm;	  /* 0.3 latency_score + 0.5 success + 0.2
+				   * uptime (smart-order-routing.md) */
+	uint32_t demote_ppm;	  /* predictive demotion: score multiplier,
+				   * 10^6 = none (docs/routing.md) */
+	uint32_t network_distance_us; /* configured */
+	int64_t fee_maker_cbps;	  /* from config (centi-bps) */
 	int64_t fee_taker_cbps;
-	uint8_t healthy;	 /* 1 if the connector is up */
+	uint8_t healthy;	  /* 1 if the connector is up */
+	uint8_t circuit;	  /* enum xr_circuit */
 };
 
 /** An immutable snapshot, once published. */
@@ -68,12 +127,24 @@ struct xr_snapshot {
 	_Atomic int free;	  /* pool bookkeeping (R3/A3) */
 	uint64_t seq;		  /* 1.. in publication order */
 	uint64_t published_ns;	  /* CLOCK_MONOTONIC at publication */
+	uint64_t params_version;  /* route parameters it was built with */
 	uint32_t n_venues, n_symbols;
 	int64_t *ref_px;	  /* n_symbols: mid of best bid and best ask over
 				   * healthy venues (px scale); 0 = no quote */
 	struct xr_venue_metrics *venues;  /* n_venues */
 	struct xr_venue_sym_metrics *vs;  /* [venue * n_symbols + symbol] */
+	struct xr_book *books;		  /* [venue * n_symbols + symbol] */
+	uint64_t *book_gen;		  /* [venue * n_symbols + symbol]: writer's
+					   * book generation copied here, so a
+					   * refill copies changed books only */
 };
+
+/** The side of a book an order of @p side takes (asks for a buy). */
+static inline const struct xr_book_side *
+xr_book_side_taken(const struct xr_book *b, int side)
+{
+	return &b->side[side == 1 /* XR_SIDE_BUY */ ? 1 : 0];
+}
 
 /** The pool and the published pointer. */
 struct xr_snapshot_pool {

@@ -28,6 +28,14 @@
 #include "engine_pvt.h"
 #include "xr_clock.h"
 
+/* Outcome of a terminal child, for the venue's rate windows. */
+enum xr__outcome {
+	XR__OK = 0,	 /* not the venue's fault (filled, canceled, expired) */
+	XR__REJECT,	 /* the venue refused it */
+	XR__FAIL,	 /* failed: venue or transport */
+	XR__TIMEOUT,	 /* no answer in time */
+};
+
 static void
 xr__window_push(uint8_t *ok, uint32_t *sum, uint32_t *n, uint32_t *pos, uint8_t v)
 {
@@ -40,24 +48,97 @@ xr__window_push(uint8_t *ok, uint32_t *sum, uint32_t *n, uint32_t *pos, uint8_t 
 	*pos = *pos + 1 == XR_STATS_WINDOW ? 0 : *pos + 1;
 }
 
-static void
-xr__venue_sample(struct xr_aggregate *a, const struct xr_msg *m, bool ok)
+/* x + (target - x) * w / 10^6: one EWMA step, w in ppm. */
+static inline uint64_t
+xr__ewma(uint64_t x, uint64_t target, uint32_t w)
 {
-	struct xr_venue_stats *vs = &a->venues[m->venue];
-	struct xr_pair_stats *ps =
-		&a->pairs[(size_t)m->venue * a->st.eng->n_symbols + m->symbol];
-	uint64_t lat = m->t[XR_T_REPORT] > m->t[XR_T_EXECUTE]
-			       ? m->t[XR_T_REPORT] - m->t[XR_T_EXECUTE] : 0;
+	if (target >= x)
+		return x + (uint64_t)((xr_i128)(target - x) * w / 1000000);
+	return x - (uint64_t)((xr_i128)(x - target) * w / 1000000);
+}
 
-	if (vs->lat_n == XR_STATS_WINDOW)
-		vs->lat_sum -= vs->lat_ns[vs->lat_pos];
-	else
+/* First index of sorted @p a (n) holding a value >= v. */
+static uint32_t
+xr__lower_bound(const uint64_t *a, uint32_t n, uint64_t v)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		if (a[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Latency window: ring, sum, sorted copy (percentiles) and the EWMAs. */
+static void
+xr__latency_sample(struct xr_venue_stats *vs, uint64_t lat, const struct xr_params *pp)
+{
+	uint32_t n = vs->lat_n;
+
+	if (n == XR_STATS_WINDOW) {
+		uint64_t old = vs->lat_ns[vs->lat_pos];
+		uint32_t i = xr__lower_bound(vs->lat_sorted, n, old);
+		memmove(&vs->lat_sorted[i], &vs->lat_sorted[i + 1], (n - 1 - i) * sizeof(uint64_t));
+		vs->lat_sum -= old;
+		n--;
+	} else {
 		vs->lat_n++;
+	}
+	uint32_t i = xr__lower_bound(vs->lat_sorted, n, lat);
+	memmove(&vs->lat_sorted[i + 1], &vs->lat_sorted[i], (n - i) * sizeof(uint64_t));
+	vs->lat_sorted[i] = lat;
 	vs->lat_ns[vs->lat_pos] = lat;
 	vs->lat_sum += lat;
 	vs->lat_pos = vs->lat_pos + 1 == XR_STATS_WINDOW ? 0 : vs->lat_pos + 1;
-	xr__window_push(vs->ok, &vs->ok_sum, &vs->ok_n, &vs->ok_pos, ok);
-	xr__window_push(ps->ok, &ps->ok_sum, &ps->ok_n, &ps->ok_pos, ok);
+	if (vs->lat_n == 1) {
+		vs->lat_fast_ns = vs->lat_slow_ns = lat;
+	} else {
+		vs->lat_fast_ns = xr__ewma(vs->lat_fast_ns, lat, pp->latency_ewma_ppm);
+		vs->lat_slow_ns = xr__ewma(vs->lat_slow_ns, lat, pp->latency_ewma_ppm / 4);
+	}
+}
+
+/* Outcome window counts and the decayed error weights. */
+static void
+xr__outcome_sample(struct xr_venue_stats *vs, enum xr__outcome o, const struct xr_params *pp)
+{
+	if (vs->out_n == XR_STATS_WINDOW) {
+		switch (vs->outcome[vs->out_pos]) {
+		case XR__OK: vs->n_ok--; break;
+		case XR__REJECT: vs->n_reject--; break;
+		case XR__TIMEOUT: vs->n_timeout--; break;
+		default: break;
+		}
+	} else {
+		vs->out_n++;
+	}
+	vs->outcome[vs->out_pos] = (uint8_t)o;
+	vs->n_ok += o == XR__OK;
+	vs->n_reject += o == XR__REJECT;
+	vs->n_timeout += o == XR__TIMEOUT;
+	vs->out_pos = vs->out_pos + 1 == XR_STATS_WINDOW ? 0 : vs->out_pos + 1;
+	uint64_t err = o == XR__OK ? 0 : 1000000;
+	vs->err_fast_ppm = (uint32_t)xr__ewma(vs->err_fast_ppm, err, pp->error_ewma_ppm);
+	vs->err_slow_ppm = (uint32_t)xr__ewma(vs->err_slow_ppm, err, pp->error_ewma_ppm / 4);
+}
+
+static void
+xr__venue_sample(struct xr_aggregate *a, const struct xr_msg *m, enum xr__outcome o)
+{
+	struct xr_engine *e = a->st.eng;
+	const struct xr_params *pp = xr_params_current(&e->params);
+	struct xr_venue_stats *vs = &a->venues[m->venue];
+	struct xr_pair_stats *ps = &a->pairs[(size_t)m->venue * e->n_symbols + m->symbol];
+	uint64_t lat = m->t[XR_T_REPORT] > m->t[XR_T_EXECUTE]
+			       ? m->t[XR_T_REPORT] - m->t[XR_T_EXECUTE] : 0;
+
+	xr__latency_sample(vs, lat, pp);
+	xr__outcome_sample(vs, o, pp);
+	xr__window_push(ps->ok, &ps->ok_sum, &ps->ok_n, &ps->ok_pos, o == XR__OK);
 	vs->completed++;
 	vs->children++;
 	xr_hist_record(a->venue_hist[m->venue], lat);
@@ -192,7 +273,11 @@ xr__on_report(struct xr_aggregate *a, struct xr_msg *m, uint64_t now,
 	bool failed = m->final == XR_FINAL_FAILED;
 	bool rejected = !failed && m->ord_status == XR_OS_REJECTED;
 	if (m->venue < e->n_venues && m->t[XR_T_EXECUTE] != 0) {
-		xr__venue_sample(a, m, !failed && !rejected);
+		enum xr__outcome o = m->reason == XR_R_TIMEOUT ? XR__TIMEOUT
+				     : failed		       ? XR__FAIL
+				     : rejected		       ? XR__REJECT
+							       : XR__OK;
+		xr__venue_sample(a, m, o);
 		struct xr_venue_stats *vs = &a->venues[m->venue];
 		vs->filled += m->ord_status == XR_OS_FILLED;
 		vs->rejected += rejected;
@@ -234,6 +319,25 @@ xr__on_report(struct xr_aggregate *a, struct xr_msg *m, uint64_t now,
 	xr__emit(a, &r, out, n_out);
 }
 
+/* Visible depth of one side: all its levels, and those within @p bps of
+ * @p mid (px scale; 0 = no mid, none within). */
+static void
+xr__side_depth(const struct xr_book_side *bs, uint32_t n, int buy_side, int64_t mid,
+	       uint32_t bps, int64_t *total, int64_t *within)
+{
+	int64_t t = 0, w = 0;
+	int64_t adj = (int64_t)((xr_i128)mid * bps / 10000);
+	int64_t lim = buy_side ? mid - adj : mid + adj;
+
+	for (uint32_t i = 0; i < n; i++) {
+		t += bs->qty[i];
+		if (mid > 0 && (buy_side ? bs->px[i] >= lim : bs->px[i] <= lim))
+			w += bs->qty[i];
+	}
+	*total = t;
+	*within = w;
+}
+
 void
 xr_aggregate_apply(struct xr_aggregate *a, const struct xr_msg *m)
 {
@@ -242,24 +346,127 @@ xr_aggregate_apply(struct xr_aggregate *a, const struct xr_msg *m)
 	if (m->venue >= e->n_venues)
 		return;
 	if (m->kind == XR_MSG_VENUE_STATUS) {
-		a->venues[m->venue].healthy = m->ord_status != 0;
+		struct xr_venue_stats *vs = &a->venues[m->venue];
+		uint8_t up = m->ord_status != 0;
+		uint64_t now = a->st.loop_ns ? *a->st.loop_ns : xr_now_ns();
+		if (up == vs->healthy)
+			return;
+		if (!up && vs->up_since_ns != 0) {
+			vs->up_ns += now > vs->up_since_ns ? now - vs->up_since_ns : 0;
+			vs->up_since_ns = 0;
+		} else if (up) {
+			vs->up_since_ns = now ? now : 1;
+		}
+		vs->healthy = up;
 		a->health_changed = true;
 		return;
 	}
 	if (m->symbol >= e->n_symbols)
 		return;
+	/* One level of one side (xr_msg, XR_MSG_MD). */
 	struct xr_pair_stats *ps = &a->pairs[(size_t)m->venue * e->n_symbols + m->symbol];
-	ps->bid_px = m->limit_px;
-	ps->ask_px = m->est_fees;
-	ps->bid_qty = m->qty;
-	ps->ask_qty = m->order_qty;
+	unsigned si = m->side == XR_SIDE_BUY ? 0 : 1;
+	unsigned n = m->n_children < XR_BOOK_LEVELS ? m->n_children : XR_BOOK_LEVELS;
+	if (m->child_idx < n) {
+		ps->book.side[si].px[m->child_idx] = m->limit_px;
+		ps->book.side[si].qty[m->child_idx] = m->qty;
+	}
+	ps->n_lv[si] = (uint8_t)n;
+	ps->book_gen++;
 	a->dirty = true;
+}
+
+/* Fill the (venue, symbol) part of snapshot @p s from the pair stats,
+ * copying a book only if the buffer holds an older generation of it. */
+static void
+xr__publish_pair(struct xr_aggregate *a, struct xr_snapshot *s, size_t k, uint32_t depth_bps)
+{
+	const struct xr_pair_stats *ps = &a->pairs[k];
+	struct xr_venue_sym_metrics *vm = &s->vs[k];
+
+	if (s->book_gen[k] != ps->book_gen || s->params_version != a->params_version) {
+		const struct xr_book *b = &ps->book;
+		if (s->book_gen[k] != ps->book_gen) {
+			s->books[k] = *b;
+			s->book_gen[k] = ps->book_gen;
+			a->books_copied++;
+		}
+		vm->n_bid = ps->n_lv[0];
+		vm->n_ask = ps->n_lv[1];
+		vm->bid_px = vm->n_bid ? b->side[0].px[0] : 0;
+		vm->ask_px = vm->n_ask ? b->side[1].px[0] : 0;
+		int64_t mid = vm->bid_px && vm->ask_px ? vm->bid_px + (vm->ask_px - vm->bid_px) / 2
+						       : 0;
+		xr__side_depth(&b->side[0], vm->n_bid, 1, mid, depth_bps, &vm->bid_qty,
+			       &vm->bid_depth_qty);
+		xr__side_depth(&b->side[1], vm->n_ask, 0, mid, depth_bps, &vm->ask_qty,
+			       &vm->ask_depth_qty);
+	}
+	vm->pair_samples = ps->ok_n;
+	vm->pair_success_ppm = ps->ok_n ? (uint32_t)((uint64_t)ps->ok_sum * 1000000 / ps->ok_n) : 0;
+}
+
+/* Nearest-rank percentile @p pct of the sorted window. */
+static uint64_t
+xr__pct(const struct xr_venue_stats *vs, uint32_t pct)
+{
+	if (vs->lat_n == 0)
+		return 0;
+	uint32_t rank = (vs->lat_n * pct + 99) / 100; /* ceil(n * pct / 100) */
+	return vs->lat_sorted[rank ? rank - 1 : 0];
+}
+
+/* Fill venue @p v's metrics; formulas in snapshot_pvt.h / docs/routing.md. */
+static void
+xr__publish_venue(struct xr_aggregate *a, const struct xr_params *pp,
+		  struct xr_venue_metrics *vm, uint32_t v, uint64_t now_ns)
+{
+	struct xr_engine *e = a->st.eng;
+	const struct xr_venue_stats *vs = &a->venues[v];
+	const struct xr_venue_params *vp = &pp->venue[v];
+	uint64_t prior = (uint64_t)vp->network_distance_us * 2000; /* round trip */
+
+	vm->latency_ewma_ns = vs->lat_n ? vs->lat_fast_ns : prior;
+	vm->latency_slow_ns = vs->lat_n ? vs->lat_slow_ns : prior;
+	vm->latency_avg_ns = vs->lat_n ? vs->lat_sum / vs->lat_n : prior;
+	vm->latency_p50_ns = xr__pct(vs, 50);
+	vm->latency_p95_ns = xr__pct(vs, 95);
+	vm->latency_p99_ns = xr__pct(vs, 99);
+	vm->completed = vs->completed;
+	vm->samples = vs->out_n;
+	vm->success_ppm = vs->out_n ? (uint32_t)((uint64_t)vs->n_ok * 1000000 / vs->out_n) : 1000000;
+	vm->reject_ppm = vs->out_n ? (uint32_t)((uint64_t)vs->n_reject * 1000000 / vs->out_n) : 0;
+	vm->timeout_ppm = vs->out_n ? (uint32_t)((uint64_t)vs->n_timeout * 1000000 / vs->out_n) : 0;
+	vm->error_weight_ppm = vs->err_fast_ppm;
+	vm->error_slow_ppm = vs->err_slow_ppm;
+	uint64_t up = vs->up_ns + (vs->up_since_ns && now_ns > vs->up_since_ns
+					   ? now_ns - vs->up_since_ns : 0);
+	uint64_t life = now_ns > a->start_ns ? now_ns - a->start_ns : 0;
+	vm->uptime_ppm = life ? (uint32_t)((xr_i128)(up > life ? life : up) * 1000000 / life)
+			      : (vs->healthy ? 1000000 : 0);
+	/* Relaxed: self-contained gauges (struct xr_venue_live). */
+	vm->headroom_ppm = atomic_load_explicit(&e->venue_live[v].headroom_ppm,
+						memory_order_relaxed);
+	vm->queue_depth = atomic_load_explicit(&e->venue_live[v].queue_depth,
+					       memory_order_relaxed);
+	vm->health_ppm = xr_health_ppm(vm->latency_ewma_ns, pp->sel.latency_zero_ns,
+				       vm->success_ppm, vm->uptime_ppm);
+	vm->demote_ppm = xr_demote_ppm(vm->latency_ewma_ns, vm->latency_slow_ns,
+				       pp->latency_threshold_ns, vm->error_weight_ppm,
+				       vm->error_slow_ppm, pp->error_rate_threshold_ppm,
+				       pp->demote_start_ppm, pp->demote_max_ppm);
+	vm->network_distance_us = vp->network_distance_us;
+	vm->fee_maker_cbps = vp->fee_maker_cbps;
+	vm->fee_taker_cbps = vp->fee_taker_cbps;
+	vm->healthy = vs->healthy;
+	vm->circuit = vs->healthy ? XR_CIRCUIT_CLOSED : XR_CIRCUIT_OPEN;
 }
 
 void
 xr_aggregate_publish(struct xr_aggregate *a, uint64_t now_ns)
 {
 	struct xr_engine *e = a->st.eng;
+	const struct xr_params *pp = xr_params_current(&e->params);
 	struct xr_snapshot *s = xr_snapshot_take(&e->snaps);
 
 	if (s == NULL) {
@@ -268,41 +475,26 @@ xr_aggregate_publish(struct xr_aggregate *a, uint64_t now_ns)
 		a->last_publish_ns = now_ns;
 		return;
 	}
-	for (uint32_t v = 0; v < e->n_venues; v++) {
-		const struct xr_venue_stats *vs = &a->venues[v];
-		struct xr_venue_metrics *vm = &s->venues[v];
-		vm->latency_avg_ns = vs->lat_n ? vs->lat_sum / vs->lat_n : 0;
-		vm->success_ppm = vs->ok_n ? (uint32_t)((uint64_t)vs->ok_sum * 1000000 / vs->ok_n)
-					   : 1000000;
-		vm->samples = vs->ok_n;
-		vm->completed = vs->completed;
-		vm->fee_maker_cbps = e->cfg->venues[v].fee_maker_cbps;
-		vm->fee_taker_cbps = e->cfg->venues[v].fee_taker_cbps;
-		vm->healthy = vs->healthy;
-	}
+	a->params_version = pp->version;
+	for (uint32_t v = 0; v < e->n_venues; v++)
+		xr__publish_venue(a, pp, &s->venues[v], v, now_ns);
 	for (uint32_t sym = 0; sym < e->n_symbols; sym++) {
 		int64_t best_bid = 0, best_ask = 0;
 		for (uint32_t v = 0; v < e->n_venues; v++) {
 			size_t k = (size_t)v * e->n_symbols + sym;
-			const struct xr_pair_stats *ps = &a->pairs[k];
-			struct xr_venue_sym_metrics *vm = &s->vs[k];
-			vm->bid_px = ps->bid_px;
-			vm->ask_px = ps->ask_px;
-			vm->bid_qty = ps->bid_qty;
-			vm->ask_qty = ps->ask_qty;
-			vm->pair_samples = ps->ok_n;
-			vm->pair_success_ppm = ps->ok_n
-				? (uint32_t)((uint64_t)ps->ok_sum * 1000000 / ps->ok_n) : 0;
+			xr__publish_pair(a, s, k, pp->depth_bps);
+			const struct xr_venue_sym_metrics *vm = &s->vs[k];
 			if (!a->venues[v].healthy)
 				continue;
-			if (ps->bid_px > 0 && ps->bid_px > best_bid)
-				best_bid = ps->bid_px;
-			if (ps->ask_px > 0 && (best_ask == 0 || ps->ask_px < best_ask))
-				best_ask = ps->ask_px;
+			if (vm->bid_px > 0 && vm->bid_px > best_bid)
+				best_bid = vm->bid_px;
+			if (vm->ask_px > 0 && (best_ask == 0 || vm->ask_px < best_ask))
+				best_ask = vm->ask_px;
 		}
 		s->ref_px[sym] = best_bid && best_ask ? best_bid + (best_ask - best_bid) / 2
 						      : best_bid ? best_bid : best_ask;
 	}
+	s->params_version = pp->version;
 	xr_snapshot_publish(&e->snaps, s, now_ns);
 	a->last_publish_ns = now_ns;
 	a->dirty = false;
@@ -361,7 +553,9 @@ xr__aggregate_work(struct xr_stage *st)
 	st->items += work;
 	if (now == 0)
 		now = *st->loop_ns;
-	if (a->health_changed ||
+	/* At once on a health change or new parameters (SIGHUP); else every
+	 * snapshot_interval_us while something changed. */
+	if (a->health_changed || xr_params_current(&e->params)->version != a->params_version ||
 	    (a->dirty && now - a->last_publish_ns >= a->publish_interval_ns))
 		xr_aggregate_publish(a, now);
 	return work;
@@ -395,6 +589,7 @@ xr_aggregate_init(struct xr_engine *e, char *err, size_t err_len)
 		goto nomem;
 	for (uint32_t v = 0; v < e->n_venues; v++) {
 		a->venues[v].healthy = 1;
+		a->venues[v].up_since_ns = 1; /* set to the start time by the engine */
 		if ((a->venue_hist[v] = xr_hist_create()) == NULL)
 			goto nomem;
 	}

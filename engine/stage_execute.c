@@ -98,9 +98,17 @@ xr__end_child(struct xr_execute *x, uint32_t token)
 	x->free_tokens[x->n_free++] = token;
 }
 
-static void
+/* Submit @p c, or hold it: @return false if it was held for a retry (the
+ * venue's rate limit had no token, or the connector said -EBUSY). */
+static bool
 xr__submit(struct xr_execute *x, struct xr_msg *c, uint64_t now)
 {
+	if (x->bucket_rate != 0 && !xr_token_bucket_take(&x->bucket, now)) {
+		/* Venue rate limit: wait for a token, never drop. */
+		x->rate_limited++;
+		xr__held_push(x, c);
+		return false;
+	}
 	uint32_t token = x->free_tokens[--x->n_free];
 	struct xr_conn_order o = {
 		.cl_ord_id = c->cl_ord_id,
@@ -118,7 +126,7 @@ xr__submit(struct xr_execute *x, struct xr_msg *c, uint64_t now)
 	int rc = x->conn.ops->submit(x->conn.ctx, &o, now);
 	if (rc == 0) {
 		x->submitted++;
-		return;
+		return true;
 	}
 	xr__end_child(x, token);
 	if (rc == -EBUSY) {
@@ -127,7 +135,7 @@ xr__submit(struct xr_execute *x, struct xr_msg *c, uint64_t now)
 		 * as route latency, not as TWAP schedule. */
 		x->busy++;
 		xr__held_push(x, c);
-		return;
+		return false;
 	}
 	struct xr_msg *r = xr__outbox_add(x);
 	*r = *c;
@@ -136,6 +144,49 @@ xr__submit(struct xr_execute *x, struct xr_msg *c, uint64_t now)
 	r->reason = XR_R_VENUE_REJECT;
 	r->cum_qty = r->cum_notional = r->fees = 0;
 	r->t[XR_T_REPORT] = now;
+	return true;
+}
+
+/* Follow the venue's rate limit in the current parameters (reloadable). */
+static void
+xr__rate_limit_sync(struct xr_execute *x, uint64_t now)
+{
+	const struct xr_params *pp = xr_params_current(&x->st.eng->params);
+	const struct xr_venue_params *vp = &pp->venue[x->venue];
+
+	if (pp->version == x->bucket_version)
+		return;
+	x->bucket_version = pp->version;
+	if (vp->rate_limit_per_s == x->bucket_rate && vp->rate_limit_burst == x->bucket.burst)
+		return;
+	x->bucket_rate = vp->rate_limit_per_s;
+	if (x->bucket_rate != 0)
+		xr_token_bucket_init(&x->bucket, vp->rate_limit_per_s,
+				     vp->rate_limit_burst ? vp->rate_limit_burst : 1, now);
+}
+
+/* Publish the gauges the snapshot shows (struct xr_venue_live), when
+ * they change. */
+static void
+xr__gauges(struct xr_execute *x)
+{
+	uint32_t headroom = 1000000, depth = x->n_held + (x->cap - x->n_free);
+
+	if (x->bucket_rate != 0) {
+		int64_t t = x->bucket.nano_tokens < 0 ? 0 : x->bucket.nano_tokens;
+		headroom = (uint32_t)((xr_i128)t * 1000 / ((int64_t)x->bucket.burst * 1000000));
+		if (headroom > 1000000)
+			headroom = 1000000;
+	}
+	if (headroom != x->gauge_headroom) {
+		x->gauge_headroom = headroom;
+		atomic_store_explicit(&x->live_gauges->headroom_ppm, headroom,
+				      memory_order_relaxed);
+	}
+	if (depth != x->gauge_depth) {
+		x->gauge_depth = depth;
+		atomic_store_explicit(&x->live_gauges->queue_depth, depth, memory_order_relaxed);
+	}
 }
 
 static bool
@@ -160,10 +211,11 @@ xr_execute_poll(struct xr_execute *x, uint64_t now_ns)
 			m->kind = XR_MSG_MD;
 			m->venue = x->venue;
 			m->symbol = e->symbol;
-			m->limit_px = e->bid_px;
-			m->est_fees = e->ask_px;
-			m->qty = e->bid_qty;
-			m->order_qty = e->ask_qty;
+			m->side = e->side;
+			m->child_idx = e->level;
+			m->n_children = e->n_levels;
+			m->limit_px = e->px;
+			m->qty = e->md_qty;
 			continue;
 		}
 		if (e->token >= x->cap || x->live[e->token].kind != XR_MSG_CHILD ||
@@ -224,18 +276,17 @@ xr__execute_work(struct xr_stage *st)
 	if (!xr__flush_outbox(x))
 		return 0;
 	uint64_t now = *st->loop_ns;
+	xr__rate_limit_sync(x, now);
 	work += xr_execute_poll(x, now);
 
 	/* Held children due now, while tokens last, at most a burst. */
 	for (uint32_t k = 0; k < burst && x->n_held > 0 && x->n_free > 0 &&
 			     x->held[0].send_at_ns <= now; k++) {
 		struct xr_msg c;
-		uint64_t busy = x->busy;
 		xr__held_pop(x, &c);
-		xr__submit(x, &c, now);
 		work++;
-		if (x->busy != busy)
-			break; /* the venue refused: try again next call */
+		if (!xr__submit(x, &c, now))
+			break; /* held again (rate limit or busy): next call */
 	}
 
 	uint32_t want = burst;
@@ -270,6 +321,7 @@ xr__execute_work(struct xr_stage *st)
 			work++;
 		}
 	}
+	xr__gauges(x);
 	xr__flush_outbox(x);
 	return work;
 }
@@ -287,6 +339,8 @@ xr_execute_init(struct xr_engine *e, unsigned venue, char *err, size_t err_len)
 	x->in = e->route_to_execute[venue];
 	x->out = e->execute_to_aggregate[venue];
 	x->connected = 1;
+	x->live_gauges = &e->venue_live[venue];
+	x->gauge_headroom = 1000000;
 	int rc = xr_connector_create(e->cfg, venue, &x->conn, err, err_len);
 	if (rc != 0)
 		return rc;

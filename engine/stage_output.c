@@ -24,7 +24,8 @@
 #include "xr_clock.h"
 
 #define XR_OUT_BUF (1u << 20)
-#define XR_OUT_LINE_MAX 8192 /* > 24 fields + 64 venue names + 8 alternatives, 32 B each */
+#define XR_OUT_LINE_MAX 8192 /* > 32 fields + 64 venue names + 8 alternatives and 8
+				* allocations (name + number), 64 B each */
 
 int
 xr_output_flush(struct xr_output *o)
@@ -97,6 +98,7 @@ xr__put_venues(struct xr_output *o, const struct xr_config *cfg, uint64_t mask)
 	}
 }
 
+/* Ranked alternatives as venue:score (points, 2 decimals), '|'-joined. */
 static void
 xr__put_alts(struct xr_output *o, const struct xr_config *cfg, const struct xr_msg *r)
 {
@@ -106,6 +108,23 @@ xr__put_alts(struct xr_output *o, const struct xr_config *cfg, const struct xr_m
 		if (i)
 			xr__put_ch(o, '|');
 		xr__put_str(o, cfg->venues[r->alts[i]].name);
+		xr__put_ch(o, ':');
+		o->buf_len += (size_t)xr_fixed_format(o->buf + o->buf_len, r->alt_score[i], 2);
+	}
+}
+
+/* The decision's allocation as venue:qty, '|'-joined. */
+static void
+xr__put_alloc(struct xr_output *o, const struct xr_config *cfg, const struct xr_msg *r)
+{
+	for (unsigned i = 0; i < r->n_venues && i < XR_MAX_ALLOC; i++) {
+		if (r->alloc_venue[i] >= cfg->n_venues)
+			continue;
+		if (i)
+			xr__put_ch(o, '|');
+		xr__put_str(o, cfg->venues[r->alloc_venue[i]].name);
+		xr__put_ch(o, ':');
+		xr__put_fixed(o, r->alloc_qty[i]);
 	}
 }
 
@@ -146,12 +165,15 @@ xr__format(struct xr_output *o, const struct xr_config *cfg, const struct xr_msg
 	int64_t avg_px = r->cum_qty > 0
 		? (int64_t)((xr_i128)r->cum_notional * XR_QTY_SCALE / r->cum_qty) : 0;
 	const uint64_t *t = r->t;
+	bool routed = r->decision != XR_D_NONE;
 	const struct {
 		const char *key;
-		int kind; /* 0 u64, 1 string, 2 fixed, 3 venues, 4 alternatives */
+		int kind; /* 0 u64, 1 string, 2 fixed (dec places), 3 venues,
+			   * 4 alternatives, 5 allocation */
 		uint64_t u;
 		const char *s;
 		int64_t f;
+		int dec;
 	} fields[] = {
 		{"signal_id", 0, r->signal_id, NULL, 0},
 		{"line", 0, r->line, NULL, 0},
@@ -171,6 +193,14 @@ xr__format(struct xr_output *o, const struct xr_config *cfg, const struct xr_msg
 		{"est_fees", 2, 0, NULL, r->est_fees},
 		{"children", 0, r->n_children, NULL, 0},
 		{"alternatives", 4, 0, NULL, 0},
+		{"strategy", 1, 0, r->order_id ? xr_strategy_name(r->strategy) : "", 0},
+		{"decision", 1, 0, xr_decision_name(r->decision), 0},
+		{"score", 2, 0, NULL, routed ? r->score : 0, 2},
+		{"confidence", 2, 0, NULL, routed ? r->confidence_ppm : 0, 6},
+		{"arrival_px", 2, 0, NULL, r->arrival_px},
+		{"exp_px", 2, 0, NULL, routed ? r->exp_px : 0},
+		{"exp_slippage_bps", 2, 0, NULL, routed ? r->exp_slip_cbps : 0, 2},
+		{"allocation", 5, 0, NULL, 0},
 		{"queue_ns", 0, xr__span(t, XR_T_VALIDATE, XR_T_INGRESS), NULL, 0},
 		{"validate_ns", 0, xr__span(t, XR_T_ROUTE, XR_T_VALIDATE), NULL, 0},
 		{"route_ns", 0, xr__span(t, XR_T_EXECUTE, XR_T_ROUTE), NULL, 0},
@@ -186,9 +216,13 @@ xr__format(struct xr_output *o, const struct xr_config *cfg, const struct xr_msg
 		switch (fields[i].kind) {
 		case 0: xr__put_u64(o, fields[i].u); break;
 		case 1: xr__put_str(o, fields[i].s); break;
-		case 2: xr__put_fixed(o, fields[i].f); break;
+		case 2:
+			o->buf_len += (size_t)xr_fixed_format(o->buf + o->buf_len, fields[i].f,
+							      fields[i].dec ? fields[i].dec : 8);
+			break;
 		case 3: xr__put_venues(o, cfg, r->venue_mask); break;
-		default: xr__put_alts(o, cfg, r); break;
+		case 4: xr__put_alts(o, cfg, r); break;
+		default: xr__put_alloc(o, cfg, r); break;
 		}
 		xr__end(o, json, q);
 	}
@@ -198,8 +232,9 @@ xr__format(struct xr_output *o, const struct xr_config *cfg, const struct xr_msg
 /** Header line of the CSV results (docs/output.md). */
 static const char xr__csv_header[] =
 	"signal_id,line,user,symbol,side,qty,status,reason,venue,venues,method,"
-	"priority,filled_qty,avg_px,fees,est_fees,children,alternatives,queue_ns,"
-	"validate_ns,route_ns,venue_ns,aggregate_ns,e2e_ns\n";
+	"priority,filled_qty,avg_px,fees,est_fees,children,alternatives,strategy,"
+	"decision,score,confidence,arrival_px,exp_px,exp_slippage_bps,allocation,"
+	"queue_ns,validate_ns,route_ns,venue_ns,aggregate_ns,e2e_ns\n";
 
 static uint32_t
 xr__output_work(struct xr_stage *st)

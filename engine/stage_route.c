@@ -1,20 +1,26 @@
 /*
- * Route stage: picks the venue for each accepted order with the selector
- * (selector_pvt.h) over the current venue metrics snapshot, decides the
- * execution method and priority, and emits the child orders.
+ * Route stage: decides where and how each accepted order goes with the
+ * selector (selector_pvt.h) over the current venue metrics snapshot and
+ * route parameters (both RCU, read once per burst), and emits the child
+ * orders.
  *
- * Decision, per execution-routing-model.md:
- *   venue     best weighted score among eligible venues; the next (up to
- *             XR_MAX_ALTS) are the ranked alternatives;
+ * Per parent:
+ *   decision  xr_select() for the signal's strategy: one venue or a split,
+ *             reason code, expected price and slippage, fees, confidence,
+ *             ranked alternatives; all of it is copied onto every child
+ *             and reaches the result;
  *   method    twap above twap_notional, market for stop_loss and exit,
- *             limit for entry, the signal's own type for profit_take;
+ *             limit for entry, the signal's own type for profit_take
+ *             (execution-routing-model.md); weighted_score prices its
+ *             children by it, the other strategies by their pricing;
  *   priority  stop_loss 1, exit 2, entry 3, other 4;
- *   fees      child notional * the venue's taker fee.
- * A market signal routed as `limit` (an entry) gets a protective limit at
- * the venue's touch moved by max_slippage_bps, or entry_collar_bps if the
- * signal gives none (market-to-limit), and time in force IOC. A twap
- * parent becomes twap_slices children of equal quantity (the last takes the
- * remainder), slice i sent no earlier than i * twap_horizon_us / slices.
+ *   slices    each allocation is cut into time slices: twap_slices over
+ *             twap_horizon_us for twap, the strategy's slices over its
+ *             horizon_us otherwise (stealth), and more if display_ratio
+ *             caps a child's size; slice i is sent no earlier than
+ *             i * horizon / slices. At most XR_MAX_CHILDREN per parent.
+ * A TWAP parent is decided for one slice's quantity (what is sent at
+ * once) and the allocation scaled back up.
  *
  * The feedback ring (aggregate_to_route) carries a child to re-route: it
  * goes to the best venue it has not tried yet, or ends as rejected
@@ -32,6 +38,9 @@
 #include "engine_pvt.h"
 #include "xr_clock.h"
 
+/** Most children one parent is cut into (venues x time slices). */
+#define XR_MAX_CHILDREN 64
+
 /* Limit price for a market signal routed as a limit: touch +/- slippage. */
 static int64_t
 xr__protective_limit(int side, int64_t touch, int32_t slippage_bps)
@@ -39,18 +48,6 @@ xr__protective_limit(int side, int64_t touch, int32_t slippage_bps)
 	xr_i128 adj = (xr_i128)touch * slippage_bps / 10000;
 
 	return side == XR_SIDE_BUY ? touch + (int64_t)adj : touch - (int64_t)adj;
-}
-
-/* Fill the decision fields common to all children of @p m. */
-static void
-xr__child_common(struct xr_msg *c, const struct xr_selection *sel)
-{
-	c->kind = XR_MSG_CHILD;
-	c->venue = sel->ranked[0].venue;
-	c->n_alts = 0;
-	for (unsigned i = 1; i < sel->n && c->n_alts < XR_MAX_ALTS; i++)
-		c->alts[c->n_alts++] = sel->ranked[i].venue;
-	c->attempts++;
 }
 
 static void
@@ -71,98 +68,234 @@ xr__in_flight(const struct xr_route *r, const struct xr_snapshot *snap,
 	}
 }
 
-/* Route a new parent; returns false if no venue is eligible. */
-static bool
-xr__route_parent(struct xr_route *r, const struct xr_engine *e,
-		 const struct xr_snapshot *snap, const uint64_t *in_flight,
-		 struct xr_msg *m, uint64_t now)
+/* Score in 0.01 points (0..10000) from score units. */
+static inline uint16_t
+xr__score_cp(int64_t total)
 {
-	const struct xr_engine_cfg *ec = &e->cfg->engine;
+	return (uint16_t)(total <= 0 ? 0 : total >= XR_SCORE_MAX ? 10000 : total / 100);
+}
+
+/* Copy the decision onto @p m (every child carries it to the result):
+ * ranked venues outside the allocation are the alternatives. */
+static void
+xr__decision_fields(struct xr_msg *m, const struct xr_route_decision *d)
+{
+	uint64_t chosen = 0;
+
+	for (unsigned i = 0; i < d->n_alloc; i++)
+		chosen |= UINT64_C(1) << d->alloc[i].venue;
+	m->exp_px = d->exp_px;
+	m->arrival_px = d->arrival_px;
+	m->exp_slip_cbps = d->exp_slip_cbps;
+	m->confidence_ppm = d->confidence_ppm;
+	m->score = d->n_ranked ? xr__score_cp(d->ranked[0].total) : 0;
+	m->n_venues = d->n_alloc;
+	for (unsigned i = 0; i < d->n_alloc; i++) {
+		m->alloc_venue[i] = d->alloc[i].venue;
+		m->alloc_qty[i] = d->alloc[i].qty;
+	}
+	m->n_alts = 0;
+	for (unsigned i = 0; i < d->n_ranked && m->n_alts < XR_MAX_ALTS; i++) {
+		if ((chosen >> d->ranked[i].venue) & 1)
+			continue;
+		m->alt_score[m->n_alts] = xr__score_cp(d->ranked[i].total);
+		m->alts[m->n_alts++] = d->ranked[i].venue;
+	}
+}
+
+/* Price and time in force of a child of allocation @p a. */
+static void
+xr__child_price(struct xr_msg *c, const struct xr_msg *m, const struct xr_strategy_cfg *st,
+		const struct xr_params *pp, const struct xr_snapshot *snap,
+		const struct xr_alloc *a, enum xr_method method)
+{
+	int limit_signal = m->ord_type == XR_ORD_LIMIT;
+
+	if (st->pricing == XR_PRICING_METHOD) {
+		/* execution-routing-model.md method table (docs/routing.md). */
+		const struct xr_venue_sym_metrics *vs =
+			&snap->vs[(size_t)a->venue * snap->n_symbols + m->symbol];
+		int64_t touch = m->side == XR_SIDE_BUY ? vs->ask_px : vs->bid_px;
+		if (method == XR_METHOD_MARKET) {
+			c->ord_type = XR_ORD_MARKET;
+			c->limit_px = 0;
+			c->tif = XR_TIF_IOC;
+		} else if (!limit_signal && method == XR_METHOD_LIMIT) {
+			c->ord_type = XR_ORD_LIMIT;
+			c->limit_px = xr__protective_limit(
+				m->side, touch,
+				m->max_slippage_bps ? m->max_slippage_bps
+						    : (int32_t)pp->entry_collar_bps);
+			c->tif = XR_TIF_IOC;
+		}
+		return;
+	}
+	/* Strategies: the allocation's price; a limit signal keeps its time
+	 * in force, a market signal crosses IOC or rests DAY. */
+	if (a->limit_px == 0) {
+		c->ord_type = XR_ORD_MARKET;
+		c->limit_px = 0;
+		c->tif = XR_TIF_IOC;
+		return;
+	}
+	c->ord_type = XR_ORD_LIMIT;
+	c->limit_px = a->limit_px;
+	if (!limit_signal)
+		c->tif = a->post ? XR_TIF_DAY : XR_TIF_IOC;
+}
+
+/* Time slices for allocation @p a: TWAP's, or the strategy's, raised so no
+ * child shows more than display_ratio of the venue's touch. */
+static uint32_t
+xr__slices(const struct xr_strategy_cfg *st, const struct xr_params *pp,
+	   const struct xr_snapshot *snap, const struct xr_msg *m, const struct xr_alloc *a,
+	   enum xr_method method)
+{
+	uint32_t k = method == XR_METHOD_TWAP ? pp->twap_slices : st->slices;
+
+	if (st->display_ppm != 0) {
+		const struct xr_venue_sym_metrics *vs =
+			&snap->vs[(size_t)a->venue * snap->n_symbols + m->symbol];
+		int64_t touch_qty = m->side == XR_SIDE_BUY ? vs->ask_qty : vs->bid_qty;
+		const struct xr_book_side *bs =
+			xr_book_side_taken(&snap->books[(size_t)a->venue * snap->n_symbols +
+							 m->symbol], m->side);
+		if ((m->side == XR_SIDE_BUY ? vs->n_ask : vs->n_bid) > 0)
+			touch_qty = bs->qty[0];
+		int64_t show = (int64_t)((xr_i128)touch_qty * st->display_ppm / 1000000);
+		if (show > 0 && a->qty / show + 1 > (int64_t)k)
+			k = (uint32_t)(a->qty / show + (a->qty % show != 0));
+	}
+	if (k < 1)
+		k = 1;
+	if (k > XR_MAX_CHILDREN)
+		k = XR_MAX_CHILDREN;
+	return k;
+}
+
+/* Route a new parent; false if the decision rejects it (d->reason). */
+static bool
+xr__route_parent(struct xr_route *r, const struct xr_engine *e, const struct xr_params *pp,
+		 const struct xr_snapshot *snap, const uint64_t *in_flight,
+		 struct xr_msg *m, uint64_t now, struct xr_route_decision *d)
+{
 	const struct xr_user_cfg *u = &e->cfg->users[m->user];
+	const struct xr_strategy_cfg *st = &pp->sel.strat[m->strategy];
 	int64_t ref = m->ord_type == XR_ORD_LIMIT ? m->limit_px : snap->ref_px[m->symbol];
 	int64_t notional = xr_notional(m->qty, ref);
 	enum xr_method method = xr_route_method(m->signal_type, m->ord_type, notional,
-						ec->twap_notional);
-	uint32_t n_children = method == XR_METHOD_TWAP ? ec->twap_slices : 1;
-	int64_t slice = m->qty / n_children;
-	if (slice <= 0) {
-		n_children = 1;
-		slice = m->qty;
-	}
+						pp->twap_notional);
+	/* TWAP decides for the size sent at once, one time slice. */
+	int64_t scale = method == XR_METHOD_TWAP ? pp->twap_slices : 1;
+	if (m->qty / scale <= 0)
+		scale = 1;
 	struct xr_select_order so = {
 		.symbol = m->symbol,
 		.side = m->side,
-		.qty = slice + m->qty % n_children,
+		.strategy = m->strategy,
+		.qty = m->qty / scale,
+		.limit_px = m->ord_type == XR_ORD_LIMIT ? m->limit_px : 0,
+		.max_slippage_bps = m->max_slippage_bps,
 		.allowed_mask = u->venue_mask,
 		.exclude_mask = 0,
 	};
-	struct xr_selection sel;
-	if (xr_select(&r->sp, snap, &so, in_flight, &sel) == 0)
+	if (xr_select(&pp->sel, snap, &so, in_flight, d) == 0)
 		return false;
+	if (scale > 1) {
+		/* Back to the whole quantity, in the decision's proportions. */
+		int64_t sum = 0;
+		for (unsigned i = 0; i < d->n_alloc; i++) {
+			d->alloc[i].qty *= scale;
+			d->alloc[i].est_fees *= scale;
+			sum += d->alloc[i].qty;
+		}
+		d->alloc[0].qty += m->qty - sum;
+		d->est_fees *= scale;
+	}
 
-	uint8_t venue = sel.ranked[0].venue;
-	const struct xr_venue_sym_metrics *vs =
-		&snap->vs[(size_t)venue * snap->n_symbols + m->symbol];
-	int64_t touch = m->side == XR_SIDE_BUY ? vs->ask_px : vs->bid_px;
-	int64_t fee_cbps = snap->venues[venue].fee_taker_cbps;
+	/* Children: each allocation cut into time slices, at most
+	 * XR_MAX_CHILDREN in all (the largest allocations keep theirs). */
+	uint32_t k[XR_MAX_SPLIT], total = 0;
+	for (unsigned i = 0; i < d->n_alloc; i++) {
+		k[i] = xr__slices(st, pp, snap, m, &d->alloc[i], method);
+		if (total + k[i] > XR_MAX_CHILDREN - (d->n_alloc - 1 - i))
+			k[i] = XR_MAX_CHILDREN - (d->n_alloc - 1 - i) - total;
+		if ((int64_t)k[i] > d->alloc[i].qty)
+			k[i] = 1;
+		total += k[i];
+	}
+	uint64_t horizon = method == XR_METHOD_TWAP ? pp->twap_horizon_ns
+						    : (uint64_t)st->horizon_us * 1000;
 
 	m->method = (uint8_t)method;
 	m->priority = xr_route_priority(m->signal_type);
-	m->n_children = (uint8_t)n_children;
+	m->n_children = (uint8_t)total;
 	m->order_qty = m->qty;
-	if (method == XR_METHOD_MARKET) {
-		m->ord_type = XR_ORD_MARKET;
-		m->limit_px = 0;
-		m->tif = XR_TIF_IOC;
-	} else if (m->ord_type == XR_ORD_MARKET && method == XR_METHOD_LIMIT) {
-		m->ord_type = XR_ORD_LIMIT;
-		m->limit_px = xr__protective_limit(m->side, touch,
-						   m->max_slippage_bps ? m->max_slippage_bps
-								       : (int32_t)ec->entry_collar_bps);
-		m->tif = XR_TIF_IOC;
-	}
-	int64_t px_est = m->ord_type == XR_ORD_LIMIT ? m->limit_px : touch;
-	uint64_t step_ns = n_children > 1
-				   ? (uint64_t)ec->twap_horizon_us * 1000 / n_children : 0;
-	for (uint32_t i = 0; i < n_children; i++) {
-		struct xr_msg c = *m;
-		xr__child_common(&c, &sel);
-		c.cl_ord_id = ++r->next_cl_ord_id;
-		c.child_idx = (uint8_t)i;
-		c.qty = i + 1 == n_children ? m->qty - slice * (n_children - 1) : slice;
-		c.send_at_ns = i == 0 ? 0 : now + i * step_ns;
-		c.est_fees = xr_fee(xr_notional(c.qty, px_est), fee_cbps);
-		xr__stash(r, &c);
+	m->decision = method == XR_METHOD_TWAP ? XR_D_TWAP : d->decision;
+	xr__decision_fields(m, d); /* after the scale-up: whole quantities */
+	r->by_strategy[m->strategy]++;
+	r->by_decision[m->decision]++;
+	r->split_parents += d->n_alloc > 1;
+
+	uint32_t idx = 0;
+	for (unsigned i = 0; i < d->n_alloc; i++) {
+		const struct xr_alloc *a = &d->alloc[i];
+		const struct xr_venue_metrics *vm = &snap->venues[a->venue];
+		int64_t fee_cbps = a->post ? vm->fee_maker_cbps : vm->fee_taker_cbps;
+		int64_t slice = a->qty / k[i];
+		uint64_t step = k[i] > 1 ? horizon / k[i] : 0;
+		for (uint32_t j = 0; j < k[i]; j++) {
+			struct xr_msg c = *m;
+			c.kind = XR_MSG_CHILD;
+			c.venue = a->venue;
+			c.attempts = 1;
+			c.cl_ord_id = ++r->next_cl_ord_id;
+			c.child_idx = (uint8_t)idx++;
+			c.qty = j + 1 == k[i] ? a->qty - slice * (k[i] - 1) : slice;
+			c.send_at_ns = j == 0 ? 0 : now + j * step;
+			xr__child_price(&c, m, st, pp, snap, a, method);
+			int64_t px = c.ord_type == XR_ORD_LIMIT && a->post ? c.limit_px : a->exp_px;
+			c.est_fees = xr_fee(xr_notional(c.qty, px), fee_cbps);
+			xr__stash(r, &c);
+		}
 	}
 	return true;
 }
 
-/* Re-route a child from the feedback ring; false if no untried venue. */
+/* Re-route a child from the feedback ring to its best untried venue;
+ * false if there is none. */
 static bool
-xr__route_child(struct xr_route *r, const struct xr_engine *e,
+xr__route_child(struct xr_route *r, const struct xr_engine *e, const struct xr_params *pp,
 		const struct xr_snapshot *snap, const uint64_t *in_flight,
-		struct xr_msg *c)
+		struct xr_msg *c, struct xr_route_decision *d)
 {
 	const struct xr_user_cfg *u = &e->cfg->users[c->user];
 	struct xr_select_order so = {
 		.symbol = c->symbol,
 		.side = c->side,
+		.strategy = c->strategy,
 		.qty = c->qty,
+		.limit_px = c->ord_type == XR_ORD_LIMIT ? c->limit_px : 0,
+		.max_slippage_bps = c->max_slippage_bps,
 		.allowed_mask = u->venue_mask,
 		.exclude_mask = c->venue_mask | (c->venue < 64 ? UINT64_C(1) << c->venue : 0),
 	};
-	struct xr_selection sel;
 
-	if (xr_select(&r->sp, snap, &so, in_flight, &sel) == 0)
+	xr_select(&pp->sel, snap, &so, in_flight, d);
+	if (d->n_ranked == 0)
 		return false;
-	so.exclude_mask |= UINT64_C(1) << sel.ranked[0].venue;
-	c->venue_mask = so.exclude_mask;
-	xr__child_common(c, &sel);
+	/* The child keeps its price and quantity: only the venue changes. */
+	uint8_t v = d->ranked[0].venue;
+	c->venue_mask = so.exclude_mask | UINT64_C(1) << v;
+	c->kind = XR_MSG_CHILD;
+	c->venue = v;
+	c->attempts++;
+	c->decision = XR_D_REROUTE;
 	c->cl_ord_id = ++r->next_cl_ord_id;
 	c->send_at_ns = 0;
 	c->est_fees = xr_fee(xr_notional(c->qty, c->limit_px ? c->limit_px
 							   : snap->ref_px[c->symbol]),
-			     snap->venues[c->venue].fee_taker_cbps);
+			     snap->venues[v].fee_taker_cbps);
 	xr__stash(r, c);
 	r->rerouted++;
 	return true;
@@ -208,15 +341,17 @@ xr__route_work(struct xr_stage *st)
 
 	uint64_t now = xr_now_ns();
 	const struct xr_snapshot *snap = xr_snapshot_current(&e->snaps);
+	const struct xr_params *pp = xr_params_current(&e->params);
+	struct xr_route_decision d;
 	xr__in_flight(r, snap, in_flight, e->n_venues);
 	for (uint32_t i = 0; i < n; i++) {
 		struct xr_msg *m = &batch[i];
 		bool routed;
 		if (i < nf) {
-			routed = xr__route_child(r, e, snap, in_flight, m);
+			routed = xr__route_child(r, e, pp, snap, in_flight, m, &d);
 		} else {
 			m->t[XR_T_ROUTE] = now;
-			routed = xr__route_parent(r, e, snap, in_flight, m, now);
+			routed = xr__route_parent(r, e, pp, snap, in_flight, m, now, &d);
 		}
 		if (routed)
 			continue;
@@ -225,7 +360,11 @@ xr__route_work(struct xr_stage *st)
 		 * rejected report of its parent. */
 		m->kind = i < nf ? XR_MSG_REPORT : XR_MSG_REJECT;
 		m->ord_status = XR_OS_REJECTED;
-		m->reason = XR_R_NO_VENUE;
+		m->reason = d.reason ? d.reason : XR_R_NO_VENUE;
+		m->decision = d.decision;
+		m->arrival_px = d.arrival_px;
+		if (i >= nf)
+			r->by_decision[d.decision < XR_D_COUNT ? d.decision : 0]++;
 		m->final = XR_FINAL_REJECTED;
 		m->cum_qty = m->cum_notional = m->fees = 0;
 		if (i >= nf)
@@ -251,8 +390,7 @@ xr_route_init(struct xr_engine *e, char *err, size_t err_len)
 	r->feedback = e->aggregate_to_route;
 	r->rejects = e->route_to_aggregate;
 	r->out = e->route_to_execute;
-	xr_score_params_init(&r->sp, ec);
-	r->stash_cap = ec->burst * (ec->twap_slices > 1 ? ec->twap_slices : 1);
+	r->stash_cap = ec->burst * XR_MAX_CHILDREN;
 	r->stash = calloc(r->stash_cap, sizeof(*r->stash));
 	r->sent = calloc(e->n_venues, sizeof(*r->sent));
 	if (r->stash == NULL || r->sent == NULL) {

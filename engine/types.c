@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <string.h>
 
 const char *
 xr_reason_name(enum xr_reason r)
@@ -26,8 +27,10 @@ xr_reason_name(enum xr_reason r)
 		[XR_R_DUPLICATE_ID] = "duplicate_signal_id",
 		[XR_R_NO_REFERENCE_PX] = "no_reference_price",
 		[XR_R_NO_VENUE] = "no_eligible_venue",
+		[XR_R_MAX_SLIPPAGE] = "max_slippage",
 		[XR_R_VENUE_REJECT] = "venue_reject",
 		[XR_R_VENUE_FAILURE] = "venue_failure",
+		[XR_R_TIMEOUT] = "timeout",
 		[XR_R_NO_LIQUIDITY] = "no_liquidity",
 		[XR_R_EXPIRED] = "expired",
 	};
@@ -84,15 +87,49 @@ xr_signal_type_name(enum xr_signal_type t)
 	return "invalid";
 }
 
+static const char *const xr__strategy_names[XR_STRAT_COUNT] = {
+	[XR_STRAT_DEFAULT] = "default",
+	[XR_STRAT_WEIGHTED_SCORE] = "weighted_score",
+	[XR_STRAT_BEST_EXECUTION] = "best_execution",
+	[XR_STRAT_LOWEST_LATENCY] = "lowest_latency",
+	[XR_STRAT_BEST_LIQUIDITY] = "best_liquidity",
+	[XR_STRAT_COST_OPTIMIZATION] = "cost_optimization",
+	[XR_STRAT_AGGRESSIVE] = "aggressive",
+	[XR_STRAT_PASSIVE] = "passive",
+	[XR_STRAT_BALANCED] = "balanced",
+	[XR_STRAT_STEALTH] = "stealth",
+};
+
 const char *
 xr_strategy_name(enum xr_strategy s)
 {
-	switch (s) {
-	case XR_STRAT_DEFAULT: return "default";
-	case XR_STRAT_WEIGHTED_SCORE: return "weighted_score";
-	case XR_STRAT_COUNT: break;
-	}
-	return "invalid";
+	return (unsigned)s < XR_STRAT_COUNT ? xr__strategy_names[s] : "invalid";
+}
+
+int
+xr_strategy_parse(const char *name, size_t n)
+{
+	for (int s = 0; s < XR_STRAT_COUNT; s++)
+		if (strlen(xr__strategy_names[s]) == n &&
+		    memcmp(xr__strategy_names[s], name, n) == 0)
+			return s;
+	return -1;
+}
+
+const char *
+xr_decision_name(enum xr_decision d)
+{
+	static const char *const names[XR_D_COUNT] = {
+		[XR_D_NONE] = "none",
+		[XR_D_BEST_SCORE] = "best_score",
+		[XR_D_SPLIT_DEPTH] = "split_depth",
+		[XR_D_SPLIT_SPREAD] = "split_spread",
+		[XR_D_TWAP] = "twap",
+		[XR_D_REROUTE] = "reroute",
+		[XR_D_NO_VENUE] = "no_eligible_venue",
+		[XR_D_MAX_SLIPPAGE] = "max_slippage",
+	};
+	return (unsigned)d < XR_D_COUNT ? names[d] : "invalid";
 }
 
 const char *

@@ -4,7 +4,8 @@
  * unit; xr_config_print() writes the effective config back as INI.
  *
  * Sections: [engine], [threads], [user_defaults], one [venue NAME] per
- * venue and one [user NAME] per user. Symbols are the union of the venues'
+ * venue, one [user NAME] per user and at most one [strategy NAME] per
+ * strategy. Symbols are the union of the venues'
  * book.SYMBOL keys, indexed in order of first appearance.
  *
  * Errors name the place: "xroute.ini:42: [venue kraken] fee_taker_bps: "abc"
@@ -67,6 +68,59 @@ enum xr_results_format {
 	XR_RESULTS_JSONL,
 };
 
+/**
+ * Scoring factors of the venue selector (docs/routing.md "Factors"); each
+ * scores a venue 0..100 points for one order. A strategy weights them.
+ */
+enum xr_factor {
+	XR_F_PRICE = 0,	  /* expected slippage of the depth walk vs arrival */
+	XR_F_LIQUIDITY,	  /* depth within the slippage bound vs 2x the qty */
+	XR_F_LATENCY,	  /* 1 - latency / latency_zero_score (health score's) */
+	XR_F_RELIABILITY, /* health score 0.3 latency + 0.5 success + 0.2 uptime */
+	XR_F_FEES,	  /* 100 - fee bps (taker, or maker when posting) */
+	XR_F_COST,	  /* 1 - (fee + half spread + slippage) / cost_zero_bps */
+	XR_F_SUCCESS,	  /* success rate, last 100 children */
+	XR_F_LOAD,	  /* 1 - children in flight / load_full_queue */
+	XR_F_PAIR,	  /* (venue, symbol) success rate, 50 with no history */
+	XR_F_HEADROOM,	  /* venue rate-limit tokens / capacity */
+	XR_F_COUNT
+};
+
+/** When a strategy splits a parent across venues ([strategy NAME] split). */
+enum xr_split {
+	XR_SPLIT_NEVER = 0,  /* one venue, whatever its depth */
+	XR_SPLIT_NEEDED,     /* one venue if it fills within the bound, else split */
+	XR_SPLIT_ALWAYS,     /* spread over venues, max_slice_ratio each */
+};
+
+/** How a strategy prices its children ([strategy NAME] pricing). */
+enum xr_pricing {
+	XR_PRICING_METHOD = 0, /* by the execution method table (weighted_score) */
+	XR_PRICING_TAKE,       /* cross and walk the depth up to the bound (IOC) */
+	XR_PRICING_TOUCH,      /* cross at the far touch only (IOC) */
+	XR_PRICING_POST,       /* rest at the near touch (DAY), maker fee */
+};
+
+/** One [strategy NAME] section (defaults: xr_strategy_defaults(), docs/config.md). */
+struct xr_strategy_cfg {
+	uint32_t w[XR_F_COUNT];	  /* factor weights, XR_WEIGHT_ONE scale, sum 1 */
+	uint8_t split;		  /* enum xr_split */
+	uint8_t pricing;	  /* enum xr_pricing */
+	uint8_t two_x_depth;	  /* eligible only with 2x the qty on the taken
+				   * side (execution-routing-model.md) */
+	uint32_t max_slice_ppm;	  /* max_slice_ratio: most of a parent one venue
+				   * gets, ppm; raised to 1/venues if needed */
+	int64_t min_slice_qty;	  /* smallest child of a split (qty scale) */
+	uint32_t max_slippage_bps; /* bound when the signal gives none; 0 = none */
+	uint32_t display_ppm;	  /* child <= this x the venue's touch qty; 0 =
+				   * no cap (stealth) */
+	uint32_t slices;	  /* time slices per venue allocation, 1..64 */
+	uint32_t horizon_us;	  /* slices are spread over this */
+	uint32_t min_health_ppm;  /* venues with a lower health score are not
+				   * eligible */
+	uint32_t line;		  /* section header line, 0 = defaults */
+};
+
 /** One synthetic order book of a sim venue (book.SYMBOL key). */
 struct xr_sim_book_cfg {
 	uint16_t symbol;   /* symbol id */
@@ -89,6 +143,10 @@ struct xr_venue_cfg {
 	uint64_t seed;		 /* sim: PRNG seed */
 	uint32_t session_ms;	 /* sim: DAY/GTC orders expire after this (ms) */
 	uint32_t max_open_orders; /* sim: orders the venue holds at once */
+	uint32_t network_distance_us; /* configured one-way distance (us): the
+				       * latency prior before measurements */
+	uint32_t rate_limit_per_s; /* venue token bucket refill, 0 = none */
+	uint32_t rate_limit_burst; /* its depth (orders) */
 	uint32_t n_books;
 	struct xr_sim_book_cfg *books; /* n_books entries */
 	uint32_t line;		 /* line of the section header */
@@ -141,6 +199,20 @@ struct xr_engine_cfg {
 	uint32_t w_fees, w_latency, w_success, w_load, w_pair;
 	uint32_t latency_zero_score_us; /* latency at which latency score is 0 */
 	uint32_t load_full_queue;    /* orders in flight at which load score is 0 */
+	uint32_t price_zero_bps;     /* expected slippage with price score 0 */
+	uint32_t cost_zero_bps;	     /* total cost with cost score 0 */
+	uint32_t depth_bps;	     /* "depth within N bps" of the venue's mid */
+	uint32_t latency_ewma_ppm;   /* weight of a new latency sample, ppm */
+	uint32_t error_ewma_ppm;     /* weight of a new result in the decayed
+				      * error weight, ppm */
+	uint32_t latency_threshold_us; /* health: latency at which a venue is
+				      * unhealthy (orchestrator.md 5 ms) */
+	uint32_t error_rate_threshold_ppm; /* health: error rate, same (5%) */
+	uint32_t demote_start_ppm;   /* predictive demotion starts at this
+				      * fraction of a threshold */
+	uint32_t demote_max_ppm;     /* score cut at the threshold */
+	struct xr_strategy_cfg strategies[XR_STRAT_COUNT]; /* [strategy NAME];
+				      * [0] (default) unused */
 	uint32_t snapshot_interval_us; /* venue metrics publication period */
 	uint8_t default_strategy;    /* enum xr_strategy */
 	uint8_t results_format;	     /* enum xr_results_format */
@@ -193,6 +265,18 @@ void xr_config_free(struct xr_config *cfg);
  * Thread: any.
  */
 void xr_config_print(const struct xr_config *cfg, FILE *out);
+
+/**
+ * The built-in settings of strategy @p s, as [strategy NAME] without keys
+ * gives them (docs/config.md "[strategy NAME]" has the table). Weights in
+ * XR_WEIGHT_ONE units sum to 1; line is 0. weighted_score's weights are
+ * the [engine] weight_* defaults; a loaded config may differ.
+ *
+ * @param s    strategy; XR_STRAT_DEFAULT or out of range gives all zeros.
+ * @param out  receives the settings.
+ * Thread: any; pure (no state read or written but @p out).
+ */
+void xr_strategy_defaults(enum xr_strategy s, struct xr_strategy_cfg *out);
 
 /** @return venue id of @p name, or -1. Thread: any. */
 int xr_config_venue_id(const struct xr_config *cfg, const char *name);

@@ -6,7 +6,9 @@
  *
  * Lifecycle (all control path, one owner thread):
  *   e = xr_engine_create(cfg, &io, err, len);
- *   xr_engine_run(e, err, len);          starts the thread plan, waits, joins
+ *   xr_engine_run(e, err, len);          starts the thread plan, waits, joins;
+ *                                        serves io.reload_request meanwhile
+ *                                        (xr_engine_reload, hot reload)
  *   xr_engine_print_summary(e, stdout);
  *   xr_engine_write_summary_json(e, f);
  *   xr_engine_write_hgrm(e, dir, err, len);
@@ -46,6 +48,16 @@ struct xr_engine_io {
 	 * allocated while running (xr_summary.threads[].alloc_bytes). NULL =
 	 * not measured. The engine itself stays allocator-agnostic. */
 	const uint64_t *(*thread_allocated)(void);
+	/* Hot reload (docs/config.md "Hot reload"). config_path: the file the
+	 * owner thread re-reads when asked; NULL = the path in the running
+	 * config (struct xr_config.path). reload_request: optional flag the
+	 * caller sets to nonzero from any thread or from a signal handler
+	 * (tools/xroute.c: SIGHUP) to ask for a reload; the owner loop of
+	 * xr_engine_run() takes it (atomic exchange to 0) within 1 ms, calls
+	 * xr_engine_reload() and prints one line to stderr. NULL = no
+	 * requests. It must outlive the engine's run. */
+	const char *config_path;
+	_Atomic int *reload_request;
 };
 
 /** Per-thread figures of a run. */
@@ -96,6 +108,12 @@ struct xr_summary {
 	uint64_t credit_stalls;	   /* validate held by max_inflight_orders */
 	uint64_t snapshots;	   /* venue metrics snapshots published */
 	uint64_t snapshots_skipped;
+	uint64_t by_strategy[XR_STRAT_COUNT]; /* parents routed, per strategy */
+	uint64_t by_decision[XR_D_COUNT];     /* parents per decision code */
+	uint64_t split_parents;	   /* parents allocated to more than one venue */
+	uint64_t rerouted;	   /* children re-routed (feedback ring) */
+	uint64_t reloads;	   /* config reloads applied (xr_engine_reload) */
+	uint64_t reloads_rejected; /* reloads refused; the running one stayed */
 	double elapsed_s;	   /* first signal in to last result out */
 	double throughput_per_s;   /* signals_read / elapsed_s */
 	struct xr_latency e2e, router, queue, validate, route, venue, aggregate;
@@ -154,6 +172,47 @@ int xr_engine_write_summary_json(const struct xr_engine *e, FILE *out);
  */
 int xr_engine_write_hgrm(const struct xr_engine *e, const char *dir, char *err,
 			 size_t err_len);
+
+/**
+ * Hot reload: re-read the config file @p path and publish its route
+ * parameters, the reloadable part of the configuration (docs/config.md
+ * "Hot reload"): every [strategy NAME] key; in [engine] the weight_* keys,
+ * the factor scales (latency_zero_score_us, load_full_queue,
+ * price_zero_bps, cost_zero_bps), depth_bps, the latency and error EWMA
+ * alphas, the health thresholds and demotion keys, twap_notional,
+ * twap_slices, twap_horizon_us and entry_collar_bps; per venue
+ * fee_maker_bps, fee_taker_bps, network_distance_us, rate_limit_per_s and
+ * rate_limit_burst. The new parameters (version + 1) replace the current
+ * ones through RCU: stage threads pick them up at their next burst with no
+ * lock and no pause in routing; the old ones are freed by call_rcu after a
+ * grace period (this thread never waits for one). The running struct
+ * xr_config is not changed: the new file's config object is freed before
+ * the call returns.
+ *
+ * The new file must describe the same engine: the same venues (names,
+ * order, connector, books and sim keys), symbols, users (names, order,
+ * every key), thread plan and every other [engine] key. The first
+ * difference is reported and nothing changes.
+ *
+ * Every call counts in xr_summary.reloads or .reloads_rejected.
+ *
+ * @param e        the engine; running (from the owner loop) or not.
+ * @param path     INI file to load (xr_config_load()).
+ * @param err      receives the reason on failure, err_len bytes (empty on
+ *                 success); e.g. "xroute.ini:14: syntax error",
+ *                 "xroute.ini: [venue beta] added; venues, symbols, users
+ *                 and threads need a restart", "xroute.ini: [engine]
+ *                 ring_capacity cannot change without a restart (4096 ->
+ *                 8192)".
+ * @return 0 published; -EINVAL the file does not load (err: the loader's
+ *         message with file:line); -ENOTSUP it loads but changes
+ *         something that needs a restart (err names it); -ENOMEM out of
+ *         memory. On failure the running parameters stay as they were.
+ * Thread: the engine's owner only (the thread of xr_engine_run(), which
+ *         calls it from its loop on a reload request). Control path: it
+ *         allocates and reads the file; it never waits for a grace period.
+ */
+int xr_engine_reload(struct xr_engine *e, const char *path, char *err, size_t err_len);
 
 /** Free an engine (threads must be stopped: run returned). NULL accepted. */
 void xr_engine_destroy(struct xr_engine *e);

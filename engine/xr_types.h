@@ -33,10 +33,48 @@
 #define XR_MAX_VENUES 64
 /** Ranked alternatives a routing decision keeps. */
 #define XR_MAX_ALTS 8
+/** Most venues one parent's allocation spans (selector XR_MAX_SPLIT). */
+#define XR_MAX_ALLOC 8
 /** Venue id meaning "none". */
 #define XR_VENUE_NONE 0xff
 
 __extension__ typedef __int128 xr_i128;
+__extension__ typedef unsigned __int128 xr_u128;
+
+/**
+ * @p n / @p d for a divisor below 2^32, as 64-bit divisions only: the high
+ * word, then two 32-bit chunks of the low word carrying the remainder
+ * (schoolbook long division in base 2^32; each partial dividend is below
+ * d * 2^32, so each partial quotient fits 32 bits). With @p d a
+ * compile-time constant every division becomes a multiplication; libgcc's
+ * generic 128-bit division (__udivti3) costs several times more.
+ * Thread: any. Pure.
+ */
+static inline xr_u128
+xr_u128_div_u32(xr_u128 n, uint32_t d)
+{
+	uint64_t hi = (uint64_t)(n >> 64), lo = (uint64_t)n;
+
+	if (hi == 0)
+		return lo / d;
+	uint64_t qh = hi / d, r = hi % d;
+	uint64_t x1 = (r << 32) | (lo >> 32);
+	uint64_t q1 = x1 / d;
+	uint64_t x0 = ((x1 % d) << 32) | (lo & 0xffffffffu);
+	return ((xr_u128)qh << 64) | (((xr_u128)q1 << 32) + x0 / d);
+}
+
+/* |n| / d truncated toward zero, with n's sign, saturated to int64. */
+static inline int64_t
+xr__i128_div_sat(xr_i128 n, uint32_t d)
+{
+	int neg = n < 0;
+	xr_u128 q = xr_u128_div_u32(neg ? -(xr_u128)n : (xr_u128)n, d);
+
+	if (q > (xr_u128)INT64_MAX)
+		return neg ? INT64_MIN : INT64_MAX;
+	return neg ? -(int64_t)q : (int64_t)q;
+}
 
 /**
  * Notional of @p qty at @p px: qty * px / XR_QTY_SCALE in cash units,
@@ -46,22 +84,18 @@ __extension__ typedef __int128 xr_i128;
 static inline int64_t
 xr_notional(int64_t qty, int64_t px)
 {
-	xr_i128 n = (xr_i128)qty * px / XR_QTY_SCALE;
-	if (n > INT64_MAX)
-		return INT64_MAX;
-	if (n < INT64_MIN)
-		return INT64_MIN;
-	return (int64_t)n;
+	return xr__i128_div_sat((xr_i128)qty * px, (uint32_t)XR_QTY_SCALE);
 }
 
 /**
  * Fee on @p notional (cash) at @p cbps centi-bps (negative for a rebate):
- * notional * cbps / 10^6, truncated toward zero. Thread: any. Pure.
+ * notional * cbps / 10^6, truncated toward zero, saturated. Thread: any.
+ * Pure.
  */
 static inline int64_t
 xr_fee(int64_t notional, int64_t cbps)
 {
-	return (int64_t)((xr_i128)notional * cbps / XR_CBPS_PER_ONE);
+	return xr__i128_div_sat((xr_i128)notional * cbps, (uint32_t)XR_CBPS_PER_ONE);
 }
 
 /** Order side; values of FIX tag 54 Side. */
@@ -100,7 +134,42 @@ enum xr_strategy {
 	XR_STRAT_DEFAULT = 0,
 	/** Weighted venue score of execution-routing-model.md _score_broker. */
 	XR_STRAT_WEIGHTED_SCORE = 1,
+	/** Price 0.4, liquidity 0.3, latency 0.2, reliability 0.1; splits when
+	 * one venue cannot fill within max_slippage_bps
+	 * (smart-order-routing.md, RouterConfig.best_execution_weights). */
+	XR_STRAT_BEST_EXECUTION,
+	/** Fastest venue above a health threshold (smart-order-routing.md). */
+	XR_STRAT_LOWEST_LATENCY,
+	/** Deepest book within the slippage bound; always spreads
+	 * (smart-order-routing.md "may split orders across exchanges"). */
+	XR_STRAT_BEST_LIQUIDITY,
+	/** Least fees + half spread + expected slippage (smart-order-routing.md). */
+	XR_STRAT_COST_OPTIMIZATION,
+	/** Sweep every venue's depth now (orchestrator.md ExecutionRouter). */
+	XR_STRAT_AGGRESSIVE,
+	/** Post at the near touch for the maker fee (orchestrator.md). */
+	XR_STRAT_PASSIVE,
+	/** Take the far touch only, no depth walk (orchestrator.md). */
+	XR_STRAT_BALANCED,
+	/** Small children, spread over venues and time (orchestrator.md). */
+	XR_STRAT_STEALTH,
 	XR_STRAT_COUNT
+};
+
+/**
+ * Why the router decided as it did: the decision's reason code, on every
+ * routed result (docs/routing.md lists them).
+ */
+enum xr_decision {
+	XR_D_NONE = 0,		/* not routed */
+	XR_D_BEST_SCORE,	/* highest weighted score, one venue */
+	XR_D_SPLIT_DEPTH,	/* no venue alone fills within the slippage bound */
+	XR_D_SPLIT_SPREAD,	/* the strategy spreads across venues */
+	XR_D_TWAP,		/* notional above twap_notional: time slices */
+	XR_D_REROUTE,		/* a child sent to its next untried venue */
+	XR_D_NO_VENUE,		/* nothing eligible: rejected */
+	XR_D_MAX_SLIPPAGE,	/* the slippage bound cannot be met: rejected */
+	XR_D_COUNT
 };
 
 /** Execution method chosen by the router (execution-routing-model.md). */
@@ -150,8 +219,10 @@ enum xr_reason {
 	XR_R_DUPLICATE_ID,	/* signal_id seen within the dedup window */
 	XR_R_NO_REFERENCE_PX,	/* market order, no venue quotes the symbol */
 	XR_R_NO_VENUE,		/* no permitted, healthy, liquid venue lists it */
+	XR_R_MAX_SLIPPAGE,	/* no allocation fills within max_slippage_bps */
 	XR_R_VENUE_REJECT,	/* venue refused the order */
 	XR_R_VENUE_FAILURE,	/* venue or transport failed the order */
+	XR_R_TIMEOUT,		/* the venue did not answer in time */
 	XR_R_NO_LIQUIDITY,	/* IOC/FOK/market found nothing to fill */
 	XR_R_EXPIRED,		/* DAY/GTC order expired at session end */
 	XR_R_COUNT
@@ -180,15 +251,20 @@ enum xr_msg_kind {
 };
 
 /**
- * The message every ring carries, copied by value (192 bytes, 3 lines).
+ * The message every ring carries, copied by value (320 bytes, 5 lines).
  * Each stage fills its part; nothing points outside the message.
  *
  * For XR_MSG_REPORT, cum_qty, cum_notional and fees hold this report's
  * increment (FIX LastQty, LastQty*LastPx, commission); for XR_MSG_RESULT
- * they hold the parent's totals. For XR_MSG_MD the order fields are
- * reused: symbol, venue, limit_px = best bid, est_fees = best ask, qty = bid
- * depth, order_qty = ask depth (qty scale, whole book side). For
- * XR_MSG_VENUE_STATUS, venue and ord_status = 1 (connected) or 0.
+ * they hold the parent's totals. For XR_MSG_MD (one book level) the order
+ * fields are reused: symbol, venue, side (BUY = bid side, SELL = ask side),
+ * child_idx = level (0 = touch), n_children = levels the side now has
+ * (0..XR_BOOK_LEVELS; the level is ignored when it is not below it),
+ * limit_px = level price, qty = level quantity. For XR_MSG_VENUE_STATUS,
+ * venue and ord_status = 1 (connected) or 0.
+ *
+ * The decision fields (exp_px .. decision) are set by route on every child
+ * of a parent and reach the parent's result unchanged.
  */
 struct xr_msg {
 	uint64_t signal_id;	/* strategy's id, unique per run */
@@ -225,12 +301,24 @@ struct xr_msg {
 	uint8_t child_idx;	/* 0..n_children-1 */
 	uint8_t n_alts;		/* valid entries in alts */
 	uint8_t attempts;	/* routing attempts of this child, 1.. */
-	uint8_t pad_[1];
+	uint8_t decision;	/* enum xr_decision */
 	uint8_t alts[XR_MAX_ALTS]; /* ranked alternative venue ids, best first */
+	/* Decision (route), on every child and the result: */
+	int64_t exp_px;		/* expected average fill price of the parent (px) */
+	int64_t arrival_px;	/* best far touch over eligible venues (px): the
+				 * reference of slippage; 0 if none */
+	int32_t exp_slip_cbps;	/* expected slippage vs arrival_px, centi-bps */
+	uint32_t confidence_ppm; /* 0..10^6, docs/routing.md "Confidence" */
+	uint16_t score;		/* chosen venue's score, 0.01 points (0..10000) */
+	uint16_t alt_score[XR_MAX_ALTS]; /* alternatives' scores, same unit */
+	uint8_t n_venues;	/* venues of the parent's allocation, 1.. */
+	uint8_t alloc_venue[XR_MAX_ALLOC]; /* the allocation: venue ids, */
+	int64_t alloc_qty[XR_MAX_ALLOC];   /* and quantity sent to each (qty) */
+	uint8_t pad_[8];
 };
 
 static_assert(sizeof(struct xr_msg) % 64 == 0, "xr_msg must fill whole cache lines");
-static_assert(sizeof(struct xr_msg) == 192, "xr_msg layout changed: update docs/messages.md");
+static_assert(sizeof(struct xr_msg) == 320, "xr_msg layout changed: update docs/architecture.md");
 
 /** @return the name used in files for @p r ("max_position"). Thread: any. */
 const char *xr_reason_name(enum xr_reason r);
@@ -244,8 +332,15 @@ const char *xr_ord_type_name(enum xr_ord_type t);
 const char *xr_tif_name(enum xr_tif t);
 /** @return "entry", "exit", "profit_take", "stop_loss". */
 const char *xr_signal_type_name(enum xr_signal_type t);
-/** @return "default", "weighted_score". */
+/** @return "default", "weighted_score", "best_execution", ... */
 const char *xr_strategy_name(enum xr_strategy s);
+/**
+ * @return the strategy named @p name (n bytes, no NUL needed), or -1.
+ * "default" gives XR_STRAT_DEFAULT. Thread: any. Pure.
+ */
+int xr_strategy_parse(const char *name, size_t n);
+/** @return "best_score", "split_depth", ...; "none" for XR_D_NONE. */
+const char *xr_decision_name(enum xr_decision d);
 /** @return "limit", "market", "twap". */
 const char *xr_method_name(enum xr_method m);
 

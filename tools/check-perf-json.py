@@ -10,6 +10,10 @@ import json
 import math
 import sys
 
+# Strategies perf/select.c runs at 2, 8, 16 and 64 venues, and at 16 only.
+SELECT_EVERY_COUNT = ("weighted_score", "best_execution", "best_liquidity")
+SELECT_16_ONLY = ("lowest_latency", "cost_optimization", "aggressive", "passive",
+                  "balanced", "stealth")
 REQUIRED = {"name": str, "unit": str, "median": (int, float), "min": (int, float),
             "max": (int, float), "rounds": int}
 EXPECT = {
@@ -17,7 +21,11 @@ EXPECT = {
     "ring": ["ring.floor.rtt"] + [f"ring.{c}.{impl}" for c in (
         "tput.8B.single", "tput.8B.burst32", "tput.64B.single", "tput.64B.burst32",
         "rtt.8B", "rtt.64B") for impl in ("xroute", "ck_ring")],
-    "select": [f"select.{v}v.p99" for v in (2, 8, 16, 64)],
+    # Per strategy and venue count (perf/select.c), and select.16v.p99, the
+    # pre-strategy name, kept as a copy of best_execution at 16 venues.
+    "select": ["select.16v.p99"] + [
+        f"select.{s}.{v}v.p99" for s in SELECT_EVERY_COUNT for v in (2, 8, 16, 64)] + [
+        f"select.{s}.16v.p99" for s in SELECT_16_ONLY],
     "pipeline": ["pipeline.closed.throughput", "pipeline.open.e2e.p50",
                  "pipeline.open.stages", "pipeline.scale.venues.1",
                  "pipeline.scale.users.1", "pipeline.scale.users.1000000"],
@@ -58,6 +66,14 @@ def main(sub, path):
         for name, r in seen.items():
             if r.get("alloc_bytes_per_decision", -1) < 0:
                 fail(f"{path}: {name}: alloc_bytes_per_decision not measured")
+            for k in ("split_share", "reject_share"):
+                v = r.get(k)
+                if not isinstance(v, (int, float)) or not 0 <= v <= 1:
+                    fail(f"{path}: {name}: {k} = {v} is not a fraction 0..1")
+        alias, own = seen["select.16v.p99"], seen["select.best_execution.16v.p99"]
+        if {k: v for k, v in alias.items() if k != "name"} != \
+                {k: v for k, v in own.items() if k != "name"}:
+            fail(f"{path}: select.16v.p99 is not a copy of select.best_execution.16v.p99")
     if sub == "pipeline" and seen["pipeline.closed.throughput"].get(
             "alloc_bytes_per_signal", -1) < 0:
         fail(f"{path}: alloc_bytes_per_signal not measured")

@@ -529,7 +529,16 @@ xr__gwrite_rows(const struct xr__gopts *o, struct xr__gout *out, struct xr__grng
 			tif = tr < 70 ? "" : tr < 90 ? "ioc" : "fok";
 		bool market_zero = !limit && xr__gbelow(rng, 100) < 5;
 		uint32_t sr = xr__gbelow(rng, 100);
-		const char *strat = sr < 85 ? "" : sr < 95 ? "weighted_score" : "default";
+		/* Half name no strategy and 5% "default"; 6% each of the seven
+		 * crossing strategies (7% weighted_score); 1% each of passive
+		 * and stealth, whose orders rest or are cut into many children. */
+		static const char *const strats[] = {
+			"weighted_score", "best_execution", "lowest_latency",
+			"best_liquidity", "cost_optimization", "aggressive", "balanced",
+		};
+		const char *strat = sr < 50 ? "" : sr < 55 ? "default"
+				  : sr == 55 ? "passive" : sr == 56 ? "stealth"
+				  : sr == 57 ? "weighted_score" : strats[(sr - 58) / 6];
 		uint32_t slip = xr__gbelow(rng, 100) < 20 ? 5 + xr__gbelow(rng, 46) : 0;
 		uint32_t bad_pick = bad == 0 ? xr__gbelow(rng, 3) : 0;
 

@@ -50,20 +50,23 @@ ninja -C build-asan || fail_setup "build (asan) failed"
 UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1" \
 	meson test -C build-asan --suite fast --suite integration --print-errorlogs
 
-# 3. ThreadSanitizer: the threaded ring and engine programs (Criterion's
-#    runner cannot start under TSan: Snaipe/Criterion#274).
+# 3. ThreadSanitizer: the threaded ring and engine programs and the snapshot
+#    RCU torture test (Criterion's runner cannot start under TSan:
+#    Snaipe/Criterion#274).
 tsan_results=build-tsan/tsan-results.txt
 if [ ! -f build-tsan/build.ninja ]; then
 	meson setup build-tsan -Db_sanitize=thread -Dwerror=true >/dev/null ||
 		fail_setup "meson setup (tsan) failed"
 fi
-ninja -C build-tsan tests/test_ring tests/stress_ring_spsc tests/stress_engine_pipeline ||
+ninja -C build-tsan tests/test_ring tests/stress_ring_spsc tests/stress_engine_pipeline \
+	tests/stress_snapshot_torture ||
 	fail_setup "build (tsan) failed"
 : > "$tsan_results"
 export TSAN_OPTIONS="suppressions=$root/tests/sanitizers/tsan.supp halt_on_error=1 second_deadlock_stack=1"
 # test_ring's TSan build runs its 10M-message two-thread test from its own
 # main(); the stress programs take their sizes on the command line.
-for t in "test_ring" "stress_ring_spsc 10000000" "stress_engine_pipeline 30000"; do
+for t in "test_ring" "stress_ring_spsc 10000000" "stress_engine_pipeline 30000" \
+	"stress_snapshot_torture --swaps 30000"; do
 	set -- $t
 	echo "== tsan: $*"
 	if "./build-tsan/tests/$@"; then

@@ -113,6 +113,7 @@ struct xr__sim {
 	uint32_t hash_mask;	 /* buckets - 1 */
 	uint32_t n_books;
 	uint32_t md_next;	 /* next book whose market data is due */
+	uint32_t md_level;	 /* next level of it: bids 0..n-1, then asks */
 	struct xr__sim_order *orders; /* cap slots */
 	uint32_t *heap;		 /* cap slot indices, min-heap on (due, seq) */
 	uint32_t *hash;		 /* hash_mask + 1 buckets of slot indices */
@@ -469,16 +470,25 @@ xr__sim_poll(void *ctx, uint64_t now_ns, struct xr_conn_event *ev, uint32_t max)
 	struct xr__sim *s = ctx;
 	uint32_t n = 0;
 
+	/* The static books' levels, once, best first per side. */
 	while (n < max && s->md_next < s->n_books) {
-		const struct xr__sim_book *b = &s->books[s->md_next++];
+		const struct xr__sim_book *b = &s->books[s->md_next];
+		uint32_t nl = b->levels < XR_CONN_MD_LEVELS ? b->levels : XR_CONN_MD_LEVELS;
+		uint32_t side = s->md_level / nl, lv = s->md_level % nl;
 		struct xr_conn_event *e = &ev[n++];
 		memset(e, 0, sizeof(*e));
 		e->kind = XR_EV_MARKET_DATA;
 		e->symbol = b->symbol;
-		e->bid_px = b->mid_px - b->tick_px;
-		e->ask_px = b->mid_px + b->tick_px;
-		e->bid_qty = (int64_t)b->levels * b->level_qty;
-		e->ask_qty = e->bid_qty;
+		e->side = side == 0 ? XR_SIDE_BUY : XR_SIDE_SELL;
+		e->level = (uint8_t)lv;
+		e->n_levels = (uint8_t)nl;
+		e->px = side == 0 ? b->mid_px - b->tick_px * (int64_t)(lv + 1)
+				  : b->mid_px + b->tick_px * (int64_t)(lv + 1);
+		e->md_qty = b->level_qty;
+		if (++s->md_level == 2 * nl) {
+			s->md_level = 0;
+			s->md_next++;
+		}
 	}
 
 	while (n < max && s->n_heap > 0) {

@@ -47,6 +47,31 @@ assert s["e2e_ns"]["p50"] <= s["e2e_ns"]["p99"] <= s["e2e_ns"]["p999"] <= s["e2e
 PY
 
 [ "$(wc -l < "$dir/results.csv")" -eq $((n + 1)) ] || fail "results.csv has the wrong row count"
+# Every strategy routes (issue 4): each of the nine has routed results, and
+# the splitting ones split with allocations that sum to the order quantity.
+python3 - "$dir/results.csv" <<'PY'
+import csv, sys
+from decimal import Decimal
+routed, split = {}, {}
+for r in csv.DictReader(open(sys.argv[1])):
+    if r["decision"] in ("none", "no_eligible_venue", "max_slippage"):
+        continue
+    routed[r["strategy"]] = routed.get(r["strategy"], 0) + 1
+    alloc = [a.split(":") for a in r["allocation"].split("|")]
+    total = sum(Decimal(q) for _, q in alloc)
+    assert total == Decimal(r["qty"]), f"line {r['line']}: allocation {total} != qty {r['qty']}"
+    assert len({v for v, _ in alloc}) == len(alloc), f"line {r['line']}: venue twice"
+    if len(alloc) > 1:
+        split[r["strategy"]] = split.get(r["strategy"], 0) + 1
+    assert 0 <= Decimal(r["confidence"]) <= 1, r["confidence"]
+names = ["weighted_score", "best_execution", "lowest_latency", "best_liquidity",
+         "cost_optimization", "aggressive", "passive", "balanced", "stealth"]
+missing = [s for s in names if routed.get(s, 0) == 0]
+assert not missing, f"strategies that routed nothing: {missing}"
+for s in ["best_liquidity", "aggressive", "passive", "stealth"]:
+    assert split.get(s, 0) > 0, f"{s} never split"
+print("strategies routed:", dict(sorted(routed.items())), "split:", dict(sorted(split.items())))
+PY
 for h in e2e router queue validate route venue aggregate; do
 	f="$dir/hist/$h.hgrm"
 	[ -s "$f" ] || fail "$f missing"

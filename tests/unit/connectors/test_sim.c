@@ -79,14 +79,23 @@ fx_create(void)
 	cr_assert_eq(rc, 0, "create: %d %s", rc, g_err);
 }
 
+/** Consume the books' market data: 2 x 5 BTC levels, 2 x 3 DOGE levels. */
+static void
+drain_md(void)
+{
+	struct xr_conn_event md[32];
+	cr_assert_eq(g_c.ops->poll(g_c.ctx, 0, md, 32), 16);
+}
+
 /** Create and consume the first poll's market data. */
 static void
 fx_start(void)
 {
-	struct xr_conn_event ev[4];
+	struct xr_conn_event ev[32];
 	fx_init();
 	fx_create();
-	cr_assert_eq(g_c.ops->poll(g_c.ctx, 0, ev, 4), 2);
+	/* BTC 2 x 5 levels, DOGE 2 x 3 levels. */
+	cr_assert_eq(g_c.ops->poll(g_c.ctx, 0, ev, 32), 16);
 }
 
 static void
@@ -203,24 +212,35 @@ Test(sim, bad_parameters_einval)
 
 Test(sim, market_data_on_first_poll_only, .fini = fx_fini)
 {
-	struct xr_conn_event ev[8];
+	struct xr_conn_event ev[32];
 	fx_init();
 	fx_create();
-	/* max = 1: the second book's market data waits for the next poll. */
+	/* max = 1: the rest of the levels wait for the next poll. */
 	cr_assert_eq(poll(0, ev, 1), 1);
-	cr_assert_eq(poll(0, ev + 1, 8), 1);
-	cr_assert_eq(ev[0].kind, XR_EV_MARKET_DATA);
-	cr_assert_eq(ev[0].symbol, SYM_BTC);
-	cr_assert_eq(ev[0].bid_px, 4999950000000); /* 49999.5 */
-	cr_assert_eq(ev[0].ask_px, 5000050000000); /* 50000.5 */
-	cr_assert_eq(ev[0].bid_qty, U(5));
-	cr_assert_eq(ev[0].ask_qty, U(5));
-	cr_assert_eq(ev[1].kind, XR_EV_MARKET_DATA);
-	cr_assert_eq(ev[1].symbol, SYM_DOGE);
-	cr_assert_eq(ev[1].bid_px, 299999999);
-	cr_assert_eq(ev[1].ask_px, 300000001);
-	cr_assert_eq(ev[1].bid_qty, 99999999);
-	cr_assert_eq(ev[1].ask_qty, 99999999);
+	cr_assert_eq(poll(0, ev + 1, 31), 15);
+	/* BTC: bids 49999.5 .. 49997.5 best first, then asks 50000.5 .. 50002.5. */
+	for (int i = 0; i < 10; i++) {
+		const struct xr_conn_event *e = &ev[i];
+		int lv = i % 5;
+		cr_assert_eq(e->kind, XR_EV_MARKET_DATA);
+		cr_assert_eq(e->symbol, SYM_BTC);
+		cr_assert_eq(e->side, i < 5 ? XR_SIDE_BUY : XR_SIDE_SELL);
+		cr_assert_eq(e->level, lv);
+		cr_assert_eq(e->n_levels, 5);
+		cr_assert_eq(e->px, i < 5 ? 4999950000000 - lv * 50000000
+					  : 5000050000000 + lv * 50000000);
+		cr_assert_eq(e->md_qty, U(1));
+	}
+	/* DOGE: 3 levels a side, one tick (10^-8) apart. */
+	cr_assert_eq(ev[10].symbol, SYM_DOGE);
+	cr_assert_eq(ev[10].side, XR_SIDE_BUY);
+	cr_assert_eq(ev[10].px, 299999999);
+	cr_assert_eq(ev[12].px, 299999997);
+	cr_assert_eq(ev[13].side, XR_SIDE_SELL);
+	cr_assert_eq(ev[13].px, 300000001);
+	cr_assert_eq(ev[15].px, 300000003);
+	cr_assert_eq(ev[15].n_levels, 3);
+	cr_assert_eq(ev[15].md_qty, 33333333);
 	cr_assert_eq(poll(MS(10000), ev, 8), 0);
 }
 
@@ -518,8 +538,7 @@ Test(sim, reject_prob_one, .fini = fx_fini)
 	g_venue.fail_ppm = 1000000; /* reject is drawn first */
 	g_venue.max_open_orders = 1000;
 	fx_create();
-	struct xr_conn_event md[2];
-	poll(0, md, 2);
+	drain_md();
 	run_simple_orders(1000, XR_EV_EXEC_REPORT, XR_OS_REJECTED, XR_R_VENUE_REJECT);
 }
 
@@ -529,8 +548,7 @@ Test(sim, fail_prob_one, .fini = fx_fini)
 	g_venue.fail_ppm = 1000000;
 	g_venue.max_open_orders = 1000;
 	fx_create();
-	struct xr_conn_event md[2];
-	poll(0, md, 2);
+	drain_md();
 	run_simple_orders(1000, XR_EV_ORDER_FAILED, 0, XR_R_VENUE_FAILURE);
 }
 
@@ -539,8 +557,7 @@ Test(sim, zero_probs_never_reject_or_fail, .fini = fx_fini)
 	fx_init();
 	g_venue.max_open_orders = 1000;
 	fx_create();
-	struct xr_conn_event md[2];
-	poll(0, md, 2);
+	drain_md();
 	run_simple_orders(1000, XR_EV_EXEC_REPORT, XR_OS_FILLED, XR_R_NONE);
 }
 
@@ -552,7 +569,7 @@ Test(sim, busy_when_full_then_recovers, .fini = fx_fini)
 	fx_init();
 	g_venue.max_open_orders = 4;
 	fx_create();
-	cr_assert_eq(poll(0, ev, 8), 2);
+	drain_md();
 	/* Two resting DAY orders and two in transit fill the table. */
 	cr_assert_eq(submit(1, SYM_BTC, XR_SIDE_BUY, XR_ORD_LIMIT, XR_TIF_DAY,
 			    U(1), U(40000), 0), 0);
@@ -645,9 +662,9 @@ rec_eq(const struct rec *x, const struct rec *y)
 	       a->cl_ord_id == b->cl_ord_id && a->last_qty == b->last_qty &&
 	       a->last_notional == b->last_notional &&
 	       a->last_fees == b->last_fees && a->cum_qty == b->cum_qty &&
-	       a->leaves_qty == b->leaves_qty && a->bid_px == b->bid_px &&
-	       a->ask_px == b->ask_px && a->bid_qty == b->bid_qty &&
-	       a->ask_qty == b->ask_qty;
+	       a->leaves_qty == b->leaves_qty && a->side == b->side &&
+	       a->level == b->level && a->n_levels == b->n_levels && a->px == b->px &&
+	       a->md_qty == b->md_qty;
 }
 
 Test(sim, deterministic_from_seed)
@@ -676,7 +693,7 @@ Test(sim, events_at_due_time_in_due_order, .fini = fx_fini)
 	g_venue.jitter_us = 50;
 	g_venue.max_open_orders = 256;
 	fx_create();
-	cr_assert_eq(poll(0, ev, 4), 2);
+	drain_md();
 	const uint64_t t0 = US(1000);
 	for (uint32_t i = 0; i < 200; i++)
 		cr_assert_eq(submit(i + 1, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET,
@@ -706,7 +723,7 @@ Test(sim, events_at_due_time_in_due_order, .fini = fx_fini)
 	fx_init();
 	g_venue.max_open_orders = 256;
 	fx_create();
-	cr_assert_eq(poll(0, ev, 4), 2);
+	drain_md();
 	for (uint32_t i = 0; i < 100; i++)
 		cr_assert_eq(submit(100 - i, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET,
 				    XR_TIF_IOC, U(1), 0, US(i / 10)), 0);
@@ -790,7 +807,7 @@ Test(sim, one_terminal_event_per_order_100k, .fini = fx_fini, .timeout = 120)
 	g_venue.session_ms = 20;
 	g_venue.max_open_orders = 256;
 	fx_create();
-	cr_assert_eq(poll(0, ev, 16), 2);
+	drain_md();
 
 	uint64_t id = 0;
 	while (id < N_RANDOM) {

@@ -1,8 +1,9 @@
 /*
  * Unit tests of engine/config.c: the example config, defaults, every error
  * class with its exact message, print -> load round trips, [user_defaults]
- * placement, shared limit arrays, the thread plan, and the deployment mode
- * (mode, huge_pages, lock_memory, colocated threads).
+ * placement, shared limit arrays, the thread plan, the deployment mode
+ * (mode, huge_pages, lock_memory, colocated threads), the selector keys of
+ * [engine] and [venue NAME], and the [strategy NAME] sections.
  *
  * Each test runs in its own process (Criterion) inside a fresh temporary
  * directory, and writes its fixture there as "xroute.ini", so messages
@@ -107,6 +108,24 @@ example_path(void)
 	"[user u1]\n"
 
 #define Q(x) ((int64_t)(x)*XR_QTY_SCALE)
+
+/* Two strategy settings are equal except for the header line. */
+static void
+assert_strategy_eq(const struct xr_strategy_cfg *a, const struct xr_strategy_cfg *b, int st)
+{
+	for (int f = 0; f < XR_F_COUNT; f++)
+		cr_assert_eq(a->w[f], b->w[f], "strategy %d factor %d", st, f);
+	cr_assert_eq(a->split, b->split, "strategy %d", st);
+	cr_assert_eq(a->pricing, b->pricing, "strategy %d", st);
+	cr_assert_eq(a->two_x_depth, b->two_x_depth, "strategy %d", st);
+	cr_assert_eq(a->max_slice_ppm, b->max_slice_ppm, "strategy %d", st);
+	cr_assert_eq(a->min_slice_qty, b->min_slice_qty, "strategy %d", st);
+	cr_assert_eq(a->max_slippage_bps, b->max_slippage_bps, "strategy %d", st);
+	cr_assert_eq(a->display_ppm, b->display_ppm, "strategy %d", st);
+	cr_assert_eq(a->slices, b->slices, "strategy %d", st);
+	cr_assert_eq(a->horizon_us, b->horizon_us, "strategy %d", st);
+	cr_assert_eq(a->min_health_ppm, b->min_health_ppm, "strategy %d", st);
+}
 
 /* ------------------------------------------------------------------ */
 
@@ -299,7 +318,7 @@ Test(config, error_unknown_section)
 {
 	expect_error(MINIMAL "[engin]\nburst = 8\n",
 		     "xroute.ini:4: [engin]: unknown section (expected engine, threads, "
-		     "user_defaults, venue NAME or user NAME)");
+		     "user_defaults, venue NAME, user NAME or strategy NAME)");
 }
 
 Test(config, error_unknown_key)
@@ -388,7 +407,12 @@ Test(config, error_unknown_word)
 		     "xroute.ini:2: [engine] results_format: \"xml\" is not one of csv, jsonl");
 	expect_error("[engine]\ndefault_strategy = default\n",
 		     "xroute.ini:2: [engine] default_strategy: \"default\" is not one of "
-		     "weighted_score");
+		     "weighted_score, best_execution, lowest_latency, best_liquidity, "
+		     "cost_optimization, aggressive, passive, balanced, stealth");
+	expect_error(MINIMAL "strategy = fastest\n",
+		     "xroute.ini:4: [user u1] strategy: \"fastest\" is not one of default, "
+		     "weighted_score, best_execution, lowest_latency, best_liquidity, "
+		     "cost_optimization, aggressive, passive, balanced, stealth");
 	expect_error(
 		"[threads]\nfront.wait = sleep\n",
 		"xroute.ini:2: [threads] front.wait: \"sleep\" is not one of busy_spin, yield, "
@@ -730,6 +754,19 @@ Test(config, print_round_trip)
 	}
 	cr_assert_str_eq(b->threads[1].stages[0], "execute.alpha");
 	cr_assert_eq(b->venues[2].fee_maker_cbps, -25);
+	/* Every strategy is printed with every key and loads back the same. */
+	for (int st = 0; st < XR_STRAT_COUNT; st++)
+		assert_strategy_eq(&a->engine.strategies[st], &b->engine.strategies[st], st);
+	cr_assert_not_null(strstr(p1, "\n[strategy stealth]\nweight_price = 0\n"
+				      "weight_liquidity = 0.3\nweight_latency = 0\n"
+				      "weight_reliability = 0.4\nweight_fees = 0\nweight_cost = 0.3\n"
+				      "weight_success = 0\nweight_load = 0\nweight_pair = 0\n"
+				      "weight_headroom = 0\nsplit = always\npricing = take\n"
+				      "two_x_depth = false\nmax_slice_ratio = 0.3\n"
+				      "min_slice_qty = 0.01\nmax_slippage_bps = 0\n"
+				      "display_ratio = 0.2\nslices = 4\nhorizon_us = 2000\n"
+				      "min_health = 0\n"));
+	cr_assert_not_null(strstr(p1, "\nrate_limit_per_s = 0\nrate_limit_burst = 100\n"));
 	cr_assert_not_null(strstr(p1, "\nfee_maker_bps = -0.25\n"));
 	cr_assert_not_null(strstr(p1, "\nback.stages = execute.alpha, execute.bravo, "
 				      "execute.charlie, execute.delta, execute.echo, aggregate, output\n"));
@@ -953,6 +990,419 @@ Test(config, fixture_files)
 	snprintf(want, sizeof(want), "%s:4: [venue kraken] fee_taker_bps: \"abc\" is not a number",
 		 path);
 	cr_assert_str_eq(err, want);
+}
+
+/* ------------------------------------------------------------------ */
+/* Selector keys: [engine] and [venue NAME] additions, [strategy NAME]. */
+
+Test(config, selector_keys_defaults)
+{
+	struct xr_config *cfg = load_ok(MINIMAL);
+	const struct xr_engine_cfg *e = &cfg->engine;
+
+	cr_assert_eq(e->price_zero_bps, 100);
+	cr_assert_eq(e->cost_zero_bps, 100);
+	cr_assert_eq(e->depth_bps, 10);
+	cr_assert_eq(e->latency_ewma_ppm, 100000);
+	cr_assert_eq(e->error_ewma_ppm, 50000);
+	cr_assert_eq(e->latency_threshold_us, 5000);
+	cr_assert_eq(e->error_rate_threshold_ppm, 50000);
+	cr_assert_eq(e->demote_start_ppm, 500000);
+	cr_assert_eq(e->demote_max_ppm, 500000);
+
+	const struct xr_venue_cfg *v = &cfg->venues[0];
+	cr_assert_eq(v->network_distance_us, 0);
+	cr_assert_eq(v->rate_limit_per_s, 0);
+	cr_assert_eq(v->rate_limit_burst, 100);
+	xr_config_free(cfg);
+}
+
+Test(config, selector_keys_values)
+{
+	struct xr_config *cfg = load_ok("[engine]\n"
+					"price_zero_bps = 250\n"
+					"cost_zero_bps = 1\n"
+					"depth_bps = 10000\n"
+					"latency_ewma_alpha = 1\n"
+					"error_ewma_alpha = 0.000001\n"
+					"latency_threshold_us = 60000000\n"
+					"error_rate_threshold = 0.1\n"
+					"demote_start = 0\n"
+					"demote_max = 1\n"
+					"default_strategy = stealth\n"
+					"[venue alpha]\n"
+					"network_distance_us = 120\n"
+					"rate_limit_per_s = 10000000\n"
+					"rate_limit_burst = 1\n"
+					"book.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n"
+					"[user u1]\n"
+					"strategy = passive\n"
+					"[user u2]\n"
+					"strategy = default\n");
+	const struct xr_engine_cfg *e = &cfg->engine;
+	cr_assert_eq(e->price_zero_bps, 250);
+	cr_assert_eq(e->cost_zero_bps, 1);
+	cr_assert_eq(e->depth_bps, 10000);
+	cr_assert_eq(e->latency_ewma_ppm, 1000000);
+	cr_assert_eq(e->error_ewma_ppm, 1);
+	cr_assert_eq(e->latency_threshold_us, 60000000);
+	cr_assert_eq(e->error_rate_threshold_ppm, 100000);
+	cr_assert_eq(e->demote_start_ppm, 0);
+	cr_assert_eq(e->demote_max_ppm, 1000000);
+	cr_assert_eq(e->default_strategy, XR_STRAT_STEALTH);
+	cr_assert_eq(cfg->venues[0].network_distance_us, 120);
+	cr_assert_eq(cfg->venues[0].rate_limit_per_s, 10000000);
+	cr_assert_eq(cfg->venues[0].rate_limit_burst, 1);
+	cr_assert_eq(cfg->users[0].strategy, XR_STRAT_PASSIVE);
+	cr_assert_eq(cfg->users[1].strategy, XR_STRAT_DEFAULT);
+
+	/* Every strategy name is a default_strategy. */
+	for (int st = XR_STRAT_WEIGHTED_SCORE; st < XR_STRAT_COUNT; st++) {
+		char text[256];
+		snprintf(text, sizeof(text), "[engine]\ndefault_strategy = %s\n" MINIMAL,
+			 xr_strategy_name((enum xr_strategy)st));
+		struct xr_config *c = load_ok(text);
+		cr_assert_eq(c->engine.default_strategy, st);
+		xr_config_free(c);
+	}
+	xr_config_free(cfg);
+}
+
+Test(config, error_selector_keys_range)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "[engine]\nprice_zero_bps = 0\n",
+		  "xroute.ini:2: [engine] price_zero_bps: \"0\" is out of range (1..10000)" },
+		{ "[engine]\ncost_zero_bps = 10001\n",
+		  "xroute.ini:2: [engine] cost_zero_bps: \"10001\" is out of range (1..10000)" },
+		{ "[engine]\ndepth_bps = 0\n",
+		  "xroute.ini:2: [engine] depth_bps: \"0\" is out of range (1..10000)" },
+		{ "[engine]\nlatency_ewma_alpha = 0\n",
+		  "xroute.ini:2: [engine] latency_ewma_alpha: \"0\" is out of range "
+		  "(0.000001..1)" },
+		{ "[engine]\nerror_ewma_alpha = 1.1\n",
+		  "xroute.ini:2: [engine] error_ewma_alpha: \"1.1\" is out of range (0.000001..1)" },
+		{ "[engine]\nlatency_threshold_us = 0\n",
+		  "xroute.ini:2: [engine] latency_threshold_us: \"0\" is out of range "
+		  "(1..60000000)" },
+		{ "[engine]\nerror_rate_threshold = 0\n",
+		  "xroute.ini:2: [engine] error_rate_threshold: \"0\" is out of range "
+		  "(0.000001..1)" },
+		{ "[engine]\ndemote_start = 1\n",
+		  "xroute.ini:2: [engine] demote_start: \"1\" is out of range (0..0.999999)" },
+		{ "[engine]\ndemote_max = -0.1\n",
+		  "xroute.ini:2: [engine] demote_max: \"-0.1\" is out of range (0..1)" },
+		{ "[venue a]\nnetwork_distance_us = 10000001\n",
+		  "xroute.ini:2: [venue a] network_distance_us: \"10000001\" is out of range "
+		  "(0..10000000)" },
+		{ "[venue a]\nrate_limit_per_s = -1\n",
+		  "xroute.ini:2: [venue a] rate_limit_per_s: \"-1\" is out of range "
+		  "(0..10000000)" },
+		{ "[venue a]\nrate_limit_burst = 0\n",
+		  "xroute.ini:2: [venue a] rate_limit_burst: \"0\" is out of range (1..10000000)" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_error(cases[i].text, cases[i].want);
+}
+
+/* Expected defaults, weights in enum xr_factor order:
+ * price liquidity latency reliability fees cost success load pair headroom. */
+static const struct {
+	int strategy;
+	uint32_t w[XR_F_COUNT];
+	uint8_t split, pricing, two_x_depth;
+	uint32_t display_ppm, slices, min_health_ppm;
+} strategy_defaults[] = {
+	{ XR_STRAT_WEIGHTED_SCORE, { 0, 0, 2000, 0, 3000, 0, 2500, 1500, 1000, 0 }, XR_SPLIT_NEVER,
+	  XR_PRICING_METHOD, 1, 0, 1, 0 },
+	{ XR_STRAT_BEST_EXECUTION, { 4000, 3000, 2000, 1000, 0, 0, 0, 0, 0, 0 }, XR_SPLIT_NEEDED,
+	  XR_PRICING_TAKE, 0, 0, 1, 0 },
+	{ XR_STRAT_LOWEST_LATENCY, { 0, 0, 10000, 0, 0, 0, 0, 0, 0, 0 }, XR_SPLIT_NEEDED,
+	  XR_PRICING_TAKE, 0, 0, 1, 500000 },
+	{ XR_STRAT_BEST_LIQUIDITY, { 0, 10000, 0, 0, 0, 0, 0, 0, 0, 0 }, XR_SPLIT_ALWAYS,
+	  XR_PRICING_TAKE, 0, 0, 1, 0 },
+	{ XR_STRAT_COST_OPTIMIZATION, { 0, 0, 0, 0, 0, 10000, 0, 0, 0, 0 }, XR_SPLIT_NEEDED,
+	  XR_PRICING_TAKE, 0, 0, 1, 0 },
+	{ XR_STRAT_AGGRESSIVE, { 0, 3000, 5000, 0, 0, 0, 2000, 0, 0, 0 }, XR_SPLIT_ALWAYS,
+	  XR_PRICING_TAKE, 0, 0, 1, 0 },
+	{ XR_STRAT_PASSIVE, { 0, 0, 0, 3000, 5000, 0, 0, 2000, 0, 0 }, XR_SPLIT_ALWAYS,
+	  XR_PRICING_POST, 0, 0, 1, 0 },
+	{ XR_STRAT_BALANCED, { 0, 0, 4000, 0, 0, 2000, 3000, 0, 0, 1000 }, XR_SPLIT_NEEDED,
+	  XR_PRICING_TOUCH, 0, 0, 1, 0 },
+	{ XR_STRAT_STEALTH, { 0, 3000, 0, 4000, 0, 3000, 0, 0, 0, 0 }, XR_SPLIT_ALWAYS,
+	  XR_PRICING_TAKE, 0, 200000, 4, 0 },
+};
+
+static void
+assert_strategy_default(const struct xr_strategy_cfg *sc, size_t i)
+{
+	uint32_t sum = 0;
+	for (int f = 0; f < XR_F_COUNT; f++) {
+		cr_assert_eq(sc->w[f], strategy_defaults[i].w[f], "strategy %d factor %d",
+			     strategy_defaults[i].strategy, f);
+		sum += sc->w[f];
+	}
+	cr_assert_eq(sum, XR_WEIGHT_ONE);
+	cr_assert_eq(sc->split, strategy_defaults[i].split);
+	cr_assert_eq(sc->pricing, strategy_defaults[i].pricing);
+	cr_assert_eq(sc->two_x_depth, strategy_defaults[i].two_x_depth);
+	cr_assert_eq(sc->max_slice_ppm, 300000);
+	cr_assert_eq(sc->min_slice_qty, XR_QTY_SCALE / 100);
+	cr_assert_eq(sc->max_slippage_bps, 0);
+	cr_assert_eq(sc->display_ppm, strategy_defaults[i].display_ppm);
+	cr_assert_eq(sc->slices, strategy_defaults[i].slices);
+	cr_assert_eq(sc->horizon_us, 2000);
+	cr_assert_eq(sc->min_health_ppm, strategy_defaults[i].min_health_ppm);
+	cr_assert_eq(sc->line, 0);
+}
+
+Test(config, strategy_defaults)
+{
+	struct xr_config *cfg = load_ok(MINIMAL);
+	struct xr_strategy_cfg sc, zero;
+
+	cr_assert_eq(sizeof(strategy_defaults) / sizeof(strategy_defaults[0]),
+		     XR_STRAT_COUNT - 1);
+	for (size_t i = 0; i < XR_STRAT_COUNT - 1; i++) {
+		int st = strategy_defaults[i].strategy;
+		assert_strategy_default(&cfg->engine.strategies[st], i);
+		memset(&sc, 0xa5, sizeof(sc));
+		xr_strategy_defaults((enum xr_strategy)st, &sc);
+		assert_strategy_default(&sc, i);
+	}
+	/* default (and anything out of range) is all zeros. */
+	memset(&zero, 0, sizeof(zero));
+	cr_assert_eq(memcmp(&cfg->engine.strategies[XR_STRAT_DEFAULT], &zero, sizeof(zero)), 0);
+	memset(&sc, 0xa5, sizeof(sc));
+	xr_strategy_defaults(XR_STRAT_DEFAULT, &sc);
+	cr_assert_eq(memcmp(&sc, &zero, sizeof(zero)), 0);
+	memset(&sc, 0xa5, sizeof(sc));
+	xr_strategy_defaults(XR_STRAT_COUNT, &sc);
+	cr_assert_eq(memcmp(&sc, &zero, sizeof(zero)), 0);
+	xr_config_free(cfg);
+}
+
+Test(config, strategy_override)
+{
+	/* Lines: 1-3 MINIMAL, 4 [strategy best_execution], 5.. keys. */
+	struct xr_config *cfg = load_ok(MINIMAL "[strategy best_execution]\n"
+						"weight_price = 0.5\n"
+						"weight_headroom = 0.5\n"
+						"split = always\n"
+						"pricing = post\n"
+						"two_x_depth = yes\n"
+						"max_slice_ratio = 0.5\n"
+						"min_slice_qty = 0.001\n"
+						"max_slippage_bps = 25\n"
+						"display_ratio = 0.1\n"
+						"slices = 64\n"
+						"horizon_us = 0\n"
+						"min_health = 0.25\n"
+						"[strategy stealth]\n"
+						"slices = 2\n");
+	const struct xr_strategy_cfg *be = &cfg->engine.strategies[XR_STRAT_BEST_EXECUTION];
+	uint32_t want[XR_F_COUNT] = { [XR_F_PRICE] = 5000, [XR_F_HEADROOM] = 5000 };
+	for (int f = 0; f < XR_F_COUNT; f++)
+		cr_assert_eq(be->w[f], want[f], "factor %d", f);
+	cr_assert_eq(be->split, XR_SPLIT_ALWAYS);
+	cr_assert_eq(be->pricing, XR_PRICING_POST);
+	cr_assert_eq(be->two_x_depth, 1);
+	cr_assert_eq(be->max_slice_ppm, 500000);
+	cr_assert_eq(be->min_slice_qty, XR_QTY_SCALE / 1000);
+	cr_assert_eq(be->max_slippage_bps, 25);
+	cr_assert_eq(be->display_ppm, 100000);
+	cr_assert_eq(be->slices, 64);
+	cr_assert_eq(be->horizon_us, 0);
+	cr_assert_eq(be->min_health_ppm, 250000);
+	cr_assert_eq(be->line, 4);
+
+	/* No weight key: the default weights stay, other keys change. */
+	const struct xr_strategy_cfg *st = &cfg->engine.strategies[XR_STRAT_STEALTH];
+	cr_assert_eq(st->w[XR_F_RELIABILITY], 4000);
+	cr_assert_eq(st->w[XR_F_LIQUIDITY], 3000);
+	cr_assert_eq(st->w[XR_F_COST], 3000);
+	cr_assert_eq(st->slices, 2);
+	cr_assert_eq(st->display_ppm, 200000);
+	cr_assert_eq(st->line, 17);
+	/* Untouched strategies keep their defaults and line 0. */
+	cr_assert_eq(cfg->engine.strategies[XR_STRAT_PASSIVE].line, 0);
+	cr_assert_eq(cfg->engine.strategies[XR_STRAT_PASSIVE].pricing, XR_PRICING_POST);
+	xr_config_free(cfg);
+
+	/* A weight of 1 alone is a full vector. */
+	cfg = load_ok(MINIMAL "[strategy balanced]\nweight_pair = 1\n");
+	for (int f = 0; f < XR_F_COUNT; f++)
+		cr_assert_eq(cfg->engine.strategies[XR_STRAT_BALANCED].w[f],
+			     f == XR_F_PAIR ? XR_WEIGHT_ONE : 0u);
+	xr_config_free(cfg);
+}
+
+Test(config, strategy_weighted_score_weights)
+{
+	/* No [strategy weighted_score] weight: the [engine] weights. */
+	struct xr_config *cfg = load_ok("[engine]\nweight_fees = 0.4\nweight_pair = 0\n" MINIMAL
+					"[strategy weighted_score]\nsplit = needed\n");
+	const struct xr_strategy_cfg *ws = &cfg->engine.strategies[XR_STRAT_WEIGHTED_SCORE];
+	uint32_t want[XR_F_COUNT] = { [XR_F_FEES] = 4000, [XR_F_LATENCY] = 2000,
+				      [XR_F_SUCCESS] = 2500, [XR_F_LOAD] = 1500 };
+	for (int f = 0; f < XR_F_COUNT; f++)
+		cr_assert_eq(ws->w[f], want[f], "factor %d", f);
+	cr_assert_eq(ws->split, XR_SPLIT_NEEDED);
+	cr_assert_eq(ws->two_x_depth, 1);
+	xr_config_free(cfg);
+
+	/* Its own weights win; the [engine] ones are still checked and kept. */
+	cfg = load_ok(MINIMAL "[strategy weighted_score]\nweight_cost = 0.6\nweight_fees = 0.4\n");
+	ws = &cfg->engine.strategies[XR_STRAT_WEIGHTED_SCORE];
+	uint32_t want2[XR_F_COUNT] = { [XR_F_FEES] = 4000, [XR_F_COST] = 6000 };
+	for (int f = 0; f < XR_F_COUNT; f++)
+		cr_assert_eq(ws->w[f], want2[f], "factor %d", f);
+	cr_assert_eq(cfg->engine.w_fees, 3000);
+	char *p1 = print_to_string(cfg);
+	struct xr_config *again = load_ok(p1);
+	assert_strategy_eq(ws, &again->engine.strategies[XR_STRAT_WEIGHTED_SCORE], 1);
+	cr_assert_eq(again->engine.w_fees, 3000);
+	free(p1);
+	xr_config_free(again);
+	xr_config_free(cfg);
+}
+
+Test(config, error_strategy_weights_sum)
+{
+	/* Lines: 1-3 MINIMAL, 4 blank, 5 [strategy best_execution]. */
+	expect_error(MINIMAL "\n[strategy best_execution]\nweight_price = 0.4\n"
+			     "weight_latency = 0.3\n",
+		     "xroute.ini:5: [strategy best_execution]: weight_price + weight_latency = "
+		     "0.7, must be exactly 1 (weights not set in the section are 0)");
+	expect_error(MINIMAL "[strategy stealth]\nweight_headroom = 0.5\nweight_price = 0.5001\n",
+		     "xroute.ini:4: [strategy stealth]: weight_price + weight_headroom = 1.0001, "
+		     "must be exactly 1 (weights not set in the section are 0)");
+	expect_error(MINIMAL "[strategy passive]\nweight_fees = 0\n",
+		     "xroute.ini:4: [strategy passive]: weight_fees = 0, must be exactly 1 "
+		     "(weights not set in the section are 0)");
+	/* The [engine] weights are checked first, and still name [engine]. */
+	expect_error("[engine]\nweight_fees = 0.25\n" MINIMAL
+		     "[strategy weighted_score]\nweight_fees = 1\n",
+		     "xroute.ini:1: [engine]: weight_fees + weight_latency + weight_success + "
+		     "weight_load + weight_pair = 0.95, must be exactly 1");
+}
+
+Test(config, error_strategy_section)
+{
+	expect_error(MINIMAL "[strategy fastest]\n",
+		     "xroute.ini:4: [strategy fastest]: unknown strategy \"fastest\" (expected "
+		     "weighted_score, best_execution, lowest_latency, best_liquidity, "
+		     "cost_optimization, aggressive, passive, balanced, stealth)");
+	expect_error(MINIMAL "[strategy default]\nslices = 2\n",
+		     "xroute.ini:4: [strategy default]: \"default\" has no section, it is [engine] "
+		     "default_strategy (expected weighted_score, best_execution, lowest_latency, "
+		     "best_liquidity, cost_optimization, aggressive, passive, balanced, stealth)");
+	expect_error(MINIMAL "[strategy]\n",
+		     "xroute.ini:4: [strategy]: missing name ([strategy NAME])");
+	expect_error(MINIMAL "[strategy stealth]\nslices = 2\n[strategy   stealth]\n",
+		     "xroute.ini:6: [strategy stealth]: duplicate section (first at line 4)");
+	expect_error(MINIMAL "[strategy stealth]\nweight_fee = 1\n",
+		     "xroute.ini:5: [strategy stealth] weight_fee: unknown key");
+	expect_error(MINIMAL "[strategy stealth]\nslices = 2\nslices = 3\n",
+		     "xroute.ini:6: [strategy stealth] slices: duplicate key (first at line 5)");
+}
+
+Test(config, error_strategy_values)
+{
+	expect_error(MINIMAL "[strategy balanced]\nsplit = sometimes\n",
+		     "xroute.ini:5: [strategy balanced] split: \"sometimes\" is not one of never, "
+		     "needed, always");
+	expect_error(MINIMAL "[strategy balanced]\npricing = market\n",
+		     "xroute.ini:5: [strategy balanced] pricing: \"market\" is not one of method, "
+		     "take, touch, post");
+	expect_error(MINIMAL "[strategy balanced]\ntwo_x_depth = maybe\n",
+		     "xroute.ini:5: [strategy balanced] two_x_depth: \"maybe\" is not one of true, "
+		     "false, yes, no, 1, 0");
+	expect_error(MINIMAL "[strategy stealth]\nslices = 65\n",
+		     "xroute.ini:5: [strategy stealth] slices: \"65\" is out of range (1..64)");
+	expect_error(MINIMAL "[strategy stealth]\nmax_slice_ratio = 0\n",
+		     "xroute.ini:5: [strategy stealth] max_slice_ratio: \"0\" is out of range "
+		     "(0.000001..1)");
+	expect_error(MINIMAL "[strategy stealth]\nmin_slice_qty = -1\n",
+		     "xroute.ini:5: [strategy stealth] min_slice_qty: \"-1\" is out of range "
+		     "(>= 0)");
+	expect_error(MINIMAL "[strategy stealth]\nmin_slice_qty = 0.000000001\n",
+		     "xroute.ini:5: [strategy stealth] min_slice_qty: \"0.000000001\" has more "
+		     "than 8 decimal places");
+	expect_error(MINIMAL "[strategy stealth]\nweight_cost = 1.5\n",
+		     "xroute.ini:5: [strategy stealth] weight_cost: \"1.5\" is out of range (0..1)");
+	expect_error(MINIMAL "[strategy stealth]\nmax_slippage_bps = 10001\n",
+		     "xroute.ini:5: [strategy stealth] max_slippage_bps: \"10001\" is out of "
+		     "range (0..10000)");
+	expect_error(MINIMAL "[strategy stealth]\nhorizon_us = 60000001\n",
+		     "xroute.ini:5: [strategy stealth] horizon_us: \"60000001\" is out of range "
+		     "(0..60000000)");
+	expect_error(MINIMAL "[strategy stealth]\ndisplay_ratio = 2\n",
+		     "xroute.ini:5: [strategy stealth] display_ratio: \"2\" is out of range (0..1)");
+	expect_error(MINIMAL "[strategy stealth]\nmin_health = 1.000001\n",
+		     "xroute.ini:5: [strategy stealth] min_health: \"1.000001\" is out of range "
+		     "(0..1)");
+}
+
+Test(config, print_round_trip_selector)
+{
+	struct xr_config *a = load_ok("[engine]\n"
+				      "price_zero_bps = 250\n"
+				      "latency_ewma_alpha = 0.25\n"
+				      "demote_start = 0.75\n"
+				      "default_strategy = balanced\n"
+				      "[strategy best_execution]\n"
+				      "weight_price = 0.3333\n"
+				      "weight_load = 0.6667\n"
+				      "pricing = touch\n"
+				      "min_slice_qty = 0.00000001\n"
+				      "[strategy stealth]\n"
+				      "two_x_depth = true\n"
+				      "display_ratio = 0.05\n"
+				      "[venue alpha]\n"
+				      "network_distance_us = 35\n"
+				      "rate_limit_per_s = 500\n"
+				      "rate_limit_burst = 20\n"
+				      "book.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n"
+				      "[user u1]\n"
+				      "strategy = stealth\n");
+	char *p1 = print_to_string(a);
+	cr_assert_not_null(strstr(p1, "\nload_full_queue = 100\nprice_zero_bps = 250\n"
+				      "cost_zero_bps = 100\ndepth_bps = 10\n"
+				      "latency_ewma_alpha = 0.25\nerror_ewma_alpha = 0.05\n"
+				      "latency_threshold_us = 5000\nerror_rate_threshold = 0.05\n"
+				      "demote_start = 0.75\ndemote_max = 0.5\n"));
+	cr_assert_not_null(strstr(p1, "\ndefault_strategy = balanced\n"));
+	cr_assert_not_null(strstr(p1, "\nnetwork_distance_us = 35\nrate_limit_per_s = 500\n"
+				      "rate_limit_burst = 20\n"));
+	cr_assert_not_null(strstr(p1, "\n[strategy best_execution]\nweight_price = 0.3333\n"
+				      "weight_liquidity = 0\n"));
+	cr_assert_not_null(strstr(p1, "\npricing = touch\ntwo_x_depth = false\n"
+				      "max_slice_ratio = 0.3\nmin_slice_qty = 0.00000001\n"));
+	cr_assert_not_null(strstr(p1, "\nstrategy = stealth\n"));
+
+	struct xr_config *b = load_ok(p1);
+	char *p2 = print_to_string(b);
+	cr_assert_str_eq(strchr(p1, '\n'), strchr(p2, '\n'));
+	const struct xr_engine_cfg *ea = &a->engine, *eb = &b->engine;
+	cr_assert_eq(eb->price_zero_bps, ea->price_zero_bps);
+	cr_assert_eq(eb->latency_ewma_ppm, 250000);
+	cr_assert_eq(eb->demote_start_ppm, 750000);
+	cr_assert_eq(eb->default_strategy, XR_STRAT_BALANCED);
+	for (int st = 0; st < XR_STRAT_COUNT; st++)
+		assert_strategy_eq(&ea->strategies[st], &eb->strategies[st], st);
+	cr_assert_eq(eb->strategies[XR_STRAT_STEALTH].two_x_depth, 1);
+	cr_assert_eq(eb->strategies[XR_STRAT_BEST_EXECUTION].min_slice_qty, 1);
+	cr_assert_eq(b->venues[0].network_distance_us, 35);
+	cr_assert_eq(b->venues[0].rate_limit_per_s, 500);
+	cr_assert_eq(b->venues[0].rate_limit_burst, 20);
+	cr_assert_eq(b->users[0].strategy, XR_STRAT_STEALTH);
+	free(p1);
+	free(p2);
+	xr_config_free(a);
+	xr_config_free(b);
 }
 
 Test(config, free_null)
