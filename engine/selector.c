@@ -7,8 +7,6 @@
 
 #include <string.h>
 
-__extension__ typedef unsigned __int128 xr__u128;
-
 void
 xr_select_params_init(struct xr_select_params *sp, const struct xr_engine_cfg *ec)
 {
@@ -23,8 +21,8 @@ xr_select_params_init(struct xr_select_params *sp, const struct xr_engine_cfg *e
 
 /* a / b for b > 0; the 64-bit divide when a fits (libgcc's 128-bit divide
  * costs about ten times more, docs/perf.md). */
-static inline xr__u128
-xr__udiv(xr__u128 a, uint64_t b)
+static inline xr_u128
+xr__udiv(xr_u128 a, uint64_t b)
 {
 	if ((a >> 64) == 0)
 		return (uint64_t)a / b;
@@ -67,7 +65,7 @@ xr__ratio_score(int64_t a, int64_t b)
 		return XR_SCORE_MAX;
 	if (a <= 0)
 		return 0;
-	return (int32_t)xr__udiv((xr__u128)a * XR_SCORE_MAX, (uint64_t)b);
+	return (int32_t)xr__udiv((xr_u128)a * XR_SCORE_MAX, (uint64_t)b);
 }
 
 /* max(0, XR_SCORE_MAX * (1 - x / full)), truncated toward zero on the
@@ -77,7 +75,7 @@ xr__linear_down(uint64_t x, uint64_t full)
 {
 	if (x >= full)
 		return 0;
-	return XR_SCORE_MAX - (int32_t)xr__udiv((xr__u128)x * XR_SCORE_MAX, full);
+	return XR_SCORE_MAX - (int32_t)xr__udiv((xr_u128)x * XR_SCORE_MAX, full);
 }
 
 /* max(0, min(XR_SCORE_MAX, XR_SCORE_MAX - cbps * XR_SCORE_POINT / zero_bps)):
@@ -94,34 +92,42 @@ xr__cbps_score(int64_t cbps, uint32_t zero_bps, uint32_t k)
 static inline int32_t
 xr__slip_cbps(int64_t px, int64_t ref, int buy)
 {
-	int64_t d = buy ? px - ref : ref - px;
+	int64_t d = xr__worse(px, ref, buy);
 	int neg = d < 0;
-	xr__u128 q = xr__udiv((xr__u128)(neg ? -d : d) * XR_CBPS_PER_ONE, (uint64_t)ref);
+	xr_u128 q = xr__udiv((xr_u128)(neg ? -d : d) * XR_CBPS_PER_ONE, (uint64_t)ref);
 	if (q > INT32_MAX)
 		q = INT32_MAX;
 	return neg ? -(int32_t)q : (int32_t)q;
+}
+
+/* 0.3 latency_score + 0.5 success + 0.2 uptime, all ppm
+ * (smart-order-routing.md calculate_health_score). */
+static inline uint32_t
+xr__health_mix(int32_t lat_score, uint32_t success_ppm, uint32_t uptime_ppm)
+{
+	return (uint32_t)((3 * (uint64_t)lat_score + 5 * (uint64_t)success_ppm +
+			   2 * (uint64_t)uptime_ppm) / 10);
 }
 
 uint32_t
 xr_health_ppm(uint64_t latency_ns, uint64_t latency_zero_ns, uint32_t success_ppm,
 	      uint32_t uptime_ppm)
 {
-	uint64_t lat = (uint64_t)xr__linear_down(latency_ns, latency_zero_ns ? latency_zero_ns : 1);
-
-	return (uint32_t)((3 * lat + 5 * (uint64_t)success_ppm + 2 * (uint64_t)uptime_ppm) / 10);
+	return xr__health_mix(xr__linear_down(latency_ns, latency_zero_ns ? latency_zero_ns : 1),
+			      success_ppm, uptime_ppm);
 }
 
 /* Pressure 0..10^6 of a projected value against its threshold. */
 static uint64_t
 xr__pressure(uint64_t proj, uint64_t threshold, uint32_t start_ppm)
 {
-	xr__u128 start = (xr__u128)threshold * start_ppm / 1000000;
+	xr_u128 start = (xr_u128)threshold * start_ppm / 1000000;
 
 	if (threshold == 0 || proj <= start)
 		return 0;
 	if (proj >= threshold)
 		return 1000000;
-	return (uint64_t)((xr__u128)(proj - start) * 1000000 / (threshold - start));
+	return (uint64_t)((xr_u128)(proj - start) * 1000000 / (threshold - start));
 }
 
 uint32_t
@@ -216,11 +222,7 @@ xr__score(const struct xr_select_params *sp, const struct xr_strategy_cfg *st,
 
 	int64_t fee = post ? vm->fee_maker_cbps : vm->fee_taker_cbps;
 	if (w[XR_F_COST]) {
-		int64_t half_spread = 0;
-		if (vs->bid_px > 0 && vs->ask_px > vs->bid_px)
-			half_spread = (int64_t)xr__udiv(
-				(xr__u128)(vs->ask_px - vs->bid_px) * XR_CBPS_PER_ONE,
-				(uint64_t)(vs->ask_px + vs->bid_px));
+		int64_t half_spread = vs->half_spread_cbps; /* by the writer */
 		out->cost_cbps = (int32_t)(post ? fee - half_spread
 					       : fee + half_spread + out->slip_cbps);
 		f[XR_F_COST] = xr__cbps_score(out->cost_cbps, sp->cost_zero_bps, sp->cost_k);
@@ -235,10 +237,10 @@ xr__score(const struct xr_select_params *sp, const struct xr_strategy_cfg *st,
 		int32_t lat = xr__linear_down(vm->latency_ewma_ns, sp->latency_zero_ns);
 		if (w[XR_F_LATENCY])
 			f[XR_F_LATENCY] = lat;
+		/* The health score at this decision's latency scale. */
 		if (w[XR_F_RELIABILITY])
-			f[XR_F_RELIABILITY] = (int32_t)((3 * (int64_t)lat +
-							 5 * (int64_t)vm->success_ppm +
-							 2 * (int64_t)vm->uptime_ppm) / 10);
+			f[XR_F_RELIABILITY] =
+				(int32_t)xr__health_mix(lat, vm->success_ppm, vm->uptime_ppm);
 	}
 	if (w[XR_F_FEES]) {
 		int64_t s = XR_SCORE_MAX - fee * (XR_SCORE_POINT / 100);
@@ -272,18 +274,18 @@ struct xr__head {
 	uint32_t lv;	   /* next level */
 	int64_t lv_left;   /* quantity left at it */
 	int64_t alloc;	   /* allocated so far */
-	xr__u128 notional; /* sum of qty * px allocated (px x qty units) */
+	xr_u128 notional; /* sum of qty * px allocated (px x qty units) */
 	xr_i128 excess;	   /* sum of qty * worse(px) vs arrival (xr__avg_px) */
-	xr__u128 eff;	   /* fee-adjusted price of the next level */
+	xr_u128 eff;	   /* fee-adjusted price of the next level */
 	uint8_t dropped;   /* below min_slice_qty in an earlier pass */
 };
 
 /* Fee-adjusted price of head @p h's level: px (10^6 + fee) to buy, px
  * (10^6 - fee) received on a sale; fees are within +-10^5 cbps. */
-static inline xr__u128
+static inline xr_u128
 xr__eff(const struct xr__cand *c, const struct xr__head *h, int buy)
 {
-	return (xr__u128)c->px[h->lv] *
+	return (xr_u128)c->px[h->lv] *
 	       (uint64_t)(XR_CBPS_PER_ONE + (buy ? c->fee_cbps : -c->fee_cbps));
 }
 
@@ -310,7 +312,7 @@ xr__greedy(const struct xr__cand *c, struct xr__head *h, unsigned n, int64_t qty
 	}
 	while (left > 0) {
 		int best = -1;
-		xr__u128 best_eff = 0;
+		xr_u128 best_eff = 0;
 		for (unsigned i = 0; i < n; i++) {
 			if (h[i].dropped || h[i].alloc >= cap || h[i].lv >= c[i].n_lv ||
 			    xr__beyond(c[i].px[h[i].lv], bound, buy))
@@ -330,7 +332,7 @@ xr__greedy(const struct xr__cand *c, struct xr__head *h, unsigned n, int64_t qty
 		if (t > cap - b->alloc)
 			t = cap - b->alloc;
 		b->alloc += t;
-		b->notional += (xr__u128)t * (uint64_t)px;
+		b->notional += (xr_u128)t * (uint64_t)px;
 		b->excess += (xr_i128)t * xr__worse(px, arrival, buy);
 		b->lv_left -= t;
 		left -= t;
@@ -352,7 +354,7 @@ xr__ceil_div(int64_t a, int64_t b)
 static int64_t
 xr__cap(const struct xr_strategy_cfg *st, int64_t qty, unsigned n)
 {
-	int64_t cap = (int64_t)xr__udiv((xr__u128)qty * st->max_slice_ppm + 999999, 1000000);
+	int64_t cap = (int64_t)xr__udiv((xr_u128)qty * st->max_slice_ppm + 999999, 1000000);
 	int64_t even = xr__ceil_div(qty, n ? (int64_t)n : 1);
 
 	return cap > even ? cap : even;
@@ -400,8 +402,7 @@ xr__split(const struct xr_strategy_cfg *st, const struct xr__cand *c, struct xr_
 			if (h[i].alloc == 0)
 				continue;
 			used++;
-			/* <=: of equal small shares the lower ranked goes (it
-			 * was the higher ranked, the top venue on a tie). */
+			/* <=: of equal small shares the lower ranked goes. */
 			if (h[i].alloc < st->min_slice_qty &&
 			    (small < 0 || h[i].alloc <= h[small].alloc))
 				small = (int)i;
@@ -475,7 +476,7 @@ xr__allocate_post(const struct xr_strategy_cfg *st, const struct xr_snapshot *sn
 		};
 		xr__add_alloc(d, &a);
 		excess += (xr_i128)q * xr__worse(px, d->arrival_px, buy);
-		trust += (uint64_t)xr__udiv((xr__u128)q * c[i].trust_ppm, (uint64_t)o->qty);
+		trust += (uint64_t)xr__udiv((xr_u128)q * c[i].trust_ppm, (uint64_t)o->qty);
 		left -= q;
 		d->est_fees += a.est_fees;
 	}
@@ -542,7 +543,7 @@ xr__allocate_take(const struct xr_strategy_cfg *st, const struct xr_select_order
 		d->exp_px = px;
 		d->est_fees = a.est_fees;
 		int64_t vis = best->fill_qty < o->qty ? best->fill_qty : o->qty;
-		d->confidence_ppm = (uint32_t)xr__udiv((xr__u128)vis * c[0].trust_ppm,
+		d->confidence_ppm = (uint32_t)xr__udiv((xr_u128)vis * c[0].trust_ppm,
 						       (uint64_t)o->qty);
 		d->decision = XR_D_BEST_SCORE;
 		return;
@@ -561,7 +562,7 @@ xr__allocate_take(const struct xr_strategy_cfg *st, const struct xr_select_order
 		if (h[i].alloc == 0)
 			continue;
 		excess += h[i].excess;
-		trust += (uint64_t)xr__udiv((xr__u128)h[i].alloc * c[i].trust_ppm,
+		trust += (uint64_t)xr__udiv((xr_u128)h[i].alloc * c[i].trust_ppm,
 					    (uint64_t)o->qty);
 	}
 	/* Unbounded and deeper than the visible books: the rest goes to the
@@ -585,7 +586,7 @@ xr__allocate_take(const struct xr_strategy_cfg *st, const struct xr_select_order
 				continue;
 			int64_t px = c[i].n_lv ? c[i].px[c[i].n_lv - 1] : d->arrival_px;
 			h[i].alloc += t;
-			h[i].notional += (xr__u128)t * (uint64_t)px;
+			h[i].notional += (xr_u128)t * (uint64_t)px;
 			h[i].excess += (xr_i128)t * xr__worse(px, d->arrival_px, buy);
 			excess += (xr_i128)t * xr__worse(px, d->arrival_px, buy);
 			left -= t;
@@ -595,7 +596,7 @@ xr__allocate_take(const struct xr_strategy_cfg *st, const struct xr_select_order
 		if (h[i].alloc == 0)
 			continue;
 		int64_t px = xr__avg_px(d->arrival_px, h[i].excess, h[i].alloc, buy);
-		xr__u128 cash = xr_u128_div_u32(h[i].notional, (uint32_t)XR_QTY_SCALE);
+		xr_u128 cash = xr_u128_div_u32(h[i].notional, (uint32_t)XR_QTY_SCALE);
 		struct xr_alloc a = {
 			.venue = d->ranked[i].venue, .qty = h[i].alloc,
 			.limit_px = xr__take_limit(o, &c[i], bound, touch_only),
@@ -668,7 +669,7 @@ xr_select(const struct xr_select_params *sp, const struct xr_snapshot *snap,
 						    : st->max_slippage_bps;
 	int64_t bound = 0;
 	if (slip_bps != 0) {
-		int64_t adj = (int64_t)xr__udiv((xr__u128)arrival * slip_bps, 10000);
+		int64_t adj = (int64_t)xr__udiv((xr_u128)arrival * slip_bps, 10000);
 		bound = buy ? arrival + adj : arrival - adj;
 	}
 	if (o->limit_px > 0) {

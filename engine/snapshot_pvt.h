@@ -77,6 +77,8 @@ struct xr_venue_sym_metrics {
 				   * the sum of its levels */
 	int64_t bid_depth_qty;	  /* bids within depth_bps of the mid (qty) */
 	int64_t ask_depth_qty;	  /* asks within depth_bps of the mid (qty) */
+	int32_t half_spread_cbps; /* (ask - bid) / (ask + bid), centi-bps; 0
+				   * without both sides (xr_pair_derive) */
 	uint32_t pair_success_ppm; /* success over the last <= 100 children */
 	uint32_t pair_samples;	  /* children in that window, 0..100 */
 	uint8_t n_bid, n_ask;	  /* levels in the book, 0..XR_BOOK_LEVELS */
@@ -138,6 +140,17 @@ struct xr_snapshot {
 					   * book generation copied here, so a
 					   * refill copies changed books only */
 };
+
+/**
+ * Fill the book-derived fields of @p vm from book @p b with @p n_bid and
+ * @p n_ask levels: n_bid/n_ask, best bid/ask (0 for an empty side),
+ * visible depth per side, depth within @p depth_bps of the mid, and the
+ * half spread. The snapshot writer calls it when a book changes, so the
+ * selector reads these instead of computing them per decision.
+ * Thread: any. Pure.
+ */
+void xr_pair_derive(struct xr_venue_sym_metrics *vm, const struct xr_book *b, uint8_t n_bid,
+		    uint8_t n_ask, uint32_t depth_bps);
 
 /** The side of a book an order of @p side takes (asks for a buy). */
 static inline const struct xr_book_side *

@@ -319,25 +319,6 @@ xr__on_report(struct xr_aggregate *a, struct xr_msg *m, uint64_t now,
 	xr__emit(a, &r, out, n_out);
 }
 
-/* Visible depth of one side: all its levels, and those within @p bps of
- * @p mid (px scale; 0 = no mid, none within). */
-static void
-xr__side_depth(const struct xr_book_side *bs, uint32_t n, int buy_side, int64_t mid,
-	       uint32_t bps, int64_t *total, int64_t *within)
-{
-	int64_t t = 0, w = 0;
-	int64_t adj = (int64_t)((xr_i128)mid * bps / 10000);
-	int64_t lim = buy_side ? mid - adj : mid + adj;
-
-	for (uint32_t i = 0; i < n; i++) {
-		t += bs->qty[i];
-		if (mid > 0 && (buy_side ? bs->px[i] >= lim : bs->px[i] <= lim))
-			w += bs->qty[i];
-	}
-	*total = t;
-	*within = w;
-}
-
 void
 xr_aggregate_apply(struct xr_aggregate *a, const struct xr_msg *m)
 {
@@ -391,16 +372,7 @@ xr__publish_pair(struct xr_aggregate *a, struct xr_snapshot *s, size_t k, uint32
 			s->book_gen[k] = ps->book_gen;
 			a->books_copied++;
 		}
-		vm->n_bid = ps->n_lv[0];
-		vm->n_ask = ps->n_lv[1];
-		vm->bid_px = vm->n_bid ? b->side[0].px[0] : 0;
-		vm->ask_px = vm->n_ask ? b->side[1].px[0] : 0;
-		int64_t mid = vm->bid_px && vm->ask_px ? vm->bid_px + (vm->ask_px - vm->bid_px) / 2
-						       : 0;
-		xr__side_depth(&b->side[0], vm->n_bid, 1, mid, depth_bps, &vm->bid_qty,
-			       &vm->bid_depth_qty);
-		xr__side_depth(&b->side[1], vm->n_ask, 0, mid, depth_bps, &vm->ask_qty,
-			       &vm->ask_depth_qty);
+		xr_pair_derive(vm, b, ps->n_lv[0], ps->n_lv[1], depth_bps);
 	}
 	vm->pair_samples = ps->ok_n;
 	vm->pair_success_ppm = ps->ok_n ? (uint32_t)((uint64_t)ps->ok_sum * 1000000 / ps->ok_n) : 0;

@@ -154,17 +154,16 @@ xr__slices(const struct xr_strategy_cfg *st, const struct xr_params *pp,
 	uint32_t k = method == XR_METHOD_TWAP ? pp->twap_slices : st->slices;
 
 	if (st->display_ppm != 0) {
-		const struct xr_venue_sym_metrics *vs =
-			&snap->vs[(size_t)a->venue * snap->n_symbols + m->symbol];
-		int64_t touch_qty = m->side == XR_SIDE_BUY ? vs->ask_qty : vs->bid_qty;
-		const struct xr_book_side *bs =
-			xr_book_side_taken(&snap->books[(size_t)a->venue * snap->n_symbols +
-							 m->symbol], m->side);
-		if ((m->side == XR_SIDE_BUY ? vs->n_ask : vs->n_bid) > 0)
-			touch_qty = bs->qty[0];
-		int64_t show = (int64_t)((xr_i128)touch_qty * st->display_ppm / 1000000);
-		if (show > 0 && a->qty / show + 1 > (int64_t)k)
-			k = (uint32_t)(a->qty / show + (a->qty % show != 0));
+		/* An eligible venue quotes the side taken: level 0 is its touch. */
+		const struct xr_book *b =
+			&snap->books[(size_t)a->venue * snap->n_symbols + m->symbol];
+		int64_t show = (int64_t)((xr_i128)xr_book_side_taken(b, m->side)->qty[0] *
+					 st->display_ppm / 1000000);
+		if (show > 0) {
+			int64_t need = a->qty / show + (a->qty % show != 0);
+			if (need > (int64_t)k)
+				k = need > XR_MAX_CHILDREN ? XR_MAX_CHILDREN : (uint32_t)need;
+		}
 	}
 	if (k < 1)
 		k = 1;

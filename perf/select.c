@@ -142,22 +142,6 @@ xr__snapshot_free(struct xr_snapshot *s)
 	free(s->books);
 }
 
-/* Total and within-bps depth of one side, as the aggregate stage does. */
-static void
-xr__side_depth(const struct xr_book_side *bs, unsigned n, int bid_side, int64_t mid,
-	       int64_t *total, int64_t *within)
-{
-	int64_t adj = (int64_t)((xr_i128)mid * XR__DEPTH_BPS / 10000);
-	int64_t lim = bid_side ? mid - adj : mid + adj;
-
-	*total = *within = 0;
-	for (unsigned i = 0; i < n; i++) {
-		*total += bs->qty[i];
-		if (bid_side ? bs->px[i] >= lim : bs->px[i] <= lim)
-			*within += bs->qty[i];
-	}
-}
-
 /* Fill one venue's book for symbol @p sy and its summary fields; @p depth_ppm
  * scales the venue's level quantities. */
 static void
@@ -180,12 +164,8 @@ xr__book(struct xr_book *b, struct xr_venue_sym_metrics *vs, const struct xr__sy
 					       xr__range(seed, 200000, 2500000));
 		}
 	}
-	vs->n_bid = vs->n_ask = XR_BOOK_LEVELS;
-	vs->bid_px = b->side[0].px[0];
-	vs->ask_px = b->side[1].px[0];
-	int64_t mid = vs->bid_px + (vs->ask_px - vs->bid_px) / 2;
-	xr__side_depth(&b->side[0], vs->n_bid, 1, mid, &vs->bid_qty, &vs->bid_depth_qty);
-	xr__side_depth(&b->side[1], vs->n_ask, 0, mid, &vs->ask_qty, &vs->ask_depth_qty);
+	/* Touch, depth and half spread as the snapshot writer derives them. */
+	xr_pair_derive(vs, b, XR_BOOK_LEVELS, XR_BOOK_LEVELS, XR__DEPTH_BPS);
 	vs->pair_samples = (uint32_t)xr__range(seed, 0, 100);
 	vs->pair_success_ppm = vs->pair_samples ? (uint32_t)xr__range(seed, 850000, 1000000) : 0;
 }

@@ -226,6 +226,7 @@ fill_pair(struct xr_venue_sym_metrics *m, struct xr_book *b, uint64_t seq, unsig
 	m->pair_samples = (uint32_t)(seq % 101);
 	m->n_bid = (uint8_t)n_levels(seq, v, sym, 0);
 	m->n_ask = (uint8_t)n_levels(seq, v, sym, 1);
+	m->half_spread_cbps = (int32_t)(1000 + (seq + v + sym) % 500);
 }
 
 /* Everything but seq and published_ns, which xr_snapshot_publish() sets. */
@@ -281,7 +282,8 @@ fail_at(struct reader *r, uint64_t seq, const char *when, const char *what, unsi
 
 #define PAIR_FIELDS(X)                                                       \
 	X(bid_px) X(ask_px) X(bid_qty) X(ask_qty) X(bid_depth_qty)               \
-	X(ask_depth_qty) X(pair_success_ppm) X(pair_samples) X(n_bid) X(n_ask)
+	X(ask_depth_qty) X(pair_success_ppm) X(pair_samples) X(n_bid) X(n_ask)   \
+	X(half_spread_cbps)
 
 /* Every stamp of @p s is that of @p seq; else r->fail says where. */
 static bool

@@ -94,23 +94,14 @@ book_side(unsigned v, unsigned s, int ask, unsigned n, const int64_t *px, const 
 	size_t k = (size_t)v * NS + s;
 	struct xr_book_side *b = &snap.books[k].side[ask ? 1 : 0];
 	struct xr_venue_sym_metrics *m = &snap.vs[k];
-	int64_t sum = 0;
-
 	memset(b, 0, sizeof(*b));
 	for (unsigned i = 0; i < n; i++) {
 		b->px[i] = px[i];
 		b->qty[i] = qty[i];
-		sum += qty[i];
 	}
-	if (ask) {
-		m->ask_px = n ? px[0] : 0;
-		m->ask_qty = m->ask_depth_qty = sum;
-		m->n_ask = (uint8_t)n;
-	} else {
-		m->bid_px = n ? px[0] : 0;
-		m->bid_qty = m->bid_depth_qty = sum;
-		m->n_bid = (uint8_t)n;
-	}
+	/* As the snapshot writer does: touch, depth, half spread. */
+	xr_pair_derive(m, &snap.books[k], ask ? m->n_bid : (uint8_t)n,
+		       ask ? (uint8_t)n : m->n_ask, 10);
 }
 
 /* One level each side on symbol 0: bid and ask with qty each. */
