@@ -17,6 +17,7 @@ xr_select_params_init(struct xr_select_params *sp, const struct xr_engine_cfg *e
 	sp->cost_zero_bps = ec->cost_zero_bps ? ec->cost_zero_bps : 1;
 	sp->price_k = XR_SCORE_POINT % sp->price_zero_bps ? 0 : XR_SCORE_POINT / sp->price_zero_bps;
 	sp->cost_k = XR_SCORE_POINT % sp->cost_zero_bps ? 0 : XR_SCORE_POINT / sp->cost_zero_bps;
+	sp->load_k = XR_SCORE_MAX % sp->load_full_queue ? 0 : XR_SCORE_MAX / sp->load_full_queue;
 }
 
 /* a / b for b > 0; the 64-bit divide when a fits (libgcc's 128-bit divide
@@ -100,6 +101,47 @@ xr__slip_cbps(int64_t px, int64_t ref, int buy)
 	return neg ? -(int32_t)q : (int32_t)q;
 }
 
+/* Divisors one decision reuses for every eligible venue (xr_recip): the
+ * arrival price (slippage) and the order quantity (the average price of a
+ * venue that fills the whole order). Prepared only when enough venues are
+ * eligible to repay the preparation (XR__RECIP_MIN_VENUES); the results are
+ * the same either way. */
+struct xr__divs {
+	struct xr_recip arrival, qty;
+};
+#define XR__RECIP_MIN_VENUES 4
+
+/* xr__slip_cbps with the arrival price prepared in @p dv (px is one of the
+ * venue's expected prices, ref the arrival). */
+static inline int32_t
+xr__slip_cbps_r(int64_t px, int64_t ref, int buy, const struct xr__divs *dv)
+{
+	int64_t d = xr__worse(px, ref, buy);
+	int neg = d < 0;
+	uint64_t a = (uint64_t)(neg ? -d : d);
+
+	if (dv == NULL || a > UINT64_MAX / XR_CBPS_PER_ONE)
+		return xr__slip_cbps(px, ref, buy);
+	uint64_t q = xr_recip_div(&dv->arrival, a * XR_CBPS_PER_ONE);
+	if (q > INT32_MAX)
+		q = INT32_MAX;
+	return neg ? -(int32_t)q : (int32_t)q;
+}
+
+/* xr__avg_px for a venue's walk: excess >= 0 (every eligible venue's
+ * levels are at or behind the arrival price); with @p dv, a fill of the
+ * whole order divides by the prepared quantity. */
+static inline int64_t
+xr__avg_px_r(int64_t ref, xr_i128 excess, int64_t qty, int64_t order_qty, int buy,
+	     const struct xr__divs *dv)
+{
+	if (dv == NULL || qty != order_qty || excess < 0 || excess > (xr_i128)UINT64_MAX)
+		return xr__avg_px(ref, excess, qty, buy);
+	uint64_t e = (uint64_t)excess, q = xr_recip_div(&dv->qty, e);
+	/* Floor of the division: a sale's price is ref - ceil(e / qty). */
+	return buy ? ref + (int64_t)q : ref - (int64_t)q - (q * (uint64_t)qty != e);
+}
+
 /* 0.3 latency_score + 0.5 success + 0.2 uptime, all ppm
  * (smart-order-routing.md calculate_health_score). */
 static inline uint32_t
@@ -115,6 +157,14 @@ xr_health_ppm(uint64_t latency_ns, uint64_t latency_zero_ns, uint32_t success_pp
 {
 	return xr__health_mix(xr__linear_down(latency_ns, latency_zero_ns ? latency_zero_ns : 1),
 			      success_ppm, uptime_ppm);
+}
+
+void
+xr_venue_derive(struct xr_venue_metrics *vm, uint64_t latency_zero_ns)
+{
+	vm->latency_score = xr__linear_down(vm->latency_ewma_ns,
+					    latency_zero_ns ? latency_zero_ns : 1);
+	vm->health_ppm = xr__health_mix(vm->latency_score, vm->success_ppm, vm->uptime_ppm);
 }
 
 /* Pressure 0..10^6 of a projected value against its threshold. */
@@ -162,6 +212,40 @@ struct xr__cand {
 	xr_i128 excess;		 /* the walk's sum(t * worse(px)) (xr__avg_px) */
 };
 
+/* Bit i set where level i of @p px is beyond @p bound, i < XR_BOOK_LEVELS
+ * (bound != 0). */
+static inline uint32_t
+xr__beyond_bits(const int64_t *px, int64_t bound, int buy)
+{
+	uint32_t m = 0;
+
+	if (buy) {
+		for (uint32_t i = 0; i < XR_BOOK_LEVELS; i++)
+			m |= (uint32_t)(px[i] > bound) << i;
+	} else {
+		for (uint32_t i = 0; i < XR_BOOK_LEVELS; i++)
+			m |= (uint32_t)(px[i] < bound) << i;
+	}
+	return m;
+}
+
+/* How many of the XR_BOOK_LEVELS cumulative quantities are below @p q1,
+ * and below @p q2 (both >= 1): for the non-decreasing cum_qty that is the
+ * first level reaching each. cum - q < 0 (no overflow: both are >= 0) is
+ * its sign bit, so the loop has no branch and vectorises. */
+static inline void
+xr__reach(const int64_t *cum, int64_t q1, int64_t q2, uint32_t *n1, uint32_t *n2)
+{
+	uint64_t a = 0, b = 0;
+
+	for (uint32_t i = 0; i < XR_BOOK_LEVELS; i++) {
+		a += (uint64_t)(cum[i] - q1) >> 63;
+		b += (uint64_t)(cum[i] - q2) >> 63;
+	}
+	*n1 = (uint32_t)a;
+	*n2 = (uint32_t)b;
+}
+
 /*
  * Score venue @p v for the whole quantity (step 3). Fills @p out and the
  * candidate record; the factor formulas are in docs/routing.md.
@@ -170,7 +254,7 @@ static void
 xr__score(const struct xr_select_params *sp, const struct xr_strategy_cfg *st,
 	  const struct xr_snapshot *snap, const struct xr_select_order *o, uint8_t v,
 	  uint64_t in_flight, int64_t arrival, int64_t bound, int post, int touch_only,
-	  struct xr_venue_score *out, struct xr__cand *c)
+	  const struct xr__divs *dv, struct xr_venue_score *out, struct xr__cand *c)
 {
 	const struct xr_venue_metrics *vm = &snap->venues[v];
 	size_t k = (size_t)v * snap->n_symbols + o->symbol;
@@ -178,35 +262,47 @@ xr__score(const struct xr_select_params *sp, const struct xr_strategy_cfg *st,
 	int buy = o->side == XR_SIDE_BUY;
 	const struct xr_book_side *bs = xr_book_side_taken(&snap->books[k], o->side);
 	uint32_t n_lv = buy ? vs->n_ask : vs->n_bid;
-	int64_t fill = 0, avail = 0;
-	int64_t need2 = o->qty > INT64_MAX / 2 ? INT64_MAX : 2 * o->qty;
-	int want_avail = st->w[XR_F_LIQUIDITY] != 0;
+	const uint32_t *w = st->w;
+	int32_t *f = out->f;
+	int64_t qty = o->qty, fill = 0, avail = 0;
+	int64_t need2 = qty > INT64_MAX / 2 ? INT64_MAX : 2 * qty;
 	xr_i128 excess = 0;
 
 	if (touch_only && n_lv > 1)
 		n_lv = 1;
 	/* Every field of *out is written below, padding included (the record
 	 * is copied into the decision, byte-identical for the same inputs). */
-	const uint32_t *w = st->w;
-	int32_t *f = out->f;
 	for (int i = 0; i < XR_F_COUNT; i++)
 		f[i] = 0;
 	memset(out->pad_, 0, sizeof(out->pad_));
-	/* The depth walk: levels within the bound, best first, until the
-	 * order is filled and (if liquidity is scored) 2x the quantity is seen,
-	 * where the liquidity factor saturates. */
-	for (uint32_t i = 0; i < n_lv; i++) {
-		int64_t px = bs->px[i], q = bs->qty[i];
-		if (xr__beyond(px, bound, buy))
-			break;
-		avail += q;
-		if (fill < o->qty) {
-			int64_t t = q < o->qty - fill ? q : o->qty - fill;
-			fill += t;
-			excess += (xr_i128)t * xr__worse(px, arrival, buy);
+	/*
+	 * The depth walk, from the book's cumulative arrays: levels 0..nb-1
+	 * are within the bound (the first beyond it ends the walk); the order
+	 * is filled at level kq, the first whose cumulative quantity reaches
+	 * it; avail is the cumulative quantity where the walk stops, at level
+	 * kq or, when liquidity is scored, at the first reaching 2x the order
+	 * (the liquidity factor saturates there). The same figures as a walk
+	 * level by level, without its unpredictable exit branch.
+	 */
+	uint32_t stop = UINT32_C(1) << n_lv;
+	uint32_t nb = (uint32_t)__builtin_ctz(bound ? xr__beyond_bits(bs->px, bound, buy) | stop
+						    : stop);
+	if (nb > 0) {
+		uint32_t kq, ka;
+		xr__reach(bs->cum_qty, qty, w[XR_F_LIQUIDITY] ? need2 : qty, &kq, &ka);
+		kq = kq < nb ? kq : nb;
+		ka = ka < nb ? ka : nb;
+		int64_t w0 = xr__worse(bs->px[0], arrival, buy);
+		avail = bs->cum_qty[ka < nb ? ka : nb - 1];
+		if (kq < nb) {
+			int64_t before = kq ? bs->cum_qty[kq - 1] : 0;
+			fill = qty;
+			excess = (kq ? bs->cum_worse[kq - 1] : 0) + (xr_i128)before * w0 +
+				 (xr_i128)(qty - before) * xr__worse(bs->px[kq], arrival, buy);
+		} else {
+			fill = bs->cum_qty[nb - 1];
+			excess = bs->cum_worse[nb - 1] + (xr_i128)fill * w0;
 		}
-		if (fill >= o->qty && (!want_avail || avail >= need2))
-			break;
 	}
 	out->venue = v;
 	out->fill_qty = fill;
@@ -216,48 +312,52 @@ xr__score(const struct xr_select_params *sp, const struct xr_strategy_cfg *st,
 	out->cost_cbps = 0;
 	/* Expected price and slippage: two divisions, only if scored. */
 	if (fill > 0 && (w[XR_F_PRICE] || w[XR_F_COST])) {
-		out->exp_px = xr__avg_px(arrival, excess, fill, buy);
-		out->slip_cbps = xr__slip_cbps(out->exp_px, arrival, buy);
+		out->exp_px = xr__avg_px_r(arrival, excess, fill, qty, buy, dv);
+		out->slip_cbps = xr__slip_cbps_r(out->exp_px, arrival, buy, dv);
 	}
 
+	/* Only the factors the strategy weights are computed, and each is
+	 * added to the total as it is (the rest stay 0). */
 	int64_t fee = post ? vm->fee_maker_cbps : vm->fee_taker_cbps;
+	int64_t total = 0;
+#define XR__F(i, value)                                   \
+	do {                                              \
+		f[i] = (value);                           \
+		total += (int64_t)w[i] * f[i];            \
+	} while (0)
 	if (w[XR_F_COST]) {
 		int64_t half_spread = vs->half_spread_cbps; /* by the writer */
 		out->cost_cbps = (int32_t)(post ? fee - half_spread
 					       : fee + half_spread + out->slip_cbps);
-		f[XR_F_COST] = xr__cbps_score(out->cost_cbps, sp->cost_zero_bps, sp->cost_k);
+		XR__F(XR_F_COST, xr__cbps_score(out->cost_cbps, sp->cost_zero_bps, sp->cost_k));
 	}
 	if (w[XR_F_PRICE])
-		f[XR_F_PRICE] = fill > 0 ? xr__cbps_score(out->slip_cbps, sp->price_zero_bps,
-							  sp->price_k)
-					 : 0;
+		XR__F(XR_F_PRICE, fill > 0 ? xr__cbps_score(out->slip_cbps, sp->price_zero_bps,
+							   sp->price_k)
+					  : 0);
 	if (w[XR_F_LIQUIDITY])
-		f[XR_F_LIQUIDITY] = xr__ratio_score(avail, need2);
-	if (w[XR_F_LATENCY] || w[XR_F_RELIABILITY]) {
-		int32_t lat = xr__linear_down(vm->latency_ewma_ns, sp->latency_zero_ns);
-		if (w[XR_F_LATENCY])
-			f[XR_F_LATENCY] = lat;
-		/* The health score at this decision's latency scale. */
-		if (w[XR_F_RELIABILITY])
-			f[XR_F_RELIABILITY] =
-				(int32_t)xr__health_mix(lat, vm->success_ppm, vm->uptime_ppm);
-	}
+		XR__F(XR_F_LIQUIDITY, xr__ratio_score(avail, need2));
+	/* Latency and health scores: derived by the snapshot writer
+	 * (xr_venue_derive). */
+	if (w[XR_F_LATENCY])
+		XR__F(XR_F_LATENCY, vm->latency_score);
+	if (w[XR_F_RELIABILITY])
+		XR__F(XR_F_RELIABILITY, (int32_t)vm->health_ppm);
 	if (w[XR_F_FEES]) {
 		int64_t s = XR_SCORE_MAX - fee * (XR_SCORE_POINT / 100);
-		f[XR_F_FEES] = s < 0 ? 0 : s > XR_SCORE_MAX ? XR_SCORE_MAX : (int32_t)s;
+		XR__F(XR_F_FEES, s < 0 ? 0 : s > XR_SCORE_MAX ? XR_SCORE_MAX : (int32_t)s);
 	}
 	if (w[XR_F_SUCCESS])
-		f[XR_F_SUCCESS] = (int32_t)vm->success_ppm;
+		XR__F(XR_F_SUCCESS, (int32_t)vm->success_ppm);
 	if (w[XR_F_LOAD])
-		f[XR_F_LOAD] = xr__linear_down(in_flight, sp->load_full_queue);
+		XR__F(XR_F_LOAD, in_flight >= sp->load_full_queue ? 0
+				 : sp->load_k ? XR_SCORE_MAX - (int32_t)in_flight * (int32_t)sp->load_k
+					      : xr__linear_down(in_flight, sp->load_full_queue));
 	if (w[XR_F_PAIR])
-		f[XR_F_PAIR] = vs->pair_samples ? (int32_t)vs->pair_success_ppm : XR_SCORE_MAX / 2;
+		XR__F(XR_F_PAIR, vs->pair_samples ? (int32_t)vs->pair_success_ppm : XR_SCORE_MAX / 2);
 	if (w[XR_F_HEADROOM])
-		f[XR_F_HEADROOM] = (int32_t)vm->headroom_ppm;
-
-	int64_t total = 0;
-	for (int i = 0; i < XR_F_COUNT; i++)
-		total += (int64_t)w[i] * f[i];
+		XR__F(XR_F_HEADROOM, (int32_t)vm->headroom_ppm);
+#undef XR__F
 	total /= XR_WEIGHT_ONE;
 	out->total = total * vm->demote_ppm / 1000000;
 
@@ -269,60 +369,147 @@ xr__score(const struct xr_select_params *sp, const struct xr_strategy_cfg *st,
 	c->trust_ppm = (uint32_t)((uint64_t)vm->health_ppm * vm->demote_ppm / 1000000);
 }
 
+/* Four int32 lanes (GCC/clang vector extension; SSE2 on x86-64). */
+typedef int32_t xr__v4si __attribute__((vector_size(16)));
+
+/*
+ * Ranking of @p n unique keys (@p keys has room for n + 3): @p at[r] is the
+ * index of the key with r greater keys, i.e. at[0] is the largest. O(n^2)
+ * comparisons without a data-dependent branch: at 16 keys 64 vector
+ * compares, cheaper than an insertion sort's mispredicted branches.
+ */
+static void
+xr__rank(int32_t *keys, unsigned n, uint8_t *at)
+{
+	unsigned nv = (n + 3) / 4;
+
+	for (unsigned j = n; j < nv * 4; j++)
+		keys[j] = INT32_MIN; /* padding: greater than none */
+	for (unsigned i = 0; i < n; i++) {
+		xr__v4si k = {keys[i], keys[i], keys[i], keys[i]};
+		xr__v4si acc = {0, 0, 0, 0};
+		for (unsigned j = 0; j < nv; j++) {
+			xr__v4si x;
+			memcpy(&x, &keys[4 * j], sizeof(x));
+			acc -= x > k; /* a true lane is -1 */
+		}
+		at[acc[0] + acc[1] + acc[2] + acc[3]] = (uint8_t)i;
+	}
+}
+
 /* Per-venue state of the greedy split. */
 struct xr__head {
-	uint32_t lv;	   /* next level */
-	int64_t lv_left;   /* quantity left at it */
+	int64_t lv_left;   /* quantity left at the next level */
 	int64_t alloc;	   /* allocated so far */
-	xr_u128 notional; /* sum of qty * px allocated (px x qty units) */
-	xr_i128 excess;	   /* sum of qty * worse(px) vs arrival (xr__avg_px) */
-	xr_u128 eff;	   /* fee-adjusted price of the next level */
+	xr_u128 notional;  /* sum of qty * px allocated (px x qty units) */
+	xr_i128 excess;	   /* sum of qty * worse(px) vs arrival (xr__avg_px),
+			    * set when the greedy pass ends */
+	uint32_t lv;	   /* next level */
+	uint8_t more;	   /* the next level exists and is within the bound */
 	uint8_t dropped;   /* below min_slice_qty in an earlier pass */
 };
 
-/* Fee-adjusted price of head @p h's level: px (10^6 + fee) to buy, px
- * (10^6 - fee) received on a sale; fees are within +-10^5 cbps. */
-static inline xr_u128
-xr__eff(const struct xr__cand *c, const struct xr__head *h, int buy)
+/*
+ * The split's heads and their cost keys. A key is the fee-adjusted price of
+ * the head's next level as a cost relative to the best level-0 price of all
+ * candidates (so it fits 64 bits): px (10^6 + fee) - base to buy; base -
+ * px (10^6 - fee) to sell, whose higher price received is the lower cost.
+ * Fees are within +-10^5 cbps. A difference beyond 2^64 - 2 (a spread of
+ * fee-adjusted prices of over 1.8 x 10^13 px units between one split's
+ * levels) saturates; XR__NO_KEY marks a venue that takes no more, and the
+ * slots past the candidates, so choosing is a branch-free minimum over 8.
+ */
+struct xr__heads {
+	uint64_t key[XR_MAX_SPLIT];
+	struct xr__head h[XR_MAX_SPLIT];
+	xr_u128 base;	   /* the cost origin (px x 10^6 units) */
+	uint64_t mult[XR_MAX_SPLIT]; /* 10^6 +- fee per candidate */
+};
+
+#define XR__NO_KEY UINT64_MAX
+
+/* Cost key of candidate @p i's level @p lv (struct xr__heads). */
+static inline uint64_t
+xr__key(const struct xr__cand *c, const struct xr__heads *hs, unsigned i, uint32_t lv,
+	int buy)
 {
-	return (xr_u128)c->px[h->lv] *
-	       (uint64_t)(XR_CBPS_PER_ONE + (buy ? c->fee_cbps : -c->fee_cbps));
+	xr_u128 eff = (xr_u128)c[i].px[lv] * hs->mult[i];
+	xr_u128 d = buy ? (eff > hs->base ? eff - hs->base : 0)
+			: (hs->base > eff ? hs->base - eff : 0);
+	return d >= XR__NO_KEY ? XR__NO_KEY - 1 : (uint64_t)d;
+}
+
+/* Point head @p i at level @p lv of its candidate; its key is set for a
+ * venue below @p cap. */
+static inline void
+xr__head_at(const struct xr__cand *c, struct xr__heads *hs, unsigned i, uint32_t lv, int64_t cap,
+	    int64_t bound, int buy)
+{
+	struct xr__head *h = &hs->h[i];
+
+	h->lv = lv;
+	h->more = lv < c[i].n_lv && !xr__beyond(c[i].px[lv], bound, buy);
+	h->lv_left = h->more ? c[i].qty[lv] : 0;
+	hs->key[i] = h->more && !h->dropped && h->alloc < cap ? xr__key(c, hs, i, lv, buy)
+							       : XR__NO_KEY;
+}
+
+/* Index of the smallest of 8 keys, the lowest index among equals: a
+ * tournament of depth 3. */
+static inline unsigned
+xr__argmin8(const uint64_t *k)
+{
+	unsigned a = k[1] < k[0], b = 2 + (k[3] < k[2]);
+	unsigned c = 4 + (k[5] < k[4]), d = 6 + (k[7] < k[6]);
+	unsigned e = k[b] < k[a] ? b : a, f = k[d] < k[c] ? d : c;
+
+	return k[f] < k[e] ? f : e;
+}
+
+/* Prepare @p hs for the first @p n candidates: fee multipliers, the cost
+ * origin, and the key slots past n. */
+static void
+xr__heads_init(const struct xr__cand *c, struct xr__heads *hs, unsigned n, int buy)
+{
+	int have = 0;
+
+	hs->base = 0;
+	for (unsigned i = 0; i < XR_MAX_SPLIT; i++) {
+		hs->key[i] = XR__NO_KEY;
+		if (i >= n)
+			continue;
+		hs->mult[i] = (uint64_t)(XR_CBPS_PER_ONE + (buy ? c[i].fee_cbps : -c[i].fee_cbps));
+		if (c[i].n_lv == 0)
+			continue;
+		xr_u128 eff = (xr_u128)c[i].px[0] * hs->mult[i];
+		if (!have || (buy ? eff < hs->base : eff > hs->base))
+			hs->base = eff;
+		have = 1;
+	}
 }
 
 /*
  * Greedy marginal-cost split of @p qty over the first @p n candidates
  * (step 4): the next piece always goes to the best fee-adjusted level price
- * within the bound among venues below @p cap. @return quantity left
- * unallocated (visible depth within the bound ran out).
+ * within the bound among venues below @p cap, ties to the better ranked.
+ * @return quantity left unallocated (visible depth within the bound ran
+ * out).
  */
 static int64_t
-xr__greedy(const struct xr__cand *c, struct xr__head *h, unsigned n, int64_t qty, int64_t cap,
+xr__greedy(const struct xr__cand *c, struct xr__heads *hs, unsigned n, int64_t qty, int64_t cap,
 	   int64_t bound, int64_t arrival, int buy)
 {
+	struct xr__head *h = hs->h;
 	int64_t left = qty;
 
 	for (unsigned i = 0; i < n; i++) {
-		h[i].lv = 0;
-		h[i].lv_left = c[i].n_lv ? c[i].qty[0] : 0;
 		h[i].alloc = 0;
 		h[i].notional = 0;
-		h[i].excess = 0;
-		if (c[i].n_lv)
-			h[i].eff = xr__eff(&c[i], &h[i], buy);
+		xr__head_at(c, hs, i, 0, cap, bound, buy);
 	}
 	while (left > 0) {
-		int best = -1;
-		xr_u128 best_eff = 0;
-		for (unsigned i = 0; i < n; i++) {
-			if (h[i].dropped || h[i].alloc >= cap || h[i].lv >= c[i].n_lv ||
-			    xr__beyond(c[i].px[h[i].lv], bound, buy))
-				continue;
-			if (best < 0 || (buy ? h[i].eff < best_eff : h[i].eff > best_eff)) {
-				best = (int)i;
-				best_eff = h[i].eff;
-			}
-		}
-		if (best < 0)
+		unsigned best = xr__argmin8(hs->key);
+		if (hs->key[best] == XR__NO_KEY)
 			break;
 		struct xr__head *b = &h[best];
 		int64_t px = c[best].px[b->lv];
@@ -333,13 +520,19 @@ xr__greedy(const struct xr__cand *c, struct xr__head *h, unsigned n, int64_t qty
 			t = cap - b->alloc;
 		b->alloc += t;
 		b->notional += (xr_u128)t * (uint64_t)px;
-		b->excess += (xr_i128)t * xr__worse(px, arrival, buy);
 		b->lv_left -= t;
 		left -= t;
-		if (b->lv_left == 0 && ++b->lv < c[best].n_lv) {
-			b->lv_left = c[best].qty[b->lv];
-			b->eff = xr__eff(&c[best], b, buy);
-		}
+		if (b->lv_left == 0)
+			xr__head_at(c, hs, best, b->lv + 1, cap, bound, buy);
+		else if (b->alloc >= cap)
+			hs->key[best] = XR__NO_KEY;
+	}
+	/* What each venue's share costs beyond the arrival price:
+	 * sum(t * px) - arrival * sum(t), mirrored for a sale. */
+	for (unsigned i = 0; i < n; i++) {
+		xr_i128 at_arrival = (xr_i128)arrival * h[i].alloc;
+		h[i].excess = buy ? (xr_i128)h[i].notional - at_arrival
+				  : at_arrival - (xr_i128)h[i].notional;
 	}
 	return left;
 }
@@ -367,16 +560,19 @@ xr__cap(const struct xr_strategy_cfg *st, int64_t qty, unsigned n)
  * @return quantity the visible depth within the bound could not take.
  */
 static int64_t
-xr__split(const struct xr_strategy_cfg *st, const struct xr__cand *c, struct xr__head *h,
+xr__split(const struct xr_strategy_cfg *st, const struct xr__cand *c, struct xr__heads *hs,
 	  unsigned n, int64_t qty, int64_t bound, int64_t arrival, int buy)
 {
+	struct xr__head *h = hs->h;
 	unsigned active = n;
+
+	xr__heads_init(c, hs, n, buy);
 
 	for (unsigned i = 0; i < n; i++)
 		h[i].dropped = 0;
 	for (;;) {
 		int64_t cap = xr__cap(st, qty, active);
-		int64_t left = xr__greedy(c, h, n, qty, cap, bound, arrival, buy);
+		int64_t left = xr__greedy(c, hs, n, qty, cap, bound, arrival, buy);
 		/* The cap gives before the order is refused. While some
 		 * quantity found no room and venues still showing depth within
 		 * the bound stopped at the cap, raise it by an even share of the
@@ -388,13 +584,11 @@ xr__split(const struct xr_strategy_cfg *st, const struct xr__cand *c, struct xr_
 		for (;;) {
 			unsigned k = 0;
 			for (unsigned i = 0; i < n; i++)
-				if (!h[i].dropped && h[i].alloc >= cap && h[i].lv < c[i].n_lv &&
-				    !xr__beyond(c[i].px[h[i].lv], bound, buy))
-					k++;
+				k += !h[i].dropped && h[i].alloc >= cap && h[i].more;
 			if (left == 0 || k == 0)
 				break;
 			cap += xr__ceil_div(left, (int64_t)k);
-			left = xr__greedy(c, h, n, qty, cap, bound, arrival, buy);
+			left = xr__greedy(c, hs, n, qty, cap, bound, arrival, buy);
 		}
 		int small = -1;
 		unsigned used = 0;
@@ -549,8 +743,9 @@ xr__allocate_take(const struct xr_strategy_cfg *st, const struct xr_select_order
 		return;
 	}
 
-	struct xr__head h[XR_MAX_SPLIT];
-	int64_t left = xr__split(st, c, h, n, o->qty, bound, d->arrival_px, buy);
+	struct xr__heads hs;
+	struct xr__head *h = hs.h;
+	int64_t left = xr__split(st, c, &hs, n, o->qty, bound, d->arrival_px, buy);
 	if (left > 0 && bounded) {
 		d->reason = XR_R_MAX_SLIPPAGE;
 		d->decision = XR_D_MAX_SLIPPAGE;
@@ -683,30 +878,31 @@ xr_select(const struct xr_select_params *sp, const struct xr_snapshot *snap,
 	/* 3. Score and rank. */
 	struct xr_venue_score scored[XR_MAX_VENUES];
 	struct xr__cand cand[XR_MAX_VENUES], ranked_c[XR_MAX_SPLIT];
-	uint64_t keys[XR_MAX_VENUES];
+	int32_t keys[XR_MAX_VENUES + 3];
+	uint8_t at[XR_MAX_VENUES];
+	struct xr__divs divs, *dv = NULL;
+	if (n_elig >= XR__RECIP_MIN_VENUES) {
+		divs.arrival = xr_recip_init((uint64_t)arrival);
+		divs.qty = xr_recip_init((uint64_t)o->qty);
+		dv = &divs;
+	}
 	for (unsigned n = 0; n < n_elig; n++) {
 		uint8_t v = elig[n];
 		xr__score(sp, st, snap, o, v, in_flight[v], arrival, d->bound_px, post, touch_only,
-			  &scored[n], &cand[n]);
+			  dv, &scored[n], &cand[n]);
 		/* Sort key: score (0..XR_SCORE_MAX, 20 bits) above the inverted
-		 * position, so equal scores keep venue id order. */
-		int64_t total = scored[n].total < 0 ? 0 : scored[n].total;
-		uint64_t key = ((uint64_t)total << 8) | (uint64_t)(255 - n);
-		unsigned i = n;
-		while (i > 0 && keys[i - 1] < key) {
-			keys[i] = keys[i - 1];
-			i--;
-		}
-		keys[i] = key;
+		 * position, so equal scores keep venue id order; unique. */
+		int64_t total = scored[n].total < 0 ? 0
+				: scored[n].total > XR_SCORE_MAX ? XR_SCORE_MAX : scored[n].total;
+		keys[n] = (int32_t)(((uint32_t)total << 8) | (255 - n));
 	}
-	/* Insertion sort on 8-byte keys, then one copy per ranked venue, rather
-	 * than shifting whole scores in the sort (docs/perf.md). */
-	for (unsigned i = 0; i < n_elig; i++) {
-		unsigned from = 255 - (unsigned)(keys[i] & 255);
-		d->ranked[i] = scored[from];
-		if (i < XR_MAX_SPLIT)
-			ranked_c[i] = cand[from];
-	}
+	/* Rank = how many keys are greater: branch-free, four keys per vector
+	 * compare; then one copy per ranked venue (docs/perf.md). */
+	xr__rank(keys, n_elig, at);
+	for (unsigned i = 0; i < n_elig; i++)
+		d->ranked[i] = scored[at[i]];
+	for (unsigned i = 0; i < n_elig && i < XR_MAX_SPLIT; i++)
+		ranked_c[i] = cand[at[i]];
 	d->n_ranked = (uint8_t)n_elig;
 
 	/* 4. Allocation. */

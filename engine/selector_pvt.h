@@ -53,6 +53,8 @@ struct xr_select_params {
 	uint32_t cost_zero_bps;	   /* total cost with cost score 0, > 0 */
 	uint32_t price_k, cost_k;  /* XR_SCORE_POINT / zero_bps when exact (a
 				    * multiply instead of a divide), else 0 */
+	uint32_t load_k;	   /* XR_SCORE_MAX / load_full_queue when exact,
+				    * else 0 (the same) */
 };
 
 /**
@@ -143,6 +145,17 @@ unsigned xr_select(const struct xr_select_params *sp, const struct xr_snapshot *
  */
 uint32_t xr_health_ppm(uint64_t latency_ns, uint64_t latency_zero_ns, uint32_t success_ppm,
 		       uint32_t uptime_ppm);
+
+/**
+ * The selector's per-venue inputs that depend only on the venue's metrics
+ * and the latency scale: vm->latency_score = max(0, 10^6 (1 - latency_ewma
+ * / @p latency_zero_ns)) and vm->health_ppm = xr_health_ppm() of the same.
+ * The snapshot writer calls it for each venue it publishes, so a decision
+ * reads them instead of dividing per venue; the latency and reliability
+ * factors therefore use the latency scale of the snapshot's parameters
+ * (a reload republishes at once). Thread: any. Pure (writes *vm only).
+ */
+void xr_venue_derive(struct xr_venue_metrics *vm, uint64_t latency_zero_ns);
 
 /**
  * Predictive demotion multiplier (docs/routing.md "Predictive demotion"):

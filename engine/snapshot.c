@@ -186,8 +186,27 @@ xr__side_depth(const struct xr_book_side *bs, uint32_t n, int bid_side, int64_t 
 	*within = w;
 }
 
+/* cum_qty and cum_worse of one side with @p n levels (bid_side: prices
+ * fall away from the touch). */
+static void
+xr__side_cum(struct xr_book_side *bs, uint32_t n, int bid_side)
+{
+	int64_t q = 0;
+	xr_i128 w = 0;
+
+	for (uint32_t i = 0; i < XR_BOOK_LEVELS; i++) {
+		if (i < n) {
+			int64_t d = bid_side ? bs->px[0] - bs->px[i] : bs->px[i] - bs->px[0];
+			q += bs->qty[i];
+			w += (xr_i128)bs->qty[i] * d;
+		}
+		bs->cum_qty[i] = q;
+		bs->cum_worse[i] = w;
+	}
+}
+
 void
-xr_pair_derive(struct xr_venue_sym_metrics *vm, const struct xr_book *b, uint8_t n_bid,
+xr_pair_derive(struct xr_venue_sym_metrics *vm, struct xr_book *b, uint8_t n_bid,
 	       uint8_t n_ask, uint32_t depth_bps)
 {
 	vm->n_bid = n_bid;
@@ -197,6 +216,8 @@ xr_pair_derive(struct xr_venue_sym_metrics *vm, const struct xr_book *b, uint8_t
 	int64_t mid = vm->bid_px && vm->ask_px ? vm->bid_px + (vm->ask_px - vm->bid_px) / 2 : 0;
 	xr__side_depth(&b->side[0], n_bid, 1, mid, depth_bps, &vm->bid_qty, &vm->bid_depth_qty);
 	xr__side_depth(&b->side[1], n_ask, 0, mid, depth_bps, &vm->ask_qty, &vm->ask_depth_qty);
+	xr__side_cum(&b->side[0], n_bid, 1);
+	xr__side_cum(&b->side[1], n_ask, 0);
 	vm->half_spread_cbps =
 		vm->bid_px > 0 && vm->ask_px > vm->bid_px ? (int32_t)((xr_i128)(vm->ask_px - vm->bid_px) * XR_CBPS_PER_ONE /
 				 (vm->ask_px + vm->bid_px))

@@ -31,6 +31,8 @@
 #include <urcu-qsbr.h>
 #include <urcu-call-rcu.h>
 
+#include "xr_types.h"
+
 /**
  * Longest time a retired snapshot waits for reclamation (ns): the RT
  * call_rcu worker polls every 10 ms, then needs a grace period. The pool
@@ -59,10 +61,20 @@ enum xr_circuit {
  * levels, best first (asks ascending, bids descending), from the
  * connector's market data. Struct of arrays so a depth walk reads one
  * line of prices and one of quantities.
+ *
+ * The cumulative arrays are derived by xr_pair_derive() in the snapshot's
+ * copy of the book (the writer's own book leaves them 0): with them the
+ * selector prices a fill of any quantity with a few comparisons and one
+ * multiplication instead of a level-by-level walk (docs/routing.md
+ * "Depth walk"). For i >= n they repeat the last level's value.
  */
 struct xr_book_side {
 	int64_t px[XR_BOOK_LEVELS];  /* px scale, > 0 for i < n */
 	int64_t qty[XR_BOOK_LEVELS]; /* qty scale, > 0 for i < n */
+	int64_t cum_qty[XR_BOOK_LEVELS]; /* qty[0] + ... + qty[i] (qty) */
+	xr_i128 cum_worse[XR_BOOK_LEVELS]; /* sum of qty[j] x |px[j] - px[0]|
+				      * for j <= i (qty x px units): what
+				      * levels 0..i cost beyond the touch */
 };
 
 /** A venue's book for one symbol: [0] bids, [1] asks (xr_book_side_of). */
@@ -114,6 +126,9 @@ struct xr_venue_metrics {
 				   * the venue */
 	uint32_t health_ppm;	  /* 0.3 latency_score + 0.5 success + 0.2
 				   * uptime (smart-order-routing.md) */
+	int32_t latency_score;	  /* max(0, 10^6 (1 - latency_ewma_ns /
+				   * latency_zero_ns)), score units (0..10^6):
+				   * the selector's latency factor */
 	uint32_t demote_ppm;	  /* predictive demotion: score multiplier,
 				   * 10^6 = none (docs/routing.md) */
 	uint32_t network_distance_us; /* configured */
@@ -142,14 +157,15 @@ struct xr_snapshot {
 };
 
 /**
- * Fill the book-derived fields of @p vm from book @p b with @p n_bid and
- * @p n_ask levels: n_bid/n_ask, best bid/ask (0 for an empty side),
- * visible depth per side, depth within @p depth_bps of the mid, and the
- * half spread. The snapshot writer calls it when a book changes, so the
- * selector reads these instead of computing them per decision.
- * Thread: any. Pure.
+ * Fill the book-derived fields of @p vm and @p b from book @p b with
+ * @p n_bid and @p n_ask levels: n_bid/n_ask, best bid/ask (0 for an empty
+ * side), visible depth per side, depth within @p depth_bps of the mid, the
+ * half spread, and each side's cum_qty/cum_worse. The snapshot writer
+ * calls it on its copy of a book when the book changes, so the selector
+ * reads these instead of computing them per decision.
+ * Thread: any. Pure (writes only *vm and b's derived arrays).
  */
-void xr_pair_derive(struct xr_venue_sym_metrics *vm, const struct xr_book *b, uint8_t n_bid,
+void xr_pair_derive(struct xr_venue_sym_metrics *vm, struct xr_book *b, uint8_t n_bid,
 		    uint8_t n_ask, uint32_t depth_bps);
 
 /** The side of a book an order of @p side takes (asks for a buy). */

@@ -366,13 +366,19 @@ xr__publish_pair(struct xr_aggregate *a, struct xr_snapshot *s, size_t k, uint32
 	struct xr_venue_sym_metrics *vm = &s->vs[k];
 
 	if (s->book_gen[k] != ps->book_gen || s->params_version != a->params_version) {
-		const struct xr_book *b = &ps->book;
 		if (s->book_gen[k] != ps->book_gen) {
-			s->books[k] = *b;
+			/* Levels only: the cumulative arrays are derived below,
+			 * in the snapshot's copy. */
+			for (int side = 0; side < 2; side++) {
+				memcpy(s->books[k].side[side].px, ps->book.side[side].px,
+				       sizeof(ps->book.side[side].px));
+				memcpy(s->books[k].side[side].qty, ps->book.side[side].qty,
+				       sizeof(ps->book.side[side].qty));
+			}
 			s->book_gen[k] = ps->book_gen;
 			a->books_copied++;
 		}
-		xr_pair_derive(vm, b, ps->n_lv[0], ps->n_lv[1], depth_bps);
+		xr_pair_derive(vm, &s->books[k], ps->n_lv[0], ps->n_lv[1], depth_bps);
 	}
 	vm->pair_samples = ps->ok_n;
 	vm->pair_success_ppm = ps->ok_n ? (uint32_t)((uint64_t)ps->ok_sum * 1000000 / ps->ok_n) : 0;
@@ -421,8 +427,7 @@ xr__publish_venue(struct xr_aggregate *a, const struct xr_params *pp,
 						memory_order_relaxed);
 	vm->queue_depth = atomic_load_explicit(&e->venue_live[v].queue_depth,
 					       memory_order_relaxed);
-	vm->health_ppm = xr_health_ppm(vm->latency_ewma_ns, pp->sel.latency_zero_ns,
-				       vm->success_ppm, vm->uptime_ppm);
+	xr_venue_derive(vm, pp->sel.latency_zero_ns); /* latency_score, health_ppm */
 	vm->demote_ppm = xr_demote_ppm(vm->latency_ewma_ns, vm->latency_slow_ns,
 				       pp->latency_threshold_ns, vm->error_weight_ppm,
 				       vm->error_slow_ppm, pp->error_rate_threshold_ppm,

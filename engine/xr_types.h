@@ -64,6 +64,50 @@ xr_u128_div_u32(xr_u128 n, uint32_t d)
 	return ((xr_u128)qh << 64) | (((xr_u128)q1 << 32) + x0 / d);
 }
 
+/**
+ * A 64-bit divisor prepared for division by multiplication: when one
+ * divisor serves many divisions (the selector divides by the arrival price
+ * once per eligible venue), xr_recip_div() costs a multiply-high, a
+ * subtraction and two shifts instead of a hardware divide. Granlund and
+ * Montgomery, "Division by invariant integers using multiplication"
+ * (PLDI 1994), Figure 4.1 with N = 64: exact for every 64-bit dividend and
+ * every divisor >= 1.
+ */
+struct xr_recip {
+	uint64_t m;	/* floor(2^64 (2^l - d) / d) + 1, l = ceil(log2 d) */
+	uint8_t sh1;	/* min(l, 1) */
+	uint8_t sh2;	/* max(l - 1, 0) */
+};
+
+/**
+ * Prepare @p d (>= 1; 0 is treated as 1). One 128-by-64-bit division.
+ * Thread: any. Pure.
+ */
+static inline struct xr_recip
+xr_recip_init(uint64_t d)
+{
+	struct xr_recip r;
+	unsigned l;
+
+	if (d == 0)
+		d = 1;
+	l = d > 1 ? 64 - (unsigned)__builtin_clzll(d - 1) : 0;
+	/* (2^l - d) < d, so the quotient fits 64 bits; l = 64 fits in 128. */
+	r.m = (uint64_t)(((((xr_u128)1 << l) - d) << 64) / d) + 1;
+	r.sh1 = l > 0;
+	r.sh2 = (uint8_t)(l > 0 ? l - 1 : 0);
+	return r;
+}
+
+/** floor(@p n / d) for the divisor @p r was prepared with. Thread: any. Pure. */
+static inline uint64_t
+xr_recip_div(const struct xr_recip *r, uint64_t n)
+{
+	uint64_t t1 = (uint64_t)(((xr_u128)r->m * n) >> 64);
+
+	return (t1 + ((n - t1) >> r->sh1)) >> r->sh2;
+}
+
 /* |n| / d truncated toward zero, with n's sign, saturated to int64. */
 static inline int64_t
 xr__i128_div_sat(xr_i128 n, uint32_t d)

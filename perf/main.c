@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "perf_pvt.h"
+#include "xr_types.h"
 
 static void
 usage(FILE *out)
@@ -36,7 +37,9 @@ usage(FILE *out)
 		"  --cpus A,B      the two CPUs for pinned pairs and the engine (default 0,1)\n"
 		"  --rate PER_S    pipeline open-loop rate (default 50%% of the measured max)\n"
 		"  --signals N     pipeline signals per run (default 2000000, quick 200000)\n"
-		"  --tmp DIR       scratch directory for pipeline files (default /tmp)\n");
+		"  --tmp DIR       scratch directory for pipeline files (default /tmp)\n"
+		"  --strategy S    select: only strategy S (e.g. best_execution)\n"
+		"  --venues N      select: only N venues (2, 8, 16 or 64)\n");
 }
 
 int
@@ -50,6 +53,8 @@ main(int argc, char **argv)
 		{"rate", required_argument, NULL, 'R'},
 		{"signals", required_argument, NULL, 'n'},
 		{"tmp", required_argument, NULL, 't'},
+		{"strategy", required_argument, NULL, 's'},
+		{"venues", required_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -103,6 +108,23 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			o.tmp_dir = optarg;
+			break;
+		case 's':
+			o.strategy = xr_strategy_parse(optarg, strlen(optarg));
+			if (o.strategy <= 0) {
+				fprintf(stderr, "xroute-perf: --strategy %s: not a strategy name "
+					"(docs/routing.md)\n", optarg);
+				return 2;
+			}
+			break;
+		case 'v':
+			o.venues = (unsigned)strtoul(optarg, &end, 10);
+			if (*end != '\0' || (o.venues != 2 && o.venues != 8 && o.venues != 16 &&
+					     o.venues != 64)) {
+				fprintf(stderr, "xroute-perf: --venues %s: expected 2, 8, 16 or 64\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);

@@ -23,6 +23,8 @@ struct xr_perf_opts {
 	const char *tmp_dir;	/* scratch files (pipeline), default /tmp */
 	double pipeline_rate;	/* open-loop rate (signals/s); 0 = 50% of max */
 	uint64_t signals;	/* pipeline signals per run; 0 = default */
+	int strategy;		/* select: only this enum xr_strategy; 0 = all */
+	unsigned venues;	/* select: only this venue count; 0 = all */
 };
 
 /** Maximum extra numeric fields of one result. */

@@ -10,7 +10,8 @@
  *   8 symbols, each with a mid price, a tick (0.3..1 bps of the mid) and a
  *   typical level size (about 25k of notional). Per venue: latency EWMA
  *   10..500 us (slow EWMA, mean and percentiles around it), success
- *   90..100 %, uptime 95..100 %, health_ppm from xr_health_ppm(),
+ *   90..100 %, uptime 95..100 %, health and latency scores from
+ *   xr_venue_derive(),
  *   demote_ppm from xr_demote_ppm() with the default thresholds (10^6
  *   except one venue in 8, whose error rate is rising), taker fee 0..5 bps,
  *   maker 0..3 bps, rate-limit headroom (10^6 for 3 venues in 4), a depth
@@ -38,6 +39,8 @@
  *   are xr_strategy_defaults(); the [engine] scales are the defaults.
  *   Within a round every strategy of a venue count runs in turn over the
  *   same orders (A B C A B C ...), so machine noise falls on all alike.
+ *   --strategy and --venues keep one strategy or one venue count (for a
+ *   profiler); a strategy run at 16 venues only is then run at 16 only.
  *
  * FIGURES
  *   Each decision is timed alone with the TSC (xr_perf_ticks(); the
@@ -216,8 +219,7 @@ xr__snapshot(struct xr_snapshot *s, const struct xr_select_params *sp, unsigned 
 		m->uptime_ppm = (uint32_t)xr__range(seed, 950000, 1000000);
 		m->headroom_ppm = v % 4 == 3 ? (uint32_t)xr__range(seed, 200000, 1000000) : 1000000;
 		m->queue_depth = (uint32_t)in_flight[v];
-		m->health_ppm = xr_health_ppm(lat, sp->latency_zero_ns, m->success_ppm,
-					      m->uptime_ppm);
+		xr_venue_derive(m, sp->latency_zero_ns); /* as the snapshot writer does */
 		m->demote_ppm = xr_demote_ppm(lat, m->latency_slow_ns, XR__LAT_THRESHOLD_NS,
 					      m->error_weight_ppm, m->error_slow_ppm,
 					      XR__ERR_THRESHOLD_PPM, XR__DEMOTE_START_PPM,
@@ -368,8 +370,19 @@ xr_perf_select(const struct xr_perf_opts *o)
 	xr_perf_header(title);
 	for (size_t k = 0; k < sizeof(venue_counts) / sizeof(venue_counts[0]) && rc == 0; k++) {
 		unsigned nv = venue_counts[k];
-		unsigned ns = XR__N_ALL + (nv == 16 ? XR__N_16 : 0);
+		unsigned ns = 0;
 		struct xr_snapshot snap;
+
+		if (o->venues != 0 && o->venues != nv)
+			continue;
+		memset(fig, 0, sizeof(fig));
+		for (unsigned j = 0; j < XR__N_ALL + (nv == 16 ? XR__N_16 : 0); j++) {
+			uint8_t s = j < XR__N_ALL ? xr__strat_all[j] : xr__strat_16[j - XR__N_ALL];
+			if (o->strategy == 0 || o->strategy == s)
+				fig[ns++].strategy = s;
+		}
+		if (ns == 0)
+			continue;
 
 		seed = 1000 + nv;
 		for (unsigned v = 0; v < nv; v++)
@@ -385,10 +398,6 @@ xr_perf_select(const struct xr_perf_opts *o)
 			orders[i].exclude_mask = exclude_at[i] == UINT8_MAX
 							 ? 0 : UINT64_C(1) << (exclude_at[i] % nv);
 		}
-		memset(fig, 0, sizeof(fig));
-		for (unsigned j = 0; j < ns; j++)
-			fig[j].strategy = j < XR__N_ALL ? xr__strat_all[j] : xr__strat_16[j - XR__N_ALL];
-
 		for (unsigned r = 0; r < rounds && rc == 0; r++) {
 			for (unsigned j = 0; j < ns && rc == 0; j++) {
 				struct xr__fig *f = &fig[j];

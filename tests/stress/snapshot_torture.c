@@ -195,8 +195,7 @@ fill_venue(struct xr_venue_metrics *m, uint64_t seq, unsigned v, uint64_t latenc
 	m->uptime_ppm = 1000000;
 	m->headroom_ppm = 1000000 - (uint32_t)(seq % 4) * 100000;
 	m->queue_depth = (uint32_t)(seq % 16);
-	m->health_ppm = xr_health_ppm(m->latency_ewma_ns, latency_zero_ns, m->success_ppm,
-				      m->uptime_ppm);
+	xr_venue_derive(m, latency_zero_ns); /* latency_score, health_ppm */
 	m->demote_ppm = 1000000 - (uint32_t)((seq + v) % 3) * 100000;
 	m->network_distance_us = 10 + v;
 	m->fee_maker_cbps = 100 * (int64_t)v - 100;
@@ -211,11 +210,20 @@ fill_pair(struct xr_venue_sym_metrics *m, struct xr_book *b, uint64_t seq, unsig
 {
 	int64_t sum[2] = {0, 0};
 
-	for (int ask = 0; ask < 2; ask++)
+	for (int ask = 0; ask < 2; ask++) {
+		xr_i128 worse = 0;
 		for (unsigned i = 0; i < XR_BOOK_LEVELS; i++) {
-			level(seq, v, sym, ask, i, &b->side[ask].px[i], &b->side[ask].qty[i]);
-			sum[ask] += b->side[ask].qty[i];
+			struct xr_book_side *bs = &b->side[ask];
+			level(seq, v, sym, ask, i, &bs->px[i], &bs->qty[i]);
+			sum[ask] += bs->qty[i];
+			/* The derived arrays, by their definition (snapshot_pvt.h). */
+			if (bs->qty[i] > 0)
+				worse += (xr_i128)bs->qty[i] *
+					 (ask ? bs->px[i] - bs->px[0] : bs->px[0] - bs->px[i]);
+			bs->cum_qty[i] = sum[ask];
+			bs->cum_worse[i] = worse;
 		}
+	}
 	m->bid_px = b->side[0].px[0];
 	m->ask_px = b->side[1].px[0];
 	m->bid_qty = sum[0];
@@ -277,7 +285,8 @@ fail_at(struct reader *r, uint64_t seq, const char *when, const char *what, unsi
 	X(latency_p95_ns) X(latency_p99_ns) X(completed) X(samples)               \
 	X(success_ppm) X(reject_ppm) X(timeout_ppm) X(error_weight_ppm)           \
 	X(error_slow_ppm) X(uptime_ppm) X(headroom_ppm) X(queue_depth)            \
-	X(health_ppm) X(demote_ppm) X(network_distance_us) X(fee_maker_cbps)      \
+	X(health_ppm) X(latency_score) X(demote_ppm) X(network_distance_us)       \
+	X(fee_maker_cbps)                                                         \
 	X(fee_taker_cbps) X(healthy) X(circuit)
 
 #define PAIR_FIELDS(X)                                                       \
@@ -323,6 +332,11 @@ check_snapshot(struct reader *r, const struct xr_snapshot *s, uint64_t seq, cons
 					      b->side[side].px[i], bk.side[side].px[i]);
 					CHECK(side ? "books.ask.qty" : "books.bid.qty", v, i,
 					      b->side[side].qty[i], bk.side[side].qty[i]);
+					CHECK(side ? "books.ask.cum_qty" : "books.bid.cum_qty", v, i,
+					      b->side[side].cum_qty[i], bk.side[side].cum_qty[i]);
+					CHECK(side ? "books.ask.cum_worse" : "books.bid.cum_worse",
+					      v, i, b->side[side].cum_worse[i],
+					      bk.side[side].cum_worse[i]);
 				}
 		}
 	}

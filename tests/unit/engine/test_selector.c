@@ -46,6 +46,7 @@ venue_reset(unsigned v)
 	snap.venues[v] = (struct xr_venue_metrics){
 		.success_ppm = 1000000, .uptime_ppm = 1000000, .headroom_ppm = 1000000,
 		.health_ppm = 1000000, .demote_ppm = 1000000, .healthy = 1,
+		.latency_score = 1000000, /* latency 0, as xr_venue_derive gives */
 		.circuit = XR_CIRCUIT_CLOSED,
 	};
 }
@@ -102,6 +103,16 @@ book_side(unsigned v, unsigned s, int ask, unsigned n, const int64_t *px, const 
 	/* As the snapshot writer does: touch, depth, half spread. */
 	xr_pair_derive(m, &snap.books[k], ask ? m->n_bid : (uint8_t)n,
 		       ask ? (uint8_t)n : m->n_ask, 10);
+}
+
+/* Venue v's latency EWMA, and its latency and health scores derived from
+ * it at the configured scale, as the snapshot writer does
+ * (xr_venue_derive). */
+static void
+set_latency(unsigned v, uint64_t ns)
+{
+	snap.venues[v].latency_ewma_ns = ns;
+	xr_venue_derive(&snap.venues[v], (uint64_t)ec.latency_zero_score_us * 1000);
 }
 
 /* One level each side on symbol 0: bid and ask with qty each. */
@@ -374,7 +385,8 @@ factor_venue(void)
 	vm->fee_taker_cbps = 2500;
 	vm->fee_maker_cbps = 0;
 	vm->headroom_ppm = 600000;
-	vm->health_ppm = 835000;
+	xr_venue_derive(vm, 1000 * MS); /* health 0.3 x 75 + 45 + 16 = 83.5 */
+	cr_assert_eq(vm->health_ppm, 835000);
 	vm->demote_ppm = 800000;
 	snap.vs[0].pair_success_ppm = 850000;
 	snap.vs[0].pair_samples = 40;
@@ -531,7 +543,7 @@ Test(selector, factor_clamps)
 	quote(0, PX(9990), PX(10000), QTY(10));
 	quote(1, PX(9990), PX(10150), QTY(10));
 	snap.venues[0].fee_taker_cbps = -100;
-	snap.venues[0].latency_ewma_ns = 2000 * MS;
+	set_latency(0, 2000 * MS);
 	in_flight[0] = 100;
 	snap.venues[1].fee_taker_cbps = 12000;
 	in_flight[1] = 250;
@@ -565,6 +577,7 @@ Test(selector, factor_scales_come_from_the_engine_config)
 	ec.cost_zero_bps = 50;
 	ec.latency_zero_score_us = 500000;
 	ec.load_full_queue = 60;
+	set_latency(0, 250 * MS); /* the writer derives at the new scale */
 	struct xr_select_order o = order(XR_SIDE_BUY, XR_STRAT_BEST_EXECUTION, MQTY(2500));
 
 	run(&o);
@@ -586,7 +599,8 @@ Test(selector, demotion_multiplies_the_total_and_reorders)
 	 * venue 1 (90) ranks first although its id is higher. */
 	quote(0, PX(9990), PX(10000), QTY(10));
 	quote(1, PX(9990), PX(10000), QTY(10));
-	snap.venues[0].latency_ewma_ns = snap.venues[1].latency_ewma_ns = 100 * MS;
+	set_latency(0, 100 * MS);
+	set_latency(1, 100 * MS);
 	snap.venues[0].demote_ppm = 900000;
 	struct xr_select_order o = order(XR_SIDE_BUY, XR_STRAT_LOWEST_LATENCY, QTY(1));
 
@@ -606,7 +620,7 @@ Test(selector, weighted_score_worked_example)
 	 * pair history. 2 x qty = 2 is shown (two_x_depth). */
 	quote(0, PX(9990), PX(10000), QTY(2));
 	snap.venues[0].fee_taker_cbps = 4000;
-	snap.venues[0].latency_ewma_ns = 500 * MS;
+	set_latency(0, 500 * MS);
 	snap.venues[0].success_ppm = 950000;
 	in_flight[0] = 20;
 	struct xr_select_order o = order(XR_SIDE_BUY, XR_STRAT_WEIGHTED_SCORE, QTY(1));
@@ -759,13 +773,13 @@ Test(selector, lowest_latency_picks_the_fastest_healthy_venue)
 	eight_venues();
 	/* 0: 100 ms, 10 bps; 1: 20 ms, 50 bps; 2: 5 ms but health 0.4 (below
 	 * min_health 0.5); 3: 50 ms. Venues 4..7 are not allowed. */
-	snap.venues[0].latency_ewma_ns = 100 * MS;
+	set_latency(0, 100 * MS);
 	snap.venues[0].fee_taker_cbps = 1000;
-	snap.venues[1].latency_ewma_ns = 20 * MS;
+	set_latency(1, 20 * MS);
 	snap.venues[1].fee_taker_cbps = 5000;
-	snap.venues[2].latency_ewma_ns = 5 * MS;
+	set_latency(2, 5 * MS);
 	snap.venues[2].health_ppm = 400000;
-	snap.venues[3].latency_ewma_ns = 50 * MS;
+	set_latency(3, 50 * MS);
 	struct xr_select_order o = order(XR_SIDE_BUY, XR_STRAT_LOWEST_LATENCY, QTY(1));
 	o.allowed_mask = 0xf;
 
@@ -1013,7 +1027,7 @@ Test(selector, best_execution_stays_on_one_venue_when_it_fills)
 	 * + 0.1 x (15 + 50 + 20) = 40 + 30 + 10 + 8.5 = 88.5. */
 	quote(0, PX(9990), PX(10000), QTY(10));
 	quote(1, PX(9990), PX(10000), QTY(10));
-	snap.venues[1].latency_ewma_ns = 500 * MS;
+	set_latency(1, 500 * MS);
 	struct xr_select_order o = order(XR_SIDE_BUY, XR_STRAT_BEST_EXECUTION, QTY(2));
 	o.max_slippage_bps = 10;
 
@@ -1194,7 +1208,7 @@ Test(selector, split_unbounded_rest_goes_to_the_top_venue_left)
 	 * their last visible level. */
 	quote(0, PX(9990), PX(10000), QTY(1));
 	quote(1, PX(9990), PX(10000), QTY(1));
-	snap.venues[1].latency_ewma_ns = 100 * MS;
+	set_latency(1, 100 * MS);
 	struct xr_select_order o = order(XR_SIDE_BUY, XR_STRAT_LOWEST_LATENCY, QTY(3));
 
 	cr_assert_eq(run(&o), 2);
@@ -1414,7 +1428,7 @@ Test(selector, same_inputs_same_bytes)
 {
 	eight_venues();
 	for (unsigned v = 0; v < 8; v++) {
-		snap.venues[v].latency_ewma_ns = (v * 37 % 11) * MS;
+		set_latency(v, (v * 37 % 11) * MS);
 		snap.venues[v].fee_taker_cbps = (int64_t)(v % 3) * 500;
 		in_flight[v] = v;
 	}
@@ -1495,8 +1509,7 @@ random_venue(uint64_t *s, unsigned v)
 	vm->uptime_ppm = (uint32_t)rnd(s, 500000, 1000000);
 	vm->headroom_ppm = (uint32_t)rnd(s, 0, 1000000);
 	vm->demote_ppm = (uint32_t)rnd(s, 500000, 1000000);
-	vm->health_ppm = xr_health_ppm(vm->latency_ewma_ns, 1000 * MS, vm->success_ppm,
-				       vm->uptime_ppm);
+	xr_venue_derive(vm, 1000 * MS);
 	vm->fee_taker_cbps = rnd(s, -100, 6000);
 	vm->fee_maker_cbps = rnd(s, -300, 3000);
 	in_flight[v] = (uint64_t)rnd(s, 0, 150);

@@ -376,3 +376,73 @@ Test(types, format_asserts_decimals_max, .signal = SIGABRT)
 	xr_fixed_format(buf, 1, 19);
 }
 #endif
+
+/* splitmix64, for the division property tests. */
+static uint64_t
+mix(uint64_t *s)
+{
+	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/* A value of about @p bits significant bits (1..64), never 0. */
+static uint64_t
+of_bits(uint64_t *s, unsigned bits)
+{
+	uint64_t v = bits >= 64 ? mix(s) : mix(s) & ((UINT64_C(1) << bits) - 1);
+	return v ? v : 1;
+}
+
+Test(types, recip_div_matches_hardware_division)
+{
+	/* Divisors where the method's shift and overflow cases sit: 1, powers
+	 * of two and their neighbours, the top of the range. */
+	static const uint64_t edge_d[] = {
+		1, 2, 3, 5, 7, 10, 641, 1000000, UINT64_C(100000000),
+		(UINT64_C(1) << 32) - 1, UINT64_C(1) << 32, (UINT64_C(1) << 32) + 1,
+		(UINT64_C(1) << 63) - 1, UINT64_C(1) << 63, (UINT64_C(1) << 63) + 1,
+		UINT64_MAX - 1, UINT64_MAX,
+	};
+	static const uint64_t edge_n[] = {
+		0, 1, 2, 999999, 1000000, 1000001, UINT64_C(1) << 32,
+		UINT64_C(1) << 63, UINT64_MAX - 1, UINT64_MAX,
+	};
+	for (size_t i = 0; i < sizeof(edge_d) / sizeof(edge_d[0]); i++) {
+		struct xr_recip r = xr_recip_init(edge_d[i]);
+		for (size_t j = 0; j < sizeof(edge_n) / sizeof(edge_n[0]); j++) {
+			uint64_t n = edge_n[j], d = edge_d[i];
+			cr_assert_eq(xr_recip_div(&r, n), n / d, "%" PRIu64 " / %" PRIu64, n, d);
+			/* Around multiples of d, where truncation turns. */
+			uint64_t q = n / d, lo = q * d;
+			cr_assert_eq(xr_recip_div(&r, lo), q);
+			if (lo > 0)
+				cr_assert_eq(xr_recip_div(&r, lo - 1), (lo - 1) / d);
+		}
+	}
+	/* Random divisors and dividends of every size. */
+	uint64_t s = 12345;
+	for (int i = 0; i < 200000; i++) {
+		uint64_t d = of_bits(&s, 1 + (unsigned)(mix(&s) % 64));
+		uint64_t n = of_bits(&s, 1 + (unsigned)(mix(&s) % 64));
+		struct xr_recip r = xr_recip_init(d);
+		cr_assert_eq(xr_recip_div(&r, n), n / d, "%" PRIu64 " / %" PRIu64, n, d);
+	}
+	/* 0 is treated as 1. */
+	struct xr_recip one = xr_recip_init(0);
+	cr_assert_eq(xr_recip_div(&one, 77), 77);
+}
+
+Test(types, u128_div_u32_matches_128_bit_division)
+{
+	uint64_t s = 777;
+	for (int i = 0; i < 100000; i++) {
+		xr_u128 n = ((xr_u128)of_bits(&s, 1 + (unsigned)(mix(&s) % 64)) << 64 |
+			     mix(&s)) >> (mix(&s) % 128);
+		uint32_t d = (uint32_t)of_bits(&s, 1 + (unsigned)(mix(&s) % 32));
+		cr_assert(xr_u128_div_u32(n, d) == n / d, "case %d", i);
+	}
+	cr_assert(xr_u128_div_u32(~(xr_u128)0, UINT32_MAX) == ~(xr_u128)0 / UINT32_MAX);
+	cr_assert(xr_u128_div_u32(~(xr_u128)0, 1) == ~(xr_u128)0);
+}
