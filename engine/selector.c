@@ -18,6 +18,11 @@ xr_select_params_init(struct xr_select_params *sp, const struct xr_engine_cfg *e
 	sp->price_k = XR_SCORE_POINT % sp->price_zero_bps ? 0 : XR_SCORE_POINT / sp->price_zero_bps;
 	sp->cost_k = XR_SCORE_POINT % sp->cost_zero_bps ? 0 : XR_SCORE_POINT / sp->cost_zero_bps;
 	sp->load_k = XR_SCORE_MAX % sp->load_full_queue ? 0 : XR_SCORE_MAX / sp->load_full_queue;
+	for (int s = 0; s < XR_STRAT_COUNT; s++) {
+		sp->fmask[s] = 0;
+		for (int f = 0; f < XR_F_COUNT; f++)
+			sp->fmask[s] |= (uint32_t)(sp->strat[s].w[f] != 0) << f;
+	}
 }
 
 /* a / b for b > 0; the 64-bit divide when a fits (libgcc's 128-bit divide
@@ -102,14 +107,12 @@ xr__slip_cbps(int64_t px, int64_t ref, int buy)
 }
 
 /* Divisors one decision reuses for every eligible venue (xr_recip): the
- * arrival price (slippage) and the order quantity (the average price of a
- * venue that fills the whole order). Prepared only when enough venues are
- * eligible to repay the preparation (XR__RECIP_MIN_VENUES); the results are
- * the same either way. */
+ * arrival price (slippage), the order quantity (the average price of a
+ * venue that fills the whole order, confidence shares) and twice it
+ * (liquidity). */
 struct xr__divs {
-	struct xr_recip arrival, qty;
+	struct xr_recip arrival, qty, qty2;
 };
-#define XR__RECIP_MIN_VENUES 4
 
 /* xr__slip_cbps with the arrival price prepared in @p dv (px is one of the
  * venue's expected prices, ref the arrival). */
@@ -120,7 +123,7 @@ xr__slip_cbps_r(int64_t px, int64_t ref, int buy, const struct xr__divs *dv)
 	int neg = d < 0;
 	uint64_t a = (uint64_t)(neg ? -d : d);
 
-	if (dv == NULL || a > UINT64_MAX / XR_CBPS_PER_ONE)
+	if (a > UINT64_MAX / XR_CBPS_PER_ONE)
 		return xr__slip_cbps(px, ref, buy);
 	uint64_t q = xr_recip_div(&dv->arrival, a * XR_CBPS_PER_ONE);
 	if (q > INT32_MAX)
@@ -128,14 +131,22 @@ xr__slip_cbps_r(int64_t px, int64_t ref, int buy, const struct xr__divs *dv)
 	return neg ? -(int32_t)q : (int32_t)q;
 }
 
-/* xr__avg_px for a venue's walk: excess >= 0 (every eligible venue's
- * levels are at or behind the arrival price); with @p dv, a fill of the
- * whole order divides by the prepared quantity. */
-static inline int64_t
-xr__avg_px_r(int64_t ref, xr_i128 excess, int64_t qty, int64_t order_qty, int buy,
-	     const struct xr__divs *dv)
+/* xr__ratio_score(a, 2 x order qty) with the divisor prepared in @p dv. */
+static inline int32_t
+xr__liq_score_r(int64_t a, int64_t need2, const struct xr__divs *dv)
 {
-	if (dv == NULL || qty != order_qty || excess < 0 || excess > (xr_i128)UINT64_MAX)
+	if (a >= need2 || a <= 0 || (uint64_t)a > UINT64_MAX / XR_SCORE_MAX)
+		return xr__ratio_score(a, need2);
+	return (int32_t)xr_recip_div(&dv->qty2, (uint64_t)a * XR_SCORE_MAX);
+}
+
+/* xr__avg_px of the order quantity, @p excess >= 0 (every eligible venue's
+ * levels are at or behind the arrival price), with the quantity prepared
+ * in @p dv. */
+static inline int64_t
+xr__avg_px_r(int64_t ref, xr_i128 excess, int64_t qty, int buy, const struct xr__divs *dv)
+{
+	if (excess < 0 || (excess >> 64) != 0)
 		return xr__avg_px(ref, excess, qty, buy);
 	uint64_t e = (uint64_t)excess, q = xr_recip_div(&dv->qty, e);
 	/* Floor of the division: a sale's price is ref - ceil(e / qty). */
@@ -207,89 +218,119 @@ xr__beyond(int64_t px, int64_t bound, int buy)
 struct xr__cand {
 	const int64_t *px, *qty; /* the taken side's levels */
 	uint32_t n_lv;		 /* levels it may take (1 when touch only) */
+	uint32_t nb;		 /* of those, within the decision's bound */
 	int64_t fee_cbps;	 /* fee its children pay */
 	uint32_t trust_ppm;	 /* health x demotion, for the confidence */
 	xr_i128 excess;		 /* the walk's sum(t * worse(px)) (xr__avg_px) */
 };
 
-/* Bit i set where level i of @p px is beyond @p bound, i < XR_BOOK_LEVELS
- * (bound != 0). */
-static inline uint32_t
-xr__beyond_bits(const int64_t *px, int64_t bound, int buy)
-{
-	uint32_t m = 0;
+/* Two int64 lanes as unsigned (GCC/clang vector extension; SSE2 on
+ * x86-64): wrapping subtraction, logical shifts. */
+typedef uint64_t xr__v2du __attribute__((vector_size(16)));
 
-	if (buy) {
-		for (uint32_t i = 0; i < XR_BOOK_LEVELS; i++)
-			m |= (uint32_t)(px[i] > bound) << i;
-	} else {
-		for (uint32_t i = 0; i < XR_BOOK_LEVELS; i++)
-			m |= (uint32_t)(px[i] < bound) << i;
+_Static_assert(XR_BOOK_LEVELS % 2 == 0, "the walk reads levels in pairs");
+
+/* Sign bit of a - b for a, b in 0..INT64_MAX, per lane: 1 where a < b. */
+static inline xr__v2du
+xr__lt(xr__v2du a, xr__v2du b)
+{
+	return (a - b) >> 63;
+}
+
+/* How many of the side's levels i < n (monotone, xr_pair_derive) are within
+ * @p bound (> 0): the walk's stop. Branch-free, two levels per step. */
+static inline uint32_t
+xr__within(const int64_t *px, uint32_t n, int64_t bound, int buy)
+{
+	xr__v2du cnt = {0, 0}, idx = {0, 1}, two = {2, 2};
+	xr__v2du nn = {n, n}, bd = {(uint64_t)bound, (uint64_t)bound};
+
+	for (uint32_t i = 0; i < XR_BOOK_LEVELS; i += 2) {
+		xr__v2du x;
+		memcpy(&x, &px[i], sizeof(x));
+		/* beyond: bound < px to buy, px < bound to sell */
+		xr__v2du beyond = buy ? xr__lt(bd, x) : xr__lt(x, bd);
+		cnt += xr__lt(idx, nn) & (beyond ^ 1);
+		idx += two;
 	}
-	return m;
+	return (uint32_t)(cnt[0] + cnt[1]);
 }
 
 /* How many of the XR_BOOK_LEVELS cumulative quantities are below @p q1,
- * and below @p q2 (both >= 1): for the non-decreasing cum_qty that is the
- * first level reaching each. cum - q < 0 (no overflow: both are >= 0) is
- * its sign bit, so the loop has no branch and vectorises. */
+ * and below @p q2 (both >= 1): for the non-decreasing cum_qty, the first
+ * level reaching each. Branch-free, two levels per step. */
 static inline void
 xr__reach(const int64_t *cum, int64_t q1, int64_t q2, uint32_t *n1, uint32_t *n2)
 {
-	uint64_t a = 0, b = 0;
+	xr__v2du a = {0, 0}, b = {0, 0};
+	xr__v2du v1 = {(uint64_t)q1, (uint64_t)q1}, v2 = {(uint64_t)q2, (uint64_t)q2};
 
-	for (uint32_t i = 0; i < XR_BOOK_LEVELS; i++) {
-		a += (uint64_t)(cum[i] - q1) >> 63;
-		b += (uint64_t)(cum[i] - q2) >> 63;
+	for (uint32_t i = 0; i < XR_BOOK_LEVELS; i += 2) {
+		xr__v2du x;
+		memcpy(&x, &cum[i], sizeof(x));
+		a += xr__lt(x, v1);
+		b += xr__lt(x, v2);
 	}
-	*n1 = (uint32_t)a;
-	*n2 = (uint32_t)b;
+	*n1 = (uint32_t)(a[0] + a[1]);
+	*n2 = (uint32_t)(b[0] + b[1]);
 }
+
+/* What xr__score needs of the decision, fixed for every venue. */
+struct xr__ctx {
+	const struct xr_select_params *sp;
+	const struct xr_snapshot *snap;
+	const uint32_t *w;	   /* the strategy's weights */
+	uint32_t fm;		   /* its fmask */
+	int64_t qty, need2;	   /* order qty; 2x it (saturated) */
+	int64_t arrival, bound;	   /* d->arrival_px, d->bound_px */
+	uint16_t symbol;
+	uint8_t post, touch_only;
+	struct xr__divs dv;
+};
 
 /*
  * Score venue @p v for the whole quantity (step 3). Fills @p out and the
- * candidate record; the factor formulas are in docs/routing.md.
+ * candidate record; the factor formulas are in docs/routing.md. @p buy is
+ * a constant at each call, so each side gets its own code without the
+ * side's selects.
  */
-static void
-xr__score(const struct xr_select_params *sp, const struct xr_strategy_cfg *st,
-	  const struct xr_snapshot *snap, const struct xr_select_order *o, uint8_t v,
-	  uint64_t in_flight, int64_t arrival, int64_t bound, int post, int touch_only,
-	  const struct xr__divs *dv, struct xr_venue_score *out, struct xr__cand *c)
+static inline __attribute__((always_inline)) void
+xr__score(const struct xr__ctx *x, uint8_t v, uint64_t in_flight, const int buy,
+	  struct xr_venue_score *out, struct xr__cand *c)
 {
-	const struct xr_venue_metrics *vm = &snap->venues[v];
-	size_t k = (size_t)v * snap->n_symbols + o->symbol;
-	const struct xr_venue_sym_metrics *vs = &snap->vs[k];
-	int buy = o->side == XR_SIDE_BUY;
-	const struct xr_book_side *bs = xr_book_side_taken(&snap->books[k], o->side);
+	const struct xr_select_params *sp = x->sp;
+	const struct xr_venue_metrics *vm = &x->snap->venues[v];
+	size_t k = (size_t)v * x->snap->n_symbols + x->symbol;
+	const struct xr_venue_sym_metrics *vs = &x->snap->vs[k];
+	const struct xr_book_side *bs = &x->snap->books[k].side[buy ? 1 : 0];
 	uint32_t n_lv = buy ? vs->n_ask : vs->n_bid;
-	const uint32_t *w = st->w;
-	int32_t *f = out->f;
-	int64_t qty = o->qty, fill = 0, avail = 0;
-	int64_t need2 = qty > INT64_MAX / 2 ? INT64_MAX : 2 * qty;
+	const uint32_t *w = x->w;
+	uint32_t fm = x->fm;
+	int64_t qty = x->qty, arrival = x->arrival, bound = x->bound, fill = 0, avail = 0;
+	int64_t exp_px = 0;
+	int32_t slip = 0, cost = 0;
+	int32_t f[XR_F_COUNT] = {0};
 	xr_i128 excess = 0;
 
-	if (touch_only && n_lv > 1)
+	if (x->touch_only && n_lv > 1)
 		n_lv = 1;
-	/* Every field of *out is written below, padding included (the record
-	 * is copied into the decision, byte-identical for the same inputs). */
-	for (int i = 0; i < XR_F_COUNT; i++)
-		f[i] = 0;
-	memset(out->pad_, 0, sizeof(out->pad_));
 	/*
 	 * The depth walk, from the book's cumulative arrays: levels 0..nb-1
-	 * are within the bound (the first beyond it ends the walk); the order
+	 * are within the bound (sides are monotone, xr_pair_derive); the order
 	 * is filled at level kq, the first whose cumulative quantity reaches
 	 * it; avail is the cumulative quantity where the walk stops, at level
 	 * kq or, when liquidity is scored, at the first reaching 2x the order
 	 * (the liquidity factor saturates there). The same figures as a walk
 	 * level by level, without its unpredictable exit branch.
 	 */
-	uint32_t stop = UINT32_C(1) << n_lv;
-	uint32_t nb = (uint32_t)__builtin_ctz(bound ? xr__beyond_bits(bs->px, bound, buy) | stop
-						    : stop);
+	uint32_t nb = bound > 0 ? xr__within(bs->px, n_lv, bound, buy)
+		      : bound == 0 ? n_lv
+				   : buy ? 0 : n_lv; /* a bound below 0: every price is
+						      * beyond it to buy, none to sell */
 	if (nb > 0) {
 		uint32_t kq, ka;
-		xr__reach(bs->cum_qty, qty, w[XR_F_LIQUIDITY] ? need2 : qty, &kq, &ka);
+		xr__reach(bs->cum_qty, qty, (fm & (1u << XR_F_LIQUIDITY)) ? x->need2 : qty, &kq,
+			  &ka);
 		kq = kq < nb ? kq : nb;
 		ka = ka < nb ? ka : nb;
 		int64_t w0 = xr__worse(bs->px[0], arrival, buy);
@@ -304,69 +345,86 @@ xr__score(const struct xr_select_params *sp, const struct xr_strategy_cfg *st,
 			excess = bs->cum_worse[nb - 1] + (xr_i128)fill * w0;
 		}
 	}
-	out->venue = v;
-	out->fill_qty = fill;
-	out->avail_qty = avail;
-	out->exp_px = 0;
-	out->slip_cbps = 0;
-	out->cost_cbps = 0;
-	/* Expected price and slippage: two divisions, only if scored. */
-	if (fill > 0 && (w[XR_F_PRICE] || w[XR_F_COST])) {
-		out->exp_px = xr__avg_px_r(arrival, excess, fill, qty, buy, dv);
-		out->slip_cbps = xr__slip_cbps_r(out->exp_px, arrival, buy, dv);
+	/* Expected price and slippage: two divisions by multiplication, only
+	 * if scored. */
+	if (fill > 0 && (fm & (1u << XR_F_PRICE | 1u << XR_F_COST))) {
+		exp_px = fill == qty ? xr__avg_px_r(arrival, excess, qty, buy, &x->dv)
+				     : xr__avg_px(arrival, excess, fill, buy);
+		slip = xr__slip_cbps_r(exp_px, arrival, buy, &x->dv);
 	}
-
 	/* Only the factors the strategy weights are computed, and each is
 	 * added to the total as it is (the rest stay 0). */
-	int64_t fee = post ? vm->fee_maker_cbps : vm->fee_taker_cbps;
+	int64_t fee = x->post ? vm->fee_maker_cbps : vm->fee_taker_cbps;
 	int64_t total = 0;
 #define XR__F(i, value)                                   \
 	do {                                              \
 		f[i] = (value);                           \
 		total += (int64_t)w[i] * f[i];            \
 	} while (0)
-	if (w[XR_F_COST]) {
+	if (fm & (1u << XR_F_COST)) {
 		int64_t half_spread = vs->half_spread_cbps; /* by the writer */
-		out->cost_cbps = (int32_t)(post ? fee - half_spread
-					       : fee + half_spread + out->slip_cbps);
-		XR__F(XR_F_COST, xr__cbps_score(out->cost_cbps, sp->cost_zero_bps, sp->cost_k));
+		cost = (int32_t)(x->post ? fee - half_spread : fee + half_spread + slip);
+		XR__F(XR_F_COST, xr__cbps_score(cost, sp->cost_zero_bps, sp->cost_k));
 	}
-	if (w[XR_F_PRICE])
-		XR__F(XR_F_PRICE, fill > 0 ? xr__cbps_score(out->slip_cbps, sp->price_zero_bps,
-							   sp->price_k)
+	if (fm & (1u << XR_F_PRICE))
+		XR__F(XR_F_PRICE, fill > 0 ? xr__cbps_score(slip, sp->price_zero_bps, sp->price_k)
 					  : 0);
-	if (w[XR_F_LIQUIDITY])
-		XR__F(XR_F_LIQUIDITY, xr__ratio_score(avail, need2));
+	if (fm & (1u << XR_F_LIQUIDITY))
+		XR__F(XR_F_LIQUIDITY, xr__liq_score_r(avail, x->need2, &x->dv));
 	/* Latency and health scores: derived by the snapshot writer
 	 * (xr_venue_derive). */
-	if (w[XR_F_LATENCY])
+	if (fm & (1u << XR_F_LATENCY))
 		XR__F(XR_F_LATENCY, vm->latency_score);
-	if (w[XR_F_RELIABILITY])
+	if (fm & (1u << XR_F_RELIABILITY))
 		XR__F(XR_F_RELIABILITY, (int32_t)vm->health_ppm);
-	if (w[XR_F_FEES]) {
+	if (fm & (1u << XR_F_FEES)) {
 		int64_t s = XR_SCORE_MAX - fee * (XR_SCORE_POINT / 100);
 		XR__F(XR_F_FEES, s < 0 ? 0 : s > XR_SCORE_MAX ? XR_SCORE_MAX : (int32_t)s);
 	}
-	if (w[XR_F_SUCCESS])
+	if (fm & (1u << XR_F_SUCCESS))
 		XR__F(XR_F_SUCCESS, (int32_t)vm->success_ppm);
-	if (w[XR_F_LOAD])
+	if (fm & (1u << XR_F_LOAD))
 		XR__F(XR_F_LOAD, in_flight >= sp->load_full_queue ? 0
 				 : sp->load_k ? XR_SCORE_MAX - (int32_t)in_flight * (int32_t)sp->load_k
 					      : xr__linear_down(in_flight, sp->load_full_queue));
-	if (w[XR_F_PAIR])
+	if (fm & (1u << XR_F_PAIR))
 		XR__F(XR_F_PAIR, vs->pair_samples ? (int32_t)vs->pair_success_ppm : XR_SCORE_MAX / 2);
-	if (w[XR_F_HEADROOM])
+	if (fm & (1u << XR_F_HEADROOM))
 		XR__F(XR_F_HEADROOM, (int32_t)vm->headroom_ppm);
 #undef XR__F
-	total /= XR_WEIGHT_ONE;
-	out->total = total * vm->demote_ppm / 1000000;
+	/* The whole record at once, padding included (it is copied into the
+	 * decision, byte-identical for the same inputs). */
+	*out = (struct xr_venue_score){
+		.total = total / XR_WEIGHT_ONE * vm->demote_ppm / 1000000,
+		.fill_qty = fill, .avail_qty = avail, .exp_px = exp_px,
+		.slip_cbps = slip, .cost_cbps = cost, .venue = v,
+	};
+	memcpy(out->f, f, sizeof(f));
+	memset(out->pad_, 0, sizeof(out->pad_));
 
 	c->excess = excess;
 	c->px = bs->px;
 	c->qty = bs->qty;
 	c->n_lv = n_lv;
+	c->nb = nb;
 	c->fee_cbps = fee;
 	c->trust_ppm = (uint32_t)((uint64_t)vm->health_ppm * vm->demote_ppm / 1000000);
+}
+
+/* Score the @p n eligible venues @p elig into @p scored, @p cand and their
+ * sort keys (score above the inverted position, so equal scores keep venue
+ * id order; unique). */
+static inline __attribute__((always_inline)) void
+xr__score_all(const struct xr__ctx *x, const uint8_t *elig, unsigned n, const uint64_t *in_flight,
+	      const int buy, struct xr_venue_score *scored, struct xr__cand *cand, int32_t *keys)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t v = elig[i];
+		xr__score(x, v, in_flight[v], buy, &scored[i], &cand[i]);
+		int64_t t = scored[i].total < 0 ? 0
+			    : scored[i].total > XR_SCORE_MAX ? XR_SCORE_MAX : scored[i].total;
+		keys[i] = (int32_t)(((uint32_t)t << 8) | (255 - i));
+	}
 }
 
 /* Four int32 lanes (GCC/clang vector extension; SSE2 on x86-64). */
@@ -397,15 +455,19 @@ xr__rank(int32_t *keys, unsigned n, uint8_t *at)
 	}
 }
 
-/* Per-venue state of the greedy split. */
+/* Per-venue state of the greedy split: what the hot loop reads of the
+ * candidate, copied beside what it writes. */
 struct xr__head {
+	const int64_t *px, *qty; /* the candidate's levels */
+	uint64_t mult;	   /* 10^6 +- fee: px x mult is the fee-adjusted price */
+	uint64_t key0;	   /* the cost key of level 0 */
 	int64_t lv_left;   /* quantity left at the next level */
 	int64_t alloc;	   /* allocated so far */
 	xr_u128 notional;  /* sum of qty * px allocated (px x qty units) */
 	xr_i128 excess;	   /* sum of qty * worse(px) vs arrival (xr__avg_px),
 			    * set when the greedy pass ends */
 	uint32_t lv;	   /* next level */
-	uint8_t more;	   /* the next level exists and is within the bound */
+	uint32_t nb;	   /* levels within the bound (cand nb) */
 	uint8_t dropped;   /* below min_slice_qty in an earlier pass */
 };
 
@@ -423,51 +485,69 @@ struct xr__heads {
 	uint64_t key[XR_MAX_SPLIT];
 	struct xr__head h[XR_MAX_SPLIT];
 	xr_u128 base;	   /* the cost origin (px x 10^6 units) */
-	uint64_t mult[XR_MAX_SPLIT]; /* 10^6 +- fee per candidate */
 };
 
 #define XR__NO_KEY UINT64_MAX
 
-/* Cost key of candidate @p i's level @p lv (struct xr__heads). */
+/* Cost key of head @p h's level @p lv (struct xr__heads): level 0's key
+ * plus what the level is worse than level 0, times the fee multiplier
+ * (sides are monotone, xr_pair_derive), in 64 bits; saturated. */
 static inline uint64_t
-xr__key(const struct xr__cand *c, const struct xr__heads *hs, unsigned i, uint32_t lv,
-	int buy)
+xr__key(const struct xr__head *h, uint32_t lv, int buy)
 {
-	xr_u128 eff = (xr_u128)c[i].px[lv] * hs->mult[i];
-	xr_u128 d = buy ? (eff > hs->base ? eff - hs->base : 0)
-			: (hs->base > eff ? hs->base - eff : 0);
-	return d >= XR__NO_KEY ? XR__NO_KEY - 1 : (uint64_t)d;
+	uint64_t dpx = (uint64_t)xr__worse(h->px[lv], h->px[0], buy), k;
+
+	if (__builtin_mul_overflow(dpx, h->mult, &k) || __builtin_add_overflow(k, h->key0, &k) ||
+	    k >= XR__NO_KEY)
+		return XR__NO_KEY - 1;
+	return k;
 }
 
-/* Point head @p i at level @p lv of its candidate; its key is set for a
- * venue below @p cap. */
+/* Point head @p i at its level @p lv; its key is set for a venue below
+ * @p cap. */
 static inline void
-xr__head_at(const struct xr__cand *c, struct xr__heads *hs, unsigned i, uint32_t lv, int64_t cap,
-	    int64_t bound, int buy)
+xr__head_at(struct xr__heads *hs, unsigned i, uint32_t lv, int64_t cap, int buy)
 {
 	struct xr__head *h = &hs->h[i];
+	int more = lv < h->nb;
 
 	h->lv = lv;
-	h->more = lv < c[i].n_lv && !xr__beyond(c[i].px[lv], bound, buy);
-	h->lv_left = h->more ? c[i].qty[lv] : 0;
-	hs->key[i] = h->more && !h->dropped && h->alloc < cap ? xr__key(c, hs, i, lv, buy)
-							       : XR__NO_KEY;
+	h->lv_left = more ? h->qty[lv] : 0;
+	hs->key[i] = more && !h->dropped && h->alloc < cap ? xr__key(h, lv, buy) : XR__NO_KEY;
 }
+
+/* One match of the tournament: the smaller key, the left (lower index) one
+ * on a tie, carried with its index. */
+#define XR__MATCH(kl, il, kr, ir, ko, io)             \
+	do {                                          \
+		int r_ = (kr) < (kl);                 \
+		ko = r_ ? (kr) : (kl);                \
+		io = r_ ? (ir) : (il);                \
+	} while (0)
 
 /* Index of the smallest of 8 keys, the lowest index among equals: a
- * tournament of depth 3. */
+ * tournament of depth 3 that carries key and index together, so no match
+ * waits for a load indexed by an earlier one. */
 static inline unsigned
-xr__argmin8(const uint64_t *k)
+xr__argmin8(const uint64_t *k, uint64_t *min)
 {
-	unsigned a = k[1] < k[0], b = 2 + (k[3] < k[2]);
-	unsigned c = 4 + (k[5] < k[4]), d = 6 + (k[7] < k[6]);
-	unsigned e = k[b] < k[a] ? b : a, f = k[d] < k[c] ? d : c;
+	uint64_t a, b, c, d, e, f, g;
+	unsigned ia, ib, ic, id, ie, iff, ig;
 
-	return k[f] < k[e] ? f : e;
+	XR__MATCH(k[0], 0u, k[1], 1u, a, ia);
+	XR__MATCH(k[2], 2u, k[3], 3u, b, ib);
+	XR__MATCH(k[4], 4u, k[5], 5u, c, ic);
+	XR__MATCH(k[6], 6u, k[7], 7u, d, id);
+	XR__MATCH(a, ia, b, ib, e, ie);
+	XR__MATCH(c, ic, d, id, f, iff);
+	XR__MATCH(e, ie, f, iff, g, ig);
+	*min = g;
+	return ig;
 }
+#undef XR__MATCH
 
-/* Prepare @p hs for the first @p n candidates: fee multipliers, the cost
- * origin, and the key slots past n. */
+/* Prepare @p hs for the first @p n candidates: the heads' level pointers
+ * and fee multipliers, the cost origin, and the key slots past n. */
 static void
 xr__heads_init(const struct xr__cand *c, struct xr__heads *hs, unsigned n, int buy)
 {
@@ -478,13 +558,25 @@ xr__heads_init(const struct xr__cand *c, struct xr__heads *hs, unsigned n, int b
 		hs->key[i] = XR__NO_KEY;
 		if (i >= n)
 			continue;
-		hs->mult[i] = (uint64_t)(XR_CBPS_PER_ONE + (buy ? c[i].fee_cbps : -c[i].fee_cbps));
+		struct xr__head *h = &hs->h[i];
+		h->px = c[i].px;
+		h->qty = c[i].qty;
+		h->nb = c[i].nb;
+		h->mult = (uint64_t)(XR_CBPS_PER_ONE + (buy ? c[i].fee_cbps : -c[i].fee_cbps));
 		if (c[i].n_lv == 0)
 			continue;
-		xr_u128 eff = (xr_u128)c[i].px[0] * hs->mult[i];
+		xr_u128 eff = (xr_u128)c[i].px[0] * h->mult;
 		if (!have || (buy ? eff < hs->base : eff > hs->base))
 			hs->base = eff;
 		have = 1;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct xr__head *h = &hs->h[i];
+		if (c[i].n_lv == 0)
+			continue;
+		xr_u128 eff = (xr_u128)c[i].px[0] * h->mult;
+		xr_u128 d = buy ? eff - hs->base : hs->base - eff; /* >= 0: base is the best */
+		h->key0 = d >= XR__NO_KEY ? XR__NO_KEY - 1 : (uint64_t)d;
 	}
 }
 
@@ -496,8 +588,7 @@ xr__heads_init(const struct xr__cand *c, struct xr__heads *hs, unsigned n, int b
  * out).
  */
 static int64_t
-xr__greedy(const struct xr__cand *c, struct xr__heads *hs, unsigned n, int64_t qty, int64_t cap,
-	   int64_t bound, int64_t arrival, int buy)
+xr__greedy(struct xr__heads *hs, unsigned n, int64_t qty, int64_t cap, int64_t arrival, int buy)
 {
 	struct xr__head *h = hs->h;
 	int64_t left = qty;
@@ -505,14 +596,15 @@ xr__greedy(const struct xr__cand *c, struct xr__heads *hs, unsigned n, int64_t q
 	for (unsigned i = 0; i < n; i++) {
 		h[i].alloc = 0;
 		h[i].notional = 0;
-		xr__head_at(c, hs, i, 0, cap, bound, buy);
+		xr__head_at(hs, i, 0, cap, buy);
 	}
 	while (left > 0) {
-		unsigned best = xr__argmin8(hs->key);
-		if (hs->key[best] == XR__NO_KEY)
+		uint64_t min;
+		unsigned best = xr__argmin8(hs->key, &min);
+		if (min == XR__NO_KEY)
 			break;
 		struct xr__head *b = &h[best];
-		int64_t px = c[best].px[b->lv];
+		int64_t px = b->px[b->lv];
 		int64_t t = left;
 		if (t > b->lv_left)
 			t = b->lv_left;
@@ -523,7 +615,7 @@ xr__greedy(const struct xr__cand *c, struct xr__heads *hs, unsigned n, int64_t q
 		b->lv_left -= t;
 		left -= t;
 		if (b->lv_left == 0)
-			xr__head_at(c, hs, best, b->lv + 1, cap, bound, buy);
+			xr__head_at(hs, best, b->lv + 1, cap, buy);
 		else if (b->alloc >= cap)
 			hs->key[best] = XR__NO_KEY;
 	}
@@ -561,7 +653,7 @@ xr__cap(const struct xr_strategy_cfg *st, int64_t qty, unsigned n)
  */
 static int64_t
 xr__split(const struct xr_strategy_cfg *st, const struct xr__cand *c, struct xr__heads *hs,
-	  unsigned n, int64_t qty, int64_t bound, int64_t arrival, int buy)
+	  unsigned n, int64_t qty, int64_t arrival, int buy)
 {
 	struct xr__head *h = hs->h;
 	unsigned active = n;
@@ -572,7 +664,7 @@ xr__split(const struct xr_strategy_cfg *st, const struct xr__cand *c, struct xr_
 		h[i].dropped = 0;
 	for (;;) {
 		int64_t cap = xr__cap(st, qty, active);
-		int64_t left = xr__greedy(c, hs, n, qty, cap, bound, arrival, buy);
+		int64_t left = xr__greedy(hs, n, qty, cap, arrival, buy);
 		/* The cap gives before the order is refused. While some
 		 * quantity found no room and venues still showing depth within
 		 * the bound stopped at the cap, raise it by an even share of the
@@ -584,11 +676,11 @@ xr__split(const struct xr_strategy_cfg *st, const struct xr__cand *c, struct xr_
 		for (;;) {
 			unsigned k = 0;
 			for (unsigned i = 0; i < n; i++)
-				k += !h[i].dropped && h[i].alloc >= cap && h[i].more;
+				k += !h[i].dropped && h[i].alloc >= cap && h[i].lv < h[i].nb;
 			if (left == 0 || k == 0)
 				break;
 			cap += xr__ceil_div(left, (int64_t)k);
-			left = xr__greedy(c, hs, n, qty, cap, bound, arrival, buy);
+			left = xr__greedy(hs, n, qty, cap, arrival, buy);
 		}
 		int small = -1;
 		unsigned used = 0;
@@ -709,7 +801,7 @@ xr__take_limit(const struct xr_select_order *o, const struct xr__cand *c, int64_
 static void
 xr__allocate_take(const struct xr_strategy_cfg *st, const struct xr_select_order *o,
 		  const struct xr__cand *c, int64_t bound, int touch_only,
-		  struct xr_route_decision *d)
+		  const struct xr__divs *dv, struct xr_route_decision *d)
 {
 	int buy = o->side == XR_SIDE_BUY;
 	const struct xr_venue_score *best = &d->ranked[0];
@@ -724,9 +816,11 @@ xr__allocate_take(const struct xr_strategy_cfg *st, const struct xr_select_order
 			d->decision = XR_D_MAX_SLIPPAGE;
 			return;
 		}
-		int64_t px = best->fill_qty > 0 ? xr__avg_px(d->arrival_px, c[0].excess,
-							      best->fill_qty, buy)
-						: d->arrival_px;
+		/* The walk's average price: the score computed it if price or
+		 * cost is weighted. */
+		int64_t px = best->fill_qty <= 0 ? d->arrival_px
+			     : best->exp_px ? best->exp_px
+					    : xr__avg_px(d->arrival_px, c[0].excess, best->fill_qty, buy);
 		struct xr_alloc a = {
 			.venue = best->venue, .qty = o->qty,
 			.limit_px = xr__take_limit(o, &c[0], bound, touch_only),
@@ -745,7 +839,7 @@ xr__allocate_take(const struct xr_strategy_cfg *st, const struct xr_select_order
 
 	struct xr__heads hs;
 	struct xr__head *h = hs.h;
-	int64_t left = xr__split(st, c, &hs, n, o->qty, bound, d->arrival_px, buy);
+	int64_t left = xr__split(st, c, &hs, n, o->qty, d->arrival_px, buy);
 	if (left > 0 && bounded) {
 		d->reason = XR_R_MAX_SLIPPAGE;
 		d->decision = XR_D_MAX_SLIPPAGE;
@@ -757,8 +851,9 @@ xr__allocate_take(const struct xr_strategy_cfg *st, const struct xr_select_order
 		if (h[i].alloc == 0)
 			continue;
 		excess += h[i].excess;
-		trust += (uint64_t)xr__udiv((xr_u128)h[i].alloc * c[i].trust_ppm,
-					    (uint64_t)o->qty);
+		xr_u128 at = (xr_u128)h[i].alloc * c[i].trust_ppm;
+		trust += at >> 64 ? (uint64_t)(at / (uint64_t)o->qty)
+				  : xr_recip_div(&dv->qty, (uint64_t)at);
 	}
 	/* Unbounded and deeper than the visible books: the rest goes to the
 	 * ranked venues beyond their visible depth, in rank order up to the
@@ -802,7 +897,7 @@ xr__allocate_take(const struct xr_strategy_cfg *st, const struct xr_select_order
 		xr__add_alloc(d, &a);
 		d->est_fees += a.est_fees;
 	}
-	d->exp_px = xr__avg_px(d->arrival_px, excess, o->qty, buy);
+	d->exp_px = xr__avg_px_r(d->arrival_px, excess, o->qty, buy, dv);
 	/* trust already weights each venue by its visible share of the order. */
 	d->confidence_ppm = (uint32_t)trust;
 	if (d->n_alloc == 1)
@@ -880,22 +975,23 @@ xr_select(const struct xr_select_params *sp, const struct xr_snapshot *snap,
 	struct xr__cand cand[XR_MAX_VENUES], ranked_c[XR_MAX_SPLIT];
 	int32_t keys[XR_MAX_VENUES + 3];
 	uint8_t at[XR_MAX_VENUES];
-	struct xr__divs divs, *dv = NULL;
-	if (n_elig >= XR__RECIP_MIN_VENUES) {
-		divs.arrival = xr_recip_init((uint64_t)arrival);
-		divs.qty = xr_recip_init((uint64_t)o->qty);
-		dv = &divs;
-	}
-	for (unsigned n = 0; n < n_elig; n++) {
-		uint8_t v = elig[n];
-		xr__score(sp, st, snap, o, v, in_flight[v], arrival, d->bound_px, post, touch_only,
-			  dv, &scored[n], &cand[n]);
-		/* Sort key: score (0..XR_SCORE_MAX, 20 bits) above the inverted
-		 * position, so equal scores keep venue id order; unique. */
-		int64_t total = scored[n].total < 0 ? 0
-				: scored[n].total > XR_SCORE_MAX ? XR_SCORE_MAX : scored[n].total;
-		keys[n] = (int32_t)(((uint32_t)total << 8) | (255 - n));
-	}
+	struct xr__ctx x = {
+		.sp = sp, .snap = snap, .w = st->w,
+		.fm = sp->fmask[o->strategy < XR_STRAT_COUNT ? o->strategy : XR_STRAT_WEIGHTED_SCORE],
+		.qty = o->qty, .need2 = o->qty > INT64_MAX / 2 ? INT64_MAX : 2 * o->qty,
+		.arrival = arrival, .bound = d->bound_px, .symbol = o->symbol,
+		.post = (uint8_t)post, .touch_only = (uint8_t)touch_only,
+		.dv = {
+			.arrival = xr_recip_init((uint64_t)arrival),
+			.qty = xr_recip_init((uint64_t)o->qty),
+			.qty2 = xr_recip_init(o->qty > INT64_MAX / 2 ? INT64_MAX
+								 : 2 * (uint64_t)o->qty),
+		},
+	};
+	if (buy)
+		xr__score_all(&x, elig, n_elig, in_flight, 1, scored, cand, keys);
+	else
+		xr__score_all(&x, elig, n_elig, in_flight, 0, scored, cand, keys);
 	/* Rank = how many keys are greater: branch-free, four keys per vector
 	 * compare; then one copy per ranked venue (docs/perf.md). */
 	xr__rank(keys, n_elig, at);
@@ -909,9 +1005,9 @@ xr_select(const struct xr_select_params *sp, const struct xr_snapshot *snap,
 	if (post)
 		xr__allocate_post(st, snap, o, ranked_c, d);
 	else
-		xr__allocate_take(st, o, ranked_c, d->bound_px, touch_only, d);
+		xr__allocate_take(st, o, ranked_c, d->bound_px, touch_only, &x.dv, d);
 	if (d->n_alloc != 0 && !post)
-		d->exp_slip_cbps = xr__slip_cbps(d->exp_px, arrival, buy);
+		d->exp_slip_cbps = xr__slip_cbps_r(d->exp_px, arrival, buy, &x.dv);
 	return d->n_alloc;
 }
 

@@ -55,6 +55,7 @@ struct xr_select_params {
 				    * multiply instead of a divide), else 0 */
 	uint32_t load_k;	   /* XR_SCORE_MAX / load_full_queue when exact,
 				    * else 0 (the same) */
+	uint32_t fmask[XR_STRAT_COUNT]; /* bit f set: strategy weights factor f */
 };
 
 /**

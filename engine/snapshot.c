@@ -205,10 +205,31 @@ xr__side_cum(struct xr_book_side *bs, uint32_t n, int bid_side)
 	}
 }
 
+/* How many of the first @p n levels form a well-formed side: each with a
+ * positive price and quantity, each strictly behind the one before
+ * (bid_side: lower prices). A garbled update ends the side there. */
+static uint8_t
+xr__side_levels(const struct xr_book_side *bs, uint32_t n, int bid_side)
+{
+	uint32_t i = 0;
+
+	if (n > XR_BOOK_LEVELS)
+		n = XR_BOOK_LEVELS;
+	for (; i < n; i++) {
+		if (bs->px[i] <= 0 || bs->qty[i] <= 0)
+			break;
+		if (i > 0 && (bid_side ? bs->px[i] >= bs->px[i - 1] : bs->px[i] <= bs->px[i - 1]))
+			break;
+	}
+	return (uint8_t)i;
+}
+
 void
 xr_pair_derive(struct xr_venue_sym_metrics *vm, struct xr_book *b, uint8_t n_bid,
 	       uint8_t n_ask, uint32_t depth_bps)
 {
+	n_bid = xr__side_levels(&b->side[0], n_bid, 1);
+	n_ask = xr__side_levels(&b->side[1], n_ask, 0);
 	vm->n_bid = n_bid;
 	vm->n_ask = n_ask;
 	vm->bid_px = n_bid ? b->side[0].px[0] : 0;

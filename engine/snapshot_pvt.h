@@ -158,7 +158,11 @@ struct xr_snapshot {
 
 /**
  * Fill the book-derived fields of @p vm and @p b from book @p b with
- * @p n_bid and @p n_ask levels: n_bid/n_ask, best bid/ask (0 for an empty
+ * @p n_bid and @p n_ask levels. A side is cut at its first level that is
+ * not well-formed (price or quantity not positive, or not strictly behind
+ * the level before), so every published side is strictly monotone with
+ * positive quantities, which the selector relies on (docs/routing.md
+ * "Depth walk"). Derived: n_bid/n_ask, best bid/ask (0 for an empty
  * side), visible depth per side, depth within @p depth_bps of the mid, the
  * half spread, and each side's cum_qty/cum_worse. The snapshot writer
  * calls it on its copy of a book when the book changes, so the selector
