@@ -245,6 +245,7 @@ xr__within(const int64_t *px, uint32_t n, int64_t bound, int buy)
 	xr__v2du cnt = {0, 0}, idx = {0, 1}, two = {2, 2};
 	xr__v2du nn = {n, n}, bd = {(uint64_t)bound, (uint64_t)bound};
 
+#pragma GCC unroll 8
 	for (uint32_t i = 0; i < XR_BOOK_LEVELS; i += 2) {
 		xr__v2du x;
 		memcpy(&x, &px[i], sizeof(x));
@@ -265,6 +266,7 @@ xr__reach(const int64_t *cum, int64_t q1, int64_t q2, uint32_t *n1, uint32_t *n2
 	xr__v2du a = {0, 0}, b = {0, 0};
 	xr__v2du v1 = {(uint64_t)q1, (uint64_t)q1}, v2 = {(uint64_t)q2, (uint64_t)q2};
 
+#pragma GCC unroll 8
 	for (uint32_t i = 0; i < XR_BOOK_LEVELS; i += 2) {
 		xr__v2du x;
 		memcpy(&x, &cum[i], sizeof(x));
@@ -309,8 +311,13 @@ xr__score(const struct xr__ctx *x, uint8_t v, uint64_t in_flight, const int buy,
 	int64_t qty = x->qty, arrival = x->arrival, bound = x->bound, fill = 0, avail = 0;
 	int64_t exp_px = 0;
 	int32_t slip = 0, cost = 0;
-	int32_t f[XR_F_COUNT] = {0};
+	int32_t *f = out->f;
 	xr_i128 excess = 0;
+
+	/* Every byte of *out is written, padding included (the record is
+	 * copied into the decision, byte-identical for the same inputs). */
+	memset(out->f, 0, sizeof(out->f));
+	memset(out->pad_, 0, sizeof(out->pad_));
 
 	if (x->touch_only && n_lv > 1)
 		n_lv = 1;
@@ -392,15 +399,15 @@ xr__score(const struct xr__ctx *x, uint8_t v, uint64_t in_flight, const int buy,
 	if (fm & (1u << XR_F_HEADROOM))
 		XR__F(XR_F_HEADROOM, (int32_t)vm->headroom_ppm);
 #undef XR__F
-	/* The whole record at once, padding included (it is copied into the
-	 * decision, byte-identical for the same inputs). */
-	*out = (struct xr_venue_score){
-		.total = total / XR_WEIGHT_ONE * vm->demote_ppm / 1000000,
-		.fill_qty = fill, .avail_qty = avail, .exp_px = exp_px,
-		.slip_cbps = slip, .cost_cbps = cost, .venue = v,
-	};
-	memcpy(out->f, f, sizeof(f));
-	memset(out->pad_, 0, sizeof(out->pad_));
+	/* total >= 0: unsigned, so the divisions by constants need no sign
+	 * fix-up. */
+	out->total = (int64_t)((uint64_t)total / XR_WEIGHT_ONE * vm->demote_ppm / 1000000);
+	out->fill_qty = fill;
+	out->avail_qty = avail;
+	out->exp_px = exp_px;
+	out->slip_cbps = slip;
+	out->cost_cbps = cost;
+	out->venue = v;
 
 	c->excess = excess;
 	c->px = bs->px;
@@ -431,18 +438,36 @@ xr__score_all(const struct xr__ctx *x, const uint8_t *elig, unsigned n, const ui
 typedef int32_t xr__v4si __attribute__((vector_size(16)));
 
 /*
- * Ranking of @p n unique keys (@p keys has room for n + 3): @p at[r] is the
- * index of the key with r greater keys, i.e. at[0] is the largest. O(n^2)
- * comparisons without a data-dependent branch: at 16 keys 64 vector
- * compares, cheaper than an insertion sort's mispredicted branches.
+ * Ranking of @p n unique keys (@p keys has room for n rounded up to 4, and
+ * for 16 when n <= 16): @p at[r] is the index of the key with r greater
+ * keys, i.e. at[0] is the largest. O(n^2) comparisons without a
+ * data-dependent branch, four keys per vector compare: at 16 keys 64
+ * compares, cheaper than an insertion sort's mispredicted branches. Up to
+ * 16 keys (the common case) they stay in four registers.
  */
 static void
 xr__rank(int32_t *keys, unsigned n, uint8_t *at)
 {
 	unsigned nv = (n + 3) / 4;
 
+	if (n <= 16) {
+		for (unsigned j = n; j < 16; j++)
+			keys[j] = INT32_MIN; /* padding: greater than none */
+		xr__v4si k0, k1, k2, k3;
+		memcpy(&k0, &keys[0], sizeof(k0));
+		memcpy(&k1, &keys[4], sizeof(k1));
+		memcpy(&k2, &keys[8], sizeof(k2));
+		memcpy(&k3, &keys[12], sizeof(k3));
+		for (unsigned i = 0; i < n; i++) {
+			xr__v4si k = {keys[i], keys[i], keys[i], keys[i]};
+			/* a true lane is -1 */
+			xr__v4si acc = (k0 > k) + (k1 > k) + (k2 > k) + (k3 > k);
+			at[-(acc[0] + acc[1] + acc[2] + acc[3])] = (uint8_t)i;
+		}
+		return;
+	}
 	for (unsigned j = n; j < nv * 4; j++)
-		keys[j] = INT32_MIN; /* padding: greater than none */
+		keys[j] = INT32_MIN;
 	for (unsigned i = 0; i < n; i++) {
 		xr__v4si k = {keys[i], keys[i], keys[i], keys[i]};
 		xr__v4si acc = {0, 0, 0, 0};
@@ -461,6 +486,9 @@ struct xr__head {
 	const int64_t *px, *qty; /* the candidate's levels */
 	uint64_t mult;	   /* 10^6 +- fee: px x mult is the fee-adjusted price */
 	uint64_t key0;	   /* the cost key of level 0 */
+	uint64_t key_next; /* the cost key of level lv + 1, computed ahead so
+			    * moving to it is off the loop's critical path;
+			    * XR__NO_KEY past the bound */
 	int64_t lv_left;   /* quantity left at the next level */
 	int64_t alloc;	   /* allocated so far */
 	xr_u128 notional;  /* sum of qty * px allocated (px x qty units) */
@@ -514,6 +542,7 @@ xr__head_at(struct xr__heads *hs, unsigned i, uint32_t lv, int64_t cap, int buy)
 	h->lv = lv;
 	h->lv_left = more ? h->qty[lv] : 0;
 	hs->key[i] = more && !h->dropped && h->alloc < cap ? xr__key(h, lv, buy) : XR__NO_KEY;
+	h->key_next = lv + 1 < h->nb ? xr__key(h, lv + 1, buy) : XR__NO_KEY;
 }
 
 /* One match of the tournament: the smaller key, the left (lower index) one
@@ -614,10 +643,16 @@ xr__greedy(struct xr__heads *hs, unsigned n, int64_t qty, int64_t cap, int64_t a
 		b->notional += (xr_u128)t * (uint64_t)px;
 		b->lv_left -= t;
 		left -= t;
-		if (b->lv_left == 0)
-			xr__head_at(hs, best, b->lv + 1, cap, buy);
-		else if (b->alloc >= cap)
+		if (b->lv_left == 0) {
+			/* Next level: its key was computed ahead; the one after
+			 * it is computed now, while the next choice runs. */
+			uint32_t lv = ++b->lv;
+			hs->key[best] = b->alloc < cap ? b->key_next : XR__NO_KEY;
+			b->lv_left = lv < b->nb ? b->qty[lv] : 0;
+			b->key_next = lv + 1 < b->nb ? xr__key(b, lv + 1, buy) : XR__NO_KEY;
+		} else if (b->alloc >= cap) {
 			hs->key[best] = XR__NO_KEY;
+		}
 	}
 	/* What each venue's share costs beyond the arrival price:
 	 * sum(t * px) - arrival * sum(t), mirrored for a sale. */
@@ -784,7 +819,7 @@ xr__allocate_post(const struct xr_strategy_cfg *st, const struct xr_snapshot *sn
 }
 
 /* Child limit of a crossing order at venue candidate @p i. */
-static int64_t
+static inline int64_t
 xr__take_limit(const struct xr_select_order *o, const struct xr__cand *c, int64_t bound,
 	       int touch_only)
 {
@@ -882,21 +917,40 @@ xr__allocate_take(const struct xr_strategy_cfg *st, const struct xr_select_order
 			left -= t;
 		}
 	}
+	/* The children in rank order, then largest first (stable, as
+	 * xr__add_alloc orders them) into zeroed slots. */
+	uint8_t idx[XR_MAX_SPLIT];
+	unsigned na = 0;
 	for (unsigned i = 0; i < n; i++) {
 		if (h[i].alloc == 0)
 			continue;
-		int64_t px = xr__avg_px(d->arrival_px, h[i].excess, h[i].alloc, buy);
-		xr_u128 cash = xr_u128_div_u32(h[i].notional, (uint32_t)XR_QTY_SCALE);
-		struct xr_alloc a = {
-			.venue = d->ranked[i].venue, .qty = h[i].alloc,
-			.limit_px = xr__take_limit(o, &c[i], bound, touch_only),
-			.exp_px = px,
-			.est_fees = xr_fee(cash > INT64_MAX ? INT64_MAX : (int64_t)cash,
-					   c[i].fee_cbps),
-		};
-		xr__add_alloc(d, &a);
-		d->est_fees += a.est_fees;
+		unsigned j = na++;
+		while (j > 0 && h[idx[j - 1]].alloc < h[i].alloc) {
+			idx[j] = idx[j - 1];
+			j--;
+		}
+		idx[j] = (uint8_t)i;
 	}
+	memset(d->alloc, 0, na * sizeof(d->alloc[0]));
+	for (unsigned j = 0; j < na; j++) {
+		unsigned i = idx[j];
+		struct xr_alloc *a = &d->alloc[j];
+		xr_u128 cash = xr_u128_div_u32(h[i].notional, (uint32_t)XR_QTY_SCALE);
+		/* excess >= 0 (levels at or behind the arrival price): the
+		 * floor is the plain quotient. */
+		int64_t px = h[i].excess >= 0 && (h[i].excess >> 64) == 0
+				     ? (buy ? d->arrival_px + (int64_t)((uint64_t)h[i].excess /
+									 (uint64_t)h[i].alloc)
+					    : xr__avg_px(d->arrival_px, h[i].excess, h[i].alloc, buy))
+				     : xr__avg_px(d->arrival_px, h[i].excess, h[i].alloc, buy);
+		a->venue = d->ranked[i].venue;
+		a->qty = h[i].alloc;
+		a->limit_px = xr__take_limit(o, &c[i], bound, touch_only);
+		a->exp_px = px;
+		a->est_fees = xr_fee(cash > INT64_MAX ? INT64_MAX : (int64_t)cash, c[i].fee_cbps);
+		d->est_fees += a->est_fees;
+	}
+	d->n_alloc = (uint8_t)na;
 	d->exp_px = xr__avg_px_r(d->arrival_px, excess, o->qty, buy, dv);
 	/* trust already weights each venue by its visible share of the order. */
 	d->confidence_ppm = (uint32_t)trust;

@@ -128,6 +128,11 @@ xr__i128_div_sat(xr_i128 n, uint32_t d)
 static inline int64_t
 xr_notional(int64_t qty, int64_t px)
 {
+	int64_t p;
+
+	/* 64-bit when the product fits: C division truncates toward zero. */
+	if (!__builtin_mul_overflow(qty, px, &p))
+		return p / XR_QTY_SCALE;
 	return xr__i128_div_sat((xr_i128)qty * px, (uint32_t)XR_QTY_SCALE);
 }
 
@@ -139,6 +144,10 @@ xr_notional(int64_t qty, int64_t px)
 static inline int64_t
 xr_fee(int64_t notional, int64_t cbps)
 {
+	int64_t p;
+
+	if (!__builtin_mul_overflow(notional, cbps, &p))
+		return p / XR_CBPS_PER_ONE;
 	return xr__i128_div_sat((xr_i128)notional * cbps, (uint32_t)XR_CBPS_PER_ONE);
 }
 
