@@ -216,12 +216,12 @@ xr__beyond(int64_t px, int64_t bound, int buy)
 
 /* What the allocation needs of one ranked venue. */
 struct xr__cand {
-	const int64_t *px, *qty; /* the taken side's levels */
+	const struct xr_book_side *bs; /* the taken side */
+	const int64_t *px, *qty; /* its levels */
 	uint32_t n_lv;		 /* levels it may take (1 when touch only) */
 	uint32_t nb;		 /* of those, within the decision's bound */
 	int64_t fee_cbps;	 /* fee its children pay */
 	uint32_t trust_ppm;	 /* health x demotion, for the confidence */
-	xr_i128 excess;		 /* the walk's sum(t * worse(px)) (xr__avg_px) */
 };
 
 /* Two int64 lanes as unsigned (GCC/clang vector extension; SSE2 on
@@ -277,6 +277,25 @@ xr__reach(const int64_t *cum, int64_t q1, int64_t q2, uint32_t *n1, uint32_t *n2
 	*n2 = (uint32_t)(b[0] + b[1]);
 }
 
+/* The walk's excess (xr__avg_px): what the fill of min(qty, levels 0..nb-1)
+ * costs beyond @p arrival, from the cumulative arrays; @p kq is the first
+ * level whose cumulative quantity reaches @p qty, or nb. */
+static inline xr_i128
+xr__excess(const struct xr_book_side *bs, uint32_t nb, uint32_t kq, int64_t qty, int64_t arrival,
+	   int buy)
+{
+	int64_t w0 = xr__worse(bs->px[0], arrival, buy);
+
+	if (nb == 0)
+		return 0;
+	if (kq < nb) {
+		int64_t before = kq ? bs->cum_qty[kq - 1] : 0;
+		return (kq ? bs->cum_worse[kq - 1] : 0) + (xr_i128)before * w0 +
+		       (xr_i128)(qty - before) * xr__worse(bs->px[kq], arrival, buy);
+	}
+	return bs->cum_worse[nb - 1] + (xr_i128)bs->cum_qty[nb - 1] * w0;
+}
+
 /* What xr__score needs of the decision, fixed for every venue. */
 struct xr__ctx {
 	const struct xr_select_params *sp;
@@ -298,7 +317,7 @@ struct xr__ctx {
  */
 static inline __attribute__((always_inline)) void
 xr__score(const struct xr__ctx *x, uint8_t v, uint64_t in_flight, const int buy,
-	  struct xr_venue_score *out, struct xr__cand *c)
+	  struct xr_venue_score *out, uint8_t *nb_out)
 {
 	const struct xr_select_params *sp = x->sp;
 	const struct xr_venue_metrics *vm = &x->snap->venues[v];
@@ -334,27 +353,20 @@ xr__score(const struct xr__ctx *x, uint8_t v, uint64_t in_flight, const int buy,
 		      : bound == 0 ? n_lv
 				   : buy ? 0 : n_lv; /* a bound below 0: every price is
 						      * beyond it to buy, none to sell */
+	uint32_t kq = 0;
 	if (nb > 0) {
-		uint32_t kq, ka;
+		uint32_t ka;
 		xr__reach(bs->cum_qty, qty, (fm & (1u << XR_F_LIQUIDITY)) ? x->need2 : qty, &kq,
 			  &ka);
 		kq = kq < nb ? kq : nb;
 		ka = ka < nb ? ka : nb;
-		int64_t w0 = xr__worse(bs->px[0], arrival, buy);
 		avail = bs->cum_qty[ka < nb ? ka : nb - 1];
-		if (kq < nb) {
-			int64_t before = kq ? bs->cum_qty[kq - 1] : 0;
-			fill = qty;
-			excess = (kq ? bs->cum_worse[kq - 1] : 0) + (xr_i128)before * w0 +
-				 (xr_i128)(qty - before) * xr__worse(bs->px[kq], arrival, buy);
-		} else {
-			fill = bs->cum_qty[nb - 1];
-			excess = bs->cum_worse[nb - 1] + (xr_i128)fill * w0;
-		}
+		fill = kq < nb ? qty : bs->cum_qty[nb - 1];
 	}
-	/* Expected price and slippage: two divisions by multiplication, only
-	 * if scored. */
+	/* Expected price and slippage: the walk's excess and two divisions by
+	 * multiplication, only if scored. */
 	if (fill > 0 && (fm & (1u << XR_F_PRICE | 1u << XR_F_COST))) {
+		excess = xr__excess(bs, nb, kq, qty, arrival, buy);
 		exp_px = fill == qty ? xr__avg_px_r(arrival, excess, qty, buy, &x->dv)
 				     : xr__avg_px(arrival, excess, fill, buy);
 		slip = xr__slip_cbps_r(exp_px, arrival, buy, &x->dv);
@@ -409,12 +421,26 @@ xr__score(const struct xr__ctx *x, uint8_t v, uint64_t in_flight, const int buy,
 	out->cost_cbps = cost;
 	out->venue = v;
 
-	c->excess = excess;
+	*nb_out = (uint8_t)nb;
+}
+
+/* The allocation's record of ranked venue @p v, whose levels within the
+ * bound are @p nb (from its score). */
+static inline void
+xr__cand_of(const struct xr__ctx *x, uint8_t v, uint8_t nb, int buy, struct xr__cand *c)
+{
+	const struct xr_venue_metrics *vm = &x->snap->venues[v];
+	size_t k = (size_t)v * x->snap->n_symbols + x->symbol;
+	const struct xr_venue_sym_metrics *vs = &x->snap->vs[k];
+	const struct xr_book_side *bs = &x->snap->books[k].side[buy ? 1 : 0];
+	uint32_t n_lv = buy ? vs->n_ask : vs->n_bid;
+
+	c->bs = bs;
 	c->px = bs->px;
 	c->qty = bs->qty;
-	c->n_lv = n_lv;
+	c->n_lv = x->touch_only && n_lv > 1 ? 1 : n_lv;
 	c->nb = nb;
-	c->fee_cbps = fee;
+	c->fee_cbps = x->post ? vm->fee_maker_cbps : vm->fee_taker_cbps;
 	c->trust_ppm = (uint32_t)((uint64_t)vm->health_ppm * vm->demote_ppm / 1000000);
 }
 
@@ -423,11 +449,11 @@ xr__score(const struct xr__ctx *x, uint8_t v, uint64_t in_flight, const int buy,
  * id order; unique). */
 static inline __attribute__((always_inline)) void
 xr__score_all(const struct xr__ctx *x, const uint8_t *elig, unsigned n, const uint64_t *in_flight,
-	      const int buy, struct xr_venue_score *scored, struct xr__cand *cand, int32_t *keys)
+	      const int buy, struct xr_venue_score *scored, uint8_t *nb, int32_t *keys)
 {
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t v = elig[i];
-		xr__score(x, v, in_flight[v], buy, &scored[i], &cand[i]);
+		xr__score(x, v, in_flight[v], buy, &scored[i], &nb[i]);
 		int64_t t = scored[i].total < 0 ? 0
 			    : scored[i].total > XR_SCORE_MAX ? XR_SCORE_MAX : scored[i].total;
 		keys[i] = (int32_t)(((uint32_t)t << 8) | (255 - i));
@@ -818,6 +844,19 @@ xr__allocate_post(const struct xr_strategy_cfg *st, const struct xr_snapshot *sn
 	d->decision = d->n_alloc > 1 ? XR_D_SPLIT_SPREAD : XR_D_BEST_SCORE;
 }
 
+/* The walk's excess at candidate @p c for order @p o (its arrival is the
+ * decision's): for a single venue whose score did not price the walk. */
+static xr_i128
+xr__cand_excess(const struct xr__cand *c, const struct xr_select_order *o, int64_t arrival)
+{
+	const struct xr_book_side *bs = c->bs;
+	uint32_t kq, unused;
+
+	xr__reach(bs->cum_qty, o->qty, o->qty, &kq, &unused);
+	return xr__excess(bs, c->nb, kq < c->nb ? kq : c->nb, o->qty, arrival,
+			  o->side == XR_SIDE_BUY);
+}
+
 /* Child limit of a crossing order at venue candidate @p i. */
 static inline int64_t
 xr__take_limit(const struct xr_select_order *o, const struct xr__cand *c, int64_t bound,
@@ -855,7 +894,8 @@ xr__allocate_take(const struct xr_strategy_cfg *st, const struct xr_select_order
 		 * cost is weighted. */
 		int64_t px = best->fill_qty <= 0 ? d->arrival_px
 			     : best->exp_px ? best->exp_px
-					    : xr__avg_px(d->arrival_px, c[0].excess, best->fill_qty, buy);
+					    : xr__avg_px(d->arrival_px, xr__cand_excess(&c[0], o, d->arrival_px),
+							 best->fill_qty, buy);
 		struct xr_alloc a = {
 			.venue = best->venue, .qty = o->qty,
 			.limit_px = xr__take_limit(o, &c[0], bound, touch_only),
@@ -1026,7 +1066,8 @@ xr_select(const struct xr_select_params *sp, const struct xr_snapshot *snap,
 
 	/* 3. Score and rank. */
 	struct xr_venue_score scored[XR_MAX_VENUES];
-	struct xr__cand cand[XR_MAX_VENUES], ranked_c[XR_MAX_SPLIT];
+	struct xr__cand ranked_c[XR_MAX_SPLIT];
+	uint8_t nbv[XR_MAX_VENUES];
 	int32_t keys[XR_MAX_VENUES + 3];
 	uint8_t at[XR_MAX_VENUES];
 	struct xr__ctx x = {
@@ -1043,16 +1084,16 @@ xr_select(const struct xr_select_params *sp, const struct xr_snapshot *snap,
 		},
 	};
 	if (buy)
-		xr__score_all(&x, elig, n_elig, in_flight, 1, scored, cand, keys);
+		xr__score_all(&x, elig, n_elig, in_flight, 1, scored, nbv, keys);
 	else
-		xr__score_all(&x, elig, n_elig, in_flight, 0, scored, cand, keys);
+		xr__score_all(&x, elig, n_elig, in_flight, 0, scored, nbv, keys);
 	/* Rank = how many keys are greater: branch-free, four keys per vector
 	 * compare; then one copy per ranked venue (docs/perf.md). */
 	xr__rank(keys, n_elig, at);
 	for (unsigned i = 0; i < n_elig; i++)
 		d->ranked[i] = scored[at[i]];
 	for (unsigned i = 0; i < n_elig && i < XR_MAX_SPLIT; i++)
-		ranked_c[i] = cand[at[i]];
+		xr__cand_of(&x, d->ranked[i].venue, nbv[at[i]], buy, &ranked_c[i]);
 	d->n_ranked = (uint8_t)n_elig;
 
 	/* 4. Allocation. */
