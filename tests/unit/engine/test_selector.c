@@ -1527,6 +1527,71 @@ random_venue(uint64_t *s, unsigned v)
 	}
 }
 
+/* The depth walk level by level, as a reference for the selector's
+ * cumulative arrays: levels within @p bound (0 = none) in order until the
+ * order is filled and, with @p want_avail, 2x the order is seen. */
+static void
+ref_walk(const struct xr_book_side *bs, unsigned n, int64_t bound, int buy, int64_t qty,
+	 int want_avail, int64_t arrival, int64_t *fill, int64_t *avail, xr_i128 *excess)
+{
+	*fill = *avail = 0;
+	*excess = 0;
+	for (unsigned i = 0; i < n; i++) {
+		int64_t px = bs->px[i], q = bs->qty[i];
+		if (bound != 0 && (buy ? px > bound : px < bound))
+			break;
+		*avail += q;
+		if (*fill < qty) {
+			int64_t t = q < qty - *fill ? q : qty - *fill;
+			*fill += t;
+			*excess += (xr_i128)t * (buy ? px - arrival : arrival - px);
+		}
+		if (*fill >= qty && (!want_avail || *avail >= 2 * qty))
+			break;
+	}
+}
+
+/* floor(a / b), b > 0. */
+static int64_t
+floor_div(xr_i128 a, int64_t b)
+{
+	xr_i128 q = a / b;
+	return (int64_t)(q - (a % b != 0 && a < 0));
+}
+
+Test(selector, book_sides_are_cut_at_a_malformed_level_and_cumulated)
+{
+	/* Asks 100.00 x 1, 100.10 x 2, then 100.10 again (not behind the
+	 * level before): the side ends after two levels. */
+	const int64_t apx[] = { PX(10000), PX(10010), PX(10010), PX(10030) };
+	const int64_t aq[] = { QTY(1), QTY(2), QTY(3), QTY(4) };
+	/* Bids 99.90 x 1, 99.80 x 0 (no quantity): one level. */
+	const int64_t bpx[] = { PX(9990), PX(9980) }, bq[] = { QTY(1), 0 };
+	book_side(0, 0, 1, 4, apx, aq);
+	book_side(0, 0, 0, 2, bpx, bq);
+	const struct xr_venue_sym_metrics *m = &snap.vs[0];
+	const struct xr_book_side *a = &snap.books[0].side[1], *b = &snap.books[0].side[0];
+
+	cr_assert_eq(m->n_ask, 2);
+	cr_assert_eq(m->n_bid, 1);
+	cr_assert_eq(m->ask_qty, QTY(3));
+	cr_assert_eq(m->bid_qty, QTY(1));
+	/* cum_qty 1, 3, then 3 repeated; cum_worse 0, 2 x 0.10 = 0.20 (qty x
+	 * px units), repeated. */
+	cr_assert_eq(a->cum_qty[0], QTY(1));
+	cr_assert_eq(a->cum_qty[1], QTY(3));
+	cr_assert_eq(a->cum_qty[XR_BOOK_LEVELS - 1], QTY(3));
+	cr_assert(a->cum_worse[0] == 0);
+	cr_assert(a->cum_worse[1] == (xr_i128)QTY(2) * PX(10));
+	cr_assert(a->cum_worse[XR_BOOK_LEVELS - 1] == (xr_i128)QTY(2) * PX(10));
+	cr_assert_eq(b->cum_qty[0], QTY(1));
+	cr_assert(b->cum_worse[0] == 0);
+	/* A buy of 4 sees the two well-formed levels only. */
+	struct xr_select_order o = order(XR_SIDE_BUY, XR_STRAT_BEST_EXECUTION, QTY(4));
+	run(&o);
+	cr_assert_eq(d.ranked[0].fill_qty, QTY(3));
+}
+
 Test(selector, property_invariants_on_random_snapshots)
 {
 	uint64_t seed = UINT64_C(0x5eed5e1ec7);
@@ -1581,6 +1646,26 @@ Test(selector, property_invariants_on_random_snapshots)
 			}
 			cr_assert_leq(r->fill_qty, o.qty);
 			cr_assert_leq(r->fill_qty, r->avail_qty);
+			/* The cumulative-array walk equals the level-by-level
+			 * walk: fill, visible quantity, expected price. */
+			{
+				const struct xr_venue_sym_metrics *vs = &snap.vs[(size_t)r->venue * NS];
+				const struct xr_book_side *bs =
+					&snap.books[(size_t)r->venue * NS].side[buy ? 1 : 0];
+				unsigned nl = buy ? vs->n_ask : vs->n_bid;
+				if (st->pricing == XR_PRICING_TOUCH && nl > 1)
+					nl = 1;
+				int64_t fill, avail;
+				xr_i128 excess;
+				ref_walk(bs, nl, d.bound_px, buy, o.qty, st->w[XR_F_LIQUIDITY] != 0,
+					 d.arrival_px, &fill, &avail, &excess);
+				cr_assert_eq(r->fill_qty, fill, "iter %d venue %u", iter, r->venue);
+				cr_assert_eq(r->avail_qty, avail, "iter %d venue %u", iter, r->venue);
+				if (fill > 0 && (st->w[XR_F_PRICE] || st->w[XR_F_COST]))
+					cr_assert_eq(r->exp_px,
+						     d.arrival_px + floor_div(buy ? excess : -excess, fill),
+						     "iter %d venue %u", iter, r->venue);
+			}
 			if (i > 0) {
 				cr_assert_leq(r->total, d.ranked[i - 1].total, "iter %d rank %u", iter, i);
 				if (r->total == d.ranked[i - 1].total)
