@@ -377,21 +377,11 @@ Test(types, format_asserts_decimals_max, .signal = SIGABRT)
 }
 #endif
 
-/* splitmix64, for the division property tests. */
-static uint64_t
-mix(uint64_t *s)
-{
-	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
 /* A value of about @p bits significant bits (1..64), never 0. */
 static uint64_t
 of_bits(uint64_t *s, unsigned bits)
 {
-	uint64_t v = bits >= 64 ? mix(s) : mix(s) & ((UINT64_C(1) << bits) - 1);
+	uint64_t v = bits >= 64 ? next_u64(s) : next_u64(s) & ((UINT64_C(1) << bits) - 1);
 	return v ? v : 1;
 }
 
@@ -424,8 +414,8 @@ Test(types, recip_div_matches_hardware_division)
 	/* Random divisors and dividends of every size. */
 	uint64_t s = 12345;
 	for (int i = 0; i < 200000; i++) {
-		uint64_t d = of_bits(&s, 1 + (unsigned)(mix(&s) % 64));
-		uint64_t n = of_bits(&s, 1 + (unsigned)(mix(&s) % 64));
+		uint64_t d = of_bits(&s, 1 + (unsigned)(next_u64(&s) % 64));
+		uint64_t n = of_bits(&s, 1 + (unsigned)(next_u64(&s) % 64));
 		struct xr_recip r = xr_recip_init(d);
 		cr_assert_eq(xr_recip_div(&r, n), n / d, "%" PRIu64 " / %" PRIu64, n, d);
 	}
@@ -438,9 +428,9 @@ Test(types, u128_div_u32_matches_128_bit_division)
 {
 	uint64_t s = 777;
 	for (int i = 0; i < 100000; i++) {
-		xr_u128 n = ((xr_u128)of_bits(&s, 1 + (unsigned)(mix(&s) % 64)) << 64 |
-			     mix(&s)) >> (mix(&s) % 128);
-		uint32_t d = (uint32_t)of_bits(&s, 1 + (unsigned)(mix(&s) % 32));
+		xr_u128 n = ((xr_u128)of_bits(&s, 1 + (unsigned)(next_u64(&s) % 64)) << 64 |
+			     next_u64(&s)) >> (next_u64(&s) % 128);
+		uint32_t d = (uint32_t)of_bits(&s, 1 + (unsigned)(next_u64(&s) % 32));
 		cr_assert(xr_u128_div_u32(n, d) == n / d, "case %d", i);
 	}
 	cr_assert(xr_u128_div_u32(~(xr_u128)0, UINT32_MAX) == ~(xr_u128)0 / UINT32_MAX);
