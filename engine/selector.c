@@ -216,8 +216,7 @@ xr__beyond(int64_t px, int64_t bound, int buy)
 
 /* What the allocation needs of one ranked venue. */
 struct xr__cand {
-	const struct xr_book_side *bs; /* the taken side */
-	const int64_t *px, *qty; /* its levels */
+	const struct xr_book_side *bs; /* the taken side's levels */
 	uint32_t n_lv;		 /* levels it may take (1 when touch only) */
 	uint32_t nb;		 /* of those, within the decision's bound */
 	int64_t fee_cbps;	 /* fee its children pay */
@@ -310,8 +309,9 @@ struct xr__ctx {
 };
 
 /*
- * Score venue @p v for the whole quantity (step 3). Fills @p out and the
- * candidate record; the factor formulas are in docs/routing.md. @p buy is
+ * Score venue @p v for the whole quantity (step 3). Fills @p out and, in
+ * @p nb_out, its levels within the bound; the factor formulas are in
+ * docs/routing.md. @p buy is
  * a constant at each call, so each side gets its own code without the
  * side's selects.
  */
@@ -436,16 +436,14 @@ xr__cand_of(const struct xr__ctx *x, uint8_t v, uint8_t nb, int buy, struct xr__
 	uint32_t n_lv = buy ? vs->n_ask : vs->n_bid;
 
 	c->bs = bs;
-	c->px = bs->px;
-	c->qty = bs->qty;
 	c->n_lv = x->touch_only && n_lv > 1 ? 1 : n_lv;
 	c->nb = nb;
 	c->fee_cbps = x->post ? vm->fee_maker_cbps : vm->fee_taker_cbps;
 	c->trust_ppm = (uint32_t)((uint64_t)vm->health_ppm * vm->demote_ppm / 1000000);
 }
 
-/* Score the @p n eligible venues @p elig into @p scored, @p cand and their
- * sort keys (score above the inverted position, so equal scores keep venue
+/* Score the @p n eligible venues @p elig into @p scored, their levels
+ * within the bound @p nb, and their sort keys (score above the inverted position, so equal scores keep venue
  * id order; unique). */
 static inline __attribute__((always_inline)) void
 xr__score_all(const struct xr__ctx *x, const uint8_t *elig, unsigned n, const uint64_t *in_flight,
@@ -538,7 +536,6 @@ struct xr__head {
 struct xr__heads {
 	uint64_t key[XR_MAX_SPLIT];
 	struct xr__head h[XR_MAX_SPLIT];
-	xr_u128 base;	   /* the cost origin (px x 10^6 units) */
 };
 
 #define XR__NO_KEY UINT64_MAX
@@ -606,31 +603,31 @@ xr__argmin8(const uint64_t *k, uint64_t *min)
 static void
 xr__heads_init(const struct xr__cand *c, struct xr__heads *hs, unsigned n, int buy)
 {
+	xr_u128 base = 0; /* the cost origin: the best level-0 price (px x 10^6) */
 	int have = 0;
 
-	hs->base = 0;
 	for (unsigned i = 0; i < XR_MAX_SPLIT; i++) {
 		hs->key[i] = XR__NO_KEY;
 		if (i >= n)
 			continue;
 		struct xr__head *h = &hs->h[i];
-		h->px = c[i].px;
-		h->qty = c[i].qty;
+		h->px = c[i].bs->px;
+		h->qty = c[i].bs->qty;
 		h->nb = c[i].nb;
 		h->mult = (uint64_t)(XR_CBPS_PER_ONE + (buy ? c[i].fee_cbps : -c[i].fee_cbps));
 		if (c[i].n_lv == 0)
 			continue;
-		xr_u128 eff = (xr_u128)c[i].px[0] * h->mult;
-		if (!have || (buy ? eff < hs->base : eff > hs->base))
-			hs->base = eff;
+		xr_u128 eff = (xr_u128)c[i].bs->px[0] * h->mult;
+		if (!have || (buy ? eff < base : eff > base))
+			base = eff;
 		have = 1;
 	}
 	for (unsigned i = 0; i < n; i++) {
 		struct xr__head *h = &hs->h[i];
 		if (c[i].n_lv == 0)
 			continue;
-		xr_u128 eff = (xr_u128)c[i].px[0] * h->mult;
-		xr_u128 d = buy ? eff - hs->base : hs->base - eff; /* >= 0: base is the best */
+		xr_u128 eff = (xr_u128)c[i].bs->px[0] * h->mult;
+		xr_u128 d = buy ? eff - base : base - eff; /* >= 0: base is the best */
 		h->key0 = d >= XR__NO_KEY ? XR__NO_KEY - 1 : (uint64_t)d;
 	}
 }
@@ -863,7 +860,7 @@ xr__take_limit(const struct xr_select_order *o, const struct xr__cand *c, int64_
 	       int touch_only)
 {
 	if (touch_only && c->n_lv > 0) {
-		int64_t px = c->px[0];
+		int64_t px = c->bs->px[0];
 		if (o->limit_px > 0 && xr__beyond(px, o->limit_px, o->side == XR_SIDE_BUY))
 			px = o->limit_px;
 		return px;
@@ -949,11 +946,12 @@ xr__allocate_take(const struct xr_strategy_cfg *st, const struct xr_select_order
 				t = left;
 			if (t <= 0)
 				continue;
-			int64_t px = c[i].n_lv ? c[i].px[c[i].n_lv - 1] : d->arrival_px;
+			int64_t px = c[i].n_lv ? c[i].bs->px[c[i].n_lv - 1] : d->arrival_px;
 			h[i].alloc += t;
 			h[i].notional += (xr_u128)t * (uint64_t)px;
-			h[i].excess += (xr_i128)t * xr__worse(px, d->arrival_px, buy);
-			excess += (xr_i128)t * xr__worse(px, d->arrival_px, buy);
+			xr_i128 cost = (xr_i128)t * xr__worse(px, d->arrival_px, buy);
+			h[i].excess += cost;
+			excess += cost;
 			left -= t;
 		}
 	}
@@ -976,12 +974,11 @@ xr__allocate_take(const struct xr_strategy_cfg *st, const struct xr_select_order
 		unsigned i = idx[j];
 		struct xr_alloc *a = &d->alloc[j];
 		xr_u128 cash = xr_u128_div_u32(h[i].notional, (uint32_t)XR_QTY_SCALE);
-		/* excess >= 0 (levels at or behind the arrival price): the
-		 * floor is the plain quotient. */
-		int64_t px = h[i].excess >= 0 && (h[i].excess >> 64) == 0
-				     ? (buy ? d->arrival_px + (int64_t)((uint64_t)h[i].excess /
-									 (uint64_t)h[i].alloc)
-					    : xr__avg_px(d->arrival_px, h[i].excess, h[i].alloc, buy))
+		/* A buy's excess is >= 0 (levels at or behind the arrival
+		 * price): its floor is the plain unsigned quotient. */
+		int64_t px = buy && h[i].excess >= 0 && (h[i].excess >> 64) == 0
+				     ? d->arrival_px + (int64_t)((uint64_t)h[i].excess /
+								 (uint64_t)h[i].alloc)
 				     : xr__avg_px(d->arrival_px, h[i].excess, h[i].alloc, buy);
 		a->venue = d->ranked[i].venue;
 		a->qty = h[i].alloc;
@@ -1005,8 +1002,8 @@ xr_select(const struct xr_select_params *sp, const struct xr_snapshot *snap,
 	  const struct xr_select_order *o, const uint64_t *in_flight,
 	  struct xr_route_decision *d)
 {
-	const struct xr_strategy_cfg *st =
-		&sp->strat[o->strategy < XR_STRAT_COUNT ? o->strategy : XR_STRAT_WEIGHTED_SCORE];
+	unsigned si = o->strategy < XR_STRAT_COUNT ? o->strategy : XR_STRAT_WEIGHTED_SCORE;
+	const struct xr_strategy_cfg *st = &sp->strat[si];
 	int buy = o->side == XR_SIDE_BUY;
 	uint64_t mask = o->allowed_mask & ~o->exclude_mask;
 	int64_t need = st->two_x_depth ? (o->qty > INT64_MAX / 2 ? INT64_MAX : 2 * o->qty) : 0;
@@ -1072,7 +1069,7 @@ xr_select(const struct xr_select_params *sp, const struct xr_snapshot *snap,
 	uint8_t at[XR_MAX_VENUES];
 	struct xr__ctx x = {
 		.sp = sp, .snap = snap, .w = st->w,
-		.fm = sp->fmask[o->strategy < XR_STRAT_COUNT ? o->strategy : XR_STRAT_WEIGHTED_SCORE],
+		.fm = sp->fmask[si],
 		.qty = o->qty, .need2 = o->qty > INT64_MAX / 2 ? INT64_MAX : 2 * o->qty,
 		.arrival = arrival, .bound = d->bound_px, .symbol = o->symbol,
 		.post = (uint8_t)post, .touch_only = (uint8_t)touch_only,

@@ -167,23 +167,20 @@ xr_snapshot_publish(struct xr_snapshot_pool *p, struct xr_snapshot *s,
 		call_rcu(&old->rcu, xr__snapshot_release);
 }
 
-/* Visible depth of one side: all its levels, and those within @p bps of
- * @p mid (px scale; 0 = no mid, none within). */
-static void
-xr__side_depth(const struct xr_book_side *bs, uint32_t n, int bid_side, int64_t mid,
-	       uint32_t bps, int64_t *total, int64_t *within)
+/* Depth of one side within @p bps of @p mid (px scale; 0 = no mid, none
+ * within). Its whole visible depth is cum_qty[n - 1] (xr__side_cum). */
+static int64_t
+xr__side_within(const struct xr_book_side *bs, uint32_t n, int bid_side, int64_t mid,
+		uint32_t bps)
 {
-	int64_t t = 0, w = 0;
+	int64_t w = 0;
 	int64_t adj = (int64_t)((xr_i128)mid * bps / 10000);
 	int64_t lim = bid_side ? mid - adj : mid + adj;
 
-	for (uint32_t i = 0; i < n; i++) {
-		t += bs->qty[i];
-		if (mid > 0 && (bid_side ? bs->px[i] >= lim : bs->px[i] <= lim))
+	for (uint32_t i = 0; mid > 0 && i < n; i++)
+		if (bid_side ? bs->px[i] >= lim : bs->px[i] <= lim)
 			w += bs->qty[i];
-	}
-	*total = t;
-	*within = w;
+	return w;
 }
 
 /* cum_qty and cum_worse of one side with @p n levels (bid_side: prices
@@ -235,10 +232,12 @@ xr_pair_derive(struct xr_venue_sym_metrics *vm, struct xr_book *b, uint8_t n_bid
 	vm->bid_px = n_bid ? b->side[0].px[0] : 0;
 	vm->ask_px = n_ask ? b->side[1].px[0] : 0;
 	int64_t mid = vm->bid_px && vm->ask_px ? vm->bid_px + (vm->ask_px - vm->bid_px) / 2 : 0;
-	xr__side_depth(&b->side[0], n_bid, 1, mid, depth_bps, &vm->bid_qty, &vm->bid_depth_qty);
-	xr__side_depth(&b->side[1], n_ask, 0, mid, depth_bps, &vm->ask_qty, &vm->ask_depth_qty);
 	xr__side_cum(&b->side[0], n_bid, 1);
 	xr__side_cum(&b->side[1], n_ask, 0);
+	vm->bid_qty = n_bid ? b->side[0].cum_qty[n_bid - 1] : 0;
+	vm->ask_qty = n_ask ? b->side[1].cum_qty[n_ask - 1] : 0;
+	vm->bid_depth_qty = xr__side_within(&b->side[0], n_bid, 1, mid, depth_bps);
+	vm->ask_depth_qty = xr__side_within(&b->side[1], n_ask, 0, mid, depth_bps);
 	vm->half_spread_cbps =
 		vm->bid_px > 0 && vm->ask_px > vm->bid_px ? (int32_t)((xr_i128)(vm->ask_px - vm->bid_px) * XR_CBPS_PER_ONE /
 				 (vm->ask_px + vm->bid_px))
