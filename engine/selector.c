@@ -5,6 +5,7 @@
  */
 #include "selector_pvt.h"
 
+#include <errno.h>
 #include <string.h>
 
 void
@@ -310,14 +311,15 @@ struct xr__ctx {
 
 /*
  * Score venue @p v for the whole quantity (step 3). Fills @p out and, in
- * @p nb_out, its levels within the bound; the factor formulas are in
- * docs/routing.md. @p buy is
- * a constant at each call, so each side gets its own code without the
- * side's selects.
+ * @p nb_out, its levels within the bound, and the factor scores in @p f
+ * unless it is NULL (xr_select_factors); the factor formulas are in
+ * docs/routing.md. @p buy is a constant at each call, so each side gets
+ * its own code without the side's selects; so is @p f, so the hot path
+ * stores no factor.
  */
 static inline __attribute__((always_inline)) void
 xr__score(const struct xr__ctx *x, uint8_t v, uint64_t in_flight, const int buy,
-	  struct xr_venue_score *out, uint8_t *nb_out)
+	  struct xr_venue_score *out, uint8_t *nb_out, int32_t *f)
 {
 	const struct xr_select_params *sp = x->sp;
 	const struct xr_venue_metrics *vm = &x->snap->venues[v];
@@ -330,13 +332,13 @@ xr__score(const struct xr__ctx *x, uint8_t v, uint64_t in_flight, const int buy,
 	int64_t qty = x->qty, arrival = x->arrival, bound = x->bound, fill = 0, avail = 0;
 	int64_t exp_px = 0;
 	int32_t slip = 0, cost = 0;
-	int32_t *f = out->f;
 	xr_i128 excess = 0;
 
 	/* Every byte of *out is written, padding included (the record is
 	 * copied into the decision, byte-identical for the same inputs). */
-	memset(out->f, 0, sizeof(out->f));
 	memset(out->pad_, 0, sizeof(out->pad_));
+	if (f != NULL)
+		memset(f, 0, XR_F_COUNT * sizeof(*f));
 
 	if (x->touch_only && n_lv > 1)
 		n_lv = 1;
@@ -377,8 +379,10 @@ xr__score(const struct xr__ctx *x, uint8_t v, uint64_t in_flight, const int buy,
 	int64_t total = 0;
 #define XR__F(i, value)                                   \
 	do {                                              \
-		f[i] = (value);                           \
-		total += (int64_t)w[i] * f[i];            \
+		int32_t v_ = (value);                     \
+		if (f != NULL)                            \
+			f[i] = v_;                        \
+		total += (int64_t)w[i] * v_;              \
 	} while (0)
 	if (fm & (1u << XR_F_COST)) {
 		int64_t half_spread = vs->half_spread_cbps; /* by the writer */
@@ -451,7 +455,7 @@ xr__score_all(const struct xr__ctx *x, const uint8_t *elig, unsigned n, const ui
 {
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t v = elig[i];
-		xr__score(x, v, in_flight[v], buy, &scored[i], &nb[i]);
+		xr__score(x, v, in_flight[v], buy, &scored[i], &nb[i], NULL);
 		int64_t t = scored[i].total < 0 ? 0
 			    : scored[i].total > XR_SCORE_MAX ? XR_SCORE_MAX : scored[i].total;
 		keys[i] = (int32_t)(((uint32_t)t << 8) | (255 - i));
@@ -997,17 +1001,23 @@ xr__allocate_take(const struct xr_strategy_cfg *st, const struct xr_select_order
 		d->decision = best->fill_qty >= o->qty ? XR_D_SPLIT_SPREAD : XR_D_SPLIT_DEPTH;
 }
 
-unsigned
-xr_select(const struct xr_select_params *sp, const struct xr_snapshot *snap,
-	  const struct xr_select_order *o, const uint64_t *in_flight,
-	  struct xr_route_decision *d)
+/*
+ * Steps 1 and 2 of a decision: eligibility into @p elig, the arrival price
+ * and the bound into @p d, and the scoring context @p x. Shared by
+ * xr_select() and xr_select_factors(), so an explanation scores exactly
+ * what the decision scored.
+ * @return the eligible venues (0: none; d says why).
+ */
+static inline __attribute__((always_inline)) unsigned
+xr__prepare(const struct xr_select_params *sp, const struct xr_snapshot *snap,
+	    const struct xr_select_order *o, struct xr_route_decision *d, struct xr__ctx *x,
+	    uint8_t *elig)
 {
 	unsigned si = o->strategy < XR_STRAT_COUNT ? o->strategy : XR_STRAT_WEIGHTED_SCORE;
 	const struct xr_strategy_cfg *st = &sp->strat[si];
 	int buy = o->side == XR_SIDE_BUY;
 	uint64_t mask = o->allowed_mask & ~o->exclude_mask;
 	int64_t need = st->two_x_depth ? (o->qty > INT64_MAX / 2 ? INT64_MAX : 2 * o->qty) : 0;
-	uint8_t elig[XR_MAX_VENUES];
 	unsigned n_elig = 0;
 	int64_t arrival = 0;
 
@@ -1061,13 +1071,7 @@ xr_select(const struct xr_select_params *sp, const struct xr_snapshot *snap,
 	}
 	d->bound_px = post ? 0 : bound;
 
-	/* 3. Score and rank. */
-	struct xr_venue_score scored[XR_MAX_VENUES];
-	struct xr__cand ranked_c[XR_MAX_SPLIT];
-	uint8_t nbv[XR_MAX_VENUES];
-	int32_t keys[XR_MAX_VENUES + 3];
-	uint8_t at[XR_MAX_VENUES];
-	struct xr__ctx x = {
+	*x = (struct xr__ctx){
 		.sp = sp, .snap = snap, .w = st->w,
 		.fm = sp->fmask[si],
 		.qty = o->qty, .need2 = o->qty > INT64_MAX / 2 ? INT64_MAX : 2 * o->qty,
@@ -1080,6 +1084,30 @@ xr_select(const struct xr_select_params *sp, const struct xr_snapshot *snap,
 								 : 2 * (uint64_t)o->qty),
 		},
 	};
+	return n_elig;
+}
+
+unsigned
+xr_select(const struct xr_select_params *sp, const struct xr_snapshot *snap,
+	  const struct xr_select_order *o, const uint64_t *in_flight,
+	  struct xr_route_decision *d)
+{
+	unsigned si = o->strategy < XR_STRAT_COUNT ? o->strategy : XR_STRAT_WEIGHTED_SCORE;
+	const struct xr_strategy_cfg *st = &sp->strat[si];
+	int buy = o->side == XR_SIDE_BUY;
+	uint8_t elig[XR_MAX_VENUES];
+	struct xr__ctx x;
+	unsigned n_elig = xr__prepare(sp, snap, o, d, &x, elig);
+
+	if (n_elig == 0)
+		return 0;
+
+	/* 3. Score and rank. */
+	struct xr_venue_score scored[XR_MAX_VENUES];
+	struct xr__cand ranked_c[XR_MAX_SPLIT];
+	uint8_t nbv[XR_MAX_VENUES];
+	int32_t keys[XR_MAX_VENUES + 3];
+	uint8_t at[XR_MAX_VENUES];
 	if (buy)
 		xr__score_all(&x, elig, n_elig, in_flight, 1, scored, nbv, keys);
 	else
@@ -1094,13 +1122,39 @@ xr_select(const struct xr_select_params *sp, const struct xr_snapshot *snap,
 	d->n_ranked = (uint8_t)n_elig;
 
 	/* 4. Allocation. */
-	if (post)
+	if (x.post)
 		xr__allocate_post(st, snap, o, ranked_c, d);
 	else
-		xr__allocate_take(st, o, ranked_c, d->bound_px, touch_only, &x.dv, d);
-	if (d->n_alloc != 0 && !post)
-		d->exp_slip_cbps = xr__slip_cbps_r(d->exp_px, arrival, buy, &x.dv);
+		xr__allocate_take(st, o, ranked_c, d->bound_px, x.touch_only, &x.dv, d);
+	if (d->n_alloc != 0 && !x.post)
+		d->exp_slip_cbps = xr__slip_cbps_r(d->exp_px, d->arrival_px, buy, &x.dv);
 	return d->n_alloc;
+}
+
+int
+xr_select_factors(const struct xr_select_params *sp, const struct xr_snapshot *snap,
+		  const struct xr_select_order *o, const uint64_t *in_flight, uint8_t venue,
+		  int32_t f[XR_F_COUNT], struct xr_venue_score *out)
+{
+	struct xr_route_decision d; /* steps 1-2 set its header only */
+	uint8_t elig[XR_MAX_VENUES], nb;
+	struct xr__ctx x;
+	struct xr_venue_score r;
+	unsigned n = xr__prepare(sp, snap, o, &d, &x, elig);
+
+	for (unsigned i = 0; i < n; i++) {
+		if (elig[i] != venue)
+			continue;
+		if (o->side == XR_SIDE_BUY)
+			xr__score(&x, venue, in_flight[venue], 1, &r, &nb, f);
+		else
+			xr__score(&x, venue, in_flight[venue], 0, &r, &nb, f);
+		if (out != NULL)
+			*out = r;
+		return 0;
+	}
+	memset(f, 0, XR_F_COUNT * sizeof(*f));
+	return -ENOENT;
 }
 
 enum xr_method

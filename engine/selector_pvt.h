@@ -88,13 +88,13 @@ struct xr_venue_score {
 				    * 0 if nothing fills, or if the strategy
 				    * scores neither price nor cost (then only
 				    * the chosen venue's is computed) */
-	int32_t f[XR_F_COUNT];	   /* factor scores, 0..XR_SCORE_MAX; 0 for
-				    * factors the strategy does not weight */
 	int32_t slip_cbps;	   /* exp_px vs arrival, centi-bps (>= 0 is worse) */
 	int32_t cost_cbps;	   /* fee + half spread + slippage, centi-bps;
 				    * 0 unless cost is weighted */
 	uint8_t venue;
-	uint8_t pad_[7];	   /* explicit: the record is copied whole */
+	uint8_t pad_[7];	   /* explicit: the record is copied whole; 48 bytes,
+				    * the factor scores are left to
+				    * xr_select_factors() so ranking copies less */
 };
 
 /** One venue's part of a decision. */
@@ -137,6 +137,25 @@ struct xr_route_decision {
 unsigned xr_select(const struct xr_select_params *sp, const struct xr_snapshot *snap,
 		   const struct xr_select_order *o, const uint64_t *in_flight,
 		   struct xr_route_decision *d);
+
+/**
+ * Explain one venue of a decision: its factor scores, which the decision's
+ * ranked records leave out (the ranking copies every record; docs/perf.md).
+ * Recomputes the decision's eligibility, arrival price and bound, then
+ * scores @p venue exactly as xr_select() did for the same inputs.
+ *
+ * @param venue  a venue of snap (< n_venues).
+ * @param f      out: XR_F_COUNT factor scores, 0..XR_SCORE_MAX each; 0 for
+ *               factors the strategy does not weight.
+ * @param out    out, may be NULL: the venue's record, equal to its entry in
+ *               d->ranked of xr_select() on the same inputs.
+ * @return 0; -ENOENT if @p venue is not eligible for @p o (not ranked).
+ * Thread: as xr_select(). Pure; no allocation. Not for the hot path: the
+ * results and admin paths call it when a user asks why.
+ */
+int xr_select_factors(const struct xr_select_params *sp, const struct xr_snapshot *snap,
+		      const struct xr_select_order *o, const uint64_t *in_flight, uint8_t venue,
+		      int32_t f[XR_F_COUNT], struct xr_venue_score *out);
 
 /**
  * Health score of smart-order-routing.md calculate_health_score():

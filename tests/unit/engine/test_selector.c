@@ -16,6 +16,7 @@
  * XR_WEIGHT_ONE (10^4 = 1.0). Default scales: latency_zero_score 1 s,
  * load_full_queue 100, price_zero_bps 100, cost_zero_bps 100.
  */
+#include <errno.h>
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +142,32 @@ run(const struct xr_select_order *o)
 	unsigned n = xr_select(&sp, &snap, o, in_flight, &d);
 	cr_assert_eq(n, d.n_alloc);
 	return n;
+}
+
+/* Factor scores of ranked record @p r of the last run(@p o), through
+ * xr_select_factors(), which must rebuild the record exactly and whose
+ * weighted factors must give its total. */
+static const int32_t *
+fac(const struct xr_select_order *o, const struct xr_venue_score *r)
+{
+	static int32_t f[XR_F_COUNT];
+	struct xr_venue_score again;
+	const struct xr_venue_metrics *vm = &snap.venues[r->venue];
+	const uint32_t *w = sp.strat[o->strategy].w;
+	uint64_t total = 0;
+
+	cr_assert_eq(xr_select_factors(&sp, &snap, o, in_flight, r->venue, f, &again), 0,
+		     "venue %u is ranked but not eligible to explain", r->venue);
+	cr_assert_eq(memcmp(&again, r, sizeof(again)), 0,
+		     "venue %u: the explanation's record differs from the decision's", r->venue);
+	for (int i = 0; i < XR_F_COUNT; i++) {
+		cr_assert_geq(f[i], 0);
+		cr_assert_leq(f[i], XR_SCORE_MAX);
+		cr_assert(w[i] != 0 || f[i] == 0, "factor %d unweighted but %d", i, f[i]);
+		total += (uint64_t)w[i] * (uint64_t)f[i];
+	}
+	cr_assert_eq((int64_t)(total / XR_WEIGHT_ONE * vm->demote_ppm / 1000000), r->total);
+	return f;
 }
 
 /* Quantity allocated to venue v (0 if none). */
@@ -415,26 +442,26 @@ Test(selector, every_factor_and_the_weighted_total)
 	/* Slippage (100.08 - 100.00) / 100.00 = 8 bps = 800 cbps. */
 	cr_assert_eq(r->slip_cbps, 800);
 	/* price: 100 - 8 bps x 100 / price_zero_bps(100) = 92 points. */
-	cr_assert_eq(r->f[XR_F_PRICE], 920000);
+	cr_assert_eq(fac(&o, r)[XR_F_PRICE], 920000);
 	/* liquidity: 4 visible / (2 x 2.5) = 0.8 -> 80 points. */
-	cr_assert_eq(r->f[XR_F_LIQUIDITY], 800000);
+	cr_assert_eq(fac(&o, r)[XR_F_LIQUIDITY], 800000);
 	/* latency: 100 x (1 - 250 ms / 1000 ms) = 75 points. */
-	cr_assert_eq(r->f[XR_F_LATENCY], 750000);
+	cr_assert_eq(fac(&o, r)[XR_F_LATENCY], 750000);
 	/* reliability: the health score, 0.3 x 75 + 0.5 x 90 + 0.2 x 80
 	 * = 22.5 + 45 + 16 = 83.5 points. */
-	cr_assert_eq(r->f[XR_F_RELIABILITY], 835000);
+	cr_assert_eq(fac(&o, r)[XR_F_RELIABILITY], 835000);
 	/* fees: 100 - 25 bps = 75 points. */
-	cr_assert_eq(r->f[XR_F_FEES], 750000);
+	cr_assert_eq(fac(&o, r)[XR_F_FEES], 750000);
 	/* cost: half spread (100.00 - 99.90) / (100.00 + 99.90) = 0.10 / 199.90
 	 * = 5.0025 bps -> 500 cbps (truncated); fee 2500 + 500 + slippage 800
 	 * = 3800 cbps = 38 bps; 100 - 38 x 100 / cost_zero_bps(100) = 62. */
 	cr_assert_eq(r->cost_cbps, 3800);
-	cr_assert_eq(r->f[XR_F_COST], 620000);
+	cr_assert_eq(fac(&o, r)[XR_F_COST], 620000);
 	/* success 90, load 100 x (1 - 30 / 100) = 70, pair 85, headroom 60. */
-	cr_assert_eq(r->f[XR_F_SUCCESS], 900000);
-	cr_assert_eq(r->f[XR_F_LOAD], 700000);
-	cr_assert_eq(r->f[XR_F_PAIR], 850000);
-	cr_assert_eq(r->f[XR_F_HEADROOM], 600000);
+	cr_assert_eq(fac(&o, r)[XR_F_SUCCESS], 900000);
+	cr_assert_eq(fac(&o, r)[XR_F_LOAD], 700000);
+	cr_assert_eq(fac(&o, r)[XR_F_PAIR], 850000);
+	cr_assert_eq(fac(&o, r)[XR_F_HEADROOM], 600000);
 	/* total: 0.1 x (92 + 80 + 75 + 83.5 + 75 + 62 + 90 + 70 + 85 + 60)
 	 * = 0.1 x 772.5 = 77.25 points; demoted x 0.8 = 61.8 points. */
 	cr_assert_eq(r->total, 618000);
@@ -464,7 +491,7 @@ Test(selector, pair_factor_is_50_points_without_history)
 	struct xr_select_order o = order(XR_SIDE_BUY, XR_STRAT_BEST_EXECUTION, MQTY(2500));
 
 	run(&o);
-	cr_assert_eq(d.ranked[0].f[XR_F_PAIR], 500000);
+	cr_assert_eq(fac(&o, &d.ranked[0])[XR_F_PAIR], 500000);
 	/* 772.5 - 85 + 50 = 737.5; x 0.1 = 73.75 points; x 0.8 = 59.0. */
 	cr_assert_eq(d.ranked[0].total, 590000);
 }
@@ -489,9 +516,9 @@ Test(selector, price_factor_mirrors_for_a_sell)
 	cr_assert_eq(d.arrival_px, PX(9990));
 	cr_assert_eq(d.ranked[0].exp_px, PX(9982));
 	cr_assert_eq(d.ranked[0].slip_cbps, 800);
-	cr_assert_eq(d.ranked[0].f[XR_F_PRICE], 920000);
+	cr_assert_eq(fac(&o, &d.ranked[0])[XR_F_PRICE], 920000);
 	cr_assert_eq(d.ranked[0].cost_cbps, 1300);
-	cr_assert_eq(d.ranked[0].f[XR_F_COST], 870000);
+	cr_assert_eq(fac(&o, &d.ranked[0])[XR_F_COST], 870000);
 	cr_assert_eq(d.exp_slip_cbps, 800);
 }
 
@@ -517,15 +544,15 @@ Test(selector, bound_limits_the_depth_walk_and_liquidity)
 	cr_assert_eq(r->avail_qty, QTY(2));
 	cr_assert_eq(r->exp_px, 10005000000);
 	cr_assert_eq(r->slip_cbps, 500);
-	cr_assert_eq(r->f[XR_F_PRICE], 950000);
-	cr_assert_eq(r->f[XR_F_LIQUIDITY], 400000);
+	cr_assert_eq(fac(&o, r)[XR_F_PRICE], 950000);
+	cr_assert_eq(fac(&o, r)[XR_F_LIQUIDITY], 400000);
 	/* Venue 1 shows nothing within the bound: no price, no liquidity. */
 	r = ranked_of(1);
 	cr_assert_eq(r->fill_qty, 0);
 	cr_assert_eq(r->avail_qty, 0);
 	cr_assert_eq(r->exp_px, 0);
-	cr_assert_eq(r->f[XR_F_PRICE], 0);
-	cr_assert_eq(r->f[XR_F_LIQUIDITY], 0);
+	cr_assert_eq(fac(&o, r)[XR_F_PRICE], 0);
+	cr_assert_eq(fac(&o, r)[XR_F_LIQUIDITY], 0);
 	/* Split never: venue 0 gets it all with its child limited at the
 	 * bound, and the confidence counts only the visible 2 of 2.5:
 	 * 0.668 x 2 / 2.5 = 0.5344. */
@@ -552,21 +579,21 @@ Test(selector, factor_clamps)
 
 	run(&o);
 	const struct xr_venue_score *r = ranked_of(0);
-	cr_assert_eq(r->f[XR_F_FEES], 1000000); /* 100 + 1, capped at 100 */
-	cr_assert_eq(r->f[XR_F_LATENCY], 0);
-	cr_assert_eq(r->f[XR_F_LOAD], 0);
+	cr_assert_eq(fac(&o, r)[XR_F_FEES], 1000000); /* 100 + 1, capped at 100 */
+	cr_assert_eq(fac(&o, r)[XR_F_LATENCY], 0);
+	cr_assert_eq(fac(&o, r)[XR_F_LOAD], 0);
 	/* Reliability without the latency part: 0.5 + 0.2 = 70 points. */
-	cr_assert_eq(r->f[XR_F_RELIABILITY], 700000);
+	cr_assert_eq(fac(&o, r)[XR_F_RELIABILITY], 700000);
 	/* Cost: -100 + half spread 0.10 / 199.90 -> 500 + slip 0 = 400. */
 	cr_assert_eq(r->cost_cbps, 400);
-	cr_assert_eq(r->f[XR_F_COST], 960000);
+	cr_assert_eq(fac(&o, r)[XR_F_COST], 960000);
 	r = ranked_of(1);
-	cr_assert_eq(r->f[XR_F_FEES], 0); /* 100 - 120 < 0 */
+	cr_assert_eq(fac(&o, r)[XR_F_FEES], 0); /* 100 - 120 < 0 */
 	/* Slippage (101.50 - 100.00) / 100.00 = 150 bps > price_zero 100. */
 	cr_assert_eq(r->slip_cbps, 15000);
-	cr_assert_eq(r->f[XR_F_PRICE], 0);
-	cr_assert_eq(r->f[XR_F_COST], 0);
-	cr_assert_eq(r->f[XR_F_LOAD], 0);
+	cr_assert_eq(fac(&o, r)[XR_F_PRICE], 0);
+	cr_assert_eq(fac(&o, r)[XR_F_COST], 0);
+	cr_assert_eq(fac(&o, r)[XR_F_LOAD], 0);
 }
 
 Test(selector, factor_scales_come_from_the_engine_config)
@@ -585,11 +612,35 @@ Test(selector, factor_scales_come_from_the_engine_config)
 	/* price: 100 - 8 x 100 / 40 = 80; cost: 100 - 38 x 100 / 50 = 24;
 	 * latency: 100 x (1 - 250 / 500) = 50; load 100 x (1 - 30 / 60) = 50;
 	 * reliability 0.3 x 50 + 45 + 16 = 76. */
-	cr_assert_eq(r->f[XR_F_PRICE], 800000);
-	cr_assert_eq(r->f[XR_F_COST], 240000);
-	cr_assert_eq(r->f[XR_F_LATENCY], 500000);
-	cr_assert_eq(r->f[XR_F_LOAD], 500000);
-	cr_assert_eq(r->f[XR_F_RELIABILITY], 760000);
+	cr_assert_eq(fac(&o, r)[XR_F_PRICE], 800000);
+	cr_assert_eq(fac(&o, r)[XR_F_COST], 240000);
+	cr_assert_eq(fac(&o, r)[XR_F_LATENCY], 500000);
+	cr_assert_eq(fac(&o, r)[XR_F_LOAD], 500000);
+	cr_assert_eq(fac(&o, r)[XR_F_RELIABILITY], 760000);
+}
+
+Test(selector, factors_are_explained_for_ranked_venues_only)
+{
+	/* Venue 1's circuit is open and venue 2 is not allowed: neither is
+	 * ranked, so neither has factors to explain; venue 0 has. */
+	quote(0, PX(9990), PX(10000), QTY(10));
+	quote(1, PX(9990), PX(9995), QTY(10));
+	quote(2, PX(9990), PX(9995), QTY(10));
+	set_latency(0, 100 * MS);
+	snap.venues[1].circuit = XR_CIRCUIT_OPEN;
+	struct xr_select_order o = order(XR_SIDE_BUY, XR_STRAT_LOWEST_LATENCY, QTY(1));
+	o.allowed_mask = UINT64_C(1) | UINT64_C(2);
+	int32_t f[XR_F_COUNT];
+
+	run(&o);
+	cr_assert_eq(d.n_ranked, 1);
+	cr_assert_eq(fac(&o, &d.ranked[0])[XR_F_LATENCY], 900000);
+	for (uint8_t v = 1; v <= 2; v++) {
+		memset(f, 0x55, sizeof(f));
+		cr_assert_eq(xr_select_factors(&sp, &snap, &o, in_flight, v, f, NULL), -ENOENT);
+		for (int i = 0; i < XR_F_COUNT; i++)
+			cr_assert_eq(f[i], 0, "venue %u factor %d left %d", v, i, f[i]);
+	}
 }
 
 Test(selector, demotion_multiplies_the_total_and_reorders)
@@ -608,7 +659,7 @@ Test(selector, demotion_multiplies_the_total_and_reorders)
 	cr_assert_eq(d.ranked[0].venue, 1);
 	cr_assert_eq(d.ranked[0].total, 900000);
 	cr_assert_eq(d.ranked[1].venue, 0);
-	cr_assert_eq(d.ranked[1].f[XR_F_LATENCY], 900000);
+	cr_assert_eq(fac(&o, &d.ranked[1])[XR_F_LATENCY], 900000);
 	cr_assert_eq(d.ranked[1].total, 810000);
 	cr_assert_eq(d.alloc[0].venue, 1);
 }
@@ -629,14 +680,14 @@ Test(selector, weighted_score_worked_example)
 	const struct xr_venue_score *r = &d.ranked[0];
 	/* fees 100 - 40 = 60, latency 100 x (1 - 500 / 1000) = 50,
 	 * success 95, load 100 x (1 - 20 / 100) = 80, pair 50. */
-	cr_assert_eq(r->f[XR_F_FEES], 600000);
-	cr_assert_eq(r->f[XR_F_LATENCY], 500000);
-	cr_assert_eq(r->f[XR_F_SUCCESS], 950000);
-	cr_assert_eq(r->f[XR_F_LOAD], 800000);
-	cr_assert_eq(r->f[XR_F_PAIR], 500000);
+	cr_assert_eq(fac(&o, r)[XR_F_FEES], 600000);
+	cr_assert_eq(fac(&o, r)[XR_F_LATENCY], 500000);
+	cr_assert_eq(fac(&o, r)[XR_F_SUCCESS], 950000);
+	cr_assert_eq(fac(&o, r)[XR_F_LOAD], 800000);
+	cr_assert_eq(fac(&o, r)[XR_F_PAIR], 500000);
 	/* Unweighted factors are not computed. */
-	cr_assert_eq(r->f[XR_F_PRICE], 0);
-	cr_assert_eq(r->f[XR_F_COST], 0);
+	cr_assert_eq(fac(&o, r)[XR_F_PRICE], 0);
+	cr_assert_eq(fac(&o, r)[XR_F_COST], 0);
 	/* 60 x 0.30 + 50 x 0.20 + 95 x 0.25 + 80 x 0.15 + 50 x 0.10
 	 * = 18 + 10 + 23.75 + 12 + 5 = 68.75 points = 687500. */
 	cr_assert_eq(r->total, 687500);
@@ -880,7 +931,7 @@ Test(selector, passive_posts_at_the_near_touch_for_the_maker_fee)
 	cr_assert_eq(run(&o), 1);
 	/* fees factor from the maker fee: 100 - 1 = 99 points; total
 	 * 0.3 x 100 (reliability) + 0.5 x 99 + 0.2 x 100 (load) = 99.5. */
-	cr_assert_eq(d.ranked[0].f[XR_F_FEES], 990000);
+	cr_assert_eq(fac(&o, &d.ranked[0])[XR_F_FEES], 990000);
 	cr_assert_eq(d.ranked[0].total, 995000);
 	/* Rests at the best bid: limit 99.90, no bound; maker fee
 	 * 99.90 x 1 bps = 0.00999; slippage vs arrival 100.00: -10 bps.
@@ -1640,10 +1691,8 @@ Test(selector, property_invariants_on_random_snapshots)
 			cr_assert_geq(vm->health_ppm, st->min_health_ppm);
 			cr_assert_geq(r->total, 0);
 			cr_assert_leq(r->total, XR_SCORE_MAX);
-			for (int f = 0; f < XR_F_COUNT; f++) {
-				cr_assert_geq(r->f[f], 0);
-				cr_assert_leq(r->f[f], XR_SCORE_MAX);
-			}
+			/* Its factors, explained, in range and giving the total. */
+			(void)fac(&o, r);
 			cr_assert_leq(r->fill_qty, o.qty);
 			cr_assert_leq(r->fill_qty, r->avail_qty);
 			/* The cumulative-array walk equals the level-by-level
