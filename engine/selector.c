@@ -26,13 +26,16 @@ xr_select_params_init(struct xr_select_params *sp, const struct xr_engine_cfg *e
 	}
 }
 
-/* a / b for b > 0; the 64-bit divide when a fits (libgcc's 128-bit divide
- * costs about ten times more, docs/perf.md). */
+/* a / b for b > 0; the 64-bit divide when a fits, the 128-by-64 one when
+ * the quotient fits (libgcc's 128-bit divide costs about ten times more,
+ * docs/perf.md). */
 static inline xr_u128
 xr__udiv(xr_u128 a, uint64_t b)
 {
 	if ((a >> 64) == 0)
 		return (uint64_t)a / b;
+	if ((uint64_t)(a >> 64) < b)
+		return xr_u128_div_u64_fit(a, b);
 	return a / b;
 }
 
@@ -928,7 +931,8 @@ xr__allocate_take(const struct xr_strategy_cfg *st, const struct xr_select_order
 			continue;
 		excess += h[i].excess;
 		xr_u128 at = (xr_u128)h[i].alloc * c[i].trust_ppm;
-		trust += at >> 64 ? (uint64_t)(at / (uint64_t)o->qty)
+		/* alloc <= qty: the quotient fits 64 bits. */
+		trust += at >> 64 ? xr_u128_div_u64_fit(at, (uint64_t)o->qty)
 				  : xr_recip_div(&dv->qty, (uint64_t)at);
 	}
 	/* Unbounded and deeper than the visible books: the rest goes to the

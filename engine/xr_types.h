@@ -65,6 +65,29 @@ xr_u128_div_u32(xr_u128 n, uint32_t d)
 }
 
 /**
+ * @p n / @p d for a quotient that fits 64 bits, i.e. (n >> 64) < d (the
+ * caller guarantees it). On x86-64 one 128-by-64-bit DIV instruction (a
+ * quotient that does not fit would raise #DE, hence the precondition);
+ * elsewhere the compiler's 128-bit division. libgcc's __udivti3 reaches the
+ * same instruction only after a call and its general-case branches.
+ * Thread: any. Pure.
+ */
+static inline uint64_t
+xr_u128_div_u64_fit(xr_u128 n, uint64_t d)
+{
+#if defined(__x86_64__)
+	uint64_t q, r;
+
+	__asm__("divq %4" : "=a"(q), "=d"(r) : "a"((uint64_t)n), "d"((uint64_t)(n >> 64)), "rm"(d)
+		: "cc");
+	(void)r;
+	return q;
+#else
+	return (uint64_t)(n / d);
+#endif
+}
+
+/**
  * A 64-bit divisor prepared for division by multiplication: when one
  * divisor serves many divisions (the selector divides by the arrival price
  * once per eligible venue), xr_recip_div() costs a multiply-high, a
@@ -93,7 +116,7 @@ xr_recip_init(uint64_t d)
 		d = 1;
 	l = d > 1 ? 64 - (unsigned)__builtin_clzll(d - 1) : 0;
 	/* (2^l - d) < d, so the quotient fits 64 bits; l = 64 fits in 128. */
-	r.m = (uint64_t)(((((xr_u128)1 << l) - d) << 64) / d) + 1;
+	r.m = xr_u128_div_u64_fit((((xr_u128)1 << l) - d) << 64, d) + 1;
 	r.sh1 = l > 0;
 	r.sh2 = (uint8_t)(l > 0 ? l - 1 : 0);
 	return r;

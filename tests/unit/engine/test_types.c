@@ -436,3 +436,18 @@ Test(types, u128_div_u32_matches_128_bit_division)
 	cr_assert(xr_u128_div_u32(~(xr_u128)0, UINT32_MAX) == ~(xr_u128)0 / UINT32_MAX);
 	cr_assert(xr_u128_div_u32(~(xr_u128)0, 1) == ~(xr_u128)0);
 }
+
+Test(types, u128_div_u64_fit_matches_128_bit_division)
+{
+	uint64_t s = 4242;
+	for (int i = 0; i < 100000; i++) {
+		uint64_t d = of_bits(&s, 1 + (unsigned)(next_u64(&s) % 64));
+		/* Any high word below d: the quotient fits 64 bits. */
+		xr_u128 n = (xr_u128)(next_u64(&s) % d) << 64 | next_u64(&s);
+		cr_assert(xr_u128_div_u64_fit(n, d) == n / d, "case %d", i);
+	}
+	/* The edges: the largest quotient, and a divisor of 1. */
+	xr_u128 top = (xr_u128)(UINT64_MAX - 1) << 64 | UINT64_MAX;
+	cr_assert_eq(xr_u128_div_u64_fit(top, UINT64_MAX), UINT64_MAX);
+	cr_assert_eq(xr_u128_div_u64_fit(12345, 1), 12345);
+}
