@@ -2,6 +2,7 @@
  * xroute-perf shared parts: timing, pinned thread pairs, statistics and the
  * result printer (table and JSON lines, the latter with jansson).
  */
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -32,6 +33,14 @@ xr_perf_result_init(struct xr_perf_result *r, const char *name, const char *unit
 void
 xr_perf_result_extra(struct xr_perf_result *r, const char *key, double v)
 {
+	static const char *const fixed[] = {
+		"name", "unit", "median", "min", "max", "rounds", "ratio_vs_ck", "ratio_vs_floor",
+	};
+
+	/* An extra named like a fixed field would replace it in the JSON
+	 * line (json_object_set_new keeps the last): a programming error. */
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		assert(strcmp(key, fixed[i]) != 0);
 	if (r->n_extra >= XR_PERF_MAX_EXTRA)
 		return;
 	r->extra_key[r->n_extra] = key;

@@ -47,7 +47,8 @@ struct xr_perf_result {
 void xr_perf_result_init(struct xr_perf_result *r, const char *name,
 			 const char *unit);
 
-/** Add an extra numeric field (ignored past XR_PERF_MAX_EXTRA). */
+/** Add an extra numeric field (ignored past XR_PERF_MAX_EXTRA); @p key must
+ * not be one of the fixed JSON fields (asserted). */
 void xr_perf_result_extra(struct xr_perf_result *r, const char *key, double v);
 
 /** Fill median/min/max/rounds from @p n samples (n > 0; sorts a copy). */
