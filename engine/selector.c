@@ -303,12 +303,13 @@ xr__excess(const struct xr_book_side *bs, uint32_t nb, uint32_t kq, int64_t qty,
 struct xr__ctx {
 	const struct xr_select_params *sp;
 	const struct xr_snapshot *snap;
-	const uint32_t *w;	   /* the strategy's weights */
+	const struct xr_strategy_cfg *st; /* the order's strategy, resolved */
+	const uint32_t *w;	   /* its weights */
 	uint32_t fm;		   /* its fmask */
 	int64_t qty, need2;	   /* order qty; 2x it (saturated) */
 	int64_t arrival, bound;	   /* d->arrival_px, d->bound_px */
 	uint16_t symbol;
-	uint8_t post, touch_only;
+	uint8_t buy, post, touch_only;
 	struct xr__divs dv;
 };
 
@@ -1076,11 +1077,11 @@ xr__prepare(const struct xr_select_params *sp, const struct xr_snapshot *snap,
 	d->bound_px = post ? 0 : bound;
 
 	*x = (struct xr__ctx){
-		.sp = sp, .snap = snap, .w = st->w,
+		.sp = sp, .snap = snap, .st = st, .w = st->w,
 		.fm = sp->fmask[si],
 		.qty = o->qty, .need2 = o->qty > INT64_MAX / 2 ? INT64_MAX : 2 * o->qty,
 		.arrival = arrival, .bound = d->bound_px, .symbol = o->symbol,
-		.post = (uint8_t)post, .touch_only = (uint8_t)touch_only,
+		.buy = (uint8_t)buy, .post = (uint8_t)post, .touch_only = (uint8_t)touch_only,
 		.dv = {
 			.arrival = xr_recip_init((uint64_t)arrival),
 			.qty = xr_recip_init((uint64_t)o->qty),
@@ -1096,15 +1097,15 @@ xr_select(const struct xr_select_params *sp, const struct xr_snapshot *snap,
 	  const struct xr_select_order *o, const uint64_t *in_flight,
 	  struct xr_route_decision *d)
 {
-	unsigned si = o->strategy < XR_STRAT_COUNT ? o->strategy : XR_STRAT_WEIGHTED_SCORE;
-	const struct xr_strategy_cfg *st = &sp->strat[si];
-	int buy = o->side == XR_SIDE_BUY;
 	uint8_t elig[XR_MAX_VENUES];
 	struct xr__ctx x;
 	unsigned n_elig = xr__prepare(sp, snap, o, d, &x, elig);
 
 	if (n_elig == 0)
 		return 0;
+	/* The strategy and side as xr__prepare resolved them. */
+	const struct xr_strategy_cfg *st = x.st;
+	int buy = x.buy;
 
 	/* 3. Score and rank. */
 	struct xr_venue_score scored[XR_MAX_VENUES];
@@ -1149,7 +1150,7 @@ xr_select_factors(const struct xr_select_params *sp, const struct xr_snapshot *s
 	for (unsigned i = 0; i < n; i++) {
 		if (elig[i] != venue)
 			continue;
-		if (o->side == XR_SIDE_BUY)
+		if (x.buy)
 			xr__score(&x, venue, in_flight[venue], 1, &r, &nb, f);
 		else
 			xr__score(&x, venue, in_flight[venue], 0, &r, &nb, f);

@@ -45,8 +45,9 @@
  * FIGURES
  *   Each decision is timed alone with the TSC (xr_perf_ticks(); the
  *   timer's own cost, measured the same way around nothing, is reported as
- *   timer_ns and not subtracted). p50/p99/p99.9/worst (extras) are over all decisions
- *   of a round; the result's median/min/max are of the per-round p99.
+ *   timer_ns and not subtracted). The extras p50/p99/p99.9/worst are over
+ *   all decisions of a round; the result's median/min/max are of the
+ *   per-round p99.
  *   Results are named select.<strategy>.<N>v.p99 (ns); select.16v.p99 is
  *   a copy of select.best_execution.16v.p99 for older consumers. Extras:
  *   split_share (decisions with n_alloc > 1), reject_share (n_alloc == 0),
