@@ -451,8 +451,8 @@ xr__cand_of(const struct xr__ctx *x, uint8_t v, uint8_t nb, int buy, struct xr__
 }
 
 /* Score the @p n eligible venues @p elig into @p scored, their levels
- * within the bound @p nb, and their sort keys (score above the inverted position, so equal scores keep venue
- * id order; unique). */
+ * within the bound @p nb, and their sort keys (score above the inverted
+ * position, so equal scores keep venue id order; unique). */
 static inline __attribute__((always_inline)) void
 xr__score_all(const struct xr__ctx *x, const uint8_t *elig, unsigned n, const uint64_t *in_flight,
 	      const int buy, struct xr_venue_score *scored, uint8_t *nb, int32_t *keys)

@@ -239,9 +239,10 @@ xr_pair_derive(struct xr_venue_sym_metrics *vm, struct xr_book *b, uint8_t n_bid
 	vm->bid_depth_qty = xr__side_within(&b->side[0], n_bid, 1, mid, depth_bps);
 	vm->ask_depth_qty = xr__side_within(&b->side[1], n_ask, 0, mid, depth_bps);
 	vm->half_spread_cbps =
-		vm->bid_px > 0 && vm->ask_px > vm->bid_px ? (int32_t)((xr_i128)(vm->ask_px - vm->bid_px) * XR_CBPS_PER_ONE /
-				 (vm->ask_px + vm->bid_px))
-		     : 0;
+		vm->bid_px > 0 && vm->ask_px > vm->bid_px
+			? (int32_t)((xr_i128)(vm->ask_px - vm->bid_px) * XR_CBPS_PER_ONE /
+				    (vm->ask_px + vm->bid_px))
+			: 0;
 }
 
 size_t
