@@ -31,6 +31,7 @@
 #include <urcu-qsbr.h>
 #include <urcu-call-rcu.h>
 
+#include "breaker_pvt.h"
 #include "xr_types.h"
 
 /**
@@ -48,13 +49,6 @@
 /** Book levels per side a snapshot keeps (the top of each side). */
 #define XR_BOOK_LEVELS 10
 
-/** Circuit state of a venue (issue 5 drives it from the breaker; until
- * then CLOSED while the connector is up, OPEN while it is down). */
-enum xr_circuit {
-	XR_CIRCUIT_CLOSED = 0,
-	XR_CIRCUIT_OPEN,
-	XR_CIRCUIT_HALF_OPEN,
-};
 
 /**
  * One side of one venue's book for one symbol: the top XR_BOOK_LEVELS

@@ -33,6 +33,9 @@ xr_reason_name(enum xr_reason r)
 		[XR_R_TIMEOUT] = "timeout",
 		[XR_R_NO_LIQUIDITY] = "no_liquidity",
 		[XR_R_EXPIRED] = "expired",
+		[XR_R_CIRCUIT_OPEN] = "circuit_open",
+		[XR_R_DISCONNECTED] = "disconnected",
+		[XR_R_OVERLOADED] = "overloaded",
 	};
 	return (unsigned)r < XR_R_COUNT ? names[r] : "invalid";
 }
@@ -128,6 +131,7 @@ xr_decision_name(enum xr_decision d)
 		[XR_D_REROUTE] = "reroute",
 		[XR_D_NO_VENUE] = "no_eligible_venue",
 		[XR_D_MAX_SLIPPAGE] = "max_slippage",
+		[XR_D_RETRY] = "retry",
 	};
 	return (unsigned)d < XR_D_COUNT ? names[d] : "invalid";
 }

@@ -245,6 +245,8 @@ enum xr_decision {
 	XR_D_REROUTE,		/* a child sent to its next untried venue */
 	XR_D_NO_VENUE,		/* nothing eligible: rejected */
 	XR_D_MAX_SLIPPAGE,	/* the slippage bound cannot be met: rejected */
+	XR_D_RETRY,		/* a child sent again to the same venue (not live
+				 * there), after a backoff */
 	XR_D_COUNT
 };
 
@@ -301,6 +303,9 @@ enum xr_reason {
 	XR_R_TIMEOUT,		/* the venue did not answer in time */
 	XR_R_NO_LIQUIDITY,	/* IOC/FOK/market found nothing to fill */
 	XR_R_EXPIRED,		/* DAY/GTC order expired at session end */
+	XR_R_CIRCUIT_OPEN,	/* the venue's circuit breaker is open: not sent */
+	XR_R_DISCONNECTED,	/* the venue's session is down: not sent */
+	XR_R_OVERLOADED,	/* ingress refused: the pipeline is full */
 	XR_R_COUNT
 };
 
@@ -324,6 +329,8 @@ enum xr_msg_kind {
 	XR_MSG_MD,	   /* execute -> aggregate: top of book from a venue */
 	XR_MSG_RESULT,	   /* aggregate -> output: a signal's terminal result */
 	XR_MSG_VENUE_STATUS, /* execute -> aggregate: connector up/down */
+	XR_MSG_VENUE_EVENT,  /* execute -> aggregate: circuit breaker
+			      * transition or alert (struct xr_venue_event) */
 };
 
 /**
@@ -390,8 +397,60 @@ struct xr_msg {
 	uint8_t n_venues;	/* venues of the parent's allocation, 1.. */
 	uint8_t alloc_venue[XR_MAX_ALLOC]; /* the allocation: venue ids, */
 	int64_t alloc_qty[XR_MAX_ALLOC];   /* and quantity sent to each (qty) */
-	uint8_t pad_[8];
+	/* Attempts of this child (child messages) or of every child of the
+	 * parent (result) that ended without executing and were sent again:
+	 * the low byte counts the entries, 0..XR_ATTEMPT_LOG_MAX; entry i is
+	 * byte i + 1, venue id (bits 0-5) | enum xr_attempt_outcome << 6
+	 * (xr_attempt_log_push()). */
+	uint64_t attempt_log;
 };
+
+/** Entries an attempt log holds (struct xr_msg.attempt_log). */
+#define XR_ATTEMPT_LOG_MAX 7
+
+/** How an attempt that was sent again ended (2 bits of a log entry). */
+enum xr_attempt_outcome {
+	XR_ATT_REJECTED = 0, /* the venue refused it */
+	XR_ATT_FAILED = 1,   /* failed, not live (venue failure, disconnected) */
+	XR_ATT_TIMEOUT = 2,  /* no answer in time; the venue then said unknown */
+	XR_ATT_CIRCUIT = 3,  /* the venue's circuit was open (bounced, or the
+			      * failure that opened it) */
+};
+
+/**
+ * Append one entry to attempt log @p log. A full log keeps its first
+ * XR_ATTEMPT_LOG_MAX entries (xr_msg.attempts still counts every attempt).
+ * @param venue    venue id, < 64.
+ * @param outcome  enum xr_attempt_outcome.
+ * @return the new log. Thread: any. Pure.
+ */
+static inline uint64_t
+xr_attempt_log_push(uint64_t log, unsigned venue, unsigned outcome)
+{
+	unsigned n = (unsigned)(log & 0xff);
+
+	if (n >= XR_ATTEMPT_LOG_MAX)
+		return log;
+	log |= (uint64_t)((venue & 63u) | (outcome & 3u) << 6) << (8 * (n + 1));
+	return (log & ~UINT64_C(0xff)) | (n + 1);
+}
+
+/** Entries in attempt log @p log. Thread: any. Pure. */
+static inline unsigned
+xr_attempt_log_len(uint64_t log)
+{
+	return (unsigned)(log & 0xff);
+}
+
+/** Entry @p i (< xr_attempt_log_len()) of @p log: *venue, *outcome. */
+static inline void
+xr_attempt_log_get(uint64_t log, unsigned i, unsigned *venue, unsigned *outcome)
+{
+	unsigned e = (unsigned)(log >> (8 * (i + 1))) & 0xff;
+
+	*venue = e & 63u;
+	*outcome = e >> 6;
+}
 
 static_assert(sizeof(struct xr_msg) % 64 == 0, "xr_msg must fill whole cache lines");
 static_assert(sizeof(struct xr_msg) == 320, "xr_msg layout changed: update docs/architecture.md");
