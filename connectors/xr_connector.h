@@ -39,6 +39,11 @@ enum xr_conn_event_kind {
 	XR_EV_EXEC_REPORT = 1, /* an execution report for an order */
 	XR_EV_ORDER_FAILED,    /* the order failed and is not live */
 	XR_EV_MARKET_DATA,     /* one price level of one side of one book */
+	XR_EV_ORDER_UNKNOWN,   /* answer to a status query: the venue has no
+				* order with this ClOrdID (it never arrived),
+				* so it is not live (FIX: ExecutionReport
+				* OrdStatus=Rejected, OrdRejReason 5 "unknown
+				* order" to an OrderStatusRequest) */
 };
 
 /** Most levels per side a connector reports (deeper levels are not sent). */
@@ -72,6 +77,8 @@ struct xr_conn_event {
 /** Connector health, as the connector sees it. */
 struct xr_conn_health {
 	int connected;		/* 1 if the session is up */
+	uint64_t down_since_ns;	/* connected == 0: when the session went down
+				 * (CLOCK_MONOTONIC ns), 0 if unknown */
 	uint32_t open_orders;	/* orders live at the venue or in transit */
 	uint32_t max_open_orders; /* capacity of the connector's order table */
 };
@@ -84,16 +91,32 @@ struct xr_connector_ops {
 	 * Send a new order.
 	 * @param now_ns  CLOCK_MONOTONIC ns.
 	 * @return 0 sent; -EBUSY the connector's order table is full (retry
-	 *         later, nothing was sent); -EINVAL the order is malformed
-	 *         (qty <= 0, limit without price, unknown symbol).
+	 *         later, nothing was sent); -ENOTCONN the venue's session is
+	 *         down (nothing was sent: the order is not live); -EINVAL the
+	 *         order is malformed (qty <= 0, limit without price, unknown
+	 *         symbol).
 	 * Thread: the venue's execute stage. No allocation.
 	 */
 	int (*submit)(void *ctx, const struct xr_conn_order *o, uint64_t now_ns);
 	/**
 	 * Ask the venue to cancel a live order; the answer comes as a report.
-	 * @return 0 sent; -ENOENT not live.
+	 * @return 0 sent; -ENOENT not live; -ENOTCONN session down.
 	 */
 	int (*cancel)(void *ctx, uint64_t cl_ord_id, uint64_t now_ns);
+	/**
+	 * Ask the venue for the state of an order it may or may not have
+	 * (FIX OrderStatusRequest, 35=H). The answer comes from poll() as an
+	 * execution report carrying whatever was not reported yet (fills,
+	 * the terminal status), or as XR_EV_ORDER_UNKNOWN if the venue never
+	 * received the order. Messages on a session keep their order, so an
+	 * order still in transit is answered by its own report first: an
+	 * "unknown" answer proves the order is not live. A query may go
+	 * unanswered (the venue is unreachable): ask again later.
+	 * @param token  echoed in the answer.
+	 * @return 0 sent; -ENOTCONN session down (nothing sent).
+	 * Thread: the venue's execute stage. No allocation.
+	 */
+	int (*status)(void *ctx, uint64_t cl_ord_id, uint32_t token, uint64_t now_ns);
 	/**
 	 * Collect events due by @p now_ns.
 	 * @param ev   room for max events.

@@ -230,6 +230,18 @@ static const struct xr__key xr__engine_keys[] = {
 	  xr__w_huge_pages },
 	{ "lock_memory", XR__T_ENUM, 0, XR__E(lock_memory), XR__LOCK_MEMORY_AUTO, 0, 0,
 	  xr__w_lock_memory },
+	{ "order_timeout_us", XR__T_U32, 0, XR__E(order_timeout_us), 2000, 1, 60000000, NULL },
+	{ "max_attempts", XR__T_U32, 0, XR__E(max_attempts), 3, 1, 64, NULL },
+	{ "max_retries", XR__T_U32, 0, XR__E(max_retries), 1, 0, 63, NULL },
+	{ "retry_base_us", XR__T_U32, 0, XR__E(retry_base_us), 100, 1, 60000000, NULL },
+	{ "retry_cap_us", XR__T_U32, 0, XR__E(retry_cap_us), 5000, 1, 60000000, NULL },
+	{ "failure_threshold", XR__T_U32, 0, XR__E(failure_threshold), 3, 1, 1000000, NULL },
+	{ "recovery_threshold", XR__T_U32, 0, XR__E(recovery_threshold), 2, 1, 1000000, NULL },
+	{ "breaker_min_samples", XR__T_U32, 0, XR__E(breaker_min_samples), 20, 1, 100, NULL },
+	{ "open_timeout_ms", XR__T_U32, 0, XR__E(open_timeout_ms), 100, 1, 3600000, NULL },
+	{ "half_open_probes", XR__T_U32, 0, XR__E(half_open_probes), 2, 1, 1000000, NULL },
+	{ "health_check_interval_us", XR__T_U32, 0, XR__E(health_check_interval_us), 1000, 1,
+	  60000000, NULL },
 	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
 };
 
@@ -1203,6 +1215,110 @@ xr__key_book(struct xr__load *ld, struct xr_venue_cfg *v, const char *key, const
 	return 0;
 }
 
+static const struct xr__word xr__w_fault[] = {
+	{ "outage", XR_FAULT_OUTAGE },
+	{ "disconnect", XR_FAULT_DISCONNECT },
+	{ "latency_spike", XR_FAULT_LATENCY_SPIKE },
+	{ "reject_burst", XR_FAULT_REJECT_BURST },
+	{ "partial_fill", XR_FAULT_PARTIAL_FILL },
+	{ "drop_answers", XR_FAULT_DROP_ANSWERS },
+	{ "late_answers", XR_FAULT_LATE_ANSWERS },
+	{ NULL, 0 },
+};
+#define XR__FAULT_FORM                                                                         \
+	"(form: KIND start_ms=N end_ms=N [every_ms=N] [prob=P] [ratio=R] [extra_us=N])"
+
+/* Fields a fault kind needs (bit i = field i of xr__key_fault's list). */
+static const uint8_t xr__fault_needs[XR_FAULT_COUNT] = {
+	[XR_FAULT_OUTAGE] = 0x03,
+	[XR_FAULT_DISCONNECT] = 0x03,
+	[XR_FAULT_LATENCY_SPIKE] = 0x03 | 0x20,
+	[XR_FAULT_REJECT_BURST] = 0x03 | 0x08,
+	[XR_FAULT_PARTIAL_FILL] = 0x03 | 0x10,
+	[XR_FAULT_DROP_ANSWERS] = 0x03 | 0x08,
+	[XR_FAULT_LATE_ANSWERS] = 0x03 | 0x08 | 0x20,
+};
+
+/** fault.NAME = KIND start_ms=N end_ms=N [every_ms=N] [prob=P] [ratio=R] [extra_us=N] */
+static int
+xr__key_fault(struct xr__load *ld, struct xr_venue_cfg *v, const char *key, const char *value)
+{
+	static const char *const fields[6] = { "start_ms", "end_ms", "every_ms",
+					       "prob",	   "ratio",  "extra_us" };
+	const char *name = key + strlen("fault."), *cur = value, *item;
+	struct xr_sim_fault_cfg f = { .kind = XR_FAULT_COUNT };
+	int64_t x[6] = { 0, 0, 0, 0, 0, 0 };
+	unsigned have = 0;
+	size_t len;
+	char tok[128], why[200];
+
+	if (!xr__valid_name(name, strlen(name), NULL))
+		return xr__err(ld, ld->line, "[%s] %s: fault name \"%s\" must be 1..31 of "
+			       "A-Z a-z 0-9 _ -", ld->label, key, name);
+	if (v->n_faults == XR_SIM_MAX_FAULTS)
+		return xr__err(ld, ld->line, "[%s] %s: more than %d faults", ld->label, key,
+			       XR_SIM_MAX_FAULTS);
+	item = xr__list_next(&cur, &len);
+	if (item != NULL) {
+		snprintf(tok, sizeof(tok), "%.*s", (int)len, item);
+		for (const struct xr__word *w = xr__w_fault; w->word != NULL; w++)
+			if (strcmp(w->word, tok) == 0)
+				f.kind = (uint8_t)w->value;
+	}
+	if (f.kind == XR_FAULT_COUNT) {
+		char list[160];
+		xr__word_list(xr__w_fault, list, sizeof(list));
+		return xr__kerr(ld, XR__HERE(ld), key, value,
+				"does not start with a fault kind (one of: %s)", list);
+	}
+	while ((item = xr__list_next(&cur, &len)) != NULL) {
+		const char *eq = memchr(item, '=', len);
+		int i;
+		snprintf(tok, sizeof(tok), "%.*s", (int)len, item);
+		for (i = 0; i < 6; i++)
+			if (eq != NULL && (size_t)(eq - item) == strlen(fields[i]) &&
+			    memcmp(item, fields[i], strlen(fields[i])) == 0)
+				break;
+		if (i == 6)
+			return xr__kerr(ld, XR__HERE(ld), key, value,
+					"has unknown field \"%s\" " XR__FAULT_FORM, tok);
+		if (have & (1u << i))
+			return xr__kerr(ld, XR__HERE(ld), key, value, "sets %s twice", fields[i]);
+		const char *num = tok + strlen(fields[i]) + 1;
+		int rc = i == 3 || i == 4
+				 ? xr__num(num, 6, 0, 1000000, 0, &x[i], why, sizeof(why))
+				 : xr__num(num, 0, 0, 86400000, 0, &x[i], why, sizeof(why));
+		if (rc != 0)
+			return xr__kerr(ld, XR__HERE(ld), key, tok, "%s", why);
+		if (!(xr__fault_needs[f.kind] & (1u << i)) && i != 2)
+			return xr__kerr(ld, XR__HERE(ld), key, value, "%s does not apply to %s",
+					fields[i], xr__word_name(xr__w_fault, f.kind));
+		have |= 1u << i;
+	}
+	for (int i = 0; i < 6; i++)
+		if ((xr__fault_needs[f.kind] & (1u << i)) && !(have & (1u << i)))
+			return xr__kerr(ld, XR__HERE(ld), key, value, "lacks %s= " XR__FAULT_FORM,
+					fields[i]);
+	if (x[1] <= x[0])
+		return xr__kerr(ld, XR__HERE(ld), key, value, "has end_ms <= start_ms");
+	if ((have & 4) && x[2] < x[1] - x[0])
+		return xr__kerr(ld, XR__HERE(ld), key, value,
+				"has every_ms shorter than the window (end_ms - start_ms)");
+	xr__name_copy(f.name, name, strlen(name));
+	f.start_ns = (uint64_t)x[0] * 1000000;
+	f.end_ns = (uint64_t)x[1] * 1000000;
+	f.every_ns = (uint64_t)x[2] * 1000000;
+	f.prob_ppm = (uint32_t)x[3];
+	f.ratio_ppm = (uint32_t)x[4];
+	f.extra_us = (uint32_t)x[5];
+	struct xr_sim_fault_cfg *a = realloc(v->faults, (size_t)(v->n_faults + 1) * sizeof(*a));
+	if (a == NULL)
+		return xr__oom(ld);
+	v->faults = a;
+	a[v->n_faults++] = f;
+	return 0;
+}
+
 static int
 xr__key_venue(struct xr__load *ld, const char *key, const char *value)
 {
@@ -1211,6 +1327,8 @@ xr__key_venue(struct xr__load *ld, const char *key, const char *value)
 
 	if (strncmp(key, "book.", 5) == 0)
 		return xr__key_book(ld, v, key, value);
+	if (strncmp(key, "fault.", 6) == 0)
+		return xr__key_fault(ld, v, key, value);
 	k = xr__key_find(xr__venue_keys, key);
 	if (k == NULL)
 		return xr__unknown_key(ld, key);
@@ -1881,8 +1999,10 @@ xr__resolve_users(struct xr__load *ld)
 static void
 xr__config_destroy(struct xr_config *cfg, int64_t *shared_oq, int64_t *shared_pos)
 {
-	for (uint32_t i = 0; i < cfg->n_venues; i++)
+	for (uint32_t i = 0; i < cfg->n_venues; i++) {
 		free(cfg->venues[i].books);
+		free(cfg->venues[i].faults);
+	}
 	free(cfg->venues);
 	for (uint32_t i = 0; i < cfg->n_users; i++) {
 		if (cfg->users[i].own_limits) {
@@ -2198,6 +2318,26 @@ xr_config_print(const struct xr_config *cfg, FILE *out)
 			xr_fixed_format(qty, bk->level_qty, 8);
 			fprintf(out, "book.%s = mid=%s tick=%s levels=%" PRIu32 " level_qty=%s\n",
 				cfg->symbols[bk->symbol], mid, tick, bk->levels, qty);
+		}
+		for (uint32_t j = 0; j < v->n_faults; j++) {
+			const struct xr_sim_fault_cfg *f = &v->faults[j];
+			char pb[24];
+			fprintf(out, "fault.%s = %s start_ms=%" PRIu64 " end_ms=%" PRIu64, f->name,
+				xr__word_name(xr__w_fault, f->kind), f->start_ns / 1000000,
+				f->end_ns / 1000000);
+			if (f->every_ns != 0)
+				fprintf(out, " every_ms=%" PRIu64, f->every_ns / 1000000);
+			if (xr__fault_needs[f->kind] & 0x08) {
+				xr_fixed_format(pb, f->prob_ppm, 6);
+				fprintf(out, " prob=%s", pb);
+			}
+			if (xr__fault_needs[f->kind] & 0x10) {
+				xr_fixed_format(pb, f->ratio_ppm, 6);
+				fprintf(out, " ratio=%s", pb);
+			}
+			if (xr__fault_needs[f->kind] & 0x20)
+				fprintf(out, " extra_us=%" PRIu32, f->extra_us);
+			fprintf(out, "\n");
 		}
 	}
 

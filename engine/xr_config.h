@@ -130,6 +130,38 @@ struct xr_sim_book_cfg {
 	int64_t level_qty; /* quantity resting at each level (qty scale), > 0 */
 };
 
+/** Kind of a sim venue fault (fault.NAME key; docs/connectors.md "Faults"). */
+enum xr_sim_fault_kind {
+	XR_FAULT_OUTAGE = 0,	/* unreachable: orders and answers are lost */
+	XR_FAULT_DISCONNECT,	/* session down: submit refused, answers lost */
+	XR_FAULT_LATENCY_SPIKE,	/* orders sent in the window take extra_us more */
+	XR_FAULT_REJECT_BURST,	/* orders sent in the window are rejected with
+				 * probability prob */
+	XR_FAULT_PARTIAL_FILL,	/* orders arriving fill at most ratio of qty */
+	XR_FAULT_DROP_ANSWERS,	/* an answer is lost with probability prob
+				 * (the venue did the work) */
+	XR_FAULT_LATE_ANSWERS,	/* a terminal answer comes extra_us late with
+				 * probability prob */
+	XR_FAULT_COUNT
+};
+
+/** Most fault.NAME keys per venue. */
+#define XR_SIM_MAX_FAULTS 32
+
+/**
+ * One timed fault of a sim venue. Times are from the venue's start (its
+ * first poll): active for t in [start, end), and again every every_ns
+ * after (t - start) mod every_ns < end - start) when every_ns != 0.
+ */
+struct xr_sim_fault_cfg {
+	char name[XR_NAME_MAX + 1];
+	uint8_t kind;		/* enum xr_sim_fault_kind */
+	uint64_t start_ns, end_ns, every_ns;
+	uint32_t prob_ppm;	/* reject_burst, drop_answers, late_answers */
+	uint32_t ratio_ppm;	/* partial_fill */
+	uint32_t extra_us;	/* latency_spike, late_answers */
+};
+
 /** One [venue NAME] section. */
 struct xr_venue_cfg {
 	char name[XR_NAME_MAX + 1];
@@ -149,6 +181,8 @@ struct xr_venue_cfg {
 	uint32_t rate_limit_burst; /* its depth (orders) */
 	uint32_t n_books;
 	struct xr_sim_book_cfg *books; /* n_books entries */
+	uint32_t n_faults;
+	struct xr_sim_fault_cfg *faults; /* n_faults entries (sim) */
 	uint32_t line;		 /* line of the section header */
 };
 
@@ -223,6 +257,19 @@ struct xr_engine_cfg {
 	uint8_t huge_pages;	     /* enum xr_huge_pages */
 	uint8_t lock_memory;	     /* enum xr_lock_memory; default TRUE in
 				      * colocated mode, FALSE otherwise */
+	/* Failover (docs/failover.md): per child order, */
+	uint32_t order_timeout_us;   /* no answer by then: unknown, query */
+	uint32_t max_attempts;	     /* sends in all (first, retries, failovers) */
+	uint32_t max_retries;	     /* re-sends to the same venue, not-live only */
+	uint32_t retry_base_us;	     /* backoff base (retries, status queries) */
+	uint32_t retry_cap_us;	     /* backoff cap */
+	/* per venue circuit breaker and health checks, */
+	uint32_t failure_threshold;  /* consecutive failures that open */
+	uint32_t recovery_threshold; /* successful probes that close */
+	uint32_t breaker_min_samples; /* outcomes before the error rate counts */
+	uint32_t open_timeout_ms;    /* OPEN -> HALF_OPEN */
+	uint32_t half_open_probes;   /* probes in flight in HALF_OPEN */
+	uint32_t health_check_interval_us; /* connector health checks */
 };
 
 /** A loaded configuration. Free with xr_config_free(). */

@@ -56,6 +56,8 @@ enum xr__sim_state {
 	XR__SIM_FREE = 0,
 	XR__SIM_PENDING, /* submitted, not arrived; heap key = arrival */
 	XR__SIM_RESTING, /* arrived, resting; heap key = expiry or cancel */
+	XR__SIM_DONE,	 /* ended at the venue, its answer not delivered (lost,
+			  * or late: then heap key = delivery) */
 };
 
 /** What happens when a slot's heap entry comes due. */
@@ -63,6 +65,7 @@ enum xr__sim_action {
 	XR__SIM_ARRIVE = 0, /* match (or reject/fail/cancel) */
 	XR__SIM_EXPIRE,	    /* session end: Expired */
 	XR__SIM_CANCEL,	    /* requested cancel of a resting order: Canceled */
+	XR__SIM_DELIVER,    /* a late answer (DONE) reaches the client */
 };
 
 /** Fate drawn at submit, applied on arrival. */
@@ -78,13 +81,27 @@ struct xr__sim_order {
 	uint64_t due_ns;	/* heap key, part 1 */
 	uint64_t seq;		/* heap key, part 2 (FIFO among equal due) */
 	int64_t cum_qty;	/* filled so far (qty scale) */
-	uint32_t heap_pos;	/* index in heap[] while live */
+	int64_t cum_notional;	/* cash of those fills */
+	int64_t cum_fees;	/* their fees */
+	int64_t rep_qty, rep_notional, rep_fees; /* what answers delivered */
+	uint32_t heap_pos;	/* index in heap[] while keyed */
+	uint8_t in_heap;	/* has a heap entry */
+	uint8_t fin_kind;	/* DONE: the terminal event's kind, */
+	uint8_t fin_status;	/* OrdStatus, */
+	uint16_t fin_reason;	/* and reason */
 	uint32_t next_free;	/* free-list link while FREE */
 	uint16_t book;		/* index in books[] */
 	uint8_t state;		/* enum xr__sim_state */
 	uint8_t action;		/* enum xr__sim_action */
 	uint8_t fate;		/* enum xr__sim_fate */
 	uint8_t cancel_req;	/* cancel asked while PENDING */
+};
+
+/** A status query on its way: answered at due_ns. */
+struct xr__sim_query {
+	uint64_t due_ns;
+	uint64_t cl_ord_id;
+	uint32_t token;
 };
 
 /** One static synthetic book. */
@@ -119,6 +136,18 @@ struct xr__sim {
 	uint32_t *hash;		 /* hash_mask + 1 buckets of slot indices */
 	struct xr__sim_book *books; /* n_books */
 	uint16_t book_of[XR_MAX_SYMBOLS]; /* symbol id -> book, or NO_BOOK */
+	/* Faults (docs/connectors.md "Faults"). */
+	struct xr_sim_fault_cfg *faults; /* n_faults, copied from the config */
+	uint32_t n_faults;
+	uint64_t fault_rng;	 /* splitmix64 state of fault draws */
+	uint64_t t0_ns;		 /* first call: fault windows start here */
+	bool started;		 /* t0_ns is set */
+	uint64_t last_ns;	 /* latest time seen (health) */
+	/* Status queries in flight: a FIFO ring, all due latency_ns after
+	 * their send, so due times are in order. */
+	struct xr__sim_query *queries; /* cap entries */
+	uint32_t q_head, q_n;
+	uint64_t lost_orders, lost_answers, late_answers, queries_answered;
 };
 
 /* ------------------------------------------------------------------ PRNG */
@@ -141,6 +170,71 @@ static uint64_t
 xr__sim_below(uint64_t r, uint64_t n)
 {
 	return (uint64_t)(((xr__u128)r * n) >> 64);
+}
+
+/* ------------------------------------------------------------------ faults */
+
+/** Start the venue clock at the first call (fault windows count from it). */
+static void
+xr__sim_clock(struct xr__sim *s, uint64_t now_ns)
+{
+	if (!s->started) {
+		s->started = true;
+		s->t0_ns = now_ns;
+	}
+	if (now_ns > s->last_ns)
+		s->last_ns = now_ns;
+}
+
+/** Is fault @p f active at @p now_ns? Sets *since to its window's start. */
+static bool
+xr__sim_fault_on(const struct xr__sim *s, const struct xr_sim_fault_cfg *f, uint64_t now_ns,
+		 uint64_t *since)
+{
+	if (now_ns < s->t0_ns)
+		return false;
+	uint64_t t = now_ns - s->t0_ns;
+	if (t < f->start_ns)
+		return false;
+	uint64_t in = t - f->start_ns, len = f->end_ns - f->start_ns;
+	if (f->every_ns != 0)
+		in %= f->every_ns;
+	else if (in >= len)
+		return false;
+	if (in >= len)
+		return false;
+	*since = now_ns - in;
+	return true;
+}
+
+/** First active fault of @p kind at @p now_ns, or NULL. */
+static const struct xr_sim_fault_cfg *
+xr__sim_fault(const struct xr__sim *s, unsigned kind, uint64_t now_ns)
+{
+	uint64_t since;
+
+	for (uint32_t i = 0; i < s->n_faults; i++)
+		if (s->faults[i].kind == kind && xr__sim_fault_on(s, &s->faults[i], now_ns, &since))
+			return &s->faults[i];
+	return NULL;
+}
+
+/** The venue cannot be reached (outage or disconnect) at @p now_ns. */
+static bool
+xr__sim_unreachable(const struct xr__sim *s, uint64_t now_ns)
+{
+	return xr__sim_fault(s, XR_FAULT_OUTAGE, now_ns) != NULL ||
+	       xr__sim_fault(s, XR_FAULT_DISCONNECT, now_ns) != NULL;
+}
+
+/** A fault draw with probability @p ppm (its own stream: see the header). */
+static bool
+xr__sim_chance(struct xr__sim *s, uint32_t ppm)
+{
+	uint64_t z = (s->fault_rng += UINT64_C(0x9e3779b97f4a7c15));
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return xr__sim_below(z ^ (z >> 31), XR_SIM_PPM_ONE) < ppm;
 }
 
 /* ------------------------------------------------------------------ heap */
@@ -198,6 +292,7 @@ xr__sim_heap_push(struct xr__sim *s, uint32_t slot, uint64_t due_ns)
 {
 	s->orders[slot].due_ns = due_ns;
 	s->orders[slot].seq = ++s->seq;
+	s->orders[slot].in_heap = 1;
 	xr__sim_heap_set(s, s->n_heap++, slot);
 	xr__sim_sift_up(s, s->n_heap - 1);
 }
@@ -206,10 +301,27 @@ xr__sim_heap_push(struct xr__sim *s, uint32_t slot, uint64_t due_ns)
 static void
 xr__sim_heap_pop(struct xr__sim *s)
 {
+	s->orders[s->heap[0]].in_heap = 0;
 	if (--s->n_heap > 0) {
 		xr__sim_heap_set(s, 0, s->heap[s->n_heap]);
 		xr__sim_sift_down(s, 0);
 	}
+}
+
+/** Remove @p slot's entry, wherever it is. */
+static void
+xr__sim_heap_remove(struct xr__sim *s, uint32_t slot)
+{
+	uint32_t pos = s->orders[slot].heap_pos;
+
+	s->orders[slot].in_heap = 0;
+	if (--s->n_heap == pos)
+		return;
+	uint32_t moved = s->heap[s->n_heap];
+	xr__sim_heap_set(s, pos, moved);
+	xr__sim_sift_up(s, pos);
+	if (s->orders[moved].heap_pos == pos)
+		xr__sim_sift_down(s, pos);
 }
 
 /* ------------------------------------------------------------------ hash */
@@ -319,11 +431,13 @@ xr__sim_match(const struct xr__sim_book *b, const struct xr_conn_order *o,
 
 /* ------------------------------------------------------------------ events */
 
-/** Write an order event for slot @p so. */
+/**
+ * Write an order event for slot @p so: its fills not yet delivered
+ * (cum - rep) are this event's increments, and count as delivered now.
+ */
 static void
-xr__sim_emit(struct xr_conn_event *e, const struct xr__sim_order *so,
-	     uint8_t kind, uint8_t status, uint16_t reason, int64_t last_qty,
-	     int64_t last_notional, int64_t last_fees, int64_t leaves_qty)
+xr__sim_emit(struct xr_conn_event *e, struct xr__sim_order *so, uint8_t kind, uint8_t status,
+	     uint16_t reason, int64_t leaves_qty)
 {
 	memset(e, 0, sizeof(*e));
 	e->kind = kind;
@@ -332,35 +446,52 @@ xr__sim_emit(struct xr_conn_event *e, const struct xr__sim_order *so,
 	e->symbol = so->o.symbol;
 	e->token = so->o.token;
 	e->cl_ord_id = so->o.cl_ord_id;
-	e->last_qty = last_qty;
-	e->last_notional = last_notional;
-	e->last_fees = last_fees;
+	e->last_qty = so->cum_qty - so->rep_qty;
+	e->last_notional = so->cum_notional - so->rep_notional;
+	e->last_fees = so->cum_fees - so->rep_fees;
 	e->cum_qty = so->cum_qty;
 	e->leaves_qty = leaves_qty;
+	so->rep_qty = so->cum_qty;
+	so->rep_notional = so->cum_notional;
+	so->rep_fees = so->cum_fees;
+}
+
+/** Keep a terminal answer that was not delivered (slot DONE). */
+static void
+xr__sim_keep(struct xr__sim_order *so, uint8_t kind, uint8_t status, uint16_t reason)
+{
+	so->state = XR__SIM_DONE;
+	so->fin_kind = kind;
+	so->fin_status = status;
+	so->fin_reason = reason;
 }
 
 /**
- * Arrival of slot @p slot (at its due time): write its one event to @p e.
- * @return true if the order now rests (the caller re-keys it), false if the
- * event was terminal (the caller frees it).
+ * Arrival of slot @p slot (at its due time): decide its one answer, written
+ * to @p e. @return true if the order now rests (the caller re-keys it for
+ * its expiry), false if it ended (the caller frees it, or keeps it DONE if
+ * the answer is not delivered now: *deliver false).
  */
 static bool
-xr__sim_arrive(struct xr__sim *s, uint32_t slot, struct xr_conn_event *e)
+xr__sim_arrive(struct xr__sim *s, uint32_t slot, uint64_t now_ns, struct xr_conn_event *e,
+	       uint8_t *kind, uint8_t *status, uint16_t *reason)
 {
 	struct xr__sim_order *so = &s->orders[slot];
+	*kind = XR_EV_EXEC_REPORT;
+	*reason = XR_R_NONE;
 	if (so->cancel_req) {
-		xr__sim_emit(e, so, XR_EV_EXEC_REPORT, XR_OS_CANCELED, XR_R_NONE,
-			     0, 0, 0, 0);
+		*status = XR_OS_CANCELED;
 		return false;
 	}
 	if (so->fate == XR__SIM_REJECT) {
-		xr__sim_emit(e, so, XR_EV_EXEC_REPORT, XR_OS_REJECTED,
-			     XR_R_VENUE_REJECT, 0, 0, 0, 0);
+		*status = XR_OS_REJECTED;
+		*reason = XR_R_VENUE_REJECT;
 		return false;
 	}
 	if (so->fate == XR__SIM_FAIL) {
-		xr__sim_emit(e, so, XR_EV_ORDER_FAILED, 0, XR_R_VENUE_FAILURE,
-			     0, 0, 0, 0);
+		*kind = XR_EV_ORDER_FAILED;
+		*status = 0;
+		*reason = XR_R_VENUE_FAILURE;
 		return false;
 	}
 
@@ -368,27 +499,31 @@ xr__sim_arrive(struct xr__sim *s, uint32_t slot, struct xr_conn_event *e)
 	bool fok = o->tif == XR_TIF_FOK;
 	bool rests = o->ord_type == XR_ORD_LIMIT &&
 		     (o->tif == XR_TIF_DAY || o->tif == XR_TIF_GTC);
-	int64_t notional;
-	int64_t filled = xr__sim_match(&s->books[so->book], o, o->qty, fok,
-				       &notional);
-	int64_t fees = xr_fee(notional, s->fee_taker_cbps);
+	int64_t want = o->qty, notional;
+	const struct xr_sim_fault_cfg *pf = xr__sim_fault(s, XR_FAULT_PARTIAL_FILL, now_ns);
+	if (pf != NULL && !fok) {
+		want = (int64_t)((xr_i128)o->qty * pf->ratio_ppm / XR_SIM_PPM_ONE);
+		if (want <= 0)
+			want = 0;
+	}
+	int64_t filled = want > 0 ? xr__sim_match(&s->books[so->book], o, want, fok, &notional)
+				  : (notional = 0);
 	so->cum_qty = filled;
+	so->cum_notional = notional;
+	so->cum_fees = xr_fee(notional, s->fee_taker_cbps);
 
 	if (filled == o->qty) {
-		xr__sim_emit(e, so, XR_EV_EXEC_REPORT, XR_OS_FILLED, XR_R_NONE,
-			     filled, notional, fees, 0);
+		*status = XR_OS_FILLED;
 		return false;
 	}
 	if (rests) {
-		xr__sim_emit(e, so, XR_EV_EXEC_REPORT,
-			     filled > 0 ? XR_OS_PARTIALLY_FILLED : XR_OS_NEW,
-			     XR_R_NONE, filled, notional, fees, o->qty - filled);
+		*status = filled > 0 ? XR_OS_PARTIALLY_FILLED : XR_OS_NEW;
+		xr__sim_emit(e, so, XR_EV_EXEC_REPORT, *status, XR_R_NONE, o->qty - filled);
 		return true;
 	}
 	/* IOC, FOK, market: the remainder is canceled. */
-	xr__sim_emit(e, so, XR_EV_EXEC_REPORT, XR_OS_CANCELED,
-		     filled > 0 ? XR_R_NONE : XR_R_NO_LIQUIDITY, filled,
-		     notional, fees, 0);
+	*status = XR_OS_CANCELED;
+	*reason = filled > 0 ? XR_R_NONE : XR_R_NO_LIQUIDITY;
 	return false;
 }
 
@@ -398,6 +533,7 @@ static int
 xr__sim_submit(void *ctx, const struct xr_conn_order *o, uint64_t now_ns)
 {
 	struct xr__sim *s = ctx;
+	xr__sim_clock(s, now_ns);
 	if (o->qty <= 0 || o->symbol >= XR_MAX_SYMBOLS ||
 	    s->book_of[o->symbol] == XR__SIM_NO_BOOK ||
 	    (o->side != XR_SIDE_BUY && o->side != XR_SIDE_SELL))
@@ -411,31 +547,42 @@ xr__sim_submit(void *ctx, const struct xr_conn_order *o, uint64_t now_ns)
 	if (o->tif != XR_TIF_DAY && o->tif != XR_TIF_GTC &&
 	    o->tif != XR_TIF_IOC && o->tif != XR_TIF_FOK)
 		return -EINVAL;
+	if (xr__sim_fault(s, XR_FAULT_DISCONNECT, now_ns) != NULL)
+		return -ENOTCONN;
 	uint32_t bucket = xr__sim_hash_find(s, o->cl_ord_id);
 	if (s->hash[bucket] != XR__SIM_NIL)
 		return -EINVAL; /* ClOrdID of a live order */
 	if (s->free_head == XR__SIM_NIL)
 		return -EBUSY;
 
+	/* Three draws per order, always, in this order (see the header). */
+	uint64_t jitter = xr__sim_below(xr__sim_rand(s), s->jitter_ns + 1);
+	bool reject = xr__sim_below(xr__sim_rand(s), XR_SIM_PPM_ONE) < s->reject_ppm;
+	bool fail = xr__sim_below(xr__sim_rand(s), XR_SIM_PPM_ONE) < s->fail_ppm;
+	if (xr__sim_fault(s, XR_FAULT_OUTAGE, now_ns) != NULL) {
+		s->lost_orders++; /* never reaches the venue */
+		return 0;
+	}
+	const struct xr_sim_fault_cfg *f = xr__sim_fault(s, XR_FAULT_REJECT_BURST, now_ns);
+	if (f != NULL && xr__sim_chance(s, f->prob_ppm))
+		reject = true;
+	f = xr__sim_fault(s, XR_FAULT_LATENCY_SPIKE, now_ns);
+	uint64_t extra = f != NULL ? (uint64_t)f->extra_us * 1000 : 0;
+
 	uint32_t slot = s->free_head;
 	struct xr__sim_order *so = &s->orders[slot];
 	s->free_head = so->next_free;
 	s->n_open++;
 	s->hash[bucket] = slot;
-
-	/* Three draws per order, always, in this order (see the header). */
-	uint64_t jitter = xr__sim_below(xr__sim_rand(s), s->jitter_ns + 1);
-	bool reject = xr__sim_below(xr__sim_rand(s), XR_SIM_PPM_ONE) < s->reject_ppm;
-	bool fail = xr__sim_below(xr__sim_rand(s), XR_SIM_PPM_ONE) < s->fail_ppm;
-
 	so->o = *o;
-	so->cum_qty = 0;
+	so->cum_qty = so->cum_notional = so->cum_fees = 0;
+	so->rep_qty = so->rep_notional = so->rep_fees = 0;
 	so->book = s->book_of[o->symbol];
 	so->state = XR__SIM_PENDING;
 	so->action = XR__SIM_ARRIVE;
 	so->fate = reject ? XR__SIM_REJECT : fail ? XR__SIM_FAIL : XR__SIM_MATCH;
 	so->cancel_req = 0;
-	xr__sim_heap_push(s, slot, now_ns + s->latency_ns + jitter);
+	xr__sim_heap_push(s, slot, now_ns + s->latency_ns + jitter + extra);
 	return 0;
 }
 
@@ -443,10 +590,17 @@ static int
 xr__sim_cancel(void *ctx, uint64_t cl_ord_id, uint64_t now_ns)
 {
 	struct xr__sim *s = ctx;
+	xr__sim_clock(s, now_ns);
+	if (xr__sim_fault(s, XR_FAULT_DISCONNECT, now_ns) != NULL)
+		return -ENOTCONN;
 	uint32_t slot = s->hash[xr__sim_hash_find(s, cl_ord_id)];
 	if (slot == XR__SIM_NIL)
 		return -ENOENT;
+	if (xr__sim_fault(s, XR_FAULT_OUTAGE, now_ns) != NULL)
+		return 0; /* lost on the way */
 	struct xr__sim_order *so = &s->orders[slot];
+	if (so->state == XR__SIM_DONE)
+		return 0; /* too late: it ended, its answer will tell */
 	if (so->state == XR__SIM_PENDING) {
 		so->cancel_req = 1;
 		return 0;
@@ -464,12 +618,93 @@ xr__sim_cancel(void *ctx, uint64_t cl_ord_id, uint64_t now_ns)
 	return 0;
 }
 
+static int
+xr__sim_status(void *ctx, uint64_t cl_ord_id, uint32_t token, uint64_t now_ns)
+{
+	struct xr__sim *s = ctx;
+	xr__sim_clock(s, now_ns);
+	if (xr__sim_fault(s, XR_FAULT_DISCONNECT, now_ns) != NULL)
+		return -ENOTCONN;
+	if (xr__sim_fault(s, XR_FAULT_OUTAGE, now_ns) != NULL || s->q_n == s->cap)
+		return 0; /* lost on the way (or no room: the same to the client) */
+	struct xr__sim_query *q = &s->queries[(s->q_head + s->q_n++) % s->cap];
+	q->due_ns = now_ns + s->latency_ns;
+	q->cl_ord_id = cl_ord_id;
+	q->token = token;
+	return 0;
+}
+
+/** Deliver a DONE slot's kept terminal answer and free the slot. */
+static void
+xr__sim_deliver(struct xr__sim *s, uint32_t slot, struct xr_conn_event *e)
+{
+	struct xr__sim_order *so = &s->orders[slot];
+	xr__sim_emit(e, so, so->fin_kind, so->fin_status, so->fin_reason, 0);
+	if (so->in_heap)
+		xr__sim_heap_remove(s, slot);
+	xr__sim_release(s, slot);
+}
+
+/** Answer the status query @p q at its due time; @return events written. */
+static uint32_t
+xr__sim_answer(struct xr__sim *s, const struct xr__sim_query *q, struct xr_conn_event *e)
+{
+	uint32_t slot = s->hash[xr__sim_hash_find(s, q->cl_ord_id)];
+	if (slot == XR__SIM_NIL) {
+		memset(e, 0, sizeof(*e));
+		e->kind = XR_EV_ORDER_UNKNOWN;
+		e->token = q->token;
+		e->cl_ord_id = q->cl_ord_id;
+		e->reason = XR_R_TIMEOUT;
+		return 1;
+	}
+	struct xr__sim_order *so = &s->orders[slot];
+	if (so->state == XR__SIM_PENDING)
+		return 0; /* its own arrival answers first (messages keep order) */
+	if (so->state == XR__SIM_DONE) {
+		xr__sim_deliver(s, slot, e);
+		return 1;
+	}
+	xr__sim_emit(e, so, XR_EV_EXEC_REPORT,
+		     so->cum_qty > 0 ? XR_OS_PARTIALLY_FILLED : XR_OS_NEW, XR_R_NONE,
+		     so->o.qty - so->cum_qty);
+	return 1;
+}
+
+/* A terminal answer at @p now: delivered, late (kept, keyed for delivery)
+ * or lost (kept until a status query). @return events written. */
+static uint32_t
+xr__sim_finish(struct xr__sim *s, uint32_t slot, uint64_t now_ns, uint8_t kind, uint8_t status,
+	       uint16_t reason, struct xr_conn_event *e)
+{
+	struct xr__sim_order *so = &s->orders[slot];
+	const struct xr_sim_fault_cfg *drop = xr__sim_fault(s, XR_FAULT_DROP_ANSWERS, now_ns);
+	const struct xr_sim_fault_cfg *late = xr__sim_fault(s, XR_FAULT_LATE_ANSWERS, now_ns);
+
+	if (xr__sim_unreachable(s, now_ns) || (drop != NULL && xr__sim_chance(s, drop->prob_ppm))) {
+		xr__sim_keep(so, kind, status, reason);
+		s->lost_answers++;
+		return 0;
+	}
+	if (late != NULL && xr__sim_chance(s, late->prob_ppm)) {
+		xr__sim_keep(so, kind, status, reason);
+		so->action = XR__SIM_DELIVER;
+		xr__sim_heap_push(s, slot, now_ns + (uint64_t)late->extra_us * 1000);
+		s->late_answers++;
+		return 0;
+	}
+	xr__sim_emit(e, so, kind, status, reason, 0);
+	xr__sim_release(s, slot);
+	return 1;
+}
+
 static uint32_t
 xr__sim_poll(void *ctx, uint64_t now_ns, struct xr_conn_event *ev, uint32_t max)
 {
 	struct xr__sim *s = ctx;
 	uint32_t n = 0;
 
+	xr__sim_clock(s, now_ns);
 	/* The static books' levels, once, best first per side. */
 	while (n < max && s->md_next < s->n_books) {
 		const struct xr__sim_book *b = &s->books[s->md_next];
@@ -497,26 +732,65 @@ xr__sim_poll(void *ctx, uint64_t now_ns, struct xr_conn_event *ev, uint32_t max)
 		uint64_t t = so->due_ns;
 		if (t > now_ns)
 			break;
-		struct xr_conn_event *e = &ev[n++];
+		struct xr_conn_event *e = &ev[n];
+		uint8_t kind = XR_EV_EXEC_REPORT, status = XR_OS_CANCELED;
+		uint16_t reason = XR_R_NONE;
 		if (so->action == XR__SIM_ARRIVE) {
-			if (xr__sim_arrive(s, slot, e)) {
-				/* Rests: re-key in place for its expiry. */
+			if (xr__sim_unreachable(s, t)) {
+				/* In flight when the venue went away: lost. */
+				xr__sim_heap_pop(s);
+				xr__sim_release(s, slot);
+				s->lost_orders++;
+				continue;
+			}
+			if (xr__sim_arrive(s, slot, t, e, &kind, &status, &reason)) {
+				/* Rests: re-key in place for its expiry. Its ack
+				 * (written to e) may be lost: the fills stay
+				 * undelivered until a later answer. */
 				so->state = XR__SIM_RESTING;
 				so->action = XR__SIM_EXPIRE;
 				so->due_ns = t + s->session_ns;
 				so->seq = ++s->seq;
 				xr__sim_sift_down(s, 0);
+				const struct xr_sim_fault_cfg *drop =
+					xr__sim_fault(s, XR_FAULT_DROP_ANSWERS, t);
+				if (xr__sim_unreachable(s, t) ||
+				    (drop != NULL && xr__sim_chance(s, drop->prob_ppm))) {
+					so->rep_qty = so->rep_notional = so->rep_fees = 0;
+					s->lost_answers++;
+				} else {
+					n++;
+				}
 				continue;
 			}
 		} else if (so->action == XR__SIM_EXPIRE) {
-			xr__sim_emit(e, so, XR_EV_EXEC_REPORT, XR_OS_EXPIRED,
-				     XR_R_EXPIRED, 0, 0, 0, 0);
-		} else {
-			xr__sim_emit(e, so, XR_EV_EXEC_REPORT, XR_OS_CANCELED,
-				     XR_R_NONE, 0, 0, 0, 0);
+			status = XR_OS_EXPIRED;
+			reason = XR_R_EXPIRED;
+		} else if (so->action == XR__SIM_DELIVER) {
+			xr__sim_heap_pop(s);
+			if (xr__sim_unreachable(s, t)) {
+				s->lost_answers++; /* stays DONE until a status query */
+				continue;
+			}
+			xr__sim_deliver(s, slot, e);
+			n++;
+			continue;
 		}
 		xr__sim_heap_pop(s);
-		xr__sim_release(s, slot);
+		n += xr__sim_finish(s, slot, t, kind, status, reason, e);
+	}
+
+	while (n < max && s->q_n > 0 && s->queries[s->q_head].due_ns <= now_ns) {
+		struct xr__sim_query q = s->queries[s->q_head];
+		s->q_head = (s->q_head + 1) % s->cap;
+		s->q_n--;
+		if (xr__sim_unreachable(s, q.due_ns)) {
+			s->lost_answers++;
+			continue;
+		}
+		uint32_t k = xr__sim_answer(s, &q, &ev[n]);
+		s->queries_answered += k;
+		n += k;
 	}
 	return n;
 }
@@ -525,7 +799,11 @@ static int
 xr__sim_health(void *ctx, struct xr_conn_health *h)
 {
 	const struct xr__sim *s = ctx;
-	h->connected = 1;
+	const struct xr_sim_fault_cfg *f = xr__sim_fault(s, XR_FAULT_DISCONNECT, s->last_ns);
+	uint64_t since = 0;
+
+	h->connected = f == NULL;
+	h->down_since_ns = f != NULL && xr__sim_fault_on(s, f, s->last_ns, &since) ? since : 0;
 	h->open_orders = s->n_open;
 	h->max_open_orders = s->cap;
 	return 0;
@@ -541,6 +819,8 @@ xr__sim_destroy(void *ctx)
 	free(s->heap);
 	free(s->hash);
 	free(s->books);
+	free(s->queries);
+	free(s->faults);
 	free(s);
 }
 
@@ -548,6 +828,7 @@ const struct xr_connector_ops xr_sim_ops = {
 	.kind = "sim",
 	.submit = xr__sim_submit,
 	.cancel = xr__sim_cancel,
+	.status = xr__sim_status,
 	.poll = xr__sim_poll,
 	.health = xr__sim_health,
 	.destroy = xr__sim_destroy,
@@ -674,9 +955,10 @@ xr_sim_create(const struct xr_config *cfg, unsigned venue,
 		buckets <<= 1;
 	s->hash_mask = buckets - 1;
 	s->orders = calloc(s->cap, sizeof(*s->orders));
+	s->queries = calloc(s->cap, sizeof(*s->queries));
 	s->heap = calloc(s->cap, sizeof(*s->heap));
 	s->hash = malloc((size_t)buckets * sizeof(*s->hash));
-	if (s->orders == NULL || s->heap == NULL || s->hash == NULL)
+	if (s->orders == NULL || s->heap == NULL || s->hash == NULL || s->queries == NULL)
 		goto nomem;
 	memset(s->hash, 0xff, (size_t)buckets * sizeof(*s->hash)); /* all NIL */
 	for (uint32_t i = 0; i < s->cap; i++)
@@ -690,6 +972,21 @@ xr_sim_create(const struct xr_config *cfg, unsigned venue,
 	s->fee_taker_cbps = v->fee_taker_cbps;
 	s->reject_ppm = v->reject_ppm;
 	s->fail_ppm = v->fail_ppm;
+	if (v->n_faults > XR_SIM_MAX_FAULTS) {
+		xr__sim_destroy(s);
+		if (err_len > 0)
+			snprintf(err, err_len, "venue %s: more than %d faults", v->name,
+				 XR_SIM_MAX_FAULTS);
+		return -EINVAL;
+	}
+	if (v->n_faults > 0) {
+		s->faults = malloc(v->n_faults * sizeof(*s->faults));
+		if (s->faults == NULL)
+			goto nomem;
+		memcpy(s->faults, v->faults, v->n_faults * sizeof(*s->faults));
+	}
+	s->n_faults = v->n_faults;
+	s->fault_rng = v->seed ^ UINT64_C(0x5eed0fa017);
 
 	out->ops = &xr_sim_ops;
 	out->ctx = s;

@@ -21,12 +21,27 @@
  *            IOC and market orders cancel the remainder, FOK is all or
  *            nothing, DAY/GTC limits rest until arrival + session_ms.
  *   PRNG     splitmix64 seeded with `seed`; each submit draws exactly three
- *            numbers, in order: jitter, reject, fail.
+ *            numbers, in order: jitter, reject, fail. Fault draws use a
+ *            second stream (seed ^ 0x5eed0fa017), so faults never shift
+ *            the first.
+ *   Status   status(ClOrdID) is answered latency_us later: the undelivered
+ *            fills and terminal status of a known order, "unknown" for an
+ *            order the venue never received; an order still in transit is
+ *            answered by its own arrival (messages keep their order).
+ *   Faults   fault.NAME keys (struct xr_sim_fault_cfg), timed from the
+ *            venue's first call: outage (orders and answers in the window
+ *            are lost; answers are kept at the venue for a status query),
+ *            disconnect (the same, and submit/cancel/status return
+ *            -ENOTCONN, health says down), latency_spike, reject_burst,
+ *            partial_fill, drop_answers, late_answers.
  *
  * GUARANTEES
- *   Every accepted order ends in exactly one terminal event: an execution
- *   report with OrdStatus Filled, Canceled, Rejected or Expired, or an
- *   XR_EV_ORDER_FAILED. No allocation after xr_sim_create(), no syscalls, no
+ *   Every accepted order that reaches the venue ends in exactly one
+ *   terminal event: an execution report with OrdStatus Filled, Canceled,
+ *   Rejected or Expired, or an XR_EV_ORDER_FAILED; a lost answer is given
+ *   instead to the first status query after it. An order lost on the way
+ *   in is "unknown" to a status query. Fills are reported once: each
+ *   event carries the fills not reported before it. No allocation after xr_sim_create(), no syscalls, no
  *   floating point, no locks: the single execute stage of the venue owns it.
  */
 #ifndef XR_SIM_H

@@ -864,3 +864,153 @@ Test(sim, one_terminal_event_per_order_100k, .fini = fx_fini, .timeout = 120)
 	for (uint64_t i = 1; i <= N_RANDOM; i++)
 		cr_assert_eq(g_track[i].terminals, 1, "order %lu", (unsigned long)i);
 }
+
+/* ---------------------------------------------------------------- faults */
+
+static struct xr_sim_fault_cfg g_faults[4];
+
+/** fx_start with the faults given (kind, window in ms, prob/ratio ppm, extra us). */
+static void
+fx_start_faults(const struct xr_sim_fault_cfg *f, uint32_t n)
+{
+	struct xr_conn_event ev[32];
+	fx_init();
+	memcpy(g_faults, f, n * sizeof(*f));
+	g_venue.faults = g_faults;
+	g_venue.n_faults = n;
+	fx_create();
+	cr_assert_eq(g_c.ops->poll(g_c.ctx, 0, ev, 32), 16); /* t0 = 0 */
+}
+
+Test(sim_faults, outage_loses_orders_and_a_later_query_says_unknown, .fini = fx_fini)
+{
+	struct xr_sim_fault_cfg f = { .kind = XR_FAULT_OUTAGE, .start_ns = MS(10),
+				      .end_ns = MS(20) };
+	struct xr_conn_event ev[4];
+
+	fx_start_faults(&f, 1);
+	/* Sent at 9.95 ms, due at 10.05 ms: in flight when the venue went. */
+	cr_assert_eq(submit(1, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET, XR_TIF_IOC, U(1), 0,
+			    MS(10) - US(50)), 0);
+	/* Sent inside the window: lost on the way in; submit cannot tell. */
+	cr_assert_eq(submit(2, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET, XR_TIF_IOC, U(1), 0, MS(12)),
+		     0);
+	cr_assert_eq(poll(MS(15), ev, 4), 0, "nothing answers during the outage");
+	cr_assert_eq(open_orders(), 0, "neither order reached the venue");
+	/* A query in the window is lost too. */
+	cr_assert_eq(g_c.ops->status(g_c.ctx, 1, 4, MS(16)), 0);
+	cr_assert_eq(poll(MS(19), ev, 4), 0);
+	/* After it: both are unknown, the token echoed. */
+	cr_assert_eq(g_c.ops->status(g_c.ctx, 1, 4, MS(21)), 0);
+	cr_assert_eq(g_c.ops->status(g_c.ctx, 2, 7, MS(21)), 0);
+	cr_assert_eq(poll(MS(21) + US(99), ev, 4), 0, "answers take latency_us");
+	cr_assert_eq(poll(MS(21) + US(100), ev, 4), 2);
+	cr_assert_eq(ev[0].kind, XR_EV_ORDER_UNKNOWN);
+	cr_assert_eq(ev[0].cl_ord_id, 1);
+	cr_assert_eq(ev[0].token, 4);
+	cr_assert_eq(ev[1].cl_ord_id, 2);
+	cr_assert_eq(ev[1].token, 7);
+}
+
+Test(sim_faults, dropped_answer_is_given_to_the_status_query_once, .fini = fx_fini)
+{
+	struct xr_sim_fault_cfg f = { .kind = XR_FAULT_DROP_ANSWERS, .start_ns = 0,
+				      .end_ns = MS(1), .prob_ppm = 1000000 };
+	struct xr_conn_event ev[4];
+
+	fx_start_faults(&f, 1);
+	/* Buy 1.5 BTC: 1 at 50000.5 + 0.5 at 50001 = 75001 USD. */
+	cr_assert_eq(submit(1, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET, XR_TIF_IOC, U(3) / 2, 0, 0),
+		     0);
+	cr_assert_eq(poll(US(100), ev, 4), 0, "the fill's answer is lost");
+	cr_assert_eq(open_orders(), 1, "the venue keeps the ended order for a query");
+	cr_assert_eq(g_c.ops->status(g_c.ctx, 1, 4, MS(2)), 0);
+	cr_assert_eq(poll(MS(2) + US(100), ev, 4), 1);
+	cr_assert_eq(ev[0].kind, XR_EV_EXEC_REPORT);
+	cr_assert_eq(ev[0].ord_status, XR_OS_FILLED);
+	cr_assert_eq(ev[0].last_qty, U(3) / 2);
+	cr_assert_eq(ev[0].last_notional, U(75001));
+	cr_assert_eq(ev[0].cum_qty, U(3) / 2);
+	cr_assert_eq(open_orders(), 0);
+	/* Asked again: the order is gone, so it is unknown; no second fill. */
+	cr_assert_eq(g_c.ops->status(g_c.ctx, 1, 4, MS(3)), 0);
+	cr_assert_eq(poll(MS(3) + US(100), ev, 4), 1);
+	cr_assert_eq(ev[0].kind, XR_EV_ORDER_UNKNOWN);
+	cr_assert_eq(ev[0].last_qty, 0);
+}
+
+Test(sim_faults, late_answer_comes_once_even_if_a_query_overtakes_it, .fini = fx_fini)
+{
+	struct xr_sim_fault_cfg f = { .kind = XR_FAULT_LATE_ANSWERS, .start_ns = 0,
+				      .end_ns = MS(1), .prob_ppm = 1000000,
+				      .extra_us = 5000 };
+	struct xr_conn_event ev[4];
+
+	fx_start_faults(&f, 1);
+	cr_assert_eq(submit(1, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET, XR_TIF_IOC, U(1), 0, 0), 0);
+	cr_assert_eq(submit(2, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET, XR_TIF_IOC, U(1), 0, 0), 0);
+	cr_assert_eq(poll(US(100), ev, 4), 0);
+	cr_assert_eq(xr_sim_next_due_ns(&g_c), US(5100), "both answers 5 ms late");
+	/* Order 1 is queried before its late answer: the query answers it. */
+	cr_assert_eq(g_c.ops->status(g_c.ctx, 1, 4, MS(2)), 0);
+	cr_assert_eq(poll(MS(2) + US(100), ev, 4), 1);
+	cr_assert_eq(ev[0].cl_ord_id, 1);
+	cr_assert_eq(ev[0].ord_status, XR_OS_FILLED);
+	cr_assert_eq(poll(MS(6), ev, 4), 1, "only order 2's late answer is left");
+	cr_assert_eq(ev[0].cl_ord_id, 2);
+	cr_assert_eq(ev[0].last_qty, U(1));
+	cr_assert_eq(xr_sim_next_due_ns(&g_c), UINT64_MAX);
+}
+
+Test(sim_faults, disconnect_refuses_orders_and_health_says_since_when, .fini = fx_fini)
+{
+	struct xr_sim_fault_cfg f = { .kind = XR_FAULT_DISCONNECT, .start_ns = MS(5),
+				      .end_ns = MS(8), .every_ns = MS(100) };
+	struct xr_conn_health h;
+	struct xr_conn_event ev[4];
+
+	fx_start_faults(&f, 1);
+	cr_assert_eq(submit(1, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET, XR_TIF_IOC, U(1), 0, MS(6)),
+		     -ENOTCONN);
+	cr_assert_eq(g_c.ops->status(g_c.ctx, 1, 4, MS(6)), -ENOTCONN);
+	cr_assert_eq(g_c.ops->health(g_c.ctx, &h), 0);
+	cr_assert_eq(h.connected, 0);
+	cr_assert_eq(h.down_since_ns, MS(5));
+	cr_assert_eq(submit(2, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET, XR_TIF_IOC, U(1), 0, MS(8)),
+		     0, "the window ends at end_ms");
+	cr_assert_eq(poll(MS(9), ev, 4), 1);
+	cr_assert_eq(g_c.ops->health(g_c.ctx, &h), 0);
+	cr_assert_eq(h.connected, 1);
+	/* every_ms repeats it: down again from 105 ms. */
+	cr_assert_eq(submit(3, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET, XR_TIF_IOC, U(1), 0,
+			    MS(106)), -ENOTCONN);
+	cr_assert_eq(g_c.ops->health(g_c.ctx, &h), 0);
+	cr_assert_eq(h.down_since_ns, MS(105));
+}
+
+Test(sim_faults, partial_fill_and_reject_burst_and_latency_spike, .fini = fx_fini)
+{
+	struct xr_sim_fault_cfg f[3] = {
+		{ .kind = XR_FAULT_PARTIAL_FILL, .start_ns = 0, .end_ns = MS(1),
+		  .ratio_ppm = 250000 },
+		{ .kind = XR_FAULT_REJECT_BURST, .start_ns = MS(2), .end_ns = MS(3),
+		  .prob_ppm = 1000000 },
+		{ .kind = XR_FAULT_LATENCY_SPIKE, .start_ns = MS(4), .end_ns = MS(5),
+		  .extra_us = 700 },
+	};
+	fx_start_faults(f, 3);
+	cr_assert_eq(submit(1, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET, XR_TIF_IOC, U(2), 0, 0), 0);
+	struct xr_conn_event e = next_event();
+	cr_assert_eq(e.ord_status, XR_OS_CANCELED, "IOC: the rest is canceled");
+	cr_assert_eq(e.last_qty, U(1) / 2, "a quarter of 2 BTC");
+	cr_assert_eq(submit(2, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET, XR_TIF_IOC, U(1), 0, MS(2)),
+		     0);
+	e = next_event();
+	cr_assert_eq(e.ord_status, XR_OS_REJECTED);
+	cr_assert_eq(e.reason, XR_R_VENUE_REJECT);
+	cr_assert_eq(submit(3, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET, XR_TIF_IOC, U(1), 0, MS(4)),
+		     0);
+	cr_assert_eq(xr_sim_next_due_ns(&g_c), MS(4) + US(800));
+	e = next_event();
+	cr_assert_eq(e.ord_status, XR_OS_FILLED);
+}
