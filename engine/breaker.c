@@ -79,6 +79,13 @@ xr_breaker_admit(struct xr_breaker *b)
 	return XR_BRK_DENY;
 }
 
+void
+xr_breaker_unadmit(struct xr_breaker *b)
+{
+	if (b->state == XR_CIRCUIT_HALF_OPEN && b->probes_out > 0)
+		b->probes_out--;
+}
+
 /* Oldest failure time in the window (the start of an error-rate trip). */
 static uint64_t
 xr__oldest_failure(const struct xr_breaker *b)

@@ -122,6 +122,12 @@ bool xr_breaker_tick(struct xr_breaker *b, uint64_t now_ns, struct xr_breaker_tr
 enum xr_breaker_verdict xr_breaker_admit(struct xr_breaker *b);
 
 /**
+ * Give back a probe admitted by xr_breaker_admit() whose child was not
+ * sent after all (the venue's rate limit held it). Thread: the owner.
+ */
+void xr_breaker_unadmit(struct xr_breaker *b);
+
+/**
  * Record the outcome of one child at this venue.
  * @param failure  true: rejected, failed or unanswered in time.
  * @param probe    the child was admitted as a probe (XR_BRK_PROBE).

@@ -271,6 +271,32 @@ xr__summarise(struct xr_engine *e)
 	memcpy(s->by_decision, e->route.by_decision, sizeof(s->by_decision));
 	s->split_parents = e->route.split_parents;
 	s->rerouted = e->route.rerouted;
+	s->failover_events = a->failover_events;
+	xr__latency(&s->detection, a->detect_hist);
+	xr__latency(&s->reroute, a->reroute_hist);
+	s->retries = a->retries;
+	s->failovers = a->failovers;
+	for (uint32_t v = 0; v < e->n_venues; v++) {
+		const struct xr_execute *x = &e->execute[v];
+		s->bounced += x->bounced;
+		s->timeouts += x->timeouts;
+		s->status_queries += x->queries;
+		s->unknown_resolved += x->unknown_resolved;
+		s->dup_fills += x->dup_fills;
+		s->bad_events += x->bad_events;
+	}
+	for (uint32_t i = 0; i < a->n_history && i < XR_SUMMARY_HISTORY; i++) {
+		const struct xr_failover_rec *h = &a->history[i];
+		struct xr_failover_summary *fs = &s->history[s->n_history++];
+		fs->at_s = h->at_ns > e->start_ns ? (double)(h->at_ns - e->start_ns) / 1e9 : 0;
+		snprintf(fs->from, sizeof(fs->from), "%s", e->cfg->venues[h->from].name);
+		snprintf(fs->to, sizeof(fs->to), "%s",
+			 h->to < e->n_venues ? e->cfg->venues[h->to].name : "");
+		snprintf(fs->cause, sizeof(fs->cause), "%s",
+			 xr_breaker_cause_name((enum xr_breaker_cause)h->cause));
+		fs->detection_ns = h->detect_ns;
+		fs->reroute_ns = h->reroute_ns;
+	}
 	s->reloads_rejected = e->reloads_rejected;
 	s->n_threads = e->n_threads;
 	for (uint32_t i = 0; i < e->n_threads; i++) {
@@ -310,6 +336,10 @@ xr__summarise(struct xr_engine *e)
 		vs->rejected = a->venues[v].rejected;
 		vs->failed = a->venues[v].failed;
 		vs->latency_p50_ns = xr_hist_value_at_ppm(a->venue_hist[v], 500000);
+		vs->opens = a->venues[v].opens;
+		vs->circuit = a->venues[v].circuit;
+		vs->bounced = e->execute[v].bounced;
+		vs->timeouts = e->execute[v].timeouts;
 	}
 }
 
@@ -461,6 +491,21 @@ xr_engine_print_summary(const struct xr_engine *e, FILE *out)
 			" %9.1f\n", vs->name, vs->children, vs->filled, vs->rejected, vs->failed,
 			(double)vs->latency_p50_ns / 1e3);
 	}
+	fprintf(out, "failover: %" PRIu64 " circuits opened, detection p50 %.3f ms p99 %.3f ms, "
+		"re-route p50 %.1f us p99 %.1f us\n", s->failover_events,
+		(double)s->detection.p50 / 1e6, (double)s->detection.p99 / 1e6,
+		(double)s->reroute.p50 / 1e3, (double)s->reroute.p99 / 1e3);
+	fprintf(out, "  retries %" PRIu64 ", failovers %" PRIu64 ", bounced %" PRIu64
+		", timeouts %" PRIu64 ", status queries %" PRIu64 " (%" PRIu64
+		" unknown resolved), duplicate fills ignored %" PRIu64 "\n", s->retries,
+		s->failovers, s->bounced, s->timeouts, s->status_queries, s->unknown_resolved,
+		s->dup_fills);
+	for (uint32_t i = 0; i < s->n_history; i++) {
+		const struct xr_failover_summary *h = &s->history[i];
+		fprintf(out, "  %9.3f s  %-12s -> %-12s %-20s detect %.3f ms, re-route %.1f us\n",
+			h->at_s, h->from, h->to[0] ? h->to : "-", h->cause,
+			(double)h->detection_ns / 1e6, (double)h->reroute_ns / 1e3);
+	}
 	fprintf(out, "backpressure: ingress stalls %" PRIu64 ", credit stalls %" PRIu64
 		"; snapshots %" PRIu64 " (%" PRIu64 " skipped)\n", s->ingress_stalls,
 		s->credit_stalls, s->snapshots, s->snapshots_skipped);
@@ -501,6 +546,26 @@ xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
 		s->partially_filled, s->canceled, s->failed, s->results, s->unaccounted,
 		s->duplicates, s->overfills, s->position_mismatches, s->elapsed_s,
 		s->throughput_per_s);
+	fprintf(out, "\"failover_events\":%" PRIu64
+		",\"detection_ms\":{\"p50\":%.6f,\"p99\":%.6f,\"max\":%.6f}"
+		",\"reroute_us\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f,\"count\":%" PRIu64 "},",
+		s->failover_events, (double)s->detection.p50 / 1e6, (double)s->detection.p99 / 1e6,
+		(double)s->detection.max / 1e6, (double)s->reroute.p50 / 1e3,
+		(double)s->reroute.p99 / 1e3, (double)s->reroute.max / 1e3, s->reroute.count);
+	fprintf(out, "\"failover\":{\"retries\":%" PRIu64 ",\"failovers\":%" PRIu64
+		",\"bounced\":%" PRIu64 ",\"timeouts\":%" PRIu64 ",\"status_queries\":%" PRIu64
+		",\"unknown_resolved\":%" PRIu64 ",\"dup_fills\":%" PRIu64
+		",\"bad_events\":%" PRIu64 ",\"history\":[",
+		s->retries, s->failovers, s->bounced, s->timeouts, s->status_queries,
+		s->unknown_resolved, s->dup_fills, s->bad_events);
+	for (uint32_t i = 0; i < s->n_history; i++) {
+		const struct xr_failover_summary *h = &s->history[i];
+		fprintf(out, "%s{\"at_s\":%.6f,\"from\":\"%s\",\"to\":\"%s\",\"cause\":\"%s\""
+			",\"detection_ms\":%.6f,\"reroute_us\":%.3f}", i ? "," : "", h->at_s,
+			h->from, h->to, h->cause, (double)h->detection_ns / 1e6,
+			(double)h->reroute_ns / 1e3);
+	}
+	fprintf(out, "]},");
 	xr__json_latency(out, "e2e_ns", &s->e2e, false);
 	fprintf(out, "\"stages_ns\":{");
 	xr__json_latency(out, "router", &s->router, false);
@@ -543,8 +608,11 @@ xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
 		const struct xr_venue_summary *vs = &s->venues[v];
 		fprintf(out, "%s{\"name\":\"%s\",\"children\":%" PRIu64 ",\"filled\":%" PRIu64
 			",\"rejected\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"latency_p50_ns\":%" PRIu64
-			"}", v ? "," : "", vs->name, vs->children, vs->filled, vs->rejected,
-			vs->failed, vs->latency_p50_ns);
+			",\"circuit\":\"%s\",\"opens\":%" PRIu64 ",\"bounced\":%" PRIu64
+			",\"timeouts\":%" PRIu64 "}", v ? "," : "", vs->name, vs->children, vs->filled,
+			vs->rejected, vs->failed, vs->latency_p50_ns,
+			xr_circuit_name((enum xr_circuit)vs->circuit), vs->opens, vs->bounced,
+			vs->timeouts);
 	}
 	fprintf(out, "],\"threads\":[");
 	for (uint32_t i = 0; i < s->n_threads; i++) {

@@ -136,6 +136,23 @@ struct xr_venue_live {
 	char pad_[56];
 };
 
+/** Where a child at the venue stands (struct xr_child_timer.state). */
+enum xr_child_state {
+	XR_CS_SENT = 1,	 /* sent, no answer yet; timer = order timeout */
+	XR_CS_LIVE,	 /* answered, live (resting) */
+	XR_CS_UNKNOWN,	 /* no answer in time: querying its status; timer =
+			  * next query */
+};
+
+/** Per-token timer and state of a child at the venue. */
+struct xr_child_timer {
+	uint64_t due_ns;	/* timer (SENT, UNKNOWN) */
+	uint32_t heap_pos;	/* index in the timer heap, UINT32_MAX if none */
+	uint8_t state;		/* enum xr_child_state; 0 = no child */
+	uint8_t probe;		/* admitted as a HALF_OPEN probe */
+	uint8_t queries;	/* status queries sent */
+};
+
 /** Execute: one per venue; drives the venue's connector. */
 struct xr_execute {
 	struct xr_stage st;
@@ -160,6 +177,20 @@ struct xr_execute {
 	uint64_t last_health_ns;
 	uint64_t submitted, reports, busy;
 	uint64_t bad_events;	    /* events for no live order (venue error) */
+	/* Fault tolerance (docs/failover.md). */
+	struct xr_breaker breaker;  /* this venue's circuit breaker */
+	struct xr_child_timer *timer; /* cap, by token */
+	uint32_t *theap;	    /* tokens with a timer, min-heap by due_ns */
+	uint32_t n_theap;
+	uint64_t order_timeout_ns;
+	uint64_t retry_base_ns, retry_cap_ns;
+	uint64_t health_period_ns;
+	uint64_t rng;		    /* status query jitter */
+	uint64_t bounced;	    /* children not sent: circuit open, session down */
+	uint64_t timeouts;	    /* children unanswered within the timeout */
+	uint64_t queries;	    /* status queries sent */
+	uint64_t unknown_resolved; /* timed-out children the venue then answered */
+	uint64_t dup_fills;	    /* fills reported twice by the venue, ignored */
 };
 
 /** A parent order as the aggregator accumulates it. */
@@ -169,6 +200,8 @@ struct xr_parent {
 	int64_t fees;
 	int64_t est_fees;
 	uint64_t venue_mask;
+	uint64_t attempt_log;	/* attempts of its children sent again */
+	uint16_t resends;	/* children sent again (retries + failovers) */
 	uint8_t children_done;
 	uint8_t n_rejected;
 	uint8_t n_failed;
@@ -195,6 +228,12 @@ struct xr_venue_stats {
 	uint64_t up_since_ns;			/* last connect, 0 while down */
 	/* Lifetime counters for the summary. */
 	uint64_t children, filled, rejected, failed;
+	/* Circuit, as the execute stage's events tell it. */
+	uint8_t circuit;			/* enum xr_circuit */
+	uint64_t open_ns;			/* last CLOSED -> OPEN */
+	uint64_t opens;
+	int32_t history;			/* failover history entry of the
+						 * current open, -1 if none */
 };
 
 /** Aggregator's view of one (venue, symbol). */
@@ -216,6 +255,19 @@ enum xr_hist_id {
 	XR_H_VENUE,	 /* sent -> terminal execution report */
 	XR_H_AGGREGATE,	 /* report -> aggregate dequeue */
 	XR_H_COUNT
+};
+
+/** Most failover history entries kept (the oldest stay). */
+#define XR_FAILOVER_HISTORY 256
+
+/** One failover (circuit opened on a venue) for the history. */
+struct xr_failover_rec {
+	uint64_t at_ns;		/* circuit opened (CLOCK_MONOTONIC ns) */
+	uint64_t detect_ns;	/* first failure -> open */
+	uint64_t reroute_ns;	/* open -> first child sent elsewhere, 0 if none */
+	uint8_t from;		/* venue whose circuit opened */
+	uint8_t to;		/* venue of that first child, XR_VENUE_NONE */
+	uint8_t cause;		/* enum xr_breaker_cause */
 };
 
 /** Aggregate: order state, positions, venue stats, histograms, results. */
@@ -246,6 +298,23 @@ struct xr_aggregate {
 	uint64_t start_ns;		/* uptime reference */
 	uint64_t books_copied;		/* book copies into snapshot buffers */
 	uint64_t bad_messages;		/* unknown message kinds (must stay 0) */
+	/* Failover (docs/failover.md). */
+	struct xr_hist *detect_hist;	/* first failure -> circuit open (ns) */
+	struct xr_hist *reroute_hist;	/* open -> child sent elsewhere (ns) */
+	struct xr_failover_rec history[XR_FAILOVER_HISTORY];
+	uint32_t n_history;
+	uint64_t failover_events;	/* circuits opened */
+	uint64_t retries;		/* children sent again to their venue */
+	uint64_t failovers;		/* children sent to another venue */
+	/* Re-sent children the feedback ring had no room for, FIFO. Sized
+	 * for every child that can exist outside the aggregator at once, so
+	 * it never fills: the aggregator never waits on route, which breaks
+	 * the cycle aggregate -> route -> execute -> aggregate. */
+	struct xr_msg *fb_over;
+	uint32_t fb_over_cap, fb_over_head, fb_over_n;
+	uint32_t fb_over_max;		/* high-water mark */
+	uint64_t fb_stalls;		/* re-sends that waited in fb_over */
+	uint64_t rng;			/* retry backoff jitter */
 };
 
 /** Output: formats results and writes them; counts the invariants. */

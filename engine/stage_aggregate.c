@@ -245,9 +245,141 @@ xr__terminal(const struct xr_msg *m)
 	       m->ord_status == XR_OS_EXPIRED;
 }
 
+/* This attempt was sent after its last one met an open circuit: the time
+ * from "open circuit and known failed" to sent elsewhere is a re-route
+ * sample, and the first one after an open completes its history entry. */
+static void
+xr__reroute_sample(struct xr_aggregate *a, const struct xr_msg *m)
+{
+	unsigned n = xr_attempt_log_len(m->attempt_log), prev, outcome;
+
+	if (n == 0 || m->send_at_ns == 0 || m->t[XR_T_EXECUTE] < m->send_at_ns)
+		return;
+	xr_attempt_log_get(m->attempt_log, n - 1, &prev, &outcome);
+	if (outcome != XR_ATT_CIRCUIT || prev == m->venue)
+		return;
+	uint64_t ns = m->t[XR_T_EXECUTE] - m->send_at_ns;
+	xr_hist_record(a->reroute_hist, ns);
+	if (prev < a->st.eng->n_venues && a->venues[prev].history >= 0) {
+		struct xr_failover_rec *h = &a->history[a->venues[prev].history];
+		if (h->to == XR_VENUE_NONE) {
+			h->to = m->venue;
+			h->reroute_ns = ns;
+		}
+	}
+}
+
+/* Retries at the same venue in a row at the end of @p log. */
+static unsigned
+xr__tail_at(uint64_t log, unsigned venue)
+{
+	unsigned n = xr_attempt_log_len(log), k = 0, v, o;
+
+	while (k < n) {
+		xr_attempt_log_get(log, n - 1 - k, &v, &o);
+		if (v != venue)
+			break;
+		k++;
+	}
+	return k;
+}
+
+/*
+ * A child that ended without executing (failed and not live, bounced, or
+ * rejected by the venue) goes back to route through the feedback ring while
+ * attempts remain (max_attempts): to the same venue after a backoff if its
+ * failure was transient (venue_failure, timeout), the venue's circuit is
+ * closed and it has retries left (max_retries), else to the next best
+ * venue not yet tried. @return true if it was sent (the child goes on).
+ */
+static bool
+xr__resend(struct xr_aggregate *a, struct xr_parent *p, const struct xr_msg *m, uint64_t now,
+	   struct xr_msg *fb, uint32_t *n_fb)
+{
+	const struct xr_engine *e = a->st.eng;
+	const struct xr_engine_cfg *ec = &e->cfg->engine;
+	bool venue_reject = m->ord_status == XR_OS_REJECTED && m->reason == XR_R_VENUE_REJECT;
+
+	if ((m->final != XR_FINAL_FAILED && !venue_reject) || m->decision == XR_D_NO_VENUE ||
+	    m->venue >= e->n_venues ||
+	    m->attempts >= ec->max_attempts || m->qty <= 0)
+		return false;
+	const struct xr_venue_stats *vs = &a->venues[m->venue];
+	unsigned outcome = vs->circuit != XR_CIRCUIT_CLOSED ? XR_ATT_CIRCUIT
+			   : venue_reject		   ? XR_ATT_REJECTED
+			   : m->reason == XR_R_TIMEOUT	   ? XR_ATT_TIMEOUT
+							   : XR_ATT_FAILED;
+	unsigned same = xr__tail_at(m->attempt_log, m->venue);
+	bool retry = (outcome == XR_ATT_FAILED || outcome == XR_ATT_TIMEOUT) &&
+		     same < ec->max_retries;
+	struct xr_msg *c = &fb[(*n_fb)++];
+
+	*c = *m;
+	c->kind = XR_MSG_CHILD;
+	c->attempt_log = xr_attempt_log_push(m->attempt_log, m->venue, outcome);
+	c->venue_mask |= UINT64_C(1) << m->venue;
+	c->t[XR_T_EXECUTE] = c->t[XR_T_REPORT] = c->t[XR_T_AGGREGATE] = 0;
+	c->cum_qty = c->cum_notional = c->fees = 0;
+	c->final = XR_FINAL_NONE;
+	c->ord_status = 0; /* reason stays: the child's fate if nothing else takes it */
+	if (retry) {
+		c->decision = XR_D_RETRY;
+		c->send_at_ns = now + xr_backoff_ns((uint64_t)ec->retry_base_us * 1000,
+						    (uint64_t)ec->retry_cap_us * 1000, same,
+						    xr_splitmix64(&a->rng));
+		a->retries++;
+	} else {
+		/* Re-routable from when it was known failed, or from when
+		 * the circuit opened if that was later. */
+		uint64_t from = m->t[XR_T_REPORT];
+		if (outcome == XR_ATT_CIRCUIT && vs->open_ns > from)
+			from = vs->open_ns;
+		c->decision = XR_D_REROUTE;
+		c->send_at_ns = from;
+		a->failovers++;
+	}
+	p->attempt_log = xr_attempt_log_push(p->attempt_log, m->venue, outcome);
+	p->resends++;
+	return true;
+}
+
+/* A circuit breaker transition from venue m->venue's execute stage. */
+static void
+xr__on_venue_event(struct xr_aggregate *a, const struct xr_msg *m)
+{
+	struct xr_engine *e = a->st.eng;
+
+	if (m->venue >= e->n_venues)
+		return;
+	struct xr_venue_stats *vs = &a->venues[m->venue];
+	uint8_t from = m->side, to = m->ord_status;
+	vs->circuit = to;
+	a->health_changed = true; /* the selector must see it at once */
+	if (to != XR_CIRCUIT_OPEN)
+		return;
+	uint64_t at = m->send_at_ns, first = (uint64_t)m->ts_ns;
+	vs->open_ns = at;
+	vs->opens++;
+	vs->history = -1;
+	if (from != XR_CIRCUIT_CLOSED)
+		return; /* a failed probe: the same failover goes on */
+	a->failover_events++;
+	xr_hist_record(a->detect_hist, at > first ? at - first : 0);
+	if (a->n_history < XR_FAILOVER_HISTORY) {
+		vs->history = (int32_t)a->n_history;
+		a->history[a->n_history++] = (struct xr_failover_rec){
+			.at_ns = at,
+			.detect_ns = at > first ? at - first : 0,
+			.from = m->venue,
+			.to = XR_VENUE_NONE,
+			.cause = (uint8_t)m->reason,
+		};
+	}
+}
+
 static void
 xr__on_report(struct xr_aggregate *a, struct xr_msg *m, uint64_t now,
-	      struct xr_msg *out, uint32_t *n_out)
+	      struct xr_msg *out, uint32_t *n_out, struct xr_msg *fb, uint32_t *n_fb)
 {
 	struct xr_engine *e = a->st.eng;
 	size_t k = (size_t)m->user * e->n_symbols + m->symbol;
@@ -282,7 +414,10 @@ xr__on_report(struct xr_aggregate *a, struct xr_msg *m, uint64_t now,
 		vs->filled += m->ord_status == XR_OS_FILLED;
 		vs->rejected += rejected;
 		vs->failed += failed;
+		xr__reroute_sample(a, m);
 	}
+	if (xr__resend(a, p, m, now, fb, n_fb))
+		return;
 	p->est_fees += m->est_fees;
 	p->children_done++;
 	p->n_failed += failed;
@@ -300,6 +435,7 @@ xr__on_report(struct xr_aggregate *a, struct xr_msg *m, uint64_t now,
 	r.fees = p->fees;
 	r.est_fees = p->est_fees;
 	r.venue_mask = p->venue_mask;
+	r.attempt_log = p->attempt_log;
 	r.reason = p->last_reason;
 	if (p->cum_qty == m->order_qty) {
 		r.final = XR_FINAL_FILLED;
@@ -436,7 +572,7 @@ xr__publish_venue(struct xr_aggregate *a, const struct xr_params *pp,
 	vm->fee_maker_cbps = vp->fee_maker_cbps;
 	vm->fee_taker_cbps = vp->fee_taker_cbps;
 	vm->healthy = vs->healthy;
-	vm->circuit = vs->healthy ? XR_CIRCUIT_CLOSED : XR_CIRCUIT_OPEN;
+	vm->circuit = vs->healthy ? vs->circuit : XR_CIRCUIT_OPEN;
 }
 
 void
@@ -479,19 +615,37 @@ xr_aggregate_publish(struct xr_aggregate *a, uint64_t now_ns)
 	a->published++;
 }
 
+/* Move waiting re-sends into the feedback ring, oldest first. */
+static void
+xr__fb_drain(struct xr_aggregate *a)
+{
+	while (a->fb_over_n > 0) {
+		uint32_t run = a->fb_over_cap - a->fb_over_head;
+		if (run > a->fb_over_n)
+			run = a->fb_over_n;
+		uint32_t k = xr_ring_enqueue_burst(a->feedback, &a->fb_over[a->fb_over_head], run);
+		a->fb_over_head = (a->fb_over_head + k) % a->fb_over_cap;
+		a->fb_over_n -= k;
+		if (k < run)
+			return;
+	}
+}
+
 static uint32_t
 xr__aggregate_work(struct xr_stage *st)
 {
 	struct xr_aggregate *a = (struct xr_aggregate *)st;
 	struct xr_engine *e = st->eng;
-	struct xr_msg in[XR_MAX_BURST], out[XR_MAX_BURST];
-	uint32_t n_out = 0, work = 0;
+	struct xr_msg in[XR_MAX_BURST], out[XR_MAX_BURST], fb[XR_MAX_BURST];
+	uint32_t n_out = 0, n_fb = 0, work = 0;
 	uint32_t room = xr_ring_room(a->out, e->cfg->engine.burst);
 	uint64_t now = 0, completed_before = a->completed;
 
 	if (room == 0)
 		st->out_stalls++;
-	/* Each input message yields at most one result: take <= room. */
+	xr__fb_drain(a);
+	/* Each input message yields at most one result (take <= room) or one
+	 * re-sent child (feedback ring, else the overflow: never full). */
 	for (uint32_t src = 0; src < 2 + e->n_venues && room > 0; src++) {
 		struct xr_ring *ring = src == 0 ? a->rejects_v
 				       : src == 1 ? a->rejects_r : a->in[src - 2];
@@ -503,28 +657,39 @@ xr__aggregate_work(struct xr_stage *st)
 		now = xr_now_ns();
 		for (uint32_t i = 0; i < n; i++) {
 			struct xr_msg *m = &in[i];
-			uint32_t before = n_out;
+			uint32_t before = n_out + n_fb;
 			switch (m->kind) {
 			case XR_MSG_REJECT:
 				xr__on_reject(a, m, now, out, &n_out);
 				break;
 			case XR_MSG_REPORT:
 				m->t[XR_T_AGGREGATE] = now;
-				xr__on_report(a, m, now, out, &n_out);
+				xr__on_report(a, m, now, out, &n_out, fb, &n_fb);
 				break;
 			case XR_MSG_MD:
 			case XR_MSG_VENUE_STATUS:
 				xr_aggregate_apply(a, m);
 				break;
+			case XR_MSG_VENUE_EVENT:
+				xr__on_venue_event(a, m);
+				break;
 			default:
 				a->bad_messages++;
 				break;
 			}
-			room -= n_out - before;
+			room -= n_out + n_fb - before;
 		}
 		work += n;
 	}
 	xr_ring_enqueue_burst(a->out, out, n_out);
+	uint32_t sent = a->fb_over_n == 0 ? xr_ring_enqueue_burst(a->feedback, fb, n_fb) : 0;
+	for (uint32_t i = sent; i < n_fb; i++) {
+		/* Cannot fill: fb_over_cap bounds every child in existence. */
+		a->fb_over[(a->fb_over_head + a->fb_over_n++) % a->fb_over_cap] = fb[i];
+		a->fb_stalls++;
+	}
+	if (a->fb_over_n > a->fb_over_max)
+		a->fb_over_max = a->fb_over_n;
 	if (a->completed != completed_before)
 		xr__publish_completed(a);
 	st->items += work;
@@ -573,6 +738,26 @@ xr_aggregate_init(struct xr_engine *e, char *err, size_t err_len)
 	for (int h = 0; h < XR_H_COUNT; h++)
 		if ((a->hist[h] = xr_hist_create()) == NULL)
 			goto nomem;
+	if ((a->detect_hist = xr_hist_create()) == NULL ||
+	    (a->reroute_hist = xr_hist_create()) == NULL)
+		goto nomem;
+	for (uint32_t v = 0; v < e->n_venues; v++)
+		a->venues[v].history = -1;
+	a->rng = UINT64_C(0x243f6a8885a308d3);
+	/* Every child outside the aggregator: route's stash, and per venue
+	 * its input ring, held children, open orders, outbox and output
+	 * ring; plus the feedback ring itself. */
+	const struct xr_engine_cfg *ec = &e->cfg->engine;
+	uint64_t bound = (uint64_t)ec->burst * 64 + ec->ring_capacity;
+	for (uint32_t v = 0; v < e->n_venues; v++)
+		bound += 2ull * ec->ring_capacity + 2ull * e->cfg->venues[v].max_open_orders +
+			 4 * XR_MAX_BURST + 16;
+	if (bound > UINT32_MAX / 2)
+		goto nomem;
+	a->fb_over_cap = (uint32_t)bound;
+	a->fb_over = calloc(a->fb_over_cap, sizeof(*a->fb_over));
+	if (a->fb_over == NULL)
+		goto nomem;
 	/* Order ids come from validate's counter: sequential slots. */
 	int rc = xr_u64map_init_seq(&a->parents, e->cfg->engine.max_inflight_orders,
 				sizeof(struct xr_parent));
@@ -597,6 +782,11 @@ xr_aggregate_fini(struct xr_aggregate *a)
 			xr_hist_destroy(a->venue_hist[v]);
 	for (int h = 0; h < XR_H_COUNT; h++)
 		xr_hist_destroy(a->hist[h]);
+	xr_hist_destroy(a->detect_hist);
+	xr_hist_destroy(a->reroute_hist);
+	free(a->fb_over);
+	a->fb_over = NULL;
+	a->detect_hist = a->reroute_hist = NULL;
 	free(a->venue_hist);
 	free(a->venues);
 	free(a->pairs);
@@ -619,5 +809,8 @@ xr_aggregate_prefault(struct xr_aggregate *a)
 		n += xr_prefault(a->venue_hist[v], sizeof(*a->venue_hist[v]));
 	for (int h = 0; h < XR_H_COUNT; h++)
 		n += xr_prefault(a->hist[h], sizeof(*a->hist[h]));
+	n += xr_prefault(a->detect_hist, sizeof(*a->detect_hist));
+	n += xr_prefault(a->fb_over, (size_t)a->fb_over_cap * sizeof(*a->fb_over));
+	n += xr_prefault(a->reroute_hist, sizeof(*a->reroute_hist));
 	return n;
 }

@@ -12,9 +12,23 @@
  *   4. dequeues new children — no more than it has free order tokens and
  *      hold room for — highest priority first within the burst (stop_loss
  *      before exit before entry), and submits or holds them;
- *   5. every 1 ms, checks the connector's health and reports a change.
+ *   5. every health_check_interval_us, checks the connector's health and
+ *      reports a change (a session loss opens the circuit at once).
  * A child lives in `live[token]` from submit until its terminal report;
  * tokens come from a stack, so nothing allocates.
+ *
+ * FAULT TOLERANCE (docs/failover.md)
+ *   The venue's circuit breaker (breaker_pvt.h) admits each child: a child
+ *   it denies, or one the connector refuses because the session is down, is
+ *   bounced at once as a failed report (circuit_open, disconnected): it was
+ *   never sent, so the aggregator may send it elsewhere. Every child sent has
+ *   a timer: no answer within order_timeout_us and it is UNKNOWN (a breaker
+ *   failure) and its status is queried, again with backoff, until the venue
+ *   answers: with the order's state (its fills are never lost), or with
+ *   "unknown", which proves it not live: then it ends failed (timeout) and
+ *   may be sent again. A child is never re-sent blind. Breaker transitions
+ *   go to the aggregator as XR_MSG_VENUE_EVENT, before the report that
+ *   caused them.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,8 +37,6 @@
 
 #include "engine_pvt.h"
 #include "xr_clock.h"
-
-#define XR_HEALTH_PERIOD_NS UINT64_C(1000000)
 
 /* ---- held children: a binary min-heap by send_at_ns ---- */
 
@@ -91,20 +103,159 @@ xr__outbox_add(struct xr_execute *x)
 	return &x->outbox[x->outbox_n++];
 }
 
+/* ---- child timers: a binary min-heap of tokens by timer[].due_ns ---- */
+
+static void
+xr__t_set(struct xr_execute *x, uint32_t pos, uint32_t tok)
+{
+	x->theap[pos] = tok;
+	x->timer[tok].heap_pos = pos;
+}
+
+static void
+xr__t_up(struct xr_execute *x, uint32_t pos)
+{
+	uint32_t tok = x->theap[pos];
+	uint64_t due = x->timer[tok].due_ns;
+
+	while (pos > 0) {
+		uint32_t p = (pos - 1) / 2;
+		if (x->timer[x->theap[p]].due_ns <= due)
+			break;
+		xr__t_set(x, pos, x->theap[p]);
+		pos = p;
+	}
+	xr__t_set(x, pos, tok);
+}
+
+static void
+xr__t_down(struct xr_execute *x, uint32_t pos)
+{
+	uint32_t tok = x->theap[pos];
+	uint64_t due = x->timer[tok].due_ns;
+
+	for (;;) {
+		uint32_t c = 2 * pos + 1;
+		if (c >= x->n_theap)
+			break;
+		if (c + 1 < x->n_theap &&
+		    x->timer[x->theap[c + 1]].due_ns < x->timer[x->theap[c]].due_ns)
+			c++;
+		if (due <= x->timer[x->theap[c]].due_ns)
+			break;
+		xr__t_set(x, pos, x->theap[c]);
+		pos = c;
+	}
+	xr__t_set(x, pos, tok);
+}
+
+static void
+xr__timer_cancel(struct xr_execute *x, uint32_t tok)
+{
+	uint32_t pos = x->timer[tok].heap_pos;
+
+	if (pos == UINT32_MAX)
+		return;
+	x->timer[tok].heap_pos = UINT32_MAX;
+	if (--x->n_theap == pos)
+		return;
+	uint32_t moved = x->theap[x->n_theap];
+	xr__t_set(x, pos, moved);
+	xr__t_up(x, pos);
+	if (x->timer[moved].heap_pos == pos)
+		xr__t_down(x, pos);
+}
+
+static void
+xr__timer_arm(struct xr_execute *x, uint32_t tok, uint64_t due)
+{
+	xr__timer_cancel(x, tok);
+	x->timer[tok].due_ns = due;
+	xr__t_set(x, x->n_theap++, tok);
+	xr__t_up(x, x->n_theap - 1);
+}
+
 static void
 xr__end_child(struct xr_execute *x, uint32_t token)
 {
+	xr__timer_cancel(x, token);
+	x->timer[token].state = 0;
+	x->timer[token].probe = 0;
 	x->live[token].kind = 0;
 	x->free_tokens[x->n_free++] = token;
 }
 
-/* Submit @p c, or hold it: @return false if it was held for a retry (the
- * venue's rate limit had no token, or the connector said -EBUSY). */
+/* ---- circuit breaker ---- */
+
+/* A breaker transition, to the aggregator (fields: struct xr_msg). */
+static void
+xr__circuit_event(struct xr_execute *x, const struct xr_breaker_transition *t)
+{
+	struct xr_msg *m = xr__outbox_add(x);
+
+	memset(m, 0, sizeof(*m));
+	m->kind = XR_MSG_VENUE_EVENT;
+	m->venue = x->venue;
+	m->ord_status = t->to;
+	m->side = t->from;
+	m->reason = t->cause;
+	m->send_at_ns = t->at_ns;
+	m->ts_ns = (int64_t)t->first_fail_ns;
+}
+
+/* The first answer (or the timeout) of child @p tok: a breaker outcome. */
+static void
+xr__outcome(struct xr_execute *x, uint32_t tok, bool failure, uint64_t now)
+{
+	struct xr_breaker_transition t;
+
+	if (xr_breaker_record(&x->breaker, failure, x->timer[tok].probe != 0, now, &t))
+		xr__circuit_event(x, &t);
+	x->timer[tok].probe = 0;
+}
+
+static void
+xr__force_open(struct xr_execute *x, uint64_t since, uint64_t now)
+{
+	struct xr_breaker_transition t;
+
+	if (xr_breaker_force_open(&x->breaker, XR_BRK_DISCONNECT, since, now, &t))
+		xr__circuit_event(x, &t);
+}
+
+/* Child @p c was not sent (@p reason): a failed report; it is not live. */
+static void
+xr__bounce(struct xr_execute *x, const struct xr_msg *c, uint16_t reason, uint64_t now)
+{
+	struct xr_msg *r = xr__outbox_add(x);
+
+	*r = *c;
+	r->kind = XR_MSG_REPORT;
+	r->ord_status = XR_OS_REJECTED;
+	r->final = XR_FINAL_FAILED;
+	r->reason = reason;
+	r->cum_qty = r->cum_notional = r->fees = 0;
+	r->t[XR_T_EXECUTE] = 0; /* never reached the venue: no venue sample */
+	r->t[XR_T_REPORT] = now;
+	x->bounced++;
+}
+
+/* Submit @p c, bounce it, or hold it: @return false if it was held for a
+ * retry (the venue's rate limit had no token, or the connector said
+ * -EBUSY). */
 static bool
 xr__submit(struct xr_execute *x, struct xr_msg *c, uint64_t now)
 {
+	enum xr_breaker_verdict v = xr_breaker_admit(&x->breaker);
+
+	if (v == XR_BRK_DENY) {
+		xr__bounce(x, c, XR_R_CIRCUIT_OPEN, now);
+		return true;
+	}
 	if (x->bucket_rate != 0 && !xr_token_bucket_take(&x->bucket, now)) {
 		/* Venue rate limit: wait for a token, never drop. */
+		if (v == XR_BRK_PROBE)
+			xr_breaker_unadmit(&x->breaker);
 		x->rate_limited++;
 		xr__held_push(x, c);
 		return false;
@@ -123,8 +274,14 @@ xr__submit(struct xr_execute *x, struct xr_msg *c, uint64_t now)
 
 	c->t[XR_T_EXECUTE] = now;
 	x->live[token] = *c;
+	x->live[token].cum_qty = 0; /* fills reported so far (duplicates) */
 	int rc = x->conn.ops->submit(x->conn.ctx, &o, now);
 	if (rc == 0) {
+		struct xr_child_timer *ct = &x->timer[token];
+		ct->state = XR_CS_SENT;
+		ct->probe = v == XR_BRK_PROBE;
+		ct->queries = 0;
+		xr__timer_arm(x, token, now + x->order_timeout_ns);
 		x->submitted++;
 		return true;
 	}
@@ -133,10 +290,24 @@ xr__submit(struct xr_execute *x, struct xr_msg *c, uint64_t now)
 		/* The venue's order table is full: hold and retry, never drop.
 		 * send_at_ns stays as routed (already due), so the wait counts
 		 * as route latency, not as TWAP schedule. */
+		if (v == XR_BRK_PROBE)
+			xr_breaker_unadmit(&x->breaker);
 		x->busy++;
 		xr__held_push(x, c);
 		return false;
 	}
+	if (rc == -ENOTCONN) {
+		/* The session is down: not sent, so not live; open now. */
+		struct xr_breaker_transition t;
+		if (v == XR_BRK_PROBE &&
+		    xr_breaker_record(&x->breaker, true, true, now, &t))
+			xr__circuit_event(x, &t);
+		xr__force_open(x, now, now);
+		xr__bounce(x, c, XR_R_DISCONNECTED, now);
+		return true;
+	}
+	if (v == XR_BRK_PROBE)
+		xr_breaker_unadmit(&x->breaker);
 	struct xr_msg *r = xr__outbox_add(x);
 	*r = *c;
 	r->kind = XR_MSG_REPORT;
@@ -225,28 +396,84 @@ xr_execute_poll(struct xr_execute *x, uint64_t now_ns)
 			x->bad_events++;
 			continue;
 		}
+		uint32_t tok = e->token;
+		struct xr_child_timer *ct = &x->timer[tok];
+		struct xr_msg *live = &x->live[tok];
+		bool not_live = e->kind == XR_EV_ORDER_FAILED || e->kind == XR_EV_ORDER_UNKNOWN;
+		bool failure = not_live ||
+			       (e->kind == XR_EV_EXEC_REPORT && e->ord_status == XR_OS_REJECTED);
+		/* The breaker first: its event reaches the aggregator before
+		 * the report it caused. */
+		if (ct->state == XR_CS_SENT)
+			xr__outcome(x, tok, failure, now_ns);
+		else if (ct->state == XR_CS_UNKNOWN)
+			x->unknown_resolved++;
+		int64_t last = e->last_qty, notional = e->last_notional, fees = e->last_fees;
+		if (last > 0 && e->cum_qty < live->cum_qty + last) {
+			/* CumQty says these fills were reported before. */
+			x->dup_fills++;
+			last = notional = fees = 0;
+		}
+		live->cum_qty += last;
 		struct xr_msg *m = xr__outbox_add(x);
-		*m = x->live[e->token];
+		*m = *live;
 		m->kind = XR_MSG_REPORT;
 		m->t[XR_T_REPORT] = now_ns;
 		m->reason = e->reason;
-		m->cum_qty = e->last_qty;
-		m->cum_notional = e->last_notional;
-		m->fees = e->last_fees;
+		m->cum_qty = last;
+		m->cum_notional = notional;
+		m->fees = fees;
 		x->reports++;
-		if (e->kind == XR_EV_ORDER_FAILED) {
-			m->ord_status = XR_OS_REJECTED;
-			m->final = XR_FINAL_FAILED;
+		if (not_live) {
+			/* Failed, or unknown to the venue: not live, nothing more
+			 * can fill. Unfilled, it may be sent again. */
+			bool unfilled = live->cum_qty == 0;
+			m->ord_status = unfilled ? XR_OS_REJECTED : XR_OS_CANCELED;
+			m->final = unfilled ? XR_FINAL_FAILED : XR_FINAL_NONE;
 			if (m->reason == XR_R_NONE)
-				m->reason = XR_R_VENUE_FAILURE;
-			xr__end_child(x, e->token);
+				m->reason = e->kind == XR_EV_ORDER_UNKNOWN ? XR_R_TIMEOUT
+									   : XR_R_VENUE_FAILURE;
+			xr__end_child(x, tok);
 			continue;
 		}
 		m->ord_status = e->ord_status;
-		if (xr__is_terminal(e->ord_status))
-			xr__end_child(x, e->token);
+		if (xr__is_terminal(e->ord_status)) {
+			xr__end_child(x, tok);
+		} else {
+			ct->state = XR_CS_LIVE;
+			xr__timer_cancel(x, tok);
+		}
 	}
 	return n;
+}
+
+/* Children whose timer is due: the order timeout (the child becomes
+ * UNKNOWN, a breaker failure) or the next status query, with backoff
+ * (base order_timeout_us, doubling to 16x). */
+static uint32_t
+xr__timers(struct xr_execute *x, uint64_t now, uint32_t burst)
+{
+	uint32_t k = 0;
+
+	for (; k < burst && x->n_theap > 0 && x->timer[x->theap[0]].due_ns <= now; k++) {
+		uint32_t tok = x->theap[0];
+		struct xr_child_timer *ct = &x->timer[tok];
+		if (ct->state == XR_CS_SENT) {
+			x->timeouts++;
+			ct->state = XR_CS_UNKNOWN;
+			xr__outcome(x, tok, true, now);
+		}
+		if (x->conn.ops->status(x->conn.ctx, x->live[tok].cl_ord_id, tok, now) == 0) {
+			x->queries++;
+			if (ct->queries < UINT8_MAX)
+				ct->queries++;
+		}
+		uint32_t nth = ct->queries ? ct->queries - 1u : 0u;
+		xr__timer_arm(x, tok, now + xr_backoff_ns(x->order_timeout_ns,
+							  16 * x->order_timeout_ns, nth,
+							  xr_splitmix64(&x->rng)));
+	}
+	return k;
 }
 
 /* Stable insertion sort by priority (1 first); bursts are <= 256. */
@@ -276,8 +503,16 @@ xr__execute_work(struct xr_stage *st)
 	if (!xr__flush_outbox(x))
 		return 0;
 	uint64_t now = *st->loop_ns;
+	struct xr_breaker_transition bt;
 	xr__rate_limit_sync(x, now);
-	work += xr_execute_poll(x, now);
+	if (xr_breaker_tick(&x->breaker, now, &bt))
+		xr__circuit_event(x, &bt);
+	uint32_t polled = xr_execute_poll(x, now);
+	work += polled;
+	/* Timers only once the connector had nothing more due: an answer
+	 * waiting in our own input is not the venue's timeout. */
+	if (polled < burst)
+		work += xr__timers(x, now, burst);
 
 	/* Held children due now, while tokens last, at most a burst. */
 	for (uint32_t k = 0; k < burst && x->n_held > 0 && x->n_free > 0 &&
@@ -308,11 +543,13 @@ xr__execute_work(struct xr_stage *st)
 	st->items += n;
 	work += n;
 
-	if (now - x->last_health_ns >= XR_HEALTH_PERIOD_NS) {
+	if (now - x->last_health_ns >= x->health_period_ns) {
 		struct xr_conn_health h;
 		x->last_health_ns = now;
 		if (x->conn.ops->health(x->conn.ctx, &h) == 0 && h.connected != x->connected) {
 			x->connected = h.connected;
+			if (!h.connected)
+				xr__force_open(x, h.down_since_ns, now);
 			struct xr_msg *m = xr__outbox_add(x);
 			memset(m, 0, sizeof(*m));
 			m->kind = XR_MSG_VENUE_STATUS;
@@ -346,20 +583,41 @@ xr_execute_init(struct xr_engine *e, unsigned venue, char *err, size_t err_len)
 		return rc;
 	x->cap = vc->max_open_orders;
 	x->held_cap = x->cap + XR_MAX_BURST;
-	x->outbox_cap = 3 * XR_MAX_BURST + 1;
+	/* A burst each of events, held children and new children, and a few
+	 * breaker events and one status message per call. */
+	x->outbox_cap = 3 * XR_MAX_BURST + 16;
 	x->live = calloc(x->cap, sizeof(*x->live));
+	x->timer = calloc(x->cap, sizeof(*x->timer));
+	x->theap = calloc(x->cap, sizeof(*x->theap));
 	x->free_tokens = calloc(x->cap, sizeof(*x->free_tokens));
 	x->held = calloc(x->held_cap, sizeof(*x->held));
 	x->outbox = calloc(x->outbox_cap, sizeof(*x->outbox));
 	if (x->live == NULL || x->free_tokens == NULL || x->held == NULL ||
-	    x->outbox == NULL) {
+	    x->outbox == NULL || x->timer == NULL || x->theap == NULL) {
 		snprintf(err, err_len, "venue %s: out of memory for %u open orders",
 			 vc->name, x->cap);
 		return -ENOMEM;
 	}
-	for (uint32_t i = 0; i < x->cap; i++)
+	for (uint32_t i = 0; i < x->cap; i++) {
 		x->free_tokens[i] = x->cap - 1 - i;
+		x->timer[i].heap_pos = UINT32_MAX;
+	}
 	x->n_free = x->cap;
+	const struct xr_engine_cfg *ec = &e->cfg->engine;
+	struct xr_breaker_cfg bc = {
+		.failure_threshold = ec->failure_threshold,
+		.error_rate_ppm = ec->error_rate_threshold_ppm,
+		.min_samples = ec->breaker_min_samples,
+		.open_timeout_ns = (uint64_t)ec->open_timeout_ms * 1000000,
+		.half_open_probes = ec->half_open_probes,
+		.recovery_threshold = ec->recovery_threshold,
+	};
+	xr_breaker_init(&x->breaker, &bc);
+	x->order_timeout_ns = (uint64_t)ec->order_timeout_us * 1000;
+	x->retry_base_ns = (uint64_t)ec->retry_base_us * 1000;
+	x->retry_cap_ns = (uint64_t)ec->retry_cap_us * 1000;
+	x->health_period_ns = (uint64_t)ec->health_check_interval_us * 1000;
+	x->rng = vc->seed ^ (UINT64_C(0x9e3779b97f4a7c15) * (venue + 1));
 	return 0;
 }
 
@@ -372,6 +630,10 @@ xr_execute_fini(struct xr_execute *x)
 	free(x->free_tokens);
 	free(x->held);
 	free(x->outbox);
+	free(x->timer);
+	free(x->theap);
+	x->timer = NULL;
+	x->theap = NULL;
 	x->live = NULL;
 	x->free_tokens = NULL;
 	x->held = NULL;
@@ -386,5 +648,7 @@ xr_execute_prefault(struct xr_execute *x)
 	return xr_prefault(x->live, x->cap * sizeof(*x->live)) +
 	       xr_prefault(x->free_tokens, x->cap * sizeof(*x->free_tokens)) +
 	       xr_prefault(x->held, x->held_cap * sizeof(*x->held)) +
-	       xr_prefault(x->outbox, x->outbox_cap * sizeof(*x->outbox));
+	       xr_prefault(x->outbox, x->outbox_cap * sizeof(*x->outbox)) +
+	       xr_prefault(x->timer, x->cap * sizeof(*x->timer)) +
+	       xr_prefault(x->theap, x->cap * sizeof(*x->theap));
 }

@@ -22,10 +22,12 @@
  * A TWAP parent is decided for one slice's quantity (what is sent at
  * once) and the allocation scaled back up.
  *
- * The feedback ring (aggregate_to_route) carries a child to re-route: it
- * goes to the best venue it has not tried yet, or ends as rejected
- * (no_eligible_venue). The failover policy that fills this ring comes with
- * the failover work; routing of what arrives is complete here.
+ * The feedback ring (aggregate_to_route) carries a child the aggregator
+ * sends again (docs/failover.md): a retry (decision retry) goes back to its
+ * venue, held there until its send_at_ns (the backoff); a failover goes
+ * to the best venue it has not tried yet (the snapshot already avoids open
+ * circuits), or ends as rejected (no_eligible_venue). Either way it gets a
+ * new ClOrdID: no ClOrdID is ever sent twice.
  *
  * Children that do not fit in their venue's ring wait in a stash; no new
  * input is taken while the stash is not empty, so nothing is dropped.
@@ -261,13 +263,24 @@ xr__route_parent(struct xr_route *r, const struct xr_engine *e, const struct xr_
 	return true;
 }
 
-/* Re-route a child from the feedback ring to its best untried venue;
- * false if there is none. */
+/* A child from the feedback ring: a retry to its venue, or a failover to
+ * its best untried venue; false if there is none. */
 static bool
 xr__route_child(struct xr_route *r, const struct xr_engine *e, const struct xr_params *pp,
 		const struct xr_snapshot *snap, const uint64_t *in_flight,
 		struct xr_msg *c, struct xr_route_decision *d)
 {
+	d->reason = XR_R_NONE;
+	d->decision = XR_D_NONE;
+	d->arrival_px = c->arrival_px;
+	if (c->decision == XR_D_RETRY) {
+		/* Same venue, same price and quantity; send_at_ns is the
+		 * backoff the aggregator chose. */
+		c->attempts++;
+		c->cl_ord_id = ++r->next_cl_ord_id;
+		xr__stash(r, c);
+		return true;
+	}
 	const struct xr_user_cfg *u = &e->cfg->users[c->user];
 	struct xr_select_order so = {
 		.symbol = c->symbol,
@@ -283,7 +296,9 @@ xr__route_child(struct xr_route *r, const struct xr_engine *e, const struct xr_p
 	xr_select(&pp->sel, snap, &so, in_flight, d);
 	if (d->n_ranked == 0)
 		return false;
-	/* The child keeps its price and quantity: only the venue changes. */
+	/* The child keeps its price and quantity: only the venue changes.
+	 * send_at_ns (when it became re-routable, in the past) stays: it
+	 * dates the re-route latency. */
 	uint8_t v = d->ranked[0].venue;
 	c->venue_mask = so.exclude_mask | UINT64_C(1) << v;
 	c->kind = XR_MSG_CHILD;
@@ -291,7 +306,6 @@ xr__route_child(struct xr_route *r, const struct xr_engine *e, const struct xr_p
 	c->attempts++;
 	c->decision = XR_D_REROUTE;
 	c->cl_ord_id = ++r->next_cl_ord_id;
-	c->send_at_ns = 0;
 	c->est_fees = xr_fee(xr_notional(c->qty, c->limit_px ? c->limit_px
 							   : snap->ref_px[c->symbol]),
 			     snap->venues[v].fee_taker_cbps);
@@ -355,15 +369,27 @@ xr__route_work(struct xr_stage *st)
 		if (routed)
 			continue;
 		r->no_route++;
-		/* A whole parent ends as a reject; a re-routed child ends as a
-		 * rejected report of its parent. */
-		m->kind = i < nf ? XR_MSG_REPORT : XR_MSG_REJECT;
+		/* A whole parent ends as a reject. A child sent back after a
+		 * venue failure that finds no other venue ends with that
+		 * failure (its reason is kept) as a report of its parent. */
 		m->ord_status = XR_OS_REJECTED;
+		if (i < nf) {
+			m->kind = XR_MSG_REPORT;
+			m->decision = XR_D_NO_VENUE;
+			if (m->reason == XR_R_NONE)
+				m->reason = XR_R_NO_VENUE;
+			m->final = m->reason == XR_R_VENUE_REJECT ? XR_FINAL_REJECTED
+								  : XR_FINAL_FAILED;
+			m->t[XR_T_EXECUTE] = m->t[XR_T_REPORT] = 0;
+			m->cum_qty = m->cum_notional = m->fees = 0;
+			rej[n_rej++] = *m;
+			continue;
+		}
+		m->kind = XR_MSG_REJECT;
 		m->reason = d.reason ? d.reason : XR_R_NO_VENUE;
 		m->decision = d.decision;
 		m->arrival_px = d.arrival_px;
-		if (i >= nf)
-			r->by_decision[d.decision < XR_D_COUNT ? d.decision : 0]++;
+		r->by_decision[d.decision < XR_D_COUNT ? d.decision : 0]++;
 		m->final = XR_FINAL_REJECTED;
 		m->cum_qty = m->cum_notional = m->fees = 0;
 		if (i >= nf)

@@ -86,7 +86,24 @@ struct xr_venue_summary {
 	uint64_t rejected;	/* rejected by the venue */
 	uint64_t failed;	/* failed at the venue */
 	uint64_t latency_p50_ns; /* venue round trip over the run */
+	uint64_t opens;		/* circuit openings */
+	uint8_t circuit;	/* enum xr_circuit at the end of the run */
+	uint64_t bounced;	/* children not sent: circuit open, session down */
+	uint64_t timeouts;	/* children unanswered within order_timeout_us */
 };
+
+/** One failover: a venue's circuit opened (docs/failover.md). */
+struct xr_failover_summary {
+	double at_s;		/* since the run started */
+	char from[32];		/* venue whose circuit opened */
+	char to[32];		/* venue the first child went to instead; "" */
+	char cause[24];		/* consecutive_failures, error_rate, disconnected */
+	uint64_t detection_ns;	/* first failure -> circuit open */
+	uint64_t reroute_ns;	/* open -> that first child sent, 0 if none */
+};
+
+/** Most failovers a summary lists (failover_events counts them all). */
+#define XR_SUMMARY_HISTORY 64
 
 /** Summary of a run; every count is over the whole run. */
 struct xr_summary {
@@ -114,6 +131,20 @@ struct xr_summary {
 	uint64_t rerouted;	   /* children re-routed (feedback ring) */
 	uint64_t reloads;	   /* config reloads applied (xr_engine_reload) */
 	uint64_t reloads_rejected; /* reloads refused; the running one stayed */
+	/* Failover (docs/failover.md). */
+	uint64_t failover_events;  /* circuits opened (closed -> open) */
+	struct xr_latency detection; /* first failure -> circuit open (ns) */
+	struct xr_latency reroute; /* open -> child sent elsewhere (ns) */
+	uint64_t retries;	   /* children sent again to the same venue */
+	uint64_t failovers;	   /* children sent to another venue */
+	uint64_t bounced;	   /* children not sent: circuit open, session down */
+	uint64_t timeouts;	   /* children unanswered within order_timeout_us */
+	uint64_t status_queries;   /* order status queries sent */
+	uint64_t unknown_resolved; /* timed-out children the venue then answered */
+	uint64_t dup_fills;	   /* fills a venue reported twice (ignored) */
+	uint64_t bad_events;	   /* venue events for no live order */
+	uint32_t n_history;
+	struct xr_failover_summary history[XR_SUMMARY_HISTORY];
 	double elapsed_s;	   /* first signal in to last result out */
 	double throughput_per_s;   /* signals_read / elapsed_s */
 	struct xr_latency e2e, router, queue, validate, route, venue, aggregate;

@@ -343,9 +343,20 @@ Test(engine, venue_rejects_and_failures_end_their_orders, .init = make_dir)
 	const struct xr_summary *s = xr_engine_summary(e);
 
 	check_invariants(s, 500);
-	cr_assert_eq(s->failed, 500);
-	cr_assert_eq(s->by_reason[XR_R_VENUE_FAILURE], 500);
-	cr_assert_eq(s->venues[0].failed, 500);
+	/* Each failed child is retried once at alpha (max_retries 1) unless
+	 * alpha's circuit has opened (3 failures in a row), which bounces it;
+	 * with no other venue the parent then fails with that reason. While
+	 * the circuit is open new orders find no eligible venue. */
+	cr_assert_eq(s->failed + s->by_reason[XR_R_NO_VENUE], 500, "failed %lu no_venue %lu",
+		     (unsigned long)s->failed, (unsigned long)s->by_reason[XR_R_NO_VENUE]);
+	cr_assert_eq(s->by_reason[XR_R_VENUE_FAILURE] + s->by_reason[XR_R_CIRCUIT_OPEN],
+		     s->failed, "venue_failure %lu circuit_open %lu",
+		     (unsigned long)s->by_reason[XR_R_VENUE_FAILURE],
+		     (unsigned long)s->by_reason[XR_R_CIRCUIT_OPEN]);
+	cr_assert_geq(s->failed, 3);
+	cr_assert_geq(s->retries, 1, "a venue failure is retried at the same venue");
+	cr_assert_geq(s->venues[0].failed, 3, "alpha failed the children it was sent");
+	cr_assert_geq(s->failover_events, 1, "alpha's circuit opened");
 	done(e);
 	free(signals);
 
@@ -358,8 +369,13 @@ Test(engine, venue_rejects_and_failures_end_their_orders, .init = make_dir)
 	e = run(cfg, signals, 0);
 	s = xr_engine_summary(e);
 	check_invariants(s, 300);
-	cr_assert_eq(s->rejected, 300);
-	cr_assert_eq(s->by_reason[XR_R_VENUE_REJECT], 300);
+	/* Rejects open alpha's circuit too: later children bounce (failed,
+	 * circuit_open) and new orders find no venue (rejected). */
+	cr_assert_eq(s->rejected + s->failed, 300);
+	cr_assert_eq(s->by_reason[XR_R_VENUE_REJECT] + s->by_reason[XR_R_NO_VENUE] +
+		     s->by_reason[XR_R_CIRCUIT_OPEN], 300);
+	cr_assert_geq(s->by_reason[XR_R_VENUE_REJECT], 3);
+	cr_assert_eq(s->retries, 0, "a venue reject is never retried at the same venue");
 	done(e);
 	free(signals);
 }
@@ -460,13 +476,28 @@ Test(engine, feedback_child_goes_to_an_untried_venue, .init = make_dir)
 	cr_assert_gt(out.cl_ord_id, 0);
 	cr_assert_neq(out.cl_ord_id, 3, "a re-route gets a new ClOrdID");
 
-	/* Both tried: the child ends as a rejected report of its parent. */
+	/* A retry keeps its venue and send time, with a new ClOrdID. */
+	struct xr_msg retry = out;
+	retry.decision = XR_D_RETRY;
+	retry.send_at_ns = now + 12345;
+	cr_assert(xr_ring_enqueue(e->aggregate_to_route, &retry));
+	cr_assert_eq(e->route.st.do_work(&e->route.st), 1);
+	struct xr_msg again;
+	cr_assert(xr_ring_dequeue(e->route_to_execute[1], &again), "retried at bravo");
+	cr_assert_eq(again.attempts, 3);
+	cr_assert_eq(again.send_at_ns, now + 12345, "held for its backoff");
+	cr_assert_gt(again.cl_ord_id, out.cl_ord_id, "a retry gets a new ClOrdID");
+
+	/* Both tried: the child ends as a failed report of its parent. */
+	out.reason = XR_R_VENUE_FAILURE;
 	cr_assert(xr_ring_enqueue(e->aggregate_to_route, &out));
 	cr_assert_eq(e->route.st.do_work(&e->route.st), 1);
 	cr_assert(xr_ring_dequeue(e->route_to_aggregate, &out));
 	cr_assert_eq(out.kind, XR_MSG_REPORT);
 	cr_assert_eq(out.ord_status, XR_OS_REJECTED);
-	cr_assert_eq(out.reason, XR_R_NO_VENUE);
+	cr_assert_eq(out.final, XR_FINAL_FAILED);
+	cr_assert_eq(out.decision, XR_D_NO_VENUE);
+	cr_assert_eq(out.reason, XR_R_VENUE_FAILURE, "the venue's failure is the reason");
 	cr_assert_eq(out.order_id, 7);
 	xr_engine_destroy(e);
 	xr_config_free(cfg);
