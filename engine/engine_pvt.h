@@ -191,6 +191,7 @@ struct xr_execute {
 	uint64_t queries;	    /* status queries sent */
 	uint64_t unknown_resolved; /* timed-out children the venue then answered */
 	uint64_t dup_fills;	    /* fills reported twice by the venue, ignored */
+	uint64_t stale_answers;	    /* "unknown" answers for ended children */
 };
 
 /** A parent order as the aggregator accumulates it. */

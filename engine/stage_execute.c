@@ -185,6 +185,16 @@ xr__end_child(struct xr_execute *x, uint32_t token)
 	x->free_tokens[x->n_free++] = token;
 }
 
+/* Interval between status checks of a child live at the venue: 16 order
+ * timeouts, jittered to [8, 16] so checks of many children spread. */
+static uint64_t
+xr__live_check_ns(struct xr_execute *x)
+{
+	uint64_t t = 16 * x->order_timeout_ns;
+
+	return xr_backoff_ns(t, t, 0, xr_splitmix64(&x->rng));
+}
+
 /* ---- circuit breaker ---- */
 
 /* A breaker transition, to the aggregator (fields: struct xr_msg). */
@@ -391,9 +401,15 @@ xr_execute_poll(struct xr_execute *x, uint64_t now_ns)
 		}
 		if (e->token >= x->cap || x->live[e->token].kind != XR_MSG_CHILD ||
 		    x->live[e->token].cl_ord_id != e->cl_ord_id) {
-			/* A report for no live order of ours: a venue protocol
-			 * error, counted; it cannot be attributed to a signal. */
-			x->bad_events++;
+			/* "Unknown" for no live order of ours: the answer to a
+			 * second status query of a child that has ended since,
+			 * expected and ignored. Any other report for no live
+			 * order is a venue protocol error, counted; it cannot
+			 * be attributed to a signal. */
+			if (e->kind == XR_EV_ORDER_UNKNOWN)
+				x->stale_answers++;
+			else
+				x->bad_events++;
 			continue;
 		}
 		uint32_t tok = e->token;
@@ -440,16 +456,20 @@ xr_execute_poll(struct xr_execute *x, uint64_t now_ns)
 		if (xr__is_terminal(e->ord_status)) {
 			xr__end_child(x, tok);
 		} else {
+			/* Live at the venue: check on it now and then, so a lost
+			 * terminal answer is found (reconciliation). */
 			ct->state = XR_CS_LIVE;
-			xr__timer_cancel(x, tok);
+			ct->queries = 0;
+			xr__timer_arm(x, tok, now_ns + xr__live_check_ns(x));
 		}
 	}
 	return n;
 }
 
 /* Children whose timer is due: the order timeout (the child becomes
- * UNKNOWN, a breaker failure) or the next status query, with backoff
- * (base order_timeout_us, doubling to 16x). */
+ * UNKNOWN, a breaker failure), the next status query of an UNKNOWN child,
+ * with backoff (base order_timeout_us, doubling to 16x), or the periodic
+ * status check of a LIVE one (xr__live_check_ns). */
 static uint32_t
 xr__timers(struct xr_execute *x, uint64_t now, uint32_t burst)
 {
@@ -463,11 +483,14 @@ xr__timers(struct xr_execute *x, uint64_t now, uint32_t burst)
 			ct->state = XR_CS_UNKNOWN;
 			xr__outcome(x, tok, true, now);
 		}
-		if (x->conn.ops->status(x->conn.ctx, x->live[tok].cl_ord_id, tok, now) == 0) {
-			x->queries++;
-			if (ct->queries < UINT8_MAX)
-				ct->queries++;
+		bool sent = x->conn.ops->status(x->conn.ctx, x->live[tok].cl_ord_id, tok, now) == 0;
+		x->queries += sent;
+		if (ct->state == XR_CS_LIVE) {
+			xr__timer_arm(x, tok, now + xr__live_check_ns(x));
+			continue;
 		}
+		if (sent && ct->queries < UINT8_MAX)
+			ct->queries++;
 		uint32_t nth = ct->queries ? ct->queries - 1u : 0u;
 		xr__timer_arm(x, tok, now + xr_backoff_ns(x->order_timeout_ns,
 							  16 * x->order_timeout_ns, nth,
