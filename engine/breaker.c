@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "xr_types.h"
+
 static uint32_t
 xr__clamp(uint32_t v, uint32_t lo, uint32_t hi)
 {
@@ -199,5 +201,6 @@ xr_backoff_ns(uint64_t base_ns, uint64_t cap_ns, uint32_t n, uint64_t r)
 		d = d > UINT64_MAX / 2 ? UINT64_MAX : d * 2;
 	if (d > cap_ns)
 		d = cap_ns;
-	return d / 2 + r % (d / 2 + 1);
+	/* r scaled onto 0..d/2 by multiply-high (Lemire 2019): no division. */
+	return d / 2 + (uint64_t)(((xr_u128)r * (d / 2 + 1)) >> 64);
 }

@@ -165,7 +165,7 @@ const char *xr_breaker_cause_name(enum xr_breaker_cause c);
  * backoff and "equal jitter" (M. Brooker, "Exponential Backoff And
  * Jitter", AWS Architecture Blog, 2015; the policy of
  * execution-routing-model.md RetryPolicy, jittered):
- *   d = min(cap_ns, base_ns * 2^n);  delay = d/2 + (r mod (d/2 + 1))
+ *   d = min(cap_ns, base_ns * 2^n);  delay = d/2 + floor(r (d/2 + 1) / 2^64)
  * so the delay lies in [d/2, d] and retries of many children spread out.
  * @param r  64 random bits (the caller's PRNG).
  * @return ns. Thread: any. Pure.

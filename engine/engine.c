@@ -284,7 +284,9 @@ xr__summarise(struct xr_engine *e)
 		s->unknown_resolved += x->unknown_resolved;
 		s->dup_fills += x->dup_fills;
 		s->bad_events += x->bad_events;
+		s->stale_answers += x->stale_answers;
 	}
+	s->parked = a->fb_parked;
 	for (uint32_t i = 0; i < a->n_history && i < XR_SUMMARY_HISTORY; i++) {
 		const struct xr_failover_rec *h = &a->history[i];
 		struct xr_failover_summary *fs = &s->history[s->n_history++];
@@ -555,9 +557,10 @@ xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
 	fprintf(out, "\"failover\":{\"retries\":%" PRIu64 ",\"failovers\":%" PRIu64
 		",\"bounced\":%" PRIu64 ",\"timeouts\":%" PRIu64 ",\"status_queries\":%" PRIu64
 		",\"unknown_resolved\":%" PRIu64 ",\"dup_fills\":%" PRIu64
-		",\"bad_events\":%" PRIu64 ",\"history\":[",
+		",\"bad_events\":%" PRIu64 ",\"stale_answers\":%" PRIu64 ",\"parked\":%" PRIu64
+		",\"history\":[",
 		s->retries, s->failovers, s->bounced, s->timeouts, s->status_queries,
-		s->unknown_resolved, s->dup_fills, s->bad_events);
+		s->unknown_resolved, s->dup_fills, s->bad_events, s->stale_answers, s->parked);
 	for (uint32_t i = 0; i < s->n_history; i++) {
 		const struct xr_failover_summary *h = &s->history[i];
 		fprintf(out, "%s{\"at_s\":%.6f,\"from\":\"%s\",\"to\":\"%s\",\"cause\":\"%s\""

@@ -146,7 +146,8 @@ enum xr_child_state {
 
 /** Per-token timer and state of a child at the venue. */
 struct xr_child_timer {
-	uint64_t due_ns;	/* timer (SENT, UNKNOWN) */
+	uint64_t due_ns;	/* SENT: the order timeout; UNKNOWN: the next
+				 * status query; LIVE: the next status check */
 	uint32_t heap_pos;	/* index in the timer heap, UINT32_MAX if none */
 	uint8_t state;		/* enum xr_child_state; 0 = no child */
 	uint8_t probe;		/* admitted as a HALF_OPEN probe */
@@ -183,7 +184,6 @@ struct xr_execute {
 	uint32_t *theap;	    /* tokens with a timer, min-heap by due_ns */
 	uint32_t n_theap;
 	uint64_t order_timeout_ns;
-	uint64_t retry_base_ns, retry_cap_ns;
 	uint64_t health_period_ns;
 	uint64_t rng;		    /* status query jitter */
 	uint64_t bounced;	    /* children not sent: circuit open, session down */
@@ -202,7 +202,6 @@ struct xr_parent {
 	int64_t est_fees;
 	uint64_t venue_mask;
 	uint64_t attempt_log;	/* attempts of its children sent again */
-	uint16_t resends;	/* children sent again (retries + failovers) */
 	uint8_t children_done;
 	uint8_t n_rejected;
 	uint8_t n_failed;
@@ -313,8 +312,7 @@ struct xr_aggregate {
 	 * the cycle aggregate -> route -> execute -> aggregate. */
 	struct xr_msg *fb_over;
 	uint32_t fb_over_cap, fb_over_head, fb_over_n;
-	uint32_t fb_over_max;		/* high-water mark */
-	uint64_t fb_stalls;		/* re-sends that waited in fb_over */
+	uint64_t fb_parked;		/* re-sends that waited in fb_over */
 	uint64_t rng;			/* retry backoff jitter */
 };
 

@@ -339,7 +339,6 @@ xr__resend(struct xr_aggregate *a, struct xr_parent *p, const struct xr_msg *m, 
 		a->failovers++;
 	}
 	p->attempt_log = xr_attempt_log_push(p->attempt_log, m->venue, outcome);
-	p->resends++;
 	return true;
 }
 
@@ -358,18 +357,19 @@ xr__on_venue_event(struct xr_aggregate *a, const struct xr_msg *m)
 	if (to != XR_CIRCUIT_OPEN)
 		return;
 	uint64_t at = m->send_at_ns, first = (uint64_t)m->ts_ns;
+	uint64_t detect = at > first ? at - first : 0;
 	vs->open_ns = at;
 	vs->opens++;
 	vs->history = -1;
 	if (from != XR_CIRCUIT_CLOSED)
 		return; /* a failed probe: the same failover goes on */
 	a->failover_events++;
-	xr_hist_record(a->detect_hist, at > first ? at - first : 0);
+	xr_hist_record(a->detect_hist, detect);
 	if (a->n_history < XR_FAILOVER_HISTORY) {
 		vs->history = (int32_t)a->n_history;
 		a->history[a->n_history++] = (struct xr_failover_rec){
 			.at_ns = at,
-			.detect_ns = at > first ? at - first : 0,
+			.detect_ns = detect,
 			.from = m->venue,
 			.to = XR_VENUE_NONE,
 			.cause = (uint8_t)m->reason,
@@ -644,8 +644,9 @@ xr__aggregate_work(struct xr_stage *st)
 	if (room == 0)
 		st->out_stalls++;
 	xr__fb_drain(a);
-	/* Each input message yields at most one result (take <= room) or one
-	 * re-sent child (feedback ring, else the overflow: never full). */
+	/* Each input message yields at most one result or one re-sent child
+	 * (feedback ring, else the overflow: never full); both count against
+	 * room, which also bounds out[] and fb[] (one burst in all). */
 	for (uint32_t src = 0; src < 2 + e->n_venues && room > 0; src++) {
 		struct xr_ring *ring = src == 0 ? a->rejects_v
 				       : src == 1 ? a->rejects_r : a->in[src - 2];
@@ -686,10 +687,8 @@ xr__aggregate_work(struct xr_stage *st)
 	for (uint32_t i = sent; i < n_fb; i++) {
 		/* Cannot fill: fb_over_cap bounds every child in existence. */
 		a->fb_over[(a->fb_over_head + a->fb_over_n++) % a->fb_over_cap] = fb[i];
-		a->fb_stalls++;
+		a->fb_parked++;
 	}
-	if (a->fb_over_n > a->fb_over_max)
-		a->fb_over_max = a->fb_over_n;
 	if (a->completed != completed_before)
 		xr__publish_completed(a);
 	st->items += work;

@@ -307,11 +307,8 @@ xr__submit(struct xr_execute *x, struct xr_msg *c, uint64_t now)
 		return false;
 	}
 	if (rc == -ENOTCONN) {
-		/* The session is down: not sent, so not live; open now. */
-		struct xr_breaker_transition t;
-		if (v == XR_BRK_PROBE &&
-		    xr_breaker_record(&x->breaker, true, true, now, &t))
-			xr__circuit_event(x, &t);
+		/* The session is down: not sent, so not live; open now (from
+		 * HALF_OPEN too, which also ends this probe). */
 		xr__force_open(x, now, now);
 		xr__bounce(x, c, XR_R_DISCONNECTED, now);
 		return true;
@@ -637,8 +634,6 @@ xr_execute_init(struct xr_engine *e, unsigned venue, char *err, size_t err_len)
 	};
 	xr_breaker_init(&x->breaker, &bc);
 	x->order_timeout_ns = (uint64_t)ec->order_timeout_us * 1000;
-	x->retry_base_ns = (uint64_t)ec->retry_base_us * 1000;
-	x->retry_cap_ns = (uint64_t)ec->retry_cap_us * 1000;
 	x->health_period_ns = (uint64_t)ec->health_check_interval_us * 1000;
 	x->rng = vc->seed ^ (UINT64_C(0x9e3779b97f4a7c15) * (venue + 1));
 	return 0;

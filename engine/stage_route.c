@@ -270,9 +270,6 @@ xr__route_child(struct xr_route *r, const struct xr_engine *e, const struct xr_p
 		const struct xr_snapshot *snap, const uint64_t *in_flight,
 		struct xr_msg *c, struct xr_route_decision *d)
 {
-	d->reason = XR_R_NONE;
-	d->decision = XR_D_NONE;
-	d->arrival_px = c->arrival_px;
 	if (c->decision == XR_D_RETRY) {
 		/* Same venue, same price and quantity; send_at_ns is the
 		 * backoff the aggregator chose. */
@@ -380,9 +377,7 @@ xr__route_work(struct xr_stage *st)
 				m->reason = XR_R_NO_VENUE;
 			m->final = m->reason == XR_R_VENUE_REJECT ? XR_FINAL_REJECTED
 								  : XR_FINAL_FAILED;
-			m->t[XR_T_EXECUTE] = m->t[XR_T_REPORT] = 0;
-			m->cum_qty = m->cum_notional = m->fees = 0;
-			rej[n_rej++] = *m;
+			rej[n_rej++] = *m; /* stamps and fills cleared by aggregate */
 			continue;
 		}
 		m->kind = XR_MSG_REJECT;
@@ -392,8 +387,7 @@ xr__route_work(struct xr_stage *st)
 		r->by_decision[d.decision < XR_D_COUNT ? d.decision : 0]++;
 		m->final = XR_FINAL_REJECTED;
 		m->cum_qty = m->cum_notional = m->fees = 0;
-		if (i >= nf)
-			m->n_children = 1;
+		m->n_children = 1;
 		rej[n_rej++] = *m;
 	}
 	xr_ring_enqueue_burst(r->rejects, rej, n_rej);

@@ -143,6 +143,8 @@ struct xr_summary {
 	uint64_t unknown_resolved; /* timed-out children the venue then answered */
 	uint64_t dup_fills;	   /* fills a venue reported twice (ignored) */
 	uint64_t bad_events;	   /* venue events for no live order */
+	uint64_t stale_answers;	   /* "unknown" answers for children ended since */
+	uint64_t parked;	   /* re-sends that waited for feedback ring room */
 	uint32_t n_history;
 	struct xr_failover_summary history[XR_SUMMARY_HISTORY];
 	double elapsed_s;	   /* first signal in to last result out */

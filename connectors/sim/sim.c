@@ -152,14 +152,21 @@ struct xr__sim {
 
 /* ------------------------------------------------------------------ PRNG */
 
-/** splitmix64 (Steele, Lea, Flood 2014): next 64 random bits. */
+/** splitmix64 (Steele, Lea, Flood 2014): next 64 random bits of @p state. */
 static uint64_t
-xr__sim_rand(struct xr__sim *s)
+xr__sim_next(uint64_t *state)
 {
-	uint64_t z = (s->rng += UINT64_C(0x9e3779b97f4a7c15));
+	uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
 	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
 	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
 	return z ^ (z >> 31);
+}
+
+/** The order stream's next 64 random bits. */
+static uint64_t
+xr__sim_rand(struct xr__sim *s)
+{
+	return xr__sim_next(&s->rng);
 }
 
 /**
@@ -231,10 +238,17 @@ xr__sim_unreachable(const struct xr__sim *s, uint64_t now_ns)
 static bool
 xr__sim_chance(struct xr__sim *s, uint32_t ppm)
 {
-	uint64_t z = (s->fault_rng += UINT64_C(0x9e3779b97f4a7c15));
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return xr__sim_below(z ^ (z >> 31), XR_SIM_PPM_ONE) < ppm;
+	return xr__sim_below(xr__sim_next(&s->fault_rng), XR_SIM_PPM_ONE) < ppm;
+}
+
+/** Is an answer due at @p now_ns lost (unreachable, or drop_answers)? */
+static bool
+xr__sim_answer_lost(struct xr__sim *s, uint64_t now_ns)
+{
+	const struct xr_sim_fault_cfg *drop = xr__sim_fault(s, XR_FAULT_DROP_ANSWERS, now_ns);
+
+	return xr__sim_unreachable(s, now_ns) ||
+	       (drop != NULL && xr__sim_chance(s, drop->prob_ppm));
 }
 
 /* ------------------------------------------------------------------ heap */
@@ -678,10 +692,9 @@ xr__sim_finish(struct xr__sim *s, uint32_t slot, uint64_t now_ns, uint8_t kind, 
 	       uint16_t reason, struct xr_conn_event *e)
 {
 	struct xr__sim_order *so = &s->orders[slot];
-	const struct xr_sim_fault_cfg *drop = xr__sim_fault(s, XR_FAULT_DROP_ANSWERS, now_ns);
 	const struct xr_sim_fault_cfg *late = xr__sim_fault(s, XR_FAULT_LATE_ANSWERS, now_ns);
 
-	if (xr__sim_unreachable(s, now_ns) || (drop != NULL && xr__sim_chance(s, drop->prob_ppm))) {
+	if (xr__sim_answer_lost(s, now_ns)) {
 		xr__sim_keep(so, kind, status, reason);
 		s->lost_answers++;
 		return 0;
@@ -752,10 +765,7 @@ xr__sim_poll(void *ctx, uint64_t now_ns, struct xr_conn_event *ev, uint32_t max)
 				so->due_ns = t + s->session_ns;
 				so->seq = ++s->seq;
 				xr__sim_sift_down(s, 0);
-				const struct xr_sim_fault_cfg *drop =
-					xr__sim_fault(s, XR_FAULT_DROP_ANSWERS, t);
-				if (xr__sim_unreachable(s, t) ||
-				    (drop != NULL && xr__sim_chance(s, drop->prob_ppm))) {
+				if (xr__sim_answer_lost(s, t)) {
 					so->rep_qty = so->rep_notional = so->rep_fees = 0;
 					s->lost_answers++;
 				} else {
