@@ -144,14 +144,35 @@ enum xr_child_state {
 			  * next query */
 };
 
-/** Per-token timer and state of a child at the venue. */
+/**
+ * Per-token timer and state of a child at the venue. A timer sits in one
+ * of three queues (struct xr_execute): SENT and LIVE timers all have the
+ * same length (order_timeout_us and 16 of them), so each of those queues
+ * is a FIFO list in arming order, which is due order, with O(1) arm and
+ * cancel; UNKNOWN timers back off with jitter and sit in a min-heap.
+ */
 struct xr_child_timer {
 	uint64_t due_ns;	/* SENT: the order timeout; UNKNOWN: the next
 				 * status query; LIVE: the next status check */
-	uint32_t heap_pos;	/* index in the timer heap, UINT32_MAX if none */
+	uint32_t prev, next;	/* list links (tokens), UINT32_MAX = none */
+	uint32_t heap_pos;	/* index in the heap while UNKNOWN */
+	uint8_t queue;		/* enum xr_timer_queue */
 	uint8_t state;		/* enum xr_child_state; 0 = no child */
 	uint8_t probe;		/* admitted as a HALF_OPEN probe */
 	uint8_t queries;	/* status queries sent */
+};
+
+/** Which queue holds a child's timer (struct xr_child_timer.queue). */
+enum xr_timer_queue {
+	XR_TQ_NONE = 0,
+	XR_TQ_SENT,	/* FIFO list: order timeouts */
+	XR_TQ_LIVE,	/* FIFO list: periodic status checks */
+	XR_TQ_HEAP,	/* min-heap: status queries with backoff */
+};
+
+/** A FIFO list of tokens threaded through struct xr_child_timer. */
+struct xr_timer_list {
+	uint32_t head, tail;	/* tokens, UINT32_MAX = empty */
 };
 
 /** Execute: one per venue; drives the venue's connector. */
@@ -181,7 +202,9 @@ struct xr_execute {
 	/* Fault tolerance (docs/failover.md). */
 	struct xr_breaker breaker;  /* this venue's circuit breaker */
 	struct xr_child_timer *timer; /* cap, by token */
-	uint32_t *theap;	    /* tokens with a timer, min-heap by due_ns */
+	struct xr_timer_list tsent; /* SENT children, by due_ns */
+	struct xr_timer_list tlive; /* LIVE children, by due_ns */
+	uint32_t *theap;	    /* UNKNOWN children, min-heap by due_ns */
 	uint32_t n_theap;
 	uint64_t order_timeout_ns;
 	uint64_t health_period_ns;

@@ -103,7 +103,38 @@ xr__outbox_add(struct xr_execute *x)
 	return &x->outbox[x->outbox_n++];
 }
 
-/* ---- child timers: a binary min-heap of tokens by timer[].due_ns ---- */
+/* ---- child timers: two FIFO lists and a heap (struct xr_child_timer) ---- */
+
+#define XR__NIL UINT32_MAX
+
+static void
+xr__tl_append(struct xr_execute *x, struct xr_timer_list *l, uint32_t tok)
+{
+	struct xr_child_timer *ct = &x->timer[tok];
+
+	ct->prev = l->tail;
+	ct->next = XR__NIL;
+	if (l->tail == XR__NIL)
+		l->head = tok;
+	else
+		x->timer[l->tail].next = tok;
+	l->tail = tok;
+}
+
+static void
+xr__tl_unlink(struct xr_execute *x, struct xr_timer_list *l, uint32_t tok)
+{
+	struct xr_child_timer *ct = &x->timer[tok];
+
+	if (ct->prev == XR__NIL)
+		l->head = ct->next;
+	else
+		x->timer[ct->prev].next = ct->next;
+	if (ct->next == XR__NIL)
+		l->tail = ct->prev;
+	else
+		x->timer[ct->next].prev = ct->prev;
+}
 
 static void
 xr__t_set(struct xr_execute *x, uint32_t pos, uint32_t tok)
@@ -152,27 +183,62 @@ xr__t_down(struct xr_execute *x, uint32_t pos)
 static void
 xr__timer_cancel(struct xr_execute *x, uint32_t tok)
 {
-	uint32_t pos = x->timer[tok].heap_pos;
+	struct xr_child_timer *ct = &x->timer[tok];
+	uint8_t q = ct->queue;
 
-	if (pos == UINT32_MAX)
-		return;
-	x->timer[tok].heap_pos = UINT32_MAX;
-	if (--x->n_theap == pos)
-		return;
-	uint32_t moved = x->theap[x->n_theap];
-	xr__t_set(x, pos, moved);
-	xr__t_up(x, pos);
-	if (x->timer[moved].heap_pos == pos)
-		xr__t_down(x, pos);
+	ct->queue = XR_TQ_NONE;
+	if (q == XR_TQ_SENT) {
+		xr__tl_unlink(x, &x->tsent, tok);
+	} else if (q == XR_TQ_LIVE) {
+		xr__tl_unlink(x, &x->tlive, tok);
+	} else if (q == XR_TQ_HEAP) {
+		uint32_t pos = ct->heap_pos;
+		if (--x->n_theap == pos)
+			return;
+		uint32_t moved = x->theap[x->n_theap];
+		xr__t_set(x, pos, moved);
+		xr__t_up(x, pos);
+		if (x->timer[moved].heap_pos == pos)
+			xr__t_down(x, pos);
+	}
 }
 
+/*
+ * Arm @p tok's timer for @p due in queue @p q. The lists stay in due order
+ * because every timer in one list has the same length and the stage arms
+ * them with its clock, which never goes back.
+ */
 static void
-xr__timer_arm(struct xr_execute *x, uint32_t tok, uint64_t due)
+xr__timer_arm(struct xr_execute *x, uint32_t tok, uint8_t q, uint64_t due)
 {
 	xr__timer_cancel(x, tok);
 	x->timer[tok].due_ns = due;
-	xr__t_set(x, x->n_theap++, tok);
-	xr__t_up(x, x->n_theap - 1);
+	x->timer[tok].queue = q;
+	if (q == XR_TQ_SENT) {
+		xr__tl_append(x, &x->tsent, tok);
+	} else if (q == XR_TQ_LIVE) {
+		xr__tl_append(x, &x->tlive, tok);
+	} else {
+		xr__t_set(x, x->n_theap++, tok);
+		xr__t_up(x, x->n_theap - 1);
+	}
+}
+
+/* The token whose timer is due first, XR__NIL if none is due at @p now. */
+static uint32_t
+xr__timer_due(const struct xr_execute *x, uint64_t now)
+{
+	uint32_t best = XR__NIL;
+	uint64_t best_due = now;
+	uint32_t cand[3] = { x->tsent.head, x->tlive.head, x->n_theap ? x->theap[0] : XR__NIL };
+
+	for (int i = 0; i < 3; i++) {
+		if (cand[i] != XR__NIL && x->timer[cand[i]].due_ns <= best_due) {
+			best = cand[i];
+			best_due = x->timer[best].due_ns;
+		}
+	}
+	return best;
 }
 
 static void
@@ -186,13 +252,11 @@ xr__end_child(struct xr_execute *x, uint32_t token)
 }
 
 /* Interval between status checks of a child live at the venue: 16 order
- * timeouts, jittered to [8, 16] so checks of many children spread. */
+ * timeouts. Checks of many children spread as their answers did. */
 static uint64_t
-xr__live_check_ns(struct xr_execute *x)
+xr__live_check_ns(const struct xr_execute *x)
 {
-	uint64_t t = 16 * x->order_timeout_ns;
-
-	return xr_backoff_ns(t, t, 0, xr_splitmix64(&x->rng));
+	return 16 * x->order_timeout_ns;
 }
 
 /* ---- circuit breaker ---- */
@@ -291,7 +355,7 @@ xr__submit(struct xr_execute *x, struct xr_msg *c, uint64_t now)
 		ct->state = XR_CS_SENT;
 		ct->probe = v == XR_BRK_PROBE;
 		ct->queries = 0;
-		xr__timer_arm(x, token, now + x->order_timeout_ns);
+		xr__timer_arm(x, token, XR_TQ_SENT, now + x->order_timeout_ns);
 		x->submitted++;
 		return true;
 	}
@@ -457,7 +521,7 @@ xr_execute_poll(struct xr_execute *x, uint64_t now_ns)
 			 * terminal answer is found (reconciliation). */
 			ct->state = XR_CS_LIVE;
 			ct->queries = 0;
-			xr__timer_arm(x, tok, now_ns + xr__live_check_ns(x));
+			xr__timer_arm(x, tok, XR_TQ_LIVE, now_ns + xr__live_check_ns(x));
 		}
 	}
 	return n;
@@ -472,8 +536,7 @@ xr__timers(struct xr_execute *x, uint64_t now, uint32_t burst)
 {
 	uint32_t k = 0;
 
-	for (; k < burst && x->n_theap > 0 && x->timer[x->theap[0]].due_ns <= now; k++) {
-		uint32_t tok = x->theap[0];
+	for (uint32_t tok; k < burst && (tok = xr__timer_due(x, now)) != XR__NIL; k++) {
 		struct xr_child_timer *ct = &x->timer[tok];
 		if (ct->state == XR_CS_SENT) {
 			x->timeouts++;
@@ -483,15 +546,15 @@ xr__timers(struct xr_execute *x, uint64_t now, uint32_t burst)
 		bool sent = x->conn.ops->status(x->conn.ctx, x->live[tok].cl_ord_id, tok, now) == 0;
 		x->queries += sent;
 		if (ct->state == XR_CS_LIVE) {
-			xr__timer_arm(x, tok, now + xr__live_check_ns(x));
+			xr__timer_arm(x, tok, XR_TQ_LIVE, now + xr__live_check_ns(x));
 			continue;
 		}
 		if (sent && ct->queries < UINT8_MAX)
 			ct->queries++;
 		uint32_t nth = ct->queries ? ct->queries - 1u : 0u;
-		xr__timer_arm(x, tok, now + xr_backoff_ns(x->order_timeout_ns,
-							  16 * x->order_timeout_ns, nth,
-							  xr_splitmix64(&x->rng)));
+		xr__timer_arm(x, tok, XR_TQ_HEAP,
+			      now + xr_backoff_ns(x->order_timeout_ns, 16 * x->order_timeout_ns,
+						  nth, xr_splitmix64(&x->rng)));
 	}
 	return k;
 }
@@ -620,8 +683,10 @@ xr_execute_init(struct xr_engine *e, unsigned venue, char *err, size_t err_len)
 	}
 	for (uint32_t i = 0; i < x->cap; i++) {
 		x->free_tokens[i] = x->cap - 1 - i;
-		x->timer[i].heap_pos = UINT32_MAX;
+		x->timer[i].prev = x->timer[i].next = XR__NIL;
 	}
+	x->tsent.head = x->tsent.tail = XR__NIL;
+	x->tlive.head = x->tlive.tail = XR__NIL;
 	x->n_free = x->cap;
 	const struct xr_engine_cfg *ec = &e->cfg->engine;
 	struct xr_breaker_cfg bc = {
