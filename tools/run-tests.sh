@@ -3,8 +3,8 @@
 # with warnings as errors, run the unit, stress and integration suites and
 # every benchmark subcommand in quick mode (xroute-perf --quick, output
 # checked, times not asserted), the unit and integration suites again under
-# ASan+UBSan, then the threaded
-# ring and engine tests under ThreadSanitizer. Ends with
+# ASan+UBSan, then the threaded ring and engine tests and the chaos scenario
+# (the launcher, 100000 signals) under ThreadSanitizer. Ends with
 # the line "N passed, N failed" (Criterion test cases, plus one per
 # non-Criterion program) and exits non-zero if anything failed.
 set -uo pipefail
@@ -50,16 +50,16 @@ ninja -C build-asan || fail_setup "build (asan) failed"
 UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1" \
 	meson test -C build-asan --suite fast --suite integration --print-errorlogs
 
-# 3. ThreadSanitizer: the threaded ring and engine programs and the snapshot
+# 3. ThreadSanitizer: the threaded ring and engine programs, the snapshot
 #    RCU torture test (Criterion's runner cannot start under TSan:
-#    Snaipe/Criterion#274).
+#    Snaipe/Criterion#274) and the chaos scenario through the launcher.
 tsan_results=build-tsan/tsan-results.txt
 if [ ! -f build-tsan/build.ninja ]; then
 	meson setup build-tsan -Db_sanitize=thread -Dwerror=true >/dev/null ||
 		fail_setup "meson setup (tsan) failed"
 fi
 ninja -C build-tsan tests/test_ring tests/stress_ring_spsc tests/stress_engine_pipeline \
-	tests/stress_snapshot_torture ||
+	tests/stress_snapshot_torture tools/xroute ||
 	fail_setup "build (tsan) failed"
 : > "$tsan_results"
 export TSAN_OPTIONS="suppressions=$root/tests/sanitizers/tsan.supp halt_on_error=1 second_deadlock_stack=1"
@@ -75,6 +75,18 @@ for t in "test_ring" "stress_ring_spsc 10000000" "stress_engine_pipeline 30000" 
 		echo "tsan_$1 FAIL" >> "$tsan_results"
 	fi
 done
+# The chaos scenario through the TSan launcher: every stage thread, the
+# snapshot publisher and call_rcu reclamation, sim venue faults, breakers,
+# status queries and failover. 100000 signals at pace 0.4 replay in the same
+# 5 s as the default run, so the same wall-clock fault windows fire and the
+# script's assertions stay as they are (tests/integration/chaos_run.sh);
+# about 7 s on 2 cores, 12 s with both busy. A TSan report exits 66.
+echo "== tsan: chaos_run.sh 100000 0.4"
+if tests/integration/chaos_run.sh ./build-tsan/tools/xroute "$root" 100000 0.4; then
+	echo "tsan_chaos_run OK" >> "$tsan_results"
+else
+	echo "tsan_chaos_run FAIL" >> "$tsan_results"
+fi
 
 python3 tools/count-tests.py build-test/meson-logs/testlog.json \
 	build-test/meson-logs/stresslog.json build-asan/meson-logs/testlog.json \

@@ -6,17 +6,38 @@
 # signals/s, about 5 s). Asserts every signal has exactly one terminal
 # result, no overfill, positions equal to the sum of fills, circuits that
 # opened, children that failed over, and timeouts resolved by status query.
-#   chaos_run.sh XROUTE SOURCE_ROOT [SIGNALS]
+#   chaos_run.sh XROUTE SOURCE_ROOT [SIGNALS [PACE]]
+# SIGNALS defaults to 1000000 and PACE to 4. The ThreadSanitizer job
+# (tools/run-tests.sh) runs 100000 signals at pace 0.4: the same 5 s replay
+# at a tenth of the rate, about what a TSan build sustains on 2 cores.
+#
+# The fault windows are wall-clock time from each venue's start, not signal
+# time, so the circuit and failover assertions hold only if the replay lasts
+# as long as the default one: bravo's spike at 0.5 s and 3.5 s, alpha's
+# outage at 1 s, charlie's rejects at 1.5 s and bravo's disconnect at 2.5 s
+# open the five circuits "failover_events >= 5" asks for. The signals span
+# SIGNALS / 50000 s of event time (xroute gen's default rate), replayed in
+# that / PACE s. A slower engine (sanitizers, a busy machine) only makes the
+# run longer, which fires the same windows or more, so the assertions are
+# not relaxed for a slow build; a SIGNALS and PACE whose replay is shorter
+# than 5 s are refused instead of checked against fewer faults.
 set -euo pipefail
 xroute=$1
 src=$2
 n=${3:-1000000}
+pace=${4:-4}
+if ! python3 -c 'import sys; sys.exit(int(sys.argv[1]) / 50000 / float(sys.argv[2]) < 5)' \
+	"$n" "$pace"; then
+	echo "chaos_run.sh: $n signals at pace $pace replay in under 5 s;" \
+		"the fault windows need 5 s (SIGNALS / 50000 / PACE >= 5)" >&2
+	exit 2
+fi
 dir=$(mktemp -d /tmp/xr_chaos_XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 
 "$xroute" gen --signals "$n" --users 100 --symbols 8 --seed 11 -o "$dir/signals.csv"
 "$xroute" run -c "$src/docs/examples/xroute-chaos.ini" --signals "$dir/signals.csv" \
-	--summary-json "$dir/summary.json" --pace 4 > "$dir/summary.txt"
+	--summary-json "$dir/summary.json" --pace "$pace" > "$dir/summary.txt"
 sed -n '/^invariants/,/^latency/p;/^failover/,/^backpressure/p' "$dir/summary.txt"
 
 python3 - "$dir/summary.json" "$n" <<'PY'
