@@ -1014,3 +1014,45 @@ Test(sim_faults, partial_fill_and_reject_burst_and_latency_spike, .fini = fx_fin
 	e = next_event();
 	cr_assert_eq(e.ord_status, XR_OS_FILLED);
 }
+
+/* The loader (engine/config.c) checks every fault.NAME field and stops at
+ * 32 per venue (tests/unit/engine/test_config.c); create only counts. */
+Test(sim_faults, more_than_32_faults_einval)
+{
+	static struct xr_sim_fault_cfg f[XR_SIM_MAX_FAULTS + 1];
+	for (uint32_t i = 0; i < XR_SIM_MAX_FAULTS + 1; i++)
+		f[i] = (struct xr_sim_fault_cfg){ .kind = XR_FAULT_OUTAGE, .start_ns = MS(i),
+						  .end_ns = MS(i + 1) };
+	fx_init();
+	g_venue.faults = f;
+	g_venue.n_faults = XR_SIM_MAX_FAULTS + 1;
+	cr_assert_eq(xr_connector_create(&g_cfg, 0, &g_c, g_err, sizeof(g_err)), -EINVAL);
+	cr_assert_str_eq(g_err, "venue alpha: more than 32 faults");
+	cr_assert_null(g_c.ops);
+
+	g_venue.n_faults = XR_SIM_MAX_FAULTS;
+	fx_create();
+	xr_connector_destroy(&g_c);
+}
+
+/* The config's fault array may go once the venue exists (a reload frees
+ * the config it came from): create keeps its own copy. */
+Test(sim_faults, faults_are_copied_at_create, .fini = fx_fini)
+{
+	struct xr_sim_fault_cfg f = { .kind = XR_FAULT_DISCONNECT, .start_ns = MS(10),
+				      .end_ns = MS(20) };
+	struct xr_conn_health h;
+	fx_start_faults(&f, 1);
+	memset(g_faults, 0, sizeof(g_faults)); /* outage of [0, 0): never on */
+	g_venue.faults = NULL;
+	g_venue.n_faults = 0;
+
+	cr_assert_eq(submit(1, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET, XR_TIF_IOC, U(1), 0, MS(9)),
+		     0);
+	cr_assert_eq(submit(2, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET, XR_TIF_IOC, U(1), 0, MS(10)),
+		     -ENOTCONN);
+	cr_assert_eq(g_c.ops->health(g_c.ctx, &h), 0);
+	cr_assert_eq(h.down_since_ns, MS(10));
+	cr_assert_eq(submit(3, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET, XR_TIF_IOC, U(1), 0, MS(20)),
+		     0);
+}
