@@ -314,6 +314,7 @@ enum xr__sect {
 	XR__S_VENUE,
 	XR__S_USER,
 	XR__S_STRATEGY,
+	XR__S_SYMBOL,
 };
 
 /* Bits of struct xr__uraw.set: the keys a user section gave. */
@@ -335,6 +336,20 @@ struct xr__lim {
 	bool position; /* max_position, else max_order_qty */
 };
 
+/** primary_venue, failover_venues and auto_failover as written. */
+struct xr__praw {
+	char *primary, *failovers;	/* list values, NULL if not given */
+	uint32_t primary_line, failovers_line, auto_line;
+	bool auto_failover;		/* valid if auto_line != 0 */
+};
+
+/** A [symbol NAME] section, resolved at end of file. */
+struct xr__sraw {
+	char name[XR_NAME_MAX + 1];
+	uint32_t line;
+	struct xr__praw plan;
+};
+
 /** A user section's keys as written, resolved at end of file. */
 struct xr__uraw {
 	uint16_t set; /* XR__U_* */
@@ -346,6 +361,7 @@ struct xr__uraw {
 	uint32_t venues_line, symbols_line;
 	struct xr__lim *lims;
 	uint32_t n_lims;
+	struct xr__praw plan;
 };
 
 /** Thread keys as written. */
@@ -398,6 +414,8 @@ struct xr__load {
 	struct xr__uraw *uraw; /* n_users entries */
 	struct xr__uraw defaults;
 	struct xr__index users_ix, symbols_ix;
+	struct xr__sraw *sraw; /* [symbol NAME] sections */
+	uint32_t n_sraw, cap_sraw;
 
 	/* End of file: [user_defaults] resolved. */
 	uint64_t def_venue_mask;
@@ -923,6 +941,26 @@ xr__section_user(struct xr__load *ld, const char *name)
 	return 0;
 }
 
+/** [symbol NAME]: once per symbol; the symbol is checked at end of file. */
+static int
+xr__section_symbol(struct xr__load *ld, const char *name)
+{
+	for (uint32_t i = 0; i < ld->n_sraw; i++)
+		if (strcmp(ld->sraw[i].name, name) == 0)
+			return xr__err(ld, ld->line,
+				       "[%s]: duplicate section (first at line %" PRIu32 ")",
+				       ld->label, ld->sraw[i].line);
+	if (xr__grow((void **)&ld->sraw, &ld->cap_sraw, ld->n_sraw + 1, sizeof(*ld->sraw)))
+		return xr__oom(ld);
+	struct xr__sraw *r = &ld->sraw[ld->n_sraw];
+	memset(r, 0, sizeof(*r));
+	xr__name_copy(r->name, name, strlen(name));
+	r->line = ld->line;
+	ld->cur = ld->n_sraw++;
+	ld->sect = XR__S_SYMBOL;
+	return 0;
+}
+
 /** [strategy NAME]: NAME is a strategy other than default, once. */
 static int
 xr__section_strategy(struct xr__load *ld, const char *name)
@@ -977,29 +1015,32 @@ xr__section(struct xr__load *ld, char *text)
 	bool venue = strncmp(s, "venue", 5) == 0 && (s[5] == '\0' || xr__is_space(s[5]));
 	bool user = strncmp(s, "user", 4) == 0 && (s[4] == '\0' || xr__is_space(s[4]));
 	bool strategy = strncmp(s, "strategy", 8) == 0 && (s[8] == '\0' || xr__is_space(s[8]));
-	if (!venue && !user && !strategy) {
+	bool symbol = strncmp(s, "symbol", 6) == 0 && (s[6] == '\0' || xr__is_space(s[6]));
+	if (!venue && !user && !strategy && !symbol) {
 		snprintf(ld->label, sizeof(ld->label), "%.*s%s", XR_NAME_MAX + 8, s,
 			 strlen(s) > XR_NAME_MAX + 8 ? "..." : "");
 		return xr__err(ld, ld->line,
 			       "[%s]: unknown section (expected engine, threads, user_defaults, "
-			       "venue NAME, user NAME or strategy NAME)",
+			       "venue NAME, user NAME, strategy NAME or symbol NAME)",
 			       ld->label);
 	}
-	const char *kind = venue ? "venue" : user ? "user" : "strategy";
+	const char *kind = venue ? "venue" : user ? "user" : strategy ? "strategy" : "symbol";
 	char *name = s + strlen(kind);
 	while (xr__is_space(*name))
 		name++;
 	if (*name == '\0')
 		return xr__err(ld, ld->line, "[%s]: missing name ([%s NAME])", kind, kind);
-	if (!xr__valid_name(name, strlen(name), NULL)) {
+	if (!xr__valid_name(name, strlen(name), symbol ? "./" : NULL)) {
 		snprintf(ld->label, sizeof(ld->label), "%s %.*s%s", kind, XR_NAME_MAX, name,
 			 strlen(name) > XR_NAME_MAX ? "..." : "");
-		return xr__err(ld, ld->line, "[%s]: %s name \"%s\" " XR__NAME_RULE, ld->label, kind,
-			       name);
+		return xr__err(ld, ld->line, "[%s]: %s name \"%s\" %s", ld->label, kind, name,
+			       symbol ? XR__SYMBOL_RULE : XR__NAME_RULE);
 	}
 	xr__label(ld, kind, name);
 	if (strategy)
 		return xr__section_strategy(ld, name);
+	if (symbol)
+		return xr__section_symbol(ld, name);
 	return venue ? xr__section_venue(ld, name) : xr__section_user(ld, name);
 }
 
@@ -1462,6 +1503,43 @@ xr__key_thread(struct xr__load *ld, const char *key, const char *value)
 	return 0;
 }
 
+/**
+ * primary_venue, failover_venues, auto_failover (venue plans: users and
+ * symbols). @return 0 taken, 1 not a plan key, -1 error.
+ */
+static int
+xr__key_plan(struct xr__load *ld, struct xr__praw *p, const char *key, const char *value)
+{
+	char why[200];
+	uint8_t w;
+
+	if (strcmp(key, "auto_failover") == 0) {
+		if (xr__word(xr__w_bool, value, &w, why, sizeof(why)) != 0)
+			return xr__kerr(ld, XR__HERE(ld), key, value, "%s", why);
+		p->auto_failover = w != 0;
+		p->auto_line = ld->line;
+		return 0;
+	}
+	bool primary = strcmp(key, "primary_venue") == 0;
+	if (!primary && strcmp(key, "failover_venues") != 0)
+		return 1;
+	char *copy = strdup(value);
+	if (copy == NULL)
+		return xr__oom(ld);
+	*(primary ? &p->primary : &p->failovers) = copy;
+	*(primary ? &p->primary_line : &p->failovers_line) = ld->line;
+	return 0;
+}
+
+/** Keys of [symbol NAME]. */
+static int
+xr__key_symbol(struct xr__load *ld, const char *key, const char *value)
+{
+	int rc = xr__key_plan(ld, &ld->sraw[ld->cur].plan, key, value);
+
+	return rc == 1 ? xr__unknown_key(ld, key) : rc;
+}
+
 /** Keys of [user NAME] and [user_defaults]. */
 static int
 xr__key_user(struct xr__load *ld, struct xr__uraw *r, const char *key, const char *value)
@@ -1469,6 +1547,10 @@ xr__key_user(struct xr__load *ld, struct xr__uraw *r, const char *key, const cha
 	char why[200];
 	int64_t x;
 	uint8_t w;
+	int rc = xr__key_plan(ld, &r->plan, key, value);
+
+	if (rc != 1)
+		return rc;
 
 	if (strcmp(key, "enabled") == 0) {
 		if (xr__word(xr__w_bool, value, &w, why, sizeof(why)) != 0)
@@ -1563,6 +1645,7 @@ xr__handler(void *user, const char *section, const char *name, const char *value
 	case XR__S_USER_DEFAULTS: rc = xr__key_user(ld, &ld->defaults, name, value); break;
 	case XR__S_USER: rc = xr__key_user(ld, &ld->uraw[ld->cur], name, value); break;
 	case XR__S_STRATEGY: rc = xr__key_strategy(ld, name, value); break;
+	case XR__S_SYMBOL: rc = xr__key_symbol(ld, name, value); break;
 	default: rc = -1; break;
 	}
 	return rc == 0;
@@ -1926,6 +2009,98 @@ xr__limits(struct xr__load *ld, const char *label, const struct xr__uraw *r, con
 	return 0;
 }
 
+/** Append venue @p name of key @p key to @p out; checks the user's mask. */
+static int
+xr__plan_add(struct xr__load *ld, const char *label, uint32_t line, const char *key,
+	     const char *item, size_t len, uint64_t allowed, struct xr_venue_plan *out)
+{
+	char name[XR_NAME_MAX + 4];
+
+	snprintf(name, sizeof(name), "%.*s%s", (int)(len <= XR_NAME_MAX ? len : XR_NAME_MAX),
+		 item, len <= XR_NAME_MAX ? "" : "...");
+	int v = len <= XR_NAME_MAX ? xr_config_venue_id(ld->cfg, name) : -1;
+	if (v < 0)
+		return xr__kerr(ld, line, label, key, name, "is not a venue");
+	if (!((allowed >> v) & 1))
+		return xr__kerr(ld, line, label, key, name,
+				"is not among the user's venues (the venues key)");
+	for (unsigned i = 0; i < out->n; i++)
+		if (out->venue[i] == v)
+			return xr__kerr(ld, line, label, key, name,
+					"is already in the plan (primary_venue, failover_venues)");
+	if (out->n == XR_PLAN_MAX)
+		return xr__kerr(ld, line, label, key, name,
+				"makes the plan longer than %d venues", XR_PLAN_MAX);
+	out->venue[out->n++] = (uint8_t)v;
+	return 0;
+}
+
+/**
+ * Resolve a venue plan: @p r's keys, else @p d's (defaults; NULL = none).
+ * failover_venues needs a primary_venue; venues must be allowed by
+ * @p allowed. auto_failover defaults to true.
+ */
+static int
+xr__plan_resolve(struct xr__load *ld, const char *label, const struct xr__praw *r,
+		 const struct xr__praw *d, uint64_t allowed, struct xr_venue_plan *out)
+{
+	const char *primary = r->primary ? r->primary : d ? d->primary : NULL;
+	const char *fail = r->failovers ? r->failovers : d ? d->failovers : NULL;
+	uint32_t pline = r->primary ? r->primary_line : d ? d->primary_line : 0;
+	uint32_t fline = r->failovers ? r->failovers_line : d ? d->failovers_line : 0;
+	const char *cur, *item;
+	size_t len;
+
+	memset(out, 0, sizeof(*out));
+	out->auto_failover = r->auto_line ? r->auto_failover
+			     : d && d->auto_line ? d->auto_failover : true;
+	if (primary == NULL) {
+		if (fail != NULL)
+			return xr__kerr(ld, fline, label, "failover_venues", fail,
+					"needs a primary_venue");
+		return 0;
+	}
+	cur = primary;
+	item = xr__list_next(&cur, &len);
+	if (item == NULL || xr__list_next(&cur, &len) != NULL)
+		return xr__kerr(ld, pline, label, "primary_venue", primary,
+				"must name exactly one venue");
+	cur = primary;
+	item = xr__list_next(&cur, &len);
+	if (xr__plan_add(ld, label, pline, "primary_venue", item, len, allowed, out))
+		return -1;
+	for (cur = fail; fail != NULL && (item = xr__list_next(&cur, &len)) != NULL;)
+		if (xr__plan_add(ld, label, fline, "failover_venues", item, len, allowed, out))
+			return -1;
+	return 0;
+}
+
+/** [symbol NAME] sections: their symbols exist; their plans resolve. */
+static int
+xr__resolve_symbols(struct xr__load *ld)
+{
+	struct xr_config *cfg = ld->cfg;
+	uint64_t all = cfg->n_venues == 64 ? UINT64_MAX : (UINT64_C(1) << cfg->n_venues) - 1;
+	char label[XR_NAME_MAX + 8];
+
+	cfg->symbol_plans = calloc(cfg->n_symbols ? cfg->n_symbols : 1, sizeof(*cfg->symbol_plans));
+	if (cfg->symbol_plans == NULL)
+		return xr__oom(ld);
+	for (uint32_t i = 0; i < ld->n_sraw; i++) {
+		const struct xr__sraw *r = &ld->sraw[i];
+		int64_t s = xr__index_find(&ld->symbols_ix, cfg->symbols[0], sizeof(*cfg->symbols),
+					   r->name);
+		if (s < 0)
+			return xr__err(ld, r->line,
+				       "[symbol %s]: \"%s\" is not a symbol (no venue has book.%s)",
+				       r->name, r->name, r->name);
+		snprintf(label, sizeof(label), "symbol %s", r->name);
+		if (xr__plan_resolve(ld, label, &r->plan, NULL, all, &cfg->symbol_plans[s]))
+			return -1;
+	}
+	return 0;
+}
+
 static int
 xr__resolve_users(struct xr__load *ld)
 {
@@ -1974,6 +2149,8 @@ xr__resolve_users(struct xr__load *ld)
 		if (r->symbols != NULL &&
 		    xr__symbol_list(ld, label, r->symbols_line, r->symbols, u->symbol_bits))
 			return -1;
+		if (xr__plan_resolve(ld, label, &r->plan, &d->plan, u->venue_mask, &u->plan))
+			return -1;
 		if (r->n_lims == 0 && !(r->set & (XR__U_ORDER_QTY | XR__U_POSITION))) {
 			u->max_order_qty = ld->def_order_qty;
 			u->max_position = ld->def_position;
@@ -2014,8 +2191,16 @@ xr__config_destroy(struct xr_config *cfg, int64_t *shared_oq, int64_t *shared_po
 	free(shared_pos);
 	free(cfg->users);
 	free(cfg->symbols);
+	free(cfg->symbol_plans);
 	free(cfg->threads);
 	free(cfg);
+}
+
+static void
+xr__praw_free(struct xr__praw *p)
+{
+	free(p->primary);
+	free(p->failovers);
 }
 
 static void
@@ -2024,6 +2209,7 @@ xr__uraw_free(struct xr__uraw *r)
 	free(r->venues);
 	free(r->symbols);
 	free(r->lims);
+	xr__praw_free(&r->plan);
 }
 
 struct xr_config *
@@ -2062,7 +2248,7 @@ xr_config_load(const char *path, char *err, size_t err_len)
 
 	if (!ld.failed && xr__check_venues(&ld) == 0 && xr__check_weights(&ld) == 0 &&
 	    xr__check_strategies(&ld) == 0 && xr__check_threads(&ld) == 0 &&
-	    xr__check_mode(&ld) == 0)
+	    xr__check_mode(&ld) == 0 && xr__resolve_symbols(&ld) == 0)
 		xr__resolve_users(&ld);
 out:
 	free(ld.buf);
@@ -2074,6 +2260,9 @@ out:
 		for (uint32_t i = 0; i < cfg->n_users; i++)
 			xr__uraw_free(&ld.uraw[i]);
 	free(ld.uraw);
+	for (uint32_t i = 0; i < ld.n_sraw; i++)
+		xr__praw_free(&ld.sraw[i].plan);
+	free(ld.sraw);
 	if (ld.failed) {
 		if (err != NULL && err_len > 0)
 			snprintf(err, err_len, "%s", ld.err);
@@ -2267,6 +2456,22 @@ xr__print_limits(FILE *out, const struct xr_config *cfg, const char *key, const 
 			xr__print_qty(out, key, cfg->symbols[s], a[s]);
 }
 
+/* A venue plan's keys; nothing for no plan. */
+static void
+xr__print_plan(FILE *out, const struct xr_config *cfg, const struct xr_venue_plan *p)
+{
+	if (p->n == 0)
+		return;
+	fprintf(out, "primary_venue = %s\n", cfg->venues[p->venue[0]].name);
+	if (p->n > 1) {
+		fprintf(out, "failover_venues = ");
+		for (unsigned i = 1; i < p->n; i++)
+			fprintf(out, "%s%s", i > 1 ? ", " : "", cfg->venues[p->venue[i]].name);
+		fprintf(out, "\n");
+	}
+	fprintf(out, "auto_failover = %s\n", p->auto_failover ? "true" : "false");
+}
+
 void
 xr_config_print(const struct xr_config *cfg, FILE *out)
 {
@@ -2388,5 +2593,12 @@ xr_config_print(const struct xr_config *cfg, FILE *out)
 			xr__print_limits(out, cfg, "max_order_qty", u->max_order_qty);
 			xr__print_limits(out, cfg, "max_position", u->max_position);
 		}
+		xr__print_plan(out, cfg, &u->plan);
+	}
+	for (uint32_t s = 0; s < cfg->n_symbols; s++) {
+		if (cfg->symbol_plans[s].n == 0)
+			continue;
+		fprintf(out, "\n[symbol %s]\n", cfg->symbols[s]);
+		xr__print_plan(out, cfg, &cfg->symbol_plans[s]);
 	}
 }

@@ -186,6 +186,25 @@ struct xr_venue_cfg {
 	uint32_t line;		 /* line of the section header */
 };
 
+/** Most venues in a venue plan: the primary and its failovers. */
+#define XR_PLAN_MAX 8
+
+/**
+ * A venue plan (../shared/seeds/order-router.md: primary_exchange,
+ * failover_exchanges, auto_failover): route to the primary venue while it
+ * is eligible, else to the first eligible failover venue in priority
+ * order. With auto_failover false only the primary is used (or the venue
+ * a manual failover command chose, xr_engine_control()); when it is not
+ * eligible the order is rejected (circuit_open or the selector's reason).
+ * Eligible: allowed for the user, circuit closed, healthy, and the
+ * selector accepts it for the order (price, depth, slippage).
+ */
+struct xr_venue_plan {
+	uint8_t n;			/* venues; 0 = no plan (rank all venues) */
+	uint8_t venue[XR_PLAN_MAX];	/* [0] primary, then failovers in order */
+	bool auto_failover;		/* fail over without an operator */
+};
+
 /** One [user NAME] section, defaults from [user_defaults]. */
 struct xr_user_cfg {
 	char name[XR_NAME_MAX + 1];
@@ -202,6 +221,8 @@ struct xr_user_cfg {
 	bool own_limits;			 /* arrays belong to this user */
 	int64_t max_notional;			 /* per order (cash scale) */
 	uint8_t strategy;			 /* enum xr_strategy default */
+	struct xr_venue_plan plan;		 /* primary_venue, failover_venues,
+						  * auto_failover; n = 0: none */
 	uint32_t line;
 };
 
@@ -282,6 +303,9 @@ struct xr_config {
 	struct xr_user_cfg *users;
 	uint32_t n_symbols;
 	char (*symbols)[XR_NAME_MAX + 1];
+	/* [symbol NAME] venue plans, n_symbols entries (n = 0: none). A user's
+	 * own plan comes first; a symbol's applies to users without one. */
+	struct xr_venue_plan *symbol_plans;
 	uint32_t n_threads;
 	struct xr_thread_cfg *threads;
 };

@@ -319,7 +319,7 @@ Test(config, error_unknown_section)
 {
 	expect_error(MINIMAL "[engin]\nburst = 8\n",
 		     "xroute.ini:4: [engin]: unknown section (expected engine, threads, "
-		     "user_defaults, venue NAME, user NAME or strategy NAME)");
+		     "user_defaults, venue NAME, user NAME, strategy NAME or symbol NAME)");
 }
 
 Test(config, error_unknown_key)
