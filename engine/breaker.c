@@ -61,7 +61,7 @@ xr__move(struct xr_breaker *b, uint8_t to, uint8_t cause, uint64_t now, uint64_t
 bool
 xr_breaker_tick(struct xr_breaker *b, uint64_t now_ns, struct xr_breaker_transition *t)
 {
-	if (b->state != XR_CIRCUIT_OPEN || now_ns - b->opened_ns < b->cfg.open_timeout_ns ||
+	if (b->state != XR_CIRCUIT_OPEN || b->held || now_ns - b->opened_ns < b->cfg.open_timeout_ns ||
 	    now_ns < b->opened_ns)
 		return false;
 	b->probes_out = 0;
@@ -149,6 +149,8 @@ bool
 xr_breaker_force_open(struct xr_breaker *b, enum xr_breaker_cause cause, uint64_t since_ns,
 		      uint64_t now_ns, struct xr_breaker_transition *t)
 {
+	if (cause == XR_BRK_MANUAL)
+		b->held = true;
 	if (b->state == XR_CIRCUIT_OPEN) {
 		b->opened_ns = now_ns;
 		return false;
@@ -160,6 +162,7 @@ xr_breaker_force_open(struct xr_breaker *b, enum xr_breaker_cause cause, uint64_
 bool
 xr_breaker_force_close(struct xr_breaker *b, uint64_t now_ns, struct xr_breaker_transition *t)
 {
+	b->held = false;
 	if (b->state == XR_CIRCUIT_CLOSED)
 		return false;
 	return xr__move(b, XR_CIRCUIT_CLOSED, XR_BRK_MANUAL, now_ns, 0, t);

@@ -98,6 +98,8 @@ struct xr_breaker {
 	uint32_t probes_out;		/* probes sent, not yet answered */
 	uint32_t probes_ok;		/* successful probes in this HALF_OPEN */
 	uint64_t opens;			/* CLOSED/HALF_OPEN -> OPEN count */
+	bool held;			/* opened by a control command: stays
+					 * OPEN (no HALF_OPEN) until force_close */
 };
 
 /**
@@ -140,7 +142,8 @@ bool xr_breaker_record(struct xr_breaker *b, bool failure, bool probe, uint64_t 
 /**
  * Open now, whatever the state (the session went down, or a control
  * command). @p since_ns: when the trouble began (the disconnect), for the
- * detection time; 0 = now. @return true with *t filled if it was not
+ * detection time; 0 = now. With cause XR_BRK_MANUAL it stays OPEN, with
+ * no HALF_OPEN probes, until xr_breaker_force_close(). @return true with *t filled if it was not
  * already OPEN (an OPEN breaker restarts its open_timeout either way).
  * Thread: the owner.
  */

@@ -107,7 +107,7 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 	}
 	e->cfg = cfg;
 	e->io = *io;
-	e->output.fd = -1; /* destroy may run before output init */
+	e->output.fd = e->output.ev_fd = -1; /* destroy may run before output init */
 	if (e->io.drain_timeout_ms == 0)
 		e->io.drain_timeout_ms = 10000;
 	if (e->io.max_parse_errors_logged == 0)
@@ -131,6 +131,8 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 	e->route_to_aggregate = xr__ring(e);
 	e->aggregate_to_route = xr__ring(e);
 	e->aggregate_to_output = xr__ring(e);
+	e->control_to_route = xr_ring_create(XR_CONTROL_RING, sizeof(struct xr_msg));
+	e->control_mu_ready = pthread_mutex_init(&e->control_mu, NULL) == 0;
 	e->route_to_execute = calloc(e->n_venues, sizeof(struct xr_ring *));
 	e->execute_to_aggregate = calloc(e->n_venues, sizeof(struct xr_ring *));
 	e->execute = calloc(e->n_venues, sizeof(*e->execute));
@@ -139,6 +141,7 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 	if (e->ingress_to_validate == NULL || e->validate_to_route == NULL ||
 	    e->validate_to_aggregate == NULL || e->route_to_aggregate == NULL ||
 	    e->aggregate_to_route == NULL || e->aggregate_to_output == NULL ||
+	    e->control_to_route == NULL || !e->control_mu_ready ||
 	    e->route_to_execute == NULL || e->execute_to_aggregate == NULL ||
 	    e->execute == NULL || e->exp_a == NULL || e->names == NULL) {
 		snprintf(err, err_len, "out of memory for rings of %u slots",
@@ -219,6 +222,9 @@ xr_engine_destroy(struct xr_engine *e)
 		xr_ring_destroy(e->aggregate_to_route);
 		xr_ring_destroy(e->aggregate_to_output);
 	}
+	xr_ring_destroy(e->control_to_route); /* on the heap in either mode */
+	if (e->control_mu_ready)
+		pthread_mutex_destroy(&e->control_mu);
 	free(e->route_to_execute);
 	free(e->execute_to_aggregate);
 	free(e->execute);
@@ -287,17 +293,25 @@ xr__summarise(struct xr_engine *e)
 		s->stale_answers += x->stale_answers;
 	}
 	s->parked = a->fb_parked;
+	xr__latency(&s->recovery, a->recovery_hist);
+	s->router_status = a->status;
+	s->status_changes = a->status_changes;
+	s->controls = a->controls;
+	memcpy(s->alerts, a->alerts, sizeof(s->alerts));
+	s->events = o->events;
 	for (uint32_t i = 0; i < a->n_history && i < XR_SUMMARY_HISTORY; i++) {
 		const struct xr_failover_rec *h = &a->history[i];
 		struct xr_failover_summary *fs = &s->history[s->n_history++];
 		fs->at_s = h->at_ns > e->start_ns ? (double)(h->at_ns - e->start_ns) / 1e9 : 0;
-		snprintf(fs->from, sizeof(fs->from), "%s", e->cfg->venues[h->from].name);
+		snprintf(fs->from, sizeof(fs->from), "%s",
+			 h->from < e->n_venues ? e->cfg->venues[h->from].name : "");
 		snprintf(fs->to, sizeof(fs->to), "%s",
 			 h->to < e->n_venues ? e->cfg->venues[h->to].name : "");
 		snprintf(fs->cause, sizeof(fs->cause), "%s",
 			 xr_breaker_cause_name((enum xr_breaker_cause)h->cause));
 		fs->detection_ns = h->detect_ns;
 		fs->reroute_ns = h->reroute_ns;
+		fs->recovery_ns = h->recovery_ns;
 	}
 	s->reloads_rejected = e->reloads_rejected;
 	s->n_threads = e->n_threads;
@@ -313,9 +327,15 @@ xr__summarise(struct xr_engine *e)
 		ts->alloc_measured = t->alloc_ctr != NULL;
 		ts->alloc_bytes = t->alloc_end - t->alloc_start;
 	}
+	/* Positions three ways: risk's, the sum over venues of the
+	 * aggregator's per-venue ones, and the results' fills. */
 	for (size_t k = 0; k < (size_t)e->n_users * e->n_symbols; k++) {
 		int64_t pos = atomic_load_explicit(&e->exp_a[k].position, memory_order_relaxed);
-		if (pos != o->fills_net[k])
+		int64_t by_venue = 0;
+		size_t u = k / e->n_symbols, sym = k % e->n_symbols;
+		for (uint32_t v = 0; v < e->n_venues; v++)
+			by_venue += a->pos[(u * e->n_venues + v) * e->n_symbols + sym];
+		if (pos != o->fills_net[k] || by_venue != pos)
 			s->position_mismatches++;
 	}
 	uint64_t last = atomic_load_explicit(&o->last_result_ns, memory_order_relaxed);
@@ -342,7 +362,33 @@ xr__summarise(struct xr_engine *e)
 		vs->circuit = a->venues[v].circuit;
 		vs->bounced = e->execute[v].bounced;
 		vs->timeouts = e->execute[v].timeouts;
+		const struct xr_venue_stats *st = &a->venues[v];
+		uint64_t end = e->end_ns, closed = st->closed_ns;
+		if (st->fail_start_ns == 0 && end > st->closed_since_ns)
+			closed += end - st->closed_since_ns;
+		uint64_t failures = st->recoveries + (st->fail_start_ns != 0);
+		vs->recoveries = st->recoveries;
+		vs->mtbf_ns = failures ? closed / failures : 0;
+		vs->mttr_ns = st->recoveries ? st->repair_ns / st->recoveries : 0;
+		vs->alerts = st->alerts;
+		for (size_t k = 0; k < (size_t)e->n_users * e->n_symbols; k++) {
+			int64_t p = a->pos[((k / e->n_symbols) * e->n_venues + v) * e->n_symbols +
+					   k % e->n_symbols];
+			vs->position_gross += p < 0 ? -p : p;
+		}
 	}
+}
+
+/* After the threads stop: events still queued in the aggregator or in the
+ * output ring are written (the owner runs the output stage's step). */
+static void
+xr__drain_events(struct xr_engine *e)
+{
+	struct xr_aggregate *a = &e->aggregate;
+	struct xr_stage *out = &e->output.st;
+
+	while (out->do_work(out) != 0 || a->evq_n != 0)
+		xr_aggregate_flush_events(a);
 }
 
 int
@@ -357,6 +403,7 @@ xr_engine_run(struct xr_engine *e, char *err, size_t err_len)
 	for (uint32_t v = 0; v < e->n_venues; v++) {
 		struct xr_execute *x = &e->execute[v];
 		e->aggregate.venues[v].up_since_ns = now;
+		e->aggregate.venues[v].closed_since_ns = now;
 		/* Until a poll brings nothing: a book is 2 x levels events. */
 		while (xr_execute_poll(x, now) != 0) {
 			for (uint32_t i = 0; i < x->outbox_n; i++)
@@ -406,12 +453,44 @@ xr_engine_run(struct xr_engine *e, char *err, size_t err_len)
 	}
 	xr_runner_stop(e);
 	e->end_ns = xr_now_ns();
+	xr__drain_events(e);
 	if (xr_output_flush(&e->output) != 0 && rc == 0) {
 		snprintf(err, err_len, "%s: write failed", e->io.results_path);
 		rc = -EIO;
 	}
 	xr__summarise(e);
 	return rc;
+}
+
+int
+xr_engine_write_positions(const struct xr_engine *e, FILE *out)
+{
+	const struct xr_config *cfg = e->cfg;
+	const int64_t *pos = e->aggregate.pos;
+	char q[32];
+
+	fprintf(out, "user,symbol,venue,net_qty\n");
+	for (uint32_t u = 0; u < e->n_users; u++) {
+		for (uint32_t sym = 0; sym < e->n_symbols; sym++) {
+			int64_t total = 0;
+			bool traded = false;
+			for (uint32_t v = 0; v < e->n_venues; v++) {
+				int64_t p = pos[((size_t)u * e->n_venues + v) * e->n_symbols + sym];
+				if (p == 0)
+					continue;
+				traded = true;
+				total += p;
+				xr_fixed_format(q, p, 8);
+				fprintf(out, "%s,%s,%s,%s\n", cfg->users[u].name, cfg->symbols[sym],
+					cfg->venues[v].name, q);
+			}
+			if (!traded)
+				continue;
+			xr_fixed_format(q, total, 8);
+			fprintf(out, "%s,%s,*,%s\n", cfg->users[u].name, cfg->symbols[sym], q);
+		}
+	}
+	return ferror(out) ? -EIO : 0;
 }
 
 const struct xr_summary *
@@ -502,11 +581,29 @@ xr_engine_print_summary(const struct xr_engine *e, FILE *out)
 		" unknown resolved), duplicate fills ignored %" PRIu64 "\n", s->retries,
 		s->failovers, s->bounced, s->timeouts, s->status_queries, s->unknown_resolved,
 		s->dup_fills);
+	fprintf(out, "  router status %s (%" PRIu64 " changes), operator commands %" PRIu64
+		", recovery p50 %.3f ms p99 %.3f ms (%" PRIu64 "), alerts",
+		xr_router_status_name((enum xr_router_status)s->router_status), s->status_changes,
+		s->controls, (double)s->recovery.p50 / 1e6, (double)s->recovery.p99 / 1e6,
+		s->recovery.count);
+	for (int k = 0; k < XR_ALERT_COUNT; k++)
+		fprintf(out, " %s %" PRIu64, xr_alert_name((enum xr_alert)k), s->alerts[k]);
+	fprintf(out, "\n");
 	for (uint32_t i = 0; i < s->n_history; i++) {
 		const struct xr_failover_summary *h = &s->history[i];
-		fprintf(out, "  %9.3f s  %-12s -> %-12s %-20s detect %.3f ms, re-route %.1f us\n",
-			h->at_s, h->from, h->to[0] ? h->to : "-", h->cause,
-			(double)h->detection_ns / 1e6, (double)h->reroute_ns / 1e3);
+		fprintf(out, "  %9.3f s  %-12s -> %-12s %-20s detect %.3f ms, re-route %.1f us, "
+			"recovery %.3f ms\n", h->at_s, h->from[0] ? h->from : "-",
+			h->to[0] ? h->to : "-", h->cause, (double)h->detection_ns / 1e6,
+			(double)h->reroute_ns / 1e3, (double)h->recovery_ns / 1e6);
+	}
+	fprintf(out, "venues              opens   MTBF (ms)   MTTR (ms)  alerts  |position|\n");
+	for (uint32_t v = 0; v < s->n_venues; v++) {
+		const struct xr_venue_summary *vs = &s->venues[v];
+		char gross[32];
+		xr_fixed_format(gross, vs->position_gross, 8);
+		fprintf(out, "  %-14s %8" PRIu64 " %11.3f %11.3f %7" PRIu64 "  %s\n", vs->name,
+			vs->opens, (double)vs->mtbf_ns / 1e6, (double)vs->mttr_ns / 1e6, vs->alerts,
+			gross);
 	}
 	fprintf(out, "backpressure: ingress stalls %" PRIu64 ", credit stalls %" PRIu64
 		"; snapshots %" PRIu64 " (%" PRIu64 " skipped)\n", s->ingress_stalls,
@@ -550,10 +647,21 @@ xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
 		s->throughput_per_s);
 	fprintf(out, "\"failover_events\":%" PRIu64
 		",\"detection_ms\":{\"p50\":%.6f,\"p99\":%.6f,\"max\":%.6f}"
-		",\"reroute_us\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f,\"count\":%" PRIu64 "},",
+		",\"reroute_us\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f,\"count\":%" PRIu64 "}"
+		",\"recovery_ms\":{\"p50\":%.6f,\"p99\":%.6f,\"max\":%.6f,\"count\":%" PRIu64 "}"
+		",\"router_status\":\"%s\",\"status_changes\":%" PRIu64 ",\"controls\":%" PRIu64
+		",\"events\":%" PRIu64 ",\"alerts\":{",
 		s->failover_events, (double)s->detection.p50 / 1e6, (double)s->detection.p99 / 1e6,
 		(double)s->detection.max / 1e6, (double)s->reroute.p50 / 1e3,
-		(double)s->reroute.p99 / 1e3, (double)s->reroute.max / 1e3, s->reroute.count);
+		(double)s->reroute.p99 / 1e3, (double)s->reroute.max / 1e3, s->reroute.count,
+		(double)s->recovery.p50 / 1e6, (double)s->recovery.p99 / 1e6,
+		(double)s->recovery.max / 1e6, s->recovery.count,
+		xr_router_status_name((enum xr_router_status)s->router_status), s->status_changes,
+		s->controls, s->events);
+	for (int k = 0; k < XR_ALERT_COUNT; k++)
+		fprintf(out, "%s\"%s\":%" PRIu64, k ? "," : "", xr_alert_name((enum xr_alert)k),
+			s->alerts[k]);
+	fprintf(out, "},");
 	fprintf(out, "\"failover\":{\"retries\":%" PRIu64 ",\"failovers\":%" PRIu64
 		",\"bounced\":%" PRIu64 ",\"timeouts\":%" PRIu64 ",\"status_queries\":%" PRIu64
 		",\"unknown_resolved\":%" PRIu64 ",\"dup_fills\":%" PRIu64
@@ -564,9 +672,10 @@ xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
 	for (uint32_t i = 0; i < s->n_history; i++) {
 		const struct xr_failover_summary *h = &s->history[i];
 		fprintf(out, "%s{\"at_s\":%.6f,\"from\":\"%s\",\"to\":\"%s\",\"cause\":\"%s\""
-			",\"detection_ms\":%.6f,\"reroute_us\":%.3f}", i ? "," : "", h->at_s,
-			h->from, h->to, h->cause, (double)h->detection_ns / 1e6,
-			(double)h->reroute_ns / 1e3);
+			",\"detection_ms\":%.6f,\"reroute_us\":%.3f,\"recovery_ms\":%.6f}",
+			i ? "," : "", h->at_s, h->from, h->to, h->cause,
+			(double)h->detection_ns / 1e6, (double)h->reroute_ns / 1e3,
+			(double)h->recovery_ns / 1e6);
 	}
 	fprintf(out, "]},");
 	xr__json_latency(out, "e2e_ns", &s->e2e, false);
@@ -612,10 +721,15 @@ xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
 		fprintf(out, "%s{\"name\":\"%s\",\"children\":%" PRIu64 ",\"filled\":%" PRIu64
 			",\"rejected\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"latency_p50_ns\":%" PRIu64
 			",\"circuit\":\"%s\",\"opens\":%" PRIu64 ",\"bounced\":%" PRIu64
-			",\"timeouts\":%" PRIu64 "}", v ? "," : "", vs->name, vs->children, vs->filled,
-			vs->rejected, vs->failed, vs->latency_p50_ns,
-			xr_circuit_name((enum xr_circuit)vs->circuit), vs->opens, vs->bounced,
-			vs->timeouts);
+			",\"timeouts\":%" PRIu64 ",\"recoveries\":%" PRIu64 ",\"mtbf_ms\":%.3f"
+			",\"mttr_ms\":%.3f,\"alerts\":%" PRIu64 ",\"position_gross\":",
+			v ? "," : "", vs->name, vs->children, vs->filled, vs->rejected, vs->failed,
+			vs->latency_p50_ns, xr_circuit_name((enum xr_circuit)vs->circuit), vs->opens,
+			vs->bounced, vs->timeouts, vs->recoveries, (double)vs->mtbf_ns / 1e6,
+			(double)vs->mttr_ns / 1e6, vs->alerts);
+		char gross[32];
+		xr_fixed_format(gross, vs->position_gross, 8);
+		fprintf(out, "\"%s\"}", gross);
 	}
 	fprintf(out, "],\"threads\":[");
 	for (uint32_t i = 0; i < s->n_threads; i++) {

@@ -40,6 +40,9 @@
 
 struct xr_engine;
 
+/** Slots of the control ring (operator commands not yet taken by route). */
+#define XR_CONTROL_RING 64
+
 /** Most messages a stage handles per do_work call. */
 #define XR_MAX_BURST 256
 
@@ -112,6 +115,7 @@ struct xr_route {
 	struct xr_stage st;
 	struct xr_ring *in;		/* validate_to_route */
 	struct xr_ring *feedback;	/* aggregate_to_route */
+	struct xr_ring *control;	/* control_to_route (operator commands) */
 	struct xr_ring *rejects;	/* route_to_aggregate */
 	struct xr_ring **out;		/* route_to_execute[v] */
 	uint64_t *sent;			/* children sent per venue */
@@ -123,6 +127,12 @@ struct xr_route {
 	uint64_t by_strategy[XR_STRAT_COUNT]; /* parents routed */
 	uint64_t by_decision[XR_D_COUNT];     /* parents by decision code */
 	uint64_t split_parents;		      /* parents on more than one venue */
+	/* Operator state (xr_engine_control()). */
+	uint64_t disabled_mask;		/* venues disabled: never selected */
+	uint8_t *user_pin;		/* n_users: venue a manual failover put
+					 * first in the user's plan, or NONE */
+	uint8_t *symbol_pin;		/* n_symbols: the same for symbol plans */
+	uint64_t controls;		/* commands applied */
 };
 
 /**
@@ -256,7 +266,17 @@ struct xr_venue_stats {
 	uint64_t open_ns;			/* last CLOSED -> OPEN */
 	uint64_t opens;
 	int32_t history;			/* failover history entry of the
-						 * current open, -1 if none */
+						 * current failure, -1 if none */
+	/* Reliability (MTBF, MTTR): a failure runs from CLOSED -> OPEN to
+	 * the next -> CLOSED (failed probes re-open within it). */
+	uint64_t fail_start_ns;			/* its CLOSED -> OPEN */
+	uint64_t closed_since_ns;		/* last -> CLOSED (or start) */
+	uint64_t closed_ns;			/* closed time before that */
+	uint64_t recoveries;			/* failures ended (-> CLOSED) */
+	uint64_t repair_ns;			/* sum of their durations */
+	uint8_t alert_on;			/* bit per enum xr_alert raised */
+	uint64_t alert_at_ns[XR_ALERT_COUNT];	/* its last change */
+	uint64_t alerts;			/* alerts raised */
 };
 
 /** Aggregator's view of one (venue, symbol). */
@@ -288,6 +308,7 @@ struct xr_failover_rec {
 	uint64_t at_ns;		/* circuit opened (CLOCK_MONOTONIC ns) */
 	uint64_t detect_ns;	/* first failure -> open */
 	uint64_t reroute_ns;	/* open -> first child sent elsewhere, 0 if none */
+	uint64_t recovery_ns;	/* open -> closed again, 0 while not */
 	uint8_t from;		/* venue whose circuit opened */
 	uint8_t to;		/* venue of that first child, XR_VENUE_NONE */
 	uint8_t cause;		/* enum xr_breaker_cause */
@@ -337,6 +358,23 @@ struct xr_aggregate {
 	uint32_t fb_over_cap, fb_over_head, fb_over_n;
 	uint64_t fb_parked;		/* re-sends that waited in fb_over */
 	uint64_t rng;			/* retry backoff jitter */
+	/* Router status, reliability, alerts, events (docs/failover.md). */
+	struct xr_hist *recovery_hist;	/* open -> closed again (ns) */
+	uint8_t status;			/* enum xr_router_status */
+	uint64_t status_changes;
+	bool manual_in_force;		/* a manual failover pin is set */
+	bool disabled_in_force;		/* some venue is disabled */
+	uint64_t controls;		/* operator commands seen */
+	uint64_t alerts[XR_ALERT_COUNT]; /* raised, per kind */
+	/* Events for the output stage (circuit transitions, commands,
+	 * alerts), FIFO: they wait here for room in the output ring. Events
+	 * are rare; a full queue drops the newest and counts it. */
+	struct xr_msg *evq;
+	uint32_t evq_cap, evq_head, evq_n;
+	uint64_t events_dropped;
+	/* Net position per user, venue and symbol from fills (qty scale, buys
+	 * positive): [(user * n_venues + venue) * n_symbols + symbol]. */
+	int64_t *pos;
 };
 
 /** Output: formats results and writes them; counts the invariants. */
@@ -355,6 +393,12 @@ struct xr_output {
 	uint64_t write_errors;
 	uint64_t overfills;		/* results with filled qty > order qty */
 	int64_t *fills_net;		/* n_users * n_symbols, from results */
+	/* Event output (xr_engine_io.events_path): JSON lines, also logged
+	 * on stderr. */
+	int ev_fd;			/* -1: log only */
+	char *ev_buf;
+	size_t ev_len, ev_cap;
+	uint64_t events;		/* event lines written */
 	_Atomic uint64_t distinct_pub;	/* distinct, for the main thread */
 	_Atomic uint64_t last_result_ns;
 };
@@ -387,6 +431,10 @@ struct xr_engine {
 	struct xr_ring *route_to_aggregate;
 	struct xr_ring *aggregate_to_route;
 	struct xr_ring *aggregate_to_output;
+	struct xr_ring *control_to_route;	/* xr_engine_control() -> route */
+	pthread_mutex_t control_mu;		/* serialises the ring's producers */
+	bool control_mu_ready;
+	_Atomic uint8_t router_status;		/* enum xr_router_status */
 	struct xr_ring **route_to_execute;	/* n_venues */
 	struct xr_ring **execute_to_aggregate;	/* n_venues */
 
@@ -437,6 +485,13 @@ void xr_output_fini(struct xr_output *s);
  * Thread: the aggregate stage's, or the engine's before start.
  */
 void xr_aggregate_apply(struct xr_aggregate *a, const struct xr_msg *m);
+
+/**
+ * Move queued events (struct xr_aggregate.evq) into the output ring while
+ * it has room. Thread: the aggregate stage's, or the owner once the
+ * threads have stopped.
+ */
+void xr_aggregate_flush_events(struct xr_aggregate *a);
 
 /**
  * Build and publish a snapshot from the aggregator's stats.

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "engine_pvt.h"
+#include "table_pvt.h"
 #include "xr_clock.h"
 
 /* Outcome of a terminal child, for the venue's rate windows. */
@@ -342,6 +343,76 @@ xr__resend(struct xr_aggregate *a, struct xr_parent *p, const struct xr_msg *m, 
 	return true;
 }
 
+/* Queue an event for the output stage (struct xr_aggregate.evq). */
+static void
+xr__ev_push(struct xr_aggregate *a, const struct xr_msg *m)
+{
+	if (a->evq_n == a->evq_cap) {
+		a->events_dropped++;
+		return;
+	}
+	a->evq[(a->evq_head + a->evq_n++) % a->evq_cap] = *m;
+}
+
+void
+xr_aggregate_flush_events(struct xr_aggregate *a)
+{
+	while (a->evq_n > 0) {
+		uint32_t run = a->evq_cap - a->evq_head;
+		if (run > a->evq_n)
+			run = a->evq_n;
+		uint32_t k = xr_ring_enqueue_burst(a->out, &a->evq[a->evq_head], run);
+		a->evq_head = (a->evq_head + k) % a->evq_cap;
+		a->evq_n -= k;
+		if (k < run)
+			return;
+	}
+}
+
+/*
+ * Router status from the circuits and the operator state (enum
+ * xr_router_status): ERROR if no circuit is closed, else SWITCHING if one
+ * is not or a manual failover or disabled venue is in force, else READY.
+ */
+static void
+xr__status_update(struct xr_aggregate *a)
+{
+	struct xr_engine *e = a->st.eng;
+	uint32_t closed = 0;
+
+	for (uint32_t v = 0; v < e->n_venues; v++)
+		closed += a->venues[v].circuit == XR_CIRCUIT_CLOSED;
+	uint8_t st = closed == 0 ? XR_STATUS_ERROR
+		     : closed < e->n_venues || a->manual_in_force || a->disabled_in_force
+			 ? XR_STATUS_SWITCHING
+			 : XR_STATUS_READY;
+	if (st == a->status)
+		return;
+	a->status = st;
+	a->status_changes++;
+	atomic_store_explicit(&e->router_status, st, memory_order_relaxed);
+}
+
+/* An operator command's record from route (struct xr_msg, XR_MSG_CONTROL). */
+static void
+xr__on_control(struct xr_aggregate *a, const struct xr_msg *m)
+{
+	a->controls++;
+	a->disabled_in_force = m->final != 0;
+	a->manual_in_force = m->attempts != 0;
+	if (m->reason == XR_CTL_FAILOVER && m->venue != XR_VENUE_NONE &&
+	    a->n_history < XR_FAILOVER_HISTORY) {
+		a->history[a->n_history++] = (struct xr_failover_rec){
+			.at_ns = m->send_at_ns,
+			.from = XR_VENUE_NONE,
+			.to = m->venue,
+			.cause = XR_BRK_MANUAL,
+		};
+	}
+	xr__status_update(a);
+	xr__ev_push(a, m);
+}
+
 /* A circuit breaker transition from venue m->venue's execute stage. */
 static void
 xr__on_venue_event(struct xr_aggregate *a, const struct xr_msg *m)
@@ -352,19 +423,36 @@ xr__on_venue_event(struct xr_aggregate *a, const struct xr_msg *m)
 		return;
 	struct xr_venue_stats *vs = &a->venues[m->venue];
 	uint8_t from = m->side, to = m->ord_status;
+	uint64_t at = m->send_at_ns, first = (uint64_t)m->ts_ns;
 	vs->circuit = to;
 	a->health_changed = true; /* the selector must see it at once */
+	xr__status_update(a);
+	xr__ev_push(a, m);
+	if (to == XR_CIRCUIT_CLOSED && vs->fail_start_ns != 0) {
+		/* The failure ends: its recovery (repair) time. */
+		uint64_t rec = at > vs->fail_start_ns ? at - vs->fail_start_ns : 0;
+		xr_hist_record(a->recovery_hist, rec);
+		vs->recoveries++;
+		vs->repair_ns += rec;
+		vs->closed_since_ns = at;
+		vs->fail_start_ns = 0;
+		if (vs->history >= 0)
+			a->history[vs->history].recovery_ns = rec;
+		return;
+	}
 	if (to != XR_CIRCUIT_OPEN)
 		return;
-	uint64_t at = m->send_at_ns, first = (uint64_t)m->ts_ns;
 	uint64_t detect = at > first ? at - first : 0;
 	vs->open_ns = at;
 	vs->opens++;
-	vs->history = -1;
 	if (from != XR_CIRCUIT_CLOSED)
 		return; /* a failed probe: the same failover goes on */
+	vs->history = -1;
+	vs->fail_start_ns = at;
+	vs->closed_ns += at > vs->closed_since_ns ? at - vs->closed_since_ns : 0;
 	a->failover_events++;
-	xr_hist_record(a->detect_hist, detect);
+	if (m->reason != XR_BRK_MANUAL) /* an operator's: nothing to detect */
+		xr_hist_record(a->detect_hist, detect);
 	if (a->n_history < XR_FAILOVER_HISTORY) {
 		vs->history = (int32_t)a->n_history;
 		a->history[a->n_history++] = (struct xr_failover_rec){
@@ -396,6 +484,9 @@ xr__on_report(struct xr_aggregate *a, struct xr_msg *m, uint64_t now,
 		p->cum_notional += m->cum_notional;
 		p->fees += m->fees;
 		xr_exposure_fill(&e->exp_a[k], m->side, m->cum_qty);
+		if (m->venue < e->n_venues)
+			a->pos[((size_t)m->user * e->n_venues + m->venue) * e->n_symbols +
+			       m->symbol] += m->side == XR_SIDE_BUY ? m->cum_qty : -m->cum_qty;
 	}
 	if (m->venue < XR_MAX_VENUES)
 		p->venue_mask |= UINT64_C(1) << m->venue;
@@ -575,6 +666,71 @@ xr__publish_venue(struct xr_aggregate *a, const struct xr_params *pp,
 	vm->circuit = vs->healthy ? vs->circuit : XR_CIRCUIT_OPEN;
 }
 
+/** An alert keeps its state at least this long (no flapping). */
+#define XR_ALERT_DWELL_NS UINT64_C(100000000)
+
+/*
+ * Raise or clear one alert of venue @p v: raised when @p over, cleared
+ * when @p under (hysteresis between the two), and not changed again
+ * within XR_ALERT_DWELL_NS; an event either way.
+ */
+static void
+xr__alert(struct xr_aggregate *a, uint32_t v, enum xr_alert k, bool over, bool under,
+	  int64_t value, int64_t threshold, uint64_t now_ns)
+{
+	struct xr_venue_stats *vs = &a->venues[v];
+	bool on = (vs->alert_on >> k) & 1;
+
+	if ((on ? !under : !over) || now_ns - vs->alert_at_ns[k] < XR_ALERT_DWELL_NS)
+		return;
+	vs->alert_on ^= (uint8_t)(1u << k);
+	vs->alert_at_ns[k] = now_ns;
+	if (!on) {
+		vs->alerts++;
+		a->alerts[k]++;
+	}
+	struct xr_msg m;
+	memset(&m, 0, sizeof(m));
+	m.kind = XR_MSG_ALERT;
+	m.venue = (uint8_t)v;
+	m.reason = (uint16_t)k;
+	m.ord_status = !on;
+	m.send_at_ns = now_ns;
+	m.qty = value;
+	m.limit_px = threshold;
+	xr__ev_push(a, &m);
+}
+
+/*
+ * Venue @p v's alerts from the metrics just published (docs/failover.md
+ * "Alerts"): median latency of the last 100 answers above
+ * latency_threshold_us (clears below 90% of it); error rate over the last 100 outcomes above error_rate_threshold
+ * with at least breaker_min_samples of them (clears below 90%); circuit
+ * not closed; venue token bucket below 10% of its depth (clears above
+ * 20%).
+ */
+static void
+xr__alerts(struct xr_aggregate *a, const struct xr_params *pp, uint32_t v,
+	   const struct xr_venue_metrics *vm, uint64_t now_ns)
+{
+	const struct xr_venue_stats *vs = &a->venues[v];
+	const struct xr_engine_cfg *ec = &a->st.eng->cfg->engine;
+	int64_t lat = (int64_t)vm->latency_p50_ns, lat_t = (int64_t)pp->latency_threshold_ns;
+	int64_t err = vs->out_n ? (int64_t)(vs->out_n - vs->n_ok) * 1000000 / vs->out_n : 0;
+	int64_t err_t = pp->error_rate_threshold_ppm;
+	bool sampled = vs->out_n >= ec->breaker_min_samples;
+
+	xr__alert(a, v, XR_ALERT_HIGH_LATENCY, lat_t > 0 && vs->lat_n > 0 && lat > lat_t,
+		  lat * 10 < lat_t * 9, lat, lat_t, now_ns);
+	xr__alert(a, v, XR_ALERT_LOW_SUCCESS, sampled && err > err_t, err * 10 < err_t * 9, err,
+		  err_t, now_ns);
+	xr__alert(a, v, XR_ALERT_UNHEALTHY, vm->circuit != XR_CIRCUIT_CLOSED,
+		  vm->circuit == XR_CIRCUIT_CLOSED, vm->circuit, XR_CIRCUIT_CLOSED, now_ns);
+	bool limited = pp->venue[v].rate_limit_per_s != 0;
+	xr__alert(a, v, XR_ALERT_RATE_LIMIT_NEAR, limited && vm->headroom_ppm < 100000,
+		  !limited || vm->headroom_ppm > 200000, vm->headroom_ppm, 100000, now_ns);
+}
+
 void
 xr_aggregate_publish(struct xr_aggregate *a, uint64_t now_ns)
 {
@@ -589,8 +745,10 @@ xr_aggregate_publish(struct xr_aggregate *a, uint64_t now_ns)
 		return;
 	}
 	a->params_version = pp->version;
-	for (uint32_t v = 0; v < e->n_venues; v++)
+	for (uint32_t v = 0; v < e->n_venues; v++) {
 		xr__publish_venue(a, pp, &s->venues[v], v, now_ns);
+		xr__alerts(a, pp, v, &s->venues[v], now_ns);
+	}
 	for (uint32_t sym = 0; sym < e->n_symbols; sym++) {
 		int64_t best_bid = 0, best_ask = 0;
 		for (uint32_t v = 0; v < e->n_venues; v++) {
@@ -674,6 +832,9 @@ xr__aggregate_work(struct xr_stage *st)
 			case XR_MSG_VENUE_EVENT:
 				xr__on_venue_event(a, m);
 				break;
+			case XR_MSG_CONTROL:
+				xr__on_control(a, m);
+				break;
 			default:
 				a->bad_messages++;
 				break;
@@ -683,6 +844,7 @@ xr__aggregate_work(struct xr_stage *st)
 		work += n;
 	}
 	xr_ring_enqueue_burst(a->out, out, n_out);
+	xr_aggregate_flush_events(a);
 	uint32_t sent = a->fb_over_n == 0 ? xr_ring_enqueue_burst(a->feedback, fb, n_fb) : 0;
 	for (uint32_t i = sent; i < n_fb; i++) {
 		/* Cannot fill: fb_over_cap bounds every child in existence. */
@@ -738,7 +900,14 @@ xr_aggregate_init(struct xr_engine *e, char *err, size_t err_len)
 		if ((a->hist[h] = xr_hist_create()) == NULL)
 			goto nomem;
 	if ((a->detect_hist = xr_hist_create()) == NULL ||
-	    (a->reroute_hist = xr_hist_create()) == NULL)
+	    (a->reroute_hist = xr_hist_create()) == NULL ||
+	    (a->recovery_hist = xr_hist_create()) == NULL)
+		goto nomem;
+	a->evq_cap = 4096;
+	a->evq = calloc(a->evq_cap, sizeof(*a->evq));
+	a->pos = xr_table_calloc((size_t)e->n_users * e->n_venues * e->n_symbols,
+				 sizeof(*a->pos));
+	if (a->evq == NULL || a->pos == NULL)
 		goto nomem;
 	for (uint32_t v = 0; v < e->n_venues; v++)
 		a->venues[v].history = -1;
@@ -783,6 +952,12 @@ xr_aggregate_fini(struct xr_aggregate *a)
 		xr_hist_destroy(a->hist[h]);
 	xr_hist_destroy(a->detect_hist);
 	xr_hist_destroy(a->reroute_hist);
+	xr_hist_destroy(a->recovery_hist);
+	a->recovery_hist = NULL;
+	free(a->evq);
+	a->evq = NULL;
+	xr_table_free(a->pos);
+	a->pos = NULL;
 	free(a->fb_over);
 	a->fb_over = NULL;
 	a->detect_hist = a->reroute_hist = NULL;
@@ -811,5 +986,9 @@ xr_aggregate_prefault(struct xr_aggregate *a)
 	n += xr_prefault(a->detect_hist, sizeof(*a->detect_hist));
 	n += xr_prefault(a->fb_over, (size_t)a->fb_over_cap * sizeof(*a->fb_over));
 	n += xr_prefault(a->reroute_hist, sizeof(*a->reroute_hist));
+	n += xr_prefault(a->recovery_hist, sizeof(*a->recovery_hist));
+	n += xr_prefault(a->evq, (size_t)a->evq_cap * sizeof(*a->evq));
+	n += xr_prefault(a->pos, (size_t)e->n_users * e->n_venues * e->n_symbols *
+					 sizeof(*a->pos));
 	return n;
 }

@@ -618,6 +618,14 @@ xr__execute_work(struct xr_stage *st)
 	if (n != 0)
 		now = xr_now_ns(); /* after the dequeue: t[EXECUTE] >= t[ROUTE] */
 	for (uint32_t i = 0; i < n; i++) {
+		if (batch[i].kind == XR_MSG_CONTROL) {
+			/* disable: open and hold the circuit; enable: close it. */
+			if (batch[i].reason == XR_CTL_DISABLE
+				    ? xr_breaker_force_open(&x->breaker, XR_BRK_MANUAL, 0, now, &bt)
+				    : xr_breaker_force_close(&x->breaker, now, &bt))
+				xr__circuit_event(x, &bt);
+			continue;
+		}
 		if (batch[i].send_at_ns > now)
 			xr__held_push(x, &batch[i]);
 		else

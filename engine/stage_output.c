@@ -128,6 +128,28 @@ xr__put_alloc(struct xr_output *o, const struct xr_config *cfg, const struct xr_
 	}
 }
 
+/* The attempts sent again as venue:outcome, '|'-joined, oldest first. */
+static void
+xr__put_attempts(struct xr_output *o, const struct xr_config *cfg, const struct xr_msg *r)
+{
+	static const char *const outcome[4] = {
+		[XR_ATT_REJECTED] = "rejected",
+		[XR_ATT_FAILED] = "failed",
+		[XR_ATT_TIMEOUT] = "timeout",
+		[XR_ATT_CIRCUIT] = "circuit_open",
+	};
+	unsigned n = xr_attempt_log_len(r->attempt_log), v, k;
+
+	for (unsigned i = 0; i < n; i++) {
+		xr_attempt_log_get(r->attempt_log, i, &v, &k);
+		if (i)
+			xr__put_ch(o, '|');
+		xr__put_str(o, v < cfg->n_venues ? cfg->venues[v].name : "?");
+		xr__put_ch(o, ':');
+		xr__put_str(o, outcome[k & 3]);
+	}
+}
+
 static uint64_t
 xr__span(const uint64_t *t, int to, int from)
 {
@@ -169,7 +191,7 @@ xr__format(struct xr_output *o, const struct xr_config *cfg, const struct xr_msg
 	const struct {
 		const char *key;
 		int kind; /* 0 u64, 1 string, 2 fixed (dec places), 3 venues,
-			   * 4 alternatives, 5 allocation */
+			   * 4 alternatives, 5 allocation, 6 attempts */
 		uint64_t u;
 		const char *s;
 		int64_t f;
@@ -201,6 +223,7 @@ xr__format(struct xr_output *o, const struct xr_config *cfg, const struct xr_msg
 		{"exp_px", 2, 0, NULL, routed ? r->exp_px : 0},
 		{"exp_slippage_bps", 2, 0, NULL, routed ? r->exp_slip_cbps : 0, 2},
 		{"allocation", 5, 0, NULL, 0},
+		{"attempts", 6, 0, NULL, 0},
 		{"queue_ns", 0, xr__span(t, XR_T_VALIDATE, XR_T_INGRESS), NULL, 0},
 		{"validate_ns", 0, xr__span(t, XR_T_ROUTE, XR_T_VALIDATE), NULL, 0},
 		{"route_ns", 0, xr__span(t, XR_T_EXECUTE, XR_T_ROUTE), NULL, 0},
@@ -222,7 +245,8 @@ xr__format(struct xr_output *o, const struct xr_config *cfg, const struct xr_msg
 			break;
 		case 3: xr__put_venues(o, cfg, r->venue_mask); break;
 		case 4: xr__put_alts(o, cfg, r); break;
-		default: xr__put_alloc(o, cfg, r); break;
+		case 5: xr__put_alloc(o, cfg, r); break;
+		default: xr__put_attempts(o, cfg, r); break;
 		}
 		xr__end(o, json, q);
 	}
@@ -234,7 +258,73 @@ static const char xr__csv_header[] =
 	"signal_id,line,user,symbol,side,qty,status,reason,venue,venues,method,"
 	"priority,filled_qty,avg_px,fees,est_fees,children,alternatives,strategy,"
 	"decision,score,confidence,arrival_px,exp_px,exp_slippage_bps,allocation,"
-	"queue_ns,validate_ns,route_ns,venue_ns,aggregate_ns,e2e_ns\n";
+	"attempts,queue_ns,validate_ns,route_ns,venue_ns,aggregate_ns,e2e_ns\n";
+
+/*
+ * One event (circuit transition, operator command, alert) as a JSON line
+ * in the events file and a line on stderr (docs/output.md "Events").
+ * Events are rare (edges, not samples): formatting with snprintf and one
+ * write(2) each is fine here.
+ */
+static void
+xr__event(struct xr_output *o, const struct xr_engine *e, const struct xr_msg *m)
+{
+	const struct xr_config *cfg = e->cfg;
+	const char *venue = m->venue < cfg->n_venues ? cfg->venues[m->venue].name : "";
+	double t = m->send_at_ns > e->start_ns ? (double)(m->send_at_ns - e->start_ns) / 1e9 : 0;
+	char line[512], log[512];
+	int n;
+
+	if (m->kind == XR_MSG_VENUE_EVENT) {
+		const char *from = xr_circuit_name(m->side), *to = xr_circuit_name(m->ord_status);
+		const char *cause = xr_breaker_cause_name(m->reason);
+		n = snprintf(line, sizeof(line),
+			     "{\"t_s\":%.6f,\"event\":\"circuit\",\"venue\":\"%s\",\"from\":\"%s\","
+			     "\"to\":\"%s\",\"cause\":\"%s\"}\n",
+			     t, venue, from, to, cause);
+		snprintf(log, sizeof(log), "circuit %s: %s -> %s (%s)", venue, from, to, cause);
+	} else if (m->kind == XR_MSG_ALERT) {
+		const char *name = xr_alert_name(m->reason), *state = m->ord_status ? "raised"
+										   : "cleared";
+		n = snprintf(line, sizeof(line),
+			     "{\"t_s\":%.6f,\"event\":\"alert\",\"venue\":\"%s\",\"alert\":\"%s\","
+			     "\"state\":\"%s\",\"value\":%" PRId64 ",\"threshold\":%" PRId64 "}\n",
+			     t, venue, name, state, m->qty, m->limit_px);
+		snprintf(log, sizeof(log), "alert %s: %s %s (value %" PRId64 ", threshold %" PRId64 ")",
+			 venue, name, state, m->qty, m->limit_px);
+	} else {
+		static const char *const ops[] = { "", "disable", "enable", "failover" };
+		static const char *const scopes[] = { "all", "user", "symbol" };
+		const char *op = m->reason < 4 ? ops[m->reason] : "?";
+		const char *scope = m->side < 3 ? scopes[m->side] : "?";
+		const char *who = m->side == XR_SCOPE_USER && m->user < cfg->n_users
+					  ? cfg->users[m->user].name
+				  : m->side == XR_SCOPE_SYMBOL && m->user < cfg->n_symbols
+					  ? cfg->symbols[m->user]
+					  : "";
+		const char *target = m->venue == XR_VENUE_NONE ? "auto" : venue;
+		n = snprintf(line, sizeof(line),
+			     "{\"t_s\":%.6f,\"event\":\"control\",\"command\":\"%s\","
+			     "\"scope\":\"%s\",\"name\":\"%s\",\"venue\":\"%s\"}\n",
+			     t, op, scope, who, target);
+		snprintf(log, sizeof(log), "control: %s %s%s%s%s", op, m->side ? scope : "",
+			 m->side ? " " : "", who, *who ? " " : "");
+		size_t l = strlen(log);
+		snprintf(log + l, sizeof(log) - l, "%s", target);
+	}
+	fprintf(stderr, "xroute: %.6f s: %s\n", t, log);
+	o->events++;
+	for (size_t off = 0; o->ev_fd >= 0 && n > 0 && off < (size_t)n;) {
+		ssize_t w = write(o->ev_fd, line + off, (size_t)n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			o->write_errors++;
+			break;
+		}
+		off += (size_t)w;
+	}
+}
 
 static uint32_t
 xr__output_work(struct xr_stage *st)
@@ -248,6 +338,10 @@ xr__output_work(struct xr_stage *st)
 		return 0;
 	for (uint32_t i = 0; i < n; i++) {
 		const struct xr_msg *r = &in[i];
+		if (r->kind != XR_MSG_RESULT) {
+			xr__event(o, e, r);
+			continue;
+		}
 		o->results++;
 		if (r->line < o->seen_bits) {
 			uint64_t bit = UINT64_C(1) << (r->line % 64);
@@ -287,6 +381,15 @@ xr_output_init(struct xr_engine *e, char *err, size_t err_len)
 	o->st.eng = e;
 	o->in = e->aggregate_to_output;
 	o->fd = -1;
+	o->ev_fd = -1;
+	if (e->io.events_path != NULL) {
+		o->ev_fd = open(e->io.events_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (o->ev_fd < 0) {
+			int rc = errno;
+			snprintf(err, err_len, "%s: %s", e->io.events_path, strerror(rc));
+			return -rc;
+		}
+	}
 	o->format = e->cfg->engine.results_format;
 	o->seen_bits = e->ingress.max_lines + 2;
 	o->seen = xr_table_calloc((o->seen_bits + 63) / 64, sizeof(uint64_t));
@@ -322,6 +425,9 @@ xr_output_fini(struct xr_output *o)
 		close(o->fd);
 	}
 	o->fd = -1;
+	if (o->ev_fd >= 0)
+		close(o->ev_fd);
+	o->ev_fd = -1;
 	free(o->buf);
 	xr_table_free(o->seen);
 	xr_table_free(o->fills_net);

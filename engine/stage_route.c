@@ -174,6 +174,64 @@ xr__slices(const struct xr_strategy_cfg *st, const struct xr_params *pp,
 	return k;
 }
 
+/* The venue plan of @p m: its user's, else its symbol's; NULL if none.
+ * *pin receives the venue a manual failover put first, or NONE. */
+static const struct xr_venue_plan *
+xr__plan_of(const struct xr_route *r, const struct xr_engine *e, const struct xr_msg *m,
+	    uint8_t *pin)
+{
+	const struct xr_venue_plan *p = &e->cfg->users[m->user].plan;
+
+	if (p->n != 0) {
+		*pin = r->user_pin[m->user];
+		return p;
+	}
+	p = &e->cfg->symbol_plans[m->symbol];
+	*pin = r->symbol_pin[m->symbol];
+	return p->n != 0 ? p : NULL;
+}
+
+/*
+ * Select through venue plan @p p (struct xr_venue_plan): the pinned venue
+ * first, then the plan's venues in order, or with auto_failover off only
+ * the pinned venue, else the primary. Each candidate is offered to the
+ * selector alone (so price, depth and slippage rules still hold); the
+ * first it accepts is the decision, marked XR_D_PRIMARY or XR_D_FAILOVER.
+ * None: d->reason circuit_open if the first candidate's circuit is not
+ * closed, else the selector's reason. @return d->n_alloc.
+ */
+static unsigned
+xr__select_plan(const struct xr_venue_plan *p, uint8_t pin, const struct xr_select_params *sp,
+		const struct xr_snapshot *snap, struct xr_select_order so,
+		const uint64_t *in_flight, struct xr_route_decision *d)
+{
+	uint8_t cand[XR_PLAN_MAX + 1];
+	unsigned n = 0;
+	uint64_t allowed = so.allowed_mask & ~so.exclude_mask;
+
+	if (pin != XR_VENUE_NONE)
+		cand[n++] = pin;
+	for (unsigned i = 0; i < p->n && (p->auto_failover || n == 0); i++)
+		if (p->venue[i] != pin)
+			cand[n++] = p->venue[i];
+	d->n_alloc = d->n_ranked = 0;
+	d->decision = XR_D_NO_VENUE;
+	d->reason = XR_R_NO_VENUE;
+	d->arrival_px = 0;
+	for (unsigned i = 0; i < n; i++) {
+		so.allowed_mask = allowed & UINT64_C(1) << cand[i];
+		if (so.allowed_mask == 0)
+			continue;
+		if (xr_select(sp, snap, &so, in_flight, d) != 0) {
+			d->decision = cand[i] == p->venue[0] ? XR_D_PRIMARY : XR_D_FAILOVER;
+			return d->n_alloc;
+		}
+	}
+	if (n != 0 && snap->venues[cand[0]].circuit != XR_CIRCUIT_CLOSED)
+		d->reason = XR_R_CIRCUIT_OPEN;
+	return 0;
+}
+
 /* Route a new parent; false if the decision rejects it (d->reason). */
 static bool
 xr__route_parent(struct xr_route *r, const struct xr_engine *e, const struct xr_params *pp,
@@ -198,9 +256,12 @@ xr__route_parent(struct xr_route *r, const struct xr_engine *e, const struct xr_
 		.limit_px = m->ord_type == XR_ORD_LIMIT ? m->limit_px : 0,
 		.max_slippage_bps = m->max_slippage_bps,
 		.allowed_mask = u->venue_mask,
-		.exclude_mask = 0,
+		.exclude_mask = r->disabled_mask,
 	};
-	if (xr_select(&pp->sel, snap, &so, in_flight, d) == 0)
+	uint8_t pin;
+	const struct xr_venue_plan *plan = xr__plan_of(r, e, m, &pin);
+	if ((plan != NULL ? xr__select_plan(plan, pin, &pp->sel, snap, so, in_flight, d)
+			  : xr_select(&pp->sel, snap, &so, in_flight, d)) == 0)
 		return false;
 	if (scale > 1) {
 		/* Back to the whole quantity, in the decision's proportions. */
@@ -287,12 +348,20 @@ xr__route_child(struct xr_route *r, const struct xr_engine *e, const struct xr_p
 		.limit_px = c->ord_type == XR_ORD_LIMIT ? c->limit_px : 0,
 		.max_slippage_bps = c->max_slippage_bps,
 		.allowed_mask = u->venue_mask,
-		.exclude_mask = c->venue_mask | (c->venue < 64 ? UINT64_C(1) << c->venue : 0),
+		.exclude_mask = c->venue_mask | (c->venue < 64 ? UINT64_C(1) << c->venue : 0) |
+				r->disabled_mask,
 	};
-
-	xr_select(&pp->sel, snap, &so, in_flight, d);
-	if (d->n_ranked == 0)
-		return false;
+	uint8_t pin;
+	const struct xr_venue_plan *plan = xr__plan_of(r, e, c, &pin);
+	if (plan != NULL) {
+		/* The plan's order; a child never fails over outside it. */
+		if (xr__select_plan(plan, pin, &pp->sel, snap, so, in_flight, d) == 0)
+			return false;
+	} else {
+		xr_select(&pp->sel, snap, &so, in_flight, d);
+		if (d->n_ranked == 0)
+			return false;
+	}
 	/* The child keeps its price and quantity: only the venue changes.
 	 * send_at_ns (when it became re-routable, in the past) stays: it
 	 * dates the re-route latency. */
@@ -309,6 +378,42 @@ xr__route_child(struct xr_route *r, const struct xr_engine *e, const struct xr_p
 	xr__stash(r, c);
 	r->rerouted++;
 	return true;
+}
+
+/*
+ * Apply operator command @p c (enum xr_control_op): route's own state
+ * first, so the next order sees it; a disable or enable also goes to the
+ * venue's execute stage (its breaker) behind the orders already sent
+ * there; every command goes to the aggregator (@p rec: history, status,
+ * event output).
+ */
+static void
+xr__control(struct xr_route *r, const struct xr_engine *e, struct xr_msg *c, struct xr_msg *rec)
+{
+	uint8_t v = c->venue;
+
+	if (c->reason == XR_CTL_DISABLE || c->reason == XR_CTL_ENABLE) {
+		if (c->reason == XR_CTL_DISABLE)
+			r->disabled_mask |= UINT64_C(1) << v;
+		else
+			r->disabled_mask &= ~(UINT64_C(1) << v);
+		xr__stash(r, c);
+	} else if (c->side == XR_SCOPE_USER) {
+		r->user_pin[c->user] = v;
+	} else if (c->side == XR_SCOPE_SYMBOL) {
+		r->symbol_pin[c->user] = v;
+	} else {
+		memset(r->user_pin, v, e->n_users);
+		memset(r->symbol_pin, v, e->n_symbols);
+	}
+	r->controls++;
+	*rec = *c;
+	rec->final = r->disabled_mask != 0; /* any venue disabled now */
+	rec->attempts = 0;		    /* any manual failover in force now */
+	for (uint32_t u = 0; u < e->n_users && rec->attempts == 0; u++)
+		rec->attempts = r->user_pin[u] != XR_VENUE_NONE;
+	for (uint32_t s = 0; s < e->n_symbols && rec->attempts == 0; s++)
+		rec->attempts = r->symbol_pin[s] != XR_VENUE_NONE;
 }
 
 /* Move stashed children into their venues' rings; true if all went. */
@@ -343,11 +448,22 @@ xr__route_work(struct xr_stage *st)
 		st->out_stalls++;
 		return 0;
 	}
+	/* An operator command first, at most one per call (its record takes
+	 * one of the reject slots; the stash was just emptied). */
+	if (xr_ring_dequeue(r->control, &batch[0])) {
+		xr__control(r, e, &batch[0], &rej[n_rej++]);
+		want--;
+	}
 	/* Re-routes first: they are older than anything in validate_to_route. */
 	uint32_t nf = xr_ring_dequeue_burst(r->feedback, batch, want);
 	uint32_t n = nf + xr_ring_dequeue_burst(r->in, batch + nf, want - nf);
-	if (n == 0)
-		return 0;
+	if (n == 0) {
+		if (n_rej == 0)
+			return 0;
+		xr_ring_enqueue_burst(r->rejects, rej, n_rej);
+		xr__flush_stash(r);
+		return 1;
+	}
 
 	uint64_t now = xr_now_ns();
 	const struct xr_snapshot *snap = xr_snapshot_current(&e->snaps);
@@ -407,15 +523,20 @@ xr_route_init(struct xr_engine *e, char *err, size_t err_len)
 	r->st.eng = e;
 	r->in = e->validate_to_route;
 	r->feedback = e->aggregate_to_route;
+	r->control = e->control_to_route;
 	r->rejects = e->route_to_aggregate;
 	r->out = e->route_to_execute;
-	r->stash_cap = ec->burst * XR_MAX_CHILDREN;
+	r->stash_cap = ec->burst * XR_MAX_CHILDREN + 1; /* + a control command */
 	r->stash = calloc(r->stash_cap, sizeof(*r->stash));
 	r->sent = calloc(e->n_venues, sizeof(*r->sent));
-	if (r->stash == NULL || r->sent == NULL) {
+	r->user_pin = malloc(e->n_users);
+	r->symbol_pin = malloc(e->n_symbols ? e->n_symbols : 1);
+	if (r->stash == NULL || r->sent == NULL || r->user_pin == NULL || r->symbol_pin == NULL) {
 		snprintf(err, err_len, "route: out of memory");
 		return -ENOMEM;
 	}
+	memset(r->user_pin, XR_VENUE_NONE, e->n_users);
+	memset(r->symbol_pin, XR_VENUE_NONE, e->n_symbols ? e->n_symbols : 1);
 	return 0;
 }
 
@@ -424,8 +545,11 @@ xr_route_fini(struct xr_route *r)
 {
 	free(r->stash);
 	free(r->sent);
+	free(r->user_pin);
+	free(r->symbol_pin);
 	r->stash = NULL;
 	r->sent = NULL;
+	r->user_pin = r->symbol_pin = NULL;
 }
 
 size_t

@@ -132,8 +132,22 @@ xr_decision_name(enum xr_decision d)
 		[XR_D_NO_VENUE] = "no_eligible_venue",
 		[XR_D_MAX_SLIPPAGE] = "max_slippage",
 		[XR_D_RETRY] = "retry",
+		[XR_D_PRIMARY] = "primary",
+		[XR_D_FAILOVER] = "failover",
 	};
 	return (unsigned)d < XR_D_COUNT ? names[d] : "invalid";
+}
+
+const char *
+xr_alert_name(enum xr_alert a)
+{
+	static const char *const names[XR_ALERT_COUNT] = {
+		[XR_ALERT_HIGH_LATENCY] = "high_latency",
+		[XR_ALERT_LOW_SUCCESS] = "low_success",
+		[XR_ALERT_UNHEALTHY] = "unhealthy",
+		[XR_ALERT_RATE_LIMIT_NEAR] = "rate_limit_near",
+	};
+	return (unsigned)a < XR_ALERT_COUNT ? names[a] : "invalid";
 }
 
 const char *

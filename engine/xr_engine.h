@@ -58,7 +58,29 @@ struct xr_engine_io {
 	 * requests. It must outlive the engine's run. */
 	const char *config_path;
 	_Atomic int *reload_request;
+	/* Event output (docs/output.md "Events"): circuit transitions, alerts
+	 * and operator commands, one JSON object per line, written by the
+	 * output stage as they happen; each is also logged as one line on
+	 * stderr. NULL = logged only. */
+	const char *events_path;
 };
+
+/**
+ * Router status (../shared/seeds/order-router.md, OrderRouterStatus):
+ * READY: every venue's circuit closed and no manual failover in force;
+ * SWITCHING: some circuit open or half-open, or a manual failover or
+ * disabled venue in force, while at least one venue's circuit is closed;
+ * ERROR: no venue's circuit is closed (nothing can be routed).
+ */
+enum xr_router_status {
+	XR_STATUS_READY = 0,
+	XR_STATUS_SWITCHING,
+	XR_STATUS_ERROR,
+	XR_STATUS_COUNT
+};
+
+/** @return "READY", "SWITCHING", "ERROR"; "invalid". Thread: any. */
+const char *xr_router_status_name(enum xr_router_status s);
 
 /** Per-thread figures of a run. */
 struct xr_thread_summary {
@@ -90,6 +112,14 @@ struct xr_venue_summary {
 	uint8_t circuit;	/* enum xr_circuit at the end of the run */
 	uint64_t bounced;	/* children not sent: circuit open, session down */
 	uint64_t timeouts;	/* children unanswered within order_timeout_us */
+	uint64_t recoveries;	/* circuit back to closed after an open */
+	uint64_t mtbf_ns;	/* mean time between failures: time with the
+				 * circuit closed / opens; 0 if it never opened */
+	uint64_t mttr_ns;	/* mean time to repair: open -> closed, mean
+				 * over recoveries; 0 if none */
+	uint64_t alerts;	/* alerts raised */
+	int64_t position_gross;	/* sum over users and symbols of |net qty
+				 * filled here| (qty scale, 10^8) */
 };
 
 /** One failover: a venue's circuit opened (docs/failover.md). */
@@ -97,9 +127,11 @@ struct xr_failover_summary {
 	double at_s;		/* since the run started */
 	char from[32];		/* venue whose circuit opened */
 	char to[32];		/* venue the first child went to instead; "" */
-	char cause[24];		/* consecutive_failures, error_rate, disconnected */
+	char cause[24];		/* consecutive_failures, error_rate, disconnected,
+				 * manual */
 	uint64_t detection_ns;	/* first failure -> circuit open */
 	uint64_t reroute_ns;	/* open -> that first child sent, 0 if none */
+	uint64_t recovery_ns;	/* open -> closed again, 0 if it did not */
 };
 
 /** Most failovers a summary lists (failover_events counts them all). */
@@ -145,6 +177,12 @@ struct xr_summary {
 	uint64_t bad_events;	   /* venue events for no live order */
 	uint64_t stale_answers;	   /* "unknown" answers for children ended since */
 	uint64_t parked;	   /* re-sends that waited for feedback ring room */
+	struct xr_latency recovery; /* circuit open -> closed again (ns) */
+	uint8_t router_status;	   /* enum xr_router_status at the end */
+	uint64_t status_changes;   /* router status transitions */
+	uint64_t controls;	   /* operator commands applied */
+	uint64_t alerts[XR_ALERT_COUNT]; /* alerts raised, per kind */
+	uint64_t events;	   /* event lines written (events_path) */
 	uint32_t n_history;
 	struct xr_failover_summary history[XR_SUMMARY_HISTORY];
 	double elapsed_s;	   /* first signal in to last result out */
@@ -246,6 +284,54 @@ int xr_engine_write_hgrm(const struct xr_engine *e, const char *dir, char *err,
  *         allocates and reads the file; it never waits for a grace period.
  */
 int xr_engine_reload(struct xr_engine *e, const char *path, char *err, size_t err_len);
+
+/**
+ * The router status now (relaxed atomic load; the aggregate stage updates
+ * it on every circuit transition and operator command).
+ * Thread: any, while the engine exists.
+ */
+enum xr_router_status xr_engine_status(const struct xr_engine *e);
+
+/**
+ * Give an operator command (docs/failover.md "Control"). It is checked
+ * here and sent through the control ring to the route stage, which
+ * applies it at its next burst; the venue's execute stage and the
+ * aggregator hear of it from route, so it is ordered with the orders
+ * around it. Commands (names as in the config):
+ *   disable VENUE            route nothing to VENUE; its circuit opens
+ *                            (cause manual) until enabled
+ *   enable VENUE             route to VENUE again; its circuit closes
+ *   failover VENUE           every venue plan uses VENUE first
+ *   failover auto            every venue plan back to its own order
+ *   failover user NAME VENUE|auto     one user's plan
+ *   failover symbol NAME VENUE|auto   one symbol's plan
+ *
+ * @return 0 queued; -EINVAL bad command (err names the word and why:
+ *         unknown command, unknown venue/user/symbol, missing argument);
+ *         -EAGAIN the control ring is full (64 commands not yet taken:
+ *         the route stage is not running); -ESHUTDOWN the engine is
+ *         stopping.
+ * Thread: any; calls are serialised by a mutex (control path, never a
+ *         stage thread). Applies whether or not the engine runs yet.
+ */
+int xr_engine_control(struct xr_engine *e, const char *command, char *err, size_t err_len);
+
+/**
+ * Check an operator command against @p cfg as xr_engine_control() would,
+ * without sending it (a control script is checked before the run).
+ * @return 0 or -EINVAL with err naming the word and why. Thread: any.
+ */
+int xr_engine_control_check(const struct xr_config *cfg, const char *command, char *err,
+			    size_t err_len);
+
+/**
+ * Write the positions as CSV (docs/output.md "Positions"): a header, then
+ * for each user and symbol with fills, one row per venue traded
+ * (user,symbol,venue,net_qty) and a total row with venue "*". net_qty is
+ * a decimal with 8 places, buys positive.
+ * @return 0 or -EIO. Thread: the owner, after xr_engine_run().
+ */
+int xr_engine_write_positions(const struct xr_engine *e, FILE *out);
 
 /** Free an engine (threads must be stopped: run returned). NULL accepted. */
 void xr_engine_destroy(struct xr_engine *e);

@@ -247,6 +247,9 @@ enum xr_decision {
 	XR_D_MAX_SLIPPAGE,	/* the slippage bound cannot be met: rejected */
 	XR_D_RETRY,		/* a child sent again to the same venue (not live
 				 * there), after a backoff */
+	XR_D_PRIMARY,		/* a venue plan's primary venue */
+	XR_D_FAILOVER,		/* a venue plan's failover venue (the primary, or
+				 * the manually chosen one, was not eligible) */
 	XR_D_COUNT
 };
 
@@ -331,6 +334,50 @@ enum xr_msg_kind {
 	XR_MSG_VENUE_STATUS, /* execute -> aggregate: connector up/down */
 	XR_MSG_VENUE_EVENT,  /* execute -> aggregate: circuit breaker
 			      * transition or alert (struct xr_venue_event) */
+	XR_MSG_CONTROL,	     /* control thread -> route -> execute[v] and
+			      * route -> aggregate: an operator command
+			      * (enum xr_control_op, fields below) */
+	XR_MSG_ALERT,	     /* aggregate -> output: a venue alert raised or
+			      * cleared (enum xr_alert, fields below) */
+};
+
+/**
+ * Operator commands (xr_engine_control(), docs/failover.md "Control").
+ * As an XR_MSG_CONTROL message: reason = the op, venue = the venue
+ * (XR_VENUE_NONE: automatic again), side = the scope (enum
+ * xr_control_scope), user = the user or symbol index of the scope,
+ * send_at_ns = when the command was given (CLOCK_MONOTONIC ns).
+ */
+enum xr_control_op {
+	XR_CTL_DISABLE = 1,  /* venue: route nothing there; its circuit is
+			      * forced open (cause manual) */
+	XR_CTL_ENABLE,	     /* venue: route there again; circuit closed */
+	XR_CTL_FAILOVER,     /* venue plans in scope: use this venue first
+			      * (XR_VENUE_NONE: back to the plan's order) */
+};
+
+/** Which venue plans a failover command changes. */
+enum xr_control_scope {
+	XR_SCOPE_ALL = 0,    /* every plan, users' and symbols' */
+	XR_SCOPE_USER,	     /* the plan of user `user` */
+	XR_SCOPE_SYMBOL,     /* the plan of symbol `user` (a symbol index) */
+};
+
+/**
+ * Venue alerts (docs/failover.md "Alerts"). As an XR_MSG_ALERT message:
+ * reason = the alert, venue, ord_status = 1 raised / 0 cleared,
+ * send_at_ns = when, qty = the measured value, limit_px = the threshold
+ * (units per alert below).
+ */
+enum xr_alert {
+	XR_ALERT_HIGH_LATENCY = 0, /* median of the last 100 venue round trips
+				    * (ns) above latency_threshold_us */
+	XR_ALERT_LOW_SUCCESS,	   /* error rate over the last 100 (ppm) above
+				    * error_rate_threshold */
+	XR_ALERT_UNHEALTHY,	   /* circuit not closed or session down (circuit) */
+	XR_ALERT_RATE_LIMIT_NEAR,  /* venue token bucket headroom (ppm) below
+				    * 10% */
+	XR_ALERT_COUNT
 };
 
 /**
@@ -476,6 +523,9 @@ const char *xr_strategy_name(enum xr_strategy s);
 int xr_strategy_parse(const char *name, size_t n);
 /** @return "best_score", "split_depth", ...; "none" for XR_D_NONE. */
 const char *xr_decision_name(enum xr_decision d);
+/** @return "high_latency", "low_success", "unhealthy", "rate_limit_near";
+ * "invalid" out of range. Thread: any. */
+const char *xr_alert_name(enum xr_alert a);
 /** @return "limit", "market", "twap". */
 const char *xr_method_name(enum xr_method m);
 

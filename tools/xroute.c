@@ -3,13 +3,17 @@
  *
  *   xroute run -c FILE --signals FILE [--out FILE] [--summary-json FILE]
  *              [--hist-dir DIR] [--pace SPEED] [--drain-timeout-ms MS]
+ *              [--events FILE] [--positions FILE] [--control FILE]
  *   xroute check -c FILE
  *   xroute gen --signals N --users U --symbols S --seed X -o FILE
  *   xroute --help | --version
  *
  * run: SIGHUP re-reads the config file and publishes its route parameters
  * without stopping (docs/config.md "Hot reload"); the handler only sets a
- * flag that the engine's owner thread takes within 1 ms.
+ * flag that the engine's owner thread takes within 1 ms. --control FILE is
+ * a script of operator commands, "MS COMMAND" per line, that a control
+ * thread gives the engine (xr_engine_control()) MS milliseconds after the
+ * run starts (docs/failover.md "Control").
  *
  * Exit status: 0 success; 1 the run failed or broke an invariant
  * (unaccounted or duplicated results, overfills, positions != fills);
@@ -18,11 +22,13 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "xr_alloc_probe.h"
 #include "xr_config.h"
@@ -64,12 +70,120 @@ xr__install_sighup(void)
 	return sigaction(SIGHUP, &sa, NULL) == 0 ? 0 : -errno;
 }
 
+/* ---- control script (--control FILE) ---- */
+
+/** One scripted operator command. */
+struct xr__cmd {
+	uint64_t at_ms;		/* after the run starts */
+	char text[128];		/* the command (xr_engine_control()) */
+	uint32_t line;
+};
+
+/** The control thread's state. */
+struct xr__script {
+	const char *path;
+	struct xr__cmd *cmds;
+	uint32_t n;
+	struct xr_engine *e;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop;		/* under mu: the run ended */
+	uint32_t failed;	/* commands the engine refused */
+};
+
+/*
+ * Read and check a control script: "MS COMMAND" per line, MS in ms after
+ * the run starts, non-decreasing; blank lines and lines starting with '#'
+ * are skipped. @return 0, or -1 with a message naming FILE:LINE.
+ */
+static int
+xr__script_load(struct xr__script *sc, const struct xr_config *cfg)
+{
+	FILE *f = fopen(sc->path, "r");
+	char line[256], err[256];
+	uint32_t lineno = 0, cap = 0;
+	uint64_t last = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "xroute: %s: %s\n", sc->path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		char *p = line, *end;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '#' || *p == '\n' || *p == '\0')
+			continue;
+		errno = 0;
+		unsigned long long ms = strtoull(p, &end, 10);
+		if (end == p || errno != 0 || (*end != ' ' && *end != '\t') || ms < last) {
+			fprintf(stderr, "xroute: %s:%u: expected \"MS COMMAND\" with MS a whole "
+				"number of ms, not before the line above\n", sc->path, lineno);
+			fclose(f);
+			return -1;
+		}
+		end[strcspn(end, "\r\n")] = '\0';
+		if (xr_engine_control_check(cfg, end, err, sizeof(err)) != 0) {
+			fprintf(stderr, "xroute: %s:%u: %s\n", sc->path, lineno, err);
+			fclose(f);
+			return -1;
+		}
+		if (sc->n == cap) {
+			cap = cap ? 2 * cap : 16;
+			struct xr__cmd *c = realloc(sc->cmds, cap * sizeof(*c));
+			if (c == NULL) {
+				fprintf(stderr, "xroute: %s: out of memory\n", sc->path);
+				fclose(f);
+				return -1;
+			}
+			sc->cmds = c;
+		}
+		struct xr__cmd *c = &sc->cmds[sc->n++];
+		c->at_ms = last = ms;
+		c->line = lineno;
+		snprintf(c->text, sizeof(c->text), "%s", end);
+	}
+	fclose(f);
+	return 0;
+}
+
+/* The control thread: each command at its time, until the run ends. */
+static void *
+xr__script_main(void *arg)
+{
+	struct xr__script *sc = arg;
+	struct timespec t0;
+	char err[256];
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pthread_mutex_lock(&sc->mu);
+	for (uint32_t i = 0; i < sc->n && !sc->stop; i++) {
+		uint64_t ns = (uint64_t)t0.tv_nsec + sc->cmds[i].at_ms * 1000000;
+		struct timespec due = {
+			.tv_sec = t0.tv_sec + (time_t)(ns / 1000000000),
+			.tv_nsec = (long)(ns % 1000000000),
+		};
+		while (!sc->stop && pthread_cond_timedwait(&sc->cv, &sc->mu, &due) != ETIMEDOUT)
+			;
+		if (sc->stop)
+			break;
+		if (xr_engine_control(sc->e, sc->cmds[i].text, err, sizeof(err)) != 0) {
+			fprintf(stderr, "xroute: %s:%u: %s\n", sc->path, sc->cmds[i].line, err);
+			sc->failed++;
+		}
+	}
+	pthread_mutex_unlock(&sc->mu);
+	return NULL;
+}
+
 static void
 usage(FILE *out)
 {
 	fprintf(out,
 		"usage: xroute run -c CONFIG --signals FILE [--out FILE] [--summary-json FILE]\n"
 		"                  [--hist-dir DIR] [--pace SPEED] [--drain-timeout-ms MS]\n"
+		"                  [--events FILE] [--positions FILE] [--control FILE]\n"
 		"       xroute check -c CONFIG\n"
 		"       xroute gen --signals N --users U --symbols S --seed X -o FILE [options]\n"
 		"       xroute --help | --version\n"
@@ -80,7 +194,12 @@ usage(FILE *out)
 		"          --pace 1 replays at the signals' own ts_ns pace (open loop; 2 = twice\n"
 		"          as fast), default: as fast as the engine takes them (closed loop);\n"
 		"          SIGHUP re-reads CONFIG and applies its weights and venue fees\n"
-		"          without stopping (docs/config.md \"Hot reload\")\n"
+		"          without stopping (docs/config.md \"Hot reload\"); --events writes\n"
+		"          circuit transitions, alerts and commands as JSON lines, --positions\n"
+		"          the positions per user, symbol and venue as CSV, --control gives\n"
+		"          the operator commands of a script at their times (\"MS COMMAND\"\n"
+		"          lines: disable VENUE, enable VENUE, failover [user|symbol NAME]\n"
+		"          VENUE|auto; docs/failover.md \"Control\")\n"
 		"  check   load and validate CONFIG, print the effective configuration\n"
 		"  gen     write a realistic signal file (xroute gen --help for options)\n"
 		"\n"
@@ -132,7 +251,7 @@ cmd_check(int argc, char **argv)
 static int
 cmd_run(int argc, char **argv)
 {
-	enum { OPT_SUMMARY = 256, OPT_HIST, OPT_DRAIN, OPT_PACE };
+	enum { OPT_SUMMARY = 256, OPT_HIST, OPT_DRAIN, OPT_PACE, OPT_EVENTS, OPT_POS, OPT_CTL };
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"signals", required_argument, NULL, 's'},
@@ -141,10 +260,14 @@ cmd_run(int argc, char **argv)
 		{"hist-dir", required_argument, NULL, OPT_HIST},
 		{"drain-timeout-ms", required_argument, NULL, OPT_DRAIN},
 		{"pace", required_argument, NULL, OPT_PACE},
+		{"events", required_argument, NULL, OPT_EVENTS},
+		{"positions", required_argument, NULL, OPT_POS},
+		{"control", required_argument, NULL, OPT_CTL},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *config = NULL, *summary_json = NULL, *hist_dir = NULL;
+	const char *config = NULL, *summary_json = NULL, *hist_dir = NULL, *positions = NULL;
+	struct xr__script sc = {.mu = PTHREAD_MUTEX_INITIALIZER};
 	struct xr_engine_io io = {.thread_allocated = xr_alloc_probe_thread};
 	int c;
 
@@ -155,6 +278,9 @@ cmd_run(int argc, char **argv)
 		case 'o': io.results_path = optarg; break;
 		case OPT_SUMMARY: summary_json = optarg; break;
 		case OPT_HIST: hist_dir = optarg; break;
+		case OPT_EVENTS: io.events_path = optarg; break;
+		case OPT_POS: positions = optarg; break;
+		case OPT_CTL: sc.path = optarg; break;
 		case OPT_DRAIN: {
 			char *end;
 			unsigned long ms = strtoul(optarg, &end, 10);
@@ -197,16 +323,50 @@ cmd_run(int argc, char **argv)
 	struct xr_config *cfg = load_config(config);
 	if (cfg == NULL)
 		return 2;
+	if (sc.path != NULL && xr__script_load(&sc, cfg) != 0) {
+		free(sc.cmds);
+		xr_config_free(cfg);
+		return 2;
+	}
 
 	char err[512];
 	struct xr_engine *e = xr_engine_create(cfg, &io, err, sizeof(err));
 	if (e == NULL) {
 		fprintf(stderr, "xroute: %s\n", err);
+		free(sc.cmds);
 		xr_config_free(cfg);
 		return 2;
 	}
 	int status = 0;
+	pthread_t ctl;
+	bool ctl_started = false;
+	sc.e = e;
+	if (sc.n > 0) {
+		/* The script's times are on CLOCK_MONOTONIC, as the engine's. */
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&sc.cv, &ca);
+		pthread_condattr_destroy(&ca);
+		int prc = pthread_create(&ctl, NULL, xr__script_main, &sc);
+		if (prc != 0) {
+			fprintf(stderr, "xroute: control thread: %s\n", strerror(prc));
+			status = 1;
+		}
+		ctl_started = prc == 0;
+	}
 	int rc = xr_engine_run(e, err, sizeof(err));
+	if (ctl_started) {
+		pthread_mutex_lock(&sc.mu);
+		sc.stop = true;
+		pthread_cond_signal(&sc.cv);
+		pthread_mutex_unlock(&sc.mu);
+		pthread_join(ctl, NULL);
+		pthread_cond_destroy(&sc.cv);
+		if (sc.failed)
+			status = 1;
+	}
+	free(sc.cmds);
 	if (rc != 0) {
 		fprintf(stderr, "xroute: %s\n", err);
 		status = 1;
@@ -227,6 +387,16 @@ cmd_run(int argc, char **argv)
 	if (hist_dir != NULL && xr_engine_write_hgrm(e, hist_dir, err, sizeof(err)) != 0) {
 		fprintf(stderr, "xroute: %s\n", err);
 		status = 1;
+	}
+	if (positions != NULL) {
+		FILE *f = fopen(positions, "w");
+		int wrc = f != NULL ? xr_engine_write_positions(e, f) : -errno;
+		if (f != NULL && fclose(f) != 0 && wrc == 0)
+			wrc = -errno;
+		if (wrc != 0) {
+			fprintf(stderr, "xroute: %s: %s\n", positions, strerror(-wrc));
+			status = 1;
+		}
 	}
 	xr_engine_destroy(e);
 	xr_config_free(cfg);

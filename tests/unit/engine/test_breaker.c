@@ -117,7 +117,7 @@ Test(breaker, failed_probe_opens_again_and_restarts_the_timeout)
 	struct xr_breaker_transition t;
 
 	xr_breaker_init(&b, &c);
-	xr_breaker_force_open(&b, XR_BRK_MANUAL, 0, 0, &t);
+	xr_breaker_force_open(&b, XR_BRK_DISCONNECT, 0, 0, &t);
 	cr_assert(xr_breaker_tick(&b, 100 * MS, &t));
 	cr_assert_eq(xr_breaker_admit(&b), XR_BRK_PROBE);
 	cr_assert(xr_breaker_record(&b, true, true, 101 * MS, &t));
@@ -179,4 +179,29 @@ Test(backoff, doubles_to_the_cap_with_jitter_in_the_upper_half)
 	cr_assert_eq(xr_backoff_ns(7, 100, 0, 0), 3, "r = 0 gives the lower bound");
 	cr_assert_eq(xr_backoff_ns(100, 1000, 60, UINT64_MAX - 1) <= 1000, 1,
 		     "no overflow far past the cap");
+}
+
+Test(breaker, manual_open_holds_until_closed)
+{
+	struct xr_breaker b;
+	struct xr_breaker_cfg c = xr__cfg();
+	struct xr_breaker_transition t;
+
+	xr_breaker_init(&b, &c);
+	cr_assert(xr_breaker_force_open(&b, XR_BRK_MANUAL, 0, 5 * MS, &t));
+	cr_assert_eq(t.to, XR_CIRCUIT_OPEN);
+	cr_assert_eq(t.cause, XR_BRK_MANUAL);
+	cr_assert_not(xr_breaker_tick(&b, 10000 * MS, &t), "a disabled venue sends no probes");
+	cr_assert_eq(xr_breaker_admit(&b), XR_BRK_DENY);
+	/* A disconnect meanwhile keeps it open and held. */
+	cr_assert_not(xr_breaker_force_open(&b, XR_BRK_DISCONNECT, 0, 10001 * MS, &t));
+	cr_assert_not(xr_breaker_tick(&b, 20000 * MS, &t));
+	cr_assert(xr_breaker_force_close(&b, 20001 * MS, &t));
+	cr_assert_eq(t.from, XR_CIRCUIT_OPEN);
+	cr_assert_eq(t.to, XR_CIRCUIT_CLOSED);
+	cr_assert_eq(xr_breaker_admit(&b), XR_BRK_SEND);
+	/* Opened by failures after that, the timeout applies again. */
+	cr_assert(xr_breaker_force_open(&b, XR_BRK_DISCONNECT, 0, 30000 * MS, &t));
+	cr_assert(xr_breaker_tick(&b, 30000 * MS + c.open_timeout_ns, &t));
+	cr_assert_eq(t.to, XR_CIRCUIT_HALF_OPEN);
 }
