@@ -147,6 +147,11 @@ static const struct xr__word xr__w_results[] = {
 	{ "jsonl", XR_RESULTS_JSONL },
 	{ NULL, 0 },
 };
+static const struct xr__word xr__w_timeout[] = {
+	{ "query", XR_TIMEOUT_QUERY },
+	{ "cancel", XR_TIMEOUT_CANCEL },
+	{ NULL, 0 },
+};
 static const struct xr__word xr__w_wait[] = {
 	{ "busy_spin", XR_WAIT_BUSY_SPIN },
 	{ "yield", XR_WAIT_YIELD },
@@ -231,6 +236,8 @@ static const struct xr__key xr__engine_keys[] = {
 	{ "lock_memory", XR__T_ENUM, 0, XR__E(lock_memory), XR__LOCK_MEMORY_AUTO, 0, 0,
 	  xr__w_lock_memory },
 	{ "order_timeout_us", XR__T_U32, 0, XR__E(order_timeout_us), 2000, 1, 60000000, NULL },
+	{ "timeout_policy", XR__T_ENUM, 0, XR__E(timeout_policy), XR_TIMEOUT_QUERY, 0, 0,
+	  xr__w_timeout },
 	{ "max_attempts", XR__T_U32, 0, XR__E(max_attempts), 3, 1, 64, NULL },
 	{ "max_retries", XR__T_U32, 0, XR__E(max_retries), 1, 0, 63, NULL },
 	{ "retry_base_us", XR__T_U32, 0, XR__E(retry_base_us), 100, 1, 60000000, NULL },
@@ -1214,6 +1221,9 @@ xr__key_book(struct xr__load *ld, struct xr_venue_cfg *v, const char *key, const
 	while ((item = xr__list_next(&cur, &len)) != NULL) {
 		const char *eq = memchr(item, '=', len);
 		int f;
+		if (len >= sizeof(tok))
+			return xr__kerr(ld, XR__HERE(ld), key, value,
+					"has a field longer than %zu characters", sizeof(tok) - 1);
 		snprintf(tok, sizeof(tok), "%.*s", (int)len, item);
 		for (f = 0; f < 4; f++)
 			if (eq != NULL && (size_t)(eq - item) == strlen(fields[f]) &&
@@ -1315,6 +1325,9 @@ xr__key_fault(struct xr__load *ld, struct xr_venue_cfg *v, const char *key, cons
 	while ((item = xr__list_next(&cur, &len)) != NULL) {
 		const char *eq = memchr(item, '=', len);
 		int i;
+		if (len >= sizeof(tok))
+			return xr__kerr(ld, XR__HERE(ld), key, value,
+					"has a field longer than %zu characters", sizeof(tok) - 1);
 		snprintf(tok, sizeof(tok), "%.*s", (int)len, item);
 		for (i = 0; i < 6; i++)
 			if (eq != NULL && (size_t)(eq - item) == strlen(fields[i]) &&

@@ -120,12 +120,13 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 		goto fail;
 	}
 	/* Before anything else is allocated: mlockall(MCL_FUTURE) then
-	 * populates every later allocation; the arena holds the 6 fixed rings
+	 * populates every later allocation; the arena holds the 7 fixed rings
 	 * and 2 per venue. */
-	if (xr_coloc_setup(e, 6 + 2 * e->n_venues, err, err_len) != 0)
+	if (xr_coloc_setup(e, 7 + 2 * e->n_venues, err, err_len) != 0)
 		goto fail;
 
 	e->ingress_to_validate = xr__ring(e);
+	e->ingress_to_aggregate = xr__ring(e);
 	e->validate_to_route = xr__ring(e);
 	e->validate_to_aggregate = xr__ring(e);
 	e->route_to_aggregate = xr__ring(e);
@@ -138,7 +139,8 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 	e->execute = calloc(e->n_venues, sizeof(*e->execute));
 	e->exp_a = xr_table_calloc((size_t)e->n_users * e->n_symbols, sizeof(*e->exp_a));
 	e->names = xr_names_create(cfg);
-	if (e->ingress_to_validate == NULL || e->validate_to_route == NULL ||
+	if (e->ingress_to_validate == NULL || e->ingress_to_aggregate == NULL ||
+	    e->validate_to_route == NULL ||
 	    e->validate_to_aggregate == NULL || e->route_to_aggregate == NULL ||
 	    e->aggregate_to_route == NULL || e->aggregate_to_output == NULL ||
 	    e->control_to_route == NULL || !e->control_mu_ready ||
@@ -216,6 +218,7 @@ xr_engine_destroy(struct xr_engine *e)
 				xr_ring_destroy(e->execute_to_aggregate[v]);
 		}
 		xr_ring_destroy(e->ingress_to_validate);
+		xr_ring_destroy(e->ingress_to_aggregate);
 		xr_ring_destroy(e->validate_to_route);
 		xr_ring_destroy(e->validate_to_aggregate);
 		xr_ring_destroy(e->route_to_aggregate);
@@ -269,6 +272,7 @@ xr__summarise(struct xr_engine *e)
 	s->overfills = o->overfills + a->overfills;
 	memcpy(s->by_reason, a->by_reason, sizeof(s->by_reason));
 	s->ingress_stalls = e->ingress.st.out_stalls;
+	s->overloaded = e->ingress.overloaded;
 	s->credit_stalls = e->validate.credit_stalls;
 	s->snapshots = e->snaps.seq;
 	s->snapshots_skipped = e->snaps.skipped;
@@ -287,6 +291,7 @@ xr__summarise(struct xr_engine *e)
 		s->bounced += x->bounced;
 		s->timeouts += x->timeouts;
 		s->status_queries += x->queries;
+		s->timeout_cancels += x->timeout_cancels;
 		s->unknown_resolved += x->unknown_resolved;
 		s->dup_fills += x->dup_fills;
 		s->bad_events += x->bad_events;
@@ -605,9 +610,10 @@ xr_engine_print_summary(const struct xr_engine *e, FILE *out)
 			vs->opens, (double)vs->mtbf_ns / 1e6, (double)vs->mttr_ns / 1e6, vs->alerts,
 			gross);
 	}
-	fprintf(out, "backpressure: ingress stalls %" PRIu64 ", credit stalls %" PRIu64
-		"; snapshots %" PRIu64 " (%" PRIu64 " skipped)\n", s->ingress_stalls,
-		s->credit_stalls, s->snapshots, s->snapshots_skipped);
+	fprintf(out, "backpressure: ingress stalls %" PRIu64 ", overloaded %" PRIu64
+		", credit stalls %" PRIu64 "; snapshots %" PRIu64 " (%" PRIu64 " skipped)\n",
+		s->ingress_stalls, s->overloaded, s->credit_stalls, s->snapshots,
+		s->snapshots_skipped);
 	fprintf(out, "config reloads: %" PRIu64 " applied, %" PRIu64 " rejected\n", s->reloads,
 		s->reloads_rejected);
 	fprintf(out, "threads             cpu        loops   idle %%   cpu (s)  alloc (B)\n");
@@ -666,9 +672,10 @@ xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
 		",\"bounced\":%" PRIu64 ",\"timeouts\":%" PRIu64 ",\"status_queries\":%" PRIu64
 		",\"unknown_resolved\":%" PRIu64 ",\"dup_fills\":%" PRIu64
 		",\"bad_events\":%" PRIu64 ",\"stale_answers\":%" PRIu64 ",\"parked\":%" PRIu64
-		",\"history\":[",
+		",\"timeout_cancels\":%" PRIu64 ",\"history\":[",
 		s->retries, s->failovers, s->bounced, s->timeouts, s->status_queries,
-		s->unknown_resolved, s->dup_fills, s->bad_events, s->stale_answers, s->parked);
+		s->unknown_resolved, s->dup_fills, s->bad_events, s->stale_answers, s->parked,
+		s->timeout_cancels);
 	for (uint32_t i = 0; i < s->n_history; i++) {
 		const struct xr_failover_summary *h = &s->history[i];
 		fprintf(out, "%s{\"at_s\":%.6f,\"from\":\"%s\",\"to\":\"%s\",\"cause\":\"%s\""
@@ -742,10 +749,10 @@ xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
 		fprintf(out, "}");
 	}
 	fprintf(out, "],\"backpressure\":{\"ingress_stalls\":%" PRIu64
-		",\"credit_stalls\":%" PRIu64 "},\"snapshots\":%" PRIu64
+		",\"overloaded\":%" PRIu64 ",\"credit_stalls\":%" PRIu64 "},\"snapshots\":%" PRIu64
 		",\"snapshots_skipped\":%" PRIu64 ",\"reloads\":%" PRIu64
 		",\"reloads_rejected\":%" PRIu64 "}\n",
-		s->ingress_stalls, s->credit_stalls, s->snapshots, s->snapshots_skipped,
+		s->ingress_stalls, s->overloaded, s->credit_stalls, s->snapshots, s->snapshots_skipped,
 		s->reloads, s->reloads_rejected);
 	return ferror(out) ? -EIO : 0;
 }

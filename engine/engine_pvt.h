@@ -6,6 +6,7 @@
  * consumer stage)
  *
  *   ingress --ingress_to_validate--> validate --validate_to_route--> route
+ *   ingress --ingress_to_aggregate (overloaded: live ingress only)--> aggregate
  *   validate --validate_to_aggregate (rejects)--------------------> aggregate
  *   route --route_to_aggregate (no venue)-------------------------> aggregate
  *   route --route_to_execute[v]--> execute[v] --execute_to_aggregate[v]--> aggregate
@@ -70,6 +71,9 @@ struct xr_stage {
 struct xr_ingress {
 	struct xr_stage st;
 	struct xr_ring *out;	/* ingress_to_validate */
+	struct xr_ring *rejects; /* ingress_to_aggregate: overloaded signals */
+	bool live;		/* io.overload_reject: a full ring rejects */
+	uint64_t overloaded;	/* signals rejected for a full ring */
 	const char *path;
 	const char *data;	/* mapped file */
 	size_t size, pos;
@@ -217,6 +221,8 @@ struct xr_execute {
 	uint32_t *theap;	    /* UNKNOWN children, min-heap by due_ns */
 	uint32_t n_theap;
 	uint64_t order_timeout_ns;
+	bool cancel_on_timeout;	    /* timeout_policy = cancel */
+	uint64_t timeout_cancels;   /* cancels sent for timed-out children */
 	uint64_t health_period_ns;
 	uint64_t rng;		    /* status query jitter */
 	uint64_t bounced;	    /* children not sent: circuit open, session down */
@@ -318,6 +324,7 @@ struct xr_failover_rec {
 struct xr_aggregate {
 	struct xr_stage st;
 	struct xr_ring **in;		/* execute_to_aggregate[v] */
+	struct xr_ring *rejects_i;	/* ingress_to_aggregate (overloaded) */
 	struct xr_ring *rejects_v;	/* validate_to_aggregate */
 	struct xr_ring *rejects_r;	/* route_to_aggregate */
 	struct xr_ring *out;		/* aggregate_to_output */
@@ -426,6 +433,7 @@ struct xr_engine {
 	uint32_t n_venues, n_users, n_symbols;
 
 	struct xr_ring *ingress_to_validate;
+	struct xr_ring *ingress_to_aggregate;
 	struct xr_ring *validate_to_route;
 	struct xr_ring *validate_to_aggregate;
 	struct xr_ring *route_to_aggregate;

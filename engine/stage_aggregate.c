@@ -805,9 +805,11 @@ xr__aggregate_work(struct xr_stage *st)
 	/* Each input message yields at most one result or one re-sent child
 	 * (feedback ring, else the overflow: never full); both count against
 	 * room, which also bounds out[] and fb[] (one burst in all). */
-	for (uint32_t src = 0; src < 2 + e->n_venues && room > 0; src++) {
-		struct xr_ring *ring = src == 0 ? a->rejects_v
-				       : src == 1 ? a->rejects_r : a->in[src - 2];
+	for (uint32_t src = 0; src < 3 + e->n_venues && room > 0; src++) {
+		struct xr_ring *ring = src == 0   ? a->rejects_i
+				       : src == 1 ? a->rejects_v
+				       : src == 2 ? a->rejects_r
+						  : a->in[src - 3];
 		uint32_t n = xr_ring_dequeue_burst(ring, in, room);
 		if (n == 0)
 			continue;
@@ -880,6 +882,7 @@ xr_aggregate_init(struct xr_engine *e, char *err, size_t err_len)
 	a->st.thread_init = xr__aggregate_thread_init;
 	a->st.eng = e;
 	a->in = e->execute_to_aggregate;
+	a->rejects_i = e->ingress_to_aggregate;
 	a->rejects_v = e->validate_to_aggregate;
 	a->rejects_r = e->route_to_aggregate;
 	a->out = e->aggregate_to_output;

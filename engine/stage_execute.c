@@ -542,6 +542,11 @@ xr__timers(struct xr_execute *x, uint64_t now, uint32_t burst)
 			x->timeouts++;
 			ct->state = XR_CS_UNKNOWN;
 			xr__outcome(x, tok, true, now);
+			/* timeout_policy = cancel: if the order is live after
+			 * all, end it; the status query below still tells. */
+			if (x->cancel_on_timeout &&
+			    x->conn.ops->cancel(x->conn.ctx, x->live[tok].cl_ord_id, now) == 0)
+				x->timeout_cancels++;
 		}
 		bool sent = x->conn.ops->status(x->conn.ctx, x->live[tok].cl_ord_id, tok, now) == 0;
 		x->queries += sent;
@@ -694,6 +699,7 @@ xr_execute_init(struct xr_engine *e, unsigned venue, char *err, size_t err_len)
 		x->timer[i].prev = x->timer[i].next = XR__NIL;
 	}
 	x->tsent.head = x->tsent.tail = XR__NIL;
+	x->cancel_on_timeout = e->cfg->engine.timeout_policy == XR_TIMEOUT_CANCEL;
 	x->tlive.head = x->tlive.tail = XR__NIL;
 	x->n_free = x->cap;
 	const struct xr_engine_cfg *ec = &e->cfg->engine;

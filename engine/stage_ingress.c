@@ -99,7 +99,9 @@ xr__ingress_work(struct xr_stage *st)
 	if (atomic_load_explicit(&in->done, memory_order_relaxed))
 		return 0;
 	uint32_t room = xr_ring_room(in->out, want);
-	if (room == 0) {
+	uint32_t rej_room = in->live ? xr_ring_room(in->rejects, want) : 0, n_rej = 0;
+	struct xr_msg rej[XR_MAX_BURST];
+	if (room == 0 && rej_room == 0) {
 		st->out_stalls++;
 		return 0;
 	}
@@ -108,8 +110,9 @@ xr__ingress_work(struct xr_stage *st)
 	 * the rows before it in the burst (never under-counted), and the
 	 * clock is not read per row (4% of the front thread's samples). */
 	uint64_t now = xr_now_ns();
-	while (n < room) {
-		struct xr_msg *m = &batch[n];
+	while (n < room || n_rej < rej_room) {
+		/* Validate's ring first; once full, a live feed rejects. */
+		struct xr_msg *m = n < room ? &batch[n] : &rej[n_rej];
 		if (in->has_next) {
 			*m = in->next;
 			in->has_next = false;
@@ -128,17 +131,30 @@ xr__ingress_work(struct xr_stage *st)
 		} else {
 			m->t[XR_T_INGRESS] = now;
 		}
-		n++;
+		if (m == &batch[n]) {
+			n++;
+			continue;
+		}
+		/* Rejected at the door: no order id, no exposure reserved. */
+		m->kind = XR_MSG_REJECT;
+		m->ord_status = XR_OS_REJECTED;
+		if (m->reason == XR_R_NONE)
+			m->reason = XR_R_OVERLOADED;
+		m->venue = XR_VENUE_NONE;
+		in->overloaded += m->reason == XR_R_OVERLOADED;
+		n_rej++;
 	}
-	if (n != 0) {
+	if (n_rej != 0)
+		xr_ring_enqueue_burst(in->rejects, rej, n_rej);
+	if (n + n_rej != 0) {
 		xr_ring_enqueue_burst(in->out, batch, n);
-		st->items += n;
+		st->items += n + n_rej;
 		/* Release: the main thread compares this with results written. */
 		atomic_store_explicit(&in->read, st->items, memory_order_release);
 	}
 	if (!in->has_next && in->pos >= in->size)
 		atomic_store_explicit(&in->done, 1, memory_order_release);
-	return n;
+	return n + n_rej;
 }
 
 int
@@ -151,6 +167,8 @@ xr_ingress_init(struct xr_engine *e, char *err, size_t err_len)
 	in->st.do_work = xr__ingress_work;
 	in->st.eng = e;
 	in->out = e->ingress_to_validate;
+	in->rejects = e->ingress_to_aggregate;
+	in->live = e->io.overload_reject;
 	in->path = e->io.signals_path;
 	in->names = e->names;
 	if (in->path == NULL) {

@@ -62,6 +62,12 @@ enum xr_lock_memory {
 	XR_LOCK_MEMORY_TRY,	  /* mlockall(), a warning if it fails */
 };
 
+/** What the execute stage does when a child times out (timeout_policy). */
+enum xr_timeout_policy {
+	XR_TIMEOUT_QUERY = 0,	/* ask the venue for its status (OrderStatusRequest) */
+	XR_TIMEOUT_CANCEL,	/* ask it to cancel the order, then its status */
+};
+
 /** Format of the results output. */
 enum xr_results_format {
 	XR_RESULTS_CSV = 0,
@@ -280,6 +286,7 @@ struct xr_engine_cfg {
 				      * colocated mode, FALSE otherwise */
 	/* Failover (docs/failover.md): per child order, */
 	uint32_t order_timeout_us;   /* no answer by then: unknown, query */
+	uint8_t timeout_policy;	     /* enum xr_timeout_policy */
 	uint32_t max_attempts;	     /* sends in all (first, retries, failovers) */
 	uint32_t max_retries;	     /* re-sends to the same venue, not-live only */
 	uint32_t retry_base_us;	     /* backoff base (retries, status queries) */

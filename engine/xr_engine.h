@@ -63,6 +63,14 @@ struct xr_engine_io {
 	 * output stage as they happen; each is also logged as one line on
 	 * stderr. NULL = logged only. */
 	const char *events_path;
+	/* Backpressure policy of the ingress (docs/failover.md
+	 * "Backpressure"). false: a file replay, which waits for room in
+	 * validate's ring (counted in ingress_stalls). true: a live feed,
+	 * which cannot wait: a signal due while validate's ring is full ends
+	 * at once, rejected with reason overloaded (counted in overloaded);
+	 * it waits only if the reject ring is full too. Meant for paced
+	 * replay (replay_speed_milli != 0), which stands for a live feed. */
+	bool overload_reject;
 };
 
 /**
@@ -154,6 +162,8 @@ struct xr_summary {
 	uint64_t position_mismatches; /* (user, symbol) where position != fills */
 	uint64_t by_reason[XR_R_COUNT];
 	uint64_t ingress_stalls;   /* ingress found validate's ring full */
+	uint64_t overloaded;	   /* signals rejected: validate's ring full
+				    * (io.overload_reject) */
 	uint64_t credit_stalls;	   /* validate held by max_inflight_orders */
 	uint64_t snapshots;	   /* venue metrics snapshots published */
 	uint64_t snapshots_skipped;
@@ -172,6 +182,8 @@ struct xr_summary {
 	uint64_t bounced;	   /* children not sent: circuit open, session down */
 	uint64_t timeouts;	   /* children unanswered within order_timeout_us */
 	uint64_t status_queries;   /* order status queries sent */
+	uint64_t timeout_cancels;  /* cancels sent for timed-out children
+				    * (timeout_policy = cancel) */
 	uint64_t unknown_resolved; /* timed-out children the venue then answered */
 	uint64_t dup_fills;	   /* fills a venue reported twice (ignored) */
 	uint64_t bad_events;	   /* venue events for no live order */

@@ -4,6 +4,7 @@
  *   xroute run -c FILE --signals FILE [--out FILE] [--summary-json FILE]
  *              [--hist-dir DIR] [--pace SPEED] [--drain-timeout-ms MS]
  *              [--events FILE] [--positions FILE] [--control FILE]
+ *              [--overload wait|reject]
  *   xroute check -c FILE
  *   xroute gen --signals N --users U --symbols S --seed X -o FILE
  *   xroute --help | --version
@@ -184,6 +185,7 @@ usage(FILE *out)
 		"usage: xroute run -c CONFIG --signals FILE [--out FILE] [--summary-json FILE]\n"
 		"                  [--hist-dir DIR] [--pace SPEED] [--drain-timeout-ms MS]\n"
 		"                  [--events FILE] [--positions FILE] [--control FILE]\n"
+		"                  [--overload wait|reject]\n"
 		"       xroute check -c CONFIG\n"
 		"       xroute gen --signals N --users U --symbols S --seed X -o FILE [options]\n"
 		"       xroute --help | --version\n"
@@ -199,7 +201,9 @@ usage(FILE *out)
 		"          the positions per user, symbol and venue as CSV, --control gives\n"
 		"          the operator commands of a script at their times (\"MS COMMAND\"\n"
 		"          lines: disable VENUE, enable VENUE, failover [user|symbol NAME]\n"
-		"          VENUE|auto; docs/failover.md \"Control\")\n"
+		"          VENUE|auto; docs/failover.md \"Control\"); --overload reject makes\n"
+		"          the replay act as a live feed: a signal due while the pipeline is\n"
+		"          full is rejected (overloaded) instead of waiting\n"
 		"  check   load and validate CONFIG, print the effective configuration\n"
 		"  gen     write a realistic signal file (xroute gen --help for options)\n"
 		"\n"
@@ -251,7 +255,8 @@ cmd_check(int argc, char **argv)
 static int
 cmd_run(int argc, char **argv)
 {
-	enum { OPT_SUMMARY = 256, OPT_HIST, OPT_DRAIN, OPT_PACE, OPT_EVENTS, OPT_POS, OPT_CTL };
+	enum { OPT_SUMMARY = 256, OPT_HIST, OPT_DRAIN, OPT_PACE, OPT_EVENTS, OPT_POS, OPT_CTL,
+	       OPT_OVERLOAD };
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"signals", required_argument, NULL, 's'},
@@ -263,6 +268,7 @@ cmd_run(int argc, char **argv)
 		{"events", required_argument, NULL, OPT_EVENTS},
 		{"positions", required_argument, NULL, OPT_POS},
 		{"control", required_argument, NULL, OPT_CTL},
+		{"overload", required_argument, NULL, OPT_OVERLOAD},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -281,6 +287,14 @@ cmd_run(int argc, char **argv)
 		case OPT_EVENTS: io.events_path = optarg; break;
 		case OPT_POS: positions = optarg; break;
 		case OPT_CTL: sc.path = optarg; break;
+		case OPT_OVERLOAD:
+			if (strcmp(optarg, "wait") != 0 && strcmp(optarg, "reject") != 0) {
+				fprintf(stderr, "xroute run: --overload: \"%s\" is not wait or "
+					"reject\n", optarg);
+				return 2;
+			}
+			io.overload_reject = optarg[0] == 'r';
+			break;
 		case OPT_DRAIN: {
 			char *end;
 			unsigned long ms = strtoul(optarg, &end, 10);

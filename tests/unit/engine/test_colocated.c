@@ -433,9 +433,10 @@ Test(colocated, engine_rings_in_arena_and_run, .init = make_dir)
 	cr_assert_not(c->locked);
 	cr_assert_not_null(c->arena.base);
 	size_t one = xr_ring_memsize(64, sizeof(struct xr_msg));
-	cr_assert_eq(c->ring_bytes, (6 + 2 * 2) * one);
+	cr_assert_eq(c->ring_bytes, (7 + 2 * 2) * one);
 	cr_assert_eq(c->arena.used, c->ring_bytes);
-	struct xr_ring *rings[] = { e->ingress_to_validate,  e->validate_to_route,
+	struct xr_ring *rings[] = { e->ingress_to_validate,  e->ingress_to_aggregate,
+				    e->validate_to_route,
 				    e->validate_to_aggregate, e->route_to_aggregate,
 				    e->aggregate_to_route,    e->aggregate_to_output,
 				    e->route_to_execute[0],   e->route_to_execute[1],
