@@ -61,8 +61,8 @@ xr__move(struct xr_breaker *b, uint8_t to, uint8_t cause, uint64_t now, uint64_t
 bool
 xr_breaker_tick(struct xr_breaker *b, uint64_t now_ns, struct xr_breaker_transition *t)
 {
-	if (b->state != XR_CIRCUIT_OPEN || b->held || now_ns - b->opened_ns < b->cfg.open_timeout_ns ||
-	    now_ns < b->opened_ns)
+	if (b->state != XR_CIRCUIT_OPEN || b->held ||
+	    now_ns - b->opened_ns < b->cfg.open_timeout_ns || now_ns < b->opened_ns)
 		return false;
 	b->probes_out = 0;
 	b->probes_ok = 0;

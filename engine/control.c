@@ -129,8 +129,9 @@ xr__parse(const struct xr_config *cfg, const char *command, struct xr_msg *m, ch
 	}
 	bool user = strcmp(w[1], "user") == 0;
 	if (n != 4 || (!user && strcmp(w[1], "symbol") != 0)) {
-		snprintf(err, err_len, "failover: expected \"failover VENUE|auto\", \"failover user "
-				       "NAME VENUE|auto\" or \"failover symbol NAME VENUE|auto\"");
+		snprintf(err, err_len,
+			 "failover: expected \"failover VENUE|auto\", \"failover user NAME "
+			 "VENUE|auto\" or \"failover symbol NAME VENUE|auto\"");
 		return -EINVAL;
 	}
 	int id = user ? xr_config_user_id(cfg, w[2]) : xr_config_symbol_id(cfg, w[2]);

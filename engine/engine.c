@@ -731,8 +731,8 @@ xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
 			",\"timeouts\":%" PRIu64 ",\"recoveries\":%" PRIu64 ",\"mtbf_ms\":%.3f"
 			",\"mttr_ms\":%.3f,\"alerts\":%" PRIu64 ",\"position_gross\":",
 			v ? "," : "", vs->name, vs->children, vs->filled, vs->rejected, vs->failed,
-			vs->latency_p50_ns, xr_circuit_name((enum xr_circuit)vs->circuit), vs->opens,
-			vs->bounced, vs->timeouts, vs->recoveries, (double)vs->mtbf_ns / 1e6,
+			vs->latency_p50_ns, xr_circuit_name((enum xr_circuit)vs->circuit),
+			vs->opens, vs->bounced, vs->timeouts, vs->recoveries, (double)vs->mtbf_ns / 1e6,
 			(double)vs->mttr_ns / 1e6, vs->alerts);
 		char gross[32];
 		xr_fixed_format(gross, vs->position_gross, 8);
@@ -752,7 +752,8 @@ xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
 		",\"overloaded\":%" PRIu64 ",\"credit_stalls\":%" PRIu64 "},\"snapshots\":%" PRIu64
 		",\"snapshots_skipped\":%" PRIu64 ",\"reloads\":%" PRIu64
 		",\"reloads_rejected\":%" PRIu64 "}\n",
-		s->ingress_stalls, s->overloaded, s->credit_stalls, s->snapshots, s->snapshots_skipped,
+		s->ingress_stalls, s->overloaded, s->credit_stalls, s->snapshots,
+		s->snapshots_skipped,
 		s->reloads, s->reloads_rejected);
 	return ferror(out) ? -EIO : 0;
 }

@@ -703,11 +703,11 @@ xr__alert(struct xr_aggregate *a, uint32_t v, enum xr_alert k, bool over, bool u
 
 /*
  * Venue @p v's alerts from the metrics just published (docs/failover.md
- * "Alerts"): median latency of the last 100 answers above
- * latency_threshold_us (clears below 90% of it); error rate over the last 100 outcomes above error_rate_threshold
- * with at least breaker_min_samples of them (clears below 90%); circuit
- * not closed; venue token bucket below 10% of its depth (clears above
- * 20%).
+ * "Reliability and alerts"): median latency of the last 100 answers
+ * above latency_threshold_us (clears below 90% of it); error rate over
+ * the last 100 outcomes above error_rate_threshold with at least
+ * breaker_min_samples of them (clears below 90%); circuit not closed;
+ * venue token bucket below 10% of its depth (clears above 20%).
  */
 static void
 xr__alerts(struct xr_aggregate *a, const struct xr_params *pp, uint32_t v,

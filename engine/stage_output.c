@@ -290,8 +290,9 @@ xr__event(struct xr_output *o, const struct xr_engine *e, const struct xr_msg *m
 			     "{\"t_s\":%.6f,\"event\":\"alert\",\"venue\":\"%s\",\"alert\":\"%s\","
 			     "\"state\":\"%s\",\"value\":%" PRId64 ",\"threshold\":%" PRId64 "}\n",
 			     t, venue, name, state, m->qty, m->limit_px);
-		snprintf(log, sizeof(log), "alert %s: %s %s (value %" PRId64 ", threshold %" PRId64 ")",
-			 venue, name, state, m->qty, m->limit_px);
+		snprintf(log, sizeof(log),
+			 "alert %s: %s %s (value %" PRId64 ", threshold %" PRId64 ")", venue, name,
+			 state, m->qty, m->limit_px);
 	} else {
 		static const char *const ops[] = { "", "disable", "enable", "failover" };
 		static const char *const scopes[] = { "all", "user", "symbol" };
