@@ -3,8 +3,9 @@
  * class with its exact message, print -> load round trips, [user_defaults]
  * placement, shared limit arrays, the thread plan, the deployment mode
  * (mode, huge_pages, lock_memory, colocated threads), the selector keys of
- * [engine] and [venue NAME], the [strategy NAME] sections, and the sim
- * venue's fault.NAME keys.
+ * [engine] and [venue NAME], the [strategy NAME] sections, the sim
+ * venue's fault.NAME keys, and venue plans (primary_venue, failover_venues,
+ * auto_failover) of users, [user_defaults] and [symbol NAME] sections.
  *
  * Each test runs in its own process (Criterion) inside a fresh temporary
  * directory, and writes its fixture there as "xroute.ini", so messages
@@ -1805,6 +1806,609 @@ Test(config, chaos_example_faults)
 	free(p2);
 	xr_config_free(a);
 	xr_config_free(b);
+}
+
+/* ------------------------------------------------------------------ */
+/* Venue plans: primary_venue, failover_venues, auto_failover in [user NAME]
+ * and [user_defaults] (a user's own key wins, else the default's), and in
+ * [symbol NAME] sections. */
+
+/* Three venues; alpha and bravo list ETH-USD too (8 lines). */
+#define PLAN_VENUES                                                                                \
+	"[venue alpha]\n"                                                                          \
+	"book.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n"                                \
+	"book.ETH-USD = mid=3000 tick=0.05 levels=10 level_qty=8\n"                                \
+	"[venue bravo]\n"                                                                          \
+	"book.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n"                                \
+	"book.ETH-USD = mid=3000 tick=0.05 levels=10 level_qty=8\n"                                \
+	"[venue charlie]\n"                                                                        \
+	"book.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n"
+
+/* The message "is not one of" gives for a boolean. */
+#define PLAN_BOOL "is not one of true, false, yes, no, 1, 0"
+
+/*
+ * @p p is the plan @p venues (blank separated names, primary first; "" for
+ * no plan) with @p auto_failover (checked only when there is a plan).
+ */
+static void
+assert_plan(const struct xr_config *cfg, const struct xr_venue_plan *p, const char *venues,
+	    bool auto_failover, const char *what)
+{
+	char buf[256], *save = NULL;
+	unsigned n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", venues);
+	for (char *t = strtok_r(buf, " ", &save); t != NULL; t = strtok_r(NULL, " ", &save)) {
+		int v = xr_config_venue_id(cfg, t);
+		cr_assert_geq(v, 0, "%s: the test names no venue %s", what, t);
+		cr_assert_lt(n, p->n, "%s: %u venues in the plan, expected \"%s\"", what, p->n,
+			     venues);
+		cr_assert_eq(p->venue[n], v, "%s: venue[%u] is %s, expected \"%s\"", what, n,
+			     cfg->venues[p->venue[n]].name, venues);
+		n++;
+	}
+	cr_assert_eq(p->n, n, "%s: %u venues in the plan, expected \"%s\"", what, p->n, venues);
+	if (n != 0)
+		cr_assert_eq(p->auto_failover, auto_failover, "%s: auto_failover", what);
+}
+
+static const struct xr_venue_plan *
+user_plan(const struct xr_config *cfg, const char *user)
+{
+	int id = xr_config_user_id(cfg, user);
+	cr_assert_geq(id, 0, "no user %s", user);
+	return &cfg->users[id].plan;
+}
+
+static const struct xr_venue_plan *
+symbol_plan(const struct xr_config *cfg, const char *symbol)
+{
+	int id = xr_config_symbol_id(cfg, symbol);
+	cr_assert_geq(id, 0, "no symbol %s", symbol);
+	cr_assert_not_null(cfg->symbol_plans);
+	return &cfg->symbol_plans[id];
+}
+
+Test(config, plan_user_values)
+{
+	struct xr_config *cfg = load_ok(PLAN_VENUES "[user u1]\n"
+						    "primary_venue = charlie\n"
+						    "failover_venues = alpha, bravo\n"
+						    "[user u2]\n"
+						    "auto_failover = false\n"
+						    "primary_venue = bravo\n"
+						    "[user u3]\n"
+						    "[user u4]\n"
+						    "failover_venues = charlie\talpha\n"
+						    "auto_failover = yes\n"
+						    "primary_venue = bravo ; inline comment\n"
+						    "[user u5]\n"
+						    "auto_failover = false\n"
+						    "[user u6]\n"
+						    "primary_venue = alpha\n"
+						    "auto_failover = 0\n");
+
+	/* Venue ids in order, primary first; auto_failover defaults to true. */
+	assert_plan(cfg, user_plan(cfg, "u1"), "charlie alpha bravo", true, "u1");
+	cr_assert_eq(user_plan(cfg, "u1")->venue[0], 2);
+	assert_plan(cfg, user_plan(cfg, "u2"), "bravo", false, "u2");
+	/* No keys, or auto_failover alone: no plan. */
+	assert_plan(cfg, user_plan(cfg, "u3"), "", true, "u3");
+	assert_plan(cfg, user_plan(cfg, "u5"), "", true, "u5");
+	/* Keys in any order; blank separated list; a comment after a value. */
+	assert_plan(cfg, user_plan(cfg, "u4"), "bravo charlie alpha", true, "u4");
+	assert_plan(cfg, user_plan(cfg, "u6"), "alpha", false, "u6");
+
+	/* No [symbol NAME] section: no symbol has a plan. */
+	cr_assert_eq(cfg->n_symbols, 2);
+	for (uint32_t s = 0; s < cfg->n_symbols; s++)
+		cr_assert_eq(cfg->symbol_plans[s].n, 0, "symbol %s", cfg->symbols[s]);
+	xr_config_free(cfg);
+
+	/* A user's plan may come before the venues it names. */
+	cfg = load_ok("[user u1]\nprimary_venue = charlie\nfailover_venues = bravo\n" PLAN_VENUES);
+	assert_plan(cfg, user_plan(cfg, "u1"), "charlie bravo", true, "u1 first");
+	xr_config_free(cfg);
+}
+
+Test(config, plan_user_defaults)
+{
+	/* [user_defaults] last: it applies to the users above it. */
+	struct xr_config *cfg = load_ok(PLAN_VENUES "[user u1]\n"
+						    "[user u2]\n"
+						    "primary_venue = charlie\n"
+						    "[user u3]\n"
+						    "failover_venues = charlie\n"
+						    "auto_failover = 1\n"
+						    "[user u4]\n"
+						    "primary_venue = bravo\n"
+						    "failover_venues = charlie, alpha\n"
+						    "[user u5]\n"
+						    "venues = bravo, charlie\n"
+						    "primary_venue = charlie\n"
+						    "failover_venues = bravo\n"
+						    "[user_defaults]\n"
+						    "primary_venue = alpha\n"
+						    "failover_venues = bravo\n"
+						    "auto_failover = false\n");
+	/* Every key from the defaults. */
+	assert_plan(cfg, user_plan(cfg, "u1"), "alpha bravo", false, "u1");
+	/* Each key on its own: the user's primary with the default failovers,
+	 * the default primary with the user's failovers. */
+	assert_plan(cfg, user_plan(cfg, "u2"), "charlie bravo", false, "u2");
+	assert_plan(cfg, user_plan(cfg, "u3"), "alpha charlie", true, "u3");
+	/* All the user's own plan keys; auto_failover still the default's. */
+	assert_plan(cfg, user_plan(cfg, "u4"), "bravo charlie alpha", false, "u4");
+	/* The user's venues key checks its own plan, not the defaults'. */
+	assert_plan(cfg, user_plan(cfg, "u5"), "charlie bravo", false, "u5");
+	xr_config_free(cfg);
+
+	/* Only auto_failover in the defaults: no plan for users without a
+	 * primary_venue; the default for those with one. */
+	cfg = load_ok("[user_defaults]\nauto_failover = no\n" PLAN_VENUES "[user u1]\n"
+		      "[user u2]\nprimary_venue = bravo\n"
+		      "[user u3]\nprimary_venue = bravo\nauto_failover = true\n");
+	assert_plan(cfg, user_plan(cfg, "u1"), "", false, "u1 auto only");
+	assert_plan(cfg, user_plan(cfg, "u2"), "bravo", false, "u2 auto only");
+	assert_plan(cfg, user_plan(cfg, "u3"), "bravo", true, "u3 auto only");
+	xr_config_free(cfg);
+}
+
+Test(config, plan_symbols)
+{
+	struct xr_config *cfg =
+		load_ok("[symbol ETH-USD]\n" /* before any venue */
+			"primary_venue = bravo\n"
+			"failover_venues = alpha\n" PLAN_VENUES
+			"book.SOL/USD = mid=150 tick=0.01 levels=10 level_qty=10\n"
+			"book.BRK.B = mid=400 tick=0.01 levels=10 level_qty=10\n"
+			"[user u1]\n"
+			"venues = alpha\n"
+			"[symbol BTC-USD]\n"
+			"primary_venue = charlie\n"
+			"failover_venues = bravo alpha\n"
+			"auto_failover = true\n"
+			"[symbol SOL/USD]\n"
+			"auto_failover = no\n"
+			"primary_venue = charlie\n"
+			"[symbol BRK.B]\n");
+	cr_assert_eq(cfg->n_symbols, 4);
+	assert_plan(cfg, symbol_plan(cfg, "ETH-USD"), "bravo alpha", true, "ETH-USD");
+	assert_plan(cfg, symbol_plan(cfg, "BTC-USD"), "charlie bravo alpha", true, "BTC-USD");
+	assert_plan(cfg, symbol_plan(cfg, "SOL/USD"), "charlie", false, "SOL/USD");
+	/* An empty section is no plan. */
+	assert_plan(cfg, symbol_plan(cfg, "BRK.B"), "", true, "BRK.B");
+	/* A symbol's plan is not checked against any user's venues, and gives
+	 * the users none. */
+	cr_assert_eq(cfg->users[0].venue_mask, 1);
+	assert_plan(cfg, user_plan(cfg, "u1"), "", true, "u1");
+	xr_config_free(cfg);
+
+	/* auto_failover alone: no plan. */
+	cfg = load_ok(PLAN_VENUES "[user u1]\n[symbol BTC-USD]\nauto_failover = false\n");
+	assert_plan(cfg, symbol_plan(cfg, "BTC-USD"), "", true, "BTC-USD auto only");
+	assert_plan(cfg, symbol_plan(cfg, "ETH-USD"), "", true, "ETH-USD auto only");
+	xr_config_free(cfg);
+}
+
+Test(config, plan_at_most_8_venues)
+{
+	char text[2048];
+	int n = 0;
+	for (int v = 1; v <= 9; v++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+			      "[venue v%d]\nbook.BTC-USD = mid=50000 tick=0.5 levels=10 "
+			      "level_qty=1\n",
+			      v);
+	/* Lines 1-18 venues, 19 [user u1], 20 primary_venue, 21 failover_venues. */
+	char *end = text + n;
+	size_t room = sizeof(text) - (size_t)n;
+
+	snprintf(end, room,
+		 "[user u1]\nprimary_venue = v8\nfailover_venues = v1 v2 v3 v4 v5 v6 v7\n");
+	struct xr_config *cfg = load_ok(text);
+	assert_plan(cfg, user_plan(cfg, "u1"), "v8 v1 v2 v3 v4 v5 v6 v7", true, "8 venues");
+	xr_config_free(cfg);
+
+	snprintf(end, room,
+		 "[user u1]\nprimary_venue = v8\nfailover_venues = v1 v2 v3 v4 v5 v6 v7 v9\n");
+	expect_error(text, "xroute.ini:21: [user u1] failover_venues: \"v9\" makes the plan "
+			   "longer than 8 venues");
+	/* A repeat is named as a repeat, even as the ninth. */
+	snprintf(end, room,
+		 "[user u1]\nprimary_venue = v8\nfailover_venues = v1 v2 v3 v4 v5 v6 v7 v1\n");
+	expect_error(text, "xroute.ini:21: [user u1] failover_venues: \"v1\" is already in the "
+			   "plan (primary_venue, failover_venues)");
+
+	/* The same limit for a symbol: 19 [user u1], 20 [symbol], 21, 22. */
+	snprintf(end, room,
+		 "[user u1]\n[symbol BTC-USD]\nprimary_venue = v9\n"
+		 "failover_venues = v1, v2, v3, v4, v5, v6, v7\n");
+	cfg = load_ok(text);
+	assert_plan(cfg, symbol_plan(cfg, "BTC-USD"), "v9 v1 v2 v3 v4 v5 v6 v7", true,
+		    "symbol 8 venues");
+	xr_config_free(cfg);
+	snprintf(end, room,
+		 "[user u1]\n[symbol BTC-USD]\nprimary_venue = v9\n"
+		 "failover_venues = v1, v2, v3, v4, v5, v6, v7, v8\n");
+	expect_error(text, "xroute.ini:22: [symbol BTC-USD] failover_venues: \"v8\" makes the "
+			   "plan longer than 8 venues");
+}
+
+Test(config, error_plan_failovers_need_primary)
+{
+	/* Lines: 1-8 PLAN_VENUES, 9 [user u1], 10... */
+	expect_error(PLAN_VENUES "[user u1]\nfailover_venues = bravo\nauto_failover = true\n",
+		     "xroute.ini:10: [user u1] failover_venues: \"bravo\" needs a primary_venue");
+	expect_error(PLAN_VENUES "[user u1]\nauto_failover = true\nfailover_venues =\n",
+		     "xroute.ini:11: [user u1] failover_venues: \"\" needs a primary_venue");
+	/* From the defaults: the defaults' line, the user that inherits it. */
+	expect_error("[user_defaults]\nfailover_venues = bravo, charlie\n" PLAN_VENUES
+		     "[user u1]\n",
+		     "xroute.ini:2: [user u1] failover_venues: \"bravo, charlie\" needs a "
+		     "primary_venue");
+	/* Lines: 9 [user u1], 10 [symbol BTC-USD], 11. */
+	expect_error(PLAN_VENUES "[user u1]\n[symbol BTC-USD]\nfailover_venues = alpha\n",
+		     "xroute.ini:11: [symbol BTC-USD] failover_venues: \"alpha\" needs a "
+		     "primary_venue");
+}
+
+Test(config, error_plan_primary_not_one_venue)
+{
+	expect_error(PLAN_VENUES "[user u1]\nprimary_venue = alpha, bravo\n",
+		     "xroute.ini:10: [user u1] primary_venue: \"alpha, bravo\" must name exactly "
+		     "one venue");
+	expect_error(PLAN_VENUES "[user u1]\nfailover_venues = charlie\n"
+				 "primary_venue = alpha bravo\n",
+		     "xroute.ini:11: [user u1] primary_venue: \"alpha bravo\" must name exactly "
+		     "one venue");
+	expect_error(PLAN_VENUES "[user u1]\nprimary_venue =\n",
+		     "xroute.ini:10: [user u1] primary_venue: \"\" must name exactly one venue");
+	expect_error(PLAN_VENUES "[user u1]\nprimary_venue = , ,\n",
+		     "xroute.ini:10: [user u1] primary_venue: \", ,\" must name exactly one venue");
+	/* Counted before the names are looked up. */
+	expect_error(PLAN_VENUES "[user u1]\nprimary_venue = zulu alpha\n",
+		     "xroute.ini:10: [user u1] primary_venue: \"zulu alpha\" must name exactly "
+		     "one venue");
+	expect_error("[user_defaults]\nprimary_venue = alpha;bravo\n" PLAN_VENUES "[user u1]\n",
+		     "xroute.ini:2: [user u1] primary_venue: \"alpha;bravo\" is not a venue");
+	expect_error("[user_defaults]\nprimary_venue = alpha,bravo\n" PLAN_VENUES "[user u1]\n",
+		     "xroute.ini:2: [user u1] primary_venue: \"alpha,bravo\" must name exactly "
+		     "one venue");
+	expect_error(PLAN_VENUES "[user u1]\n[symbol ETH-USD]\nprimary_venue = alpha charlie\n",
+		     "xroute.ini:11: [symbol ETH-USD] primary_venue: \"alpha charlie\" must name "
+		     "exactly one venue");
+}
+
+Test(config, error_plan_unknown_venue)
+{
+	expect_error(PLAN_VENUES "[user u1]\nprimary_venue = zulu\n",
+		     "xroute.ini:10: [user u1] primary_venue: \"zulu\" is not a venue");
+	/* The item is named, not the whole list. */
+	expect_error(PLAN_VENUES "[user u1]\nprimary_venue = alpha\n"
+				 "failover_venues = bravo, zulu\n",
+		     "xroute.ini:11: [user u1] failover_venues: \"zulu\" is not a venue");
+	/* Names are case-sensitive; * is no venue here. */
+	expect_error(PLAN_VENUES "[user u1]\nprimary_venue = Alpha\n",
+		     "xroute.ini:10: [user u1] primary_venue: \"Alpha\" is not a venue");
+	expect_error(PLAN_VENUES "[user u1]\nprimary_venue = *\n",
+		     "xroute.ini:10: [user u1] primary_venue: \"*\" is not a venue");
+	expect_error(PLAN_VENUES "[user u1]\nprimary_venue = alpha\nfailover_venues = *\n",
+		     "xroute.ini:11: [user u1] failover_venues: \"*\" is not a venue");
+	/* A name longer than 31 is cut. */
+	expect_error(PLAN_VENUES "[user u1]\nprimary_venue = "
+				 "a123456789b123456789c123456789d123456789\n",
+		     "xroute.ini:10: [user u1] primary_venue: \"a123456789b123456789c123456789d..."
+		     "\" is not a venue");
+	expect_error(PLAN_VENUES "[user u1]\n[symbol ETH-USD]\nprimary_venue = bravo\n"
+				 "failover_venues = delta\n",
+		     "xroute.ini:12: [symbol ETH-USD] failover_venues: \"delta\" is not a venue");
+	/* The primary is checked before the failovers. */
+	expect_error(PLAN_VENUES "[user u1]\nfailover_venues = zulu\nprimary_venue = yankee\n",
+		     "xroute.ini:11: [user u1] primary_venue: \"yankee\" is not a venue");
+}
+
+Test(config, error_plan_venue_not_users)
+{
+	expect_error(PLAN_VENUES "[user u1]\nvenues = alpha, charlie\nprimary_venue = bravo\n",
+		     "xroute.ini:11: [user u1] primary_venue: \"bravo\" is not among the user's "
+		     "venues (the venues key)");
+	expect_error(PLAN_VENUES "[user u1]\nvenues = alpha, charlie\nprimary_venue = alpha\n"
+				 "failover_venues = charlie, bravo\n",
+		     "xroute.ini:12: [user u1] failover_venues: \"bravo\" is not among the user's "
+		     "venues (the venues key)");
+	/* The venues key of [user_defaults]. */
+	expect_error("[user_defaults]\nvenues = charlie\n" PLAN_VENUES "[user u1]\n"
+		     "primary_venue = charlie\n[user u2]\nfailover_venues = alpha\n"
+		     "primary_venue = charlie\n",
+		     "xroute.ini:14: [user u2] failover_venues: \"alpha\" is not among the user's "
+		     "venues (the venues key)");
+	/* The defaults' plan, for a user with fewer venues. */
+	expect_error("[user_defaults]\nprimary_venue = bravo\n" PLAN_VENUES "[user u1]\n"
+		     "[user u2]\nvenues = alpha\n",
+		     "xroute.ini:2: [user u2] primary_venue: \"bravo\" is not among the user's "
+		     "venues (the venues key)");
+	/* venues = * allows them all. */
+	struct xr_config *cfg = load_ok(PLAN_VENUES "[user u1]\nvenues = *\nprimary_venue = bravo\n"
+						    "failover_venues = charlie alpha\n");
+	assert_plan(cfg, user_plan(cfg, "u1"), "bravo charlie alpha", true, "venues = *");
+	xr_config_free(cfg);
+}
+
+Test(config, error_plan_venue_repeated)
+{
+	expect_error(PLAN_VENUES "[user u1]\nprimary_venue = alpha\nfailover_venues = alpha\n",
+		     "xroute.ini:11: [user u1] failover_venues: \"alpha\" is already in the plan "
+		     "(primary_venue, failover_venues)");
+	expect_error(PLAN_VENUES "[user u1]\nprimary_venue = alpha\n"
+				 "failover_venues = bravo, charlie, bravo\n",
+		     "xroute.ini:11: [user u1] failover_venues: \"bravo\" is already in the plan "
+		     "(primary_venue, failover_venues)");
+	/* The user's primary, the defaults' failovers. */
+	expect_error("[user_defaults]\nfailover_venues = alpha, bravo\n" PLAN_VENUES "[user u1]\n"
+		     "primary_venue = bravo\n",
+		     "xroute.ini:2: [user u1] failover_venues: \"bravo\" is already in the plan "
+		     "(primary_venue, failover_venues)");
+	expect_error(PLAN_VENUES "[user u1]\n[symbol BTC-USD]\nprimary_venue = charlie\n"
+				 "failover_venues = alpha charlie\n",
+		     "xroute.ini:12: [symbol BTC-USD] failover_venues: \"charlie\" is already in "
+		     "the plan (primary_venue, failover_venues)");
+}
+
+Test(config, error_plan_keys)
+{
+	expect_error(PLAN_VENUES "[user u1]\nauto_failover = maybe\n",
+		     "xroute.ini:10: [user u1] auto_failover: \"maybe\" " PLAN_BOOL);
+	expect_error("[user_defaults]\nauto_failover = sometimes\n" PLAN_VENUES "[user u1]\n",
+		     "xroute.ini:2: [user_defaults] auto_failover: \"sometimes\" " PLAN_BOOL);
+	expect_error(PLAN_VENUES "[user u1]\n[symbol BTC-USD]\nauto_failover = on\n",
+		     "xroute.ini:11: [symbol BTC-USD] auto_failover: \"on\" " PLAN_BOOL);
+	/* Each key once per section. */
+	expect_error(PLAN_VENUES "[user u1]\nprimary_venue = alpha\nprimary_venue = bravo\n",
+		     "xroute.ini:11: [user u1] primary_venue: duplicate key (first at line 10)");
+	expect_error("[user_defaults]\nfailover_venues = alpha\n\nfailover_venues = bravo\n",
+		     "xroute.ini:4: [user_defaults] failover_venues: duplicate key (first at line "
+		     "2)");
+	expect_error(PLAN_VENUES "[user u1]\n[symbol BTC-USD]\nauto_failover = true\n"
+				 "auto_failover = false\n",
+		     "xroute.ini:12: [symbol BTC-USD] auto_failover: duplicate key (first at line "
+		     "11)");
+	/* Plan keys belong to users and symbols only. */
+	expect_error("[venue alpha]\nprimary_venue = alpha\n",
+		     "xroute.ini:2: [venue alpha] primary_venue: unknown key");
+	expect_error("[engine]\nauto_failover = true\n",
+		     "xroute.ini:2: [engine] auto_failover: unknown key");
+}
+
+Test(config, error_symbol_section)
+{
+	/* Only the plan keys. */
+	expect_error(PLAN_VENUES "[user u1]\n[symbol BTC-USD]\nvenues = alpha\n",
+		     "xroute.ini:11: [symbol BTC-USD] venues: unknown key");
+	expect_error(PLAN_VENUES "[user u1]\n[symbol BTC-USD]\nenabled = true\n",
+		     "xroute.ini:11: [symbol BTC-USD] enabled: unknown key");
+	expect_error(PLAN_VENUES "[user u1]\n[symbol BTC-USD]\nprimary_venue = alpha\n"
+				 "book.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n",
+		     "xroute.ini:12: [symbol BTC-USD] book.BTC-USD: unknown key");
+	/* Once per symbol. */
+	expect_error(PLAN_VENUES "[symbol BTC-USD]\nprimary_venue = alpha\n[user u1]\n"
+				 "[symbol   BTC-USD]\n",
+		     "xroute.ini:12: [symbol BTC-USD]: duplicate section (first at line 9)");
+	expect_error(PLAN_VENUES "[symbol ETH-USD]\n[symbol BTC-USD]\n[symbol ETH-USD]\n",
+		     "xroute.ini:11: [symbol ETH-USD]: duplicate section (first at line 9)");
+	/* Names. */
+	expect_error(PLAN_VENUES "[symbol]\n",
+		     "xroute.ini:9: [symbol]: missing name ([symbol NAME])");
+	expect_error(PLAN_VENUES "[symbol BTC USD]\n",
+		     "xroute.ini:9: [symbol BTC USD]: symbol name \"BTC USD\" must be 1..31 of "
+		     "A-Z a-z 0-9 _ . / -");
+	expect_error(PLAN_VENUES "[symbol BTC@USD]\n",
+		     "xroute.ini:9: [symbol BTC@USD]: symbol name \"BTC@USD\" must be 1..31 of "
+		     "A-Z a-z 0-9 _ . / -");
+	expect_error(PLAN_VENUES "[symbol A23456789_123456789-123456789.12]\n",
+		     "xroute.ini:9: [symbol A23456789_123456789-123456789.1...]: symbol name "
+		     "\"A23456789_123456789-123456789.12\" must be 1..31 of A-Z a-z 0-9 _ . / -");
+	expect_error(PLAN_VENUES "[symbols BTC-USD]\n",
+		     "xroute.ini:9: [symbols BTC-USD]: unknown section (expected engine, threads, "
+		     "user_defaults, venue NAME, user NAME, strategy NAME or symbol NAME)");
+}
+
+Test(config, error_symbol_not_a_symbol)
+{
+	/* Checked at end of file, reported at the section's line. */
+	expect_error(PLAN_VENUES "[user u1]\n[symbol SOL-USD]\nprimary_venue = alpha\n",
+		     "xroute.ini:10: [symbol SOL-USD]: \"SOL-USD\" is not a symbol (no venue has "
+		     "book.SOL-USD)");
+	/* An empty section too; symbols are case-sensitive. */
+	expect_error(PLAN_VENUES "[user u1]\n[symbol btc-usd]\n",
+		     "xroute.ini:10: [symbol btc-usd]: \"btc-usd\" is not a symbol (no venue has "
+		     "book.btc-usd)");
+	/* A venue name is not a symbol. */
+	expect_error(PLAN_VENUES "[symbol alpha]\n[user u1]\n",
+		     "xroute.ini:9: [symbol alpha]: \"alpha\" is not a symbol (no venue has "
+		     "book.alpha)");
+}
+
+/* The lines of section [@p header] in @p text (up to the next section). */
+static char *
+section_of(const char *text, const char *header)
+{
+	char want[64];
+	snprintf(want, sizeof(want), "\n[%s]\n", header);
+	const char *s = strstr(text, want);
+	cr_assert_not_null(s, "no [%s] in:\n%s", header, text);
+	s += 1;
+	const char *e = strstr(s + 1, "\n[");
+	size_t len = e != NULL ? (size_t)(e - s) : strlen(s);
+	char *out = malloc(len + 1);
+	cr_assert_not_null(out);
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return out;
+}
+
+static void
+assert_plans_eq(const struct xr_config *a, const struct xr_config *b)
+{
+	cr_assert_eq(a->n_users, b->n_users);
+	cr_assert_eq(a->n_symbols, b->n_symbols);
+	for (uint32_t i = 0; i < a->n_users; i++) {
+		const struct xr_venue_plan *pa = &a->users[i].plan, *pb = &b->users[i].plan;
+		cr_assert_eq(pa->n, pb->n, "user %s", a->users[i].name);
+		cr_assert_eq(memcmp(pa->venue, pb->venue, pa->n), 0, "user %s", a->users[i].name);
+		if (pa->n != 0)
+			cr_assert_eq(pa->auto_failover, pb->auto_failover, "user %s",
+				     a->users[i].name);
+	}
+	for (uint32_t s = 0; s < a->n_symbols; s++) {
+		const struct xr_venue_plan *pa = &a->symbol_plans[s], *pb = &b->symbol_plans[s];
+		cr_assert_eq(pa->n, pb->n, "symbol %s", a->symbols[s]);
+		cr_assert_eq(memcmp(pa->venue, pb->venue, pa->n), 0, "symbol %s", a->symbols[s]);
+		if (pa->n != 0)
+			cr_assert_eq(pa->auto_failover, pb->auto_failover, "symbol %s",
+				     a->symbols[s]);
+	}
+}
+
+/* print -> load -> print -> load -> print: the same text after line 1, the
+ * same plans. @return the first print (free it). */
+static char *
+plan_round_trip(const struct xr_config *a)
+{
+	char *p1 = print_to_string(a);
+	struct xr_config *b = load_ok(p1);
+	char *p2 = print_to_string(b);
+	struct xr_config *c = load_ok(p2);
+	char *p3 = print_to_string(c);
+
+	cr_assert_str_eq(strchr(p1, '\n'), strchr(p2, '\n'));
+	cr_assert_str_eq(strchr(p2, '\n'), strchr(p3, '\n'));
+	assert_plans_eq(a, b);
+	assert_plans_eq(a, c);
+	free(p2);
+	free(p3);
+	xr_config_free(b);
+	xr_config_free(c);
+	return p1;
+}
+
+Test(config, print_round_trip_plans)
+{
+	struct xr_config *a =
+		load_ok("[user_defaults]\nauto_failover = false\n" PLAN_VENUES
+			"book.SOL/USD = mid=150 tick=0.01 levels=10 level_qty=10\n"
+			"book.BRK.B = mid=400 tick=0.01 levels=10 level_qty=10\n"
+			"[user u1]\n"
+			"primary_venue = charlie\n"
+			"failover_venues = alpha bravo\n"
+			"[user u2]\n"
+			"auto_failover = true\n"
+			"[user u3]\n"
+			"venues = bravo, charlie\n"
+			"max_position = 5\n"
+			"primary_venue = bravo\n"
+			"auto_failover = true\n"
+			"[symbol SOL/USD]\n"
+			"primary_venue = charlie\n"
+			"[symbol BRK.B]\n"
+			"primary_venue = bravo\n"
+			"auto_failover = false\n"
+			"failover_venues = charlie\n"
+			"[symbol ETH-USD]\n"
+			"[symbol BTC-USD]\n"
+			"primary_venue = charlie\n"
+			"failover_venues = bravo, alpha\n"
+			"auto_failover = yes\n");
+	char *p1 = plan_round_trip(a);
+
+	/* After each user's other keys: primary_venue, failover_venues when
+	 * there are failovers, auto_failover as resolved. */
+	char *u1 = section_of(p1, "user u1"), *u2 = section_of(p1, "user u2"),
+	     *u3 = section_of(p1, "user u3");
+	const char *tail1 = "strategy = default\nprimary_venue = charlie\n"
+			    "failover_venues = alpha, bravo\nauto_failover = false\n";
+	cr_assert_str_eq(u1 + strlen(u1) - strlen(tail1), tail1, "%s", u1);
+	const char *tail3 = "max_position = 5\nprimary_venue = bravo\nauto_failover = true\n";
+	cr_assert_str_eq(u3 + strlen(u3) - strlen(tail3), tail3, "%s", u3);
+	cr_assert_null(strstr(u3, "failover_venues"), "%s", u3);
+	/* No plan, no plan keys (auto_failover alone is not kept). */
+	cr_assert_null(strstr(u2, "_venue"), "%s", u2);
+	cr_assert_null(strstr(u2, "auto_failover"), "%s", u2);
+	/* The defaults are resolved into the users, not printed. */
+	char *d = section_of(p1, "user_defaults");
+	cr_assert_null(strstr(d, "failover"), "%s", d);
+
+	/* Symbols with a plan, in symbol order, after the users; the
+	 * [user_defaults] auto_failover is not a symbol's default. */
+	cr_assert_not_null(strstr(p1, "auto_failover = true\n"
+				      "\n[symbol BTC-USD]\nprimary_venue = charlie\n"
+				      "failover_venues = bravo, alpha\nauto_failover = true\n"
+				      "\n[symbol SOL/USD]\nprimary_venue = charlie\n"
+				      "auto_failover = true\n"
+				      "\n[symbol BRK.B]\nprimary_venue = bravo\n"
+				      "failover_venues = charlie\nauto_failover = false\n"),
+			   "%s", p1);
+	cr_assert_null(strstr(p1, "[symbol ETH-USD]"), "%s", p1);
+	cr_assert_lt(strstr(p1, "\n[user u3]\n"), strstr(p1, "\n[symbol BTC-USD]\n"));
+	free(u1);
+	free(u2);
+	free(u3);
+	free(d);
+	free(p1);
+	xr_config_free(a);
+
+	/* A plan from [user_defaults] is printed in every user that has it. */
+	a = load_ok(PLAN_VENUES "[user_defaults]\nprimary_venue = bravo\nfailover_venues = alpha\n"
+				"[user u1]\n[user u2]\nfailover_venues = charlie\n");
+	p1 = plan_round_trip(a);
+	u1 = section_of(p1, "user u1");
+	u2 = section_of(p1, "user u2");
+	cr_assert_not_null(strstr(u1, "\nprimary_venue = bravo\nfailover_venues = alpha\n"
+				      "auto_failover = true\n"),
+			   "%s", u1);
+	cr_assert_not_null(strstr(u2, "\nprimary_venue = bravo\nfailover_venues = charlie\n"
+				      "auto_failover = true\n"),
+			   "%s", u2);
+	free(u1);
+	free(u2);
+	free(p1);
+	xr_config_free(a);
+}
+
+Test(config, plan_long_failover_list)
+{
+	/* Eight 31-character venue names: the failover_venues line is far
+	 * beyond inih's 200 bytes, read and printed whole. */
+	char text[4096], name[8][32], list[512];
+	int n = 0, l = 0;
+	for (int v = 0; v < 8; v++) {
+		snprintf(name[v], sizeof(name[v]), "venue_%d_%s", v, "abcdefghijklmnopqrstuvw");
+		cr_assert_eq(strlen(name[v]), 31);
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+			      "[venue %s]\nbook.BTC-USD = mid=50000 tick=0.5 levels=10 "
+			      "level_qty=1\n",
+			      name[v]);
+		if (v != 0)
+			l += snprintf(list + l, sizeof(list) - (size_t)l, "%s%s", v > 1 ? ", " : "",
+				      name[v]);
+	}
+	cr_assert_gt(l, 200);
+	n += snprintf(text + n, sizeof(text) - (size_t)n,
+		      "[user u1]\nprimary_venue = %s\nfailover_venues = %s\n", name[0], list);
+	cr_assert_lt((size_t)n, sizeof(text));
+
+	struct xr_config *cfg = load_ok(text);
+	const struct xr_venue_plan *p = user_plan(cfg, "u1");
+	cr_assert_eq(p->n, 8);
+	for (unsigned i = 0; i < 8; i++)
+		cr_assert_eq(p->venue[i], i);
+	char *p1 = plan_round_trip(cfg);
+	char want[600];
+	snprintf(want, sizeof(want), "\nfailover_venues = %s\n", list);
+	cr_assert_not_null(strstr(p1, want), "%s", p1);
+	free(p1);
+	xr_config_free(cfg);
 }
 
 Test(config, free_null)
