@@ -2050,12 +2050,14 @@ xr__plan_add(struct xr__load *ld, const char *label, uint32_t line, const char *
 
 /**
  * Resolve a venue plan: @p r's keys, else @p d's (defaults; NULL = none).
- * failover_venues needs a primary_venue; venues must be allowed by
- * @p allowed. auto_failover defaults to true.
+ * failover_venues needs a primary_venue unless @p partial ([user_defaults]
+ * checked alone: its users may give the primary); venues must be allowed
+ * by @p allowed. auto_failover defaults to true.
  */
 static int
 xr__plan_resolve(struct xr__load *ld, const char *label, const struct xr__praw *r,
-		 const struct xr__praw *d, uint64_t allowed, struct xr_venue_plan *out)
+		 const struct xr__praw *d, uint64_t allowed, bool partial,
+		 struct xr_venue_plan *out)
 {
 	const char *primary = r->primary ? r->primary : d ? d->primary : NULL;
 	const char *fail = r->failovers ? r->failovers : d ? d->failovers : NULL;
@@ -2068,9 +2070,13 @@ xr__plan_resolve(struct xr__load *ld, const char *label, const struct xr__praw *
 	out->auto_failover = r->auto_line ? r->auto_failover
 			     : d && d->auto_line ? d->auto_failover : true;
 	if (primary == NULL) {
-		if (fail != NULL)
+		if (fail != NULL && !partial)
 			return xr__kerr(ld, fline, label, "failover_venues", fail,
 					"needs a primary_venue");
+		for (cur = fail; fail != NULL && (item = xr__list_next(&cur, &len)) != NULL;)
+			if (xr__plan_add(ld, label, fline, "failover_venues", item, len, allowed,
+					 out))
+				return -1;
 		return 0;
 	}
 	cur = primary;
@@ -2108,7 +2114,7 @@ xr__resolve_symbols(struct xr__load *ld)
 				       "[symbol %s]: \"%s\" is not a symbol (no venue has book.%s)",
 				       r->name, r->name, r->name);
 		snprintf(label, sizeof(label), "symbol %s", r->name);
-		if (xr__plan_resolve(ld, label, &r->plan, NULL, all, &cfg->symbol_plans[s]))
+		if (xr__plan_resolve(ld, label, &r->plan, NULL, all, false, &cfg->symbol_plans[s]))
 			return -1;
 	}
 	return 0;
@@ -2133,6 +2139,12 @@ xr__resolve_users(struct xr__load *ld)
 		return -1;
 	if (d->symbols != NULL &&
 	    xr__symbol_list(ld, "user_defaults", d->symbols_line, d->symbols, ld->def_symbol_bits))
+		return -1;
+	/* The defaults' plan on its own, so a bad one is reported even when
+	 * every user overrides it. */
+	struct xr_venue_plan def_plan;
+	if (xr__plan_resolve(ld, "user_defaults", &d->plan, NULL, ld->def_venue_mask, true,
+			     &def_plan))
 		return -1;
 	ld->def_order_qty = malloc(ns * sizeof(int64_t));
 	ld->def_position = malloc(ns * sizeof(int64_t));
@@ -2162,7 +2174,7 @@ xr__resolve_users(struct xr__load *ld)
 		if (r->symbols != NULL &&
 		    xr__symbol_list(ld, label, r->symbols_line, r->symbols, u->symbol_bits))
 			return -1;
-		if (xr__plan_resolve(ld, label, &r->plan, &d->plan, u->venue_mask, &u->plan))
+		if (xr__plan_resolve(ld, label, &r->plan, &d->plan, u->venue_mask, false, &u->plan))
 			return -1;
 		if (r->n_lims == 0 && !(r->set & (XR__U_ORDER_QTY | XR__U_POSITION))) {
 			u->max_order_qty = ld->def_order_qty;

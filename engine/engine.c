@@ -422,6 +422,8 @@ xr_engine_run(struct xr_engine *e, char *err, size_t err_len)
 	xr_coloc_report(e, stderr);
 	fflush(stderr);
 	e->start_ns = xr_now_ns();
+	if (e->io.on_start != NULL)
+		e->io.on_start(e->io.on_start_arg, e->start_ns);
 	rc = xr_runner_start(e, err, err_len);
 	if (rc != 0)
 		return rc;

@@ -624,7 +624,10 @@ xr__execute_work(struct xr_stage *st)
 		now = xr_now_ns(); /* after the dequeue: t[EXECUTE] >= t[ROUTE] */
 	for (uint32_t i = 0; i < n; i++) {
 		if (batch[i].kind == XR_MSG_CONTROL) {
-			/* disable: open and hold the circuit; enable: close it. */
+			/* disable: open and hold the circuit; enable: close it.
+			 * Children routed here before it were sent above (its
+			 * priority sorts it last); slices held for later will
+			 * be bounced and fail over. */
 			if (batch[i].reason == XR_CTL_DISABLE
 				    ? xr_breaker_force_open(&x->breaker, XR_BRK_MANUAL, 0, now, &bt)
 				    : xr_breaker_force_close(&x->breaker, now, &bt))

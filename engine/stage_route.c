@@ -227,7 +227,9 @@ xr__select_plan(const struct xr_venue_plan *p, uint8_t pin, const struct xr_sele
 			return d->n_alloc;
 		}
 	}
-	if (n != 0 && snap->venues[cand[0]].circuit != XR_CIRCUIT_CLOSED)
+	/* Disabled by the operator counts as open before the snapshot says so. */
+	if (n != 0 && (((so.exclude_mask >> cand[0]) & 1) ||
+		       snap->venues[cand[0]].circuit != XR_CIRCUIT_CLOSED))
 		d->reason = XR_R_CIRCUIT_OPEN;
 	return 0;
 }
@@ -331,7 +333,7 @@ xr__route_child(struct xr_route *r, const struct xr_engine *e, const struct xr_p
 		const struct xr_snapshot *snap, const uint64_t *in_flight,
 		struct xr_msg *c, struct xr_route_decision *d)
 {
-	if (c->decision == XR_D_RETRY) {
+	if (c->decision == XR_D_RETRY && !((r->disabled_mask >> c->venue) & 1)) {
 		/* Same venue, same price and quantity; send_at_ns is the
 		 * backoff the aggregator chose. */
 		c->attempts++;
@@ -397,6 +399,9 @@ xr__control(struct xr_route *r, const struct xr_engine *e, struct xr_msg *c, str
 			r->disabled_mask |= UINT64_C(1) << v;
 		else
 			r->disabled_mask &= ~(UINT64_C(1) << v);
+		/* Behind every order routed there before it: the execute
+		 * stage's priority sort keeps it last of its burst. */
+		c->priority = UINT8_MAX;
 		xr__stash(r, c);
 	} else if (c->side == XR_SCOPE_USER) {
 		r->user_pin[c->user] = v;
@@ -448,9 +453,11 @@ xr__route_work(struct xr_stage *st)
 		st->out_stalls++;
 		return 0;
 	}
-	/* An operator command first, at most one per call (its record takes
-	 * one of the reject slots; the stash was just emptied). */
-	if (xr_ring_dequeue(r->control, &batch[0])) {
+	/* Operator commands first, all that are queued (each record takes
+	 * one of the reject slots; the stash was just emptied and has room
+	 * for a ring of them): commands given together apply together. */
+	for (uint32_t k = 0; k < XR_CONTROL_RING && want > 0 &&
+			     xr_ring_dequeue(r->control, &batch[0]); k++) {
 		xr__control(r, e, &batch[0], &rej[n_rej++]);
 		want--;
 	}
@@ -526,7 +533,7 @@ xr_route_init(struct xr_engine *e, char *err, size_t err_len)
 	r->control = e->control_to_route;
 	r->rejects = e->route_to_aggregate;
 	r->out = e->route_to_execute;
-	r->stash_cap = ec->burst * XR_MAX_CHILDREN + 1; /* + a control command */
+	r->stash_cap = ec->burst * XR_MAX_CHILDREN + XR_CONTROL_RING; /* + commands */
 	r->stash = calloc(r->stash_cap, sizeof(*r->stash));
 	r->sent = calloc(e->n_venues, sizeof(*r->sent));
 	r->user_pin = malloc(e->n_users);

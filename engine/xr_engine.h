@@ -71,6 +71,11 @@ struct xr_engine_io {
 	 * it waits only if the reject ring is full too. Meant for paced
 	 * replay (replay_speed_milli != 0), which stands for a live feed. */
 	bool overload_reject;
+	/* Optional: called once by xr_engine_run() on the owner thread when
+	 * the run's clock starts (start_ns: CLOCK_MONOTONIC ns, the origin of
+	 * the events' t_s), before any stage thread runs. Must not block. */
+	void (*on_start)(void *arg, uint64_t start_ns);
+	void *on_start_arg;
 };
 
 /**

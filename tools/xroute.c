@@ -89,6 +89,7 @@ struct xr__script {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool stop;		/* under mu: the run ended */
+	uint64_t start_ns;	/* under mu: the run's clock origin, 0 before */
 	uint32_t failed;	/* commands the engine refused */
 };
 
@@ -149,20 +150,33 @@ xr__script_load(struct xr__script *sc, const struct xr_config *cfg)
 	return 0;
 }
 
-/* The control thread: each command at its time, until the run ends. */
+/* xr_engine_io.on_start: the run's clock starts; wake the control thread. */
+static void
+xr__script_start(void *arg, uint64_t start_ns)
+{
+	struct xr__script *sc = arg;
+
+	pthread_mutex_lock(&sc->mu);
+	sc->start_ns = start_ns;
+	pthread_cond_signal(&sc->cv);
+	pthread_mutex_unlock(&sc->mu);
+}
+
+/* The control thread: each command at its time after the run's start
+ * (the events' t_s origin), until the run ends. */
 static void *
 xr__script_main(void *arg)
 {
 	struct xr__script *sc = arg;
-	struct timespec t0;
 	char err[256];
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_mutex_lock(&sc->mu);
+	while (sc->start_ns == 0 && !sc->stop)
+		pthread_cond_wait(&sc->cv, &sc->mu);
 	for (uint32_t i = 0; i < sc->n && !sc->stop; i++) {
-		uint64_t ns = (uint64_t)t0.tv_nsec + sc->cmds[i].at_ms * 1000000;
+		uint64_t ns = sc->start_ns + sc->cmds[i].at_ms * 1000000;
 		struct timespec due = {
-			.tv_sec = t0.tv_sec + (time_t)(ns / 1000000000),
+			.tv_sec = (time_t)(ns / 1000000000),
 			.tv_nsec = (long)(ns % 1000000000),
 		};
 		while (!sc->stop && pthread_cond_timedwait(&sc->cv, &sc->mu, &due) != ETIMEDOUT)
@@ -344,6 +358,10 @@ cmd_run(int argc, char **argv)
 	}
 
 	char err[512];
+	if (sc.n > 0) {
+		io.on_start = xr__script_start;
+		io.on_start_arg = &sc;
+	}
 	struct xr_engine *e = xr_engine_create(cfg, &io, err, sizeof(err));
 	if (e == NULL) {
 		fprintf(stderr, "xroute: %s\n", err);

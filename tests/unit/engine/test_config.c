@@ -2072,9 +2072,9 @@ Test(config, error_plan_primary_not_one_venue)
 		     "xroute.ini:10: [user u1] primary_venue: \"zulu alpha\" must name exactly "
 		     "one venue");
 	expect_error("[user_defaults]\nprimary_venue = alpha;bravo\n" PLAN_VENUES "[user u1]\n",
-		     "xroute.ini:2: [user u1] primary_venue: \"alpha;bravo\" is not a venue");
+		     "xroute.ini:2: [user_defaults] primary_venue: \"alpha;bravo\" is not a venue");
 	expect_error("[user_defaults]\nprimary_venue = alpha,bravo\n" PLAN_VENUES "[user u1]\n",
-		     "xroute.ini:2: [user u1] primary_venue: \"alpha,bravo\" must name exactly "
+		     "xroute.ini:2: [user_defaults] primary_venue: \"alpha,bravo\" must name exactly "
 		     "one venue");
 	expect_error(PLAN_VENUES "[user u1]\n[symbol ETH-USD]\nprimary_venue = alpha charlie\n",
 		     "xroute.ini:11: [symbol ETH-USD] primary_venue: \"alpha charlie\" must name "
@@ -2414,4 +2414,48 @@ Test(config, plan_long_failover_list)
 Test(config, free_null)
 {
 	xr_config_free(NULL);
+}
+
+Test(config, error_plan_defaults_checked_even_when_overridden)
+{
+	/* Every user gives its own primary: a bad default is still an error,
+	 * as the defaults' venues key is. */
+	expect_error("[user_defaults]\nprimary_venue = zulu\n" PLAN_VENUES
+		     "[user u1]\nprimary_venue = alpha\n",
+		     "xroute.ini:2: [user_defaults] primary_venue: \"zulu\" is not a venue");
+	expect_error("[user_defaults]\nprimary_venue = alpha alpha\n" PLAN_VENUES
+		     "[user u1]\nprimary_venue = alpha\n",
+		     "xroute.ini:2: [user_defaults] primary_venue: \"alpha alpha\" must name "
+		     "exactly one venue");
+	expect_error("[user_defaults]\nfailover_venues = bravo, bravo\n" PLAN_VENUES
+		     "[user u1]\nprimary_venue = alpha\n",
+		     "xroute.ini:2: [user_defaults] failover_venues: \"bravo\" is already in the "
+		     "plan (primary_venue, failover_venues)");
+	/* Failovers alone are fine in the defaults: users give the primary. */
+	char err[512];
+	struct xr_config *cfg = load_text("[user_defaults]\nfailover_venues = bravo, charlie\n"
+					  PLAN_VENUES "[user u1]\nprimary_venue = alpha\n",
+					  err, sizeof(err));
+	cr_assert_not_null(cfg, "%s", err);
+	cr_assert_eq(cfg->users[0].plan.n, 3);
+	xr_config_free(cfg);
+}
+
+Test(config, error_field_too_long_is_not_cut)
+{
+	/* 118 zeros then 5: cut at 127 bytes it would read as start_ms=0. */
+	char text[1024], zeros[120];
+	memset(zeros, '0', 118);
+	zeros[118] = '\0';
+	snprintf(text, sizeof(text),
+		 "[venue a]\nbook.X = mid=1 tick=0.1 levels=1 level_qty=1\n"
+		 "fault.f = outage start_ms=%s5 end_ms=900\n[user u]\n", zeros);
+	char err[512];
+	cr_assert_null(load_text(text, err, sizeof(err)));
+	cr_assert(strstr(err, "xroute.ini:3: [venue a] fault.f: ") == err, "%s", err);
+	cr_assert(strstr(err, "has a field longer than 127 characters") != NULL, "%s", err);
+	snprintf(text, sizeof(text),
+		 "[venue a]\nbook.X = mid=1 tick=0.1 levels=1 level_qty=%s1\n[user u]\n", zeros);
+	cr_assert_null(load_text(text, err, sizeof(err)));
+	cr_assert(strstr(err, "has a field longer than 127 characters") != NULL, "%s", err);
 }
