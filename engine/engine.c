@@ -342,6 +342,14 @@ xr__summarise(struct xr_engine *e)
 			by_venue += a->pos[(u * e->n_venues + v) * e->n_symbols + sym];
 		if (pos != o->fills_net[k] || by_venue != pos)
 			s->position_mismatches++;
+		/* Every order ended: what validate reserved was filled or
+		 * released, to the unit. */
+		const struct xr_exposure_v *ev = &e->validate.exp_v[k];
+		if (ev->reserved_buy != atomic_load_explicit(&e->exp_a[k].released_buy,
+							     memory_order_relaxed) ||
+		    ev->reserved_sell != atomic_load_explicit(&e->exp_a[k].released_sell,
+							      memory_order_relaxed))
+			s->exposure_left++;
 	}
 	uint64_t last = atomic_load_explicit(&o->last_result_ns, memory_order_relaxed);
 	uint64_t span = last > e->start_ns ? last - e->start_ns : 0;
@@ -551,6 +559,8 @@ xr_engine_print_summary(const struct xr_engine *e, FILE *out)
 		s->overfills ? "VIOLATED" : "ok");
 	fprintf(out, "  position != fills %12" PRIu64 "   %s\n", s->position_mismatches,
 		s->position_mismatches ? "VIOLATED" : "ok");
+	fprintf(out, "  exposure left     %12" PRIu64 "   %s\n", s->exposure_left,
+		s->exposure_left ? "VIOLATED" : "ok");
 	fprintf(out, "latency (us)        count        p50        p99      p99.9        max\n");
 	const struct xr_latency *ls[XR_H_COUNT] = {&s->e2e, &s->router, &s->queue,
 		&s->validate, &s->route, &s->venue, &s->aggregate};
@@ -648,11 +658,11 @@ xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
 		",\"partially_filled\":%" PRIu64 ",\"canceled\":%" PRIu64 ",\"failed\":%" PRIu64
 		",\"results\":%" PRIu64 ",\"unaccounted\":%" PRIu64 ",\"duplicates\":%" PRIu64
 		",\"overfills\":%" PRIu64 ",\"position_mismatches\":%" PRIu64
-		",\"elapsed_s\":%.6f,\"throughput_per_s\":%.1f,",
+		",\"exposure_left\":%" PRIu64 ",\"elapsed_s\":%.6f,\"throughput_per_s\":%.1f,",
 		s->signals_read, s->parse_errors, s->accepted, s->rejected, s->filled,
 		s->partially_filled, s->canceled, s->failed, s->results, s->unaccounted,
-		s->duplicates, s->overfills, s->position_mismatches, s->elapsed_s,
-		s->throughput_per_s);
+		s->duplicates, s->overfills, s->position_mismatches, s->exposure_left,
+		s->elapsed_s, s->throughput_per_s);
 	fprintf(out, "\"failover_events\":%" PRIu64
 		",\"detection_ms\":{\"p50\":%.6f,\"p99\":%.6f,\"max\":%.6f}"
 		",\"reroute_us\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f,\"count\":%" PRIu64 "}"

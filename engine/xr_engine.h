@@ -165,6 +165,9 @@ struct xr_summary {
 	uint64_t duplicates;	   /* extra terminal results for a signal */
 	uint64_t overfills;	   /* results with filled qty > order qty */
 	uint64_t position_mismatches; /* (user, symbol) where position != fills */
+	uint64_t exposure_left;	   /* (user, symbol) whose exposure reserved by
+				    * validate was not all filled or released
+				    * once every order ended (must be 0) */
 	uint64_t by_reason[XR_R_COUNT];
 	uint64_t ingress_stalls;   /* ingress found validate's ring full */
 	uint64_t overloaded;	   /* signals rejected: validate's ring full

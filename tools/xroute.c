@@ -405,7 +405,8 @@ cmd_run(int argc, char **argv)
 	}
 	xr_engine_print_summary(e, stdout);
 	const struct xr_summary *s = xr_engine_summary(e);
-	if (s->unaccounted || s->duplicates || s->overfills || s->position_mismatches)
+	if (s->unaccounted || s->duplicates || s->overfills || s->position_mismatches ||
+	    s->exposure_left)
 		status = 1;
 	if (summary_json != NULL) {
 		FILE *f = fopen(summary_json, "w");

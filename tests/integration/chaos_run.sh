@@ -45,7 +45,7 @@ import json, sys
 s = json.load(open(sys.argv[1]))
 n = int(sys.argv[2])
 assert s["signals_read"] == n, s["signals_read"]
-for k in ["unaccounted", "duplicates", "overfills", "position_mismatches"]:
+for k in ["unaccounted", "duplicates", "overfills", "position_mismatches", "exposure_left"]:
     assert s[k] == 0, f"{k} = {s[k]}"
 total = s["filled"] + s["partially_filled"] + s["canceled"] + s["rejected"] + s["failed"]
 assert total == n, f"final statuses sum to {total}, not {n}"
