@@ -304,6 +304,7 @@ xr__summarise(struct xr_engine *e)
 	s->controls = a->controls;
 	memcpy(s->alerts, a->alerts, sizeof(s->alerts));
 	s->events = o->events;
+	s->events_dropped = a->events_dropped;
 	for (uint32_t i = 0; i < a->n_history && i < XR_SUMMARY_HISTORY; i++) {
 		const struct xr_failover_rec *h = &a->history[i];
 		struct xr_failover_summary *fs = &s->history[s->n_history++];
@@ -668,14 +669,14 @@ xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
 		",\"reroute_us\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f,\"count\":%" PRIu64 "}"
 		",\"recovery_ms\":{\"p50\":%.6f,\"p99\":%.6f,\"max\":%.6f,\"count\":%" PRIu64 "}"
 		",\"router_status\":\"%s\",\"status_changes\":%" PRIu64 ",\"controls\":%" PRIu64
-		",\"events\":%" PRIu64 ",\"alerts\":{",
+		",\"events\":%" PRIu64 ",\"events_dropped\":%" PRIu64 ",\"alerts\":{",
 		s->failover_events, (double)s->detection.p50 / 1e6, (double)s->detection.p99 / 1e6,
 		(double)s->detection.max / 1e6, (double)s->reroute.p50 / 1e3,
 		(double)s->reroute.p99 / 1e3, (double)s->reroute.max / 1e3, s->reroute.count,
 		(double)s->recovery.p50 / 1e6, (double)s->recovery.p99 / 1e6,
 		(double)s->recovery.max / 1e6, s->recovery.count,
 		xr_router_status_name((enum xr_router_status)s->router_status), s->status_changes,
-		s->controls, s->events);
+		s->controls, s->events, s->events_dropped);
 	for (int k = 0; k < XR_ALERT_COUNT; k++)
 		fprintf(out, "%s\"%s\":%" PRIu64, k ? "," : "", xr_alert_name((enum xr_alert)k),
 			s->alerts[k]);

@@ -203,6 +203,8 @@ struct xr_summary {
 	uint64_t controls;	   /* operator commands applied */
 	uint64_t alerts[XR_ALERT_COUNT]; /* alerts raised, per kind */
 	uint64_t events;	   /* event lines written (events_path) */
+	uint64_t events_dropped;   /* events lost: the aggregator's queue of
+				    * 4096 was full (must stay 0) */
 	uint32_t n_history;
 	struct xr_failover_summary history[XR_SUMMARY_HISTORY];
 	double elapsed_s;	   /* first signal in to last result out */
