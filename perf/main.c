@@ -1,7 +1,7 @@
 /*
  * xroute-perf: the benchmark harness (docs/perf.md).
  *
- *   xroute-perf floor|ring|select|pipeline|all [--quick] [--json FILE]
+ *   xroute-perf floor|ring|select|pipeline|fix|all [--quick] [--json FILE]
  *               [--rounds N] [--cpus A,B] [--rate PER_S] [--signals N]
  *               [--tmp DIR]
  *
@@ -24,12 +24,14 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-		"usage: xroute-perf floor|ring|select|pipeline|all [options]\n"
+		"usage: xroute-perf floor|ring|select|pipeline|fix|all [options]\n"
 		"  floor     cross-core cache-line ping-pong round trip (the physical floor)\n"
 		"  ring      xr_ring vs ck_ring: throughput (8/64 B, single/burst 32), RTT\n"
 		"  select    venue selector decision latency (2/8/16/64 venues), allocations\n"
 		"  pipeline  whole engine, zero-latency sim venues: closed-loop throughput,\n"
 		"            open-loop latency, allocations per signal, venue/user scaling\n"
+		"  fix       FIX 4.4 codec: encode + decode of NewOrderSingle and\n"
+		"            ExecutionReport, ns per message, allocations\n"
 		"options:\n"
 		"  --quick         a run of seconds (fewer messages and rounds)\n"
 		"  --json FILE     also write one JSON object per result line\n"
@@ -157,6 +159,8 @@ main(int argc, char **argv)
 			rc = xr_perf_select(&o);
 		if (rc == 0)
 			rc = xr_perf_pipeline(&o);
+		if (rc == 0)
+			rc = xr_perf_fix(&o);
 	} else if (strcmp(cmd, "floor") == 0) {
 		rc = xr_perf_floor(&o);
 	} else if (strcmp(cmd, "ring") == 0) {
@@ -165,6 +169,8 @@ main(int argc, char **argv)
 		rc = xr_perf_select(&o);
 	} else if (strcmp(cmd, "pipeline") == 0) {
 		rc = xr_perf_pipeline(&o);
+	} else if (strcmp(cmd, "fix") == 0) {
+		rc = xr_perf_fix(&o);
 	} else {
 		fprintf(stderr, "xroute-perf: unknown subcommand '%s'\n", cmd);
 		usage(stderr);

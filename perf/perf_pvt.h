@@ -99,6 +99,7 @@ int xr_perf_floor(const struct xr_perf_opts *o);
 int xr_perf_ring(const struct xr_perf_opts *o);
 int xr_perf_select(const struct xr_perf_opts *o);
 int xr_perf_pipeline(const struct xr_perf_opts *o);
+int xr_perf_fix(const struct xr_perf_opts *o);
 
 /**
  * Measure the floor RTT once: @p n cache-line ping-pongs between cpu_a

@@ -1,0 +1,193 @@
+/*
+ * fix: the FIX codec's cost (connectors/fix/xr_fix.h) on one pinned
+ * thread: encode then decode one NewOrderSingle (35=D) and one
+ * ExecutionReport (35=8), FIX 4.4, as the FIX connector will on the
+ * execute stage.
+ *
+ *   encode  xr_fix_begin, the message's fields (NewOrderSingle: 49 56 34
+ *           52 11 21 55 54 60 38 40 44 59; ExecutionReport: 49 56 34 52 37
+ *           11 17 150 39 55 54 38 44 32 31 151 14 6), xr_fix_finish
+ *           (BodyLength and CheckSum);
+ *   decode  xr_fix_frame (checksum verified) and xr_fix_parse, then the
+ *           fields the connector reads (NewOrderSingle: 11 55 54 38 44;
+ *           ExecutionReport: 11 150 39 32 31 151 14 6).
+ * The sequence number, ClOrdID, quantity and time change every message,
+ * so no branch or copy is constant.
+ *
+ * FIGURES
+ *   fix.nos.encode_decode and fix.er.encode_decode: ns per encode + decode,
+ *   the mean over a round of N messages (N = 1,000,000, quick 100,000);
+ *   median/min/max over rounds. ratio_vs_floor: the median divided by the
+ *   cross-core cache-line round trip measured in the same run. Extras:
+ *   bytes (message length) and alloc_bytes_per_msg (jemalloc's
+ *   thread.allocatedp across all rounds; 0 = no allocation).
+ */
+#include <stdint.h>
+#include <stdio.h>
+
+#include "perf_pvt.h"
+#include "xr_alloc_probe.h"
+#include "xr_fix.h"
+
+/* A value the compiler cannot drop. */
+static volatile uint64_t xr__sink;
+
+static size_t
+xr__nos(char *buf, size_t cap, uint64_t i)
+{
+	struct xr_fix_writer w;
+	const char *out;
+	size_t len;
+
+	xr_fix_begin(&w, buf, cap, XR_FIX_44, "D");
+	xr_fix_put_str(&w, 49, "XROUTE", 6);
+	xr_fix_put_str(&w, 56, "EXECUTOR", 8);
+	xr_fix_put_u64(&w, 34, 1000 + i);
+	xr_fix_put_time(&w, 52, UINT64_C(1795307415123000000) + i * 1000);
+	xr_fix_put_u64(&w, 11, 5000000 + i);
+	xr_fix_put_char(&w, 21, '1');
+	xr_fix_put_str(&w, 55, "BTC-USD", 7);
+	xr_fix_put_char(&w, 54, i & 1 ? '2' : '1');
+	xr_fix_put_time(&w, 60, UINT64_C(1795307415123000000) + i * 1000);
+	xr_fix_put_fixed(&w, 38, (int64_t)(i % 1000 + 1) * 1000000, 8);
+	xr_fix_put_char(&w, 40, '2');
+	xr_fix_put_fixed(&w, 44, INT64_C(5000025000000) + (int64_t)(i % 16) * 50000000, 8);
+	xr_fix_put_char(&w, 59, '3');
+	if (xr_fix_finish(&w, &out, &len) != 0)
+		return 0;
+	return (size_t)(out - buf) << 16 | len;
+}
+
+static size_t
+xr__er(char *buf, size_t cap, uint64_t i)
+{
+	struct xr_fix_writer w;
+	const char *out;
+	size_t len;
+	int64_t qty = (int64_t)(i % 1000 + 1) * 1000000;
+
+	xr_fix_begin(&w, buf, cap, XR_FIX_44, "8");
+	xr_fix_put_str(&w, 49, "EXECUTOR", 8);
+	xr_fix_put_str(&w, 56, "XROUTE", 6);
+	xr_fix_put_u64(&w, 34, 2000 + i);
+	xr_fix_put_time(&w, 52, UINT64_C(1795307415123000000) + i * 1000);
+	xr_fix_put_u64(&w, 37, 9000000 + i);
+	xr_fix_put_u64(&w, 11, 5000000 + i);
+	xr_fix_put_u64(&w, 17, 7000000 + i);
+	xr_fix_put_char(&w, 150, 'F');
+	xr_fix_put_char(&w, 39, '2');
+	xr_fix_put_str(&w, 55, "BTC-USD", 7);
+	xr_fix_put_char(&w, 54, '1');
+	xr_fix_put_fixed(&w, 38, qty, 8);
+	xr_fix_put_fixed(&w, 44, INT64_C(5000025000000), 8);
+	xr_fix_put_fixed(&w, 32, qty, 8);
+	xr_fix_put_fixed(&w, 31, INT64_C(5000025000000), 8);
+	xr_fix_put_fixed(&w, 151, 0, 8);
+	xr_fix_put_fixed(&w, 14, qty, 8);
+	xr_fix_put_fixed(&w, 6, INT64_C(5000025000000), 8);
+	if (xr_fix_finish(&w, &out, &len) != 0)
+		return 0;
+	return (size_t)(out - buf) << 16 | len;
+}
+
+/* Decode the message at @p p; @return a checksum of what was read, or 0. */
+static uint64_t
+xr__decode(const char *p, size_t len, const uint32_t *tags, unsigned n_tags,
+	   struct xr_fix_msg *m)
+{
+	size_t framed;
+	enum xr_fix_error why;
+	uint64_t acc = 0;
+
+	if (xr_fix_frame(p, len, &framed, &why) != 1 || xr_fix_parse(p, framed, m, &why) != 0)
+		return 0;
+	for (unsigned k = 0; k < n_tags; k++) {
+		/* Numbers as fixed point, chars (Side, OrdStatus) and text
+		 * (Symbol) as the connector will read them. */
+		const char *s;
+		uint32_t sl;
+		int64_t v;
+		if (!xr_fix_get_str(m, tags[k], &s, &sl))
+			return 0;
+		if (sl == 1 || (s[0] >= 'A' && s[0] <= 'Z'))
+			acc += (unsigned char)s[0] + sl;
+		else if (xr_fix_get_fixed(m, tags[k], 8, &v))
+			acc += (uint64_t)v;
+		else
+			return 0;
+	}
+	return acc | 1;
+}
+
+/* One round: @p n encode + decode of one kind; @return ns per message,
+ * or a negative value if a message failed to round-trip. */
+static double
+xr__round(int er, uint64_t n, struct xr_fix_msg *m, size_t *bytes)
+{
+	static const uint32_t nos_tags[] = {11, 55, 54, 38, 44};
+	static const uint32_t er_tags[] = {11, 150, 39, 32, 31, 151, 14, 6};
+	char buf[512];
+	uint64_t acc = 0, t0 = xr_perf_now_ns();
+
+	for (uint64_t i = 0; i < n; i++) {
+		size_t at = er ? xr__er(buf, sizeof(buf), i) : xr__nos(buf, sizeof(buf), i);
+		size_t off = at >> 16, len = at & 0xffff;
+		uint64_t got = len == 0 ? 0
+			       : er ? xr__decode(buf + off, len, er_tags, 8, m)
+				    : xr__decode(buf + off, len, nos_tags, 5, m);
+		if (got == 0)
+			return -1;
+		acc += got;
+		*bytes = len;
+	}
+	uint64_t t1 = xr_perf_now_ns();
+	xr__sink += acc;
+	return (double)(t1 - t0) / (double)n;
+}
+
+int
+xr_perf_fix(const struct xr_perf_opts *o)
+{
+	static struct xr_fix_msg m; /* 1.5 KB: off the stack of a test thread */
+	unsigned rounds = o->rounds ? o->rounds : o->quick ? 3 : 7;
+	uint64_t n = o->quick ? 100000 : 1000000;
+	const char *names[2] = {"fix.nos.encode_decode", "fix.er.encode_decode"};
+	double v[2][64], floor_ns[3];
+	size_t bytes[2] = {0, 0};
+
+	for (unsigned r = 0; r < 3; r++)
+		floor_ns[r] = xr_perf_floor_once(o, o->quick ? 100000 : 1000000);
+	double floor_rtt = xr_perf_median(floor_ns, 3);
+	if (xr_perf_pin_self(o->cpu_a) != 0)
+		fprintf(stderr, "xroute-perf fix: cannot pin to cpu %d; running unpinned\n",
+			o->cpu_a);
+	const uint64_t *allocated = xr_alloc_probe_thread();
+	uint64_t a0 = allocated ? *allocated : 0;
+	/* Rounds interleave the two kinds, so noise falls on both alike. */
+	for (unsigned r = 0; r < rounds; r++) {
+		for (int k = 0; k < 2; k++) {
+			v[k][r] = xr__round(k, n, &m, &bytes[k]);
+			if (v[k][r] < 0) {
+				fprintf(stderr, "xroute-perf fix: %s: a message did not round-trip\n",
+					names[k]);
+				return 1;
+			}
+		}
+	}
+	uint64_t a1 = allocated ? *allocated : 0;
+	xr_perf_header("fix: FIX 4.4 codec, encode + decode per message, one thread");
+	for (int k = 0; k < 2; k++) {
+		struct xr_perf_result res;
+		xr_perf_result_init(&res, names[k], "ns");
+		xr_perf_result_stats(&res, v[k], rounds);
+		res.ratio_vs_floor = res.median / floor_rtt;
+		xr_perf_result_extra(&res, "bytes", (double)bytes[k]);
+		xr_perf_result_extra(&res, "floor_rtt_ns", floor_rtt);
+		xr_perf_result_extra(&res, "alloc_bytes_per_msg",
+				     allocated ? (double)(a1 - a0) / (2.0 * (double)n * rounds)
+					       : -1);
+		if (xr_perf_emit(o, &res))
+			return 1;
+	}
+	return 0;
+}
