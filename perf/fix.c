@@ -168,7 +168,8 @@ xr_perf_fix(const struct xr_perf_opts *o)
 		for (int k = 0; k < 2; k++) {
 			v[k][r] = xr__round(k, n, &m, &bytes[k]);
 			if (v[k][r] < 0) {
-				fprintf(stderr, "xroute-perf fix: %s: a message did not round-trip\n",
+				fprintf(stderr,
+					"xroute-perf fix: %s: a message did not round-trip\n",
 					names[k]);
 				return 1;
 			}

@@ -58,7 +58,8 @@ xr__sum(const char *p, size_t n)
 		s += (unsigned char)p[i];
 	/* The lanes' total: pairs into four 16-bit lanes (each <= 510),
 	 * then folded; no lane overflows. */
-	uint64_t x = (acc & UINT64_C(0x00ff00ff00ff00ff)) + (acc >> 8 & UINT64_C(0x00ff00ff00ff00ff));
+	const uint64_t lo = UINT64_C(0x00ff00ff00ff00ff);
+	uint64_t x = (acc & lo) + (acc >> 8 & lo);
 	x += x >> 16;
 	x += x >> 32;
 	return (s + (unsigned)x) & 0xff;
@@ -118,9 +119,10 @@ xr_fix_frame(const char *buf, size_t len, size_t *msg_len, enum xr_fix_error *wh
 		char c = buf[p];
 		if (c == XR_FIX_SOH)
 			break;
-		if (c < '0' || c > '9' || ++digits > 4)
+		bool digit = c >= '0' && c <= '9';
+		if (!digit || ++digits > 4)
 			return xr__bad(buf, len, msg_len, why,
-				       c >= '0' && c <= '9' ? XR_FIX_OVERSIZE : XR_FIX_BAD_BODYLENGTH);
+				       digit ? XR_FIX_OVERSIZE : XR_FIX_BAD_BODYLENGTH);
 		body = body * 10 + (size_t)(c - '0');
 	}
 	if (digits == 0 || body == 0)

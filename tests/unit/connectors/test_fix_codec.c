@@ -341,7 +341,8 @@ Test(fix_codec, checksum_matches_a_reference_sum)
 			body[bn++] = c == XR_FIX_SOH ? '\xff' : c;
 		}
 		body[bn++] = XR_FIX_SOH;
-		int h = snprintf(buf, sizeof(buf), "8=FIX.4.4%c9=%zu%c", XR_FIX_SOH, bn, XR_FIX_SOH);
+		int h = snprintf(buf, sizeof(buf), "8=FIX.4.4%c9=%zu%c", XR_FIX_SOH, bn,
+				 XR_FIX_SOH);
 		memcpy(buf + h, body, bn);
 		unsigned sum = 0;
 		for (size_t i = 0; i < (size_t)h + bn; i++)
