@@ -2174,7 +2174,17 @@ xr__resolve_users(struct xr__load *ld)
 		if (r->symbols != NULL &&
 		    xr__symbol_list(ld, label, r->symbols_line, r->symbols, u->symbol_bits))
 			return -1;
-		if (xr__plan_resolve(ld, label, &r->plan, &d->plan, u->venue_mask, false, &u->plan))
+		/* A user with no plan key of its own takes the defaults' plan
+		 * as resolved once, when its venues allow it (else resolving
+		 * names the error); a million users do not re-read its lists. */
+		bool own = r->plan.primary || r->plan.failovers || r->plan.auto_line;
+		uint64_t plan_mask = 0;
+		for (unsigned k = 0; k < def_plan.n; k++)
+			plan_mask |= UINT64_C(1) << def_plan.venue[k];
+		if (!own && d->plan.primary != NULL && (plan_mask & ~u->venue_mask) == 0)
+			u->plan = def_plan;
+		else if (xr__plan_resolve(ld, label, &r->plan, &d->plan, u->venue_mask, false,
+					  &u->plan))
 			return -1;
 		if (r->n_lims == 0 && !(r->set & (XR__U_ORDER_QTY | XR__U_POSITION))) {
 			u->max_order_qty = ld->def_order_qty;

@@ -401,7 +401,7 @@ xr__drain_events(struct xr_engine *e)
 	struct xr_aggregate *a = &e->aggregate;
 	struct xr_stage *out = &e->output.st;
 
-	while (out->do_work(out) != 0 || a->evq_n != 0)
+	while (out->do_work(out) != 0 || a->evq.n != 0)
 		xr_aggregate_flush_events(a);
 }
 

@@ -136,6 +136,7 @@ struct xr_route {
 	uint8_t *user_pin;		/* n_users: venue a manual failover put
 					 * first in the user's plan, or NONE */
 	uint8_t *symbol_pin;		/* n_symbols: the same for symbol plans */
+	uint64_t pins;			/* entries of both that are not NONE */
 	uint64_t controls;		/* commands applied */
 };
 
@@ -245,6 +246,13 @@ struct xr_parent {
 	uint8_t n_rejected;
 	uint8_t n_failed;
 	uint16_t last_reason;
+};
+
+/** Messages waiting for room in a ring, oldest first (the aggregator's
+ * re-sends and events). Thread: its one owner stage. */
+struct xr_msg_fifo {
+	struct xr_msg *m;	/* cap slots */
+	uint32_t cap, head, n;
 };
 
 /** Rolling window of the last 100 results (execution-routing-model.md). */
@@ -361,8 +369,7 @@ struct xr_aggregate {
 	 * for every child that can exist outside the aggregator at once, so
 	 * it never fills: the aggregator never waits on route, which breaks
 	 * the cycle aggregate -> route -> execute -> aggregate. */
-	struct xr_msg *fb_over;
-	uint32_t fb_over_cap, fb_over_head, fb_over_n;
+	struct xr_msg_fifo fb_over;
 	uint64_t fb_parked;		/* re-sends that waited in fb_over */
 	uint64_t rng;			/* retry backoff jitter */
 	/* Router status, reliability, alerts, events (docs/failover.md). */
@@ -376,8 +383,7 @@ struct xr_aggregate {
 	/* Events for the output stage (circuit transitions, commands,
 	 * alerts), FIFO: they wait here for room in the output ring. Events
 	 * are rare; a full queue drops the newest and counts it. */
-	struct xr_msg *evq;
-	uint32_t evq_cap, evq_head, evq_n;
+	struct xr_msg_fifo evq;
 	uint64_t events_dropped;
 	/* Net position per user, venue and symbol from fills (qty scale, buys
 	 * positive): [(user * n_venues + venue) * n_symbols + symbol]. */

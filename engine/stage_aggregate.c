@@ -343,30 +343,44 @@ xr__resend(struct xr_aggregate *a, struct xr_parent *p, const struct xr_msg *m, 
 	return true;
 }
 
+/* Append @p m to @p f; false if it is full. */
+static bool
+xr__fifo_push(struct xr_msg_fifo *f, const struct xr_msg *m)
+{
+	if (f->n == f->cap)
+		return false;
+	f->m[(f->head + f->n++) % f->cap] = *m;
+	return true;
+}
+
+/* Move what @p f holds into @p ring, oldest first, while it has room. */
+static void
+xr__fifo_drain(struct xr_msg_fifo *f, struct xr_ring *ring)
+{
+	while (f->n > 0) {
+		uint32_t run = f->cap - f->head;
+		if (run > f->n)
+			run = f->n;
+		uint32_t k = xr_ring_enqueue_burst(ring, &f->m[f->head], run);
+		f->head = (f->head + k) % f->cap;
+		f->n -= k;
+		if (k < run)
+			return;
+	}
+}
+
 /* Queue an event for the output stage (struct xr_aggregate.evq). */
 static void
 xr__ev_push(struct xr_aggregate *a, const struct xr_msg *m)
 {
-	if (a->evq_n == a->evq_cap) {
+	if (!xr__fifo_push(&a->evq, m))
 		a->events_dropped++;
-		return;
-	}
-	a->evq[(a->evq_head + a->evq_n++) % a->evq_cap] = *m;
 }
 
 void
 xr_aggregate_flush_events(struct xr_aggregate *a)
 {
-	while (a->evq_n > 0) {
-		uint32_t run = a->evq_cap - a->evq_head;
-		if (run > a->evq_n)
-			run = a->evq_n;
-		uint32_t k = xr_ring_enqueue_burst(a->out, &a->evq[a->evq_head], run);
-		a->evq_head = (a->evq_head + k) % a->evq_cap;
-		a->evq_n -= k;
-		if (k < run)
-			return;
-	}
+	xr__fifo_drain(&a->evq, a->out);
 }
 
 /*
@@ -773,22 +787,6 @@ xr_aggregate_publish(struct xr_aggregate *a, uint64_t now_ns)
 	a->published++;
 }
 
-/* Move waiting re-sends into the feedback ring, oldest first. */
-static void
-xr__fb_drain(struct xr_aggregate *a)
-{
-	while (a->fb_over_n > 0) {
-		uint32_t run = a->fb_over_cap - a->fb_over_head;
-		if (run > a->fb_over_n)
-			run = a->fb_over_n;
-		uint32_t k = xr_ring_enqueue_burst(a->feedback, &a->fb_over[a->fb_over_head], run);
-		a->fb_over_head = (a->fb_over_head + k) % a->fb_over_cap;
-		a->fb_over_n -= k;
-		if (k < run)
-			return;
-	}
-}
-
 static uint32_t
 xr__aggregate_work(struct xr_stage *st)
 {
@@ -801,7 +799,7 @@ xr__aggregate_work(struct xr_stage *st)
 
 	if (room == 0)
 		st->out_stalls++;
-	xr__fb_drain(a);
+	xr__fifo_drain(&a->fb_over, a->feedback); /* waiting re-sends first */
 	/* Each input message yields at most one result or one re-sent child
 	 * (feedback ring, else the overflow: never full); both count against
 	 * room, which also bounds out[] and fb[] (one burst in all). */
@@ -847,10 +845,10 @@ xr__aggregate_work(struct xr_stage *st)
 	}
 	xr_ring_enqueue_burst(a->out, out, n_out);
 	xr_aggregate_flush_events(a);
-	uint32_t sent = a->fb_over_n == 0 ? xr_ring_enqueue_burst(a->feedback, fb, n_fb) : 0;
+	uint32_t sent = a->fb_over.n == 0 ? xr_ring_enqueue_burst(a->feedback, fb, n_fb) : 0;
 	for (uint32_t i = sent; i < n_fb; i++) {
-		/* Cannot fill: fb_over_cap bounds every child in existence. */
-		a->fb_over[(a->fb_over_head + a->fb_over_n++) % a->fb_over_cap] = fb[i];
+		/* Cannot fill: fb_over.cap bounds every child in existence. */
+		xr__fifo_push(&a->fb_over, &fb[i]);
 		a->fb_parked++;
 	}
 	if (a->completed != completed_before)
@@ -906,11 +904,11 @@ xr_aggregate_init(struct xr_engine *e, char *err, size_t err_len)
 	    (a->reroute_hist = xr_hist_create()) == NULL ||
 	    (a->recovery_hist = xr_hist_create()) == NULL)
 		goto nomem;
-	a->evq_cap = 4096;
-	a->evq = calloc(a->evq_cap, sizeof(*a->evq));
+	a->evq.cap = 4096;
+	a->evq.m = calloc(a->evq.cap, sizeof(*a->evq.m));
 	a->pos = xr_table_calloc((size_t)e->n_users * e->n_venues * e->n_symbols,
 				 sizeof(*a->pos));
-	if (a->evq == NULL || a->pos == NULL)
+	if (a->evq.m == NULL || a->pos == NULL)
 		goto nomem;
 	for (uint32_t v = 0; v < e->n_venues; v++)
 		a->venues[v].history = -1;
@@ -925,9 +923,9 @@ xr_aggregate_init(struct xr_engine *e, char *err, size_t err_len)
 			 4 * XR_MAX_BURST + 16;
 	if (bound > UINT32_MAX / 2)
 		goto nomem;
-	a->fb_over_cap = (uint32_t)bound;
-	a->fb_over = calloc(a->fb_over_cap, sizeof(*a->fb_over));
-	if (a->fb_over == NULL)
+	a->fb_over.cap = (uint32_t)bound;
+	a->fb_over.m = calloc(a->fb_over.cap, sizeof(*a->fb_over.m));
+	if (a->fb_over.m == NULL)
 		goto nomem;
 	/* Order ids come from validate's counter: sequential slots. */
 	int rc = xr_u64map_init_seq(&a->parents, e->cfg->engine.max_inflight_orders,
@@ -957,12 +955,12 @@ xr_aggregate_fini(struct xr_aggregate *a)
 	xr_hist_destroy(a->reroute_hist);
 	xr_hist_destroy(a->recovery_hist);
 	a->recovery_hist = NULL;
-	free(a->evq);
-	a->evq = NULL;
+	free(a->evq.m);
+	a->evq.m = NULL;
 	xr_table_free(a->pos);
 	a->pos = NULL;
-	free(a->fb_over);
-	a->fb_over = NULL;
+	free(a->fb_over.m);
+	a->fb_over.m = NULL;
 	a->detect_hist = a->reroute_hist = NULL;
 	free(a->venue_hist);
 	free(a->venues);
@@ -987,10 +985,10 @@ xr_aggregate_prefault(struct xr_aggregate *a)
 	for (int h = 0; h < XR_H_COUNT; h++)
 		n += xr_prefault(a->hist[h], sizeof(*a->hist[h]));
 	n += xr_prefault(a->detect_hist, sizeof(*a->detect_hist));
-	n += xr_prefault(a->fb_over, (size_t)a->fb_over_cap * sizeof(*a->fb_over));
+	n += xr_prefault(a->fb_over.m, (size_t)a->fb_over.cap * sizeof(*a->fb_over.m));
 	n += xr_prefault(a->reroute_hist, sizeof(*a->reroute_hist));
 	n += xr_prefault(a->recovery_hist, sizeof(*a->recovery_hist));
-	n += xr_prefault(a->evq, (size_t)a->evq_cap * sizeof(*a->evq));
+	n += xr_prefault(a->evq.m, (size_t)a->evq.cap * sizeof(*a->evq.m));
 	n += xr_prefault(a->pos, (size_t)e->n_users * e->n_venues * e->n_symbols *
 					 sizeof(*a->pos));
 	return n;

@@ -403,22 +403,20 @@ xr__control(struct xr_route *r, const struct xr_engine *e, struct xr_msg *c, str
 		 * stage's priority sort keeps it last of its burst. */
 		c->priority = UINT8_MAX;
 		xr__stash(r, c);
-	} else if (c->side == XR_SCOPE_USER) {
-		r->user_pin[c->user] = v;
-	} else if (c->side == XR_SCOPE_SYMBOL) {
-		r->symbol_pin[c->user] = v;
+	} else if (c->side == XR_SCOPE_USER || c->side == XR_SCOPE_SYMBOL) {
+		uint8_t *pin = c->side == XR_SCOPE_USER ? &r->user_pin[c->user]
+							: &r->symbol_pin[c->user];
+		r->pins += (v != XR_VENUE_NONE) - (*pin != XR_VENUE_NONE);
+		*pin = v;
 	} else {
 		memset(r->user_pin, v, e->n_users);
 		memset(r->symbol_pin, v, e->n_symbols);
+		r->pins = v != XR_VENUE_NONE ? (uint64_t)e->n_users + e->n_symbols : 0;
 	}
 	r->controls++;
 	*rec = *c;
 	rec->final = r->disabled_mask != 0; /* any venue disabled now */
-	rec->attempts = 0;		    /* any manual failover in force now */
-	for (uint32_t u = 0; u < e->n_users && rec->attempts == 0; u++)
-		rec->attempts = r->user_pin[u] != XR_VENUE_NONE;
-	for (uint32_t s = 0; s < e->n_symbols && rec->attempts == 0; s++)
-		rec->attempts = r->symbol_pin[s] != XR_VENUE_NONE;
+	rec->attempts = r->pins != 0;	    /* any manual failover in force now */
 }
 
 /* Move stashed children into their venues' rings; true if all went. */
