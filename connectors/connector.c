@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fix/xr_fix_conn.h"
 #include "sim/xr_sim.h"
 #include "xr_config.h"
 
@@ -26,6 +27,7 @@ static const struct {
 	xr__conn_create_fn create;
 } xr__kinds[] = {
 	{ "sim", xr_sim_create },
+	{ "fix", xr_fix_conn_create },
 };
 
 #define XR__N_KINDS (sizeof(xr__kinds) / sizeof(xr__kinds[0]))

@@ -10,7 +10,8 @@
  * (top of book and depth). Time is passed in, never read inside, so tests
  * drive a connector with an injected clock.
  *
- * Connector kinds: "sim" (connectors/sim/, deterministic in-process venue).
+ * Connector kinds: "sim" (connectors/sim/, deterministic in-process venue)
+ * and "fix" (connectors/fix/, a FIX 4.2/4.4 initiator over TCP).
  */
 #ifndef XR_CONNECTOR_H
 #define XR_CONNECTOR_H
@@ -94,7 +95,9 @@ struct xr_connector_ops {
 	 *         later, nothing was sent); -ENOTCONN the venue's session is
 	 *         down (nothing was sent: the order is not live); -EINVAL the
 	 *         order is malformed (qty <= 0, limit without price, unknown
-	 *         symbol).
+	 *         symbol); -EOPNOTSUPP the venue does not take its order type
+	 *         or time in force (reason unsupported). Nothing is sent on
+	 *         any error.
 	 * Thread: the venue's execute stage. No allocation.
 	 */
 	int (*submit)(void *ctx, const struct xr_conn_order *o, uint64_t now_ns);

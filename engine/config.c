@@ -88,11 +88,15 @@ enum xr__type {
 	XR__T_QTY,    /* decimal, 8 places -> int64_t qty scale */
 	XR__T_ENUM,   /* word -> uint8_t */
 	XR__T_KIND,   /* word -> its text in char[16] (connector) */
+	XR__T_STR,    /* text of 1..max bytes -> char[max + 1]; default "" */
 };
 
 /* Number flags. */
 #define XR__POW2 1u    /* integer must be a power of two */
 #define XR__NONE_OK 2u /* the word "none" means INT64_MAX (unlimited) */
+/* Venue key flags: the key applies to one connector kind only. */
+#define XR__SIM 4u /* connector = sim */
+#define XR__FIX 8u /* connector = fix */
 
 struct xr__word {
 	const char *word;
@@ -179,6 +183,13 @@ static const struct xr__word xr__w_lock_memory[] = {
 #define XR__LOCK_MEMORY_AUTO 0xff
 static const struct xr__word xr__w_connector[] = {
 	{ "sim", 0 },
+	{ "fix", 1 },
+	{ NULL, 0 },
+};
+/* BeginString values, in enum xr_fix_version order. */
+static const struct xr__word xr__w_begin[] = {
+	{ "FIX.4.2", 0 },
+	{ "FIX.4.4", 1 },
 	{ NULL, 0 },
 };
 static const struct xr__word xr__w_bool[] = {
@@ -256,16 +267,31 @@ static const struct xr__key xr__venue_keys[] = {
 	{ "connector", XR__T_KIND, 0, XR__V(connector), 0, 0, 0, xr__w_connector },
 	{ "fee_maker_bps", XR__T_CBPS, 0, XR__V(fee_maker_cbps), 100, -100000, 100000, NULL },
 	{ "fee_taker_bps", XR__T_CBPS, 0, XR__V(fee_taker_cbps), 250, -100000, 100000, NULL },
-	{ "latency_us", XR__T_U32, 0, XR__V(latency_us), 50, 0, 10000000, NULL },
-	{ "jitter_us", XR__T_U32, 0, XR__V(jitter_us), 20, 0, 10000000, NULL },
-	{ "reject_prob", XR__T_PPM, 0, XR__V(reject_ppm), 0, 0, 1000000, NULL },
-	{ "fail_prob", XR__T_PPM, 0, XR__V(fail_ppm), 0, 0, 1000000, NULL },
-	{ "seed", XR__T_U64, 0, XR__V(seed), 1, 0, 0, NULL },
-	{ "session_ms", XR__T_U32, 0, XR__V(session_ms), 100, 1, 86400000, NULL },
+	{ "latency_us", XR__T_U32, XR__SIM, XR__V(latency_us), 50, 0, 10000000, NULL },
+	{ "jitter_us", XR__T_U32, XR__SIM, XR__V(jitter_us), 20, 0, 10000000, NULL },
+	{ "reject_prob", XR__T_PPM, XR__SIM, XR__V(reject_ppm), 0, 0, 1000000, NULL },
+	{ "fail_prob", XR__T_PPM, XR__SIM, XR__V(fail_ppm), 0, 0, 1000000, NULL },
+	{ "seed", XR__T_U64, XR__SIM, XR__V(seed), 1, 0, 0, NULL },
+	{ "session_ms", XR__T_U32, XR__SIM, XR__V(session_ms), 100, 1, 86400000, NULL },
 	{ "max_open_orders", XR__T_U32, 0, XR__V(max_open_orders), 4096, 1, 16777216, NULL },
 	{ "network_distance_us", XR__T_U32, 0, XR__V(network_distance_us), 0, 0, 10000000, NULL },
 	{ "rate_limit_per_s", XR__T_U32, 0, XR__V(rate_limit_per_s), 0, 0, 10000000, NULL },
 	{ "rate_limit_burst", XR__T_U32, 0, XR__V(rate_limit_burst), 100, 1, 10000000, NULL },
+	/* connector = fix (struct xr_fix_venue_cfg) */
+	{ "host", XR__T_STR, XR__FIX, XR__V(fix.host), 0, 0, XR_HOST_MAX, NULL },
+	{ "port", XR__T_U32, XR__FIX, XR__V(fix.port), 0, 1, 65535, NULL },
+	{ "sender_comp_id", XR__T_STR, XR__FIX, XR__V(fix.sender_comp_id), 0, 0, 31, NULL },
+	{ "target_comp_id", XR__T_STR, XR__FIX, XR__V(fix.target_comp_id), 0, 0, 31, NULL },
+	{ "begin_string", XR__T_ENUM, XR__FIX, XR__V(fix.begin_string), 1, 0, 0, xr__w_begin },
+	{ "heartbeat_s", XR__T_U32, XR__FIX, XR__V(fix.heartbeat_s), 30, 1, 3600, NULL },
+	{ "reset_on_logon", XR__T_ENUM, XR__FIX, XR__V(fix.reset_on_logon), 0, 0, 0, xr__w_bool },
+	{ "seq_store", XR__T_STR, XR__FIX, XR__V(fix.seq_store), 0, 0, XR_PATH_MAX, NULL },
+	{ "market_orders", XR__T_ENUM, XR__FIX, XR__V(fix.market_orders), 1, 0, 0, xr__w_bool },
+	{ "status_requests", XR__T_ENUM, XR__FIX, XR__V(fix.status_requests), 1, 0, 0, xr__w_bool },
+	{ "cancel_after_ms", XR__T_U32, XR__FIX, XR__V(fix.cancel_after_ms), 0, 0, 86400000, NULL },
+	{ "reconnect_min_ms", XR__T_U32, XR__FIX, XR__V(fix.reconnect_min_ms), 100, 1, 600000, NULL },
+	{ "reconnect_max_ms", XR__T_U32, XR__FIX, XR__V(fix.reconnect_max_ms), 5000, 1, 3600000, NULL },
+	{ "logon_timeout_ms", XR__T_U32, XR__FIX, XR__V(fix.logon_timeout_ms), 5000, 1, 600000, NULL },
 	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
 };
 
@@ -798,6 +824,7 @@ xr__key_store(const struct xr__key *k, void *obj, int64_t x)
 	case XR__T_QTY: *(int64_t *)(void *)p = x; break;
 	case XR__T_ENUM: *(uint8_t *)(void *)p = (uint8_t)x; break;
 	case XR__T_KIND: snprintf(p, 16, "%s", xr__word_name(k->words, (uint8_t)x)); break;
+	case XR__T_STR: p[0] = '\0'; break;
 	}
 }
 
@@ -839,6 +866,19 @@ xr__key_set(struct xr__load *ld, const struct xr__key *k, void *obj, const char 
 			return xr__kerr(ld, XR__HERE(ld), k->name, v, "%s", why);
 		xr__key_store(k, obj, w);
 		return 0;
+	case XR__T_STR: {
+		size_t len = strlen(v);
+		if (len == 0 || len > (size_t)k->max)
+			return xr__kerr(ld, XR__HERE(ld), k->name, v, "must be 1..%" PRId64
+					" characters", k->max);
+		for (size_t i = 0; i < len; i++)
+			if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] > 0x7e)
+				return xr__kerr(ld, XR__HERE(ld), k->name, v,
+						"has a character that is not printable ASCII "
+						"at position %zu", i + 1);
+		memcpy((char *)obj + k->off, v, len + 1);
+		return 0;
+	}
 	default:
 		if (xr__num(v, xr__type_dec(k->type), k->min, k->max, k->flags, &x, why,
 			    sizeof(why)) != 0)
@@ -866,7 +906,8 @@ xr__key_format(const struct xr__key *k, const void *obj, char *buf, size_t len)
 	case XR__T_ENUM:
 		snprintf(buf, len, "%s", xr__word_name(k->words, *(const uint8_t *)p));
 		return;
-	case XR__T_KIND: snprintf(buf, len, "%s", p); return;
+	case XR__T_KIND:
+	case XR__T_STR: snprintf(buf, len, "%s", p); return;
 	}
 	char tmp[24];
 	xr_fixed_format(tmp, x, xr__type_dec(k->type));
@@ -914,6 +955,8 @@ xr__section_venue(struct xr__load *ld, const char *name)
 	memset(v, 0, sizeof(*v));
 	xr__name_copy(v->name, name, strlen(name));
 	xr__keys_default(xr__venue_keys, v);
+	v->fix.tif_mask = (1u << XR_TIF_DAY) | (1u << XR_TIF_GTC) | (1u << XR_TIF_IOC) |
+			  (1u << XR_TIF_FOK);
 	v->line = ld->line;
 	ld->cur = cfg->n_venues++;
 	ld->sect = XR__S_VENUE;
@@ -1373,6 +1416,66 @@ xr__key_fault(struct xr__load *ld, struct xr_venue_cfg *v, const char *key, cons
 	return 0;
 }
 
+/* time_in_force = day, gtc, ioc, fok (the TimeInForce values a FIX venue takes) */
+static int
+xr__key_tif(struct xr__load *ld, struct xr_venue_cfg *v, const char *value)
+{
+	static const struct xr__word tifs[] = {
+		{ "day", XR_TIF_DAY }, { "gtc", XR_TIF_GTC }, { "ioc", XR_TIF_IOC },
+		{ "fok", XR_TIF_FOK }, { NULL, 0 },
+	};
+	const char *cur = value, *item;
+	size_t len;
+	uint8_t mask = 0, t;
+	char tok[16], why[120];
+
+	while ((item = xr__list_next(&cur, &len)) != NULL) {
+		snprintf(tok, sizeof(tok), "%.*s", (int)(len < 15 ? len : 15), item);
+		if (len >= sizeof(tok) || xr__word(tifs, tok, &t, why, sizeof(why)) != 0)
+			return xr__kerr(ld, XR__HERE(ld), "time_in_force", value,
+					"has \"%.*s\", which is not one of day, gtc, ioc, fok",
+					(int)len, item);
+		mask |= (uint8_t)(1u << t);
+	}
+	if (mask == 0)
+		return xr__kerr(ld, XR__HERE(ld), "time_in_force", value,
+				"names no time in force (day, gtc, ioc, fok)");
+	v->fix.tif_mask = mask;
+	v->tif_set = true;
+	return 0;
+}
+
+/* venue_symbol.SYMBOL = NAME (the venue's Symbol, 55); resolved after loading. */
+static int
+xr__key_venue_symbol(struct xr__load *ld, struct xr_venue_cfg *v, const char *key,
+		     const char *value)
+{
+	const char *sym = key + strlen("venue_symbol.");
+	size_t len = strlen(value);
+	struct xr_fix_venue_cfg *f = &v->fix;
+
+	if (!xr__valid_name(sym, strlen(sym), NULL))
+		return xr__err(ld, ld->line, "[%s] %s: \"%s\" is not a symbol name", ld->label,
+			       key, sym);
+	if (len == 0 || len > XR_NAME_MAX || !xr__valid_name(value, len, "./:"))
+		return xr__kerr(ld, XR__HERE(ld), key, value,
+				"must be 1..%d of A-Z a-z 0-9 _ - . / :", XR_NAME_MAX);
+	for (uint32_t i = 0; i < f->n_symbols; i++)
+		if (strcmp(f->symbols[i].key, sym) == 0)
+			return xr__err(ld, ld->line, "[%s] %s: set twice (first at line %" PRIu32
+				       ")", ld->label, key, f->symbols[i].line);
+	struct xr_venue_symbol *a = realloc(f->symbols, (size_t)(f->n_symbols + 1) * sizeof(*a));
+	if (a == NULL)
+		return xr__oom(ld);
+	f->symbols = a;
+	struct xr_venue_symbol *e = &a[f->n_symbols++];
+	memset(e, 0, sizeof(*e));
+	xr__name_copy(e->key, sym, strlen(sym));
+	xr__name_copy(e->name, value, len);
+	e->line = ld->line;
+	return 0;
+}
+
 static int
 xr__key_venue(struct xr__load *ld, const char *key, const char *value)
 {
@@ -1383,9 +1486,14 @@ xr__key_venue(struct xr__load *ld, const char *key, const char *value)
 		return xr__key_book(ld, v, key, value);
 	if (strncmp(key, "fault.", 6) == 0)
 		return xr__key_fault(ld, v, key, value);
+	if (strncmp(key, "venue_symbol.", 13) == 0)
+		return xr__key_venue_symbol(ld, v, key, value);
+	if (strcmp(key, "time_in_force") == 0)
+		return xr__key_tif(ld, v, value);
 	k = xr__key_find(xr__venue_keys, key);
 	if (k == NULL)
 		return xr__unknown_key(ld, key);
+	v->set_mask |= UINT32_C(1) << (k - xr__venue_keys);
 	return xr__key_set(ld, k, v, value);
 }
 
@@ -1667,6 +1775,56 @@ xr__handler(void *user, const char *section, const char *name, const char *value
 /* ------------------------------------------------------------------ */
 /* Whole-file checks. */
 
+/*
+ * Keys of one connector kind set on a venue of another, and the keys a FIX
+ * venue needs; venue_symbol keys resolved to symbol ids of the venue's books.
+ */
+static int
+xr__check_connector_keys(struct xr__load *ld, struct xr_venue_cfg *v)
+{
+	bool fix = strcmp(v->connector, "fix") == 0;
+	struct xr_fix_venue_cfg *f = &v->fix;
+
+	for (const struct xr__key *k = xr__venue_keys; k->name != NULL; k++) {
+		unsigned other = fix ? XR__SIM : XR__FIX;
+		if ((k->flags & other) && (v->set_mask & (UINT32_C(1) << (k - xr__venue_keys))))
+			return xr__err(ld, v->line, "[venue %s]: %s applies only to connector = %s",
+				       v->name, k->name, fix ? "sim" : "fix");
+	}
+	if (!fix) {
+		if (f->n_symbols > 0 || v->tif_set)
+			return xr__err(ld, v->line, "[venue %s]: %s applies only to connector = fix",
+				       v->name, f->n_symbols > 0 ? "venue_symbol" : "time_in_force");
+		return 0;
+	}
+	if (v->n_faults > 0)
+		return xr__err(ld, v->line, "[venue %s]: fault.%s applies only to connector = sim",
+			       v->name, v->faults[0].name);
+	const char *missing = f->host[0] == '\0'	       ? "host"
+			      : f->port == 0		       ? "port"
+			      : f->sender_comp_id[0] == '\0' ? "sender_comp_id"
+			      : f->target_comp_id[0] == '\0' ? "target_comp_id"
+							       : NULL;
+	if (missing != NULL)
+		return xr__err(ld, v->line, "[venue %s]: connector = fix needs %s", v->name,
+			       missing);
+	if (f->reconnect_max_ms < f->reconnect_min_ms)
+		return xr__err(ld, v->line, "[venue %s]: reconnect_max_ms is below reconnect_min_ms",
+			       v->name);
+	for (uint32_t i = 0; i < f->n_symbols; i++) {
+		struct xr_venue_symbol *e = &f->symbols[i];
+		uint32_t b = 0;
+		for (; b < v->n_books; b++)
+			if (strcmp(ld->cfg->symbols[v->books[b].symbol], e->key) == 0)
+				break;
+		if (b == v->n_books)
+			return xr__err(ld, e->line, "[venue %s] venue_symbol.%s: the venue has no "
+				       "book.%s", v->name, e->key, e->key);
+		e->symbol = v->books[b].symbol;
+	}
+	return 0;
+}
+
 static int
 xr__check_venues(struct xr__load *ld)
 {
@@ -1674,12 +1832,15 @@ xr__check_venues(struct xr__load *ld)
 
 	if (cfg->n_venues == 0)
 		return xr__err(ld, 0, "no venue (a [venue NAME] section is needed)");
-	for (uint32_t i = 0; i < cfg->n_venues; i++)
+	for (uint32_t i = 0; i < cfg->n_venues; i++) {
 		if (cfg->venues[i].n_books == 0)
 			return xr__err(
 				ld, cfg->venues[i].line,
 				"[venue %s]: no book.SYMBOL key (a venue needs at least one book)",
 				cfg->venues[i].name);
+		if (xr__check_connector_keys(ld, &cfg->venues[i]) != 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -2214,6 +2375,7 @@ xr__config_destroy(struct xr_config *cfg, int64_t *shared_oq, int64_t *shared_po
 	for (uint32_t i = 0; i < cfg->n_venues; i++) {
 		free(cfg->venues[i].books);
 		free(cfg->venues[i].faults);
+		free(cfg->venues[i].fix.symbols);
 	}
 	free(cfg->venues);
 	for (uint32_t i = 0; i < cfg->n_users; i++) {
@@ -2546,9 +2708,28 @@ xr_config_print(const struct xr_config *cfg, FILE *out)
 	for (uint32_t i = 0; i < cfg->n_venues; i++) {
 		const struct xr_venue_cfg *v = &cfg->venues[i];
 		fprintf(out, "\n[venue %s]\n", v->name);
+		bool fix = strcmp(v->connector, "fix") == 0;
 		for (const struct xr__key *k = xr__venue_keys; k->name != NULL; k++) {
+			if (k->flags & (fix ? XR__SIM : XR__FIX))
+				continue;
 			xr__key_format(k, v, b, sizeof(b));
+			if (b[0] == '\0' || (k->off == XR__V(fix.port) && v->fix.port == 0))
+				continue;
 			fprintf(out, "%s = %s\n", k->name, b);
+		}
+		if (fix) {
+			static const char *const tif[] = { "day", "gtc", "", "ioc", "fok" };
+			const char *sep = "";
+			fprintf(out, "time_in_force = ");
+			for (unsigned t = 0; t < 5; t++)
+				if (v->fix.tif_mask & (1u << t)) {
+					fprintf(out, "%s%s", sep, tif[t]);
+					sep = ", ";
+				}
+			fprintf(out, "\n");
+			for (uint32_t j = 0; j < v->fix.n_symbols; j++)
+				fprintf(out, "venue_symbol.%s = %s\n", v->fix.symbols[j].key,
+					v->fix.symbols[j].name);
 		}
 		for (uint32_t j = 0; j < v->n_books; j++) {
 			const struct xr_sim_book_cfg *bk = &v->books[j];

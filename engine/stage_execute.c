@@ -383,7 +383,7 @@ xr__submit(struct xr_execute *x, struct xr_msg *c, uint64_t now)
 	*r = *c;
 	r->kind = XR_MSG_REPORT;
 	r->ord_status = XR_OS_REJECTED;
-	r->reason = XR_R_VENUE_REJECT;
+	r->reason = rc == -EOPNOTSUPP ? XR_R_UNSUPPORTED : XR_R_VENUE_REJECT;
 	r->cum_qty = r->cum_notional = r->fees = 0;
 	r->t[XR_T_REPORT] = now;
 	return true;

@@ -36,6 +36,8 @@ xr_reason_name(enum xr_reason r)
 		[XR_R_CIRCUIT_OPEN] = "circuit_open",
 		[XR_R_DISCONNECTED] = "disconnected",
 		[XR_R_OVERLOADED] = "overloaded",
+		[XR_R_UNSUPPORTED] = "unsupported",
+		[XR_R_MSG_REJECT] = "venue_msg_reject",
 	};
 	return (unsigned)r < XR_R_COUNT ? names[r] : "invalid";
 }

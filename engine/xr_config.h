@@ -168,10 +168,49 @@ struct xr_sim_fault_cfg {
 	uint32_t extra_us;	/* latency_spike, late_answers */
 };
 
+/** One venue_symbol.SYMBOL key of a FIX venue: the symbol's name there. */
+struct xr_venue_symbol {
+	uint16_t symbol;		/* symbol id (resolved after loading) */
+	char key[XR_NAME_MAX + 1];	/* xroute's name, as written */
+	char name[XR_NAME_MAX + 1];	/* the venue's Symbol (55) */
+	uint32_t line;
+};
+
+/** Longest FIX venue host name (bytes, without NUL). */
+#define XR_HOST_MAX 63
+/** Longest sequence store path (bytes, without NUL). */
+#define XR_PATH_MAX 255
+
+/**
+ * The [venue NAME] keys of connector = fix (docs/connectors.md "FIX
+ * venues"); unused by other connectors.
+ */
+struct xr_fix_venue_cfg {
+	char host[XR_HOST_MAX + 1];	/* IPv4/IPv6 address or host name */
+	uint32_t port;			/* TCP port, 1..65535 (0 = unset) */
+	char sender_comp_id[32];	/* SenderCompID (49): us */
+	char target_comp_id[32];	/* TargetCompID (56): the venue */
+	uint8_t begin_string;		/* 0 = FIX.4.2, 1 = FIX.4.4 (enum
+					 * xr_fix_version) */
+	uint32_t heartbeat_s;		/* HeartBtInt (108), seconds */
+	uint8_t reset_on_logon;		/* ResetSeqNumFlag (141=Y) on Logon */
+	char seq_store[XR_PATH_MAX + 1]; /* MsgSeqNum store file, "" = memory */
+	uint8_t market_orders;		/* the venue takes OrdType market */
+	uint8_t status_requests;	/* it answers OrderStatusRequest (35=H) */
+	uint8_t tif_mask;		/* time_in_force: bit 1 << enum xr_tif
+					 * for each TimeInForce it takes */
+	uint32_t cancel_after_ms;	/* cancel orders live this long; 0 = never */
+	uint32_t reconnect_min_ms;	/* reconnect backoff: first wait */
+	uint32_t reconnect_max_ms;	/* ... doubling up to this */
+	uint32_t logon_timeout_ms;	/* connect + Logon answer, at most */
+	uint32_t n_symbols;
+	struct xr_venue_symbol *symbols; /* venue_symbol.SYMBOL keys */
+};
+
 /** One [venue NAME] section. */
 struct xr_venue_cfg {
 	char name[XR_NAME_MAX + 1];
-	char connector[16];	 /* connector kind: "sim" */
+	char connector[16];	 /* connector kind: "sim" or "fix" */
 	int64_t fee_maker_cbps;	 /* fee_maker_bps, centi-bps (negative = rebate) */
 	int64_t fee_taker_cbps;	 /* fee_taker_bps, centi-bps */
 	uint32_t latency_us;	 /* sim: fixed one-way order latency (us) */
@@ -189,6 +228,9 @@ struct xr_venue_cfg {
 	struct xr_sim_book_cfg *books; /* n_books entries */
 	uint32_t n_faults;
 	struct xr_sim_fault_cfg *faults; /* n_faults entries (sim) */
+	struct xr_fix_venue_cfg fix;	 /* connector = fix */
+	uint32_t set_mask;	 /* config.c: bit i = venue key i was set */
+	bool tif_set;		 /* time_in_force was set */
 	uint32_t line;		 /* line of the section header */
 };
 

@@ -309,6 +309,10 @@ enum xr_reason {
 	XR_R_CIRCUIT_OPEN,	/* the venue's circuit breaker is open: not sent */
 	XR_R_DISCONNECTED,	/* the venue's session is down: not sent */
 	XR_R_OVERLOADED,	/* ingress refused: the pipeline is full */
+	XR_R_UNSUPPORTED,	/* the venue does not take this order type or
+				 * time in force (its config): not sent */
+	XR_R_MSG_REJECT,	/* the venue refused the message itself: FIX
+				 * Reject (35=3) or BusinessMessageReject (35=j) */
 	XR_R_COUNT
 };
 

@@ -169,10 +169,10 @@ Test(sim, factory_creates_sim, .fini = fx_fini)
 Test(sim, factory_unknown_connector)
 {
 	fx_init();
-	strcpy(g_venue.connector, "fix");
+	strcpy(g_venue.connector, "ibkr");
 	cr_assert_eq(xr_connector_create(&g_cfg, 0, &g_c, g_err, sizeof(g_err)),
 		     -EINVAL);
-	cr_assert_str_eq(g_err, "venue alpha: unknown connector \"fix\" (known: sim)");
+	cr_assert_str_eq(g_err, "venue alpha: unknown connector \"ibkr\" (known: sim, fix)");
 	cr_assert_eq(xr_connector_create(&g_cfg, 1, &g_c, g_err, sizeof(g_err)),
 		     -EINVAL);
 }

@@ -423,8 +423,8 @@ Test(config, error_unknown_word)
 		MINIMAL "enabled = maybe\n",
 		"xroute.ini:4: [user u1] enabled: \"maybe\" is not one of true, false, yes, no, "
 		"1, 0");
-	expect_error("[venue a]\nconnector = fix\n",
-		     "xroute.ini:2: [venue a] connector: \"fix\" is not one of sim");
+	expect_error("[venue a]\nconnector = ibkr\n",
+		     "xroute.ini:2: [venue a] connector: \"ibkr\" is not one of sim, fix");
 }
 
 Test(config, error_syntax)

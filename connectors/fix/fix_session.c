@@ -1,0 +1,627 @@
+/*
+ * FIX session layer (xr_fix_session.h states the protocol and its source).
+ *
+ * DESIGN
+ *   Outgoing messages are written in place at the end of tx: the writer
+ *   starts XR_FIX_HEAD bytes in, finish() puts BeginString and BodyLength
+ *   just before the body, and the finished message is moved down over the
+ *   unused part of the headroom (a few bytes). MsgSeqNum is written at
+ *   begin and taken at send, so a message that does not fit leaves no gap.
+ *   Incoming messages are framed and parsed in place in rx; what is left
+ *   of a partial message moves to the front of rx afterwards.
+ */
+#include "xr_fix_session.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Session-level tags (FIX 4.4 Volume 2). */
+enum {
+	XR__T_BEGIN_SEQ_NO = 7,
+	XR__T_END_SEQ_NO = 16,
+	XR__T_MSG_SEQ_NUM = 34,
+	XR__T_POSS_DUP = 43,
+	XR__T_REF_SEQ_NUM = 45,
+	XR__T_SENDER = 49,
+	XR__T_SENDING_TIME = 52,
+	XR__T_TARGET = 56,
+	XR__T_TEXT = 58,
+	XR__T_NEW_SEQ_NO = 36,
+	XR__T_ENCRYPT_METHOD = 98,
+	XR__T_HEARTBT_INT = 108,
+	XR__T_TEST_REQ_ID = 112,
+	XR__T_ORIG_SENDING_TIME = 122,
+	XR__T_GAP_FILL = 123,
+	XR__T_RESET_SEQ_NUM = 141,
+	XR__T_REF_TAG_ID = 371,
+	XR__T_REF_MSG_TYPE = 372,
+	XR__T_SESSION_REJECT_REASON = 373,
+	XR__T_BUSINESS_REJECT_REASON = 380,
+};
+
+/* SessionRejectReason (373) values used here. */
+enum {
+	XR__SRR_VALUE_INCORRECT = 5,
+	XR__SRR_COMPID_PROBLEM = 9,
+};
+
+const char *
+xr_fix_state_name(enum xr_fix_state st)
+{
+	switch (st) {
+	case XR_FIX_S_DOWN: return "down";
+	case XR_FIX_S_LOGON_SENT: return "logon_sent";
+	case XR_FIX_S_ACTIVE: return "active";
+	case XR_FIX_S_LOGOUT_SENT: return "logout_sent";
+	}
+	return "invalid";
+}
+
+/* A log line through the owner; printf-formatted, cut at 255 bytes. */
+__attribute__((format(printf, 3, 4))) static void
+xr__log(struct xr_fix_session *s, enum xr_fix_log_level lvl, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+
+	if (s->ops == NULL || s->ops->on_log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	s->ops->on_log(s->ctx, lvl, line);
+}
+
+static void
+xr__enter(struct xr_fix_session *s, enum xr_fix_state st, uint64_t now)
+{
+	bool was_up = s->state == XR_FIX_S_ACTIVE || s->state == XR_FIX_S_LOGOUT_SENT;
+	bool up = st == XR_FIX_S_ACTIVE || st == XR_FIX_S_LOGOUT_SENT;
+
+	s->state = (uint8_t)st;
+	s->state_ns = now;
+	if (was_up != up && s->ops != NULL && s->ops->on_state != NULL)
+		s->ops->on_state(s->ctx, up, now);
+}
+
+int
+xr_fix_session_init(struct xr_fix_session *s, const struct xr_fix_session_cfg *cfg,
+		    struct xr_fix_seq *seq, const struct xr_fix_session_ops *ops, void *ctx)
+{
+	size_t sl = strnlen(cfg->sender, sizeof(cfg->sender));
+	size_t tl = strnlen(cfg->target, sizeof(cfg->target));
+
+	if (sl == 0 || sl > XR_FIX_COMPID_MAX || tl == 0 || tl > XR_FIX_COMPID_MAX ||
+	    cfg->heartbeat_s < 1 || cfg->heartbeat_s > 3600 || cfg->version >= XR_FIX_VERSIONS ||
+	    seq == NULL)
+		return -EINVAL;
+	memset(s, 0, offsetof(struct xr_fix_session, rx));
+	s->cfg = *cfg;
+	s->sender_len = (uint32_t)sl;
+	s->target_len = (uint32_t)tl;
+	s->ops = ops;
+	s->ctx = ctx;
+	s->seq = seq;
+	if (seq->magic != XR_FIX_SEQ_MAGIC || seq->next_out == 0 || seq->next_in == 0)
+		*seq = (struct xr_fix_seq){ .magic = XR_FIX_SEQ_MAGIC, .next_out = 1, .next_in = 1 };
+	s->state = XR_FIX_S_DOWN;
+	return 0;
+}
+
+void
+xr_fix_session_set_clock(struct xr_fix_session *s, int64_t wall_offset_ns)
+{
+	s->wall_offset_ns = wall_offset_ns;
+}
+
+/* ------------------------------------------------------------------ output */
+
+/* Begin a message with MsgSeqNum @p seq_no (any state). */
+static int
+xr__begin(struct xr_fix_session *s, struct xr_fix_writer *w, const char *type,
+	  uint64_t seq_no, uint64_t now)
+{
+	if (XR_FIX_TX_CAP - s->tx_len < XR_FIX_MAX_MSG)
+		return -ENOBUFS;
+	xr_fix_begin(w, s->tx + s->tx_len, XR_FIX_MAX_MSG, (enum xr_fix_version)s->cfg.version,
+		     type);
+	xr_fix_put_str(w, XR__T_SENDER, s->cfg.sender, s->sender_len);
+	xr_fix_put_str(w, XR__T_TARGET, s->cfg.target, s->target_len);
+	xr_fix_put_u64(w, XR__T_MSG_SEQ_NUM, seq_no);
+	xr_fix_put_time(w, XR__T_SENDING_TIME, now + (uint64_t)s->wall_offset_ns);
+	return 0;
+}
+
+/* Finish and queue; @p take: the message uses next_out (not a GapFill). */
+static int
+xr__finish(struct xr_fix_session *s, struct xr_fix_writer *w, bool take, uint64_t *seq,
+	   uint64_t now)
+{
+	const char *out;
+	size_t len;
+
+	if (xr_fix_finish(w, &out, &len) != 0)
+		return -ENOBUFS;
+	memmove(s->tx + s->tx_len, out, len);
+	s->tx_len += (uint32_t)len;
+	if (seq != NULL)
+		*seq = s->seq->next_out;
+	if (take)
+		s->seq->next_out++;
+	s->last_out_ns = now;
+	s->st.msgs_out++;
+	return 0;
+}
+
+int
+xr_fix_session_begin(struct xr_fix_session *s, struct xr_fix_writer *w, const char *msg_type,
+		     uint64_t now_ns)
+{
+	if (s->state != XR_FIX_S_ACTIVE)
+		return -ENOTCONN;
+	return xr__begin(s, w, msg_type, s->seq->next_out, now_ns);
+}
+
+int
+xr_fix_session_send(struct xr_fix_session *s, struct xr_fix_writer *w, uint64_t *seq,
+		    uint64_t now_ns)
+{
+	return xr__finish(s, w, true, seq, now_ns);
+}
+
+/* An admin message with only @p type's header; the caller adds fields. */
+#define XR__ADMIN(s, w, type, now) (xr__begin((s), (w), (type), (s)->seq->next_out, (now)) == 0)
+
+static void
+xr__send_logon(struct xr_fix_session *s, uint64_t now)
+{
+	struct xr_fix_writer w;
+
+	if (!XR__ADMIN(s, &w, "A", now))
+		return;
+	xr_fix_put_u64(&w, XR__T_ENCRYPT_METHOD, 0);
+	xr_fix_put_u64(&w, XR__T_HEARTBT_INT, s->cfg.heartbeat_s);
+	if (s->cfg.reset_on_logon)
+		xr_fix_put_char(&w, XR__T_RESET_SEQ_NUM, 'Y');
+	xr__finish(s, &w, true, NULL, now);
+}
+
+static void
+xr__send_heartbeat(struct xr_fix_session *s, const char *test_id, uint32_t id_len, uint64_t now)
+{
+	struct xr_fix_writer w;
+
+	if (!XR__ADMIN(s, &w, "0", now))
+		return;
+	if (test_id != NULL)
+		xr_fix_put_str(&w, XR__T_TEST_REQ_ID, test_id, id_len);
+	xr__finish(s, &w, true, NULL, now);
+}
+
+static void
+xr__send_logout(struct xr_fix_session *s, const char *text, uint64_t now)
+{
+	struct xr_fix_writer w;
+
+	if (!XR__ADMIN(s, &w, "5", now))
+		return;
+	if (text != NULL && text[0] != '\0')
+		xr_fix_put_str(&w, XR__T_TEXT, text, strlen(text));
+	xr__finish(s, &w, true, NULL, now);
+}
+
+static void
+xr__send_resend_request(struct xr_fix_session *s, uint64_t until, uint64_t now)
+{
+	struct xr_fix_writer w;
+
+	if (s->resend_pending) {
+		if (until > s->resend_until)
+			s->resend_until = until;
+		return;
+	}
+	if (!XR__ADMIN(s, &w, "2", now))
+		return;
+	xr_fix_put_u64(&w, XR__T_BEGIN_SEQ_NO, s->seq->next_in);
+	xr_fix_put_u64(&w, XR__T_END_SEQ_NO, 0);
+	if (xr__finish(s, &w, true, NULL, now) != 0)
+		return;
+	s->resend_pending = true;
+	s->resend_until = until;
+	s->st.resend_requests_sent++;
+	xr__log(s, XR_FIX_LOG_WARN, "gap: expected MsgSeqNum %llu, received %llu; "
+		"ResendRequest sent", (unsigned long long)s->seq->next_in,
+		(unsigned long long)until);
+}
+
+void
+xr_fix_session_reject(struct xr_fix_session *s, uint64_t ref_seq, const char *ref_type,
+		      uint32_t ref_tag, uint32_t reason, const char *text, uint64_t now_ns)
+{
+	struct xr_fix_writer w;
+
+	if (!XR__ADMIN(s, &w, "3", now_ns))
+		return;
+	xr_fix_put_u64(&w, XR__T_REF_SEQ_NUM, ref_seq);
+	if (ref_tag != 0)
+		xr_fix_put_u64(&w, XR__T_REF_TAG_ID, ref_tag);
+	if (ref_type != NULL && ref_type[0] != '\0')
+		xr_fix_put_str(&w, XR__T_REF_MSG_TYPE, ref_type, strlen(ref_type));
+	xr_fix_put_u64(&w, XR__T_SESSION_REJECT_REASON, reason);
+	if (text != NULL && text[0] != '\0')
+		xr_fix_put_str(&w, XR__T_TEXT, text, strlen(text));
+	if (xr__finish(s, &w, true, NULL, now_ns) == 0)
+		s->st.rejects_sent++;
+	xr__log(s, XR_FIX_LOG_WARN, "Reject sent for MsgSeqNum %llu (%s): %s",
+		(unsigned long long)ref_seq, ref_type != NULL ? ref_type : "?",
+		text != NULL ? text : "");
+}
+
+void
+xr_fix_session_bmr(struct xr_fix_session *s, uint64_t ref_seq, const char *ref_type,
+		   uint32_t reason, const char *text, uint64_t now_ns)
+{
+	struct xr_fix_writer w;
+
+	if (!XR__ADMIN(s, &w, "j", now_ns))
+		return;
+	xr_fix_put_u64(&w, XR__T_REF_SEQ_NUM, ref_seq);
+	xr_fix_put_str(&w, XR__T_REF_MSG_TYPE, ref_type, strlen(ref_type));
+	xr_fix_put_u64(&w, XR__T_BUSINESS_REJECT_REASON, reason);
+	if (text != NULL && text[0] != '\0')
+		xr_fix_put_str(&w, XR__T_TEXT, text, strlen(text));
+	xr__finish(s, &w, true, NULL, now_ns);
+	xr__log(s, XR_FIX_LOG_WARN, "BusinessMessageReject sent for MsgSeqNum %llu (%s): %s",
+		(unsigned long long)ref_seq, ref_type, text != NULL ? text : "");
+}
+
+/* Log out with @p text and close once it is queued (a protocol error). */
+static void
+xr__abort(struct xr_fix_session *s, const char *text, uint64_t now)
+{
+	xr__log(s, XR_FIX_LOG_ERROR, "logout: %s", text);
+	xr__send_logout(s, text, now);
+	s->want_close = true;
+}
+
+void
+xr_fix_session_logout(struct xr_fix_session *s, const char *text, uint64_t now_ns)
+{
+	if (s->state != XR_FIX_S_ACTIVE) {
+		s->want_close = true;
+		return;
+	}
+	xr__send_logout(s, text, now_ns);
+	xr__enter(s, XR_FIX_S_LOGOUT_SENT, now_ns);
+}
+
+/* ------------------------------------------------------------------ state */
+
+void
+xr_fix_session_connected(struct xr_fix_session *s, uint64_t now_ns)
+{
+	s->rx_len = s->tx_len = 0;
+	s->want_close = s->test_pending = s->resend_pending = false;
+	s->last_in_ns = s->last_out_ns = now_ns;
+	if (s->cfg.reset_on_logon)
+		s->seq->next_out = s->seq->next_in = 1;
+	xr__enter(s, XR_FIX_S_LOGON_SENT, now_ns);
+	xr__send_logon(s, now_ns);
+}
+
+void
+xr_fix_session_disconnected(struct xr_fix_session *s, uint64_t now_ns)
+{
+	s->rx_len = s->tx_len = 0;
+	s->want_close = s->test_pending = s->resend_pending = false;
+	xr__enter(s, XR_FIX_S_DOWN, now_ns);
+}
+
+void
+xr_fix_session_tick(struct xr_fix_session *s, uint64_t now_ns)
+{
+	uint64_t hb = (uint64_t)s->cfg.heartbeat_s * 1000000000u;
+
+	switch (s->state) {
+	case XR_FIX_S_LOGON_SENT:
+		if (now_ns - s->state_ns >= s->cfg.logon_timeout_ns) {
+			xr__log(s, XR_FIX_LOG_ERROR, "no Logon answer within %llu ms",
+				(unsigned long long)(s->cfg.logon_timeout_ns / 1000000));
+			s->want_close = true;
+		}
+		return;
+	case XR_FIX_S_LOGOUT_SENT:
+		if (now_ns - s->state_ns >= s->cfg.logout_timeout_ns)
+			s->want_close = true;
+		return;
+	case XR_FIX_S_ACTIVE:
+		break;
+	default:
+		return;
+	}
+	if (s->test_pending && now_ns - s->test_ns >= hb) {
+		s->st.heartbeat_timeouts++;
+		xr__log(s, XR_FIX_LOG_ERROR, "TestRequest unanswered for %u s: disconnecting",
+			s->cfg.heartbeat_s);
+		s->want_close = true;
+		return;
+	}
+	if (!s->test_pending && now_ns - s->last_in_ns >= hb + hb / 5) {
+		struct xr_fix_writer w;
+		char id[24];
+		int n = snprintf(id, sizeof(id), "T%llu", (unsigned long long)++s->test_seq);
+		if (XR__ADMIN(s, &w, "1", now_ns)) {
+			xr_fix_put_str(&w, XR__T_TEST_REQ_ID, id, (size_t)n);
+			if (xr__finish(s, &w, true, NULL, now_ns) == 0) {
+				s->test_pending = true;
+				s->test_ns = now_ns;
+				s->st.test_requests_sent++;
+			}
+		}
+	}
+	if (now_ns - s->last_out_ns >= hb)
+		xr__send_heartbeat(s, NULL, 0, now_ns);
+}
+
+/* ------------------------------------------------------------------ input */
+
+/* Is field @p tag of @p m exactly @p want? */
+static bool
+xr__field_is(const struct xr_fix_msg *m, uint32_t tag, const char *want, uint32_t want_len)
+{
+	const char *v;
+	uint32_t len;
+
+	return xr_fix_get_str(m, tag, &v, &len) && len == want_len && memcmp(v, want, len) == 0;
+}
+
+/* Answer the venue's ResendRequest: one GapFill over the whole range. */
+static void
+xr__on_resend_request(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t now)
+{
+	uint64_t begin, end, next = s->seq->next_out;
+	struct xr_fix_writer w;
+
+	s->st.resend_requests_received++;
+	if (!xr_fix_get_u64(m, XR__T_BEGIN_SEQ_NO, &begin) ||
+	    !xr_fix_get_u64(m, XR__T_END_SEQ_NO, &end) || begin == 0) {
+		xr__log(s, XR_FIX_LOG_WARN, "ResendRequest without valid BeginSeqNo/EndSeqNo");
+		return;
+	}
+	if (begin >= next) {
+		xr__log(s, XR_FIX_LOG_WARN, "ResendRequest from %llu: nothing sent from there "
+			"(next MsgSeqNum %llu)", (unsigned long long)begin,
+			(unsigned long long)next);
+		return;
+	}
+	/* EndSeqNo 0 (999999 in FIX 4.2) or past our last message: all. */
+	uint64_t stop = end == 0 || end >= next - 1 ? next : end + 1;
+	if (xr__begin(s, &w, "4", begin, now) != 0)
+		return;
+	xr_fix_put_char(&w, XR__T_POSS_DUP, 'Y');
+	xr_fix_put_time(&w, XR__T_ORIG_SENDING_TIME, now + (uint64_t)s->wall_offset_ns);
+	xr_fix_put_char(&w, XR__T_GAP_FILL, 'Y');
+	xr_fix_put_u64(&w, XR__T_NEW_SEQ_NO, stop);
+	if (xr__finish(s, &w, false, NULL, now) != 0)
+		return;
+	s->st.gap_fills_sent++;
+	xr__log(s, XR_FIX_LOG_WARN, "ResendRequest %llu..%llu answered with GapFill to %llu",
+		(unsigned long long)begin, (unsigned long long)end, (unsigned long long)stop);
+	if (s->ops != NULL && s->ops->on_gap_fill != NULL)
+		s->ops->on_gap_fill(s->ctx, begin, stop);
+}
+
+static void
+xr__on_logout(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t now)
+{
+	const char *text = "";
+	uint32_t len = 0;
+
+	s->st.logouts_received++;
+	xr_fix_get_str(m, XR__T_TEXT, &text, &len);
+	if (s->state == XR_FIX_S_LOGOUT_SENT) {
+		xr__log(s, XR_FIX_LOG_INFO, "logged out");
+	} else {
+		xr__log(s, XR_FIX_LOG_WARN, "Logout from the venue: %.*s", (int)len, text);
+		xr__send_logout(s, NULL, now);
+	}
+	s->want_close = true;
+}
+
+/* The venue's Logon, answering ours. */
+static void
+xr__on_logon(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t seq, uint64_t now)
+{
+	char reset = 'N';
+
+	xr_fix_get_char(m, XR__T_RESET_SEQ_NUM, &reset);
+	if (reset == 'Y' && !s->cfg.reset_on_logon) {
+		/* The venue reset its numbers: ours restart too (we sent only
+		 * the Logon, so our next is 2). */
+		s->seq->next_in = seq;
+		s->seq->next_out = 2;
+		xr__log(s, XR_FIX_LOG_WARN, "venue reset MsgSeqNums (141=Y)");
+	}
+	s->st.logons++;
+	xr__enter(s, XR_FIX_S_ACTIVE, now);
+	xr__log(s, XR_FIX_LOG_INFO, "logged on (MsgSeqNum out %llu, in %llu)",
+		(unsigned long long)s->seq->next_out, (unsigned long long)seq);
+	if (seq > s->seq->next_in) {
+		xr__send_resend_request(s, seq, now);
+	} else if (seq < s->seq->next_in) {
+		char why[96];
+		snprintf(why, sizeof(why), "MsgSeqNum too low, expecting %llu but received %llu",
+			 (unsigned long long)s->seq->next_in, (unsigned long long)seq);
+		s->st.seq_too_low++;
+		xr__abort(s, why, now);
+	} else {
+		s->seq->next_in = seq + 1;
+	}
+}
+
+/* SequenceReset (35=4) in GapFill or Reset mode. */
+static void
+xr__on_sequence_reset(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t seq,
+		      bool gap_fill, uint64_t now)
+{
+	uint64_t to;
+
+	if (!xr_fix_get_u64(m, XR__T_NEW_SEQ_NO, &to) || to < s->seq->next_in) {
+		xr_fix_session_reject(s, seq, "4", XR__T_NEW_SEQ_NO, XR__SRR_VALUE_INCORRECT,
+				      "NewSeqNo missing or below the expected MsgSeqNum", now);
+		return;
+	}
+	if (gap_fill)
+		s->st.gap_fills_received++;
+	else
+		s->st.seq_resets_received++;
+	s->seq->next_in = to;
+}
+
+/* One framed, parsed message. */
+static void
+xr__process(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t now)
+{
+	const char *type = m->msg_type;
+	uint64_t seq;
+	char flag = 'N';
+
+	if (m->version != s->cfg.version) {
+		xr__abort(s, "BeginString differs from the session's", now);
+		return;
+	}
+	if (!xr_fix_get_u64(m, XR__T_MSG_SEQ_NUM, &seq) || seq == 0) {
+		xr__abort(s, "MsgSeqNum (34) missing or invalid", now);
+		return;
+	}
+	if (!xr__field_is(m, XR__T_SENDER, s->cfg.target, s->target_len) ||
+	    !xr__field_is(m, XR__T_TARGET, s->cfg.sender, s->sender_len)) {
+		xr_fix_session_reject(s, seq, type, XR__T_SENDER, XR__SRR_COMPID_PROBLEM,
+				      "CompID problem", now);
+		xr__abort(s, "SenderCompID/TargetCompID do not match the session", now);
+		return;
+	}
+	bool poss_dup = xr_fix_get_char(m, XR__T_POSS_DUP, &flag) && flag == 'Y';
+
+	if (s->state == XR_FIX_S_LOGON_SENT) {
+		if (strcmp(type, "A") == 0) {
+			xr__on_logon(s, m, seq, now);
+		} else if (strcmp(type, "5") == 0) {
+			xr__on_logout(s, m, now);
+		} else {
+			char why[64];
+			snprintf(why, sizeof(why), "first message is MsgType %s, not Logon", type);
+			xr__abort(s, why, now);
+		}
+		return;
+	}
+	bool gap_fill = xr_fix_get_char(m, XR__T_GAP_FILL, &flag) && flag == 'Y';
+	if (strcmp(type, "4") == 0 && !gap_fill) {
+		xr__on_sequence_reset(s, m, seq, false, now);
+		return;
+	}
+	if (seq > s->seq->next_in) {
+		/* A gap. Answer their ResendRequest first (both sides may be
+		 * waiting on each other), act on a Logout, drop the rest. */
+		if (strcmp(type, "2") == 0)
+			xr__on_resend_request(s, m, now);
+		else if (strcmp(type, "5") == 0)
+			xr__on_logout(s, m, now);
+		else
+			s->st.too_high_dropped++;
+		xr__send_resend_request(s, seq, now);
+		return;
+	}
+	if (seq < s->seq->next_in) {
+		if (poss_dup) {
+			s->st.dups_ignored++;
+			return;
+		}
+		char why[96];
+		snprintf(why, sizeof(why), "MsgSeqNum too low, expecting %llu but received %llu",
+			 (unsigned long long)s->seq->next_in, (unsigned long long)seq);
+		s->st.seq_too_low++;
+		xr__abort(s, why, now);
+		return;
+	}
+	s->seq->next_in = seq + 1;
+	if (s->resend_pending && s->seq->next_in > s->resend_until)
+		s->resend_pending = false;
+
+	if (type[1] == '\0') {
+		switch (type[0]) {
+		case '0': /* Heartbeat: any message answers a TestRequest */
+			return;
+		case '1': { /* TestRequest */
+			const char *id = NULL;
+			uint32_t len = 0;
+			xr_fix_get_str(m, XR__T_TEST_REQ_ID, &id, &len);
+			xr__send_heartbeat(s, id, len, now);
+			return;
+		}
+		case '2':
+			xr__on_resend_request(s, m, now);
+			return;
+		case '4':
+			xr__on_sequence_reset(s, m, seq, true, now);
+			if (s->resend_pending && s->seq->next_in > s->resend_until)
+				s->resend_pending = false;
+			return;
+		case '5':
+			xr__on_logout(s, m, now);
+			return;
+		case 'A':
+			xr__log(s, XR_FIX_LOG_WARN, "Logon while logged on: ignored");
+			return;
+		default:
+			break;
+		}
+	}
+	if (s->ops != NULL && s->ops->on_app != NULL)
+		s->ops->on_app(s->ctx, m, seq, poss_dup, now);
+}
+
+uint32_t
+xr_fix_session_input(struct xr_fix_session *s, uint64_t now_ns, uint32_t max_msgs)
+{
+	struct xr_fix_msg m;
+	uint32_t n = 0, pos = 0;
+
+	while (n < max_msgs && pos < s->rx_len && !s->want_close) {
+		size_t mlen = 0;
+		enum xr_fix_error why = XR_FIX_OK;
+		int rc = xr_fix_frame(s->rx + pos, s->rx_len - pos, &mlen, &why);
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			s->st.frame_errors[why]++;
+			s->st.bytes_dropped += mlen;
+			xr__log(s, XR_FIX_LOG_WARN, "malformed input (%s): %zu bytes dropped",
+				xr_fix_error_name(why), mlen);
+			pos += (uint32_t)mlen;
+			continue;
+		}
+		if (xr_fix_parse(s->rx + pos, mlen, &m, &why) != 0) {
+			s->st.frame_errors[why]++;
+			s->st.bytes_dropped += mlen;
+			xr__log(s, XR_FIX_LOG_WARN, "malformed message (%s): %zu bytes dropped",
+				xr_fix_error_name(why), mlen);
+			pos += (uint32_t)mlen;
+			continue;
+		}
+		s->last_in_ns = now_ns;
+		s->test_pending = false;
+		s->st.msgs_in++;
+		xr__process(s, &m, now_ns);
+		pos += (uint32_t)mlen;
+		n++;
+	}
+	if (pos > 0) {
+		memmove(s->rx, s->rx + pos, s->rx_len - pos);
+		s->rx_len -= pos;
+	}
+	return n;
+}

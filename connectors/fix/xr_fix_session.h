@@ -1,0 +1,262 @@
+/*
+ * xr_fix_session: the FIX session layer (FIX 4.2/4.4, initiator side),
+ * independent of the transport: bytes in (rx), bytes out (tx), callbacks
+ * for application messages. The FIX connector (xr_fix_conn.h) moves the
+ * bytes over a non-blocking TCP socket; tests feed them directly.
+ *
+ * PROTOCOL (FIX 4.4 specification, Volume 2, "FIX Session Protocol")
+ *   Logon      connected() sends Logon (35=A, 98=0, 108=HeartBtInt, 141=Y
+ *              if reset_on_logon). The session is ACTIVE when the venue's
+ *              Logon arrives. A Logon whose MsgSeqNum is above the one
+ *              expected is accepted and followed by a ResendRequest.
+ *   Sequence   Every message carries MsgSeqNum (34). An incoming message:
+ *              - == expected: processed, expected + 1;
+ *              - >  expected: a gap; one ResendRequest (35=2, 7=expected,
+ *                16=0) is sent and the message is dropped (the venue sends
+ *                it again). A ResendRequest or Logout is still acted on.
+ *              - <  expected with PossDupFlag (43=Y): a duplicate, ignored;
+ *                without it: Logout "MsgSeqNum too low, expecting E but
+ *                received R" and disconnect (the venue's store is behind
+ *                ours: an operator must decide, the spec says).
+ *              SequenceReset (35=4): GapFill (123=Y) moves expected to
+ *              NewSeqNo (36) like a message in sequence; Reset mode moves it
+ *              whatever MsgSeqNum says. NewSeqNo lower than expected is
+ *              refused with a session Reject (373=5).
+ *   Resend     xroute keeps no message store: it answers every
+ *              ResendRequest with one SequenceReset-GapFill (43=Y, 122,
+ *              123=Y, 36 = next MsgSeqNum) over the whole range, so no stale
+ *              order ever reaches a venue late, and tells the connector
+ *              which of its messages the venue will never see
+ *              (on_gap_fill): their orders are provably not live.
+ *   Heartbeat  A Heartbeat (35=0) after HeartBtInt seconds without sending;
+ *              a TestRequest (35=1) after HeartBtInt + 20% without
+ *              receiving, and disconnect when it stays unanswered for
+ *              another HeartBtInt. A TestRequest is answered with a
+ *              Heartbeat carrying its TestReqID (112).
+ *   Logout     logout() sends Logout (35=5) and waits for the venue's, at
+ *              most logout_timeout_ns; a venue's Logout is answered and the
+ *              connection closed.
+ *   Checks     CompIDs (49 must be our TargetCompID, 56 our SenderCompID)
+ *              and BeginString: a mismatch is a session Reject (373=9) and
+ *              Logout. Missing MsgSeqNum: Logout. Framing errors
+ *              (xr_fix_frame) drop the bad bytes up to the next "8=FIX" and
+ *              are counted and logged; the sequence check then asks again
+ *              for anything lost with them.
+ *
+ *   MsgSeqNums live in a struct xr_fix_seq (the connector maps it from
+ *   the session's store file, so they survive a restart of xroute).
+ *
+ * GUARANTEES
+ *   No allocation, no syscalls, no locks: one thread (the venue's execute
+ *   stage) owns a session. SendingTime comes from the caller's clock plus
+ *   a realtime offset set at init (xr_fix_session_set_clock()).
+ */
+#ifndef XR_FIX_SESSION_H
+#define XR_FIX_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xr_fix.h"
+
+/** Receive buffer of a session (bytes): at least two whole messages. */
+#define XR_FIX_RX_CAP (4 * XR_FIX_MAX_MSG)
+/** Send buffer of a session (bytes): orders queue here while the socket is
+ * full; a message that does not fit is refused (-ENOBUFS). */
+#define XR_FIX_TX_CAP (256 * 1024)
+/** Longest CompID (bytes). */
+#define XR_FIX_COMPID_MAX 31
+
+/** Magic of a sequence store ("XRFIXSEQ" little-endian). */
+#define XR_FIX_SEQ_MAGIC UINT64_C(0x5145535849465258)
+
+/**
+ * The persisted MsgSeqNums of one session (the store file's whole
+ * content, mapped shared). Written by the session's thread only.
+ */
+struct xr_fix_seq {
+	uint64_t magic;	   /* XR_FIX_SEQ_MAGIC */
+	uint64_t next_out; /* MsgSeqNum of the next message we send, >= 1 */
+	uint64_t next_in;  /* MsgSeqNum expected next from the venue, >= 1 */
+	uint64_t pad;
+};
+
+/** Session state. */
+enum xr_fix_state {
+	XR_FIX_S_DOWN = 0,    /* no connection */
+	XR_FIX_S_LOGON_SENT,  /* connected, our Logon sent, waiting for theirs */
+	XR_FIX_S_ACTIVE,      /* logged on */
+	XR_FIX_S_LOGOUT_SENT, /* our Logout sent, waiting for theirs */
+};
+
+/** Counters of a session (monotonic; read by the owning thread). */
+struct xr_fix_session_stats {
+	uint64_t msgs_in, msgs_out;
+	uint64_t bytes_dropped;	    /* dropped by framing errors */
+	uint64_t frame_errors[XR_FIX_ERRORS]; /* by enum xr_fix_error */
+	uint64_t resend_requests_sent, resend_requests_received;
+	uint64_t gap_fills_sent, gap_fills_received, seq_resets_received;
+	uint64_t dups_ignored;	    /* PossDup below expected */
+	uint64_t too_high_dropped;  /* above expected, dropped awaiting resend */
+	uint64_t seq_too_low;	    /* below expected, no PossDup: logout */
+	uint64_t rejects_sent;	    /* session Rejects (35=3) we sent */
+	uint64_t test_requests_sent, heartbeat_timeouts;
+	uint64_t logons, logouts_received;
+};
+
+/** Severity of a session log line. */
+enum xr_fix_log_level {
+	XR_FIX_LOG_INFO = 0,
+	XR_FIX_LOG_WARN,
+	XR_FIX_LOG_ERROR,
+};
+
+/** What a session calls back into its owner. ctx is the owner's. */
+struct xr_fix_session_ops {
+	/**
+	 * An application message in sequence, or a session Reject (35=3):
+	 * the owner decodes it. @p poss_dup: PossDupFlag was Y (a resend).
+	 * The owner may answer it (xr_fix_session_reject(), ..._bmr()).
+	 */
+	void (*on_app)(void *ctx, const struct xr_fix_msg *m, uint64_t seq, bool poss_dup,
+		       uint64_t now_ns);
+	/**
+	 * Our messages with MsgSeqNum in [begin, end) were gap-filled: the
+	 * venue will never process them.
+	 */
+	void (*on_gap_fill)(void *ctx, uint64_t begin, uint64_t end);
+	/** The session became ACTIVE (up = true) or left it (up = false). */
+	void (*on_state)(void *ctx, bool up, uint64_t now_ns);
+	/** A session event worth a log line (NUL-ended, no newline). */
+	void (*on_log)(void *ctx, enum xr_fix_log_level lvl, const char *text);
+};
+
+/** Session settings (from the venue's config). */
+struct xr_fix_session_cfg {
+	uint8_t version;			/* enum xr_fix_version */
+	char sender[XR_FIX_COMPID_MAX + 1];	/* SenderCompID (49) */
+	char target[XR_FIX_COMPID_MAX + 1];	/* TargetCompID (56) */
+	uint32_t heartbeat_s;			/* HeartBtInt (108), 1..3600 s */
+	bool reset_on_logon;			/* send ResetSeqNumFlag (141=Y) */
+	uint64_t logon_timeout_ns;		/* LOGON_SENT at most this long */
+	uint64_t logout_timeout_ns;		/* LOGOUT_SENT at most this long */
+};
+
+/** One FIX session. Large (buffers inline): allocate it. */
+struct xr_fix_session {
+	struct xr_fix_session_cfg cfg;
+	const struct xr_fix_session_ops *ops;
+	void *ctx;
+	struct xr_fix_seq *seq;	/* persisted MsgSeqNums (not owned) */
+	uint8_t state;		/* enum xr_fix_state */
+	bool want_close;	/* the owner must close the connection */
+	bool test_pending;	/* a TestRequest is unanswered */
+	uint64_t test_ns;	/* ... sent then */
+	bool resend_pending;	/* our ResendRequest is outstanding */
+	uint64_t resend_until;	/* ... until next_in passes this MsgSeqNum */
+	uint64_t state_ns;	/* when state was entered */
+	uint64_t last_in_ns;	/* last byte-complete message received */
+	uint64_t last_out_ns;	/* last message sent */
+	uint64_t test_seq;	/* TestReqID counter */
+	int64_t wall_offset_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	uint32_t sender_len, target_len;
+	struct xr_fix_session_stats st;
+	uint32_t rx_len;	/* bytes in rx */
+	uint32_t tx_len;	/* bytes in tx, not yet sent */
+	char rx[XR_FIX_RX_CAP];
+	char tx[XR_FIX_TX_CAP];
+};
+
+/**
+ * Initialise @p s (state DOWN). @p seq must outlive the session; a zeroed
+ * or foreign store is reset to MsgSeqNums 1/1.
+ * @return 0, or -EINVAL (CompID empty or too long, HeartBtInt out of
+ *         1..3600, version unknown).
+ * Thread: any, before the session is used.
+ */
+int xr_fix_session_init(struct xr_fix_session *s, const struct xr_fix_session_cfg *cfg,
+			struct xr_fix_seq *seq, const struct xr_fix_session_ops *ops, void *ctx);
+
+/**
+ * Set the realtime offset SendingTime (52) is computed with:
+ * SendingTime = now_ns + @p wall_offset_ns, ns since 1970-01-01 UTC.
+ * Thread: the owner's.
+ */
+void xr_fix_session_set_clock(struct xr_fix_session *s, int64_t wall_offset_ns);
+
+/**
+ * The transport connected: clear rx/tx and send Logon (state LOGON_SENT).
+ * With reset_on_logon both MsgSeqNums restart at 1.
+ * Thread: the owner's. No allocation.
+ */
+void xr_fix_session_connected(struct xr_fix_session *s, uint64_t now_ns);
+
+/**
+ * The transport is gone (the owner closed it): state DOWN, rx/tx cleared.
+ * Thread: the owner's.
+ */
+void xr_fix_session_disconnected(struct xr_fix_session *s, uint64_t now_ns);
+
+/**
+ * Process the complete messages in rx (the owner appended received bytes
+ * at rx + rx_len and advanced rx_len). Stops early, keeping the rest, when
+ * @p max_msgs messages were processed (the owner's event room). Answers go
+ * to tx; want_close is set when the connection must end.
+ * @return messages processed.
+ * Thread: the owner's. No allocation.
+ */
+uint32_t xr_fix_session_input(struct xr_fix_session *s, uint64_t now_ns, uint32_t max_msgs);
+
+/**
+ * Timers: Heartbeat, TestRequest, heartbeat timeout, Logon and Logout
+ * timeouts (these set want_close).
+ * Thread: the owner's.
+ */
+void xr_fix_session_tick(struct xr_fix_session *s, uint64_t now_ns);
+
+/**
+ * Start an application message of @p msg_type in tx: the header (8, 9,
+ * 35, 49, 56, 34, 52) is written; the caller appends body fields with
+ * xr_fix_put_*() on @p w, then calls xr_fix_session_send().
+ * @return 0; -ENOTCONN not ACTIVE; -ENOBUFS tx has no room for a whole
+ *         message (nothing was written).
+ * Thread: the owner's. No allocation.
+ */
+int xr_fix_session_begin(struct xr_fix_session *s, struct xr_fix_writer *w,
+			 const char *msg_type, uint64_t now_ns);
+
+/**
+ * Finish the message begun with xr_fix_session_begin() and queue it in tx.
+ * @param seq  receives its MsgSeqNum (may be NULL).
+ * @return 0; -ENOBUFS it did not fit (nothing queued, MsgSeqNum unused).
+ */
+int xr_fix_session_send(struct xr_fix_session *s, struct xr_fix_writer *w, uint64_t *seq,
+			uint64_t now_ns);
+
+/**
+ * Send a session Reject (35=3) of the message @p ref_seq of type
+ * @p ref_type: RefTagID (371, 0 = none), SessionRejectReason (373) and
+ * Text (58). Counted in rejects_sent.
+ */
+void xr_fix_session_reject(struct xr_fix_session *s, uint64_t ref_seq, const char *ref_type,
+			   uint32_t ref_tag, uint32_t reason, const char *text, uint64_t now_ns);
+
+/**
+ * Send a BusinessMessageReject (35=j) of message @p ref_seq of type
+ * @p ref_type with BusinessRejectReason (380) and Text (58).
+ */
+void xr_fix_session_bmr(struct xr_fix_session *s, uint64_t ref_seq, const char *ref_type,
+			uint32_t reason, const char *text, uint64_t now_ns);
+
+/**
+ * Send Logout (35=5) with @p text (may be NULL) and wait for the venue's
+ * (state LOGOUT_SENT; want_close when it comes or logout_timeout_ns
+ * passes). Not ACTIVE: want_close at once.
+ */
+void xr_fix_session_logout(struct xr_fix_session *s, const char *text, uint64_t now_ns);
+
+/** @return "down", "logon_sent", "active", "logout_sent". Thread: any. */
+const char *xr_fix_state_name(enum xr_fix_state st);
+
+#endif /* XR_FIX_SESSION_H */
