@@ -6,6 +6,7 @@ set -euo pipefail
 pkgs=(
 	gcc pkg-config meson ninja-build python3
 	liburcu-dev libck-dev libjemalloc-dev libcriterion-dev libinih-dev libjansson-dev
+	g++ libquickfix-dev libquickfix-doc # tests/integration/fix: QuickFIX example venues
 )
 missing=()
 for p in "${pkgs[@]}"; do
