@@ -118,6 +118,8 @@ cmd_build() {
 }
 
 # write_cfg KIND DIR PORT: the acceptor's QuickFIX settings, DIR/KIND.cfg.
+# SocketNodelay=Y: without it the venue's reports wait for the initiator's
+# delayed ACK (Nagle), about 40 ms each on loopback.
 write_cfg() {
 	local kind=$1 dir=$2 port=$3 sender
 	case $kind in
@@ -131,6 +133,7 @@ write_cfg() {
 			ConnectionType=acceptor
 			SocketAcceptPort=$port
 			SocketReuseAddress=Y
+			SocketNodelay=Y
 			SenderCompID=$sender
 			FileStorePath=$dir/store-$kind
 			FileLogPath=$dir/log-$kind
