@@ -1044,8 +1044,11 @@ xr__prepare(const struct xr_select_params *sp, const struct xr_snapshot *snap,
 			&snap->vs[(size_t)v * snap->n_symbols + o->symbol];
 		int64_t touch = buy ? vs->ask_px : vs->bid_px;
 		int64_t depth = buy ? vs->ask_qty : vs->bid_qty;
+		/* A half-open venue is eligible whatever its health score: its
+		 * breaker's probes are how it shows it recovered (the breaker
+		 * admits half_open_probes children and bounces the rest). */
 		if (!vm->healthy || vm->circuit == XR_CIRCUIT_OPEN || touch <= 0 || depth < need ||
-		    vm->health_ppm < st->min_health_ppm)
+		    (vm->health_ppm < st->min_health_ppm && vm->circuit != XR_CIRCUIT_HALF_OPEN))
 			continue;
 		elig[n_elig++] = v;
 		if (arrival == 0 || (buy ? touch < arrival : touch > arrival))

@@ -443,7 +443,14 @@ xr__on_venue_event(struct xr_aggregate *a, const struct xr_msg *m)
 	xr__status_update(a);
 	xr__ev_push(a, m);
 	if (to == XR_CIRCUIT_CLOSED && vs->fail_start_ns != 0) {
-		/* The failure ends: its recovery (repair) time. */
+		/* The failure ends: its recovery (repair) time. The outcome
+		 * and latency windows start again: measurements of the failure
+		 * do not describe the recovered venue, and a success rate left
+		 * low would keep it below min_health with nothing to raise it. */
+		vs->out_n = vs->out_pos = vs->n_ok = vs->n_reject = vs->n_timeout = 0;
+		vs->err_fast_ppm = vs->err_slow_ppm = 0;
+		vs->lat_n = vs->lat_pos = 0;
+		vs->lat_sum = vs->lat_fast_ns = vs->lat_slow_ns = 0;
 		uint64_t rec = at > vs->fail_start_ns ? at - vs->fail_start_ns : 0;
 		xr_hist_record(a->recovery_hist, rec);
 		vs->recoveries++;
