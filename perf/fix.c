@@ -21,9 +21,19 @@
  *   cross-core cache-line round trip measured in the same run. Extras:
  *   bytes (message length) and alloc_bytes_per_msg (jemalloc's
  *   thread.allocatedp across all rounds; 0 = no allocation).
+ *   fix.tcp.rtt: ns per round trip of a 200-byte message over loopback TCP
+ *   (TCP_NODELAY, blocking send/recv) between two threads pinned to cpu_a
+ *   and cpu_b: the kernel's floor under any FIX round trip on this machine,
+ *   the reference perf/fix-roundtrip.sh divides the executor round trip by.
  */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "perf_pvt.h"
 #include "xr_alloc_probe.h"
@@ -145,6 +155,138 @@ xr__round(int er, uint64_t n, struct xr_fix_msg *m, size_t *bytes)
 	return (double)(t1 - t0) / (double)n;
 }
 
+/* ---- loopback TCP ping-pong ---- */
+
+#define XR__TCP_MSG 200
+
+struct xr__tcp_peer {
+	int fd;
+	int cpu;
+	uint64_t n;
+	int rc;
+};
+
+/* Read exactly XR__TCP_MSG bytes. @return 0, or -1 on error or EOF. */
+static int
+xr__recv_all(int fd, char *buf)
+{
+	size_t got = 0;
+
+	while (got < XR__TCP_MSG) {
+		ssize_t k = recv(fd, buf + got, XR__TCP_MSG - got, 0);
+		if (k <= 0)
+			return -1;
+		got += (size_t)k;
+	}
+	return 0;
+}
+
+/* The echo side: answer every message with the same bytes. */
+static void *
+xr__tcp_echo(void *arg)
+{
+	struct xr__tcp_peer *p = arg;
+	char buf[XR__TCP_MSG];
+
+	xr_perf_pin_self(p->cpu);
+	for (uint64_t i = 0; i < p->n; i++) {
+		if (xr__recv_all(p->fd, buf) != 0 ||
+		    send(p->fd, buf, XR__TCP_MSG, MSG_NOSIGNAL) != XR__TCP_MSG) {
+			p->rc = -1;
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* A connected loopback TCP pair with TCP_NODELAY. @return 0 or -1. */
+static int
+xr__tcp_pair(int fd[2])
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof(a);
+	int one = 1, l = socket(AF_INET, SOCK_STREAM, 0);
+
+	fd[0] = fd[1] = -1;
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(l, 1) != 0 ||
+	    getsockname(l, (struct sockaddr *)&a, &al) != 0)
+		goto fail;
+	fd[0] = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd[0] < 0 || connect(fd[0], (struct sockaddr *)&a, sizeof(a)) != 0)
+		goto fail;
+	fd[1] = accept(l, NULL, NULL);
+	if (fd[1] < 0)
+		goto fail;
+	close(l);
+	for (int i = 0; i < 2; i++)
+		setsockopt(fd[i], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return 0;
+fail:
+	if (l >= 0)
+		close(l);
+	for (int i = 0; i < 2; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	return -1;
+}
+
+/* One round: @p n ping-pongs. @return ns per round trip, or -1. */
+static double
+xr__tcp_round(const struct xr_perf_opts *o, uint64_t n)
+{
+	char buf[XR__TCP_MSG];
+	int fd[2];
+	pthread_t t;
+
+	if (xr__tcp_pair(fd) != 0)
+		return -1;
+	memset(buf, 'x', sizeof(buf));
+	struct xr__tcp_peer echo = {.fd = fd[1], .cpu = o->cpu_b, .n = n + 100};
+	if (pthread_create(&t, NULL, xr__tcp_echo, &echo) != 0) {
+		close(fd[0]);
+		close(fd[1]);
+		return -1;
+	}
+	double ns = -1;
+	uint64_t t0 = 0;
+	for (uint64_t i = 0; i < n + 100; i++) {
+		if (i == 100) /* the first 100 warm up */
+			t0 = xr_perf_now_ns();
+		if (send(fd[0], buf, XR__TCP_MSG, MSG_NOSIGNAL) != XR__TCP_MSG ||
+		    xr__recv_all(fd[0], buf) != 0)
+			break;
+		if (i + 1 == n + 100)
+			ns = (double)(xr_perf_now_ns() - t0) / (double)n;
+	}
+	close(fd[0]);
+	pthread_join(t, NULL);
+	close(fd[1]);
+	return echo.rc == 0 ? ns : -1;
+}
+
+static int
+xr__tcp(const struct xr_perf_opts *o, unsigned rounds)
+{
+	uint64_t n = o->quick ? 2000 : 20000;
+	double v[64];
+
+	if (xr_perf_pin_self(o->cpu_a) != 0)
+		fprintf(stderr, "xroute-perf fix: cannot pin to cpu %d; running unpinned\n",
+			o->cpu_a);
+	for (unsigned r = 0; r < rounds; r++) {
+		v[r] = xr__tcp_round(o, n);
+		if (v[r] < 0) {
+			fprintf(stderr, "xroute-perf fix: loopback TCP ping-pong failed\n");
+			return 1;
+		}
+	}
+	struct xr_perf_result res;
+	xr_perf_result_init(&res, "fix.tcp.rtt", "ns");
+	xr_perf_result_stats(&res, v, rounds);
+	xr_perf_result_extra(&res, "bytes", XR__TCP_MSG);
+	return xr_perf_emit(o, &res) ? 1 : 0;
+}
+
 int
 xr_perf_fix(const struct xr_perf_opts *o)
 {
@@ -190,5 +332,5 @@ xr_perf_fix(const struct xr_perf_opts *o)
 		if (xr_perf_emit(o, &res))
 			return 1;
 	}
-	return 0;
+	return xr__tcp(o, rounds);
 }

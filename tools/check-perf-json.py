@@ -29,7 +29,7 @@ EXPECT = {
     "pipeline": ["pipeline.closed.throughput", "pipeline.open.e2e.p50",
                  "pipeline.open.stages", "pipeline.scale.venues.1",
                  "pipeline.scale.users.1", "pipeline.scale.users.1000000"],
-    "fix": ["fix.nos.encode_decode", "fix.er.encode_decode"],
+    "fix": ["fix.nos.encode_decode", "fix.er.encode_decode", "fix.tcp.rtt"],
 }
 
 
