@@ -112,6 +112,7 @@ struct xr__fix {
 	uint64_t connect_ns;		/* connect started */
 	uint64_t reconnect_at;		/* next connect attempt (fd < 0) */
 	uint64_t backoff_ns;		/* current reconnect wait */
+	uint32_t failed_connects;	/* in a row (logged at powers of two) */
 	uint64_t down_since;
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
@@ -589,6 +590,19 @@ xr__close(struct xr__fix *f, uint64_t now)
 							       : f->backoff_ns * 2;
 }
 
+/* A failed connect: logged the 1st, 2nd, 4th, 8th... time in a row. */
+static void
+xr__connect_failed(struct xr__fix *f, const char *why, uint64_t now)
+{
+	uint32_t k = ++f->failed_connects;
+
+	if ((k & (k - 1)) == 0)
+		xr__logf(f, XR_FIX_LOG_WARN, "connect to %s:%u: %s (attempt %u; retrying every "
+			 "%llu ms at most)", f->vc->fix.host, (unsigned)f->vc->fix.port, why, k,
+			 (unsigned long long)(f->backoff_max_ns / 1000000));
+	xr__close(f, now);
+}
+
 /* Start a non-blocking connect. */
 static void
 xr__connect_start(struct xr__fix *f, uint64_t now)
@@ -606,11 +620,8 @@ xr__connect_start(struct xr__fix *f, uint64_t now)
 	f->connecting = true;
 	f->st.connects++;
 	if (connect(f->fd, (const struct sockaddr *)&f->addr, f->addr_len) != 0 &&
-	    errno != EINPROGRESS) {
-		xr__logf(f, XR_FIX_LOG_WARN, "connect to %s:%u: %s", f->vc->fix.host,
-			 (unsigned)f->vc->fix.port, strerror(errno));
-		xr__close(f, now);
-	}
+	    errno != EINPROGRESS)
+		xr__connect_failed(f, strerror(errno), now);
 }
 
 /* Is the connect in progress done? Logs on when it is. */
@@ -622,20 +633,16 @@ xr__connect_check(struct xr__fix *f, uint64_t now)
 	socklen_t el = sizeof(err);
 
 	if (poll(&p, 1, 0) <= 0) {
-		if (now - f->connect_ns >= f->s->cfg.logon_timeout_ns) {
-			xr__logf(f, XR_FIX_LOG_WARN, "connect to %s:%u: timed out", f->vc->fix.host,
-				 (unsigned)f->vc->fix.port);
-			xr__close(f, now);
-		}
+		if (now - f->connect_ns >= f->s->cfg.logon_timeout_ns)
+			xr__connect_failed(f, "timed out", now);
 		return;
 	}
 	if (getsockopt(f->fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0) {
-		xr__logf(f, XR_FIX_LOG_WARN, "connect to %s:%u: %s", f->vc->fix.host,
-			 (unsigned)f->vc->fix.port, strerror(err != 0 ? err : errno));
-		xr__close(f, now);
+		xr__connect_failed(f, strerror(err != 0 ? err : errno), now);
 		return;
 	}
 	f->connecting = false;
+	f->failed_connects = 0;
 	xr_fix_session_set_clock(f->s, xr__wall_offset());
 	xr_fix_session_connected(f->s, now);
 }
