@@ -391,6 +391,11 @@ xr__on_resend_request(struct xr_fix_session *s, const struct xr_fix_msg *m, uint
 		xr__log(s, XR_FIX_LOG_WARN, "ResendRequest without valid BeginSeqNo/EndSeqNo");
 		return;
 	}
+	if (end != 0 && end < begin) {
+		xr_fix_session_reject(s, s->seq->next_in - 1, "2", XR__T_END_SEQ_NO,
+				      XR__SRR_VALUE_INCORRECT, "EndSeqNo below BeginSeqNo", now);
+		return;
+	}
 	if (begin >= next) {
 		xr__log(s, XR_FIX_LOG_WARN, "ResendRequest from %llu: nothing sent from there "
 			"(next MsgSeqNum %llu)", (unsigned long long)begin,
@@ -445,21 +450,22 @@ xr__on_logon(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t seq,
 		s->seq->next_out = 2;
 		xr__log(s, XR_FIX_LOG_WARN, "venue reset MsgSeqNums (141=Y)");
 	}
-	s->st.logons++;
-	xr__enter(s, XR_FIX_S_ACTIVE, now);
-	xr__log(s, XR_FIX_LOG_INFO, "logged on (MsgSeqNum out %llu, in %llu)",
-		(unsigned long long)s->seq->next_out, (unsigned long long)seq);
-	if (seq > s->seq->next_in) {
-		xr__send_resend_request(s, seq, now);
-	} else if (seq < s->seq->next_in) {
+	if (seq < s->seq->next_in) {
 		char why[96];
 		snprintf(why, sizeof(why), "MsgSeqNum too low, expecting %llu but received %llu",
 			 (unsigned long long)s->seq->next_in, (unsigned long long)seq);
 		s->st.seq_too_low++;
 		xr__abort(s, why, now);
-	} else {
-		s->seq->next_in = seq + 1;
+		return;
 	}
+	s->st.logons++;
+	xr__enter(s, XR_FIX_S_ACTIVE, now);
+	xr__log(s, XR_FIX_LOG_INFO, "logged on (MsgSeqNum out %llu, in %llu)",
+		(unsigned long long)s->seq->next_out, (unsigned long long)seq);
+	if (seq > s->seq->next_in)
+		xr__send_resend_request(s, seq, now);
+	else
+		s->seq->next_in = seq + 1;
 }
 
 /* SequenceReset (35=4) in GapFill or Reset mode. */
@@ -479,6 +485,8 @@ xr__on_sequence_reset(struct xr_fix_session *s, const struct xr_fix_msg *m, uint
 	else
 		s->st.seq_resets_received++;
 	s->seq->next_in = to;
+	if (s->resend_pending && s->seq->next_in > s->resend_until)
+		s->resend_pending = false; /* either mode may end our resend */
 }
 
 /* One framed, parsed message. */
@@ -567,8 +575,6 @@ xr__process(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t now)
 			return;
 		case '4':
 			xr__on_sequence_reset(s, m, seq, true, now);
-			if (s->resend_pending && s->seq->next_in > s->resend_until)
-				s->resend_pending = false;
 			return;
 		case '5':
 			xr__on_logout(s, m, now);
