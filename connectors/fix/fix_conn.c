@@ -85,8 +85,11 @@ enum xr__ostate {
 
 struct xr__order {
 	uint64_t cl_ord_id;
-	uint64_t nos_seq;	/* MsgSeqNum of its NewOrderSingle */
-	uint64_t sent_ns;
+	uint64_t nos_seq;	/* MsgSeqNum of its NewOrderSingle ... */
+	uint32_t epoch;		/* ... in this session epoch (xr_fix_session) */
+	uint64_t cxl_seq;	/* MsgSeqNum of its last OrderCancelRequest ... */
+	uint32_t cxl_epoch;	/* ... and its epoch */
+	uint64_t sent_ns;	/* sent, or its last cancel_after_ms cancel */
 	int64_t qty, px;
 	int64_t cum_qty;	/* fills reported to the engine */
 	int64_t cum_notional;	/* their cash */
@@ -96,7 +99,8 @@ struct xr__order {
 	uint8_t side, ord_type, tif;
 	uint8_t state;		/* enum xr__ostate */
 	uint8_t cancels;	/* OrderCancelRequests sent */
-	bool expiring;		/* canceled by cancel_after_ms */
+	bool expiring;		/* a cancel_after_ms cancel is out */
+	bool expired;		/* cancel_after_ms canceled it (reason) */
 	bool queried;		/* an OrderStatusRequest is out */
 };
 
@@ -279,12 +283,21 @@ xr__slot_of(struct xr__fix *f, const struct xr_fix_msg *m, uint32_t tag, bool *f
 	return xr_idmap_get(&f->ids, id);
 }
 
-/* The live slot whose NewOrderSingle had MsgSeqNum @p seq, or XR__NIL. */
+/* Is slot @p i's NewOrderSingle MsgSeqNum @p seq of the current epoch? */
+static bool
+xr__nos_is(const struct xr__fix *f, uint32_t i, uint64_t seq)
+{
+	return f->o[i].nos_seq == seq && f->o[i].epoch == f->s->epoch;
+}
+
+/* The live slot whose NewOrderSingle had MsgSeqNum @p seq in this session
+ * epoch, or XR__NIL (an order sent before MsgSeqNums restarted is never
+ * named by a MsgSeqNum again). */
 static uint32_t
 xr__slot_of_seq(const struct xr__fix *f, uint64_t seq)
 {
 	for (uint32_t i = f->old_head; i != XR__NIL; i = f->o[i].next)
-		if (f->o[i].nos_seq == seq)
+		if (xr__nos_is(f, i, seq))
 			return i;
 	return XR__NIL;
 }
@@ -388,6 +401,7 @@ xr__on_exec_report(struct xr__fix *f, const struct xr_fix_msg *m, uint64_t seq, 
 		/* "Unknown order" in answer to our status query: not live. */
 		struct xr_conn_event *e = xr__event(f);
 		e->kind = XR_EV_ORDER_UNKNOWN;
+		e->reason = XR_R_TIMEOUT;
 		e->symbol = o->symbol;
 		e->token = o->token;
 		e->cl_ord_id = o->cl_ord_id;
@@ -418,7 +432,7 @@ xr__on_exec_report(struct xr__fix *f, const struct xr_fix_msg *m, uint64_t seq, 
 	e->leaves_qty = xr__terminal(os) ? 0 : o->qty - o->cum_qty;
 	if (os == XR_OS_REJECTED)
 		e->reason = XR_R_VENUE_REJECT;
-	else if (os == XR_OS_EXPIRED || (os == XR_OS_CANCELED && o->expiring))
+	else if (os == XR_OS_EXPIRED || (os == XR_OS_CANCELED && o->expired))
 		e->reason = XR_R_EXPIRED;
 	else if (os == XR_OS_CANCELED && (o->tif == XR_TIF_IOC || o->tif == XR_TIF_FOK))
 		e->reason = XR_R_NO_LIQUIDITY;
@@ -441,11 +455,15 @@ xr__on_reject(struct xr__fix *f, const struct xr_fix_msg *m)
 	const char *t = "";
 	uint32_t tl = 0;
 
+	const char *rt = "D";
+	uint32_t rtl = 1;
+
 	f->st.msg_rejects++;
+	xr_fix_get_str(m, XR__T_REF_MSG_TYPE, &rt, &rtl);
 	xr_fix_get_u64(m, XR__T_REF_SEQ_NUM, &ref);
 	xr_fix_get_u64(m, XR__T_SESSION_REJECT_REASON, &why);
 	xr_fix_get_str(m, XR__T_TEXT, &t, &tl);
-	uint32_t i = xr__slot_of_seq(f, ref);
+	uint32_t i = rtl == 1 && rt[0] == 'D' ? xr__slot_of_seq(f, ref) : XR__NIL;
 	xr__logf(f, XR_FIX_LOG_WARN, "Reject of our MsgSeqNum %llu (SessionRejectReason %llu)%s: "
 		 "%.*s", (unsigned long long)ref, (unsigned long long)why,
 		 i != XR__NIL ? ", its order failed" : "", (int)tl, t);
@@ -528,11 +546,15 @@ xr__on_gap_fill(void *ctx, uint64_t begin, uint64_t end)
 	uint32_t n = 0;
 
 	for (uint32_t i = f->old_head, next; i != XR__NIL; i = next) {
-		next = f->o[i].next;
-		if (f->o[i].state == XR__O_SENT && f->o[i].nos_seq >= begin &&
-		    f->o[i].nos_seq < end) {
+		struct xr__order *o = &f->o[i];
+		next = o->next;
+		if (o->state == XR__O_SENT && o->epoch == f->s->epoch && o->nos_seq >= begin &&
+		    o->nos_seq < end) {
 			xr__fail(f, i, XR_R_DISCONNECTED);
 			n++;
+		} else if (o->expiring && o->cxl_epoch == f->s->epoch && o->cxl_seq >= begin &&
+			   o->cxl_seq < end) {
+			o->expiring = false; /* its cancel never arrived: send another */
 		}
 	}
 	f->st.gap_filled_orders += n;
@@ -706,7 +728,14 @@ xr__read(struct xr__fix *f, uint64_t now)
 	}
 }
 
-/* cancel_after_ms: cancel the oldest orders once they are that old. */
+/*
+ * cancel_after_ms: cancel the oldest orders once they are that old. The
+ * order then moves to the list's tail with sent_ns = now and comes back to
+ * the head a period later: while its cancel is out nothing is sent; if our
+ * GapFill swallowed that cancel (xr__on_gap_fill clears expiring), it is
+ * canceled again (-C2, ...). The list stays in sent_ns order, so each call
+ * looks only at its head.
+ */
 static int xr__cancel(void *ctx, uint64_t cl_ord_id, uint64_t now);
 
 static void
@@ -714,15 +743,25 @@ xr__expire(struct xr__fix *f, uint64_t now)
 {
 	if (f->cancel_after_ns == 0 || !f->up)
 		return;
-	for (uint32_t i = f->old_head; i != XR__NIL; i = f->o[i].next) {
+	for (uint32_t k = 0; k < f->n_open && f->old_head != XR__NIL; k++) {
+		uint32_t i = f->old_head;
 		struct xr__order *o = &f->o[i];
 		if (now - o->sent_ns < f->cancel_after_ns)
 			return;
-		if (o->expiring)
+		if (!o->expiring) {
+			if (xr__cancel(f, o->cl_ord_id, now) != 0)
+				return;
+			o->expiring = o->expired = true;
+		}
+		o->sent_ns = now;
+		if (f->old_tail == i)
 			continue;
-		if (xr__cancel(f, o->cl_ord_id, now) != 0)
-			return;
-		o->expiring = true;
+		f->old_head = o->next; /* unlink the head, append at the tail */
+		f->o[o->next].prev = XR__NIL;
+		o->prev = f->old_tail;
+		o->next = XR__NIL;
+		f->o[f->old_tail].next = i;
+		f->old_tail = i;
 	}
 }
 
@@ -790,6 +829,7 @@ xr__submit(void *ctx, const struct xr_conn_order *in, uint64_t now)
 	*o = (struct xr__order){
 		.cl_ord_id = in->cl_ord_id,
 		.nos_seq = seq,
+		.epoch = f->s->epoch,
 		.sent_ns = now,
 		.qty = in->qty,
 		.px = in->ord_type == XR_ORD_LIMIT ? in->limit_px : 0,
@@ -833,8 +873,9 @@ xr__cancel(void *ctx, uint64_t cl_ord_id, uint64_t now)
 	xr__put_instrument(f, &w, o);
 	xr_fix_put_time(&w, XR__T_TRANSACT_TIME, now + (uint64_t)f->s->wall_offset_ns);
 	xr_fix_put_fixed(&w, XR__T_ORDER_QTY, o->qty, 8);
-	if (xr_fix_session_send(f->s, &w, NULL, now) != 0)
+	if (xr_fix_session_send(f->s, &w, &o->cxl_seq, now) != 0)
 		return -EBUSY;
+	o->cxl_epoch = f->s->epoch;
 	if (o->cancels < UINT8_MAX)
 		o->cancels++;
 	f->st.cancels_sent++;

@@ -306,8 +306,10 @@ xr_fix_session_connected(struct xr_fix_session *s, uint64_t now_ns)
 	s->rx_len = s->tx_len = 0;
 	s->want_close = s->test_pending = s->resend_pending = false;
 	s->last_in_ns = s->last_out_ns = now_ns;
-	if (s->cfg.reset_on_logon)
+	if (s->cfg.reset_on_logon) {
 		s->seq->next_out = s->seq->next_in = 1;
+		s->epoch++;
+	}
 	xr__enter(s, XR_FIX_S_LOGON_SENT, now_ns);
 	xr__send_logon(s, now_ns);
 }
@@ -448,6 +450,7 @@ xr__on_logon(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t seq,
 		 * the Logon, so our next is 2). */
 		s->seq->next_in = seq;
 		s->seq->next_out = 2;
+		s->epoch++;
 		xr__log(s, XR_FIX_LOG_WARN, "venue reset MsgSeqNums (141=Y)");
 	}
 	if (seq < s->seq->next_in) {

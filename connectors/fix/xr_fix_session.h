@@ -159,6 +159,8 @@ struct xr_fix_session {
 	uint64_t last_in_ns;	/* last byte-complete message received */
 	uint64_t last_out_ns;	/* last message sent */
 	uint64_t test_seq;	/* TestReqID counter */
+	uint32_t epoch;		/* + 1 whenever MsgSeqNums restart at 1: a
+				 * MsgSeqNum names a message only within one */
 	int64_t wall_offset_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	uint32_t sender_len, target_len;
 	struct xr_fix_session_stats st;
