@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Fuzz the FIX codec with libFuzzer for a while.
+#   tests/fuzz/run-fuzz.sh BUILD_DIR SECONDS
+# Sets up BUILD_DIR with clang and -Dfuzz=true if it is not one yet (it
+# must be a clang build dir if it exists), builds fuzz_fix only, and runs
+# it for SECONDS on a copy of the checked-in corpus (BUILD_DIR/fuzz-corpus/
+# fix, kept between runs; tests/fuzz/corpus/ is never written). Exits 0 if
+# no crash was found; 1 with the crash input's path (BUILD_DIR/
+# fuzz-artifacts/) if one was; 2 on a setup error.
+# To keep inputs it found that reach new edges (the checked-in corpus stays
+# small: < 200 files, < 1 MB):
+#   mkdir T && cp tests/fuzz/corpus/fix/* T/
+#   BUILD_DIR/tests/fuzz_fix -merge=1 -use_counters=0 T BUILD_DIR/fuzz-corpus/fix
+#   then copy each file of T not ending in .fix to tests/fuzz/corpus/fix/min-NAME.fix
+#   (tests/fuzz/make-corpus.py keeps min-*.fix and crash-*.fix).
+# Needs: clang, with libFuzzer (Debian 12: package clang; libFuzzer is in
+# libclang-rt-14-dev, which clang-14 pulls in), meson, ninja, and the
+# project's dependencies (tools/install-deps.sh).
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+
+if [ $# -ne 2 ] || ! [[ $2 =~ ^[0-9]+$ ]] || [ "$2" -lt 1 ]; then
+	echo "usage: $0 BUILD_DIR SECONDS" >&2
+	exit 2
+fi
+build=$1
+secs=$2
+die() { echo "run-fuzz: $*" >&2; exit 2; }
+
+command -v clang >/dev/null || die "clang not found (apt-get install clang)"
+echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }' |
+	clang -x c -fsanitize=fuzzer - -o /dev/null 2>/dev/null ||
+	die "clang -fsanitize=fuzzer does not link: libFuzzer missing (Debian 12: libclang-rt-14-dev)"
+
+if [ ! -f "$build/build.ninja" ]; then
+	CC=clang meson setup "$build" "$root" -Dfuzz=true -Dtests=enabled >/dev/null ||
+		die "meson setup $build failed"
+else
+	grep -A1 '^rule c_COMPILER$' "$build/build.ninja" | grep -q 'command = clang' ||
+		die "$build exists and is not a clang build dir; give another one"
+	meson configure "$build" -Dfuzz=true >/dev/null || die "meson configure $build failed"
+fi
+meson compile -C "$build" fuzz_fix >/dev/null || die "building fuzz_fix failed (meson compile -C $build fuzz_fix)"
+
+corpus=$build/fuzz-corpus/fix
+artifacts=$build/fuzz-artifacts
+mkdir -p "$corpus" "$artifacts"
+cp -n "$root"/tests/fuzz/corpus/fix/* "$corpus"/
+log=$build/fuzz-fix.log
+before=$(ls "$artifacts" | wc -l)
+
+echo "run-fuzz: fuzz_fix for ${secs}s on $corpus (log: $log)"
+"$build/tests/fuzz_fix" "$corpus" -dict="$root/tests/fuzz/fix.dict" \
+	-max_total_time="$secs" -timeout=5 -rss_limit_mb=2048 \
+	-artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1
+rc=$?
+grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)' "$log" | sed 's/^/run-fuzz: /'
+grep -E '^stat::number_of_executed_units' "$log" | sed 's/^/run-fuzz: /'
+
+new=$(ls -t "$artifacts" | head -n $(( $(ls "$artifacts" | wc -l) - before )))
+if [ $rc -ne 0 ] || [ -n "$new" ]; then
+	echo "run-fuzz: fuzz_fix found a crash (exit $rc); from $log:" >&2
+	grep -B2 -A30 -E '==ERROR|runtime error|invariant broken|deadly signal|ERROR: libFuzzer' "$log" |
+		head -60 >&2
+	for f in $new; do
+		echo "run-fuzz: crash input: $artifacts/$f" >&2
+	done
+	echo "run-fuzz: replay one: $build/tests/fuzz_fix $artifacts/<file>" >&2
+	exit 1
+fi
+echo "run-fuzz: no crash (new inputs are in $corpus; $0 says how to keep some)"
+exit 0
