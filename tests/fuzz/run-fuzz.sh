@@ -13,9 +13,10 @@
 #   BUILD_DIR/tests/fuzz_fix -merge=1 -use_counters=0 T BUILD_DIR/fuzz-corpus/fix
 #   then copy each file of T not ending in .fix to tests/fuzz/corpus/fix/min-NAME.fix
 #   (tests/fuzz/make-corpus.py keeps min-*.fix and crash-*.fix).
-# Needs: clang, with libFuzzer (Debian 12: package clang; libFuzzer is in
-# libclang-rt-14-dev, which clang-14 pulls in), meson, ninja, and the
-# project's dependencies (tools/install-deps.sh).
+# Needs: clang with libFuzzer (Debian 12: packages clang and
+# libclang-rt-14-dev; the latter is only recommended by clang's, so
+# --no-install-recommends leaves it out), meson, ninja, and the project's
+# dependencies (tools/install-deps.sh).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 
@@ -27,7 +28,7 @@ build=$1
 secs=$2
 die() { echo "run-fuzz: $*" >&2; exit 2; }
 
-command -v clang >/dev/null || die "clang not found (apt-get install clang)"
+command -v clang >/dev/null || die "clang not found (apt-get install clang libclang-rt-14-dev)"
 echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }' |
 	clang -x c -fsanitize=fuzzer - -o /dev/null 2>/dev/null ||
 	die "clang -fsanitize=fuzzer does not link: libFuzzer missing (Debian 12: libclang-rt-14-dev)"
