@@ -230,12 +230,15 @@ xr_fix_get_u64(const struct xr_fix_msg *m, uint32_t tag, uint64_t *v)
 	uint32_t n;
 	uint64_t x = 0;
 
-	if (!xr_fix_get_str(m, tag, &s, &n) || n > 19)
+	if (!xr_fix_get_str(m, tag, &s, &n) || n > 20)
 		return false;
 	for (uint32_t i = 0; i < n; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return false;
-		x = x * 10 + (uint64_t)(s[i] - '0');
+		uint64_t d = (uint64_t)(s[i] - '0');
+		if (x > (UINT64_MAX - d) / 10)
+			return false; /* does not fit in 64 bits */
+		x = x * 10 + d;
 	}
 	*v = x;
 	return true;
@@ -247,8 +250,10 @@ xr_fix_get_fixed(const struct xr_fix_msg *m, uint32_t tag, int decimals, int64_t
 	const char *s;
 	uint32_t n;
 
-	/* xr_fixed_parse stops at a NUL or after n bytes: the SOH ends it. */
-	return xr_fix_get_str(m, tag, &s, &n) && xr_fixed_parse(s, n, decimals, v) == 0;
+	/* xr_fixed_parse stops at a NUL, so a value with one is refused here
+	 * rather than read short ("5<NUL>junk" is not 5). */
+	return xr_fix_get_str(m, tag, &s, &n) && memchr(s, '\0', n) == NULL &&
+	       xr_fixed_parse(s, n, decimals, v) == 0;
 }
 
 bool

@@ -116,30 +116,35 @@ xr__framing_reason(enum xr_fix_error e)
 /* Reference readers, written from the headers' contracts, not the code. */
 
 /*
- * Digits only, 1..19 of them. xr_fix.h says "fits in 64 bits", but the
- * codec refuses every 20-digit value, even 18446744073709551615 or one
- * with leading zeros; this follows the code.
+ * Digits only, 1..20 of them, the value within 64 bits (xr_fix.h): with
+ * leading zeros skipped, fewer than 20 digits always fit, and 20 digits
+ * fit if they compare <= "18446744073709551615" as text.
  */
 static bool
 xr__ref_u64(const char *s, uint32_t n, uint64_t *v)
 {
 	uint64_t x = 0;
+	uint32_t z = 0;
 
-	if (n == 0 || n > 19)
+	if (n == 0 || n > 20)
 		return false;
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; i < n; i++)
 		if (s[i] < '0' || s[i] > '9')
 			return false;
+	while (z < n && s[z] == '0')
+		z++;
+	if (n - z == 20 && memcmp(s + z, "18446744073709551615", 20) > 0)
+		return false;
+	for (uint32_t i = z; i < n; i++)
 		x = x * 10 + (uint64_t)(s[i] - '0');
-	}
 	*v = x;
 	return true;
 }
 
 /*
  * xr_fixed_parse()'s contract (xr_types.h): optional sign, digits, at most
- * @p decimals fractional digits, magnitude <= INT64_MAX; parsing stops at
- * a NUL, as documented there (so a FIX value "5<NUL>x" reads as 5).
+ * @p decimals fractional digits, magnitude <= INT64_MAX. A FIX value
+ * holding a NUL is refused (xr_fix_get_fixed(): "5<NUL>x" is not 5).
  */
 static bool
 xr__ref_fixed(const char *s, uint32_t n, int decimals, int64_t *v)
@@ -151,9 +156,8 @@ xr__ref_fixed(const char *s, uint32_t n, int decimals, int64_t *v)
 
 	if (decimals < 0 || decimals > 18)
 		return false;
-	const void *nul = memchr(s, '\0', n);
-	if (nul != NULL)
-		n = (uint32_t)((const char *)nul - s);
+	if (memchr(s, '\0', n) != NULL)
+		return false;
 	if (i < n && (s[i] == '-' || s[i] == '+'))
 		neg = s[i++] == '-';
 	for (; i < n; i++) {
