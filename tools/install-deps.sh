@@ -7,6 +7,7 @@ pkgs=(
 	gcc pkg-config meson ninja-build python3
 	liburcu-dev libck-dev libjemalloc-dev libcriterion-dev libinih-dev libjansson-dev
 	g++ libquickfix-dev libquickfix-doc # tests/integration/fix: QuickFIX example venues
+	clang libclang-rt-14-dev # tests/fuzz: libFuzzer (clang only recommends the runtime)
 )
 missing=()
 for p in "${pkgs[@]}"; do

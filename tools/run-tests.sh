@@ -4,7 +4,8 @@
 # every benchmark subcommand in quick mode (xroute-perf --quick, output
 # checked, times not asserted), the unit and integration suites again under
 # ASan+UBSan, then the threaded ring and engine tests and the chaos scenario
-# (the launcher, 100000 signals) under ThreadSanitizer. Ends with
+# (the launcher, 100000 signals) under ThreadSanitizer, then libFuzzer on
+# the FIX codec for 60 s. Ends with
 # the line "N passed, N failed" (Criterion test cases, plus one per
 # non-Criterion program) and exits non-zero if anything failed.
 set -uo pipefail
@@ -88,6 +89,16 @@ else
 	echo "tsan_chaos_run FAIL" >> "$tsan_results"
 fi
 
+# 4. libFuzzer on the FIX codec (clang, ASan+UBSan) for 60 s, from the
+#    checked-in corpus (tests/fuzz/); a crash fails and names its input.
+fuzz_results=build-test/fuzz-results.txt
+echo "== fuzz: fuzz_fix 60 s"
+if tests/fuzz/run-fuzz.sh build-fuzz 60; then
+	echo "fuzz_fix OK" > "$fuzz_results"
+else
+	echo "fuzz_fix FAIL" > "$fuzz_results"
+fi
+
 python3 tools/count-tests.py build-test/meson-logs/testlog.json \
 	build-test/meson-logs/stresslog.json build-asan/meson-logs/testlog.json \
-	"$perf_results" "$tsan_results"
+	"$perf_results" "$tsan_results" "$fuzz_results"
