@@ -73,3 +73,31 @@ xr_connector_destroy(struct xr_connector *c)
 	c->ops = NULL;
 	c->ctx = NULL;
 }
+
+uint32_t
+xr_conn_book_md(const struct xr_conn_book *books, uint32_t n, struct xr_conn_md_cursor *c,
+		struct xr_conn_event *ev, uint32_t max)
+{
+	uint32_t k = 0;
+
+	while (k < max && c->book < n) {
+		const struct xr_conn_book *b = &books[c->book];
+		uint32_t nl = b->levels < XR_CONN_MD_LEVELS ? b->levels : XR_CONN_MD_LEVELS;
+		uint32_t side = c->level / nl, lv = c->level % nl;
+		struct xr_conn_event *e = &ev[k++];
+		memset(e, 0, sizeof(*e));
+		e->kind = XR_EV_MARKET_DATA;
+		e->symbol = b->symbol;
+		e->side = side == 0 ? XR_SIDE_BUY : XR_SIDE_SELL;
+		e->level = (uint8_t)lv;
+		e->n_levels = (uint8_t)nl;
+		e->px = side == 0 ? b->mid_px - b->tick_px * (int64_t)(lv + 1)
+				  : b->mid_px + b->tick_px * (int64_t)(lv + 1);
+		e->md_qty = b->level_qty;
+		if (++c->level == 2 * nl) {
+			c->level = 0;
+			c->book++;
+		}
+	}
+	return k;
+}

@@ -75,6 +75,34 @@ struct xr_conn_event {
 	int64_t md_qty;		/* market data: level quantity (qty scale) */
 };
 
+/**
+ * A static book a connector publishes as its market data: for k = 1..levels
+ * a bid at mid - k*tick and an ask at mid + k*tick, each level_qty (the sim's
+ * synthetic books; a FIX venue's reference books, docs/connectors.md).
+ */
+struct xr_conn_book {
+	int64_t mid_px;	   /* px scale */
+	int64_t tick_px;   /* px scale */
+	int64_t level_qty; /* qty scale */
+	uint32_t levels;   /* per side */
+	uint16_t symbol;   /* symbol id */
+};
+
+/** Where xr_conn_book_md() is in a list of books; zero it to start. */
+struct xr_conn_md_cursor {
+	uint32_t book;	/* next book */
+	uint32_t level;	/* next level of it: bids 0..n-1, then asks */
+};
+
+/**
+ * Write the next market-data events of @p books (n of them), best level
+ * first per side, at most XR_CONN_MD_LEVELS per side, resuming at @p c.
+ * @return events written, 0..max; 0 once every book was sent.
+ * Thread: the connector's owner. No allocation.
+ */
+uint32_t xr_conn_book_md(const struct xr_conn_book *books, uint32_t n,
+			 struct xr_conn_md_cursor *c, struct xr_conn_event *ev, uint32_t max);
+
 /** Connector health, as the connector sees it. */
 struct xr_conn_health {
 	int connected;		/* 1 if the session is up */

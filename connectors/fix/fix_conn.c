@@ -138,7 +138,9 @@ struct xr__fix {
 	/* Events. */
 	struct xr_conn_event *evq;
 	uint32_t evq_cap, evq_head, evq_n;
-	uint32_t md_book, md_level;	/* static book levels still to send */
+	struct xr_conn_book *books;	/* reference books (book.SYMBOL) */
+	uint32_t n_books;
+	struct xr_conn_md_cursor md;	/* their market data still to send */
 	/* Log rate limit. */
 	uint64_t log_window_ns;
 	uint32_t log_lines;
@@ -911,40 +913,13 @@ xr__status(void *ctx, uint64_t cl_ord_id, uint32_t token, uint64_t now)
 	return 0;
 }
 
-/* The static reference books' levels, once, best first per side. */
-static uint32_t
-xr__static_md(struct xr__fix *f, struct xr_conn_event *ev, uint32_t max)
-{
-	uint32_t n = 0;
-
-	while (n < max && f->md_book < f->vc->n_books) {
-		const struct xr_sim_book_cfg *b = &f->vc->books[f->md_book];
-		uint32_t nl = b->levels < XR_CONN_MD_LEVELS ? b->levels : XR_CONN_MD_LEVELS;
-		uint32_t side = f->md_level / nl, lv = f->md_level % nl;
-		struct xr_conn_event *e = &ev[n++];
-		memset(e, 0, sizeof(*e));
-		e->kind = XR_EV_MARKET_DATA;
-		e->symbol = b->symbol;
-		e->side = side == 0 ? XR_SIDE_BUY : XR_SIDE_SELL;
-		e->level = (uint8_t)lv;
-		e->n_levels = (uint8_t)nl;
-		e->px = side == 0 ? b->mid_px - b->tick_px * (int64_t)(lv + 1)
-				  : b->mid_px + b->tick_px * (int64_t)(lv + 1);
-		e->md_qty = b->level_qty;
-		if (++f->md_level == 2 * nl) {
-			f->md_level = 0;
-			f->md_book++;
-		}
-	}
-	return n;
-}
-
 static uint32_t
 xr__poll(void *ctx, uint64_t now, struct xr_conn_event *ev, uint32_t max)
 {
 	struct xr__fix *f = ctx;
 	struct xr_fix_session *s = f->s;
-	uint32_t n = xr__static_md(f, ev, max);
+	/* The reference books' levels, once, best first per side. */
+	uint32_t n = xr_conn_book_md(f->books, f->n_books, &f->md, ev, max);
 
 	if (f->fd < 0) {
 		if (now >= f->reconnect_at)
@@ -1020,6 +995,7 @@ xr__destroy(void *ctx)
 	if (f->seq_fd >= 0)
 		close(f->seq_fd);
 	xr_idmap_free(&f->ids);
+	free(f->books);
 	free(f->o);
 	free(f->evq);
 	free(f->s);
@@ -1139,8 +1115,19 @@ xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_connec
 	f->status_ok = v->fix.status_requests != 0;
 	f->tif_mask = v->fix.tif_mask;
 	f->old_head = f->old_tail = XR__NIL;
+	f->books = calloc(v->n_books ? v->n_books : 1, sizeof(*f->books));
+	if (f->books == NULL)
+		goto nomem;
+	f->n_books = v->n_books;
 	for (uint32_t b = 0; b < v->n_books; b++) {
 		uint16_t sym = v->books[b].symbol;
+		f->books[b] = (struct xr_conn_book){
+			.mid_px = v->books[b].mid_px,
+			.tick_px = v->books[b].tick_px,
+			.level_qty = v->books[b].level_qty,
+			.levels = v->books[b].levels,
+			.symbol = sym,
+		};
 		f->sym[sym] = cfg->symbols[sym];
 		for (uint32_t j = 0; j < v->fix.n_symbols; j++)
 			if (v->fix.symbols[j].symbol == sym)

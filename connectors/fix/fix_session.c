@@ -438,6 +438,19 @@ xr__on_logout(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t now
 	s->want_close = true;
 }
 
+/* MsgSeqNum @p seq below the one expected, without PossDupFlag: a serious
+ * error (the venue's store is behind ours), Logout and disconnect. */
+static void
+xr__too_low(struct xr_fix_session *s, uint64_t seq, uint64_t now)
+{
+	char why[96];
+
+	snprintf(why, sizeof(why), "MsgSeqNum too low, expecting %llu but received %llu",
+		 (unsigned long long)s->seq->next_in, (unsigned long long)seq);
+	s->st.seq_too_low++;
+	xr__abort(s, why, now);
+}
+
 /* The venue's Logon, answering ours. */
 static void
 xr__on_logon(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t seq, uint64_t now)
@@ -454,11 +467,7 @@ xr__on_logon(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t seq,
 		xr__log(s, XR_FIX_LOG_WARN, "venue reset MsgSeqNums (141=Y)");
 	}
 	if (seq < s->seq->next_in) {
-		char why[96];
-		snprintf(why, sizeof(why), "MsgSeqNum too low, expecting %llu but received %llu",
-			 (unsigned long long)s->seq->next_in, (unsigned long long)seq);
-		s->st.seq_too_low++;
-		xr__abort(s, why, now);
+		xr__too_low(s, seq, now);
 		return;
 	}
 	s->st.logons++;
@@ -551,11 +560,7 @@ xr__process(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t now)
 			s->st.dups_ignored++;
 			return;
 		}
-		char why[96];
-		snprintf(why, sizeof(why), "MsgSeqNum too low, expecting %llu but received %llu",
-			 (unsigned long long)s->seq->next_in, (unsigned long long)seq);
-		s->st.seq_too_low++;
-		xr__abort(s, why, now);
+		xr__too_low(s, seq, now);
 		return;
 	}
 	s->seq->next_in = seq + 1;

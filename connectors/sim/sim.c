@@ -104,15 +104,6 @@ struct xr__sim_query {
 	uint32_t token;
 };
 
-/** One static synthetic book. */
-struct xr__sim_book {
-	int64_t mid_px;	   /* px scale */
-	int64_t tick_px;   /* px scale */
-	int64_t level_qty; /* qty scale */
-	uint32_t levels;   /* per side */
-	uint16_t symbol;   /* symbol id */
-};
-
 /** A sim venue instance (the connector's ctx). */
 struct xr__sim {
 	uint64_t rng;		 /* splitmix64 state */
@@ -129,12 +120,11 @@ struct xr__sim {
 	uint32_t n_heap;	 /* heap entries (== n_open) */
 	uint32_t hash_mask;	 /* buckets - 1 */
 	uint32_t n_books;
-	uint32_t md_next;	 /* next book whose market data is due */
-	uint32_t md_level;	 /* next level of it: bids 0..n-1, then asks */
+	struct xr_conn_md_cursor md; /* static books' market data still to send */
 	struct xr__sim_order *orders; /* cap slots */
 	uint32_t *heap;		 /* cap slot indices, min-heap on (due, seq) */
 	uint32_t *hash;		 /* hash_mask + 1 buckets of slot indices */
-	struct xr__sim_book *books; /* n_books */
+	struct xr_conn_book *books; /* n_books */
 	uint16_t book_of[XR_MAX_SYMBOLS]; /* symbol id -> book, or NO_BOOK */
 	/* Faults (docs/connectors.md "Faults"). */
 	struct xr_sim_fault_cfg *faults; /* n_faults, copied from the config */
@@ -402,7 +392,7 @@ xr__sim_release(struct xr__sim *s, uint32_t slot)
  * mid - k*tick >= limit, i.e. k <= (mid - limit) / tick.
  */
 static uint32_t
-xr__sim_levels_allowed(const struct xr__sim_book *b, const struct xr_conn_order *o)
+xr__sim_levels_allowed(const struct xr_conn_book *b, const struct xr_conn_order *o)
 {
 	if (o->ord_type == XR_ORD_MARKET)
 		return b->levels;
@@ -423,7 +413,7 @@ xr__sim_levels_allowed(const struct xr__sim_book *b, const struct xr_conn_order 
  * @return quantity filled, 0..want.
  */
 static int64_t
-xr__sim_match(const struct xr__sim_book *b, const struct xr_conn_order *o,
+xr__sim_match(const struct xr_conn_book *b, const struct xr_conn_order *o,
 	      int64_t want, bool fok, int64_t *notional)
 {
 	uint32_t n = xr__sim_levels_allowed(b, o);
@@ -715,29 +705,10 @@ static uint32_t
 xr__sim_poll(void *ctx, uint64_t now_ns, struct xr_conn_event *ev, uint32_t max)
 {
 	struct xr__sim *s = ctx;
-	uint32_t n = 0;
 
 	xr__sim_clock(s, now_ns);
 	/* The static books' levels, once, best first per side. */
-	while (n < max && s->md_next < s->n_books) {
-		const struct xr__sim_book *b = &s->books[s->md_next];
-		uint32_t nl = b->levels < XR_CONN_MD_LEVELS ? b->levels : XR_CONN_MD_LEVELS;
-		uint32_t side = s->md_level / nl, lv = s->md_level % nl;
-		struct xr_conn_event *e = &ev[n++];
-		memset(e, 0, sizeof(*e));
-		e->kind = XR_EV_MARKET_DATA;
-		e->symbol = b->symbol;
-		e->side = side == 0 ? XR_SIDE_BUY : XR_SIDE_SELL;
-		e->level = (uint8_t)lv;
-		e->n_levels = (uint8_t)nl;
-		e->px = side == 0 ? b->mid_px - b->tick_px * (int64_t)(lv + 1)
-				  : b->mid_px + b->tick_px * (int64_t)(lv + 1);
-		e->md_qty = b->level_qty;
-		if (++s->md_level == 2 * nl) {
-			s->md_level = 0;
-			s->md_next++;
-		}
-	}
+	uint32_t n = xr_conn_book_md(s->books, s->n_books, &s->md, ev, max);
 
 	while (n < max && s->n_heap > 0) {
 		uint32_t slot = s->heap[0];
@@ -948,7 +919,7 @@ xr_sim_create(const struct xr_config *cfg, unsigned venue,
 			xr__sim_destroy(s);
 			return rc;
 		}
-		s->books[i] = (struct xr__sim_book){
+		s->books[i] = (struct xr_conn_book){
 			.mid_px = b->mid_px,
 			.tick_px = b->tick_px,
 			.level_qty = b->level_qty,
