@@ -696,7 +696,21 @@ xr__flush(struct xr__fix *f, uint64_t now)
 	}
 }
 
-/* Read what the socket has, process what the event ring has room for. */
+/*
+ * Process the messages in rx while the event ring has room for what they
+ * may produce: one event each, plus one per open order for a GapFill.
+ */
+static void
+xr__input(struct xr__fix *f, uint64_t now)
+{
+	uint32_t room;
+
+	while (f->s->rx_len > 0 && (room = f->evq_cap - f->evq_n) > f->n_open &&
+	       xr_fix_session_input(f->s, now, room - f->n_open) > 0)
+		;
+}
+
+/* Read what the socket has, then process it. */
 static void
 xr__read(struct xr__fix *f, uint64_t now)
 {
@@ -716,18 +730,11 @@ xr__read(struct xr__fix *f, uint64_t now)
 			xr__say(f, XR_FIX_LOG_WARN, "venue closed the connection");
 		else
 			xr__logf(f, XR_FIX_LOG_WARN, "recv: %s", strerror(errno));
-		xr_fix_session_input(s, now, f->evq_cap - f->evq_n > f->n_open
-						     ? f->evq_cap - f->evq_n - f->n_open : 0);
+		xr__input(f, now); /* what arrived before the end still counts */
 		xr__close(f, now);
 		return;
 	}
-	for (;;) {
-		uint32_t room = f->evq_cap - f->evq_n;
-		if (room <= f->n_open || s->rx_len == 0)
-			return;
-		if (xr_fix_session_input(s, now, room - f->n_open) == 0)
-			return;
-	}
+	xr__input(f, now);
 }
 
 /*
