@@ -240,11 +240,12 @@ struct xr_coloc {
 int xr_coloc_setup(struct xr_engine *e, uint32_t n_rings, char *err, size_t err_len);
 
 /**
- * Colocated mode: write one byte per page of every pool the stages use
- * that xr_table_calloc() did not already fault in (snapshot pool, route's
- * stash, execute's tables, aggregate's venue statistics and histograms,
- * output's buffer), so prefaulting does not depend on mlockall.
- * Records the bytes in e->coloc.prefault_bytes. No-op in standard mode.
+ * Write one byte per page of every ring, pool and table the stages use
+ * that xr_table_calloc() did not already fault in (heap rings, snapshot
+ * pool, stage call histograms, route's stash, execute's tables,
+ * aggregate's venue statistics and histograms, output's buffer), so the
+ * first signals take no page fault, whatever the mode and whether or not
+ * mlockall succeeded. Records the bytes in e->coloc.prefault_bytes.
  * Thread: the owner, after every stage is built, before the run.
  */
 void xr_coloc_prefault(struct xr_engine *e);

@@ -27,6 +27,17 @@
 #include "xr_clock.h"
 
 const char *
+xr_doing_name(enum xr_doing d)
+{
+	static const char *const names[XR_DOING_COUNT] = {
+		[XR_DO_MESSAGES] = "messages", [XR_DO_PUBLISH] = "publish",
+		[XR_DO_TIMERS] = "timers",     [XR_DO_CONNECTOR] = "connector",
+		[XR_DO_WRITE] = "write",       [XR_DO_CONTROL] = "control",
+	};
+	return (unsigned)d < XR_DOING_COUNT ? names[d] : "invalid";
+}
+
+const char *
 xr_router_status_name(enum xr_router_status s)
 {
 	static const char *const names[XR_STATUS_COUNT] = {

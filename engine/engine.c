@@ -46,6 +46,8 @@ xr__plan_threads(struct xr_engine *e, char *err, size_t err_len)
 			 XR_MAX_THREADS);
 		return -EINVAL;
 	}
+	/* Set first: destroy frees the histograms of a half-built plan. */
+	e->n_threads = cfg->n_threads;
 	for (uint32_t i = 0; i < cfg->n_threads; i++) {
 		struct xr_thread *t = &e->threads[i];
 		t->eng = e;
@@ -60,9 +62,13 @@ xr__plan_threads(struct xr_engine *e, char *err, size_t err_len)
 			st->assigned = true;
 			st->loop_ns = &t->loop_ns;
 			t->stages[t->n_stages++] = st;
+			st->work_hist = xr_hist_create();
+			if (st->work_hist == NULL) {
+				snprintf(err, err_len, "out of memory");
+				return -ENOMEM;
+			}
 		}
 	}
-	e->n_threads = cfg->n_threads;
 	struct xr_stage *all[] = {&e->ingress.st, &e->validate.st, &e->route.st,
 				  &e->aggregate.st, &e->output.st};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
@@ -107,7 +113,7 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 	}
 	e->cfg = cfg;
 	e->io = *io;
-	e->output.fd = e->output.ev_fd = -1; /* destroy may run before output init */
+	e->output.fd = e->events.fd = -1; /* destroy may run before their init */
 	if (e->io.drain_timeout_ms == 0)
 		e->io.drain_timeout_ms = 10000;
 	if (e->io.max_parse_errors_logged == 0)
@@ -133,6 +139,7 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 	e->aggregate_to_route = xr__ring(e);
 	e->aggregate_to_output = xr__ring(e);
 	e->control_to_route = xr_ring_create(XR_CONTROL_RING, sizeof(struct xr_msg));
+	e->output_to_owner = xr_ring_create(XR_EVENT_RING, sizeof(struct xr_msg));
 	e->control_mu_ready = pthread_mutex_init(&e->control_mu, NULL) == 0;
 	e->route_to_execute = calloc(e->n_venues, sizeof(struct xr_ring *));
 	e->execute_to_aggregate = calloc(e->n_venues, sizeof(struct xr_ring *));
@@ -143,7 +150,7 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 	    e->validate_to_route == NULL ||
 	    e->validate_to_aggregate == NULL || e->route_to_aggregate == NULL ||
 	    e->aggregate_to_route == NULL || e->aggregate_to_output == NULL ||
-	    e->control_to_route == NULL || !e->control_mu_ready ||
+	    e->control_to_route == NULL || e->output_to_owner == NULL || !e->control_mu_ready ||
 	    e->route_to_execute == NULL || e->execute_to_aggregate == NULL ||
 	    e->execute == NULL || e->exp_a == NULL || e->names == NULL) {
 		snprintf(err, err_len, "out of memory for rings of %u slots",
@@ -177,7 +184,7 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 	e->snaps_ready = true;
 	if (xr_ingress_init(e, err, err_len) != 0 || xr_validate_init(e, err, err_len) != 0 ||
 	    xr_route_init(e, err, err_len) != 0 || xr_aggregate_init(e, err, err_len) != 0 ||
-	    xr_output_init(e, err, err_len) != 0)
+	    xr_output_init(e, err, err_len) != 0 || xr_events_init(e, err, err_len) != 0)
 		goto fail;
 	for (uint32_t v = 0; v < e->n_venues; v++)
 		if (xr_execute_init(e, v, err, err_len) != 0)
@@ -197,11 +204,15 @@ xr_engine_destroy(struct xr_engine *e)
 	if (e == NULL)
 		return;
 	xr_runner_stop(e);
+	for (uint32_t i = 0; i < e->n_threads; i++)
+		for (uint32_t k = 0; k < e->threads[i].n_stages; k++)
+			xr_hist_destroy(e->threads[i].stages[k]->work_hist);
 	xr_ingress_fini(&e->ingress);
 	xr_validate_fini(&e->validate);
 	xr_route_fini(&e->route);
 	xr_aggregate_fini(&e->aggregate);
 	xr_output_fini(&e->output);
+	xr_events_fini(&e->events);
 	if (e->execute != NULL)
 		for (uint32_t v = 0; v < e->n_venues; v++)
 			xr_execute_fini(&e->execute[v]);
@@ -226,6 +237,7 @@ xr_engine_destroy(struct xr_engine *e)
 		xr_ring_destroy(e->aggregate_to_output);
 	}
 	xr_ring_destroy(e->control_to_route); /* on the heap in either mode */
+	xr_ring_destroy(e->output_to_owner);
 	if (e->control_mu_ready)
 		pthread_mutex_destroy(&e->control_mu);
 	free(e->route_to_execute);
@@ -303,8 +315,8 @@ xr__summarise(struct xr_engine *e)
 	s->status_changes = a->status_changes;
 	s->controls = a->controls;
 	memcpy(s->alerts, a->alerts, sizeof(s->alerts));
-	s->events = o->events;
-	s->events_dropped = a->events_dropped;
+	s->events = e->events.written;
+	s->events_dropped = a->events_dropped + o->events_dropped;
 	for (uint32_t i = 0; i < a->n_history && i < XR_SUMMARY_HISTORY; i++) {
 		const struct xr_failover_rec *h = &a->history[i];
 		struct xr_failover_summary *fs = &s->history[s->n_history++];
@@ -332,6 +344,22 @@ xr__summarise(struct xr_engine *e)
 		ts->cpu_ns = t->cpu_ns;
 		ts->alloc_measured = t->alloc_ctr != NULL;
 		ts->alloc_bytes = t->alloc_end - t->alloc_start;
+	}
+	s->n_stages = 0;
+	for (uint32_t i = 0; i < e->n_threads; i++) {
+		const struct xr_thread *t = &e->threads[i];
+		for (uint32_t k = 0; k < t->n_stages; k++) {
+			const struct xr_stage *st = t->stages[k];
+			struct xr_stage_summary *ss = &s->stages[s->n_stages++];
+			snprintf(ss->name, sizeof(ss->name), "%s", st->name);
+			snprintf(ss->thread, sizeof(ss->thread), "%s", t->cfg->name);
+			ss->items = st->items;
+			xr__latency(&ss->work, st->work_hist);
+			ss->slow_calls = st->slow_calls;
+			memcpy(ss->slow_by, st->slow_by, sizeof(ss->slow_by));
+			ss->slowest_ns = st->slowest_ns;
+			ss->slowest_doing = st->slowest_doing;
+		}
 	}
 	/* Positions three ways: risk's, the sum over venues of the
 	 * aggregator's per-venue ones, and the results' fills. */
@@ -403,6 +431,7 @@ xr__drain_events(struct xr_engine *e)
 
 	while (out->do_work(out) != 0 || a->evq.n != 0)
 		xr_aggregate_flush_events(a);
+	xr_events_drain(e);
 }
 
 int
@@ -465,6 +494,7 @@ xr_engine_run(struct xr_engine *e, char *err, size_t err_len)
 			xr_snapshot_gp_kick();
 		/* Hot reload (SIGHUP in xroute run): control path, this thread. */
 		xr_reload_poll(e);
+		xr_events_drain(e);
 		nanosleep(&tick, NULL);
 	}
 	xr_runner_stop(e);
@@ -639,6 +669,22 @@ xr_engine_print_summary(const struct xr_engine *e, FILE *out)
 			ts->loops, ts->loops ? 100.0 * (double)ts->idle_loops / (double)ts->loops : 0.0,
 			(double)ts->cpu_ns / 1e9, alloc);
 	}
+	fprintf(out, "stages (do_work calls)   thread         items  p50 (ns)  p99 (ns) p99.9 (ns)"
+		"   max (us)  > 100 us  slowest did\n");
+	for (uint32_t i = 0; i < s->n_stages; i++) {
+		const struct xr_stage_summary *ss = &s->stages[i];
+		char did[96] = "";
+		size_t l = 0;
+		for (int b = 0; b < XR_DOING_COUNT && ss->slow_calls; b++)
+			if (ss->slowest_doing >> b & 1)
+				l += (size_t)snprintf(did + l, sizeof(did) - l, "%s%s", l ? "+" : "",
+						      xr_doing_name((enum xr_doing)b));
+		fprintf(out, "  %-22s %-10s %10" PRIu64 " %9" PRIu64 " %9" PRIu64 " %10" PRIu64
+			" %10.1f %9" PRIu64 "  %s\n", ss->name, ss->thread, ss->items, ss->work.p50,
+			ss->work.p99, ss->work.p999,
+			(double)ss->work.max / 1e3, ss->slow_calls,
+			ss->slow_calls ? (l ? did : "poll") : "-");
+	}
 }
 
 static void
@@ -706,7 +752,19 @@ xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
 	xr__json_latency(out, "route", &s->route, false);
 	xr__json_latency(out, "venue", &s->venue, false);
 	xr__json_latency(out, "aggregate", &s->aggregate, true);
-	fprintf(out, "},\"reasons\":{");
+	fprintf(out, "},\"stage_calls\":[");
+	for (uint32_t i = 0; i < s->n_stages; i++) {
+		const struct xr_stage_summary *ss = &s->stages[i];
+		fprintf(out, "%s{\"stage\":\"%s\",\"thread\":\"%s\",\"items\":%" PRIu64 ",",
+			i ? "," : "", ss->name, ss->thread, ss->items);
+		xr__json_latency(out, "work_ns", &ss->work, false);
+		fprintf(out, "\"slow_calls\":%" PRIu64 ",\"slow_by\":{", ss->slow_calls);
+		for (int b = 0; b < XR_DOING_COUNT; b++)
+			fprintf(out, "%s\"%s\":%" PRIu64, b ? "," : "",
+				xr_doing_name((enum xr_doing)b), ss->slow_by[b]);
+		fprintf(out, "},\"slowest_ns\":%" PRIu64 "}", ss->slowest_ns);
+	}
+	fprintf(out, "],\"reasons\":{");
 	bool first = true;
 	for (int r = 1; r < XR_R_COUNT; r++) {
 		if (!s->by_reason[r])

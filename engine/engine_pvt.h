@@ -43,13 +43,24 @@ struct xr_engine;
 
 /** Slots of the control ring (operator commands not yet taken by route). */
 #define XR_CONTROL_RING 64
+/** Slots of output_to_owner, the events ring (events.c). */
+#define XR_EVENT_RING 4096
 
 /** Most messages a stage handles per do_work call. */
 #define XR_MAX_BURST 256
 
+/** A do_work() call longer than this is a slow call (ns). */
+#define XR_SLOW_CALL_NS UINT64_C(100000)
+
 /**
  * A stage: do_work() handles what is ready and returns how many items it
  * handled (0 = idle; the thread's wait strategy uses it).
+ *
+ * Stall attribution: the thread runner times every do_work() call (two
+ * reads of the loop clock it already takes) into work_hist, and counts the
+ * calls over XR_SLOW_CALL_NS per bit of what the call did: a stage ORs
+ * enum xr_doing bits into `doing` as it works, the runner clears it before
+ * each call.
  */
 struct xr_stage {
 	char name[XR_NAME_MAX + 10];
@@ -65,6 +76,12 @@ struct xr_stage {
 	uint64_t items;	      /* messages handled */
 	uint64_t out_stalls;  /* calls that found an output ring full */
 	bool assigned;	      /* placed on a thread */
+	uint32_t doing;	      /* enum xr_doing bits of the current call */
+	struct xr_hist *work_hist; /* do_work() call durations (ns) */
+	uint64_t slow_calls;  /* calls over XR_SLOW_CALL_NS */
+	uint64_t slow_by[XR_DOING_COUNT]; /* slow calls that did each thing */
+	uint64_t slowest_ns;  /* the longest call */
+	uint32_t slowest_doing; /* what it did (enum xr_doing bits) */
 };
 
 /** Ingress: replays a signal file (mmap), one CSV row per signal. */
@@ -406,15 +423,40 @@ struct xr_output {
 	uint64_t write_errors;
 	uint64_t overfills;		/* results with filled qty > order qty */
 	int64_t *fills_net;		/* n_users * n_symbols, from results */
-	/* Event output (xr_engine_io.events_path): JSON lines, also logged
-	 * on stderr. */
-	int ev_fd;			/* -1: log only */
-	char *ev_buf;
-	size_t ev_len, ev_cap;
-	uint64_t events;		/* event lines written */
+	uint64_t events_dropped;	/* output_to_owner was full */
 	_Atomic uint64_t distinct_pub;	/* distinct, for the main thread */
 	_Atomic uint64_t last_result_ns;
 };
+
+/**
+ * The event log (events.c): circuit transitions, alerts and operator
+ * commands reach the owner thread through output_to_owner; the owner
+ * formats each as a JSON line for the events file and a line on stderr.
+ * Owned by the owner thread; nothing here is touched by a stage thread.
+ */
+struct xr_events {
+	int fd;			/* events file, -1: none */
+	bool quiet;		/* no stderr lines (xr_engine_io.events_quiet) */
+	uint64_t written;	/* events handled */
+	uint64_t write_errors;	/* failed writes to the events file */
+};
+
+/**
+ * Open the events file of e->io.events_path (none if NULL).
+ * @return 0, or -errno with @p err naming the file and the cause.
+ * Thread: the owner, from xr_engine_create().
+ */
+int xr_events_init(struct xr_engine *e, char *err, size_t err_len);
+
+/**
+ * Format and write every event waiting in e->output_to_owner (its single
+ * consumer). @return events handled. Thread: the owner (xr_engine_run's
+ * loop, once a tick, and after the threads stop).
+ */
+uint32_t xr_events_drain(struct xr_engine *e);
+
+/** Close the events file. Thread: the owner. */
+void xr_events_fini(struct xr_events *ev);
 
 /** A thread of the plan. */
 struct xr_thread {
@@ -445,6 +487,7 @@ struct xr_engine {
 	struct xr_ring *route_to_aggregate;
 	struct xr_ring *aggregate_to_route;
 	struct xr_ring *aggregate_to_output;
+	struct xr_ring *output_to_owner; /* events: output -> owner (events.c) */
 	struct xr_ring *control_to_route;	/* xr_engine_control() -> route */
 	pthread_mutex_t control_mu;		/* serialises the ring's producers */
 	bool control_mu_ready;
@@ -459,6 +502,7 @@ struct xr_engine {
 	struct xr_execute *execute;		/* n_venues */
 	struct xr_aggregate aggregate;
 	struct xr_output output;
+	struct xr_events events;
 
 	struct xr_exposure_a *exp_a;		/* n_users * n_symbols */
 	struct xr_params *params;		/* RCU-protected (params_pvt.h) */

@@ -12,6 +12,10 @@
  *     backoff    pause for backoff_spins idle loops, then sched_yield() for
  *                backoff_yields more, then sleep backoff_sleep_us per loop
  *                (RCU offline while asleep so grace periods do not wait).
+ *   Every do_work() call is timed with the loop clock (one read after each
+ *   stage; the next stage's start is the last one's end) into the stage's
+ *   work_hist, and calls over XR_SLOW_CALL_NS are counted by what they did
+ *   (engine_pvt.h, "Stall attribution").
  *   Stop is a flag read once per loop (relaxed; the join that follows is the
  *   synchronisation). Threads start with SIGHUP blocked, so a reload
  *   request never interrupts a stage (it goes to the owner thread).
@@ -74,6 +78,23 @@ xr__wait(const struct xr_engine_cfg *ec, uint8_t wait, uint64_t idle)
 	}
 }
 
+/* Record one do_work() call of @p dt_ns; a slow one is counted by what it
+ * did (struct xr_stage, "Stall attribution"). */
+static inline void
+xr__timed(struct xr_stage *st, uint64_t dt_ns)
+{
+	xr_hist_record(st->work_hist, dt_ns);
+	if (__builtin_expect(dt_ns <= XR_SLOW_CALL_NS, 1))
+		return;
+	st->slow_calls++;
+	for (uint32_t b = 0; b < XR_DOING_COUNT; b++)
+		st->slow_by[b] += (st->doing >> b) & 1;
+	if (dt_ns > st->slowest_ns) {
+		st->slowest_ns = dt_ns;
+		st->slowest_doing = st->doing;
+	}
+}
+
 static void *
 xr__thread_main(void *arg)
 {
@@ -94,11 +115,18 @@ xr__thread_main(void *arg)
 
 	while (!atomic_load_explicit(&e->stop, memory_order_relaxed)) {
 		uint32_t work = 0;
-		/* One clock read per loop for every stage's timers (vDSO, no
-		 * syscall); an idle loop of 7 stages read it 7 times before. */
-		t->loop_ns = xr_now_ns();
-		for (uint32_t i = 0; i < t->n_stages; i++)
-			work += t->stages[i]->do_work(t->stages[i]);
+		/* The loop clock for every stage's timers (vDSO, no syscall),
+		 * and one more read after each stage to time its call. */
+		uint64_t t0 = xr_now_ns();
+		t->loop_ns = t0;
+		for (uint32_t i = 0; i < t->n_stages; i++) {
+			struct xr_stage *st = t->stages[i];
+			st->doing = 0;
+			work += st->do_work(st);
+			uint64_t t1 = xr_now_ns();
+			xr__timed(st, t1 - t0);
+			t0 = t1;
+		}
 		xr_snapshot_reader_qs();
 		if (quiet_qs)
 			xr_snapshot_reader_qs_quiet();

@@ -182,7 +182,6 @@ struct xr_snapshot_pool {
 	uint64_t seq;			   /* writer's publication counter */
 	uint64_t skipped;		   /* publications deferred, no free buffer */
 	uint32_t n_venues, n_symbols;
-	uint32_t next;			   /* where xr_snapshot_take looks first */
 };
 
 /**
@@ -208,9 +207,9 @@ void xr_snapshot_pool_fini(struct xr_snapshot_pool *p);
 void xr_snapshot_writer_attach(struct xr_snapshot_pool *p);
 
 /**
- * A free buffer to fill, or NULL (counted in p->skipped) if none is free.
- * Scans from the buffer after the last one taken, so the cost is O(1) while
- * buffers come back in order.
+ * A free buffer to fill, or NULL (counted in p->skipped) if none is free:
+ * the free one of lowest index, so the buffers in use are the few whose
+ * grace periods are pending (the scan's length), kept warm in cache.
  * Thread: the single writer. No allocation, no waiting.
  */
 struct xr_snapshot *xr_snapshot_take(struct xr_snapshot_pool *p);

@@ -818,6 +818,7 @@ xr__aggregate_work(struct xr_stage *st)
 		uint32_t n = xr_ring_dequeue_burst(ring, in, room);
 		if (n == 0)
 			continue;
+		st->doing |= 1u << XR_DO_MESSAGES;
 		/* Read after the dequeue: every stamp in these messages was
 		 * taken before it, so stage latencies are never negative. */
 		now = xr_now_ns();
@@ -840,6 +841,7 @@ xr__aggregate_work(struct xr_stage *st)
 				xr__on_venue_event(a, m);
 				break;
 			case XR_MSG_CONTROL:
+				st->doing |= 1u << XR_DO_CONTROL;
 				xr__on_control(a, m);
 				break;
 			default:
@@ -867,7 +869,10 @@ xr__aggregate_work(struct xr_stage *st)
 	 * snapshot_interval_us while something changed. */
 	if (a->health_changed || xr_params_current(&e->params)->version != a->params_version ||
 	    (a->dirty && now - a->last_publish_ns >= a->publish_interval_ns))
+	{
+		st->doing |= 1u << XR_DO_PUBLISH;
 		xr_aggregate_publish(a, now);
+	}
 	return work;
 }
 

@@ -597,10 +597,14 @@ xr__execute_work(struct xr_stage *st)
 		xr__circuit_event(x, &bt);
 	uint32_t polled = xr_execute_poll(x, now);
 	work += polled;
+	st->doing |= (uint32_t)(polled != 0) << XR_DO_CONNECTOR;
 	/* Timers only once the connector had nothing more due: an answer
 	 * waiting in our own input is not the venue's timeout. */
-	if (polled < burst)
-		work += xr__timers(x, now, burst);
+	if (polled < burst) {
+		uint32_t due = xr__timers(x, now, burst);
+		work += due;
+		st->doing |= (uint32_t)(due != 0) << XR_DO_TIMERS;
+	}
 
 	/* Held children due now, while tokens last, at most a burst. */
 	for (uint32_t k = 0; k < burst && x->n_held > 0 && x->n_free > 0 &&
@@ -641,6 +645,7 @@ xr__execute_work(struct xr_stage *st)
 	}
 	st->items += n;
 	work += n;
+	st->doing |= (uint32_t)(n != 0) << XR_DO_MESSAGES;
 
 	if (now - x->last_health_ns >= x->health_period_ns) {
 		struct xr_conn_health h;

@@ -9,7 +9,10 @@
  *   - net fills per (user, symbol) are summed from results, to compare with
  *     the aggregator's positions at the end.
  * It formats text and calls write(2), so it belongs on a thread off the hot
- * path (the default plan's `io` thread); writes happen per 1 MiB buffer.
+ * path (the default plan's `io` thread); writes happen per 1 MiB buffer,
+ * never per signal. Events (circuit transitions, alerts, operator
+ * commands) are passed on to the owner thread through output_to_owner
+ * (events.c), which formats, logs and writes them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -260,73 +263,6 @@ static const char xr__csv_header[] =
 	"decision,score,confidence,arrival_px,exp_px,exp_slippage_bps,allocation,"
 	"attempts,queue_ns,validate_ns,route_ns,venue_ns,aggregate_ns,e2e_ns\n";
 
-/*
- * One event (circuit transition, operator command, alert) as a JSON line
- * in the events file and a line on stderr (docs/output.md "Events").
- * Events are rare (edges, not samples): formatting with snprintf and one
- * write(2) each is fine here.
- */
-static void
-xr__event(struct xr_output *o, const struct xr_engine *e, const struct xr_msg *m)
-{
-	const struct xr_config *cfg = e->cfg;
-	const char *venue = m->venue < cfg->n_venues ? cfg->venues[m->venue].name : "";
-	double t = m->send_at_ns > e->start_ns ? (double)(m->send_at_ns - e->start_ns) / 1e9 : 0;
-	char line[512], log[512];
-	int n;
-
-	if (m->kind == XR_MSG_VENUE_EVENT) {
-		const char *from = xr_circuit_name(m->side), *to = xr_circuit_name(m->ord_status);
-		const char *cause = xr_breaker_cause_name(m->reason);
-		n = snprintf(line, sizeof(line),
-			     "{\"t_s\":%.6f,\"event\":\"circuit\",\"venue\":\"%s\",\"from\":\"%s\","
-			     "\"to\":\"%s\",\"cause\":\"%s\"}\n",
-			     t, venue, from, to, cause);
-		snprintf(log, sizeof(log), "circuit %s: %s -> %s (%s)", venue, from, to, cause);
-	} else if (m->kind == XR_MSG_ALERT) {
-		const char *name = xr_alert_name(m->reason), *state = m->ord_status ? "raised"
-										   : "cleared";
-		n = snprintf(line, sizeof(line),
-			     "{\"t_s\":%.6f,\"event\":\"alert\",\"venue\":\"%s\",\"alert\":\"%s\","
-			     "\"state\":\"%s\",\"value\":%" PRId64 ",\"threshold\":%" PRId64 "}\n",
-			     t, venue, name, state, m->qty, m->limit_px);
-		snprintf(log, sizeof(log),
-			 "alert %s: %s %s (value %" PRId64 ", threshold %" PRId64 ")", venue, name,
-			 state, m->qty, m->limit_px);
-	} else {
-		static const char *const ops[] = { "", "disable", "enable", "failover" };
-		static const char *const scopes[] = { "all", "user", "symbol" };
-		const char *op = m->reason < 4 ? ops[m->reason] : "?";
-		const char *scope = m->side < 3 ? scopes[m->side] : "?";
-		const char *who = m->side == XR_SCOPE_USER && m->user < cfg->n_users
-					  ? cfg->users[m->user].name
-				  : m->side == XR_SCOPE_SYMBOL && m->user < cfg->n_symbols
-					  ? cfg->symbols[m->user]
-					  : "";
-		const char *target = m->venue == XR_VENUE_NONE ? "auto" : venue;
-		n = snprintf(line, sizeof(line),
-			     "{\"t_s\":%.6f,\"event\":\"control\",\"command\":\"%s\","
-			     "\"scope\":\"%s\",\"name\":\"%s\",\"venue\":\"%s\"}\n",
-			     t, op, scope, who, target);
-		snprintf(log, sizeof(log), "control: %s %s%s%s%s", op, m->side ? scope : "",
-			 m->side ? " " : "", who, *who ? " " : "");
-		size_t l = strlen(log);
-		snprintf(log + l, sizeof(log) - l, "%s", target);
-	}
-	fprintf(stderr, "xroute: %.6f s: %s\n", t, log);
-	o->events++;
-	for (size_t off = 0; o->ev_fd >= 0 && n > 0 && off < (size_t)n;) {
-		ssize_t w = write(o->ev_fd, line + off, (size_t)n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			o->write_errors++;
-			break;
-		}
-		off += (size_t)w;
-	}
-}
-
 static uint32_t
 xr__output_work(struct xr_stage *st)
 {
@@ -337,10 +273,13 @@ xr__output_work(struct xr_stage *st)
 
 	if (n == 0)
 		return 0;
+	st->doing |= 1u << XR_DO_MESSAGES;
 	for (uint32_t i = 0; i < n; i++) {
 		const struct xr_msg *r = &in[i];
 		if (r->kind != XR_MSG_RESULT) {
-			xr__event(o, e, r);
+			/* Formatted and written by the owner thread. */
+			if (!xr_ring_enqueue(e->output_to_owner, r))
+				o->events_dropped++;
 			continue;
 		}
 		o->results++;
@@ -360,8 +299,10 @@ xr__output_work(struct xr_stage *st)
 			o->fills_net[k] += r->side == XR_SIDE_BUY ? r->cum_qty : -r->cum_qty;
 		}
 		if (o->fd >= 0) {
-			if (o->buf_cap - o->buf_len < XR_OUT_LINE_MAX)
+			if (o->buf_cap - o->buf_len < XR_OUT_LINE_MAX) {
+				st->doing |= 1u << XR_DO_WRITE;
 				xr_output_flush(o);
+			}
 			xr__format(o, e->cfg, r);
 		}
 	}
@@ -382,15 +323,6 @@ xr_output_init(struct xr_engine *e, char *err, size_t err_len)
 	o->st.eng = e;
 	o->in = e->aggregate_to_output;
 	o->fd = -1;
-	o->ev_fd = -1;
-	if (e->io.events_path != NULL) {
-		o->ev_fd = open(e->io.events_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (o->ev_fd < 0) {
-			int rc = errno;
-			snprintf(err, err_len, "%s: %s", e->io.events_path, strerror(rc));
-			return -rc;
-		}
-	}
 	o->format = e->cfg->engine.results_format;
 	o->seen_bits = e->ingress.max_lines + 2;
 	o->seen = xr_table_calloc((o->seen_bits + 63) / 64, sizeof(uint64_t));
@@ -426,9 +358,6 @@ xr_output_fini(struct xr_output *o)
 		close(o->fd);
 	}
 	o->fd = -1;
-	if (o->ev_fd >= 0)
-		close(o->ev_fd);
-	o->ev_fd = -1;
 	free(o->buf);
 	xr_table_free(o->seen);
 	xr_table_free(o->fills_net);

@@ -457,6 +457,7 @@ xr__route_work(struct xr_stage *st)
 	for (uint32_t k = 0; k < XR_CONTROL_RING && want > 0 &&
 			     xr_ring_dequeue(r->control, &batch[0]); k++) {
 		xr__control(r, e, &batch[0], &rej[n_rej++]);
+		st->doing |= 1u << XR_DO_CONTROL;
 		want--;
 	}
 	/* Re-routes first: they are older than anything in validate_to_route. */
@@ -470,6 +471,7 @@ xr__route_work(struct xr_stage *st)
 		return 1;
 	}
 
+	st->doing |= 1u << XR_DO_MESSAGES;
 	uint64_t now = xr_now_ns();
 	const struct xr_snapshot *snap = xr_snapshot_current(&e->snaps);
 	const struct xr_params *pp = xr_params_current(&e->params);

@@ -118,6 +118,7 @@ xr__validate_work(struct xr_stage *st)
 	uint32_t n = xr_ring_dequeue_burst(v->in, in, want);
 	if (n == 0)
 		return 0;
+	st->doing |= 1u << XR_DO_MESSAGES;
 
 	/* Issue the burst's cache misses together: the duplicate window and,
 	 * with many users, the per-user and per-(user, symbol) state are far

@@ -60,9 +60,12 @@ struct xr_engine_io {
 	_Atomic int *reload_request;
 	/* Event output (docs/output.md "Events"): circuit transitions, alerts
 	 * and operator commands, one JSON object per line, written by the
-	 * output stage as they happen; each is also logged as one line on
-	 * stderr. NULL = logged only. */
+	 * owner thread within a millisecond of happening (events.c); each
+	 * is also logged as one line on stderr. NULL = logged only. */
 	const char *events_path;
+	/* true: events are not logged on stderr (the events file, if any, is
+	 * still written); for benchmarks, whose output is their report. */
+	bool events_quiet;
 	/* Backpressure policy of the ingress (docs/failover.md
 	 * "Backpressure"). false: a file replay, which waits for room in
 	 * validate's ring (counted in ingress_stalls). true: a live feed,
@@ -95,6 +98,49 @@ enum xr_router_status {
 /** @return "READY", "SWITCHING", "ERROR"; "invalid". Thread: any. */
 const char *xr_router_status_name(enum xr_router_status s);
 
+/** Latency percentiles of one histogram (ns). */
+struct xr_latency {
+	uint64_t count;
+	uint64_t p50, p99, p999, max, mean;
+};
+
+/**
+ * What a stage's do_work() call did, one bit each (struct
+ * xr_stage_summary.slow_by counts slow calls per bit). A call can do
+ * several things; a call that did none of them only polled its inputs.
+ */
+enum xr_doing {
+	XR_DO_MESSAGES = 0, /* handled messages from its input rings */
+	XR_DO_PUBLISH,	    /* built and published a venue metrics snapshot */
+	XR_DO_TIMERS,	    /* ran due timers (order timeouts, status checks,
+			     * held TWAP slices, retries) */
+	XR_DO_CONNECTOR,    /* polled its venue connector and got events */
+	XR_DO_WRITE,	    /* wrote results or events with write(2) */
+	XR_DO_CONTROL,	    /* applied an operator command or new parameters */
+	XR_DOING_COUNT
+};
+
+/** @return "messages", "publish", "timers", "connector", "write",
+ * "control"; "invalid". Thread: any. */
+const char *xr_doing_name(enum xr_doing d);
+
+/**
+ * Per-stage do_work() figures of a run: how long each call took, and the
+ * calls over 100 us (XR_SLOW_CALL_NS) by what they did. A slow call is the
+ * stage's own work or its thread losing the CPU (compare the run's
+ * hiccup figures, docs/perf.md "Hiccups").
+ */
+struct xr_stage_summary {
+	char name[48];		/* stage name ("route", "execute.alpha") */
+	char thread[32];	/* thread that ran it */
+	uint64_t items;		/* messages it handled */
+	struct xr_latency work;	/* do_work() call durations (ns) */
+	uint64_t slow_calls;	/* calls over 100 us */
+	uint64_t slow_by[XR_DOING_COUNT]; /* of those, calls that did each */
+	uint64_t slowest_ns;	/* the longest call (ns) */
+	uint32_t slowest_doing;	/* its enum xr_doing bits */
+};
+
 /** Per-thread figures of a run. */
 struct xr_thread_summary {
 	char name[32];		/* thread name from [threads] */
@@ -105,12 +151,6 @@ struct xr_thread_summary {
 	uint64_t alloc_bytes;	/* bytes allocated inside the loop; 0 if the
 				 * probe is absent (see alloc_measured) */
 	bool alloc_measured;	/* the io probe gave this thread a counter */
-};
-
-/** Latency percentiles of one histogram (ns). */
-struct xr_latency {
-	uint64_t count;
-	uint64_t p50, p99, p999, max, mean;
 };
 
 /** Per-venue figures of a run. */
@@ -214,6 +254,8 @@ struct xr_summary {
 	struct xr_venue_summary venues[64];
 	uint32_t n_threads;
 	struct xr_thread_summary threads[32];
+	uint32_t n_stages;
+	struct xr_stage_summary stages[XR_MAX_VENUES + 8];
 };
 
 /**

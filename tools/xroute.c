@@ -4,7 +4,7 @@
  *   xroute run -c FILE --signals FILE [--out FILE] [--summary-json FILE]
  *              [--hist-dir DIR] [--pace SPEED] [--drain-timeout-ms MS]
  *              [--events FILE] [--positions FILE] [--control FILE]
- *              [--overload wait|reject]
+ *              [--overload wait|reject] [--no-hiccup] [--hiccup-probe-ms MS]
  *   xroute check -c FILE
  *   xroute gen --signals N --users U --symbols S --seed X -o FILE
  *   xroute --help | --version
@@ -16,6 +16,13 @@
  * thread gives the engine (xr_engine_control()) MS milliseconds after the
  * run starts (docs/failover.md "Control").
  *
+ * run also measures the platform's own hiccups (xr_hiccup.h, docs/perf.md
+ * "Hiccups"): the spinning probe on every CPU of the thread plan at once
+ * for --hiccup-probe-ms (default 50) before the engine starts and again
+ * after it stops, and the 1 ms sleeper while it runs; the summary prints
+ * them after the engine's figures and --summary-json adds them as
+ * "hiccup". --no-hiccup leaves them out.
+ *
  * Exit status: 0 success; 1 the run failed or broke an invariant
  * (unaccounted or duplicated results, overfills, positions != fills);
  * 2 usage or configuration error (the message names file:line, section and
@@ -23,6 +30,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -30,11 +38,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "xr_alloc_probe.h"
 #include "xr_config.h"
 #include "xr_engine.h"
 #include "xr_gen.h"
+#include "xr_hiccup.h"
 #include "xr_types.h"
 
 #define XR_VERSION "0.1.0"
@@ -192,6 +202,188 @@ xr__script_main(void *arg)
 	return NULL;
 }
 
+/* ---- platform hiccups (xr_hiccup.h) ---- */
+
+/** Most probe CPUs: one per thread of the plan (xr_summary.threads). */
+#define XR__HICCUP_CPUS 32
+
+/** The run's hiccup meters: one probe meter per engine CPU (before and
+ * after the run, merged), the sleeper's. */
+struct xr__hiccup {
+	uint32_t n;				/* probe meters */
+	struct xr_hiccup_meter *probe[XR__HICCUP_CPUS];
+	struct xr_hiccup_meter *sleeper;
+	struct xr_hiccup_sleeper *running;
+	struct xr_hiccup_cfg cfg;		/* probe duration per phase */
+};
+
+static void
+xr__hiccup_free(struct xr__hiccup *h)
+{
+	xr_hiccup_sleeper_stop(h->running);
+	h->running = NULL;
+	for (uint32_t i = 0; i < h->n; i++)
+		xr_hiccup_meter_destroy(h->probe[i]);
+	xr_hiccup_meter_destroy(h->sleeper);
+	memset(h, 0, sizeof(*h));
+}
+
+/*
+ * Meters for the CPUs the plan pins to (each once; a CPU that is not
+ * online is left out, as the runner runs its thread unpinned), or one
+ * unpinned probe if the plan pins nothing. @return 0 or -1 (printed).
+ */
+static int
+xr__hiccup_create(struct xr__hiccup *h, const struct xr_config *cfg, uint32_t probe_ms)
+{
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	int cpus[XR__HICCUP_CPUS];
+	uint32_t n = 0;
+
+	memset(h, 0, sizeof(*h));
+	h->cfg.duration_ns = (uint64_t)probe_ms * 1000000u;
+	for (uint32_t t = 0; t < cfg->n_threads && n < XR__HICCUP_CPUS; t++) {
+		int c = cfg->threads[t].cpu;
+		bool seen = c < 0 || c >= online;
+		for (uint32_t i = 0; i < n && !seen; i++)
+			seen = cpus[i] == c;
+		if (!seen)
+			cpus[n++] = c;
+	}
+	if (n == 0)
+		cpus[n++] = -1;
+	for (uint32_t i = 0; i < n; i++) {
+		h->probe[i] = xr_hiccup_meter_create(cpus[i]);
+		if (h->probe[i] == NULL)
+			goto fail;
+		h->n = i + 1;
+	}
+	h->sleeper = xr_hiccup_meter_create(-1);
+	if (h->sleeper != NULL)
+		return 0;
+fail:
+	fprintf(stderr, "xroute: hiccup meters: %s\n", strerror(errno));
+	xr__hiccup_free(h);
+	return -1;
+}
+
+/* The spinning probe on every engine CPU at once (before or after the run). */
+static void
+xr__hiccup_probe(struct xr__hiccup *h)
+{
+	int rc = xr_hiccup_probe_run(h->probe, h->n, &h->cfg);
+
+	if (rc != 0)
+		fprintf(stderr, "xroute: hiccup probe: %s (a CPU of the plan could not be "
+			"pinned to; its line says not measured)\n", strerror(-rc));
+}
+
+/* The summary's hiccup section, after the engine's: a line per probe CPU
+ * (before and after merged), all CPUs merged when there are several, the
+ * sleeper, and e2e p99/p99.9 as multiples of the merged probe's and the
+ * sleeper's. */
+static void
+xr__hiccup_print(const struct xr__hiccup *h, const struct xr_summary *s, FILE *out)
+{
+	struct xr_hiccup_stats st, all, sl;
+	char label[32];
+
+	fprintf(out, "hiccups (platform; docs/perf.md \"Hiccups\")\n"
+		"  probe: %" PRIu64 " ms spinning before the run + %" PRIu64 " ms after, per cpu; "
+		"samples = clock gaps >= 1 us\n"
+		"  sleeper: 1 ms sleeps during the run; samples = wakes, values = lateness\n",
+		h->cfg.duration_ns / 1000000u, h->cfg.duration_ns / 1000000u);
+	struct xr_hiccup_meter *merged = xr_hiccup_meter_create(-1);
+	for (uint32_t i = 0; i < h->n; i++) {
+		xr_hiccup_meter_stats(h->probe[i], &st);
+		if (st.cpu >= 0)
+			snprintf(label, sizeof(label), "probe cpu %d", st.cpu);
+		else
+			snprintf(label, sizeof(label), "probe unpinned");
+		xr_hiccup_print(out, label, &st);
+		if (merged != NULL)
+			xr_hiccup_meter_merge(merged, h->probe[i]);
+	}
+	if (merged == NULL) {
+		fprintf(out, "  (no memory for the merged probe figures)\n");
+		return;
+	}
+	xr_hiccup_meter_stats(merged, &all);
+	xr_hiccup_meter_destroy(merged);
+	if (h->n > 1)
+		xr_hiccup_print(out, "probe all cpus", &all);
+	xr_hiccup_meter_stats(h->sleeper, &sl);
+	xr_hiccup_print(out, "sleeper", &sl);
+	if (all.p99_ns != 0 && all.p999_ns != 0 && sl.p99_ns != 0 && sl.p999_ns != 0)
+		fprintf(out, "  e2e p99 = %.1fx probe p99, %.1fx sleeper p99; "
+			"e2e p99.9 = %.1fx probe p99.9, %.1fx sleeper p99.9\n",
+			(double)s->e2e.p99 / (double)all.p99_ns, (double)s->e2e.p99 / (double)sl.p99_ns,
+			(double)s->e2e.p999 / (double)all.p999_ns,
+			(double)s->e2e.p999 / (double)sl.p999_ns);
+}
+
+/* ,"hiccup":{...} (docs/output.md "Hiccups"). @return 0 or -EIO. */
+static int
+xr__hiccup_json(const struct xr__hiccup *h, FILE *out)
+{
+	struct xr_hiccup_stats st;
+	int rc = 0;
+
+	fprintf(out, ",\"hiccup\":{\"probe_phase_ns\":%" PRIu64 ",\"sleeper_interval_ns\":%" PRIu64
+		",\"probes\":[", h->cfg.duration_ns, XR_HICCUP_INTERVAL_NS);
+	for (uint32_t i = 0; i < h->n; i++) {
+		xr_hiccup_meter_stats(h->probe[i], &st);
+		if (i)
+			fputc(',', out);
+		rc |= xr_hiccup_write_json(out, &st);
+	}
+	fprintf(out, "],\"sleeper\":");
+	xr_hiccup_meter_stats(h->sleeper, &st);
+	rc |= xr_hiccup_write_json(out, &st);
+	fputc('}', out);
+	return rc != 0 || ferror(out) ? -EIO : 0;
+}
+
+/*
+ * The engine's summary JSON object, with the hiccup figures added as its
+ * last key when @p h is not NULL (the engine writes one object and a
+ * newline; it is built in memory and the key goes before its final '}').
+ * @return 0 or -EIO (errno set).
+ */
+static int
+xr__write_summary_json(struct xr_engine *e, const struct xr__hiccup *h, FILE *f)
+{
+	if (h == NULL)
+		return xr_engine_write_summary_json(e, f);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	if (mem == NULL)
+		return -EIO;
+	int rc = xr_engine_write_summary_json(e, mem);
+	if (fclose(mem) != 0 || rc != 0) {
+		free(buf);
+		errno = EIO;
+		return -EIO;
+	}
+	while (len > 0 && buf[len - 1] != '}')
+		len--;
+	if (len == 0) {
+		free(buf);
+		errno = EIO;
+		return -EIO;
+	}
+	fwrite(buf, 1, len - 1, f);
+	free(buf);
+	rc = xr__hiccup_json(h, f);
+	fputs("}\n", f);
+	if (rc != 0 || ferror(f)) {
+		errno = EIO;
+		return -EIO;
+	}
+	return 0;
+}
+
 static void
 usage(FILE *out)
 {
@@ -199,7 +391,7 @@ usage(FILE *out)
 		"usage: xroute run -c CONFIG --signals FILE [--out FILE] [--summary-json FILE]\n"
 		"                  [--hist-dir DIR] [--pace SPEED] [--drain-timeout-ms MS]\n"
 		"                  [--events FILE] [--positions FILE] [--control FILE]\n"
-		"                  [--overload wait|reject]\n"
+		"                  [--overload wait|reject] [--no-hiccup] [--hiccup-probe-ms MS]\n"
 		"       xroute check -c CONFIG\n"
 		"       xroute gen --signals N --users U --symbols S --seed X -o FILE [options]\n"
 		"       xroute --help | --version\n"
@@ -217,7 +409,11 @@ usage(FILE *out)
 		"          lines: disable VENUE, enable VENUE, failover [user|symbol NAME]\n"
 		"          VENUE|auto; docs/failover.md \"Control\"); --overload reject makes\n"
 		"          the replay act as a live feed: a signal due while the pipeline is\n"
-		"          full is rejected (overloaded) instead of waiting\n"
+		"          full is rejected (overloaded) instead of waiting; the platform's\n"
+		"          own hiccups are measured around the run (a spinning probe on each\n"
+		"          CPU of the plan for --hiccup-probe-ms before and after, default 50,\n"
+		"          and a 1 ms sleeper during it) and printed after the summary\n"
+		"          (docs/perf.md \"Hiccups\"); --no-hiccup leaves them out\n"
 		"  check   load and validate CONFIG, print the effective configuration\n"
 		"  gen     write a realistic signal file (xroute gen --help for options)\n"
 		"\n"
@@ -270,7 +466,7 @@ static int
 cmd_run(int argc, char **argv)
 {
 	enum { OPT_SUMMARY = 256, OPT_HIST, OPT_DRAIN, OPT_PACE, OPT_EVENTS, OPT_POS, OPT_CTL,
-	       OPT_OVERLOAD };
+	       OPT_OVERLOAD, OPT_NO_HICCUP, OPT_HICCUP_MS };
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"signals", required_argument, NULL, 's'},
@@ -283,12 +479,16 @@ cmd_run(int argc, char **argv)
 		{"positions", required_argument, NULL, OPT_POS},
 		{"control", required_argument, NULL, OPT_CTL},
 		{"overload", required_argument, NULL, OPT_OVERLOAD},
+		{"no-hiccup", no_argument, NULL, OPT_NO_HICCUP},
+		{"hiccup-probe-ms", required_argument, NULL, OPT_HICCUP_MS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *summary_json = NULL, *hist_dir = NULL, *positions = NULL;
 	struct xr__script sc = {.mu = PTHREAD_MUTEX_INITIALIZER};
 	struct xr_engine_io io = {.thread_allocated = xr_alloc_probe_thread};
+	bool hiccup = true;
+	uint32_t hiccup_ms = 50;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "c:s:o:h", opts, NULL)) != -1) {
@@ -309,6 +509,18 @@ cmd_run(int argc, char **argv)
 			}
 			io.overload_reject = optarg[0] == 'r';
 			break;
+		case OPT_NO_HICCUP: hiccup = false; break;
+		case OPT_HICCUP_MS: {
+			char *end;
+			unsigned long ms = strtoul(optarg, &end, 10);
+			if (*end != '\0' || ms == 0 || ms > 10000) {
+				fprintf(stderr, "xroute run: --hiccup-probe-ms: \"%s\" is not 1..10000\n",
+					optarg);
+				return 2;
+			}
+			hiccup_ms = (uint32_t)ms;
+			break;
+		}
 		case OPT_DRAIN: {
 			char *end;
 			unsigned long ms = strtoul(optarg, &end, 10);
@@ -372,6 +584,20 @@ cmd_run(int argc, char **argv)
 	int status = 0;
 	pthread_t ctl;
 	bool ctl_started = false;
+	struct xr__hiccup hic = {0};
+	if (hiccup && xr__hiccup_create(&hic, cfg, hiccup_ms) != 0) {
+		status = 1;
+		hiccup = false;
+	}
+	if (hiccup) {
+		/* Before any engine thread runs, on the CPUs they will take. */
+		xr__hiccup_probe(&hic);
+		hic.running = xr_hiccup_sleeper_start(hic.sleeper, NULL);
+		if (hic.running == NULL) {
+			fprintf(stderr, "xroute: hiccup sleeper: %s\n", strerror(errno));
+			status = 1;
+		}
+	}
 	sc.e = e;
 	if (sc.n > 0) {
 		/* The script's times are on CLOCK_MONOTONIC, as the engine's. */
@@ -388,6 +614,11 @@ cmd_run(int argc, char **argv)
 		ctl_started = prc == 0;
 	}
 	int rc = xr_engine_run(e, err, sizeof(err));
+	if (hiccup) {
+		xr_hiccup_sleeper_stop(hic.running);
+		hic.running = NULL;
+		xr__hiccup_probe(&hic);
+	}
 	if (ctl_started) {
 		pthread_mutex_lock(&sc.mu);
 		sc.stop = true;
@@ -405,12 +636,14 @@ cmd_run(int argc, char **argv)
 	}
 	xr_engine_print_summary(e, stdout);
 	const struct xr_summary *s = xr_engine_summary(e);
+	if (hiccup)
+		xr__hiccup_print(&hic, s, stdout);
 	if (s->unaccounted || s->duplicates || s->overfills || s->position_mismatches ||
 	    s->exposure_left)
 		status = 1;
 	if (summary_json != NULL) {
 		FILE *f = fopen(summary_json, "w");
-		if (f == NULL || xr_engine_write_summary_json(e, f) != 0) {
+		if (f == NULL || xr__write_summary_json(e, hiccup ? &hic : NULL, f) != 0) {
 			fprintf(stderr, "xroute: %s: %s\n", summary_json, strerror(errno));
 			status = 1;
 		}
@@ -431,6 +664,7 @@ cmd_run(int argc, char **argv)
 			status = 1;
 		}
 	}
+	xr__hiccup_free(&hic);
 	xr_engine_destroy(e);
 	xr_config_free(cfg);
 	return status;

@@ -942,6 +942,10 @@ xr_sim_create(const struct xr_config *cfg, unsigned venue,
 	if (s->orders == NULL || s->heap == NULL || s->hash == NULL || s->queries == NULL)
 		goto nomem;
 	memset(s->hash, 0xff, (size_t)buckets * sizeof(*s->hash)); /* all NIL */
+	/* calloc's large blocks are fresh zero pages: written now, so the
+	 * run's first orders take no page fault. */
+	memset(s->queries, 0, s->cap * sizeof(*s->queries));
+	memset(s->heap, 0, s->cap * sizeof(*s->heap));
 	for (uint32_t i = 0; i < s->cap; i++)
 		s->orders[i].next_free = i + 1 < s->cap ? i + 1 : XR__SIM_NIL;
 	s->free_head = 0;

@@ -2,8 +2,8 @@
 # Integration: the xroute launcher end to end on the shipped example config.
 #   example_run.sh XROUTE SOURCE_ROOT
 # gen -> check -> run with every output; then checks the summary's
-# invariants, the results file, the .hgrm files, and the launcher's error
-# paths (bad config: exit 2 naming file:line; bad usage: exit 2).
+# invariants and hiccup section (and --no-hiccup), the results file, the
+# .hgrm files, and the launcher's error paths (bad config: exit 2 naming file:line; bad usage: exit 2).
 set -euo pipefail
 xroute=$1
 src=$2
@@ -44,7 +44,34 @@ total = s["filled"] + s["partially_filled"] + s["canceled"] + s["rejected"] + s[
 assert total == n, f"final statuses sum to {total}, not {n}"
 assert s["filled"] > n // 4, "most orders should fill on the example"
 assert s["e2e_ns"]["p50"] <= s["e2e_ns"]["p99"] <= s["e2e_ns"]["p999"] <= s["e2e_ns"]["max"]
+# Platform hiccups (docs/output.md "Hiccups"): a probe per pinned CPU of the
+# example's plan that is online here, and the sleeper, which ran the whole run.
+h = s["hiccup"]
+keys = ["cpu", "count", "p50_ns", "p99_ns", "p999_ns", "max_ns", "duration_ns",
+        "lost_count", "lost_ns", "lost_ppm"]
+assert h["probe_phase_ns"] == 50_000_000 and h["sleeper_interval_ns"] == 1_000_000, h
+assert 1 <= len(h["probes"]) <= 2, h["probes"]
+for m in h["probes"] + [h["sleeper"]]:
+    assert sorted(m) == sorted(keys), m
+    assert all(isinstance(m[k], int) for k in keys), m
+    assert m["p50_ns"] <= m["p99_ns"] <= m["p999_ns"] <= m["max_ns"], m
+    assert 0 <= m["lost_ppm"] <= 1_000_000 and m["lost_count"] <= m["count"], m
+    assert m["lost_ppm"] == m["lost_ns"] * 1_000_000 // m["duration_ns"], m
+for m in h["probes"]:
+    assert m["cpu"] in (0, 1), m
+    assert m["duration_ns"] >= 2 * h["probe_phase_ns"], m
+assert h["sleeper"]["cpu"] == -1 and h["sleeper"]["count"] >= 1, h["sleeper"]
+assert h["sleeper"]["duration_ns"] >= h["sleeper"]["count"] * h["sleeper_interval_ns"], h
 PY
+grep -q '^hiccups (platform' "$dir/summary.txt" || fail "the summary has no hiccup section"
+grep -q '^  probe cpu 0 ' "$dir/summary.txt" || fail "the summary has no probe line for cpu 0"
+grep -q '^  sleeper ' "$dir/summary.txt" || fail "the summary has no sleeper line"
+# --no-hiccup: neither the section nor the JSON key.
+"$xroute" run -c "$src/docs/examples/xroute.ini" --signals "$dir/signals.csv" \
+	--summary-json "$dir/summary-nh.json" --no-hiccup > "$dir/summary-nh.txt" 2> /dev/null
+! grep -q '^hiccups' "$dir/summary-nh.txt" || fail "--no-hiccup printed hiccups"
+python3 -c 'import json, sys; assert "hiccup" not in json.load(open(sys.argv[1]))' \
+	"$dir/summary-nh.json" || fail "--no-hiccup wrote hiccups"
 
 [ "$(wc -l < "$dir/results.csv")" -eq $((n + 1)) ] || fail "results.csv has the wrong row count"
 # Every strategy routes (issue 4): each of the nine has routed results, and
@@ -92,4 +119,11 @@ set +e
 rc=$?
 set -e
 [ $rc -eq 2 ] || fail "run without --signals exited $rc, expected 2"
+set +e
+"$xroute" run -c "$src/docs/examples/xroute.ini" --signals "$dir/signals.csv" \
+	--hiccup-probe-ms 0 > /dev/null 2> "$dir/err.txt"
+rc=$?
+set -e
+[ $rc -eq 2 ] || fail "--hiccup-probe-ms 0 exited $rc, expected 2"
+grep -q 'hiccup-probe-ms: "0" is not 1..10000' "$dir/err.txt" || fail "bad --hiccup-probe-ms: $(cat "$dir/err.txt")"
 echo "example_run: OK"
