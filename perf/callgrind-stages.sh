@@ -8,18 +8,24 @@
 #
 #   perf/callgrind-stages.sh                        build/, 200000 signals
 #   perf/callgrind-stages.sh -b build-cg -n 50000 --json cg.json
+#   perf/callgrind-stages.sh -b build-cg -c perf/pipeline.ini --repeatable \
+#       -n 20000 --no-breakdown                      the budget's measurement
+#                                                    (perf/check-stage-budget.sh)
 #
 # What it runs (every file in the work directory, kept for callgrind_annotate
 # or kcachegrind):
 #   1. `xroute gen --signals N --users 100 --symbols 8 --seed 42`;
-#   2. a config copied from docs/examples/xroute.ini with every sim venue's
+#   2. a config copied from docs/examples/xroute.ini (or -c FILE) with every sim venue's
 #      latency_us and jitter_us set to 0 (checked with `xroute check`);
+#      --repeatable runs every stage of the plan, in order, on one thread
+#      and takes latency out of routing (below);
 #   3. main.cg: the whole run under callgrind (valgrind serialises the
 #      threads; instruction counts do not depend on it, the interleaving
 #      does a little: idle loops, burst sizes);
 #   4. idle.cg: a run of one signal that rests on its venue until it expires
-#      (100 ms): nearly every do_work() call is idle, which gives the Ir of
-#      an idle call per stage (the one signal's own work adds < 2 Ir/call);
+#      (the same config with session_ms = 100 on every venue): nearly every
+#      do_work() call is idle, which gives the Ir of an idle call per stage
+#      (the one signal's own work adds < 2 Ir/call);
 #   5. stage-STAGE.cg: one run per stage with --toggle-collect=DO_WORK, so
 #      the self costs in it are exactly what runs under that stage
 #      (the top self-cost functions, and the split by source file, which
@@ -34,7 +40,13 @@
 #   - named key functions (parser, selector, risk checks, histograms, maps);
 #     a name that is absent was inlined into its caller;
 #   - idle: do_work calls made in loops that found no work (idle_loops of the
-#     summary x stages of the thread) times the Ir of an idle call.
+#     summary x stages of the thread) times the Ir of an idle call;
+#   - clock: Ir of the callees of a do_work whose calls the clock sets, not
+#     the signals (snapshot publication, every snapshot_interval_us; under
+#     valgrind a signal takes ~25x as long, so far more publications fall on
+#     each signal than natively);
+#   - work Ir/signal = (Ir - idle - clock) / signals: the figure the stage
+#     budget checks (perf/stage-budget, docs/perf-callgrind.md).
 #
 # Exit status: 0 ok, 1 a run failed, 2 usage error or missing tool.
 set -euo pipefail
@@ -42,15 +54,25 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 usage() {
 	cat <<'EOF'
-usage: perf/callgrind-stages.sh [-b BUILD] [-n SIGNALS] [--json FILE] [-w WORKDIR]
-                                [--top K] [--no-breakdown]
+usage: perf/callgrind-stages.sh [-b BUILD] [-c CONFIG] [-n SIGNALS] [--json FILE] [-w WORKDIR]
+                                [--repeatable] [--top K] [--no-breakdown]
 
   -b, --build DIR     build directory holding tools/xroute (default: build/ of
                       this source tree)
+  -c, --config FILE   config whose venues are run with zero latency (default:
+                      docs/examples/xroute.ini; perf/pipeline.ini is the
+                      instruction budget's workload)
   -n, --signals N     signals to generate and route (default: 200000)
       --json FILE     also write the results as JSON lines to FILE
   -w, --workdir DIR   where signals, config, logs and callgrind files go
                       (default: a new /tmp/xroute-cg.XXXXXX, kept)
+      --repeatable    the stage budget's measurement: the config's stages, in
+                      its plan's order, on one thread (every loop carries a
+                      whole burst through every stage, whatever valgrind's
+                      thread scheduling), and latency_zero_score_us and
+                      latency_threshold_us at 60 s (under valgrind every
+                      latency is ~25x its native value; venue choice then
+                      does not follow the host's speed)
       --top K         self-cost functions shown per stage (default: 5)
       --no-breakdown  skip the per-stage --toggle-collect runs
   -h, --help          print this and exit
@@ -58,15 +80,19 @@ EOF
 }
 
 build=
+config=
 signals=200000
 json=
 workdir=
 top=5
 breakdown=1
+repeatable=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-b | --build) build=${2:?}; shift 2 ;;
 	--build=*) build=${1#*=}; shift ;;
+	-c | --config) config=${2:?}; shift 2 ;;
+	--config=*) config=${1#*=}; shift ;;
 	-n | --signals) signals=${2:?}; shift 2 ;;
 	--signals=*) signals=${1#*=}; shift ;;
 	--json) json=${2:?}; shift 2 ;;
@@ -76,6 +102,7 @@ while [ $# -gt 0 ]; do
 	--top) top=${2:?}; shift 2 ;;
 	--top=*) top=${1#*=}; shift ;;
 	--no-breakdown) breakdown=0; shift ;;
+	--repeatable) repeatable=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "callgrind-stages: unknown argument: $1" >&2; usage >&2; exit 2 ;;
 	esac
@@ -85,6 +112,8 @@ case "$top" in '' | *[!0-9]*) echo "callgrind-stages: --top: \"$top\" is not a n
 [ "$signals" -ge 1 ] || { echo "callgrind-stages: --signals must be at least 1" >&2; exit 2; }
 # Default: the project's build/ (a relative -b is taken from the current directory).
 build=${build:-$root/build}
+config=${config:-$root/docs/examples/xroute.ini}
+[ -r "$config" ] || { echo "callgrind-stages: --config: $config: not readable" >&2; exit 2; }
 
 say() { echo "callgrind-stages: $*" >&2; }
 
@@ -138,8 +167,39 @@ awk '
 /^[ \t]*(latency_us|jitter_us)[ \t]*[=:]/ { next }
 { print }
 /^[ \t]*\[venue[ \t]/ { print "latency_us = 0"; print "jitter_us = 0" }
-' "$root/docs/examples/xroute.ini" >"$wd/xroute.ini"
+' "$config" >"$wd/xroute.ini"
+# --repeatable: the plan's stage lists, in thread order, become one thread's
+# (the [threads] section of the checked config, whose lists are expanded),
+# and latency neither scores nor demotes a venue.
+if [ "$repeatable" -eq 1 ]; then
+	"$xroute" check -c "$wd/xroute.ini" >"$wd/plan.ini"
+	one=$(awk '/^\[/ { in_t = ($0 == "[threads]") } in_t && /^[^ ]+\.stages = / {
+		sub(/^[^=]*= /, ""); s = s (s == "" ? "" : ", ") $0 } END { print s }' "$wd/plan.ini")
+	[ -n "$one" ] || { say "--one-thread: no thread plan in $wd/plan.ini"; exit 1; }
+	awk -v one="$one" '
+	/^[ \t]*\[/ { in_t = ($0 ~ /^[ \t]*\[threads\][ \t]*$/) }
+	in_t && !/^[ \t]*\[/ { next }
+	{ print }
+	in_t { print "one.stages = " one; print "one.wait = backoff"; done = 1 }
+	/^[ \t]*(latency_zero_score_us|latency_threshold_us)[ \t]*[=:]/ { next }
+	END { if (!done) { print "[threads]"; print "one.stages = " one; print "one.wait = backoff" } }
+	' "$wd/xroute.ini" >"$wd/xroute-one.ini"
+	awk '{ print } /^[ \t]*\[engine\][ \t]*$/ { print "latency_zero_score_us = 60000000"
+		print "latency_threshold_us = 60000000"; done = 1 }
+	END { if (!done) { print "[engine]"; print "latency_zero_score_us = 60000000"
+		print "latency_threshold_us = 60000000" } }' "$wd/xroute-one.ini" >"$wd/xroute.ini"
+	rm -f "$wd/xroute-one.ini"
+fi
 "$xroute" check -c "$wd/xroute.ini" >"$wd/effective.ini"
+# The idle calibration's config: the same, with every venue's session_ms at
+# 100, so the one resting order keeps the engine idle for ~100 ms whatever
+# the config's session_ms (perf/pipeline.ini's 1 ms would give few calls).
+awk '
+/^[ \t]*session_ms[ \t]*[=:]/ { next }
+{ print }
+/^[ \t]*\[venue[ \t]/ { print "session_ms = 100" }
+' "$wd/xroute.ini" >"$wd/xroute-idle.ini"
+"$xroute" check -c "$wd/xroute-idle.ini" >/dev/null
 n_venues=$(grep -c '^\[venue ' "$wd/effective.ini" || true)
 n_zero=$(grep -Ec '^(latency_us|jitter_us) = 0$' "$wd/effective.ini" || true)
 if [ "$n_venues" -eq 0 ] || [ "$n_zero" -ne $((2 * n_venues)) ] ||
@@ -162,14 +222,29 @@ for f in "$root"/engine/stage_*.c; do
 done
 [ ${#stages[@]} -gt 0 ] || { say "no stage do_work functions found in engine/stage_*.c"; exit 1; }
 
-# A run of xroute under callgrind: NAME SIGNAL_FILE [valgrind options...]
+# xroute run's hiccup meters (a spinning probe before and after the run, a
+# 1 ms sleeper thread during it) are not the engine's work, and the sleeper's
+# wake-ups take valgrind's one running thread away from the stages: off.
+run_opts=()
+if "$xroute" run --help 2>&1 | grep -q -- '--no-hiccup'; then
+	run_opts+=(--no-hiccup)
+fi
+
+# glibc copies of 2 KiB and more (memcpy, memset) with rep movsb / rep stosb,
+# which callgrind counts as one instruction per byte: a 192-byte message
+# then costs 1 Ir a byte in a ring burst of 11 or more and 0.05 in a shorter
+# one, so the Ir of a copy followed burst sizes. The vector loop counts
+# what a copy does whatever its size.
+export GLIBC_TUNABLES="glibc.cpu.x86_rep_movsb_threshold=0xffffffffffffffff:glibc.cpu.x86_rep_stosb_threshold=0xffffffffffffffff${GLIBC_TUNABLES:+:$GLIBC_TUNABLES}"
+
+# A run of xroute under callgrind: NAME CONFIG SIGNAL_FILE [valgrind options...]
 cg_run() {
-	local name=$1 sig=$2
-	shift 2
+	local name=$1 cfg=$2 sig=$3
+	shift 3
 	local t0=$SECONDS rc=0
 	valgrind --tool=callgrind --log-file="$wd/$name.vg.log" \
 		--callgrind-out-file="$wd/$name.cg" "$@" \
-		"$xroute" run -c "$wd/xroute.ini" --signals "$sig" --out /dev/null \
+		"$xroute" run -c "$cfg" --signals "$sig" --out /dev/null "${run_opts[@]}" \
 		--summary-json "$wd/$name.summary.json" >"$wd/$name.run.log" 2>&1 || rc=$?
 	if [ "$rc" -ne 0 ]; then
 		say "$name: xroute exited $rc under valgrind; see $wd/$name.run.log and $name.vg.log"
@@ -179,13 +254,13 @@ cg_run() {
 }
 
 say "main run: $signals signals under callgrind"
-cg_run main "$wd/signals.csv"
+cg_run main "$wd/xroute.ini" "$wd/signals.csv"
 say "idle calibration: one resting order, ~100 ms of idle loops"
-cg_run idle "$wd/signals-idle.csv"
+cg_run idle "$wd/xroute-idle.ini" "$wd/signals-idle.csv"
 if [ "$breakdown" -eq 1 ]; then
 	for s in "${stages[@]}"; do
 		say "breakdown run: --toggle-collect=${s#*=} (${s%%=*})"
-		cg_run "stage-${s%%=*}" "$wd/signals.csv" --toggle-collect="${s#*=}"
+		cg_run "stage-${s%%=*}" "$wd/xroute.ini" "$wd/signals.csv" --toggle-collect="${s#*=}"
 	done
 fi
 
@@ -197,6 +272,7 @@ hyper=$(LC_ALL=C lscpu 2>/dev/null | sed -n 's/^Hypervisor vendor: *//p' | head 
 [ -z "$hyper" ] || machine="$machine, $hyper"
 export CG_ROOT=$root CG_WD=$wd CG_SIGNALS=$signals CG_TOP=$top CG_JSON=$json \
 	CG_BREAKDOWN=$breakdown CG_BUILD=$build CG_BUILDTYPE=$buildtype \
+	CG_CONFIG=$config CG_REPEATABLE=$repeatable \
 	CG_STAGES="${stages[*]}" CG_VALGRIND=$vg_version CG_DATE=$today CG_MACHINE=$machine
 python3 - <<'EOF'
 import collections, json, os, re, sys
@@ -207,6 +283,9 @@ top = int(os.environ["CG_TOP"])
 breakdown = os.environ["CG_BREAKDOWN"] == "1"
 stage_fn = dict(s.split("=", 1) for s in os.environ["CG_STAGES"].split())
 RUNNER = "xr__thread_main"
+# Callees of a do_work whose calls the clock sets, not the signals: their
+# inclusive Ir is left out of the work figure (and of an idle call's cost).
+CLOCK = ["xr_aggregate_publish"]
 
 KINDS = {"fn": "fn", "cfn": "fn", "fl": "fl", "fi": "fl", "fe": "fl",
          "cfi": "fl", "cfl": "fl", "ob": "ob", "cob": "ob"}
@@ -274,6 +353,12 @@ def parse(path):
 
 def incl(p, f):
     return p["self"][f] + sum(v for (a, b), v in p["call_ir"].items() if a == f and b != f)
+
+
+def clock_ir(p, f):
+    """Inclusive Ir of f's clock-driven callees (CLOCK, or a clone of one)."""
+    return sum(v for (a, b), v in p["call_ir"].items()
+               if a == f and any(b == c or b.startswith(c + ".") for c in CLOCK))
 
 
 def calls(p, callee, caller=None):
@@ -346,7 +431,8 @@ def per(n):
 
 
 meta = dict(kind="meta", date=os.environ["CG_DATE"], machine=os.environ["CG_MACHINE"],
-            signals=N, build=os.environ["CG_BUILD"],
+            signals=N, build=os.environ["CG_BUILD"], config=os.environ["CG_CONFIG"],
+            repeatable=os.environ["CG_REPEATABLE"] == "1",
             buildtype=os.environ["CG_BUILDTYPE"], valgrind=os.environ["CG_VALGRIND"],
             workdir=wd, program_ir=main["summary"],
             elapsed_s_under_valgrind=summ.get("elapsed_s"))
@@ -355,6 +441,9 @@ emit(**meta)
 print("callgrind Ir per stage: %s signals, %s, build %s (%s)"
       % (fmt(N), os.environ["CG_VALGRIND"], os.environ["CG_BUILD"], os.environ["CG_BUILDTYPE"]))
 print("machine: %s; date %s; files: %s" % (os.environ["CG_MACHINE"], os.environ["CG_DATE"], wd))
+print("config: %s%s" % (os.environ["CG_CONFIG"],
+                        " (--repeatable: one thread, latency out of routing)"
+                        if os.environ["CG_REPEATABLE"] == "1" else ""))
 print()
 
 # ---- main table ----
@@ -371,30 +460,39 @@ stage_sum = sum(r[2] for r in rows)
 # the Ir per call of the calibration run (nearly all of its calls are idle).
 idle_loops = {t["name"]: t["idle_loops"] for t in summ.get("threads", [])}
 idle_est = {}
+# An idle call's cost leaves out its clock-driven callees (an idle aggregate
+# call may publish a snapshot), which the clock column counts.
 for s, f, ir, nc in rows:
     ic = calls(idle, f, RUNNER)
-    per_call = incl(idle, f) / ic if ic else 0.0
+    per_call = (incl(idle, f) - clock_ir(idle, f)) / ic if ic else 0.0
     n_idle = sum(idle_loops.get(t, 0) * per_thread[t][s] for t in per_thread)
     idle_est[s] = (n_idle, per_call, n_idle * per_call, ic)
 idle_total = sum(v[2] for v in idle_est.values())
 busy_sum = stage_sum - idle_total
+clock = {s: clock_ir(main, f) for s, f, _, _ in rows}
+clock_total = sum(clock.values())
 
-print("%-22s %-19s %14s %10s %8s %14s %10s %7s" % (
-    "stage", "do_work", "Ir total", "Ir/signal", "% stages", "idle Ir (est)", "busy Ir/sig", "% busy"))
+print("%-22s %-19s %14s %10s %8s %14s %10s %7s %12s %10s" % (
+    "stage", "do_work", "Ir total", "Ir/signal", "% stages", "idle Ir (est)", "busy Ir/sig", "% busy",
+    "clock Ir", "work Ir/sig"))
 for s, f, ir, nc in rows:
     pct = 100.0 * ir / stage_sum if stage_sum else 0.0
     busy = ir - idle_est[s][2]
     bpct = 100.0 * busy / busy_sum if busy_sum else 0.0
-    print("%-22s %-19s %14s %10s %7.1f%% %14s %10s %6.1f%%" % (
-        label(s), f, fmt(ir), per(ir), pct, fmt(idle_est[s][2]), per(busy), bpct))
+    work = busy - clock[s]
+    print("%-22s %-19s %14s %10s %7.1f%% %14s %10s %6.1f%% %12s %10s" % (
+        label(s), f, fmt(ir), per(ir), pct, fmt(idle_est[s][2]), per(busy), bpct,
+        fmt(clock[s]), per(work)))
     emit(kind="stage", stage=s, instances=instances[s], function=f, ir=ir,
          ir_per_signal=round(ir / N, 1), pct_of_stages=round(pct, 2), calls=nc,
          idle_ir_est=round(idle_est[s][2]), busy_ir_per_signal=round(busy / N, 1),
-         pct_of_busy=round(bpct, 2))
-print("%-22s %-19s %14s %10s %7.1f%% %14s %10s %6.1f%%" % (
-    "all stages", "", fmt(stage_sum), per(stage_sum), 100.0, fmt(idle_total), per(busy_sum), 100.0))
+         pct_of_busy=round(bpct, 2), clock_ir=clock[s], work_ir_per_signal=round(work / N, 1))
+print("%-22s %-19s %14s %10s %7.1f%% %14s %10s %6.1f%% %12s %10s" % (
+    "all stages", "", fmt(stage_sum), per(stage_sum), 100.0, fmt(idle_total), per(busy_sum), 100.0,
+    fmt(clock_total), per(busy_sum - clock_total)))
 emit(kind="stage_total", ir=stage_sum, ir_per_signal=round(stage_sum / N, 1),
-     idle_ir_est=round(idle_total), busy_ir_per_signal=round(busy_sum / N, 1))
+     idle_ir_est=round(idle_total), busy_ir_per_signal=round(busy_sum / N, 1),
+     clock_ir=clock_total, work_ir_per_signal=round((busy_sum - clock_total) / N, 1))
 
 runner_in = incl(main, RUNNER)
 runner_rest = runner_in - sum(main["call_ir"][(RUNNER, f)] for _, f, _, _ in rows)
@@ -430,6 +528,18 @@ ithreads = ", ".join("%s %s/%s" % (t["name"], fmt(t["idle_loops"]), fmt(t["loops
 print("threads idle/total loops: %s" % ithreads)
 emit(kind="idle_total", idle_ir_est=round(idle_total),
      threads=[{k: t[k] for k in ("name", "loops", "idle_loops")} for t in summ.get("threads", [])])
+
+# ---- clock-driven callees ----
+print()
+print("clock: callees whose calls the clock sets (left out of work Ir/signal)")
+for s, f, ir, nc in rows:
+    for (a, b), v in sorted(main["call_ir"].items()):
+        if a == f and any(b == c or b.startswith(c + ".") for c in CLOCK):
+            n = main["call_n"][(a, b)]
+            print("  %-20s %-24s %10s calls %14s Ir %10.1f Ir/call %8s Ir/signal"
+                  % (label(s), b, fmt(n), fmt(v), v / n if n else 0.0, per(v)))
+            emit(kind="clock", stage=s, function=b, calls=n, ir=v,
+                 ir_per_call=round(v / n, 1) if n else None, ir_per_signal=round(v / N, 1))
 
 # ---- per stage: direct callees (main run) ----
 print()

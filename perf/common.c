@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "perf_pvt.h"
+#include "xr_hiccup.h"
 
 #if defined(__x86_64__)
 #include <x86intrin.h>
@@ -46,6 +47,24 @@ xr_perf_result_extra(struct xr_perf_result *r, const char *key, double v)
 	r->extra_key[r->n_extra] = key;
 	r->extra_val[r->n_extra] = v;
 	r->n_extra++;
+}
+
+void
+xr_perf_result_hiccup(struct xr_perf_result *r, const char *name,
+		      const struct xr_hiccup_stats *st)
+{
+	xr_perf_result_init(r, name, "ns");
+	r->median = r->min = r->max = (double)st->p99_ns;
+	r->rounds = 1;
+	xr_perf_result_extra(r, "p50", (double)st->p50_ns);
+	xr_perf_result_extra(r, "p99", (double)st->p99_ns);
+	xr_perf_result_extra(r, "p999", (double)st->p999_ns);
+	xr_perf_result_extra(r, "worst", (double)st->max_ns);
+	xr_perf_result_extra(r, "count", (double)st->count);
+	xr_perf_result_extra(r, "lost_ppm", (double)st->lost_ppm);
+	xr_perf_result_extra(r, "lost_count", (double)st->lost_count);
+	xr_perf_result_extra(r, "duration_ns", (double)st->duration_ns);
+	xr_perf_result_extra(r, "cpu", (double)st->cpu);
 }
 
 static int

@@ -1,7 +1,7 @@
 /*
  * xroute-perf: the benchmark harness (docs/perf.md).
  *
- *   xroute-perf floor|ring|select|pipeline|fix|all [--quick] [--json FILE]
+ *   xroute-perf hiccup|floor|ring|select|pipeline|fix|all [--quick] [--json FILE]
  *               [--rounds N] [--cpus A,B] [--rate PER_S] [--signals N]
  *               [--tmp DIR]
  *
@@ -24,12 +24,15 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-		"usage: xroute-perf floor|ring|select|pipeline|fix|all [options]\n"
+		"usage: xroute-perf hiccup|floor|ring|select|pipeline|fix|all [options]\n"
+		"  hiccup    the platform alone: spinning probe pinned to each cpu, then a\n"
+		"            1 ms sleeper (stalls the host takes by itself)\n"
 		"  floor     cross-core cache-line ping-pong round trip (the physical floor)\n"
 		"  ring      xr_ring vs ck_ring: throughput (8/64 B, single/burst 32), RTT\n"
 		"  select    venue selector decision latency (2/8/16/64 venues), allocations\n"
 		"  pipeline  whole engine, zero-latency sim venues: closed-loop throughput,\n"
-		"            open-loop latency, allocations per signal, venue/user scaling\n"
+		"            open-loop latency against the platform's hiccups, allocations\n"
+		"            per signal, venue/user scaling\n"
 		"  fix       FIX 4.4 codec: encode + decode of NewOrderSingle and\n"
 		"            ExecutionReport, ns per message, allocations; loopback\n"
 		"            TCP round trip of a 200-byte message (fix.tcp.rtt)\n"
@@ -153,7 +156,9 @@ main(int argc, char **argv)
 	int rc;
 	bool all = strcmp(cmd, "all") == 0;
 	if (all) {
-		rc = xr_perf_floor(&o);
+		rc = xr_perf_hiccup(&o);
+		if (rc == 0)
+			rc = xr_perf_floor(&o);
 		if (rc == 0)
 			rc = xr_perf_ring(&o);
 		if (rc == 0)
@@ -162,6 +167,8 @@ main(int argc, char **argv)
 			rc = xr_perf_pipeline(&o);
 		if (rc == 0)
 			rc = xr_perf_fix(&o);
+	} else if (strcmp(cmd, "hiccup") == 0) {
+		rc = xr_perf_hiccup(&o);
 	} else if (strcmp(cmd, "floor") == 0) {
 		rc = xr_perf_floor(&o);
 	} else if (strcmp(cmd, "ring") == 0) {

@@ -51,6 +51,18 @@ void xr_perf_result_init(struct xr_perf_result *r, const char *name,
  * not be one of the fixed JSON fields (asserted). */
 void xr_perf_result_extra(struct xr_perf_result *r, const char *key, double v);
 
+struct xr_hiccup_stats;
+
+/**
+ * A hiccup meter's figures as one result (unit ns, rounds 1): median = min
+ * = max = the p99 of the samples; extras p50, p99, p999, worst (largest
+ * sample), count, lost_ppm, lost_count (samples > 10 us), duration_ns and
+ * cpu (-1: unpinned or several CPUs). Up to 3 more extras fit.
+ * Thread: any.
+ */
+void xr_perf_result_hiccup(struct xr_perf_result *r, const char *name,
+			   const struct xr_hiccup_stats *st);
+
 /** Fill median/min/max/rounds from @p n samples (n > 0; sorts a copy). */
 void xr_perf_result_stats(struct xr_perf_result *r, const double *v, unsigned n);
 
@@ -100,6 +112,7 @@ int xr_perf_ring(const struct xr_perf_opts *o);
 int xr_perf_select(const struct xr_perf_opts *o);
 int xr_perf_pipeline(const struct xr_perf_opts *o);
 int xr_perf_fix(const struct xr_perf_opts *o);
+int xr_perf_hiccup(const struct xr_perf_opts *o);
 
 /**
  * Measure the floor RTT once: @p n cache-line ping-pongs between cpu_a

@@ -14,6 +14,12 @@
  *            omission corrected): e2e p50/p99/p99.9/max and the per-stage
  *            p50/p99; e2e p50 also as a multiple of the floor RTT measured
  *            at the start of this subcommand.
+ *   hiccups  the platform's own stalls, measured in the same run around the
+ *            open-loop rounds: the spinning probe (xr_hiccup.h) pinned to
+ *            cpu_a and cpu_b at once, before and after them (200 ms each,
+ *            quick 100 ms), and the 1 ms sleeper while they run; each as a
+ *            result line, and e2e p99/p99.9 as multiples of the probe's and
+ *            the sleeper's p99/p99.9 (pipeline.open.e2e.vs_hiccup).
  *   venues   cost per signal (ns = 1 / closed-loop throughput) for 1..64
  *            venues, each listing every symbol.
  *   users    the same for 1..1,000,000 users (xroute gen's Zipf activity).
@@ -24,6 +30,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,6 +40,7 @@
 #include "xr_config.h"
 #include "xr_engine.h"
 #include "xr_gen.h"
+#include "xr_hiccup.h"
 
 static const char *const xr__books[8] = {
 	"BTC-USD = mid=50000 tick=0.5 levels=40 level_qty=50",
@@ -109,6 +117,7 @@ xr__run(const char *cfg_path, const char *sig_path, uint32_t speed_milli,
 		.signals_path = sig_path,
 		.replay_speed_milli = speed_milli,
 		.thread_allocated = xr_alloc_probe_thread,
+		.events_quiet = true, /* alerts would land mid-report */
 	};
 	struct xr_engine *e = xr_engine_create(cfg, &io, err, sizeof(err));
 	int rc = -1;
@@ -183,6 +192,161 @@ xr__stage(struct xr_perf_result *res, const char *p50, const char *p99,
 	xr_perf_result_extra(res, p99, (double)l->p99);
 }
 
+/* The hiccup meters of one pipeline run: the probe on cpu_a and cpu_b
+ * before and after the open-loop rounds, the sleeper during them. */
+struct xr__hiccups {
+	struct xr_hiccup_meter *before[2], *after[2], *sleeper;
+	struct xr_hiccup_sleeper *running;
+};
+
+static void
+xr__hiccups_free(struct xr__hiccups *h)
+{
+	xr_hiccup_sleeper_stop(h->running);
+	h->running = NULL;
+	for (int i = 0; i < 2; i++) {
+		xr_hiccup_meter_destroy(h->before[i]);
+		xr_hiccup_meter_destroy(h->after[i]);
+	}
+	xr_hiccup_meter_destroy(h->sleeper);
+}
+
+static int
+xr__hiccups_create(const struct xr_perf_opts *o, struct xr__hiccups *h)
+{
+	int cpu[2] = {o->cpu_a, o->cpu_b};
+
+	memset(h, 0, sizeof(*h));
+	for (int i = 0; i < 2; i++) {
+		h->before[i] = xr_hiccup_meter_create(cpu[i]);
+		h->after[i] = xr_hiccup_meter_create(cpu[i]);
+	}
+	h->sleeper = xr_hiccup_meter_create(-1);
+	if (h->before[0] == NULL || h->before[1] == NULL || h->after[0] == NULL ||
+	    h->after[1] == NULL || h->sleeper == NULL) {
+		fprintf(stderr, "xroute-perf pipeline: hiccup meters: %s\n", strerror(errno));
+		xr__hiccups_free(h);
+		return -1;
+	}
+	return 0;
+}
+
+/* The spinning probe on both engine CPUs at once. A CPU that cannot be
+ * pinned to is reported and left unmeasured (its line says so). */
+static void
+xr__hiccups_probe(const struct xr_perf_opts *o, struct xr_hiccup_meter *const *m)
+{
+	struct xr_hiccup_cfg cfg = {.duration_ns = o->quick ? 100000000u : 200000000u};
+	int rc = xr_hiccup_probe_run(m, 2, &cfg);
+
+	if (rc != 0)
+		fprintf(stderr, "xroute-perf pipeline: hiccup probe on cpus %d,%d: %s\n", o->cpu_a,
+			o->cpu_b, strerror(-rc));
+}
+
+/* e2e / hiccup, or NaN if the hiccup figure is 0 (nothing recorded). */
+static double
+xr__vs(double e2e, uint64_t hiccup_ns)
+{
+	return hiccup_ns ? e2e / (double)hiccup_ns : NAN;
+}
+
+static void
+xr__extra_ratio(struct xr_perf_result *r, const char *key, double v)
+{
+	if (!isnan(v))
+		xr_perf_result_extra(r, key, v);
+}
+
+/*
+ * Report the hiccup meters: a human block (before and after apart), one
+ * result per CPU (before and after merged), one for both CPUs, one for
+ * the sleeper, and the open loop's e2e p99/p99.9 against them.
+ * @return 0, or -1 (message printed).
+ */
+static int
+xr__hiccups_report(const struct xr_perf_opts *o, const struct xr__hiccups *h,
+		   unsigned rounds, double e2e_p99, double e2e_p999)
+{
+	int cpu[2] = {o->cpu_a, o->cpu_b};
+	struct xr_hiccup_stats st, sb, sa, probe, sleep;
+	struct xr_perf_result res;
+	char label[32], name[64];
+	int rc = -1;
+
+	printf("  hiccups (docs/perf.md \"Hiccups\")  samples: gaps >= 1 us (probe), "
+	       "wakes (sleeper)\n");
+	for (int i = 0; i < 2; i++) {
+		xr_hiccup_meter_stats(h->before[i], &sb);
+		xr_hiccup_meter_stats(h->after[i], &sa);
+		snprintf(label, sizeof(label), "cpu %d before", cpu[i]);
+		xr_hiccup_print(stdout, label, &sb);
+		snprintf(label, sizeof(label), "cpu %d after", cpu[i]);
+		xr_hiccup_print(stdout, label, &sa);
+	}
+	xr_hiccup_meter_stats(h->sleeper, &sleep);
+	xr_hiccup_print(stdout, "sleeper 1 ms", &sleep);
+
+	struct xr_hiccup_meter *all = xr_hiccup_meter_create(cpu[0]);
+	struct xr_hiccup_meter *one = xr_hiccup_meter_create(cpu[0]);
+	if (all == NULL || one == NULL) {
+		fprintf(stderr, "xroute-perf pipeline: hiccup meters: %s\n", strerror(errno));
+		goto out;
+	}
+	for (int i = 0; i < 2; i++) {
+		xr_hiccup_meter_destroy(one);
+		one = xr_hiccup_meter_create(cpu[i]);
+		if (one == NULL) {
+			fprintf(stderr, "xroute-perf pipeline: hiccup meters: %s\n", strerror(errno));
+			goto out;
+		}
+		xr_hiccup_meter_merge(one, h->before[i]);
+		xr_hiccup_meter_merge(one, h->after[i]);
+		xr_hiccup_meter_merge(all, h->before[i]);
+		xr_hiccup_meter_merge(all, h->after[i]);
+		xr_hiccup_meter_stats(one, &st);
+		xr_hiccup_meter_stats(h->before[i], &sb);
+		xr_hiccup_meter_stats(h->after[i], &sa);
+		snprintf(name, sizeof(name), "pipeline.hiccup.probe.cpu%d", cpu[i]);
+		xr_perf_result_hiccup(&res, name, &st);
+		xr_perf_result_extra(&res, "before_lost_ppm", (double)sb.lost_ppm);
+		xr_perf_result_extra(&res, "after_lost_ppm", (double)sa.lost_ppm);
+		if (xr_perf_emit(o, &res))
+			goto out;
+	}
+	xr_hiccup_meter_stats(all, &probe);
+	xr_perf_result_hiccup(&res, "pipeline.hiccup.probe", &probe);
+	if (xr_perf_emit(o, &res))
+		goto out;
+	xr_perf_result_hiccup(&res, "pipeline.hiccup.sleeper", &sleep);
+	xr_perf_result_extra(&res, "interval_ns", (double)XR_HICCUP_INTERVAL_NS);
+	if (xr_perf_emit(o, &res))
+		goto out;
+
+	/* The open loop's e2e tail as a multiple of the platform's own. */
+	double p99_probe = xr__vs(e2e_p99, probe.p99_ns);
+	xr_perf_result_init(&res, "pipeline.open.e2e.vs_hiccup", "x");
+	res.median = res.min = res.max = isnan(p99_probe) ? 0 : p99_probe;
+	res.rounds = rounds;
+	xr_perf_result_extra(&res, "e2e_p99", e2e_p99);
+	xr_perf_result_extra(&res, "e2e_p999", e2e_p999);
+	xr_perf_result_extra(&res, "probe_p99", (double)probe.p99_ns);
+	xr_perf_result_extra(&res, "probe_p999", (double)probe.p999_ns);
+	xr_perf_result_extra(&res, "sleeper_p99", (double)sleep.p99_ns);
+	xr_perf_result_extra(&res, "sleeper_p999", (double)sleep.p999_ns);
+	xr__extra_ratio(&res, "p99_vs_probe", p99_probe);
+	xr__extra_ratio(&res, "p999_vs_probe", xr__vs(e2e_p999, probe.p999_ns));
+	xr__extra_ratio(&res, "p99_vs_sleeper", xr__vs(e2e_p99, sleep.p99_ns));
+	xr__extra_ratio(&res, "p999_vs_sleeper", xr__vs(e2e_p999, sleep.p999_ns));
+	if (xr_perf_emit(o, &res))
+		goto out;
+	rc = 0;
+out:
+	xr_hiccup_meter_destroy(one);
+	xr_hiccup_meter_destroy(all);
+	return rc;
+}
+
 /*
  * Cost per signal (ns = 1 / closed-loop throughput) as one dimension
  * ("venues": 100 users; "users": 5 venues) takes each of @p counts.
@@ -225,8 +389,12 @@ xr_perf_pipeline(const struct xr_perf_opts *o)
 	uint64_t n_scale = o->quick ? 100000 : 1000000;
 	struct xr__files fl;
 	struct xr_perf_result res;
+	struct xr__hiccups hic;
 	double v[64];
 	int rc = 1;
+
+	if (xr__hiccups_create(o, &hic) != 0)
+		return 1;
 
 	snprintf(fl.cfg, sizeof(fl.cfg), "%s/xroute-perf-%d.ini", o->tmp_dir, (int)getpid());
 	snprintf(fl.sig, sizeof(fl.sig), "%s/xroute-perf-%d.csv", o->tmp_dir, (int)getpid());
@@ -260,6 +428,14 @@ xr_perf_pipeline(const struct xr_perf_opts *o)
 	}
 	double e2e50[64], e2e99[64], e2e999[64], e2emax[64], ratio[64];
 	struct xr_summary last;
+	/* Hiccups: the probe on the engine's CPUs before and after the rounds,
+	 * the sleeper during them. */
+	xr__hiccups_probe(o, hic.before);
+	hic.running = xr_hiccup_sleeper_start(hic.sleeper, NULL);
+	if (hic.running == NULL) {
+		fprintf(stderr, "xroute-perf pipeline: hiccup sleeper: %s\n", strerror(errno));
+		goto out;
+	}
 	for (unsigned r = 0; r < rounds; r++) {
 		if (xr__run(fl.cfg, fl.sig, 1000, &last) != 0)
 			goto out;
@@ -269,6 +445,9 @@ xr_perf_pipeline(const struct xr_perf_opts *o)
 		e2emax[r] = (double)last.e2e.max;
 		ratio[r] = e2e50[r] / floor_rtt;
 	}
+	xr_hiccup_sleeper_stop(hic.running);
+	hic.running = NULL;
+	xr__hiccups_probe(o, hic.after);
 	xr_perf_result_init(&res, "pipeline.open.e2e.p50", "ns");
 	xr_perf_result_stats(&res, e2e50, rounds);
 	res.ratio_vs_floor = xr_perf_median(ratio, rounds);
@@ -291,6 +470,9 @@ xr_perf_pipeline(const struct xr_perf_opts *o)
 	xr__stage(&res, "router_p50", "router_p99", &last.router);
 	if (xr_perf_emit(o, &res))
 		goto out;
+	if (xr__hiccups_report(o, &hic, rounds, xr_perf_median(e2e99, rounds),
+			       xr_perf_median(e2e999, rounds)) != 0)
+		goto out;
 
 	/* Scaling: venues, then users. */
 	static const unsigned venues_full[] = {1, 2, 4, 8, 16, 32, 64};
@@ -304,6 +486,7 @@ xr_perf_pipeline(const struct xr_perf_opts *o)
 		goto out;
 	rc = 0;
 out:
+	xr__hiccups_free(&hic);
 	unlink(fl.cfg);
 	unlink(fl.sig);
 	return rc;

@@ -8,6 +8,7 @@ pkgs=(
 	liburcu-dev libck-dev libjemalloc-dev libcriterion-dev libinih-dev libjansson-dev
 	g++ libquickfix-dev libquickfix-doc # tests/integration/fix: QuickFIX example venues
 	clang libclang-rt-14-dev # tests/fuzz: libFuzzer (clang only recommends the runtime)
+	valgrind # perf/check-stage-budget.sh: callgrind's instruction counts per stage
 )
 missing=()
 for p in "${pkgs[@]}"; do

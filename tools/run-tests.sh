@@ -2,7 +2,8 @@
 # The whole test suite on a fresh machine: install what is missing, build
 # with warnings as errors, run the unit, stress and integration suites and
 # every benchmark subcommand in quick mode (xroute-perf --quick, output
-# checked, times not asserted), the unit and integration suites again under
+# checked, times not asserted), the instruction budget per stage (callgrind,
+# perf/check-stage-budget.sh), the unit and integration suites again under
 # ASan+UBSan, then the threaded ring and engine tests and the chaos scenario
 # (the launcher, 100000 signals) under ThreadSanitizer, then libFuzzer on
 # the FIX codec for 60 s. Ends with
@@ -31,7 +32,7 @@ meson test -C build-test --suite stress --print-errorlogs --num-processes 1 \
 #     write well-formed JSON lines (docs/perf.md). No time is asserted.
 perf_results=build-test/perf-results.txt
 : > "$perf_results"
-for sub in floor ring select pipeline fix; do
+for sub in hiccup floor ring select pipeline fix; do
 	echo "== xroute-perf $sub --quick"
 	if ./build-test/perf/xroute-perf "$sub" --quick --json "build-test/perf-$sub.json" &&
 		python3 tools/check-perf-json.py "$sub" "build-test/perf-$sub.json"; then
@@ -40,6 +41,23 @@ for sub in floor ring select pipeline fix; do
 		echo "perf_$sub FAIL" >> "$perf_results"
 	fi
 done
+
+# 1c. The instruction budget per stage (docs/perf-callgrind.md): a
+#     debugoptimized build of its own, each stage's callgrind Ir per signal
+#     (median of 3 runs) against perf/stage-budget; a stage more than 5% over
+#     fails. About 35 s on 2 cores (build 7 s, three runs 27 s).
+budget_results=build-test/budget-results.txt
+echo "== stage budget: perf/check-stage-budget.sh -b build-budget"
+if [ ! -f build-budget/build.ninja ]; then
+	meson setup build-budget -Dbuildtype=debugoptimized -Dtests=disabled -Dwerror=true >/dev/null ||
+		fail_setup "meson setup (budget) failed"
+fi
+ninja -C build-budget tools/xroute || fail_setup "build (budget) failed"
+if perf/check-stage-budget.sh -b build-budget -w build-budget/runs; then
+	echo "stage_budget OK" > "$budget_results"
+else
+	echo "stage_budget FAIL" > "$budget_results"
+fi
 
 # 2. AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included):
 #    the unit and integration suites again.
@@ -101,4 +119,4 @@ fi
 
 python3 tools/count-tests.py build-test/meson-logs/testlog.json \
 	build-test/meson-logs/stresslog.json build-asan/meson-logs/testlog.json \
-	"$perf_results" "$tsan_results" "$fuzz_results"
+	"$perf_results" "$budget_results" "$tsan_results" "$fuzz_results"
