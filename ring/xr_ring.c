@@ -3,6 +3,7 @@
  * xr_ring.h.
  */
 #include "xr_ring.h"
+#include "xr_ring_pvt.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -20,12 +21,22 @@ xr_ring_shape_valid(uint32_t capacity, uint32_t slot_size)
 	       slot_size <= 65536;
 }
 
+/* A cell: the message, then its 8-byte sequence word; 8-, 16- and 32-byte
+ * messages pack 4, 2 and 1 cells per line, larger ones give the word a line
+ * of its own so that messages stay line-aligned. */
+static uint32_t
+xr__ring_cell_size(uint32_t slot_size)
+{
+	return slot_size < XR_CACHE_LINE ? 2 * slot_size : slot_size + XR_CACHE_LINE;
+}
+
 size_t
 xr_ring_memsize(uint32_t capacity, uint32_t slot_size)
 {
 	if (!xr_ring_shape_valid(capacity, slot_size))
 		return 0;
-	size_t bytes = sizeof(struct xr_ring) + (size_t)capacity * slot_size;
+	size_t bytes = sizeof(struct xr_ring) +
+		       (size_t)capacity * xr__ring_cell_size(slot_size);
 	return (bytes + XR_RING_PAD - 1) / XR_RING_PAD * XR_RING_PAD;
 }
 
@@ -44,8 +55,9 @@ xr_ring_init(void *mem, uint32_t capacity, uint32_t slot_size)
 	struct xr__ring_side side = {
 		.capacity = capacity,
 		.mask = capacity - 1,
-		.slots = r->slot_storage,
+		.cells = r->cell_storage,
 		.slot_size = slot_size,
+		.cell_size = xr__ring_cell_size(slot_size),
 	};
 	r->prod = side;
 	r->cons = side;
@@ -69,6 +81,22 @@ xr_ring_create(uint32_t capacity, uint32_t slot_size)
 		return NULL;
 	}
 	return xr_ring_init(mem, capacity, slot_size);
+}
+
+void
+xr__ring_start_at(struct xr_ring *r, uint64_t start)
+{
+	struct xr__ring_side *s = &r->prod;
+
+	for (uint64_t j = start - s->capacity; j != start; j++)
+		atomic_store_explicit(
+			xr__ring_seq(xr__ring_cell(s->cells, s->mask, s->cell_size, j),
+				     s->slot_size),
+			j + 1, memory_order_relaxed);
+	atomic_store_explicit(&r->prod.index, start, memory_order_relaxed);
+	atomic_store_explicit(&r->cons.index, start, memory_order_relaxed);
+	r->prod.other_cache = start;
+	r->cons.other_cache = start;
 }
 
 void

@@ -5,27 +5,43 @@
  * DESIGN
  *   Capacity is a power of two and every slot of it is usable: the producer
  *   index `head` and the consumer index `tail` are free-running 64-bit
- *   counters (they never wrap in practice: 2^64 messages at 10^9/s is 584
- *   years), the slot of index i is i & mask, and head - tail is the fill.
- *   The producer's state (head, its cached copy of tail, and read-only copies
- *   of mask/slots/slot size) sits on its own cache-line pair, the consumer's
- *   likewise, so each side touches the other's line only when its cached copy
- *   of the partner index says the ring looks full (producer) or empty
- *   (consumer). The pair-of-lines padding also defeats the adjacent-line
- *   prefetcher (DPDK's RTE_CACHE_GUARD does the same).
+ *   counters, message i lives in cell i & mask, and head - tail is the fill.
+ *
+ *   Each cell holds one message followed by its own sequence word (the
+ *   FastForward / Disruptor per-slot sequence). The producer copies a burst
+ *   of n messages (n = 1 for xr_ring_enqueue) into cells head..head+n-1 and
+ *   then stores head + n, the burst's end, into the sequence word of its
+ *   first cell. The consumer polls the word of the cell it wants next, which
+ *   is always the first cell of a burst, so a small message crosses between
+ *   the CPUs as one cache line (8-, 16- and 32-byte slots share the line
+ *   with their word; larger cells are a line pair, which the adjacent-line
+ *   prefetcher moves together), not as the producer's index line followed
+ *   by the slot line that index guards. A burst costs one word on each side.
+ *   The producer still learns about free cells from the consumer's index,
+ *   read only when its cached copy says the ring looks full, so the
+ *   consumer never writes a cell.
+ *
+ *   The producer's state (head, its cached copy of tail, read-only copies of
+ *   the shape) sits on its own cache-line pair, the consumer's likewise; the
+ *   pair-of-lines padding defeats the adjacent-line prefetcher (DPDK's
+ *   RTE_CACHE_GUARD does the same). head is still stored on every enqueue,
+ *   for xr_ring_count(); in the fast path nobody else reads that line.
  *
  * MEMORY ORDERING (see docs/ring.md)
- *   R0 (producer publishes head, release) pairs with A1 (consumer reads head,
- *   acquire): slot contents written before R0 are visible after A1.
+ *   R0 (producer stores a burst's end into its first cell's word, release)
+ *   pairs with A1 (consumer loads that word, acquire): every message of the
+ *   burst, and of every earlier one, is visible after A1.
  *   R1 (consumer publishes tail, release) pairs with A0 (producer reads tail,
- *   acquire): the consumer's reads of a slot happen before the producer
+ *   acquire): the consumer's reads of a cell happen before the producer
  *   overwrites it.
+ *   R2 (producer publishes head, release) pairs with A2 in xr_ring_count only.
  *
  * GUARANTEES
- *   Wait-free on both sides; no allocation, no syscalls, no locks after
- *   xr_ring_create(). Exactly one producer thread and one consumer thread at
- *   a time; handing a side to another thread needs an external
- *   happens-before (thread start/join, or a release/acquire pair).
+ *   Wait-free on both sides; no allocation, no syscalls, no locks, no atomic
+ *   read-modify-write and no fence after xr_ring_create(). Exactly one
+ *   producer thread and one consumer thread at a time; handing a side to
+ *   another thread needs an external happens-before (thread start/join, or a
+ *   release/acquire pair).
  */
 #ifndef XR_RING_H
 #define XR_RING_H
@@ -47,11 +63,13 @@
 /** One side's view of the ring; private, see struct xr_ring. */
 struct xr__ring_side {
 	_Atomic uint64_t index;	 /* own index: head (producer) or tail (consumer) */
-	uint64_t other_cache;	 /* last seen value of the partner's index */
+	uint64_t other_cache;	 /* producer: last tail read; consumer: first
+				  * index not yet seen published (>= tail) */
 	uint64_t capacity;	 /* slots, power of two (read-only copy) */
 	uint64_t mask;		 /* capacity - 1 (read-only copy) */
-	unsigned char *slots;	 /* slot storage (read-only copy) */
-	uint32_t slot_size;	 /* bytes, multiple of XR_CACHE_LINE (read-only copy) */
+	unsigned char *cells;	 /* cell storage (read-only copy) */
+	uint32_t slot_size;	 /* message bytes: 8, 16, 32 or k * 64 (read-only) */
+	uint32_t cell_size;	 /* bytes per cell, see xr_ring_memsize() */
 };
 
 /**
@@ -61,22 +79,24 @@ struct xr__ring_side {
 struct xr_ring {
 	alignas(XR_RING_PAD) struct xr__ring_side prod;
 	alignas(XR_RING_PAD) struct xr__ring_side cons;
-	alignas(XR_RING_PAD) unsigned char slot_storage[];
+	alignas(XR_RING_PAD) unsigned char cell_storage[];
 };
 
 /**
  * Whether a ring shape is valid: @p capacity a power of two in
  * 1..XR_RING_MAX_CAPACITY, @p slot_size 8, 16, 32 or a non-zero multiple of
- * XR_CACHE_LINE (64) up to 64 KiB. Slots below 64 bytes pack 8, 4 or 2 per
- * cache line, so a burst moves more messages per line transfer.
+ * XR_CACHE_LINE (64) up to 64 KiB.
  *
  * Thread: any. Pure.
  */
 bool xr_ring_shape_valid(uint32_t capacity, uint32_t slot_size);
 
 /**
- * Bytes of memory a ring of this shape needs (header and slots), a multiple
+ * Bytes of memory a ring of this shape needs (header and cells), a multiple
  * of XR_RING_PAD (128); 0 if the shape is invalid (xr_ring_shape_valid()).
+ * A cell is the message and its 8-byte sequence word: 2 * slot_size bytes
+ * for 8-, 16- and 32-byte slots (4, 2 and 1 per line), slot_size + 64 from
+ * 64 bytes up (the sequence word has a line of its own).
  *
  * Thread: any. Pure.
  */
@@ -107,7 +127,7 @@ struct xr_ring *xr_ring_init(void *mem, uint32_t capacity, uint32_t slot_size);
  * @param slot_size  bytes per message: 8, 16, 32, or a non-zero multiple of
  *                   XR_CACHE_LINE (64) up to 64 KiB.
  * @return           the ring, or NULL with errno EINVAL (bad shape) or
- *                   ENOMEM. Slots are zeroed and prefaulted.
+ *                   ENOMEM. Cells are zeroed and prefaulted.
  *
  * Thread: any; control path (allocates).
  */
@@ -128,7 +148,7 @@ xr_ring_capacity(const struct xr_ring *r)
 	return (uint32_t)r->prod.capacity;
 }
 
-/** @return the ring's slot size (bytes). Thread: any. */
+/** @return the ring's slot size (bytes per message). Thread: any. */
 static inline uint32_t
 xr_ring_slot_size(const struct xr_ring *r)
 {
@@ -147,75 +167,95 @@ xr_ring_count(const struct xr_ring *r)
 {
 	/* Head first, then tail: tail can only have moved towards (or past)
 	 * the head we read, so head - tail <= capacity, and a tail that
-	 * overtook it means empty. Loading tail first let both move between
-	 * the loads and gave counts far above capacity. */
+	 * overtook it (a difference that wraps to a huge value) means empty.
+	 * A2: pairs with R2 in xr_ring_enqueue_burst; A2': with R1 in
+	 * xr_ring_dequeue_burst. */
 	uint64_t head = atomic_load_explicit(&r->prod.index, memory_order_acquire);
 	uint64_t tail = atomic_load_explicit(&r->cons.index, memory_order_acquire);
-	return head >= tail ? (uint32_t)(head - tail) : 0;
+	uint64_t fill = head - tail;
+	return fill <= r->prod.capacity ? (uint32_t)fill : 0;
 }
 
 /*
- * Copy n slots of ss bytes. A single slot is copied with constant-size
- * memcpys (8 bytes per word below 64-byte slots, 64 per line above), which
- * the compiler inlines as a few moves; a call
- * to memcpy with a run-time length costs more than the whole enqueue of one
- * 8-byte message (DPDK's rte_ring_elem does the same per element size).
+ * Copy one message of ss bytes (8, 16, 32 or a multiple of 64) with
+ * constant-size memcpys, which the compiler inlines as a few moves. A copy
+ * whose length is the run-time slot size, even as a loop of 8-byte words,
+ * becomes `rep movsq` or a memcpy call, whose start-up alone costs more than
+ * the rest of a one-message enqueue (DPDK's rte_ring_elem also dispatches on
+ * the element size). 8 bytes is tested first: the smallest messages are the
+ * ones whose per-call cost shows. The empty asm hides the caller's object
+ * from GCC, whose -Warray-bounds would otherwise flag the 64-byte arm for an
+ * 8-byte message that ss rules out.
  */
-static inline void
-xr__ring_copy(unsigned char *dst, const unsigned char *src, uint64_t n,
-	      size_t ss)
+static inline __attribute__((always_inline)) void
+xr__ring_copy1(unsigned char *dst, const unsigned char *src, size_t ss)
 {
-	if (n == 1) {
-		/* Loops rather than a switch on ss: GCC's -Warray-bounds flags a
-		 * switch arm larger than the caller's message even when ss rules
-		 * that arm out. */
-		if (ss < 64) {
-			for (size_t off = 0; off < ss; off += 8)
-				memcpy(dst + off, src + off, 8);
-		} else {
-			for (size_t off = 0; off < ss; off += 64)
-				memcpy(dst + off, src + off, 64);
-		}
-		return;
+	__asm__("" : "+r"(dst), "+r"(src));
+	if (ss == 8) {
+		memcpy(dst, src, 8);
+	} else if (ss == 64) {
+		memcpy(dst, src, 64);
+	} else if (ss == 16) {
+		memcpy(dst, src, 16);
+	} else if (ss == 32) {
+		memcpy(dst, src, 32);
+	} else {
+		for (size_t off = 0; off < ss; off += 64)
+			memcpy(dst + off, src + off, 64);
 	}
-	memcpy(dst, src, (size_t)n * ss);
 }
 
-/* Copy n slots between a linear buffer and the ring starting at index idx. */
-static inline void
-xr__ring_copy_in(const struct xr__ring_side *s, uint64_t idx, const void *src,
-		 uint32_t n)
+/* The cell of index @p idx in @p cells: the message at +0, its sequence
+ * word at +ss. */
+static inline unsigned char *
+xr__ring_cell(unsigned char *cells, uint64_t mask, size_t cs, uint64_t idx)
 {
-	uint64_t first_slot = idx & s->mask;
-	uint64_t first = s->capacity - first_slot;
-	size_t ss = s->slot_size;
-
-	if (first > n)
-		first = n;
-	xr__ring_copy(s->slots + first_slot * ss, src, first, ss);
-	if (n > first)
-		xr__ring_copy(s->slots, (const unsigned char *)src + first * ss,
-			      n - first, ss);
+	return cells + (size_t)(idx & mask) * cs;
 }
 
-static inline void
-xr__ring_copy_out(const struct xr__ring_side *s, uint64_t idx, void *dst,
-		  uint32_t n)
+static inline _Atomic uint64_t *
+xr__ring_seq(unsigned char *cell, size_t ss)
 {
-	uint64_t first_slot = idx & s->mask;
-	uint64_t first = s->capacity - first_slot;
-	size_t ss = s->slot_size;
+	return (_Atomic uint64_t *)(void *)(cell + ss);
+}
 
-	if (first > n)
-		first = n;
-	xr__ring_copy(dst, s->slots + first_slot * ss, first, ss);
-	if (n > first)
-		xr__ring_copy((unsigned char *)dst + first * ss, s->slots,
-			      n - first, ss);
+/*
+ * Copy n messages between a packed buffer and the cells from index idx:
+ * from @p src into the cells, or (src NULL) out of them into @p dst. The
+ * size dispatch is outside the loop, and with
+ * ss and cs constants inside it the cell address is a shift, not a multiply.
+ */
+static inline __attribute__((always_inline)) void
+xr__ring_cells_loop(unsigned char *cells, uint64_t mask, size_t cs, uint64_t idx,
+		    unsigned char *dst, const unsigned char *src, uint32_t n, size_t ss)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		unsigned char *cell = xr__ring_cell(cells, mask, cs, idx + i);
+		if (src != NULL)
+			xr__ring_copy1(cell, src + (size_t)i * ss, ss);
+		else
+			xr__ring_copy1(dst + (size_t)i * ss, cell, ss);
+	}
+}
+
+static inline __attribute__((always_inline)) void
+xr__ring_cells_copy(unsigned char *cells, uint64_t mask, size_t cs, uint64_t idx,
+		    unsigned char *dst, const unsigned char *src, uint32_t n, size_t ss)
+{
+	if (ss == 8)
+		xr__ring_cells_loop(cells, mask, 16, idx, dst, src, n, 8);
+	else if (ss == 64)
+		xr__ring_cells_loop(cells, mask, 128, idx, dst, src, n, 64);
+	else if (ss == 16)
+		xr__ring_cells_loop(cells, mask, 32, idx, dst, src, n, 16);
+	else if (ss == 32)
+		xr__ring_cells_loop(cells, mask, 64, idx, dst, src, n, 32);
+	else
+		xr__ring_cells_loop(cells, mask, cs, idx, dst, src, n, ss);
 }
 
 /**
- * Enqueue up to @p n messages, copying each slot.
+ * Enqueue up to @p n messages, copying each into its cell.
  *
  * @param r     ring; the caller keeps ownership.
  * @param msgs  n messages of r's slot size (bytes), packed.
@@ -229,90 +269,157 @@ static inline uint32_t
 xr_ring_enqueue_burst(struct xr_ring *r, const void *msgs, uint32_t n)
 {
 	struct xr__ring_side *p = &r->prod;
-	if (n == 0)
-		return 0;
-	/* Own index: only this thread writes it. */
+	/* Own index: only this thread writes it. Every field is read into a
+	 * local before the copies, whose byte stores may alias anything. */
 	uint64_t head = atomic_load_explicit(&p->index, memory_order_relaxed);
-	uint64_t space = p->capacity - (head - p->other_cache);
+	uint64_t cap = p->capacity;
 
-	if (space < n) {
+	if (cap - (head - p->other_cache) < n) {
 		/* A0: pairs with R1 in xr_ring_dequeue_burst; the consumer is done
-		 * reading every slot below tail before we overwrite it. */
-		p->other_cache = atomic_load_explicit(&r->cons.index,
-						      memory_order_acquire);
-		space = p->capacity - (head - p->other_cache);
-		if (space < n)
-			n = (uint32_t)space;
+		 * reading every cell below tail before we overwrite it. */
+		uint64_t tail = atomic_load_explicit(&r->cons.index,
+						     memory_order_acquire);
+		p->other_cache = tail;
+		if (cap - (head - tail) < n)
+			n = (uint32_t)(cap - (head - tail));
 		if (n == 0)
 			return 0;
 	}
-	xr__ring_copy_in(p, head, msgs, n);
-	/* R0: pairs with A1 in xr_ring_dequeue_burst; slot contents are visible
-	 * before the new head is. */
+	const unsigned char *src = msgs;
+	unsigned char *cells = p->cells;
+	uint64_t mask = p->mask;
+	size_t ss = p->slot_size, cs = p->cell_size;
+	xr__ring_cells_copy(cells, mask, cs, head, NULL, src, n, ss);
+	/* R0: pairs with A1 in xr_ring_dequeue_burst; the burst's first cell
+	 * says where the burst ends, after every message of it is written.
+	 * The other cells' words are left alone: the consumer reads a word
+	 * only at the start of a burst. */
+	atomic_store_explicit(xr__ring_seq(xr__ring_cell(cells, mask, cs, head), ss),
+			      head + n, memory_order_release);
+	/* R2: pairs with A2 in xr_ring_count; the consumer never reads it. */
 	atomic_store_explicit(&p->index, head + n, memory_order_release);
 	return n;
 }
 
 /**
- * Dequeue up to @p n messages, copying each slot out.
+ * Dequeue up to @p n messages, copying each out of its cell.
  *
  * @param r     ring.
  * @param msgs  room for n messages of r's slot size (bytes), packed.
  * @param n     count, 0..UINT32_MAX.
- * @return      number dequeued, 0..n; 0 when the ring is empty.
+ * @return      number dequeued, 0..n, oldest first; 0 when the ring is
+ *              empty.
  *
  * Thread:   the single consumer of @p r only.
- * Progress: wait-free; no allocation, no syscalls.
+ * Progress: wait-free (at most min(n, capacity) + 1 sequence loads); no
+ *           allocation, no syscalls.
  */
 static inline uint32_t
 xr_ring_dequeue_burst(struct xr_ring *r, void *msgs, uint32_t n)
 {
 	struct xr__ring_side *c = &r->cons;
-	if (n == 0)
-		return 0;
 	uint64_t tail = atomic_load_explicit(&c->index, memory_order_relaxed);
-	uint64_t avail = c->other_cache - tail;
+	uint64_t seen = c->other_cache;
+	unsigned char *cells = c->cells;
+	uint64_t mask = c->mask;
+	size_t ss = c->slot_size, cs = c->cell_size;
 
-	if (avail < n) {
-		/* A1: pairs with R0 in xr_ring_enqueue_burst; slots below head
-		 * hold complete messages. */
-		c->other_cache = atomic_load_explicit(&r->prod.index,
-						      memory_order_acquire);
-		avail = c->other_cache - tail;
-		if (avail < n)
-			n = (uint32_t)avail;
+	if (seen - tail < n) {
+		/* `seen` is always where one of the producer's bursts starts (or
+		 * will): walk from burst to burst by their first cells' words.
+		 * A word written for this lap holds the burst's end, in
+		 * seen + 1 .. seen + capacity; an older lap's word holds at most
+		 * seen, which the unsigned difference turns into a huge value.
+		 * The producer never runs more than capacity past tail, so the
+		 * walk ends by tail + capacity without a bound of its own. */
+		while (seen - tail < n) {
+			/* A1: pairs with R0 in xr_ring_enqueue_burst; every message
+			 * below `end` is completely written. */
+			uint64_t end = atomic_load_explicit(
+				xr__ring_seq(xr__ring_cell(cells, mask, cs, seen), ss),
+				memory_order_acquire);
+			if (end - seen - 1 >= c->capacity)
+				break;
+			seen = end;
+		}
+		c->other_cache = seen;
+		if (seen - tail < n)
+			n = (uint32_t)(seen - tail);
 		if (n == 0)
 			return 0;
 	}
-	xr__ring_copy_out(c, tail, msgs, n);
-	/* R1: pairs with A0 in xr_ring_enqueue_burst; our slot reads complete
-	 * before the producer may reuse the slots. */
+	xr__ring_cells_copy(cells, mask, cs, tail, msgs, NULL, n, ss);
+	/* R1: pairs with A0 in xr_ring_enqueue_burst; our cell reads complete
+	 * before the producer may reuse the cells. */
 	atomic_store_explicit(&c->index, tail + n, memory_order_release);
 	return n;
 }
 
 /**
- * Enqueue one message.
+ * Enqueue one message: xr_ring_enqueue_burst() of 1, written out so that
+ * the one-message path has no loop.
  *
- * @return true if enqueued, false if the ring is full.
+ * @param r    ring.
+ * @param msg  one message of r's slot size (bytes).
+ * @return     true if enqueued, false if the ring is full.
+ *
  * Thread: the single producer only. Progress: wait-free.
  */
 static inline bool
 xr_ring_enqueue(struct xr_ring *r, const void *msg)
 {
-	return xr_ring_enqueue_burst(r, msg, 1) == 1;
+	struct xr__ring_side *p = &r->prod;
+	uint64_t head = atomic_load_explicit(&p->index, memory_order_relaxed);
+	uint64_t cap = p->capacity;
+
+	if (head - p->other_cache == cap) {
+		/* A0: as in xr_ring_enqueue_burst (pairs with R1). */
+		uint64_t tail = atomic_load_explicit(&r->cons.index,
+						     memory_order_acquire);
+		p->other_cache = tail;
+		if (head - tail == cap)
+			return false;
+	}
+	size_t ss = p->slot_size;
+	unsigned char *cell = xr__ring_cell(p->cells, p->mask, p->cell_size, head);
+	xr__ring_copy1(cell, msg, ss);
+	/* R0: as in xr_ring_enqueue_burst (pairs with A1): a burst of one. */
+	atomic_store_explicit(xr__ring_seq(cell, ss), head + 1, memory_order_release);
+	/* R2: pairs with A2 in xr_ring_count. */
+	atomic_store_explicit(&p->index, head + 1, memory_order_release);
+	return true;
 }
 
 /**
- * Dequeue one message.
+ * Dequeue one message: xr_ring_dequeue_burst() of 1, without the loops.
  *
- * @return true if a message was copied to @p msg, false if empty.
+ * @param r    ring.
+ * @param msg  room for one message of r's slot size (bytes).
+ * @return     true if a message was copied to @p msg, false if empty.
+ *
  * Thread: the single consumer only. Progress: wait-free.
  */
 static inline bool
 xr_ring_dequeue(struct xr_ring *r, void *msg)
 {
-	return xr_ring_dequeue_burst(r, msg, 1) == 1;
+	struct xr__ring_side *c = &r->cons;
+	uint64_t tail = atomic_load_explicit(&c->index, memory_order_relaxed);
+	size_t ss = c->slot_size;
+	unsigned char *cell = xr__ring_cell(c->cells, c->mask, c->cell_size, tail);
+
+	if (c->other_cache == tail) {
+		/* A1: as in xr_ring_dequeue_burst (pairs with R0); tail starts
+		 * a burst, and its word, if of this lap, says where it ends. */
+		uint64_t end = atomic_load_explicit(xr__ring_seq(cell, ss),
+						    memory_order_acquire);
+		if (end - tail - 1 >= c->capacity)
+			return false;
+		c->other_cache = end;
+	}
+	xr__ring_copy1(msg, cell, ss);
+	/* R1: as in xr_ring_dequeue_burst (pairs with A0). */
+	atomic_store_explicit(&c->index, tail + 1, memory_order_release);
+	return true;
 }
 
 /**

@@ -2,17 +2,22 @@
  * ring_spsc: two-thread stress and throughput check of the SPSC ring
  * (ring/xr_ring.h).
  *
- *   usage: stress_ring_spsc [messages [capacity]]
- *          messages  count to move, default 100000000
- *          capacity  ring slots, a power of two, default 1024
+ *   usage: stress_ring_spsc [messages [capacity [slot_size]]]
+ *          messages   count to move, default 100000000
+ *          capacity   ring slots, a power of two, default 1024
+ *          slot_size  bytes per message: 8, 16, 32 or 64 (default 64)
  *
  * DESIGN
- *   A producer thread enqueues sequence-numbered 64-byte messages, choosing
- *   at random between single enqueues and bursts of 1..MAX_BURST; a consumer
- *   thread dequeues with the same mix and checks every message: the sequence
- *   number must be the next one (strict order, no loss, no duplicate) and the
- *   other seven words must match it (a torn copy or a slot read before it was
- *   written fails). After both threads are joined the ring must be empty.
+ *   A producer thread enqueues sequence-numbered messages (struct spsc_msg,
+ *   or its first slot_size / 8 words: the sequence number, pad words, and
+ *   the checksum last, so 8-byte messages carry only the sequence number),
+ *   choosing at random between single enqueues and bursts of 1..MAX_BURST;
+ *   a consumer thread dequeues with the same mix and checks every message:
+ *   the sequence number must be the next one (strict order, no loss, no
+ *   duplicate) and the other words must match it (a torn copy or a slot read
+ *   before it was written fails). Small slots pack several cells per cache
+ *   line, so both threads work on one line at once. After both threads are
+ *   joined the ring must be empty.
  *   Full and empty are busy-retried with a pause and an occasional
  *   sched_yield(); nothing sleeps.
  *
@@ -68,6 +73,7 @@ struct side {
 struct ctx {
 	struct xr_ring *r;
 	uint64_t n;
+	uint32_t words; /* message size in 8-byte words: 1, 2, 4 or 8 */
 	pthread_barrier_t start;
 	/* Set by the consumer on a violation so the producer stops waiting for
 	 * room. Relaxed: it carries no data (the join publishes the rest). */
@@ -114,12 +120,35 @@ stopped(struct ctx *c)
 	return atomic_load_explicit(&c->stop, memory_order_relaxed);
 }
 
+/* Message @p seq as @p words words: struct spsc_msg's first words, with the
+ * checksum as the last word whenever there are two or more. */
+static void
+msg_make(uint64_t *m, uint32_t words, uint64_t seq)
+{
+	struct spsc_msg full;
+
+	spsc_make(&full, seq);
+	memcpy(m, &full, 8 * (size_t)words);
+	if (words > 1)
+		m[words - 1] = full.check;
+}
+
+static bool
+msg_ok(const uint64_t *m, uint32_t words, uint64_t seq)
+{
+	uint64_t want[8];
+
+	msg_make(want, words, seq);
+	return memcmp(m, want, 8 * (size_t)words) == 0;
+}
+
 static void *
 producer(void *arg)
 {
 	struct ctx *c = arg;
 	struct side *s = &c->prod;
-	struct spsc_msg batch[MAX_BURST];
+	uint64_t batch[MAX_BURST * 8];
+	uint32_t w = c->words;
 	uint64_t rng = UINT64_C(0x853c49e6748fea9b), seq = 0;
 	unsigned tries = 0;
 
@@ -129,8 +158,8 @@ producer(void *arg)
 		uint64_t pick = rng_next(&rng);
 
 		if (pick % 4 == 0) {
-			spsc_make(&batch[0], seq);
-			while (!xr_ring_enqueue(c->r, &batch[0])) {
+			msg_make(batch, w, seq);
+			while (!xr_ring_enqueue(c->r, batch)) {
 				if (stopped(c))
 					return NULL;
 				s->retries++;
@@ -145,10 +174,10 @@ producer(void *arg)
 		if (n > c->n - seq)
 			n = (uint32_t)(c->n - seq);
 		for (uint32_t i = 0; i < n; i++)
-			spsc_make(&batch[i], seq + i);
+			msg_make(&batch[(size_t)i * w], w, seq + i);
 		/* What does not fit goes in later pieces, in order. */
 		for (uint32_t done = 0; done < n;) {
-			uint32_t k = xr_ring_enqueue_burst(c->r, &batch[done],
+			uint32_t k = xr_ring_enqueue_burst(c->r, &batch[(size_t)done * w],
 							   n - done);
 
 			if (k == 0) {
@@ -172,7 +201,8 @@ consumer(void *arg)
 {
 	struct ctx *c = arg;
 	struct side *s = &c->cons;
-	struct spsc_msg batch[MAX_BURST];
+	uint64_t batch[MAX_BURST * 8];
+	uint32_t w = c->words;
 	uint64_t rng = UINT64_C(0xda3e39cb94b95bdb), next = 0;
 	unsigned tries = 0;
 
@@ -183,7 +213,7 @@ consumer(void *arg)
 		uint32_t k;
 
 		if (pick % 4 == 0) {
-			k = xr_ring_dequeue(c->r, &batch[0]) ? 1 : 0;
+			k = xr_ring_dequeue(c->r, batch) ? 1 : 0;
 			s->singles += k;
 		} else {
 			uint32_t want = 1 + (uint32_t)((pick >> 8) % MAX_BURST);
@@ -198,9 +228,12 @@ consumer(void *arg)
 		}
 		tries = 0;
 		for (uint32_t i = 0; i < k; i++, next++) {
-			if (!spsc_ok(&batch[i], next)) {
+			if (!msg_ok(&batch[(size_t)i * w], w, next)) {
 				c->bad_at = next;
-				c->bad = batch[i];
+				memset(&c->bad, 0, sizeof(c->bad));
+				memcpy(&c->bad, &batch[(size_t)i * w], 8 * (size_t)w);
+				if (w > 1)
+					c->bad.check = batch[(size_t)i * w + w - 1];
 				c->received = next;
 				atomic_store_explicit(&c->stop, true,
 						      memory_order_relaxed);
@@ -255,10 +288,11 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-		"usage: stress_ring_spsc [messages [capacity]]\n"
-		"  messages  count to move (default %" PRIu64 ")\n"
-		"  capacity  ring slots, power of two in 1..%" PRIu32
-		" (default %d)\n",
+		"usage: stress_ring_spsc [messages [capacity [slot_size]]]\n"
+		"  messages   count to move (default %" PRIu64 ")\n"
+		"  capacity   ring slots, power of two in 1..%" PRIu32
+		" (default %d)\n"
+		"  slot_size  bytes per message: 8, 16, 32 or 64 (default 64)\n",
 		DEFAULT_MESSAGES, XR_RING_MAX_CAPACITY, DEFAULT_CAPACITY);
 }
 
@@ -266,20 +300,24 @@ int
 main(int argc, char **argv)
 {
 	struct ctx c = { .n = DEFAULT_MESSAGES, .bad_at = UINT64_MAX };
-	uint64_t capacity = DEFAULT_CAPACITY;
+	uint64_t capacity = DEFAULT_CAPACITY, slot_size = sizeof(struct spsc_msg);
 	int cpu[2] = { -1, -1 };
 	int err;
 
-	if (argc > 3 || (argc > 1 && parse_u64(argv[1], &c.n) != 0) ||
+	if (argc > 4 || (argc > 1 && parse_u64(argv[1], &c.n) != 0) ||
 	    (argc > 2 && (parse_u64(argv[2], &capacity) != 0 ||
-			  capacity > XR_RING_MAX_CAPACITY))) {
+			  capacity > XR_RING_MAX_CAPACITY)) ||
+	    (argc > 3 && (parse_u64(argv[3], &slot_size) != 0 ||
+			  (slot_size != 8 && slot_size != 16 && slot_size != 32 &&
+			   slot_size != 64)))) {
 		usage();
 		return 2;
 	}
-	c.r = xr_ring_create((uint32_t)capacity, sizeof(struct spsc_msg));
+	c.words = (uint32_t)(slot_size / 8);
+	c.r = xr_ring_create((uint32_t)capacity, (uint32_t)slot_size);
 	if (c.r == NULL) {
-		fprintf(stderr, "ring_spsc: xr_ring_create(%" PRIu64 ", %zu): %s\n",
-			capacity, sizeof(struct spsc_msg), strerror(errno));
+		fprintf(stderr, "ring_spsc: xr_ring_create(%" PRIu64 ", %" PRIu64 "): %s\n",
+			capacity, slot_size, strerror(errno));
 		usage();
 		return 2;
 	}
@@ -339,10 +377,10 @@ main(int argc, char **argv)
 	else
 		snprintf(cores, sizeof(cores), "unpinned");
 	double rate = dt > 0 ? (double)c.received / dt : 0;
-	printf("ring_spsc: %" PRIu64 " messages of %zu B, capacity %" PRIu64
+	printf("ring_spsc: %" PRIu64 " messages of %" PRIu64 " B, capacity %" PRIu64
 	       ", %s: %.3f s, %.2f M msg/s, %.2f GB/s\n",
-	       c.received, sizeof(struct spsc_msg), capacity, cores, dt,
-	       rate * 1e-6, rate * (double)sizeof(struct spsc_msg) * 1e-9);
+	       c.received, slot_size, capacity, cores, dt,
+	       rate * 1e-6, rate * (double)slot_size * 1e-9);
 	printf("ring_spsc: producer %" PRIu64 " singles %" PRIu64
 	       " bursts %" PRIu64 " full; consumer %" PRIu64
 	       " singles %" PRIu64 " bursts %" PRIu64 " empty\n",

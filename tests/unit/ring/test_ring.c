@@ -23,6 +23,7 @@
  *   runs the two-thread test from its own main() (end of file).
  */
 #include "xr_ring.h"
+#include "xr_ring_pvt.h"
 
 #include <criterion/criterion.h>
 
@@ -97,6 +98,11 @@ guard_ok(const unsigned char *b, uint32_t n, uint32_t ss)
 			return 0;
 	return 1;
 }
+
+/* Every kind of slot: packed small cells (8, 16, 32), one line, several
+ * lines, and the engine's 320-byte messages. */
+static const uint32_t all_slot_sizes[] = { 8, 16, 32, 64, 128, 192, 320 };
+#define N_SLOT_SIZES (sizeof(all_slot_sizes) / sizeof(all_slot_sizes[0]))
 
 static struct xr_ring *
 ring_new(uint32_t capacity, uint32_t slot_size)
@@ -206,49 +212,55 @@ Test(ring, empty_ring_dequeues_nothing)
 }
 
 static void
-check_full_ring(uint32_t cap, int by_burst)
+check_full_ring_ss(uint32_t cap, uint32_t ss, int by_burst)
 {
-	struct xr_ring *r = ring_new(cap, 64);
-	unsigned char *in = buf_new(cap + 1, 64);
-	unsigned char *out = buf_new(cap, 64);
+	struct xr_ring *r = ring_new(cap, ss);
+	unsigned char *in = buf_new(cap + 1, ss);
+	unsigned char *out = buf_new(cap, ss);
 
-	msg_fill(in, 0, cap + 1, 64);
+	msg_fill(in, 0, cap + 1, ss);
 	if (by_burst) {
 		cr_assert_eq(xr_ring_enqueue_burst(r, in, cap), cap);
 	} else {
 		for (uint32_t i = 0; i < cap; i++) {
 			cr_assert_eq(xr_ring_free_count(r), cap - i);
-			cr_assert(xr_ring_enqueue(r, in + (size_t)i * 64),
+			cr_assert(xr_ring_enqueue(r, in + (size_t)i * ss),
 				  "enqueue %u of %u failed", i, cap);
 			cr_assert_eq(xr_ring_count(r), i + 1);
 		}
 	}
 	cr_expect_eq(xr_ring_count(r), cap);
 	cr_expect_eq(xr_ring_free_count(r), 0);
-	cr_expect_not(xr_ring_enqueue(r, in + (size_t)cap * 64));
-	cr_expect_eq(xr_ring_enqueue_burst(r, in + (size_t)cap * 64, 1), 0);
+	cr_expect_not(xr_ring_enqueue(r, in + (size_t)cap * ss));
+	cr_expect_eq(xr_ring_enqueue_burst(r, in + (size_t)cap * ss, 1), 0);
 	cr_expect_eq(xr_ring_enqueue_burst(r, in, cap), 0);
 	cr_expect_eq(xr_ring_count(r), cap);
 
 	/* One out makes room for exactly one in. */
 	cr_assert(xr_ring_dequeue(r, out));
-	cr_expect_eq(msg_check(out, 0, 1, 64), -1);
+	cr_expect_eq(msg_check(out, 0, 1, ss), -1);
 	cr_expect_eq(xr_ring_free_count(r), 1);
-	cr_expect(xr_ring_enqueue(r, in + (size_t)cap * 64));
+	cr_expect(xr_ring_enqueue(r, in + (size_t)cap * ss));
 	cr_expect_not(xr_ring_enqueue(r, in));
 	cr_expect_eq(xr_ring_count(r), cap);
 
 	/* Drain: messages 1..cap, in order, nothing past them. */
-	memset(out, GUARD_BYTE, (size_t)cap * 64 + GUARD_LEN);
+	memset(out, GUARD_BYTE, (size_t)cap * ss + GUARD_LEN);
 	cr_expect_eq(xr_ring_dequeue_burst(r, out, cap + 5), cap);
-	cr_expect_eq(msg_check(out, 1, cap, 64), -1);
-	cr_expect(guard_ok(out, cap, 64));
+	cr_expect_eq(msg_check(out, 1, cap, ss), -1);
+	cr_expect(guard_ok(out, cap, ss));
 	cr_expect_eq(xr_ring_count(r), 0);
 	cr_expect_eq(xr_ring_free_count(r), cap);
 
 	free(out);
 	free(in);
 	xr_ring_destroy(r);
+}
+
+static void
+check_full_ring(uint32_t cap, int by_burst)
+{
+	check_full_ring_ss(cap, 64, by_burst);
 }
 
 Test(ring, full_ring_rejects_enqueue)
@@ -266,6 +278,16 @@ Test(ring, full_ring_by_one_burst)
 	check_full_ring(1024, 1);
 }
 
+Test(ring, full_ring_every_slot_size)
+{
+	for (size_t i = 0; i < N_SLOT_SIZES; i++)
+		for (int by_burst = 0; by_burst < 2; by_burst++) {
+			check_full_ring_ss(1, all_slot_sizes[i], by_burst);
+			check_full_ring_ss(8, all_slot_sizes[i], by_burst);
+			check_full_ring_ss(64, all_slot_sizes[i], by_burst);
+		}
+}
+
 /* ---- wrap-around --------------------------------------------------------- */
 
 /*
@@ -274,8 +296,15 @@ Test(ring, full_ring_by_one_burst)
  * of the buffer at every offset. The fill stays between 0 and cap; all bytes
  * of every message are checked and the guard after each dequeue buffer too.
  */
+/*
+ * The same from index @p start (xr__ring_start_at): a start just below 2^64
+ * takes the indices and the cells' sequence words across their wrap. Asks of
+ * exactly one message use xr_ring_enqueue/xr_ring_dequeue, the one-message
+ * paths, between bursts that leave the consumer's cached index ahead of its
+ * tail.
+ */
 static void
-check_wrap_around(uint32_t cap, uint32_t ss, uint32_t cycles)
+check_wrap_around_from(uint32_t cap, uint32_t ss, uint32_t cycles, uint64_t start)
 {
 	static const uint32_t in_bursts[] = { 3, 5, 7, 1, 11, 6 };
 	static const uint32_t out_bursts[] = { 2, 7, 5, 9, 1, 4, 13 };
@@ -283,8 +312,13 @@ check_wrap_around(uint32_t cap, uint32_t ss, uint32_t cycles)
 	uint32_t max = cap + 16;
 	unsigned char *in = buf_new(max, ss);
 	unsigned char *out = buf_new(max, ss);
-	uint64_t next_in = 0, next_out = 0;
+	uint64_t next_in = start, next_out = start;
 	uint32_t short_in = 0, short_out = 0;
+
+	xr__ring_start_at(r, start);
+	cr_assert_eq(xr_ring_count(r), 0);
+	cr_assert_eq(xr_ring_free_count(r), cap);
+	cr_assert_not(xr_ring_dequeue(r, out), "a fresh start shows a message");
 
 	for (uint32_t c = 0; c < cycles; c++) {
 		uint32_t want = in_bursts[c % 6];
@@ -293,7 +327,8 @@ check_wrap_around(uint32_t cap, uint32_t ss, uint32_t cycles)
 		uint32_t exp_in = want < fits ? want : fits;
 
 		msg_fill(in, next_in, want, ss);
-		uint32_t got_in = xr_ring_enqueue_burst(r, in, want);
+		uint32_t got_in = want == 1 ? (uint32_t)xr_ring_enqueue(r, in)
+					    : xr_ring_enqueue_burst(r, in, want);
 		cr_assert_eq(got_in, exp_in,
 			     "cycle %u: enqueued %u of %u with %u free", c, got_in,
 			     want, fits);
@@ -313,7 +348,8 @@ check_wrap_around(uint32_t cap, uint32_t ss, uint32_t cycles)
 		uint32_t exp_out = ask < fill ? ask : fill;
 
 		memset(out, GUARD_BYTE, (size_t)max * ss + GUARD_LEN);
-		uint32_t got_out = xr_ring_dequeue_burst(r, out, ask);
+		uint32_t got_out = ask == 1 ? (uint32_t)xr_ring_dequeue(r, out)
+					    : xr_ring_dequeue_burst(r, out, ask);
 		cr_assert_eq(got_out, exp_out,
 			     "cycle %u: dequeued %u of %u with %u in", c, got_out,
 			     ask, fill);
@@ -333,8 +369,8 @@ check_wrap_around(uint32_t cap, uint32_t ss, uint32_t cycles)
 	cr_assert_eq(msg_check(out, next_out, left, ss), -1);
 	cr_assert_eq(xr_ring_count(r), 0);
 	/* The indices went round the buffer many times. */
-	cr_assert_gt(next_out, 20 * (uint64_t)cap, "only %lu messages moved",
-		     (unsigned long)next_out);
+	cr_assert_gt(next_out - start, 20 * (uint64_t)cap, "only %lu messages moved",
+		     (unsigned long)(next_out - start));
 	/* ... and met full and empty on the way. */
 	cr_assert_gt(short_in, 0, "the ring never filled");
 	cr_assert_gt(short_out, 0, "the ring never emptied");
@@ -342,6 +378,12 @@ check_wrap_around(uint32_t cap, uint32_t ss, uint32_t cycles)
 	free(out);
 	free(in);
 	xr_ring_destroy(r);
+}
+
+static void
+check_wrap_around(uint32_t cap, uint32_t ss, uint32_t cycles)
+{
+	check_wrap_around_from(cap, ss, cycles, 0);
 }
 
 Test(ring, wrap_around_keeps_order_and_bytes)
@@ -489,37 +531,187 @@ Test(ring, burst_larger_than_free_space_enqueues_what_fits)
 	xr_ring_destroy(r);
 }
 
-Test(ring, burst_across_wrap_point)
+static void
+check_burst_across_wrap_point(uint32_t ss)
 {
 	const uint32_t cap = 16;
 
 	/* For every start slot, a burst of 9 in and of 9 out that crosses (or,
 	 * from slots 0..7, ends before) the end of the buffer. */
 	for (uint32_t start = 0; start < cap; start++) {
-		struct xr_ring *r = ring_new(cap, 128);
-		unsigned char *in = buf_new(cap, 128), *out = buf_new(cap, 128);
+		struct xr_ring *r = ring_new(cap, ss);
+		unsigned char *in = buf_new(cap, ss), *out = buf_new(cap, ss);
 
-		msg_fill(in, 0, start, 128);
+		msg_fill(in, 0, start, ss);
 		cr_assert_eq(xr_ring_enqueue_burst(r, in, start), start);
 		cr_assert_eq(xr_ring_dequeue_burst(r, out, start), start);
 
-		msg_fill(in, 1000, 9, 128);
+		msg_fill(in, 1000, 9, ss);
 		cr_assert_eq(xr_ring_enqueue_burst(r, in, 9), 9);
 		/* Out in two pieces split at another point: 4 then the rest. */
-		memset(out, GUARD_BYTE, (size_t)cap * 128 + GUARD_LEN);
+		memset(out, GUARD_BYTE, (size_t)cap * ss + GUARD_LEN);
 		cr_assert_eq(xr_ring_dequeue_burst(r, out, 4), 4);
-		cr_assert_eq(xr_ring_dequeue_burst(r, out + 4 * 128, 9), 5);
-		cr_assert_eq(msg_check(out, 1000, 9, 128), -1, "start slot %u",
+		cr_assert_eq(xr_ring_dequeue_burst(r, out + 4 * ss, 9), 5);
+		cr_assert_eq(msg_check(out, 1000, 9, ss), -1, "start slot %u",
 			     start);
-		cr_assert(guard_ok(out, 9, 128), "start slot %u", start);
+		cr_assert(guard_ok(out, 9, ss), "start slot %u", start);
 
 		/* And a full-capacity burst from that slot. */
-		msg_fill(in, 2000, cap, 128);
+		msg_fill(in, 2000, cap, ss);
 		cr_assert_eq(xr_ring_enqueue_burst(r, in, cap), cap);
 		cr_assert_eq(xr_ring_dequeue_burst(r, out, cap), cap);
-		cr_assert_eq(msg_check(out, 2000, cap, 128), -1, "start slot %u",
+		cr_assert_eq(msg_check(out, 2000, cap, ss), -1, "start slot %u",
 			     start);
 
+		free(out);
+		free(in);
+		xr_ring_destroy(r);
+	}
+}
+
+Test(ring, burst_across_wrap_point)
+{
+	for (size_t i = 0; i < N_SLOT_SIZES; i++)
+		check_burst_across_wrap_point(all_slot_sizes[i]);
+}
+
+/* ---- sequence words ------------------------------------------------------ */
+
+/* Each cell's sequence word names the index it holds, so a drained ring whose
+ * cells all hold the previous lap's messages shows none of them, from any
+ * start slot, with single and burst calls, for every slot size. */
+Test(ring, old_lap_messages_are_never_dequeued)
+{
+	for (size_t i = 0; i < N_SLOT_SIZES; i++) {
+		uint32_t ss = all_slot_sizes[i], cap = 8;
+		struct xr_ring *r = ring_new(cap, ss);
+		unsigned char *in = buf_new(cap, ss), *out = buf_new(cap, ss);
+
+		for (uint32_t lap = 0; lap < 3; lap++) {
+			msg_fill(in, 100 * lap, cap, ss);
+			cr_assert_eq(xr_ring_enqueue_burst(r, in, cap), cap);
+			cr_assert_eq(xr_ring_dequeue_burst(r, out, cap), cap);
+			cr_assert_eq(msg_check(out, 100 * lap, cap, ss), -1);
+			cr_assert_not(xr_ring_dequeue(r, out), "slot size %u lap %u", ss, lap);
+			cr_assert_eq(xr_ring_dequeue_burst(r, out, cap), 0);
+			cr_assert_eq(xr_ring_dequeue_burst(r, out, UINT32_MAX), 0);
+			/* Move the start slot on by 3 for the next lap. */
+			msg_fill(in, 1000 + lap, 3, ss);
+			cr_assert_eq(xr_ring_enqueue_burst(r, in, 3), 3);
+			for (uint32_t k = 0; k < 3; k++) {
+				cr_assert(xr_ring_dequeue(r, out));
+				cr_assert_eq(msg_check(out, 1000 + lap + k, 1, ss), -1);
+			}
+			cr_assert_not(xr_ring_dequeue(r, out));
+		}
+		free(out);
+		free(in);
+		xr_ring_destroy(r);
+	}
+}
+
+/* Only a burst's first cell gets a sequence word (the burst's end): after
+ * many laps of aligned bursts of 4, cells 1-3 and 5-7 still hold the words
+ * of creation, and a consumer taking one message at a time, then a
+ * producer switching to single enqueues, must read every message once. */
+Test(ring, cells_inside_bursts_keep_stale_words)
+{
+	for (size_t i = 0; i < N_SLOT_SIZES; i++) {
+		uint32_t ss = all_slot_sizes[i], cap = 8;
+		struct xr_ring *r = ring_new(cap, ss);
+		unsigned char *in = buf_new(cap, ss), *out = buf_new(1, ss);
+		uint64_t seq = 0, got = 0;
+
+		for (uint32_t lap = 0; lap < 50; lap++) {
+			msg_fill(in, seq, 4, ss);
+			cr_assert_eq(xr_ring_enqueue_burst(r, in, 4), 4);
+			seq += 4;
+			while (xr_ring_dequeue(r, out)) {
+				cr_assert_eq(msg_check(out, got, 1, ss), -1, "slot size %u", ss);
+				got++;
+			}
+			cr_assert_eq(got, seq);
+		}
+		for (uint32_t k = 0; k < 3 * cap; k++) {
+			msg_fill(in, seq, 1, ss);
+			cr_assert(xr_ring_enqueue(r, in));
+			seq++;
+			cr_assert(xr_ring_dequeue(r, out), "slot size %u message %lu", ss,
+				  (unsigned long)got);
+			cr_assert_eq(msg_check(out, got, 1, ss), -1);
+			got++;
+			cr_assert_not(xr_ring_dequeue(r, out));
+		}
+		free(out);
+		free(in);
+		xr_ring_destroy(r);
+	}
+}
+
+/* The indices and the sequence words are modular: a ring that starts just
+ * below 2^64 crosses the wrap (index UINT64_MAX publishes sequence word 0,
+ * the value of a fresh cell) without losing, repeating or inventing a
+ * message, for every slot size and from several offsets. */
+Test(ring, sequence_words_wrap_at_2_64)
+{
+	static const uint64_t starts[] = {
+		UINT64_MAX - 5, UINT64_MAX - 15, UINT64_MAX, UINT64_MAX - 300,
+		(UINT64_C(1) << 32) - 7,
+	};
+	for (size_t i = 0; i < N_SLOT_SIZES; i++)
+		for (size_t k = 0; k < sizeof(starts) / sizeof(starts[0]); k++)
+			check_wrap_around_from(16, all_slot_sizes[i], 600, starts[k]);
+}
+
+Test(ring, count_and_free_count_across_the_wrap)
+{
+	struct xr_ring *r = ring_new(8, 8);
+	unsigned char in[8 * 8], out[8 * 8];
+
+	xr__ring_start_at(r, UINT64_MAX - 2);
+	msg_fill(in, 0, 8, 8);
+	for (uint32_t i = 0; i < 8; i++) {
+		cr_assert_eq(xr_ring_count(r), i);
+		cr_assert_eq(xr_ring_free_count(r), 8 - i);
+		cr_assert(xr_ring_enqueue(r, in + 8 * i));
+	}
+	cr_assert_eq(xr_ring_count(r), 8);
+	cr_assert_not(xr_ring_enqueue(r, in));
+	cr_assert_eq(xr_ring_dequeue_burst(r, out, 5), 5);
+	cr_assert_eq(xr_ring_count(r), 3);
+	cr_assert_eq(xr_ring_dequeue_burst(r, out + 5 * 8, 8), 3);
+	cr_assert_eq(msg_check(out, 0, 8, 8), -1);
+	cr_assert_eq(xr_ring_count(r), 0);
+	xr_ring_destroy(r);
+}
+
+/* A burst dequeue stops at the first cell not yet published, and a later
+ * call picks up from there: the consumer's cached index never runs ahead of
+ * what it saw. */
+Test(ring, partial_burst_dequeue_resumes)
+{
+	for (size_t i = 0; i < N_SLOT_SIZES; i++) {
+		uint32_t ss = all_slot_sizes[i], cap = 16;
+		struct xr_ring *r = ring_new(cap, ss);
+		unsigned char *in = buf_new(cap, ss), *out = buf_new(cap, ss);
+		uint64_t seq = 0, got = 0;
+
+		for (uint32_t round = 0; round < 40; round++) {
+			uint32_t k = 1 + round % 5;
+			msg_fill(in, seq, k, ss);
+			cr_assert_eq(xr_ring_enqueue_burst(r, in, k), k);
+			seq += k;
+			memset(out, GUARD_BYTE, (size_t)cap * ss + GUARD_LEN);
+			uint32_t n = xr_ring_dequeue_burst(r, out, 2 + round % 7);
+			cr_assert_leq(n, 2 + round % 7);
+			cr_assert_eq(msg_check(out, got, n, ss), -1, "slot size %u round %u", ss,
+				     round);
+			cr_assert(guard_ok(out, n, ss));
+			got += n;
+			cr_assert_eq(xr_ring_count(r), (uint32_t)(seq - got));
+		}
+		cr_assert_eq(xr_ring_dequeue_burst(r, out, cap), (uint32_t)(seq - got));
+		cr_assert_eq(msg_check(out, got, (uint32_t)(seq - got), ss), -1);
 		free(out);
 		free(in);
 		xr_ring_destroy(r);
@@ -584,11 +776,23 @@ Test(ring, slot_size_192)
 	check_slot_size(192);
 }
 
+Test(ring, slot_size_320)
+{
+	check_slot_size(320);
+}
+
 Test(ring, init_in_caller_memory)
 {
 	size_t bytes = xr_ring_memsize(8, 64);
 
-	cr_assert_eq(bytes, 256 + 8 * 64);
+	/* A cell is the message and its sequence word: 2 x 8/16/32 bytes,
+	 * or the message and one more line; the total rounds up to 128. */
+	cr_assert_eq(bytes, 256 + 8 * 128);
+	cr_assert_eq(xr_ring_memsize(4, 8), 384);
+	cr_assert_eq(xr_ring_memsize(8, 8), 384);
+	cr_assert_eq(xr_ring_memsize(8, 16), 512);
+	cr_assert_eq(xr_ring_memsize(8, 32), 768);
+	cr_assert_eq(xr_ring_memsize(4, 320), 256 + 4 * 384);
 	cr_assert_eq(xr_ring_memsize(8, 48), 0, "invalid shape has no size");
 	cr_assert_eq(xr_ring_memsize(3, 64), 0);
 
