@@ -1,15 +1,19 @@
 /*
  * ring: xr_ring against Concurrency Kit's ck_ring (SPSC), same capacity
- * and message sizes, run interleaved in one process, with xr_ring's former
- * layout alongside.
+ * and message sizes, run interleaved in one process, with an index-layout
+ * ring alongside.
  *
  * Three rings:
- *   xroute        xr_ring (ring/xr_ring.h): a sequence word in every cell,
- *                 polled by the consumer (one line per small message).
- *   xroute_index  the index layout xr_ring had before, kept here only for
- *                 this comparison (struct xr__iring below): the consumer
- *                 polls the producer's index, then reads the slot it
- *                 guards (two dependent line transfers per message).
+ *   xroute        xr_ring (ring/xr_ring.h): 8-byte slots take its
+ *                 sequence-word layout (a word in every cell, polled by the
+ *                 consumer: one line per small message), 64-byte slots its
+ *                 index layout.
+ *   xroute_index  the index layout at every size (struct xr__iring below),
+ *                 the comparison that justifies sequence words for small
+ *                 slots: the consumer polls the producer's index, then
+ *                 reads the slot it guards (two dependent line transfers
+ *                 per message). At 64 bytes it is xroute's own layout,
+ *                 written separately.
  *   ck_ring       ck_ring_enqueue_spsc/dequeue_spsc.
  *
  * For each round, in order: the floor RTT (floor.c), then every case with
@@ -57,8 +61,8 @@
 #define XR_PERF_FAR_NS 200.0
 
 /*
- * xr__iring: xr_ring's index layout, the comparison for the per-cell
- * sequence words. Same shape rules and cached partner index; slots hold
+ * xr__iring: the index layout at every slot size, the comparison for the
+ * per-cell sequence words. Same shape rules and cached partner index; slots hold
  * only the messages, and the consumer learns of new ones from the
  * producer's index. Producer's and consumer's blocks on their own line
  * pairs, as in xr_ring.
@@ -537,7 +541,7 @@ xr_perf_ring(const struct xr_perf_opts *o)
 	if (rounds < 5 && !o->quick)
 		fprintf(stderr, "xroute-perf ring: %u rounds (the comparison wants >= 5)\n",
 			rounds);
-	xr_perf_header("ring: xr_ring (cell sequence words) vs its index layout vs ck_ring "
+	xr_perf_header("ring: xr_ring vs an index-layout ring vs ck_ring "
 		       "SPSC, interleaved rounds");
 	for (unsigned r = 0; r < rounds; r++) {
 		floor_ns[r] = xr_perf_floor_once(o, n_rtt);

@@ -21,13 +21,13 @@ xr_ring_shape_valid(uint32_t capacity, uint32_t slot_size)
 	       slot_size <= 65536;
 }
 
-/* A cell: the message, then its 8-byte sequence word; 8-, 16- and 32-byte
- * messages pack 4, 2 and 1 cells per line, larger ones give the word a line
- * of its own so that messages stay line-aligned. */
+/* Sequence-word layout: the message, then its 8-byte sequence word, so 8-,
+ * 16- and 32-byte messages pack 4, 2 and 1 cells per line. Index layout
+ * (64 bytes and up): the message alone, so cells are contiguous. */
 static uint32_t
 xr__ring_cell_size(uint32_t slot_size)
 {
-	return slot_size < XR_CACHE_LINE ? 2 * slot_size : slot_size + XR_CACHE_LINE;
+	return xr__ring_has_seq(slot_size) ? 2 * slot_size : slot_size;
 }
 
 size_t
@@ -88,7 +88,8 @@ xr__ring_start_at(struct xr_ring *r, uint64_t start)
 {
 	struct xr__ring_side *s = &r->prod;
 
-	for (uint64_t j = start - s->capacity; j != start; j++)
+	for (uint64_t j = start - s->capacity;
+	     xr__ring_has_seq(s->slot_size) && j != start; j++)
 		atomic_store_explicit(
 			xr__ring_seq(xr__ring_cell(s->cells, s->mask, s->cell_size, j),
 				     s->slot_size),

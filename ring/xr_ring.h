@@ -7,34 +7,46 @@
  *   index `head` and the consumer index `tail` are free-running 64-bit
  *   counters, message i lives in cell i & mask, and head - tail is the fill.
  *
- *   Each cell holds one message followed by its own sequence word (the
- *   FastForward / Disruptor per-slot sequence). The producer copies a burst
- *   of n messages (n = 1 for xr_ring_enqueue) into cells head..head+n-1 and
- *   then stores head + n, the burst's end, into the sequence word of its
- *   first cell. The consumer polls the word of the cell it wants next, which
- *   is always the first cell of a burst, so a small message crosses between
- *   the CPUs as one cache line (8-, 16- and 32-byte slots share the line
- *   with their word; larger cells are a line pair, which the adjacent-line
- *   prefetcher moves together), not as the producer's index line followed
- *   by the slot line that index guards. A burst costs one word on each side.
- *   The producer still learns about free cells from the consumer's index,
- *   read only when its cached copy says the ring looks full, so the
+ *   The slot size picks one of two layouts, both behind the same calls:
+ *
+ *   Sequence-word layout (8-, 16- and 32-byte slots). Each cell holds one
+ *   message followed by its own sequence word (the FastForward / Disruptor
+ *   per-slot sequence). The producer copies a burst of n messages (n = 1 for
+ *   xr_ring_enqueue) into cells head..head+n-1 and then stores head + n, the
+ *   burst's end, into the sequence word of its first cell. The consumer
+ *   polls the word of the cell it wants next, which is always the first cell
+ *   of a burst, so a small message crosses between the CPUs as one cache
+ *   line (the cell shares the line with its word), not as the producer's
+ *   index line followed by the slot line that index guards.
+ *
+ *   Index layout (slots of 64 bytes and up). Cells are the messages alone,
+ *   contiguous, and the consumer learns of new ones from the producer's
+ *   index, read only when its cached copy shows fewer than it wants. A
+ *   message of a line or more moves its own lines whatever guards it, so a
+ *   per-cell word would save no transfer; it would cost a line per cell and
+ *   split a burst into per-cell copies, where contiguous cells let a burst
+ *   be one memcpy (two at the wrap).
+ *
+ *   In both layouts the producer learns about free cells from the consumer's
+ *   index, read only when its cached copy says the ring looks full, so the
  *   consumer never writes a cell.
  *
  *   The producer's state (head, its cached copy of tail, read-only copies of
  *   the shape) sits on its own cache-line pair, the consumer's likewise; the
  *   pair-of-lines padding defeats the adjacent-line prefetcher (DPDK's
- *   RTE_CACHE_GUARD does the same). head is still stored on every enqueue,
- *   for xr_ring_count(); in the fast path nobody else reads that line.
+ *   RTE_CACHE_GUARD does the same).
  *
  * MEMORY ORDERING (see docs/ring.md)
- *   R0 (producer stores a burst's end into its first cell's word, release)
- *   pairs with A1 (consumer loads that word, acquire): every message of the
- *   burst, and of every earlier one, is visible after A1.
+ *   R0 (producer publishes a burst, release) pairs with A1 (consumer learns
+ *   of it, acquire): every message of the burst, and of every earlier one,
+ *   is visible after A1. In the sequence-word layout R0 is the store of the
+ *   burst's end into its first cell's word and A1 the load of that word; in
+ *   the index layout R0 is the store of head and A1 the load of head.
  *   R1 (consumer publishes tail, release) pairs with A0 (producer reads tail,
  *   acquire): the consumer's reads of a cell happen before the producer
  *   overwrites it.
- *   R2 (producer publishes head, release) pairs with A2 in xr_ring_count only.
+ *   R2 (producer stores head in the sequence-word layout, release) pairs
+ *   with A2 in xr_ring_count only.
  *
  * GUARANTEES
  *   Wait-free on both sides; no allocation, no syscalls, no locks, no atomic
@@ -69,7 +81,7 @@ struct xr__ring_side {
 	uint64_t mask;		 /* capacity - 1 (read-only copy) */
 	unsigned char *cells;	 /* cell storage (read-only copy) */
 	uint32_t slot_size;	 /* message bytes: 8, 16, 32 or k * 64 (read-only) */
-	uint32_t cell_size;	 /* bytes per cell, see xr_ring_memsize() */
+	uint32_t cell_size;	 /* bytes per cell, see xr_ring_memsize() (read-only) */
 };
 
 /**
@@ -94,9 +106,9 @@ bool xr_ring_shape_valid(uint32_t capacity, uint32_t slot_size);
 /**
  * Bytes of memory a ring of this shape needs (header and cells), a multiple
  * of XR_RING_PAD (128); 0 if the shape is invalid (xr_ring_shape_valid()).
- * A cell is the message and its 8-byte sequence word: 2 * slot_size bytes
- * for 8-, 16- and 32-byte slots (4, 2 and 1 per line), slot_size + 64 from
- * 64 bytes up (the sequence word has a line of its own).
+ * A cell of an 8-, 16- or 32-byte slot is the message and its 8-byte
+ * sequence word, 2 * slot_size bytes (4, 2 and 1 cells per line); from 64
+ * bytes up a cell is the message alone, slot_size bytes.
  *
  * Thread: any. Pure.
  */
@@ -219,39 +231,80 @@ xr__ring_seq(unsigned char *cell, size_t ss)
 	return (_Atomic uint64_t *)(void *)(cell + ss);
 }
 
+/* Whether slots of @p ss bytes use the sequence-word layout (8, 16, 32);
+ * from 64 bytes up the ring uses the index layout (see DESIGN). */
+static inline bool
+xr__ring_has_seq(size_t ss)
+{
+	return ss < XR_CACHE_LINE;
+}
+
 /*
- * Copy n messages between a packed buffer and the cells from index idx:
- * from @p src into the cells, or (src NULL) out of them into @p dst. The
- * size dispatch is outside the loop, and with
- * ss and cs constants inside it the cell address is a shift, not a multiply.
+ * Index layout: copy n messages between the packed buffer @p buf and the
+ * contiguous cells from index idx, into the cells when @p in, else out of
+ * them. A burst is one memcpy, two where it crosses the end of the storage;
+ * a single message is copied by constant 64-byte chunks.
  */
 static inline __attribute__((always_inline)) void
-xr__ring_cells_loop(unsigned char *cells, uint64_t mask, size_t cs, uint64_t idx,
-		    unsigned char *dst, const unsigned char *src, uint32_t n, size_t ss)
+xr__ring_run_copy(unsigned char *cells, uint64_t cap, uint64_t mask, uint64_t idx,
+		  unsigned char *buf, uint32_t n, size_t ss, bool in)
 {
-	for (uint32_t i = 0; i < n; i++) {
-		unsigned char *cell = xr__ring_cell(cells, mask, cs, idx + i);
-		if (src != NULL)
-			xr__ring_copy1(cell, src + (size_t)i * ss, ss);
+	unsigned char *at = cells + (size_t)(idx & mask) * ss;
+	if (n == 1) {
+		if (in)
+			xr__ring_copy1(at, buf, ss);
 		else
-			xr__ring_copy1(dst + (size_t)i * ss, cell, ss);
+			xr__ring_copy1(buf, at, ss);
+		return;
+	}
+	uint64_t first = cap - (idx & mask);
+	if (first > n)
+		first = n;
+	size_t b1 = (size_t)first * ss, b2 = (size_t)(n - first) * ss;
+	if (in) {
+		memcpy(at, buf, b1);
+		if (b2 != 0)
+			memcpy(cells, buf + b1, b2);
+	} else {
+		memcpy(buf, at, b1);
+		if (b2 != 0)
+			memcpy(buf + b1, cells, b2);
 	}
 }
 
+/*
+ * Sequence-word layout: copy n messages between the packed buffer @p buf
+ * and the cells from index idx, into the cells when @p in, else out of
+ * them. With ss and cs constants the cell address is a shift, not a
+ * multiply.
+ */
 static inline __attribute__((always_inline)) void
-xr__ring_cells_copy(unsigned char *cells, uint64_t mask, size_t cs, uint64_t idx,
-		    unsigned char *dst, const unsigned char *src, uint32_t n, size_t ss)
+xr__ring_cells_loop(unsigned char *cells, uint64_t mask, size_t cs, uint64_t idx,
+		    unsigned char *buf, uint32_t n, size_t ss, bool in)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		unsigned char *cell = xr__ring_cell(cells, mask, cs, idx + i);
+		if (in)
+			xr__ring_copy1(cell, buf + (size_t)i * ss, ss);
+		else
+			xr__ring_copy1(buf + (size_t)i * ss, cell, ss);
+	}
+}
+
+/* Copy n messages between a packed buffer and the ring from index idx, in
+ * either layout; the size dispatch is outside the per-cell loops. */
+static inline __attribute__((always_inline)) void
+xr__ring_cells_copy(unsigned char *cells, uint64_t cap, uint64_t mask, uint64_t idx,
+		    unsigned char *buf, uint32_t n, size_t ss, bool in)
 {
 	if (ss == 8)
-		xr__ring_cells_loop(cells, mask, 16, idx, dst, src, n, 8);
-	else if (ss == 64)
-		xr__ring_cells_loop(cells, mask, 128, idx, dst, src, n, 64);
+		xr__ring_cells_loop(cells, mask, 16, idx, buf, n, 8, in);
 	else if (ss == 16)
-		xr__ring_cells_loop(cells, mask, 32, idx, dst, src, n, 16);
+		xr__ring_cells_loop(cells, mask, 32, idx, buf, n, 16, in);
 	else if (ss == 32)
-		xr__ring_cells_loop(cells, mask, 64, idx, dst, src, n, 32);
+		xr__ring_cells_loop(cells, mask, 64, idx, buf, n, 32, in);
 	else
-		xr__ring_cells_loop(cells, mask, cs, idx, dst, src, n, ss);
+		xr__ring_run_copy(cells, cap, mask, idx, buf, n, ss, in);
 }
 
 /**
@@ -285,18 +338,22 @@ xr_ring_enqueue_burst(struct xr_ring *r, const void *msgs, uint32_t n)
 		if (n == 0)
 			return 0;
 	}
-	const unsigned char *src = msgs;
+	/* One copy helper serves both directions; with in == true it only
+	 * reads the buffer, so dropping const here is safe. */
+	unsigned char *src = (unsigned char *)(uintptr_t)msgs;
 	unsigned char *cells = p->cells;
 	uint64_t mask = p->mask;
 	size_t ss = p->slot_size, cs = p->cell_size;
-	xr__ring_cells_copy(cells, mask, cs, head, NULL, src, n, ss);
-	/* R0: pairs with A1 in xr_ring_dequeue_burst; the burst's first cell
-	 * says where the burst ends, after every message of it is written.
-	 * The other cells' words are left alone: the consumer reads a word
-	 * only at the start of a burst. */
-	atomic_store_explicit(xr__ring_seq(xr__ring_cell(cells, mask, cs, head), ss),
-			      head + n, memory_order_release);
-	/* R2: pairs with A2 in xr_ring_count; the consumer never reads it. */
+	xr__ring_cells_copy(cells, cap, mask, head, src, n, ss, true);
+	/* R0 (sequence words): pairs with A1 in xr_ring_dequeue_burst; the
+	 * burst's first cell says where the burst ends, after every message of
+	 * it is written. The other cells' words are left alone: the consumer
+	 * reads a word only at the start of a burst. */
+	if (xr__ring_has_seq(ss))
+		atomic_store_explicit(xr__ring_seq(xr__ring_cell(cells, mask, cs, head), ss),
+				      head + n, memory_order_release);
+	/* R0 (index layout): pairs with A1, as above. R2 (sequence words):
+	 * pairs with A2 in xr_ring_count; that consumer never reads it. */
 	atomic_store_explicit(&p->index, head + n, memory_order_release);
 	return n;
 }
@@ -311,8 +368,8 @@ xr_ring_enqueue_burst(struct xr_ring *r, const void *msgs, uint32_t n)
  *              empty.
  *
  * Thread:   the single consumer of @p r only.
- * Progress: wait-free (at most min(n, capacity) + 1 sequence loads); no
- *           allocation, no syscalls.
+ * Progress: wait-free (at most min(n, capacity) + 1 sequence-word loads,
+ *           or one index load); no allocation, no syscalls.
  */
 static inline uint32_t
 xr_ring_dequeue_burst(struct xr_ring *r, void *msgs, uint32_t n)
@@ -325,22 +382,31 @@ xr_ring_dequeue_burst(struct xr_ring *r, void *msgs, uint32_t n)
 	size_t ss = c->slot_size, cs = c->cell_size;
 
 	if (seen - tail < n) {
-		/* `seen` is always where one of the producer's bursts starts (or
-		 * will): walk from burst to burst by their first cells' words.
-		 * A word written for this lap holds the burst's end, in
-		 * seen + 1 .. seen + capacity; an older lap's word holds at most
-		 * seen, which the unsigned difference turns into a huge value.
-		 * The producer never runs more than capacity past tail, so the
-		 * walk ends by tail + capacity without a bound of its own. */
-		while (seen - tail < n) {
-			/* A1: pairs with R0 in xr_ring_enqueue_burst; every message
-			 * below `end` is completely written. */
-			uint64_t end = atomic_load_explicit(
-				xr__ring_seq(xr__ring_cell(cells, mask, cs, seen), ss),
-				memory_order_acquire);
-			if (end - seen - 1 >= c->capacity)
-				break;
-			seen = end;
+		if (xr__ring_has_seq(ss)) {
+			/* `seen` is always where one of the producer's bursts
+			 * starts (or will): walk from burst to burst by their
+			 * first cells' words. A word written for this lap holds
+			 * the burst's end, in seen + 1 .. seen + capacity; an
+			 * older lap's word holds at most seen, which the unsigned
+			 * difference turns into a huge value. The producer never
+			 * runs more than capacity past tail, so the walk ends by
+			 * tail + capacity without a bound of its own. */
+			while (seen - tail < n) {
+				/* A1: pairs with R0 in xr_ring_enqueue_burst;
+				 * every message below `end` is completely
+				 * written. */
+				uint64_t end = atomic_load_explicit(
+					xr__ring_seq(xr__ring_cell(cells, mask, cs, seen), ss),
+					memory_order_acquire);
+				if (end - seen - 1 >= c->capacity)
+					break;
+				seen = end;
+			}
+		} else {
+			/* A1 (index layout): pairs with R0 in
+			 * xr_ring_enqueue_burst; cells below head hold complete
+			 * messages. */
+			seen = atomic_load_explicit(&r->prod.index, memory_order_acquire);
 		}
 		c->other_cache = seen;
 		if (seen - tail < n)
@@ -348,7 +414,7 @@ xr_ring_dequeue_burst(struct xr_ring *r, void *msgs, uint32_t n)
 		if (n == 0)
 			return 0;
 	}
-	xr__ring_cells_copy(cells, mask, cs, tail, msgs, NULL, n, ss);
+	xr__ring_cells_copy(cells, c->capacity, mask, tail, msgs, n, ss, false);
 	/* R1: pairs with A0 in xr_ring_enqueue_burst; our cell reads complete
 	 * before the producer may reuse the cells. */
 	atomic_store_explicit(&c->index, tail + n, memory_order_release);
@@ -384,8 +450,10 @@ xr_ring_enqueue(struct xr_ring *r, const void *msg)
 	unsigned char *cell = xr__ring_cell(p->cells, p->mask, p->cell_size, head);
 	xr__ring_copy1(cell, msg, ss);
 	/* R0: as in xr_ring_enqueue_burst (pairs with A1): a burst of one. */
-	atomic_store_explicit(xr__ring_seq(cell, ss), head + 1, memory_order_release);
-	/* R2: pairs with A2 in xr_ring_count. */
+	if (xr__ring_has_seq(ss))
+		atomic_store_explicit(xr__ring_seq(cell, ss), head + 1,
+				      memory_order_release);
+	/* R0 (index layout) / R2: as in xr_ring_enqueue_burst. */
 	atomic_store_explicit(&p->index, head + 1, memory_order_release);
 	return true;
 }
@@ -408,10 +476,12 @@ xr_ring_dequeue(struct xr_ring *r, void *msg)
 	unsigned char *cell = xr__ring_cell(c->cells, c->mask, c->cell_size, tail);
 
 	if (c->other_cache == tail) {
-		/* A1: as in xr_ring_dequeue_burst (pairs with R0); tail starts
-		 * a burst, and its word, if of this lap, says where it ends. */
-		uint64_t end = atomic_load_explicit(xr__ring_seq(cell, ss),
-						    memory_order_acquire);
+		/* A1: as in xr_ring_dequeue_burst (pairs with R0); in the
+		 * sequence-word layout tail starts a burst, and its word, if of
+		 * this lap, says where it ends. */
+		uint64_t end = xr__ring_has_seq(ss)
+			? atomic_load_explicit(xr__ring_seq(cell, ss), memory_order_acquire)
+			: atomic_load_explicit(&r->prod.index, memory_order_acquire);
 		if (end - tail - 1 >= c->capacity)
 			return false;
 		c->other_cache = end;

@@ -10,8 +10,9 @@
 /**
  * Make an empty, idle ring continue at index @p start, as if @p start
  * messages had passed through it: both indices and both cached copies
- * become @p start, and each cell's sequence word holds what the lap before
- * @p start left there (the index that last used the cell, plus one).
+ * become @p start, and in the sequence-word layout each cell's word holds
+ * what the lap before @p start left there (the index that last used the
+ * cell, plus one).
  * Lets a test cross the 2^64 wrap of the indices and the sequence words.
  *
  * Thread: any, with neither side in use; needs the same happens-before as

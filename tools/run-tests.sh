@@ -83,15 +83,18 @@ ninja -C build-tsan tests/test_ring tests/stress_ring_spsc tests/stress_engine_p
 : > "$tsan_results"
 export TSAN_OPTIONS="suppressions=$root/tests/sanitizers/tsan.supp halt_on_error=1 second_deadlock_stack=1"
 # test_ring's TSan build runs its 10M-message two-thread test from its own
-# main(); the stress programs take their sizes on the command line.
-for t in "test_ring" "stress_ring_spsc 10000000" "stress_engine_pipeline 30000" \
+# main(); the stress programs take their sizes on the command line. The
+# ring stress runs once per layout: 64-byte slots (index) and 8-byte slots
+# (sequence words).
+for t in "test_ring" "stress_ring_spsc 10000000" "stress_ring_spsc 10000000 1024 8" \
+	"stress_engine_pipeline 30000" \
 	"stress_snapshot_torture --swaps 30000"; do
 	set -- $t
 	echo "== tsan: $*"
 	if "./build-tsan/tests/$@"; then
-		echo "tsan_$1 OK" >> "$tsan_results"
+		echo "tsan_${t// /_} OK" >> "$tsan_results"
 	else
-		echo "tsan_$1 FAIL" >> "$tsan_results"
+		echo "tsan_${t// /_} FAIL" >> "$tsan_results"
 	fi
 done
 # The chaos scenario through the TSan launcher: every stage thread, the

@@ -99,8 +99,9 @@ guard_ok(const unsigned char *b, uint32_t n, uint32_t ss)
 	return 1;
 }
 
-/* Every kind of slot: packed small cells (8, 16, 32), one line, several
- * lines, and the engine's 320-byte messages. */
+/* Every kind of slot: the sequence-word layout's packed small cells (8, 16,
+ * 32), and the index layout's one line, several lines, and the engine's
+ * 320-byte messages. */
 static const uint32_t all_slot_sizes[] = { 8, 16, 32, 64, 128, 192, 320 };
 #define N_SLOT_SIZES (sizeof(all_slot_sizes) / sizeof(all_slot_sizes[0]))
 
@@ -575,11 +576,12 @@ Test(ring, burst_across_wrap_point)
 		check_burst_across_wrap_point(all_slot_sizes[i]);
 }
 
-/* ---- sequence words ------------------------------------------------------ */
+/* ---- stale cells and the 2^64 wrap (both layouts) -------------------------- */
 
-/* Each cell's sequence word names the index it holds, so a drained ring whose
- * cells all hold the previous lap's messages shows none of them, from any
- * start slot, with single and burst calls, for every slot size. */
+/* A drained ring whose cells all hold the previous lap's messages shows none
+ * of them, from any start slot, with single and burst calls, for every slot
+ * size: a sequence word names the index its cell holds, and the index
+ * layout's consumer trusts only the producer's index. */
 Test(ring, old_lap_messages_are_never_dequeued)
 {
 	for (size_t i = 0; i < N_SLOT_SIZES; i++) {
@@ -610,9 +612,9 @@ Test(ring, old_lap_messages_are_never_dequeued)
 	}
 }
 
-/* Only a burst's first cell gets a sequence word (the burst's end): after
- * many laps of aligned bursts of 4, cells 1-3 and 5-7 still hold the words
- * of creation, and a consumer taking one message at a time, then a
+/* In the sequence-word layout only a burst's first cell gets a word (the
+ * burst's end): after many laps of aligned bursts of 4, cells 1-3 and 5-7
+ * still hold the words of creation, and a consumer taking one message at a time, then a
  * producer switching to single enqueues, must read every message once. */
 Test(ring, cells_inside_bursts_keep_stale_words)
 {
@@ -649,10 +651,10 @@ Test(ring, cells_inside_bursts_keep_stale_words)
 }
 
 /* The indices and the sequence words are modular: a ring that starts just
- * below 2^64 crosses the wrap (index UINT64_MAX publishes sequence word 0,
- * the value of a fresh cell) without losing, repeating or inventing a
+ * below 2^64 crosses the wrap (in the sequence-word layout index UINT64_MAX
+ * publishes word 0, the value of a fresh cell) without losing, repeating or inventing a
  * message, for every slot size and from several offsets. */
-Test(ring, sequence_words_wrap_at_2_64)
+Test(ring, indices_and_sequence_words_wrap_at_2_64)
 {
 	static const uint64_t starts[] = {
 		UINT64_MAX - 5, UINT64_MAX - 15, UINT64_MAX, UINT64_MAX - 300,
@@ -785,14 +787,16 @@ Test(ring, init_in_caller_memory)
 {
 	size_t bytes = xr_ring_memsize(8, 64);
 
-	/* A cell is the message and its sequence word: 2 x 8/16/32 bytes,
-	 * or the message and one more line; the total rounds up to 128. */
-	cr_assert_eq(bytes, 256 + 8 * 128);
+	/* An 8/16/32-byte cell is the message and its sequence word, 2 x the
+	 * slot; from 64 bytes up a cell is the message alone (index layout).
+	 * The header is 256 bytes and the total rounds up to 128. */
+	cr_assert_eq(bytes, 256 + 8 * 64);
 	cr_assert_eq(xr_ring_memsize(4, 8), 384);
 	cr_assert_eq(xr_ring_memsize(8, 8), 384);
 	cr_assert_eq(xr_ring_memsize(8, 16), 512);
 	cr_assert_eq(xr_ring_memsize(8, 32), 768);
-	cr_assert_eq(xr_ring_memsize(4, 320), 256 + 4 * 384);
+	cr_assert_eq(xr_ring_memsize(4, 320), 256 + 4 * 320);
+	cr_assert_eq(xr_ring_memsize(1, 192), 256 + 256, "192 rounds up to 128");
 	cr_assert_eq(xr_ring_memsize(8, 48), 0, "invalid shape has no size");
 	cr_assert_eq(xr_ring_memsize(3, 64), 0);
 
