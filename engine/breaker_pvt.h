@@ -4,8 +4,7 @@
  * (CLOCK_MONOTONIC ns, or a test's clock), so tests drive them with an
  * injected clock; nothing here allocates, locks or reads a clock.
  *
- * CIRCUIT BREAKER (execution-routing-model.md CircuitBreaker, with the
- * thresholds of orchestrator.md FailoverManager; docs/failover.md)
+ * CIRCUIT BREAKER (thresholds and defaults: docs/failover.md)
  *
  *   CLOSED     every child is sent. Each answered child is an outcome:
  *              success (the venue answered: ack, fill, cancel, expiry) or
@@ -166,8 +165,7 @@ const char *xr_breaker_cause_name(enum xr_breaker_cause c);
 /**
  * Delay before retry number @p n (0 = the first retry) with exponential
  * backoff and "equal jitter" (M. Brooker, "Exponential Backoff And
- * Jitter", AWS Architecture Blog, 2015; the policy of
- * execution-routing-model.md RetryPolicy, jittered):
+ * Jitter", AWS Architecture Blog, 2015):
  *   d = min(cap_ns, base_ns * 2^n);  delay = d/2 + floor(r (d/2 + 1) / 2^64)
  * so the delay lies in [d/2, d] and retries of many children spread out.
  * @param r  64 random bits (the caller's PRNG).

@@ -272,7 +272,7 @@ struct xr_msg_fifo {
 	uint32_t cap, head, n;
 };
 
-/** Rolling window of the last 100 results (execution-routing-model.md). */
+/** Rolling window: rates and percentiles over the last 100 results. */
 #define XR_STATS_WINDOW 100
 
 /** Aggregator's view of one venue (the source of snapshots). */

@@ -30,7 +30,7 @@
 #define XR_TOKEN_NANO INT64_C(1000000000)
 
 /**
- * A token bucket (execution-routing-model.md RateLimiter): refills at
+ * A token bucket (docs/risk.md): refills at
  * rate_per_s tokens/s up to burst tokens; an order takes one token.
  */
 struct xr_token_bucket {

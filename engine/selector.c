@@ -157,8 +157,7 @@ xr__avg_px_r(int64_t ref, xr_i128 excess, int64_t qty, int buy, const struct xr_
 	return buy ? ref + (int64_t)q : ref - (int64_t)q - (q * (uint64_t)qty != e);
 }
 
-/* 0.3 latency_score + 0.5 success + 0.2 uptime, all ppm
- * (smart-order-routing.md calculate_health_score). */
+/* Health score: 0.3 latency_score + 0.5 success + 0.2 uptime, all ppm. */
 static inline uint32_t
 xr__health_mix(int32_t lat_score, uint32_t success_ppm, uint32_t uptime_ppm)
 {

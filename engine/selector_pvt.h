@@ -158,7 +158,7 @@ int xr_select_factors(const struct xr_select_params *sp, const struct xr_snapsho
 		      int32_t f[XR_F_COUNT], struct xr_venue_score *out);
 
 /**
- * Health score of smart-order-routing.md calculate_health_score():
+ * Health score (docs/routing.md section 3, reliability):
  * 0.3 latency_score + 0.5 success + 0.2 uptime, with latency_score =
  * max(0, 1 - latency / latency_zero_ns).
  * @return ppm (0..10^6). Thread: any. Pure.
@@ -191,7 +191,7 @@ uint32_t xr_demote_ppm(uint64_t lat_fast_ns, uint64_t lat_slow_ns, uint64_t lat_
 		       uint32_t demote_start_ppm, uint32_t demote_max_ppm);
 
 /**
- * Execution method (execution-routing-model.md _score_broker): twap when the
+ * Execution method (docs/routing.md section 6): twap when the
  * notional is above @p twap_notional (> 0), market for stop_loss and exit,
  * limit for entry; profit_take keeps the signal's own order type.
  * Thread: any. Pure.
@@ -201,7 +201,7 @@ enum xr_method xr_route_method(enum xr_signal_type st, enum xr_ord_type ot,
 
 /**
  * Priority: stop_loss 1, exit 2, entry 3, anything else 4
- * (execution-routing-model.md). Thread: any. Pure.
+ * (docs/routing.md section 6). Thread: any. Pure.
  */
 uint8_t xr_route_priority(enum xr_signal_type st);
 

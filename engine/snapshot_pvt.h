@@ -92,9 +92,8 @@ struct xr_venue_sym_metrics {
 
 /**
  * What the router knows of one venue. Rates are over the last
- * XR_STATS_WINDOW (100) terminal children (orchestrator.md "100-sample
- * rolling windows"); latency is the venue round trip, sent -> terminal
- * execution report.
+ * XR_STATS_WINDOW (100) terminal children, a rolling window; latency is
+ * the venue round trip, sent -> terminal execution report.
  */
 struct xr_venue_metrics {
 	uint64_t latency_ewma_ns; /* EWMA, weight latency_ewma_alpha per sample;
@@ -119,7 +118,7 @@ struct xr_venue_metrics {
 	uint32_t queue_depth;	  /* children at the execute stage or open at
 				   * the venue */
 	uint32_t health_ppm;	  /* 0.3 latency_score + 0.5 success + 0.2
-				   * uptime (smart-order-routing.md) */
+				   * uptime (docs/routing.md section 3) */
 	int32_t latency_score;	  /* max(0, 10^6 (1 - latency_ewma_ns /
 				   * latency_zero_ns)), score units (0..10^6):
 				   * the selector's latency factor */

@@ -11,7 +11,7 @@
  *             and reaches the result;
  *   method    twap above twap_notional, market for stop_loss and exit,
  *             limit for entry, the signal's own type for profit_take
- *             (execution-routing-model.md); weighted_score prices its
+ *             (docs/routing.md section 6); weighted_score prices its
  *             children by it, the other strategies by their pricing;
  *   priority  stop_loss 1, exit 2, entry 3, other 4;
  *   slices    each allocation is cut into time slices: twap_slices over
@@ -114,7 +114,7 @@ xr__child_price(struct xr_msg *c, const struct xr_msg *m, const struct xr_strate
 	int limit_signal = m->ord_type == XR_ORD_LIMIT;
 
 	if (st->pricing == XR_PRICING_METHOD) {
-		/* execution-routing-model.md method table (docs/routing.md). */
+		/* The method table (docs/routing.md section 6). */
 		const struct xr_venue_sym_metrics *vs =
 			&snap->vs[(size_t)a->venue * snap->n_symbols + m->symbol];
 		int64_t touch = m->side == XR_SIDE_BUY ? vs->ask_px : vs->bid_px;

@@ -113,7 +113,7 @@ struct xr_strategy_cfg {
 	uint8_t split;		  /* enum xr_split */
 	uint8_t pricing;	  /* enum xr_pricing */
 	uint8_t two_x_depth;	  /* eligible only with 2x the qty on the taken
-				   * side (execution-routing-model.md) */
+				   * side (docs/routing.md section 1) */
 	uint32_t max_slice_ppm;	  /* max_slice_ratio: most of a parent one venue
 				   * gets, ppm; raised to 1/venues if needed */
 	int64_t min_slice_qty;	  /* smallest child of a split (qty scale) */
@@ -238,8 +238,8 @@ struct xr_venue_cfg {
 #define XR_PLAN_MAX 8
 
 /**
- * A venue plan (../shared/seeds/order-router.md: primary_exchange,
- * failover_exchanges, auto_failover): route to the primary venue while it
+ * A venue plan (primary_venue, failover_venues, auto_failover;
+ * docs/failover.md): route to the primary venue while it
  * is eligible, else to the first eligible failover venue in priority
  * order. With auto_failover false only the primary is used (or the venue
  * a manual failover command chose, xr_engine_control()); when it is not
@@ -297,7 +297,7 @@ struct xr_engine_cfg {
 	uint32_t entry_collar_bps;   /* market entry routed as a limit: limit =
 				      * touch +/- this, unless the signal gives
 				      * max_slippage_bps */
-	/* Weights of execution-routing-model.md _score_broker, XR_WEIGHT_ONE
+	/* weighted_score weights (docs/routing.md), XR_WEIGHT_ONE
 	 * scale: fees, latency, success rate, load, per-pair success. */
 	uint32_t w_fees, w_latency, w_success, w_load, w_pair;
 	uint32_t latency_zero_score_us; /* latency at which latency score is 0 */
@@ -309,7 +309,7 @@ struct xr_engine_cfg {
 	uint32_t error_ewma_ppm;     /* weight of a new result in the decayed
 				      * error weight, ppm */
 	uint32_t latency_threshold_us; /* health: latency at which a venue is
-				      * unhealthy (orchestrator.md 5 ms) */
+				      * unhealthy (default 5 ms) */
 	uint32_t error_rate_threshold_ppm; /* health: error rate, same (5%) */
 	uint32_t demote_start_ppm;   /* predictive demotion starts at this
 				      * fraction of a threshold */

@@ -82,7 +82,7 @@ struct xr_engine_io {
 };
 
 /**
- * Router status (../shared/seeds/order-router.md, OrderRouterStatus):
+ * Router status (docs/failover.md "Router status"):
  * READY: every venue's circuit closed and no manual failover in force;
  * SWITCHING: some circuit open or half-open, or a manual failover or
  * disabled venue in force, while at least one venue's circuit is closed;

@@ -194,7 +194,7 @@ enum xr_tif {
 	XR_TIF_FOK = 4,
 };
 
-/** What the strategy meant by the signal (execution-routing-model.md). */
+/** What the strategy meant by the signal (docs/routing.md section 6). */
 enum xr_signal_type {
 	XR_SIG_ENTRY = 0,
 	XR_SIG_EXIT = 1,
@@ -208,26 +208,25 @@ enum xr_signal_type {
  */
 enum xr_strategy {
 	XR_STRAT_DEFAULT = 0,
-	/** Weighted venue score of execution-routing-model.md _score_broker. */
+	/** Weighted venue score: fees, latency, success, load, pair success. */
 	XR_STRAT_WEIGHTED_SCORE = 1,
 	/** Price 0.4, liquidity 0.3, latency 0.2, reliability 0.1; splits when
-	 * one venue cannot fill within max_slippage_bps
-	 * (smart-order-routing.md, RouterConfig.best_execution_weights). */
+	 * one venue cannot fill within max_slippage_bps. */
 	XR_STRAT_BEST_EXECUTION,
-	/** Fastest venue above a health threshold (smart-order-routing.md). */
+	/** Fastest venue with a health score of at least min_health (0.5). */
 	XR_STRAT_LOWEST_LATENCY,
-	/** Deepest book within the slippage bound; always spreads
-	 * (smart-order-routing.md "may split orders across exchanges"). */
+	/** Deepest book within the slippage bound; always spreads across
+	 * venues. */
 	XR_STRAT_BEST_LIQUIDITY,
-	/** Least fees + half spread + expected slippage (smart-order-routing.md). */
+	/** Least fees + half spread + expected slippage. */
 	XR_STRAT_COST_OPTIMIZATION,
-	/** Sweep every venue's depth now (orchestrator.md ExecutionRouter). */
+	/** Sweep every venue's depth now. */
 	XR_STRAT_AGGRESSIVE,
-	/** Post at the near touch for the maker fee (orchestrator.md). */
+	/** Post at the near touch for the maker fee. */
 	XR_STRAT_PASSIVE,
-	/** Take the far touch only, no depth walk (orchestrator.md). */
+	/** Take the far touch only, no depth walk. */
 	XR_STRAT_BALANCED,
-	/** Small children, spread over venues and time (orchestrator.md). */
+	/** Small children, spread over venues and time. */
 	XR_STRAT_STEALTH,
 	XR_STRAT_COUNT
 };
@@ -253,7 +252,7 @@ enum xr_decision {
 	XR_D_COUNT
 };
 
-/** Execution method chosen by the router (execution-routing-model.md). */
+/** Execution method chosen by the router (docs/routing.md section 6). */
 enum xr_method {
 	XR_METHOD_LIMIT = 0,
 	XR_METHOD_MARKET = 1,

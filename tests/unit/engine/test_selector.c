@@ -288,7 +288,7 @@ Test(selector, health_score_is_03_latency_05_success_02_uptime)
 	cr_assert_eq(xr_health_ppm(5 * zero, zero, 1000000, 1000000), 700000);
 	/* Latency only: 500 ms -> 500000; 3 x 500000 / 10 = 150000. */
 	cr_assert_eq(xr_health_ppm(500 * MS, zero, 0, 0), 150000);
-	/* The seed's example scale (smart-order-routing.md, 1000 ms = 0):
+	/* At the default scale (1000 ms scores 0):
 	 * 45 ms, 99% success, 99.5% uptime: latency 955000;
 	 * (2865000 + 4950000 + 1990000) / 10 = 980500. */
 	cr_assert_eq(xr_health_ppm(45 * MS, zero, 990000, 995000), 980500);
@@ -361,7 +361,7 @@ Test(selector, method_table)
 {
 	const int64_t twap = 250000 * XR_CASH_SCALE;
 
-	/* execution-routing-model.md: twap above the notional (strictly). */
+	/* twap above the notional (strictly). */
 	cr_assert_eq(xr_route_method(XR_SIG_ENTRY, XR_ORD_LIMIT, twap + 1, twap), XR_METHOD_TWAP);
 	cr_assert_eq(xr_route_method(XR_SIG_STOP_LOSS, XR_ORD_MARKET, twap + 1, twap),
 		     XR_METHOD_TWAP);
@@ -666,7 +666,7 @@ Test(selector, demotion_multiplies_the_total_and_reorders)
 
 Test(selector, weighted_score_worked_example)
 {
-	/* execution-routing-model.md _score_broker with xroute's taker fee:
+	/* The weighted_score worked example of docs/routing.md:
 	 * 40 bps fee, 500 ms latency, 95% success, 20 of 100 in flight, no
 	 * pair history. 2 x qty = 2 is shown (two_x_depth). */
 	quote(0, PX(9990), PX(10000), QTY(2));
