@@ -207,33 +207,101 @@ xr_fixed_parse(const char *s, size_t len, int decimals, int64_t *out)
 	return 0;
 }
 
+/* 10^0 .. 10^19: 10^19 is the last power below 2^64. */
+static const uint64_t xr__pow10[20] = {
+	UINT64_C(1), UINT64_C(10), UINT64_C(100), UINT64_C(1000), UINT64_C(10000),
+	UINT64_C(100000), UINT64_C(1000000), UINT64_C(10000000),
+	UINT64_C(100000000), UINT64_C(1000000000), UINT64_C(10000000000),
+	UINT64_C(100000000000), UINT64_C(1000000000000), UINT64_C(10000000000000),
+	UINT64_C(100000000000000), UINT64_C(1000000000000000),
+	UINT64_C(10000000000000000), UINT64_C(100000000000000000),
+	UINT64_C(1000000000000000000), UINT64_C(10000000000000000000),
+};
+
+/* "00" .. "99": one lookup and one 2-byte store per pair of digits, half
+ * the divisions of a digit-at-a-time loop. */
+static const char xr__pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* Decimal digits of @p v, 1..20. With u = v | 1 (which never crosses a
+ * power of ten, and counts 0 as one digit), t = bit length x log10(2),
+ * as 1233 / 4096, is the digit count or one less, and one compare with
+ * 10^t settles it (Hacker's Delight, 2nd ed., 11-4, integer log 10). */
+static inline int
+xr__ndigits(uint64_t v)
+{
+	uint64_t u = v | 1;
+	int t = ((64 - __builtin_clzll(u)) * 1233) >> 12;
+	return t + (u >= xr__pow10[t]);
+}
+
+/* Write the low @p n decimal digits of @p v (v < 10^n), zero-padded,
+ * ending just before @p end. Below 2^32 the pairs are cut with 32-bit
+ * arithmetic, whose reciprocal multiply is shorter. */
+static inline void
+xr__digits(char *end, uint64_t v, int n)
+{
+	while (v > UINT32_MAX && n >= 2) {
+		unsigned d = (unsigned)(v % 100);
+		v /= 100;
+		end -= 2;
+		memcpy(end, &xr__pairs[2 * d], 2);
+		n -= 2;
+	}
+	uint32_t w = (uint32_t)v;
+	for (; n >= 2; n -= 2) {
+		uint32_t d = w % 100;
+		w /= 100;
+		end -= 2;
+		memcpy(end, &xr__pairs[2 * d], 2);
+	}
+	if (n != 0)
+		end[-1] = (char)('0' + w % 10);
+}
+
+int
+xr_u64_format(char *buf, uint64_t v)
+{
+	int n = xr__ndigits(v);
+	xr__digits(buf + n, v, n);
+	return n;
+}
+
 int
 xr_fixed_format(char *buf, int64_t v, int decimals)
 {
-	char tmp[24];
-	int n = 0, len = 0;
+	int len = 0;
 	/* Magnitude as unsigned so INT64_MIN formats correctly. */
 	uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
-	/* As xr_fixed_parse: outside 0..18, tmp (or the caller's 24 bytes)
-	 * would overflow, and a negative count would read tmp[-1]. */
+	/* As xr_fixed_parse: outside 0..18 the caller's 24 bytes would
+	 * overflow, and a negative count would index before the table. */
 	assert(decimals >= 0 && decimals <= 18);
-	do {
-		tmp[n++] = (char)('0' + m % 10);
-		m /= 10;
-	} while (m != 0 || n <= decimals);
-	/* tmp holds digits least significant first, at least decimals + 1. */
-	int lo = 0;
-	while (lo < decimals && tmp[lo] == '0')
-		lo++;
+	uint64_t ip = m / xr__pow10[decimals], fp = m % xr__pow10[decimals];
 	if (v < 0)
 		buf[len++] = '-';
-	for (int i = n - 1; i >= decimals; i--)
-		buf[len++] = tmp[i];
-	if (lo < decimals) {
+	len += xr_u64_format(buf + len, ip);
+	if (fp != 0) {
+		/* Trim trailing fractional zeros, four, then two, then one at a
+		 * time; fp != 0 bounds every loop. */
+		int w = decimals;
+		while (fp % 10000 == 0) {
+			fp /= 10000;
+			w -= 4;
+		}
+		while (fp % 100 == 0) {
+			fp /= 100;
+			w -= 2;
+		}
+		if (fp % 10 == 0) {
+			fp /= 10;
+			w -= 1;
+		}
 		buf[len++] = '.';
-		for (int i = decimals - 1; i >= lo; i--)
-			buf[len++] = tmp[i];
+		xr__digits(buf + len + w, fp, w);
+		len += w;
 	}
 	buf[len] = '\0';
 	return len;

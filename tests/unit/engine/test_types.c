@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "xr_types.h"
@@ -214,6 +215,31 @@ Test(types, round_trip)
 	int n = xr_fixed_format(buf, INT64_MIN, 8);
 	int64_t back;
 	cr_assert_eq(xr_fixed_parse(buf, (size_t)n, 8, &back), -ERANGE);
+}
+
+/* xr_u64_format against snprintf: 0, every power of ten and its
+ * neighbours (where the digit count changes), 2^32 either side (where the
+ * pair loop changes width), UINT64_MAX, and random magnitudes. */
+Test(types, u64_format_matches_printf)
+{
+	char got[24], want[24];
+	uint64_t v[200];
+	size_t n = 0;
+	v[n++] = 0;
+	v[n++] = UINT32_MAX;
+	v[n++] = (uint64_t)UINT32_MAX + 1;
+	v[n++] = UINT64_MAX;
+	for (uint64_t p = 1, k = 0; k < 20; k++, p *= 10)
+		for (int d = -1; d <= 1; d++)
+			v[n++] = p + (uint64_t)(int64_t)d;
+	uint64_t s = 7;
+	for (int i = 0; i < 100000; i++) {
+		uint64_t x = i < (int)n ? v[i] : next_u64(&s) >> (next_u64(&s) % 64);
+		int len = xr_u64_format(got, x);
+		got[len] = '\0';
+		snprintf(want, sizeof(want), "%" PRIu64, x);
+		cr_assert_str_eq(got, want);
+	}
 }
 
 Test(types, format_trims_trailing_zeros_only)
