@@ -49,13 +49,24 @@ xr__window_push(uint8_t *ok, uint32_t *sum, uint32_t *n, uint32_t *pos, uint8_t 
 	*pos = *pos + 1 == XR_STATS_WINDOW ? 0 : *pos + 1;
 }
 
-/* x + (target - x) * w / 10^6: one EWMA step, w in ppm. */
+/* |d| * w / 10^6, exact: in 64 bits when the product fits (a division by
+ * a constant, which the compiler turns into a multiply), else in 128 bits
+ * (a __divti3 call). Latencies in ns and rates in ppm always fit. */
+static inline uint64_t
+xr__ewma_step(uint64_t d, uint32_t w)
+{
+	if (d <= UINT64_MAX / 1000000)
+		return d * w / 1000000;
+	return (uint64_t)((xr_i128)d * w / 1000000);
+}
+
+/* x + (target - x) * w / 10^6: one EWMA step, w in ppm (0..10^6). */
 static inline uint64_t
 xr__ewma(uint64_t x, uint64_t target, uint32_t w)
 {
 	if (target >= x)
-		return x + (uint64_t)((xr_i128)(target - x) * w / 1000000);
-	return x - (uint64_t)((xr_i128)(x - target) * w / 1000000);
+		return x + xr__ewma_step(target - x, w);
+	return x - xr__ewma_step(x - target, w);
 }
 
 /* First index of sorted @p a (n) holding a value >= v. */
