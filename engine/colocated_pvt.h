@@ -198,8 +198,9 @@ void xr_arena_destroy(struct xr_arena *a);
 int xr_memory_lock(uint8_t mode, bool *locked, char *msg, size_t msg_len);
 
 /**
- * Fault in every page of [p, p + bytes) for writing: one byte per page is
- * read and written back unchanged.
+ * Fault in every page of [p, p + bytes) for writing, contents unchanged:
+ * madvise(MADV_POPULATE_WRITE) where the kernel has it (Linux 5.14), else
+ * one byte per page read and written back.
  * @return @p bytes (0 if @p p is NULL).
  * Thread: one that owns the memory, while no other thread writes it.
  */
