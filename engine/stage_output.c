@@ -160,7 +160,7 @@ xr__span(const uint64_t *t, int to, int from)
 }
 
 /* One field: JSON `,"key":` (quoted value if q) or CSV `,`. */
-static void
+static inline __attribute__((always_inline)) void
 xr__key(struct xr_output *o, bool json, const char *key, bool q, bool first)
 {
 	if (!json) {
@@ -173,17 +173,44 @@ xr__key(struct xr_output *o, bool json, const char *key, bool q, bool first)
 	xr__put_str(o, q ? "\":\"" : "\":");
 }
 
-static void
+static inline __attribute__((always_inline)) void
 xr__end(struct xr_output *o, bool json, bool q)
 {
 	if (json && q)
 		xr__put_ch(o, '"');
 }
 
-static void
-xr__format(struct xr_output *o, const struct xr_config *cfg, const struct xr_msg *r)
+/* Field writers: integers bare, everything else quoted in JSON, so that
+ * no reader rounds a decimal. */
+static inline __attribute__((always_inline)) void
+xr__f_u64(struct xr_output *o, bool json, const char *key, uint64_t v, bool first)
 {
-	bool json = o->format == XR_RESULTS_JSONL;
+	xr__key(o, json, key, false, first);
+	xr__put_u64(o, v);
+}
+
+static inline __attribute__((always_inline)) void
+xr__f_str(struct xr_output *o, bool json, const char *key, const char *v)
+{
+	xr__key(o, json, key, true, false);
+	xr__put_str(o, v);
+	xr__end(o, json, true);
+}
+
+static inline __attribute__((always_inline)) void
+xr__f_fixed(struct xr_output *o, bool json, const char *key, int64_t v, int dec)
+{
+	xr__key(o, json, key, true, false);
+	o->buf_len += (size_t)xr_fixed_format(o->buf + o->buf_len, v, dec);
+	xr__end(o, json, true);
+}
+
+/* One result in field order (docs/output.md), CSV or JSON by @p json,
+ * which every call site passes as a constant: each format gets its own
+ * straight-line copy, with no per-field table or dispatch. */
+static inline __attribute__((always_inline)) void
+xr__row(struct xr_output *o, const struct xr_config *cfg, const struct xr_msg *r, bool json)
+{
 	const char *user = r->user < cfg->n_users ? cfg->users[r->user].name : "";
 	const char *sym = r->symbol < cfg->n_symbols ? cfg->symbols[r->symbol] : "";
 	const char *venue = r->venue < cfg->n_venues ? cfg->venues[r->venue].name : "";
@@ -191,69 +218,58 @@ xr__format(struct xr_output *o, const struct xr_config *cfg, const struct xr_msg
 		? (int64_t)((xr_i128)r->cum_notional * XR_QTY_SCALE / r->cum_qty) : 0;
 	const uint64_t *t = r->t;
 	bool routed = r->decision != XR_D_NONE;
-	const struct {
-		const char *key;
-		int kind; /* 0 u64, 1 string, 2 fixed (dec places), 3 venues,
-			   * 4 alternatives, 5 allocation, 6 attempts */
-		uint64_t u;
-		const char *s;
-		int64_t f;
-		int dec;
-	} fields[] = {
-		{"signal_id", 0, r->signal_id, NULL, 0},
-		{"line", 0, r->line, NULL, 0},
-		{"user", 1, 0, user, 0},
-		{"symbol", 1, 0, sym, 0},
-		{"side", 1, 0, r->side ? xr_side_name(r->side) : "", 0},
-		{"qty", 2, 0, NULL, r->qty},
-		{"status", 1, 0, xr_final_name(r->final), 0},
-		{"reason", 1, 0, xr_reason_name(r->reason), 0},
-		{"venue", 1, 0, venue, 0},
-		{"venues", 3, 0, NULL, 0},
-		{"method", 1, 0, r->order_id ? xr_method_name(r->method) : "", 0},
-		{"priority", 0, r->priority, NULL, 0},
-		{"filled_qty", 2, 0, NULL, r->cum_qty},
-		{"avg_px", 2, 0, NULL, avg_px},
-		{"fees", 2, 0, NULL, r->fees},
-		{"est_fees", 2, 0, NULL, r->est_fees},
-		{"children", 0, r->n_children, NULL, 0},
-		{"alternatives", 4, 0, NULL, 0},
-		{"strategy", 1, 0, r->order_id ? xr_strategy_name(r->strategy) : "", 0},
-		{"decision", 1, 0, xr_decision_name(r->decision), 0},
-		{"score", 2, 0, NULL, routed ? r->score : 0, 2},
-		{"confidence", 2, 0, NULL, routed ? r->confidence_ppm : 0, 6},
-		{"arrival_px", 2, 0, NULL, r->arrival_px},
-		{"exp_px", 2, 0, NULL, routed ? r->exp_px : 0},
-		{"exp_slippage_bps", 2, 0, NULL, routed ? r->exp_slip_cbps : 0, 2},
-		{"allocation", 5, 0, NULL, 0},
-		{"attempts", 6, 0, NULL, 0},
-		{"queue_ns", 0, xr__span(t, XR_T_VALIDATE, XR_T_INGRESS), NULL, 0},
-		{"validate_ns", 0, xr__span(t, XR_T_ROUTE, XR_T_VALIDATE), NULL, 0},
-		{"route_ns", 0, xr__span(t, XR_T_EXECUTE, XR_T_ROUTE), NULL, 0},
-		{"venue_ns", 0, xr__span(t, XR_T_REPORT, XR_T_EXECUTE), NULL, 0},
-		{"aggregate_ns", 0, xr__span(t, XR_T_AGGREGATE, XR_T_REPORT), NULL, 0},
-		{"e2e_ns", 0, xr__span(t, XR_T_AGGREGATE, XR_T_INGRESS), NULL, 0},
-	};
 
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		/* Decimals are strings in JSON so no reader rounds them. */
-		bool q = fields[i].kind != 0;
-		xr__key(o, json, fields[i].key, q, i == 0);
-		switch (fields[i].kind) {
-		case 0: xr__put_u64(o, fields[i].u); break;
-		case 1: xr__put_str(o, fields[i].s); break;
-		case 2:
-			o->buf_len += (size_t)xr_fixed_format(o->buf + o->buf_len, fields[i].f,
-							      fields[i].dec ? fields[i].dec : 8);
-			break;
-		case 3: xr__put_venues(o, cfg, r->venue_mask); break;
-		case 4: xr__put_alts(o, cfg, r); break;
-		case 5: xr__put_alloc(o, cfg, r); break;
-		default: xr__put_attempts(o, cfg, r); break;
-		}
-		xr__end(o, json, q);
-	}
+	xr__f_u64(o, json, "signal_id", r->signal_id, true);
+	xr__f_u64(o, json, "line", r->line, false);
+	xr__f_str(o, json, "user", user);
+	xr__f_str(o, json, "symbol", sym);
+	xr__f_str(o, json, "side", r->side ? xr_side_name(r->side) : "");
+	xr__f_fixed(o, json, "qty", r->qty, 8);
+	xr__f_str(o, json, "status", xr_final_name(r->final));
+	xr__f_str(o, json, "reason", xr_reason_name(r->reason));
+	xr__f_str(o, json, "venue", venue);
+	xr__key(o, json, "venues", true, false);
+	xr__put_venues(o, cfg, r->venue_mask);
+	xr__end(o, json, true);
+	xr__f_str(o, json, "method", r->order_id ? xr_method_name(r->method) : "");
+	xr__f_u64(o, json, "priority", r->priority, false);
+	xr__f_fixed(o, json, "filled_qty", r->cum_qty, 8);
+	xr__f_fixed(o, json, "avg_px", avg_px, 8);
+	xr__f_fixed(o, json, "fees", r->fees, 8);
+	xr__f_fixed(o, json, "est_fees", r->est_fees, 8);
+	xr__f_u64(o, json, "children", r->n_children, false);
+	xr__key(o, json, "alternatives", true, false);
+	xr__put_alts(o, cfg, r);
+	xr__end(o, json, true);
+	xr__f_str(o, json, "strategy", r->order_id ? xr_strategy_name(r->strategy) : "");
+	xr__f_str(o, json, "decision", xr_decision_name(r->decision));
+	xr__f_fixed(o, json, "score", routed ? r->score : 0, 2);
+	xr__f_fixed(o, json, "confidence", routed ? r->confidence_ppm : 0, 6);
+	xr__f_fixed(o, json, "arrival_px", r->arrival_px, 8);
+	xr__f_fixed(o, json, "exp_px", routed ? r->exp_px : 0, 8);
+	xr__f_fixed(o, json, "exp_slippage_bps", routed ? r->exp_slip_cbps : 0, 2);
+	xr__key(o, json, "allocation", true, false);
+	xr__put_alloc(o, cfg, r);
+	xr__end(o, json, true);
+	xr__key(o, json, "attempts", true, false);
+	xr__put_attempts(o, cfg, r);
+	xr__end(o, json, true);
+	xr__f_u64(o, json, "queue_ns", xr__span(t, XR_T_VALIDATE, XR_T_INGRESS), false);
+	xr__f_u64(o, json, "validate_ns", xr__span(t, XR_T_ROUTE, XR_T_VALIDATE), false);
+	xr__f_u64(o, json, "route_ns", xr__span(t, XR_T_EXECUTE, XR_T_ROUTE), false);
+	xr__f_u64(o, json, "venue_ns", xr__span(t, XR_T_REPORT, XR_T_EXECUTE), false);
+	xr__f_u64(o, json, "aggregate_ns", xr__span(t, XR_T_AGGREGATE, XR_T_REPORT), false);
+	xr__f_u64(o, json, "e2e_ns", xr__span(t, XR_T_AGGREGATE, XR_T_INGRESS), false);
 	xr__put_str(o, json ? "}\n" : "\n");
+}
+
+static void
+xr__format(struct xr_output *o, const struct xr_config *cfg, const struct xr_msg *r)
+{
+	if (o->format == XR_RESULTS_JSONL)
+		xr__row(o, cfg, r, true);
+	else
+		xr__row(o, cfg, r, false);
 }
 
 /** Header line of the CSV results (docs/output.md). */
