@@ -8,9 +8,9 @@
  *   - filled quantity is checked against order quantity (overfills);
  *   - net fills per (user, symbol) are summed from results, to compare with
  *     the aggregator's positions at the end.
- * It formats text and calls write(2), so it belongs on a thread off the hot
- * path (the default plan's `io` thread); writes happen per 1 MiB buffer,
- * never per signal. Events (circuit transitions, alerts, operator
+ * It formats text and calls write(2), per 1 MiB buffer, never per signal;
+ * a plan with a core to spare gives it a thread of its own, off the hot
+ * path. Events (circuit transitions, alerts, operator
  * commands) are passed on to the owner thread through output_to_owner
  * (events.c), which formats, logs and writes them.
  */
