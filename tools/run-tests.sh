@@ -53,7 +53,8 @@ if [ ! -f build-budget/build.ninja ]; then
 		fail_setup "meson setup (budget) failed"
 fi
 ninja -C build-budget tools/xroute || fail_setup "build (budget) failed"
-if perf/check-stage-budget.sh -b build-budget -w build-budget/runs; then
+budget_log=build-test/budget-check.txt
+if perf/check-stage-budget.sh -b build-budget -w build-budget/runs 2>&1 | tee "$budget_log"; then
 	echo "stage_budget OK" > "$budget_results"
 else
 	echo "stage_budget FAIL" > "$budget_results"
@@ -118,6 +119,13 @@ if tests/fuzz/run-fuzz.sh build-fuzz 60; then
 	echo "fuzz_fix OK" > "$fuzz_results"
 else
 	echo "fuzz_fix FAIL" > "$fuzz_results"
+fi
+
+# A failed budget is shown again here, beside the count: a CI log is
+# often read from its end.
+if grep -q FAIL "$budget_results"; then
+	echo "== stage budget FAILED (perf/stage-budget, docs/perf-callgrind.md):"
+	grep -E "^(stage |ingress|validate|route|execute|aggregate|output|check-stage-budget: (FAIL|OK))" "$budget_log"
 fi
 
 python3 tools/count-tests.py build-test/meson-logs/testlog.json \
