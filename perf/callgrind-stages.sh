@@ -231,8 +231,8 @@ if "$xroute" run --help 2>&1 | grep -q -- '--no-hiccup'; then
 fi
 
 # glibc copies of 2 KiB and more (memcpy, memset) with rep movsb / rep stosb,
-# which callgrind counts as one instruction per byte: a 192-byte message
-# then costs 1 Ir a byte in a ring burst of 11 or more and 0.05 in a shorter
+# which callgrind counts as one instruction per byte: a 320-byte message
+# then costs 1 Ir a byte in a ring burst of 7 or more and 0.05 in a shorter
 # one, so the Ir of a copy followed burst sizes. The vector loop counts
 # what a copy does whatever its size.
 export GLIBC_TUNABLES="glibc.cpu.x86_rep_movsb_threshold=0xffffffffffffffff:glibc.cpu.x86_rep_stosb_threshold=0xffffffffffffffff${GLIBC_TUNABLES:+:$GLIBC_TUNABLES}"
