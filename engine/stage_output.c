@@ -74,7 +74,8 @@ xr__put_ch(struct xr_output *o, char c)
 static void
 xr__put_u64(struct xr_output *o, uint64_t v)
 {
-	o->buf_len += (size_t)xr_u64_format(o->buf + o->buf_len, v);
+	/* The row's room (XR_OUT_LINE_MAX) covers the wide writer's spare. */
+	o->buf_len += (size_t)xr_u64_format_wide(o->buf + o->buf_len, v);
 }
 
 static void

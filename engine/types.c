@@ -269,6 +269,55 @@ xr_u64_format(char *buf, uint64_t v)
 	return n;
 }
 
+/* The 8 digits of @p v < 10^8, zero-padded, at @p d: four pairs, no loop. */
+static inline void
+xr__digits8(char *d, uint32_t v)
+{
+	uint32_t hi = v / 10000, lo = v % 10000;
+	memcpy(d, &xr__pairs[2 * (hi / 100)], 2);
+	memcpy(d + 2, &xr__pairs[2 * (hi % 100)], 2);
+	memcpy(d + 4, &xr__pairs[2 * (lo / 100)], 2);
+	memcpy(d + 6, &xr__pairs[2 * (lo % 100)], 2);
+}
+
+/*
+ * The @p w digits of @p v < 10^w, zero-padded, at @p dst, by whole chunks
+ * of 8 and one fixed-size copy: no loop whose trip count (the number of
+ * digits) the branch predictor must guess. Writes 8 bytes for w <= 8, 16
+ * for w <= 16 (bytes past the digits undefined), exactly w above that.
+ */
+static inline void
+xr__digits_wide(char *dst, uint64_t v, int w)
+{
+	char tmp[32] = {0};
+
+	if (w <= 8) {
+		xr__digits8(tmp, (uint32_t)v);
+		memcpy(dst, tmp + 8 - w, 8);
+		return;
+	}
+	uint64_t hi = v / UINT64_C(100000000);
+	uint32_t lo = (uint32_t)(v % UINT64_C(100000000));
+	if (w <= 16) {
+		xr__digits8(tmp, (uint32_t)hi);
+		xr__digits8(tmp + 8, lo);
+		memcpy(dst, tmp + 16 - w, 16);
+		return;
+	}
+	xr__digits8(tmp, (uint32_t)(hi / UINT64_C(100000000)));
+	xr__digits8(tmp + 8, (uint32_t)(hi % UINT64_C(100000000)));
+	xr__digits8(tmp + 16, lo);
+	memcpy(dst, tmp + 24 - w, (size_t)w);
+}
+
+int
+xr_u64_format_wide(char *buf, uint64_t v)
+{
+	int n = xr__ndigits(v);
+	xr__digits_wide(buf, v, n);
+	return n;
+}
+
 int
 xr_fixed_format(char *buf, int64_t v, int decimals)
 {
@@ -279,7 +328,17 @@ xr_fixed_format(char *buf, int64_t v, int decimals)
 	/* As xr_fixed_parse: outside 0..18 the caller's 24 bytes would
 	 * overflow, and a negative count would index before the table. */
 	assert(decimals >= 0 && decimals <= 18);
-	uint64_t ip = m / xr__pow10[decimals], fp = m % xr__pow10[decimals];
+	/* Quantities and prices (XR_QTY_SCALE, XR_PX_SCALE) have 8 decimals:
+	 * a division by the constant 10^8 is a multiply, by a variable power
+	 * a 64-bit `div` of tens of cycles. */
+	uint64_t ip, fp;
+	if (decimals == 8) {
+		ip = m / UINT64_C(100000000);
+		fp = m % UINT64_C(100000000);
+	} else {
+		ip = m / xr__pow10[decimals];
+		fp = m % xr__pow10[decimals];
+	}
 	if (v < 0)
 		buf[len++] = '-';
 	len += xr_u64_format(buf + len, ip);

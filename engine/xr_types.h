@@ -565,4 +565,15 @@ int xr_fixed_format(char *buf, int64_t v, int decimals);
  */
 int xr_u64_format(char *buf, uint64_t v);
 
+/**
+ * xr_u64_format() for a buffer with room to spare: the same digits and
+ * return value, but it may write up to 16 bytes for up to 16 digits
+ * (bytes past the digits are left undefined), so that it needs no loop
+ * over the digits. For an appender that writes on after the number.
+ *
+ * @return characters of the number, 1..20; buf needs 20 bytes.
+ * Thread: any. No allocation, no locale.
+ */
+int xr_u64_format_wide(char *buf, uint64_t v);
+
 #endif /* XR_TYPES_H */

@@ -242,6 +242,35 @@ Test(types, u64_format_matches_printf)
 	}
 }
 
+/* xr_u64_format_wide: the same digits as xr_u64_format for 0, the powers
+ * of ten and their neighbours (every digit count, both sides of each
+ * chunk of 8) and random magnitudes, and never a byte written past
+ * max(digits, 16) nor past the 20 its contract gives. */
+Test(types, u64_format_wide_matches_exact)
+{
+	uint64_t s = 11;
+	for (int i = 0; i < 100000; i++) {
+		uint64_t x;
+		if (i < 60) {
+			uint64_t p = 1;
+			for (int k = 0; k < i / 3; k++)
+				p *= 10;
+			x = p + (uint64_t)(i % 3) - 1;
+		} else {
+			x = next_u64(&s) >> (next_u64(&s) % 64);
+		}
+		char want[24], got[40];
+		memset(got, '#', sizeof(got));
+		int nw = xr_u64_format(want, x);
+		int ng = xr_u64_format_wide(got, x);
+		cr_assert_eq(ng, nw, "%" PRIu64, x);
+		cr_assert_eq(memcmp(got, want, (size_t)nw), 0, "%" PRIu64, x);
+		int limit = nw > 16 ? nw : 16;
+		for (int b = limit; b < (int)sizeof(got); b++)
+			cr_assert_eq(got[b], '#', "%" PRIu64 ": byte %d written", x, b);
+	}
+}
+
 Test(types, format_trims_trailing_zeros_only)
 {
 	expect_format(INT64_C(10000000000), 8, "100");
