@@ -42,6 +42,9 @@ xr_perf_result_extra(struct xr_perf_result *r, const char *key, double v)
 	 * line (json_object_set_new keeps the last): a programming error. */
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		assert(strcmp(key, fixed[i]) != 0);
+	/* More extras than room is a programming error, not a field to drop
+	 * quietly (a release build still drops it rather than overrun). */
+	assert(r->n_extra < XR_PERF_MAX_EXTRA);
 	if (r->n_extra >= XR_PERF_MAX_EXTRA)
 		return;
 	r->extra_key[r->n_extra] = key;

@@ -28,7 +28,7 @@ struct xr_perf_opts {
 };
 
 /** Maximum extra numeric fields of one result. */
-#define XR_PERF_MAX_EXTRA 12
+#define XR_PERF_MAX_EXTRA 16
 
 /** One result line. Ratios are NaN when they do not apply. */
 struct xr_perf_result {
@@ -47,7 +47,7 @@ struct xr_perf_result {
 void xr_perf_result_init(struct xr_perf_result *r, const char *name,
 			 const char *unit);
 
-/** Add an extra numeric field (ignored past XR_PERF_MAX_EXTRA); @p key must
+/** Add an extra numeric field (at most XR_PERF_MAX_EXTRA, asserted); @p key must
  * not be one of the fixed JSON fields (asserted). */
 void xr_perf_result_extra(struct xr_perf_result *r, const char *key, double v);
 

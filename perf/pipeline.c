@@ -19,7 +19,10 @@
  *            cpu_a and cpu_b at once, before and after them (200 ms each,
  *            quick 100 ms), and the 1 ms sleeper while they run; each as a
  *            result line, and e2e p99/p99.9 as multiples of the probe's and
- *            the sleeper's p99/p99.9 (pipeline.open.e2e.vs_hiccup).
+ *            the sleeper's p99/p99.9 (pipeline.open.e2e.vs_hiccup), with
+ *            the router's p99/p99.9 (e2e minus the venue round trip, so
+ *            without the wait of orders resting at their venue until
+ *            session_ms) against the probe's.
  *   venues   cost per signal (ns = 1 / closed-loop throughput) for 1..64
  *            venues, each listing every symbol.
  *   users    the same for 1..1,000,000 users (xroute gen's Zipf activity).
@@ -261,12 +264,15 @@ xr__extra_ratio(struct xr_perf_result *r, const char *key, double v)
 /*
  * Report the hiccup meters: a human block (before and after apart), one
  * result per CPU (before and after merged), one for both CPUs, one for
- * the sleeper, and the open loop's e2e p99/p99.9 against them.
+ * the sleeper, and the open loop's e2e p99/p99.9 against them, and the
+ * router's (e2e minus the venue round trip: what the engine itself adds,
+ * without a resting order's wait at its venue) likewise.
  * @return 0, or -1 (message printed).
  */
 static int
 xr__hiccups_report(const struct xr_perf_opts *o, const struct xr__hiccups *h,
-		   unsigned rounds, double e2e_p99, double e2e_p999)
+		   unsigned rounds, double e2e_p99, double e2e_p999, double router_p99,
+		   double router_p999)
 {
 	int cpu[2] = {o->cpu_a, o->cpu_b};
 	struct xr_hiccup_stats st, sb, sa, probe, sleep;
@@ -338,6 +344,10 @@ xr__hiccups_report(const struct xr_perf_opts *o, const struct xr__hiccups *h,
 	xr__extra_ratio(&res, "p999_vs_probe", xr__vs(e2e_p999, probe.p999_ns));
 	xr__extra_ratio(&res, "p99_vs_sleeper", xr__vs(e2e_p99, sleep.p99_ns));
 	xr__extra_ratio(&res, "p999_vs_sleeper", xr__vs(e2e_p999, sleep.p999_ns));
+	xr_perf_result_extra(&res, "router_p99", router_p99);
+	xr_perf_result_extra(&res, "router_p999", router_p999);
+	xr__extra_ratio(&res, "router_p99_vs_probe", xr__vs(router_p99, probe.p99_ns));
+	xr__extra_ratio(&res, "router_p999_vs_probe", xr__vs(router_p999, probe.p999_ns));
 	if (xr_perf_emit(o, &res))
 		goto out;
 	rc = 0;
@@ -427,6 +437,7 @@ xr_perf_pipeline(const struct xr_perf_opts *o)
 		goto out;
 	}
 	double e2e50[64], e2e99[64], e2e999[64], e2emax[64], ratio[64];
+	double rt99[64], rt999[64];
 	struct xr_summary last;
 	/* Hiccups: the probe on the engine's CPUs before and after the rounds,
 	 * the sleeper during them. */
@@ -441,6 +452,8 @@ xr_perf_pipeline(const struct xr_perf_opts *o)
 			goto out;
 		e2e50[r] = (double)last.e2e.p50;
 		e2e99[r] = (double)last.e2e.p99;
+		rt99[r] = (double)last.router.p99;
+		rt999[r] = (double)last.router.p999;
 		e2e999[r] = (double)last.e2e.p999;
 		e2emax[r] = (double)last.e2e.max;
 		ratio[r] = e2e50[r] / floor_rtt;
@@ -471,7 +484,8 @@ xr_perf_pipeline(const struct xr_perf_opts *o)
 	if (xr_perf_emit(o, &res))
 		goto out;
 	if (xr__hiccups_report(o, &hic, rounds, xr_perf_median(e2e99, rounds),
-			       xr_perf_median(e2e999, rounds)) != 0)
+			       xr_perf_median(e2e999, rounds), xr_perf_median(rt99, rounds),
+			       xr_perf_median(rt999, rounds)) != 0)
 		goto out;
 
 	/* Scaling: venues, then users. */

@@ -44,7 +44,9 @@ HICCUP_FIELDS = ("p50", "p99", "p999", "worst", "count", "lost_ppm", "lost_count
 HICCUP_RATIOS = {"p99_vs_probe": ("e2e_p99", "probe_p99"),
                  "p999_vs_probe": ("e2e_p999", "probe_p999"),
                  "p99_vs_sleeper": ("e2e_p99", "sleeper_p99"),
-                 "p999_vs_sleeper": ("e2e_p999", "sleeper_p999")}
+                 "p999_vs_sleeper": ("e2e_p999", "sleeper_p999"),
+                 "router_p99_vs_probe": ("router_p99", "probe_p99"),
+                 "router_p999_vs_probe": ("router_p999", "probe_p999")}
 
 
 def fail(msg):
