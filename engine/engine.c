@@ -669,8 +669,8 @@ xr_engine_print_summary(const struct xr_engine *e, FILE *out)
 			ts->loops, ts->loops ? 100.0 * (double)ts->idle_loops / (double)ts->loops : 0.0,
 			(double)ts->cpu_ns / 1e9, alloc);
 	}
-	fprintf(out, "stages (do_work calls)   thread         items  p50 (ns)  p99 (ns) p99.9 (ns)"
-		"   max (us)  > 100 us  slowest did\n");
+	fprintf(out, "stages (do_work calls)   thread         items  busy (ms)  p50 (ns)  p99 (ns)"
+		" p99.9 (ns)   max (us)  > 100 us  slowest did\n");
 	for (uint32_t i = 0; i < s->n_stages; i++) {
 		const struct xr_stage_summary *ss = &s->stages[i];
 		char did[96] = "";
@@ -679,9 +679,12 @@ xr_engine_print_summary(const struct xr_engine *e, FILE *out)
 			if (ss->slowest_doing >> b & 1)
 				l += (size_t)snprintf(did + l, sizeof(did) - l, "%s%s", l ? "+" : "",
 						      xr_doing_name((enum xr_doing)b));
-		fprintf(out, "  %-22s %-10s %10" PRIu64 " %9" PRIu64 " %9" PRIu64 " %10" PRIu64
-			" %10.1f %9" PRIu64 "  %s\n", ss->name, ss->thread, ss->items, ss->work.p50,
-			ss->work.p99, ss->work.p999,
+		/* Busy: the calls' summed time (count x mean), so the stages
+		 * of a thread can be weighed against each other natively. */
+		double busy_ms = (double)ss->work.count * (double)ss->work.mean / 1e6;
+		fprintf(out, "  %-22s %-10s %10" PRIu64 " %10.1f %9" PRIu64 " %9" PRIu64 " %10" PRIu64
+			" %10.1f %9" PRIu64 "  %s\n", ss->name, ss->thread, ss->items, busy_ms,
+			ss->work.p50, ss->work.p99, ss->work.p999,
 			(double)ss->work.max / 1e3, ss->slow_calls,
 			ss->slow_calls ? (l ? did : "poll") : "-");
 	}
