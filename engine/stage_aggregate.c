@@ -69,20 +69,25 @@ xr__ewma(uint64_t x, uint64_t target, uint32_t w)
 	return x - xr__ewma_step(x - target, w);
 }
 
-/* First index of sorted @p a (n) holding a value >= v. */
+/*
+ * First index of sorted @p a (n) holding a value >= v. Branch-free: the
+ * step is a conditional move, so a sample whose rank is random costs no
+ * mispredicted branch per halving (Khuong and Morin, "Array Layouts for
+ * Comparison-Based Searching", ACM JEA 22, 2017, branch-free binary
+ * search).
+ */
 static uint32_t
 xr__lower_bound(const uint64_t *a, uint32_t n, uint64_t v)
 {
-	uint32_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-		if (a[mid] < v)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (n == 0)
+		return 0;
+	const uint64_t *base = a;
+	while (n > 1) {
+		uint32_t half = n / 2;
+		base = base[half] < v ? base + half : base;
+		n -= half;
 	}
-	return lo;
+	return (uint32_t)(base - a) + (*base < v);
 }
 
 /* Latency window: ring, sum, sorted copy (percentiles) and the EWMAs. */
