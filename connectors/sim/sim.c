@@ -333,9 +333,12 @@ xr__sim_heap_remove(struct xr__sim *s, uint32_t slot)
 static uint32_t
 xr__sim_home(const struct xr__sim *s, uint64_t cl_ord_id)
 {
-	/* Fibonacci hashing of the ClOrdID (engine ids are sequential). */
-	return (uint32_t)((cl_ord_id * UINT64_C(0x9e3779b97f4a7c15)) >> 32) &
-	       s->hash_mask;
+	/* The ClOrdID's own low bits: the engine hands out ClOrdIDs from one
+	 * counter, so consecutive orders take nearby buckets, whose lines
+	 * stay in cache; a scattering hash made every order entry a cache
+	 * miss. The live orders are a window of recent ids in a table of at
+	 * least twice as many buckets, so home buckets rarely collide. */
+	return (uint32_t)cl_ord_id & s->hash_mask;
 }
 
 /** @return bucket holding @p cl_ord_id, or the empty bucket ending its run. */
