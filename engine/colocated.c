@@ -9,12 +9,13 @@
  *   one mmap for all rings (MAP_HUGETLB when huge_pages allows it, else
  *   transparent huge pages via madvise(MADV_HUGEPAGE), else base pages),
  *   carved with xr_ring_memsize() / xr_ring_init(). Once the stages exist,
- *   xr_coloc_prefault() writes one byte per page of every ring, pool and
- *   table they use, in every mode, so the first signals take no page fault
- *   even where mlockall was refused (lock_memory = try) or not asked for
- *   (standard mode). On a virtual machine a first-touch fault costs
- *   microseconds (the page is cleared under the hypervisor), and a run's
- *   first tens of milliseconds would otherwise be spent taking them. xr_coloc_report() prints one line
+ *   xr_coloc_prefault() faults in every pool and table they use, in every
+ *   mode (rings are zeroed, so faulted in, when they are made), so the
+ *   first signals take no page fault even where mlockall was refused
+ *   (lock_memory = try) or not asked for (standard mode). On a virtual
+ *   machine a first-touch fault costs microseconds (the page is cleared
+ *   under the hypervisor), and a run's first tens of milliseconds would
+ *   otherwise be spent taking them. xr_coloc_report() prints one line
  *   saying what was done, then the warnings, just before the threads start.
  *
  *   The CPU warnings come from /sys/devices/system/cpu/isolated (isolcpus=)
@@ -672,31 +673,14 @@ xr_coloc_setup(struct xr_engine *e, uint32_t n_rings, char *err, size_t err_len)
 			       sizeof(c->arena_note), err, err_len);
 }
 
-/* One heap ring: header and slots are one allocation (xr_ring_create). */
-static size_t
-xr__ring_prefault(struct xr_ring *r)
-{
-	return r != NULL ? xr_prefault(r, xr_ring_memsize(xr_ring_capacity(r), xr_ring_slot_size(r)))
-			 : 0;
-}
-
 void
 xr_coloc_prefault(struct xr_engine *e)
 {
 	size_t n = 0;
-	struct xr_ring *rings[] = {e->ingress_to_validate, e->ingress_to_aggregate,
-				   e->validate_to_route, e->validate_to_aggregate,
-				   e->route_to_aggregate, e->aggregate_to_route,
-				   e->aggregate_to_output};
-	bool heap = e->coloc.arena.base == NULL; /* arena rings came faulted in */
 
-	for (size_t i = 0; heap && i < sizeof(rings) / sizeof(rings[0]); i++)
-		n += xr__ring_prefault(rings[i]);
-	for (uint32_t v = 0; heap && v < e->n_venues; v++)
-		n += xr__ring_prefault(e->route_to_execute[v]) +
-		     xr__ring_prefault(e->execute_to_aggregate[v]);
-	/* On the heap in either mode. */
-	n += xr__ring_prefault(e->control_to_route) + xr__ring_prefault(e->output_to_owner);
+	/* Rings need nothing here: xr_ring_create() and xr_ring_init() zero
+	 * every byte of theirs, which faults it in. The stages' call
+	 * histograms come from calloc, untouched. */
 	for (uint32_t i = 0; i < e->n_threads; i++)
 		for (uint32_t k = 0; k < e->threads[i].n_stages; k++)
 			n += xr_prefault(e->threads[i].stages[k]->work_hist,

@@ -884,8 +884,7 @@ xr__aggregate_work(struct xr_stage *st)
 	/* At once on a health change or new parameters (SIGHUP); else every
 	 * snapshot_interval_us while something changed. */
 	if (a->health_changed || xr_params_current(&e->params)->version != a->params_version ||
-	    (a->dirty && now - a->last_publish_ns >= a->publish_interval_ns))
-	{
+	    (a->dirty && now - a->last_publish_ns >= a->publish_interval_ns)) {
 		st->doing |= 1u << XR_DO_PUBLISH;
 		xr_aggregate_publish(a, now);
 	}
