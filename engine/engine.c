@@ -316,6 +316,7 @@ xr__summarise(struct xr_engine *e)
 	s->controls = a->controls;
 	memcpy(s->alerts, a->alerts, sizeof(s->alerts));
 	s->events = e->events.written;
+	s->write_errors = o->write_errors + e->events.write_errors;
 	s->events_dropped = a->events_dropped + o->events_dropped;
 	for (uint32_t i = 0; i < a->n_history && i < XR_SUMMARY_HISTORY; i++) {
 		const struct xr_failover_rec *h = &a->history[i];
@@ -592,6 +593,8 @@ xr_engine_print_summary(const struct xr_engine *e, FILE *out)
 		s->position_mismatches ? "VIOLATED" : "ok");
 	fprintf(out, "  exposure left     %12" PRIu64 "   %s\n", s->exposure_left,
 		s->exposure_left ? "VIOLATED" : "ok");
+	fprintf(out, "  write errors      %12" PRIu64 "   %s\n", s->write_errors,
+		s->write_errors ? "VIOLATED" : "ok");
 	fprintf(out, "latency (us)        count        p50        p99      p99.9        max\n");
 	const struct xr_latency *ls[XR_H_COUNT] = {&s->e2e, &s->router, &s->queue,
 		&s->validate, &s->route, &s->venue, &s->aggregate};
@@ -708,11 +711,12 @@ xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
 		",\"partially_filled\":%" PRIu64 ",\"canceled\":%" PRIu64 ",\"failed\":%" PRIu64
 		",\"results\":%" PRIu64 ",\"unaccounted\":%" PRIu64 ",\"duplicates\":%" PRIu64
 		",\"overfills\":%" PRIu64 ",\"position_mismatches\":%" PRIu64
-		",\"exposure_left\":%" PRIu64 ",\"elapsed_s\":%.6f,\"throughput_per_s\":%.1f,",
+		",\"exposure_left\":%" PRIu64 ",\"write_errors\":%" PRIu64
+		",\"elapsed_s\":%.6f,\"throughput_per_s\":%.1f,",
 		s->signals_read, s->parse_errors, s->accepted, s->rejected, s->filled,
 		s->partially_filled, s->canceled, s->failed, s->results, s->unaccounted,
 		s->duplicates, s->overfills, s->position_mismatches, s->exposure_left,
-		s->elapsed_s, s->throughput_per_s);
+		s->write_errors, s->elapsed_s, s->throughput_per_s);
 	fprintf(out, "\"failover_events\":%" PRIu64
 		",\"detection_ms\":{\"p50\":%.6f,\"p99\":%.6f,\"max\":%.6f}"
 		",\"reroute_us\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f,\"count\":%" PRIu64 "}"

@@ -208,6 +208,8 @@ struct xr_summary {
 	uint64_t exposure_left;	   /* (user, symbol) whose exposure reserved by
 				    * validate was not all filled or released
 				    * once every order ended (must be 0) */
+	uint64_t write_errors;	   /* failed write(2)s of the results file and
+				    * the events file: lines lost (must be 0) */
 	uint64_t by_reason[XR_R_COUNT];
 	uint64_t ingress_stalls;   /* ingress found validate's ring full */
 	uint64_t overloaded;	   /* signals rejected: validate's ring full
@@ -244,7 +246,8 @@ struct xr_summary {
 	uint64_t alerts[XR_ALERT_COUNT]; /* alerts raised, per kind */
 	uint64_t events;	   /* event lines written (events_path) */
 	uint64_t events_dropped;   /* events lost: the aggregator's queue of
-				    * 4096 was full (must stay 0) */
+				    * 4096 or the owner's ring of 4096 was
+				    * full (must stay 0) */
 	uint32_t n_history;
 	struct xr_failover_summary history[XR_SUMMARY_HISTORY];
 	double elapsed_s;	   /* first signal in to last result out */

@@ -639,8 +639,11 @@ cmd_run(int argc, char **argv)
 	if (hiccup)
 		xr__hiccup_print(&hic, s, stdout);
 	if (s->unaccounted || s->duplicates || s->overfills || s->position_mismatches ||
-	    s->exposure_left)
+	    s->exposure_left || s->write_errors)
 		status = 1;
+	if (s->write_errors)
+		fprintf(stderr, "xroute: %" PRIu64 " write(2) calls to the results or events file "
+			"failed: their lines are missing\n", s->write_errors);
 	if (summary_json != NULL) {
 		FILE *f = fopen(summary_json, "w");
 		if (f == NULL || xr__write_summary_json(e, hiccup ? &hic : NULL, f) != 0) {

@@ -126,4 +126,19 @@ rc=$?
 set -e
 [ $rc -eq 2 ] || fail "--hiccup-probe-ms 0 exited $rc, expected 2"
 grep -q 'hiccup-probe-ms: "0" is not 1..10000' "$dir/err.txt" || fail "bad --hiccup-probe-ms: $(cat "$dir/err.txt")"
+# A results file that cannot be written (/dev/full: ENOSPC) is a failed
+# run, counted and named, not a short file and exit 0.
+if [ -w /dev/full ]; then
+	head -2001 "$dir/signals.csv" > "$dir/small.csv"
+	set +e
+	"$xroute" run -c "$src/docs/examples/xroute.ini" --signals "$dir/small.csv" --no-hiccup \
+		--out /dev/full > "$dir/full.txt" 2> "$dir/err.txt"
+	rc=$?
+	set -e
+	[ $rc -eq 1 ] || fail "--out /dev/full exited $rc, expected 1"
+	grep -Eq '^  write errors +[1-9][0-9]* +VIOLATED' "$dir/full.txt" ||
+		fail "write errors not reported: $(grep 'write errors' "$dir/full.txt")"
+	grep -q 'results or events file failed' "$dir/err.txt" ||
+		fail "no message for the failed writes: $(cat "$dir/err.txt")"
+fi
 echo "example_run: OK"
