@@ -462,6 +462,22 @@ cmd_check(int argc, char **argv)
 	return 0;
 }
 
+/* A millisecond count of option @p name in 1..@p max into @p out; false,
+ * with a message naming the option, the text and the range, otherwise. */
+static bool
+xr__opt_ms(const char *name, const char *arg, unsigned long max, uint32_t *out)
+{
+	char *end;
+	unsigned long ms = strtoul(arg, &end, 10);
+
+	if (*end != '\0' || ms == 0 || ms > max) {
+		fprintf(stderr, "xroute run: --%s: \"%s\" is not 1..%lu\n", name, arg, max);
+		return false;
+	}
+	*out = (uint32_t)ms;
+	return true;
+}
+
 static int
 cmd_run(int argc, char **argv)
 {
@@ -510,28 +526,14 @@ cmd_run(int argc, char **argv)
 			io.overload_reject = optarg[0] == 'r';
 			break;
 		case OPT_NO_HICCUP: hiccup = false; break;
-		case OPT_HICCUP_MS: {
-			char *end;
-			unsigned long ms = strtoul(optarg, &end, 10);
-			if (*end != '\0' || ms == 0 || ms > 10000) {
-				fprintf(stderr, "xroute run: --hiccup-probe-ms: \"%s\" is not 1..10000\n",
-					optarg);
+		case OPT_HICCUP_MS:
+			if (!xr__opt_ms("hiccup-probe-ms", optarg, 10000, &hiccup_ms))
 				return 2;
-			}
-			hiccup_ms = (uint32_t)ms;
 			break;
-		}
-		case OPT_DRAIN: {
-			char *end;
-			unsigned long ms = strtoul(optarg, &end, 10);
-			if (*end != '\0' || ms == 0 || ms > 86400000) {
-				fprintf(stderr, "xroute run: --drain-timeout-ms: \"%s\" is not 1..86400000\n",
-					optarg);
+		case OPT_DRAIN:
+			if (!xr__opt_ms("drain-timeout-ms", optarg, 86400000, &io.drain_timeout_ms))
 				return 2;
-			}
-			io.drain_timeout_ms = (uint32_t)ms;
 			break;
-		}
 		case OPT_PACE: {
 			int64_t milli;
 			if (xr_fixed_parse(optarg, strlen(optarg), 3, &milli) != 0 || milli <= 0 ||
