@@ -5,11 +5,15 @@ Inputs: meson testlog.json files (one JSON object per line) and plain
 "name OK|FAIL" files. A Criterion program counts its test cases from its
 "Synthesis: Tested: T | Passing: P | Failing: F | Crashing: C" line; a
 program without one (stress, integration, or a Criterion binary that died
-before its synthesis) counts as one test. Exit status 1 if any failed.
+before its synthesis) counts as one test. A failed meson test is named
+with its log and followed by the last lines of its output (a CI log is
+often read from its end). Exit status 1 if any failed.
 """
 import json
 import re
 import sys
+
+TAIL_LINES = 25
 
 SYNTH = re.compile(r"Synthesis: Tested: (\d+) \| Passing: (\d+) \| Failing: (\d+) \| Crashing: (\d+)")
 
@@ -42,7 +46,10 @@ def main(paths):
                     passed += ok
                     failed += not ok
                 if not ok:
-                    print(f"FAILED: {t.get('name')}", file=sys.stderr)
+                    print(f"FAILED: {t.get('name')} ({path}, {t.get('result')})",
+                          file=sys.stderr)
+                    for tail in out.rstrip().splitlines()[-TAIL_LINES:]:
+                        print(f"  | {tail}", file=sys.stderr)
             else:
                 name, _, result = line.rpartition(" ")
                 passed += result == "OK"
