@@ -15,6 +15,17 @@
 #   perf/ab.sh 2d1f4ae                     pipeline, 3 rounds
 #   perf/ab.sh HEAD~3 --rounds 5 --sub pipeline,ring,select
 #
+# The pseudo-subcommand `run` compares the two engines on the same work:
+# both sides' `xroute run -c perf/pipeline.ini` (this tree's config, checked
+# with the baseline's `xroute check`) closed loop over one signal file that
+# the BASELINE's `xroute gen` writes (1M signals, 100 users, 8 symbols, seed
+# 42), so that both parse every row and route the same strategy mix. Each
+# side's xroute-perf pipeline instead replays its own generator's signals,
+# and a newer generator may ask for strategies that split orders and walk
+# books: more work per signal than the baseline's workload. `run` reports
+# the throughput and, as a check that the work matched, children per signal
+# and the share of signals rejected.
+#
 # Metrics: every result line's median (pipeline: closed-loop throughput,
 # open-loop e2e p50, scaling; hiccup lines for the host's state), plus
 # pipeline.open.e2e.p50's e2e_p99 / e2e_p999 and pipeline.open.stages'
@@ -32,7 +43,8 @@ usage: perf/ab.sh BASE_COMMIT [--rounds N] [--sub LIST] [--scratch DIR] [--keep]
   BASE_COMMIT         the baseline (anything git rev-parse takes)
   -r, --rounds N      rounds per side (default: 3)
   -s, --sub LIST      xroute-perf subcommands, comma-separated (default:
-                      pipeline; e.g. pipeline,ring,select)
+                      pipeline; e.g. pipeline,ring,select), and `run`:
+                      both sides' xroute run on one signal file (above)
       --scratch DIR   builds, baseline worktree and JSON files (default:
                       build-ab/ of this source tree)
       --keep          keep the baseline worktree afterwards (default: removed;
@@ -101,9 +113,9 @@ build_side() { # NAME SOURCE_DIR BUILD_DIR
 			{ say "$name: meson setup failed; see $scratch/$name-setup.log"; exit 1; }
 	fi
 	local t0=$SECONDS
-	ninja -C "$bld" perf/xroute-perf >"$scratch/$name-build.log" 2>&1 ||
+	ninja -C "$bld" perf/xroute-perf tools/xroute >"$scratch/$name-build.log" 2>&1 ||
 		{ say "$name: build failed; see $scratch/$name-build.log"; exit 1; }
-	say "$name: built $bld/perf/xroute-perf in $((SECONDS - t0)) s"
+	say "$name: built $bld/perf/xroute-perf and tools/xroute in $((SECONDS - t0)) s"
 }
 
 wt=$scratch/base-src
@@ -121,10 +133,40 @@ build_side work "$root" "$scratch/work"
 out=$scratch/json
 rm -rf "$out"
 mkdir -p "$out"
+run_cfg=$root/perf/pipeline.ini
+run_sig=$out/run-signals.csv
+for sub in "${sublist[@]}"; do
+	[ "$sub" = run ] || continue
+	"$scratch/base/tools/xroute" check -c "$run_cfg" >/dev/null 2>"$out/run-check.log" ||
+		{ say "run: the baseline's xroute check refuses $run_cfg; see $out/run-check.log"; exit 1; }
+	"$scratch/base/tools/xroute" gen --signals 1000000 --users 100 --symbols 8 --seed 42 \
+		-o "$run_sig" >"$out/run-gen.log" 2>&1 ||
+		{ say "run: the baseline's xroute gen failed; see $out/run-gen.log"; exit 1; }
+done
+# One closed-loop xroute run; its summary as result lines (metrics() below).
+run_xroute() { # SIDE JSON_OUT LOG
+	local x=$scratch/$1/tools/xroute opt=()
+	"$x" run --help 2>&1 | grep -q -- --no-hiccup && opt=(--no-hiccup)
+	"$x" run -c "$run_cfg" --signals "$run_sig" --summary-json "$2.summary" "${opt[@]}" \
+		>"$3" 2>&1 || return 1
+	python3 - "$2.summary" >"$2" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+n = s["signals_read"]
+children = sum(v["children"] for v in s["venues"])
+for name, unit, v in (("run.closed.throughput", "signals/s", s["throughput_per_s"]),
+                      ("run.children_per_signal", "x", children / n),
+                      ("run.rejected_share", "x", s["rejected"] / n)):
+    print(json.dumps({"name": name, "unit": unit, "median": v}))
+PY
+}
 run_side() { # SIDE SUB ROUND
 	local side=$1 sub=$2 r=$3 t0=$SECONDS
 	local f=$out/$side.$sub.$r.json
-	if ! "$scratch/$side/perf/xroute-perf" "$sub" --quick --json "$f" "${extra[@]}" \
+	if [ "$sub" = run ]; then
+		run_xroute "$side" "$f" "$out/$side.$sub.$r.log" ||
+			{ say "$side: xroute run failed (round $r); see $out/$side.$sub.$r.log"; exit 1; }
+	elif ! "$scratch/$side/perf/xroute-perf" "$sub" --quick --json "$f" "${extra[@]}" \
 		>"$out/$side.$sub.$r.log" 2>&1; then
 		say "$side: xroute-perf $sub failed (round $r); see $out/$side.$sub.$r.log"
 		exit 1
@@ -188,7 +230,8 @@ for sub in os.environ["AB_SUBS"].split():
         for r in sides[side]:
             names += [n for n in r if n not in names]
     print()
-    print("xroute-perf %s: medians over %s rounds; ratio = work / base" % (sub, os.environ["AB_ROUNDS"]))
+    title = "xroute run, one signal file" if sub == "run" else "xroute-perf " + sub
+    print("%s: medians over %s rounds; ratio = work / base" % (title, os.environ["AB_ROUNDS"]))
     print("%-48s %-10s %12s %12s %8s" % ("metric", "unit", "base", "work", "ratio"))
     for n in names:
         med, unit = {}, ""
