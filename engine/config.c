@@ -156,6 +156,16 @@ static const struct xr__word xr__w_timeout[] = {
 	{ "cancel", XR_TIMEOUT_CANCEL },
 	{ NULL, 0 },
 };
+static const struct xr__word xr__w_stop[] = {
+	{ "cancel", XR_STOP_CANCEL },
+	{ "wait", XR_STOP_WAIT },
+	{ NULL, 0 },
+};
+static const struct xr__word xr__w_exit_orders[] = {
+	{ "cancel", XR_EXIT_CANCEL },
+	{ "leave", XR_EXIT_LEAVE },
+	{ NULL, 0 },
+};
 static const struct xr__word xr__w_wait[] = {
 	{ "busy_spin", XR_WAIT_BUSY_SPIN },
 	{ "yield", XR_WAIT_YIELD },
@@ -249,6 +259,11 @@ static const struct xr__key xr__engine_keys[] = {
 	{ "order_timeout_us", XR__T_U32, 0, XR__E(order_timeout_us), 2000, 1, 60000000, NULL },
 	{ "timeout_policy", XR__T_ENUM, 0, XR__E(timeout_policy), XR_TIMEOUT_QUERY, 0, 0,
 	  xr__w_timeout },
+	{ "max_status_queries", XR__T_U32, 0, XR__E(max_status_queries), 32, 1, 255, NULL },
+	{ "fill_collar_bps", XR__T_U32, 0, XR__E(fill_collar_bps), 1000, 0, 10000, NULL },
+	{ "stop_policy", XR__T_ENUM, 0, XR__E(stop_policy), XR_STOP_CANCEL, 0, 0, xr__w_stop },
+	{ "exit_orders", XR__T_ENUM, 0, XR__E(exit_orders), XR_EXIT_CANCEL, 0, 0,
+	  xr__w_exit_orders },
 	{ "max_attempts", XR__T_U32, 0, XR__E(max_attempts), 3, 1, 64, NULL },
 	{ "max_retries", XR__T_U32, 0, XR__E(max_retries), 1, 0, 63, NULL },
 	{ "retry_base_us", XR__T_U32, 0, XR__E(retry_base_us), 100, 1, 60000000, NULL },

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,6 +263,19 @@ xr__latency(struct xr_latency *l, const struct xr_hist *h)
 	l->mean = xr_hist_mean(h);
 }
 
+/* Venue @p x's violation counters: the execute stage's and what its
+ * connector counted (struct xr_conn_health). Owner thread, after the
+ * stage threads stopped. */
+static void
+xr__violations(struct xr_venue_summary *vs, const struct xr_execute *x)
+{
+	vs->fills_outside_limit = x->fills_outside_limit;
+	vs->overfill_reports = x->overfill_reports;
+	vs->queries_capped = x->queries_capped;
+	vs->in_doubt = x->in_doubt;
+	vs->left_open = x->left_open;
+}
+
 static void
 xr__summarise(struct xr_engine *e)
 {
@@ -278,6 +292,9 @@ xr__summarise(struct xr_engine *e)
 	s->partially_filled = a->finals[XR_FINAL_PARTIALLY_FILLED];
 	s->canceled = a->finals[XR_FINAL_CANCELED];
 	s->failed = a->finals[XR_FINAL_FAILED];
+	s->unknown = a->finals[XR_FINAL_UNKNOWN];
+	s->open = a->finals[XR_FINAL_OPEN];
+	s->stop_signal = e->stop_signal;
 	s->results = o->results;
 	s->unaccounted = s->signals_read > o->distinct ? s->signals_read - o->distinct : 0;
 	s->duplicates = o->duplicates;
@@ -308,6 +325,16 @@ xr__summarise(struct xr_engine *e)
 		s->dup_fills += x->dup_fills;
 		s->bad_events += x->bad_events;
 		s->stale_answers += x->stale_answers;
+		s->stop_cancels += x->stop_cancels;
+		s->stopped += x->stopped;
+		for (uint32_t i = 0; i < x->n_doubt && s->n_doubt < XR_SUMMARY_DOUBT; i++) {
+			struct xr_doubt_summary *d = &s->doubt[s->n_doubt++];
+			snprintf(d->venue, sizeof(d->venue), "%s", e->cfg->venues[v].name);
+			d->signal_id = x->doubt[i].signal_id;
+			d->line = x->doubt[i].line;
+			d->cl_ord_id = x->doubt[i].cl_ord_id;
+			d->final = x->doubt[i].final;
+		}
 	}
 	s->parked = a->fb_parked;
 	xr__latency(&s->recovery, a->recovery_hist);
@@ -405,6 +432,18 @@ xr__summarise(struct xr_engine *e)
 		vs->circuit = a->venues[v].circuit;
 		vs->bounced = e->execute[v].bounced;
 		vs->timeouts = e->execute[v].timeouts;
+		xr__violations(vs, &e->execute[v]);
+		struct xr_venue_summary *all = &s->violations;
+		all->fills_outside_limit += vs->fills_outside_limit;
+		all->overfill_reports += vs->overfill_reports;
+		all->foreign_reports += vs->foreign_reports;
+		all->stale_reports += vs->stale_reports;
+		all->qty_changed += vs->qty_changed;
+		all->frames_dropped += vs->frames_dropped;
+		all->escalations += vs->escalations;
+		all->queries_capped += vs->queries_capped;
+		all->in_doubt += vs->in_doubt;
+		all->left_open += vs->left_open;
 		const struct xr_venue_stats *st = &a->venues[v];
 		uint64_t end = e->end_ns, closed = st->closed_ns;
 		if (st->fail_start_ns == 0 && end > st->closed_since_ns)
@@ -433,6 +472,63 @@ xr__drain_events(struct xr_engine *e)
 	while (out->do_work(out) != 0 || a->evq.n != 0)
 		xr_aggregate_flush_events(a);
 	xr_events_drain(e);
+}
+
+/* Raise drain bits (owner only). Release: pairs with the relaxed loads
+ * of the stages only in that a bit is seen eventually; nothing else is
+ * published with it. */
+static void
+xr__drain_set(struct xr_engine *e, uint32_t bits)
+{
+	atomic_fetch_or_explicit(&e->drain, bits, memory_order_release);
+}
+
+/* A stop signal: no more intake; under stop_policy = cancel, every live
+ * child is cancelled at once. */
+static void
+xr__stop_intake(struct xr_engine *e, int sig)
+{
+	const struct xr_engine_cfg *ec = &e->cfg->engine;
+	bool cancel = ec->stop_policy == XR_STOP_CANCEL && ec->exit_orders == XR_EXIT_CANCEL;
+
+	e->stop_signal = sig;
+	xr__drain_set(e, XR_DRAIN_STOP_INTAKE | (cancel ? XR_DRAIN_CANCEL : 0));
+	fprintf(stderr, "xroute: %s: intake stopped after %" PRIu64 " signals; %s\n",
+		strsignal(sig), atomic_load_explicit(&e->ingress.read, memory_order_acquire),
+		cancel ? "cancelling open orders at their venues (stop_policy = cancel)"
+		       : "open orders may run for the drain timeout (stop_policy = wait)");
+}
+
+/*
+ * The next step of ending the run, with @p open of @p read signals still
+ * without a result: cancel the live children (unless exit_orders =
+ * leave or done already), else end every child still live (unknown or
+ * open). @return false if both were done: the results are missing for a
+ * reason no step can settle (a bug; the run fails).
+ */
+static bool
+xr__drain_next(struct xr_engine *e, uint64_t open, uint64_t read)
+{
+	uint32_t d = atomic_load_explicit(&e->drain, memory_order_relaxed);
+	bool leave = e->cfg->engine.exit_orders == XR_EXIT_LEAVE;
+
+	if (!(d & XR_DRAIN_CANCEL) && !leave) {
+		fprintf(stderr, "xroute: %" PRIu64 " of %" PRIu64 " signals still open after "
+			"%u ms: cancelling their child orders at the venues\n", open, read,
+			e->io.drain_timeout_ms);
+		xr__drain_set(e, XR_DRAIN_CANCEL);
+		return true;
+	}
+	if (!(d & XR_DRAIN_END)) {
+		fprintf(stderr, "xroute: %" PRIu64 " of %" PRIu64 " signals still open after "
+			"%u ms: ending them %s\n", open, read, e->io.drain_timeout_ms,
+			leave && !(d & XR_DRAIN_CANCEL)
+				? "(children resting at a venue: open, left there; others: unknown)"
+				: "unknown (in doubt: the venue did not settle them)");
+		xr__drain_set(e, XR_DRAIN_END);
+		return true;
+	}
+	return false;
 }
 
 int
@@ -467,26 +563,46 @@ xr_engine_run(struct xr_engine *e, char *err, size_t err_len)
 	if (rc != 0)
 		return rc;
 
-	/* The owner is not a stage: it checks progress every millisecond. */
-	uint64_t last_distinct = 0, last_progress = xr_now_ns();
+	/* The owner is not a stage: it checks progress every millisecond,
+	 * and ends the run in steps (enum xr_drain) when a stop is asked or
+	 * the results stop coming. */
+	uint64_t last_distinct = 0, last_progress = xr_now_ns(), phase_at = 0;
+	uint64_t drain_ns = (uint64_t)e->io.drain_timeout_ms * 1000000;
 	const struct timespec tick = {.tv_sec = 0, .tv_nsec = 1000000};
 	for (;;) {
+		uint64_t t = xr_now_ns();
+		if (e->io.stop_request != NULL && e->stop_signal == 0) {
+			int sig = atomic_exchange_explicit(e->io.stop_request, 0,
+							   memory_order_acq_rel);
+			if (sig != 0) {
+				xr__stop_intake(e, sig);
+				phase_at = t;
+			}
+		}
 		int done = atomic_load_explicit(&e->ingress.done, memory_order_acquire);
 		uint64_t read = atomic_load_explicit(&e->ingress.read, memory_order_acquire);
 		uint64_t distinct = atomic_load_explicit(&e->output.distinct_pub,
 							 memory_order_acquire);
-		uint64_t t = xr_now_ns();
 		if (done && distinct >= read)
 			break;
 		if (distinct != last_distinct || !done) {
 			last_distinct = distinct;
 			last_progress = t;
-		} else if (t - last_progress > (uint64_t)e->io.drain_timeout_ms * 1000000) {
-			snprintf(err, err_len,
-				 "%" PRIu64 " of %" PRIu64 " signals have no terminal result after %u ms",
-				 read - distinct, read, e->io.drain_timeout_ms);
-			rc = -ETIMEDOUT;
-			break;
+		}
+		/* The next step: when nothing has come for a drain timeout,
+		 * and after a stop signal at most a drain timeout apart. */
+		uint64_t since = last_progress > phase_at ? last_progress : phase_at;
+		if ((done && t - since > drain_ns) ||
+		    (e->stop_signal != 0 && t - phase_at > drain_ns)) {
+			if (!xr__drain_next(e, read - distinct, read)) {
+				snprintf(err, err_len,
+					 "%" PRIu64 " of %" PRIu64 " signals have no terminal result "
+					 "%u ms after every child order was ended",
+					 read - distinct, read, e->io.drain_timeout_ms);
+				rc = -ETIMEDOUT;
+				break;
+			}
+			phase_at = t;
 		}
 		/* Colocated stage threads report quiescent states without waking
 		 * a sleeping grace-period waiter (no syscall); this owner thread
@@ -506,6 +622,13 @@ xr_engine_run(struct xr_engine *e, char *err, size_t err_len)
 		rc = -EIO;
 	}
 	xr__summarise(e);
+	const struct xr_summary *sm = &e->summary;
+	for (uint32_t i = 0; i < sm->n_doubt; i++)
+		fprintf(stderr, "xroute: signal %" PRIu64 " (line %" PRIu32 "): child ClOrdID %" PRIu64
+			" at venue %s %s\n", sm->doubt[i].signal_id, sm->doubt[i].line,
+			sm->doubt[i].cl_ord_id, sm->doubt[i].venue,
+			sm->doubt[i].final == XR_FINAL_OPEN ? "left resting there (exit_orders = leave)"
+							    : "in doubt: the venue never settled it");
 	return rc;
 }
 
@@ -580,6 +703,11 @@ xr_engine_print_summary(const struct xr_engine *e, FILE *out)
 	fprintf(out, "  canceled          %12" PRIu64 "\n", s->canceled);
 	fprintf(out, "  rejected          %12" PRIu64 "\n", s->rejected);
 	fprintf(out, "  failed            %12" PRIu64 "\n", s->failed);
+	fprintf(out, "  unknown           %12" PRIu64 "%s\n", s->unknown,
+		s->unknown ? "   in doubt: a venue never settled them (listed below)" : "");
+	if (s->open)
+		fprintf(out, "  open              %12" PRIu64 "   left live at a venue "
+			"(exit_orders = leave; listed below)\n", s->open);
 	fprintf(out, "  elapsed           %12.3f s\n", s->elapsed_s);
 	fprintf(out, "  throughput        %12.0f signals/s\n", s->throughput_per_s);
 	fprintf(out, "invariants\n");
@@ -656,6 +784,39 @@ xr_engine_print_summary(const struct xr_engine *e, FILE *out)
 			vs->opens, (double)vs->mtbf_ns / 1e6, (double)vs->mttr_ns / 1e6, vs->alerts,
 			gross);
 	}
+	const struct xr_venue_summary *vt = &s->violations;
+	fprintf(out, "venue violations: fills outside limit %" PRIu64 ", overfill reports %" PRIu64
+		", foreign reports %" PRIu64 ", stale reports %" PRIu64 ", quantity changed %" PRIu64
+		", frames dropped %" PRIu64 ", resend escalations %" PRIu64
+		", status queries exhausted %" PRIu64 "\n", vt->fills_outside_limit,
+		vt->overfill_reports, vt->foreign_reports, vt->stale_reports, vt->qty_changed,
+		vt->frames_dropped, vt->escalations, vt->queries_capped);
+	for (uint32_t v = 0; v < s->n_venues; v++) {
+		const struct xr_venue_summary *vs = &s->venues[v];
+		if (vs->fills_outside_limit + vs->overfill_reports + vs->foreign_reports +
+			    vs->stale_reports + vs->qty_changed + vs->frames_dropped +
+			    vs->escalations + vs->queries_capped == 0)
+			continue;
+		fprintf(out, "  %-14s outside limit %" PRIu64 ", overfill %" PRIu64 ", foreign %" PRIu64
+			", stale %" PRIu64 ", qty changed %" PRIu64 ", frames dropped %" PRIu64
+			", escalations %" PRIu64 ", queries exhausted %" PRIu64 "\n", vs->name,
+			vs->fills_outside_limit, vs->overfill_reports, vs->foreign_reports,
+			vs->stale_reports, vs->qty_changed, vs->frames_dropped, vs->escalations,
+			vs->queries_capped);
+	}
+	fprintf(out, "end of run: %s; %" PRIu64 " cancels sent at the end, %" PRIu64
+		" children not sent (stopped), %" PRIu64 " children in doubt, %" PRIu64
+		" left open\n", s->stop_signal ? strsignal(s->stop_signal) : "end of input",
+		s->stop_cancels, s->stopped, vt->in_doubt, vt->left_open);
+	for (uint32_t i = 0; i < s->n_doubt; i++) {
+		const struct xr_doubt_summary *d = &s->doubt[i];
+		fprintf(out, "  signal %" PRIu64 " (line %" PRIu32 ")  venue %s  ClOrdID %" PRIu64
+			"  %s\n", d->signal_id, d->line, d->venue, d->cl_ord_id,
+			d->final == XR_FINAL_OPEN ? "open: left resting" : "unknown: in doubt");
+	}
+	if (vt->in_doubt + vt->left_open > s->n_doubt)
+		fprintf(out, "  ... and %" PRIu64 " more\n",
+			vt->in_doubt + vt->left_open - s->n_doubt);
 	fprintf(out, "backpressure: ingress stalls %" PRIu64 ", overloaded %" PRIu64
 		", credit stalls %" PRIu64 "; snapshots %" PRIu64 " (%" PRIu64 " skipped)\n",
 		s->ingress_stalls, s->overloaded, s->credit_stalls, s->snapshots,
@@ -717,6 +878,28 @@ xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
 		s->partially_filled, s->canceled, s->failed, s->results, s->unaccounted,
 		s->duplicates, s->overfills, s->position_mismatches, s->exposure_left,
 		s->write_errors, s->elapsed_s, s->throughput_per_s);
+	const struct xr_venue_summary *vt = &s->violations;
+	fprintf(out, "\"unknown\":%" PRIu64 ",\"open\":%" PRIu64 ",\"stop_signal\":\"%s\""
+		",\"stop_cancels\":%" PRIu64 ",\"stopped\":%" PRIu64 ",\"in_doubt\":%" PRIu64
+		",\"left_open\":%" PRIu64 ",\"fills_outside_limit\":%" PRIu64
+		",\"overfill_reports\":%" PRIu64 ",\"foreign_reports\":%" PRIu64
+		",\"stale_reports\":%" PRIu64 ",\"qty_changed\":%" PRIu64
+		",\"frames_dropped\":%" PRIu64 ",\"escalations\":%" PRIu64
+		",\"queries_capped\":%" PRIu64 ",\"unsettled\":[",
+		s->unknown, s->open,
+		s->stop_signal == SIGTERM ? "SIGTERM" : s->stop_signal == SIGINT ? "SIGINT"
+		: s->stop_signal ? "other" : "",
+		s->stop_cancels, s->stopped, vt->in_doubt, vt->left_open, vt->fills_outside_limit,
+		vt->overfill_reports, vt->foreign_reports, vt->stale_reports, vt->qty_changed,
+		vt->frames_dropped, vt->escalations, vt->queries_capped);
+	for (uint32_t i = 0; i < s->n_doubt; i++) {
+		const struct xr_doubt_summary *d = &s->doubt[i];
+		fprintf(out, "%s{\"signal_id\":%" PRIu64 ",\"line\":%" PRIu32 ",\"venue\":\"%s\""
+			",\"cl_ord_id\":%" PRIu64 ",\"status\":\"%s\"}", i ? "," : "",
+			d->signal_id, d->line, d->venue, d->cl_ord_id,
+			xr_final_name((enum xr_final)d->final));
+	}
+	fprintf(out, "],");
 	fprintf(out, "\"failover_events\":%" PRIu64
 		",\"detection_ms\":{\"p50\":%.6f,\"p99\":%.6f,\"max\":%.6f}"
 		",\"reroute_us\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f,\"count\":%" PRIu64 "}"

@@ -207,6 +207,38 @@ struct xr_timer_list {
 	uint32_t head, tail;	/* tokens, UINT32_MAX = empty */
 };
 
+/** Children in doubt or left open at the end that a venue's summary
+ * names one by one (the rest are counted). */
+#define XR_DOUBT_RECS 32
+
+/** A child order that ended the run unknown or open (summary, log). */
+struct xr_doubt_rec {
+	uint64_t signal_id;
+	uint64_t cl_ord_id;	/* ClOrdID at the venue */
+	uint32_t line;		/* signal file line */
+	uint8_t final;		/* XR_FINAL_UNKNOWN or XR_FINAL_OPEN */
+};
+
+/**
+ * How a run is being ended (struct xr_engine.drain, a set of these bits).
+ * The owner thread sets bits, never clears them; stages read the word
+ * once per do_work (relaxed: a bit seen one loop late changes nothing).
+ *   STOP_INTAKE  ingress reads no more signals (SIGTERM, SIGINT);
+ *   CANCEL       each execute stage asks its venue once to cancel every
+ *                live child; from then on children not yet sent (held, or
+ *                arriving) end canceled, reason stopped, and the aggregator
+ *                sends nothing again;
+ *   END          each execute stage ends every child still live: unknown
+ *                (reason in_doubt) unless it is known to rest at the venue
+ *                and no cancel was asked (exit_orders = leave): open
+ *                (reason left_open). Nothing is sent from then on.
+ */
+enum xr_drain {
+	XR_DRAIN_STOP_INTAKE = 1u << 0,
+	XR_DRAIN_CANCEL = 1u << 1,
+	XR_DRAIN_END = 1u << 2,
+};
+
 /** Execute: one per venue; drives the venue's connector. */
 struct xr_execute {
 	struct xr_stage st;
@@ -249,6 +281,27 @@ struct xr_execute {
 	uint64_t unknown_resolved; /* timed-out children the venue then answered */
 	uint64_t dup_fills;	    /* fills reported twice by the venue, ignored */
 	uint64_t stale_answers;	    /* "unknown" answers for ended children */
+	uint64_t queries_capped;    /* children whose status queries reached
+				     * max_status_queries (in doubt) */
+	/* What the venue reported that cannot be right (docs/failover.md
+	 * "Venue violations"). */
+	uint64_t overfill_reports;  /* reports taking a child's cum qty past its
+				     * qty: the excess is not booked */
+	int64_t overfill_qty;	    /* the excess refused (qty scale) */
+	uint64_t fills_outside_limit; /* fills at a price worse than the child's
+				     * limit or the fill collar: booked */
+	uint64_t outside_alert_ns;  /* last fill_outside_limit alert (1 per s) */
+	int64_t collar_bps;	    /* [engine] fill_collar_bps */
+	/* Ending the run (enum xr_drain). */
+	bool drain_canceled;	    /* the cancels of XR_DRAIN_CANCEL were sent */
+	uint32_t drain_pos;	    /* XR_DRAIN_END: next token to end */
+	uint32_t max_queries;	    /* [engine] max_status_queries */
+	uint64_t stop_cancels;	    /* cancels sent for live children at stop */
+	uint64_t stopped;	    /* children not sent: the run was stopping */
+	uint64_t in_doubt;	    /* children ended unknown at the end */
+	uint64_t left_open;	    /* children left live at the end */
+	struct xr_doubt_rec doubt[XR_DOUBT_RECS]; /* the first of them */
+	uint32_t n_doubt;
 };
 
 /** A parent order as the aggregator accumulates it. */
@@ -262,6 +315,8 @@ struct xr_parent {
 	uint8_t children_done;
 	uint8_t n_rejected;
 	uint8_t n_failed;
+	uint8_t n_unknown;	/* children ended XR_FINAL_UNKNOWN */
+	uint8_t n_open;		/* children ended XR_FINAL_OPEN */
 	uint16_t last_reason;
 };
 
@@ -516,6 +571,9 @@ struct xr_engine {
 	struct xr_thread threads[XR_MAX_THREADS];
 	uint32_t n_threads;
 	_Atomic int stop;
+	_Atomic uint32_t drain;			/* enum xr_drain bits; owner sets */
+	int stop_signal;			/* the signal that stopped intake,
+						 * 0 if none (owner thread) */
 
 	uint64_t start_ns, end_ns;
 	uint64_t reloads, reloads_rejected;	/* owner thread only (reload.c) */

@@ -47,6 +47,21 @@ xr__event(struct xr_events *ev, const struct xr_engine *e, const struct xr_msg *
 			     "\"to\":\"%s\",\"cause\":\"%s\"}\n",
 			     t, venue, from, to, cause);
 		snprintf(log, sizeof(log), "circuit %s: %s -> %s (%s)", venue, from, to, cause);
+	} else if (m->kind == XR_MSG_ALERT && m->reason == XR_ALERT_FILL_OUTSIDE_LIMIT) {
+		/* One-shot: which fill, at what price (docs/failover.md). */
+		char px[32];
+		xr_fixed_format(px, m->limit_px, 8);
+		n = snprintf(line, sizeof(line),
+			     "{\"t_s\":%.6f,\"event\":\"alert\",\"venue\":\"%s\","
+			     "\"alert\":\"fill_outside_limit\",\"state\":\"raised\","
+			     "\"value\":%" PRId64 ",\"signal_id\":%" PRIu64 ",\"line\":%" PRIu32
+			     ",\"cl_ord_id\":%" PRIu64 ",\"avg_px\":\"%s\"}\n",
+			     t, venue, m->qty, m->signal_id, m->line, m->cl_ord_id, px);
+		snprintf(log, sizeof(log),
+			 "alert %s: fill_outside_limit: signal %" PRIu64 " (line %" PRIu32
+			 ") ClOrdID %" PRIu64 " filled at %s, outside its limit or collar (%" PRId64
+			 " such fills from this venue so far; at most one alert a second)",
+			 venue, m->signal_id, m->line, m->cl_ord_id, px, m->qty);
 	} else if (m->kind == XR_MSG_ALERT) {
 		const char *name = xr_alert_name(m->reason), *state = m->ord_status ? "raised"
 										   : "cleared";

@@ -17,7 +17,7 @@
  *   work_hist, and calls over XR_SLOW_CALL_NS are counted by what they did
  *   (engine_pvt.h, "Stall attribution").
  *   Stop is a flag read once per loop (relaxed; the join that follows is the
- *   synchronisation). Threads start with SIGHUP blocked, so a reload
+ *   synchronisation). Threads start with SIGHUP, SIGTERM and SIGINT blocked, so a reload
  *   request never interrupts a stage (it goes to the owner thread).
  *
  *   Colocated mode (docs/deploy.md): every thread is pinned and busy-spins
@@ -173,11 +173,14 @@ xr_runner_start(struct xr_engine *e, char *err, size_t err_len)
 					t->cfg->name, t->cfg->cpu, ncpu);
 			}
 		}
-		/* Stage threads never take SIGHUP (hot reload is the owner's,
-		 * tools/xroute.c): they inherit the mask in force here. */
+		/* Stage threads never take SIGHUP, SIGTERM or SIGINT (reload
+		 * and stop are the owner's, tools/xroute.c), so no handler
+		 * interrupts a hot loop: they inherit the mask in force here. */
 		sigset_t hup, saved;
 		sigemptyset(&hup);
 		sigaddset(&hup, SIGHUP);
+		sigaddset(&hup, SIGTERM);
+		sigaddset(&hup, SIGINT);
 		pthread_sigmask(SIG_BLOCK, &hup, &saved);
 		int rc = pthread_create(&t->tid, &attr, xr__thread_main, t);
 		pthread_sigmask(SIG_SETMASK, &saved, NULL);

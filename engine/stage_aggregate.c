@@ -257,7 +257,8 @@ xr__on_reject(struct xr_aggregate *a, struct xr_msg *m, uint64_t now,
 static bool
 xr__terminal(const struct xr_msg *m)
 {
-	return m->final == XR_FINAL_FAILED || m->ord_status == XR_OS_FILLED ||
+	return m->final == XR_FINAL_FAILED || m->final == XR_FINAL_UNKNOWN ||
+	       m->final == XR_FINAL_OPEN || m->ord_status == XR_OS_FILLED ||
 	       m->ord_status == XR_OS_CANCELED || m->ord_status == XR_OS_REJECTED ||
 	       m->ord_status == XR_OS_EXPIRED;
 }
@@ -317,6 +318,10 @@ xr__resend(struct xr_aggregate *a, struct xr_parent *p, const struct xr_msg *m, 
 	const struct xr_engine_cfg *ec = &e->cfg->engine;
 	bool venue_reject = m->ord_status == XR_OS_REJECTED && m->reason == XR_R_VENUE_REJECT;
 
+	/* Ending the run: nothing is sent again (enum xr_drain). */
+	if (atomic_load_explicit(&e->drain, memory_order_relaxed) &
+	    (XR_DRAIN_CANCEL | XR_DRAIN_END))
+		return false;
 	if ((m->final != XR_FINAL_FAILED && !venue_reject) || m->decision == XR_D_NO_VENUE ||
 	    m->venue >= e->n_venues ||
 	    m->attempts >= ec->max_attempts || m->qty <= 0)
@@ -532,7 +537,8 @@ xr__on_report(struct xr_aggregate *a, struct xr_msg *m, uint64_t now,
 
 	bool failed = m->final == XR_FINAL_FAILED;
 	bool rejected = !failed && m->ord_status == XR_OS_REJECTED;
-	if (m->venue < e->n_venues && m->t[XR_T_EXECUTE] != 0) {
+	bool unsettled = m->final == XR_FINAL_UNKNOWN || m->final == XR_FINAL_OPEN;
+	if (m->venue < e->n_venues && m->t[XR_T_EXECUTE] != 0 && !unsettled) {
 		enum xr__outcome o = m->reason == XR_R_TIMEOUT ? XR__TIMEOUT
 				     : failed		       ? XR__FAIL
 				     : rejected		       ? XR__REJECT
@@ -550,6 +556,8 @@ xr__on_report(struct xr_aggregate *a, struct xr_msg *m, uint64_t now,
 	p->children_done++;
 	p->n_failed += failed;
 	p->n_rejected += rejected;
+	p->n_unknown += m->final == XR_FINAL_UNKNOWN;
+	p->n_open += m->final == XR_FINAL_OPEN;
 	if (m->reason != XR_R_NONE)
 		p->last_reason = m->reason;
 	if (p->children_done < m->n_children)
@@ -565,7 +573,14 @@ xr__on_report(struct xr_aggregate *a, struct xr_msg *m, uint64_t now,
 	r.venue_mask = p->venue_mask;
 	r.attempt_log = p->attempt_log;
 	r.reason = p->last_reason;
-	if (p->cum_qty == m->order_qty) {
+	if (p->n_unknown != 0 && p->cum_qty < m->order_qty) {
+		/* A child may still fill at its venue: not known. */
+		r.final = XR_FINAL_UNKNOWN;
+		r.reason = XR_R_IN_DOUBT;
+	} else if (p->n_open != 0 && p->cum_qty < m->order_qty) {
+		r.final = XR_FINAL_OPEN;
+		r.reason = XR_R_LEFT_OPEN;
+	} else if (p->cum_qty == m->order_qty) {
 		r.final = XR_FINAL_FILLED;
 		r.reason = XR_R_NONE;
 	} else if (p->cum_qty > 0) {
@@ -859,6 +874,15 @@ xr__aggregate_work(struct xr_stage *st)
 			case XR_MSG_CONTROL:
 				st->doing |= 1u << XR_DO_CONTROL;
 				xr__on_control(a, m);
+				break;
+			case XR_MSG_ALERT:
+				/* One-shot, from an execute stage (a fill
+				 * outside its limit): counted, logged. */
+				if (m->venue < e->n_venues && m->reason < XR_ALERT_COUNT) {
+					a->alerts[m->reason]++;
+					a->venues[m->venue].alerts++;
+					xr__ev_push(a, m);
+				}
 				break;
 			default:
 				a->bad_messages++;

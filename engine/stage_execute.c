@@ -99,7 +99,8 @@ xr__outbox_add(struct xr_execute *x)
 {
 	/* Room: the outbox is empty when a call starts producing, and one call
 	 * produces at most a burst of events, a burst of held and a burst of
-	 * new submit errors, and one status message (outbox_cap). */
+	 * new submit errors, one alert and one status message, and while the
+	 * run ends a burst of ended children (outbox_cap). */
 	return &x->outbox[x->outbox_n++];
 }
 
@@ -438,6 +439,48 @@ xr__is_terminal(uint8_t os)
 	       os == XR_OS_EXPIRED;
 }
 
+/*
+ * A fill of child @p c (@p qty at @p notional, this report's) at a price
+ * worse than its limit, or for a market child worse than its arrival
+ * price by more than fill_collar_bps, is a venue violation: the venue's
+ * fill stands and is booked, but it is counted and raised as an alert
+ * (at most one per venue per second). The average price is compared
+ * without a division, notional * 10^8 against bound * qty in 128 bits,
+ * with one unit of notional of slack for the venue's rounding.
+ */
+static void
+xr__check_price(struct xr_execute *x, const struct xr_msg *c, int64_t qty, int64_t notional,
+		uint64_t now)
+{
+	int64_t bound = c->limit_px;
+
+	if (c->ord_type != XR_ORD_LIMIT || bound <= 0) {
+		if (x->collar_bps == 0 || c->arrival_px <= 0)
+			return;
+		int64_t d = (int64_t)((xr_i128)c->arrival_px * x->collar_bps / 10000);
+		bound = c->side == XR_SIDE_BUY ? c->arrival_px + d : c->arrival_px - d;
+	}
+	xr_i128 paid = (xr_i128)notional * XR_QTY_SCALE, at = (xr_i128)bound * qty;
+	if (c->side == XR_SIDE_BUY ? paid <= at + XR_QTY_SCALE : paid + XR_QTY_SCALE >= at)
+		return;
+	x->fills_outside_limit++;
+	if (x->outside_alert_ns != 0 && now - x->outside_alert_ns < UINT64_C(1000000000))
+		return;
+	x->outside_alert_ns = now;
+	struct xr_msg *m = xr__outbox_add(x);
+	memset(m, 0, sizeof(*m));
+	m->kind = XR_MSG_ALERT;
+	m->venue = x->venue;
+	m->reason = XR_ALERT_FILL_OUTSIDE_LIMIT;
+	m->ord_status = 1;
+	m->send_at_ns = now;
+	m->qty = (int64_t)x->fills_outside_limit;
+	m->limit_px = (int64_t)(paid / qty);
+	m->signal_id = c->signal_id;
+	m->cl_ord_id = c->cl_ord_id;
+	m->line = c->line;
+}
+
 uint32_t
 xr_execute_poll(struct xr_execute *x, uint64_t now_ns)
 {
@@ -491,6 +534,19 @@ xr_execute_poll(struct xr_execute *x, uint64_t now_ns)
 			x->dup_fills++;
 			last = notional = fees = 0;
 		}
+		if (last > live->qty - live->cum_qty) {
+			/* More than the order: the excess cannot be ours. The
+			 * part that fits is booked, pro rata; the rest is
+			 * counted, never booked as a position. */
+			int64_t fit = live->qty - live->cum_qty;
+			x->overfill_reports++;
+			x->overfill_qty += last - fit;
+			notional = (int64_t)((xr_i128)notional * fit / last);
+			fees = (int64_t)((xr_i128)fees * fit / last);
+			last = fit;
+		}
+		if (last > 0)
+			xr__check_price(x, live, last, notional, now_ns);
 		live->cum_qty += last;
 		struct xr_msg *m = xr__outbox_add(x);
 		*m = *live;
@@ -556,12 +612,112 @@ xr__timers(struct xr_execute *x, uint64_t now, uint32_t burst)
 		}
 		if (sent && ct->queries < UINT8_MAX)
 			ct->queries++;
+		if (ct->queries >= x->max_queries) {
+			/* Bounded: in doubt from now on, no more queries until
+			 * the venue reports on its own or its session comes
+			 * back (xr__requery); the end of the run settles it. */
+			x->queries_capped++;
+			xr__timer_cancel(x, tok);
+			continue;
+		}
+		/* The first 8 queries back off to 16 order timeouts (a short
+		 * outage is settled within tens of ms); later ones on to 1 s,
+		 * so max_status_queries spans seconds of outage, not a few
+		 * hundred ms, before the child is left in doubt. */
 		uint32_t nth = ct->queries ? ct->queries - 1u : 0u;
+		uint64_t cap = 16 * x->order_timeout_ns;
+		if (nth >= 8 && cap < UINT64_C(1000000000))
+			cap = UINT64_C(1000000000);
 		xr__timer_arm(x, tok, XR_TQ_HEAP,
-			      now + xr_backoff_ns(x->order_timeout_ns, 16 * x->order_timeout_ns,
-						  nth, xr_splitmix64(&x->rng)));
+			      now + xr_backoff_ns(x->order_timeout_ns, cap, nth,
+						  xr_splitmix64(&x->rng)));
 	}
 	return k;
+}
+
+/* The session came back: children whose queries were used up without an
+ * answer are asked again, from the start of the backoff. A walk over the
+ * order table, on a reconnect only. */
+static void
+xr__requery(struct xr_execute *x, uint64_t now)
+{
+	for (uint32_t t = 0; t < x->cap; t++) {
+		struct xr_child_timer *ct = &x->timer[t];
+		if (ct->state == XR_CS_UNKNOWN && ct->queue == XR_TQ_NONE) {
+			ct->queries = 0;
+			xr__timer_arm(x, t, XR_TQ_HEAP, now + x->order_timeout_ns);
+		}
+	}
+}
+
+/* Child @p c is not sent: the run is stopping. Canceled, not failed, so
+ * it is not sent elsewhere. */
+static void
+xr__stop_child(struct xr_execute *x, const struct xr_msg *c, uint64_t now)
+{
+	xr__bounce(x, c, XR_R_STOPPED, now);
+	struct xr_msg *r = &x->outbox[x->outbox_n - 1];
+	r->ord_status = XR_OS_CANCELED;
+	r->final = XR_FINAL_NONE;
+	x->bounced--;
+	x->stopped++;
+}
+
+/*
+ * Ending the run (enum xr_drain): with CANCEL, one cancel per live child
+ * (once); with CANCEL or END, held children end stopped, a burst per call;
+ * with END, live children end unknown or open, a burst per call (the
+ * outbox holds a few bursts). @return the work done.
+ */
+static uint32_t
+xr__drain_step(struct xr_execute *x, uint32_t drain, uint64_t now, uint32_t burst)
+{
+	uint32_t work = 0;
+
+	if ((drain & XR_DRAIN_CANCEL) && !x->drain_canceled) {
+		x->drain_canceled = true;
+		for (uint32_t t = 0; t < x->cap; t++)
+			if (x->timer[t].state != 0 &&
+			    x->conn.ops->cancel(x->conn.ctx, x->live[t].cl_ord_id, now) == 0)
+				x->stop_cancels++;
+	}
+	for (uint32_t k = 0; k < burst && x->n_held > 0; k++, work++) {
+		struct xr_msg c;
+		xr__held_pop(x, &c);
+		xr__stop_child(x, &c, now);
+	}
+	if (!(drain & XR_DRAIN_END))
+		return work;
+	for (uint32_t k = 0; k < burst && x->drain_pos < x->cap; x->drain_pos++) {
+		uint32_t t = x->drain_pos;
+		struct xr_child_timer *ct = &x->timer[t];
+		if (ct->state == 0)
+			continue;
+		bool open = ct->state == XR_CS_LIVE && !x->drain_canceled;
+		struct xr_msg *m = xr__outbox_add(x);
+		*m = x->live[t];
+		m->kind = XR_MSG_REPORT;
+		m->t[XR_T_REPORT] = now;
+		m->cum_qty = m->cum_notional = m->fees = 0;
+		m->ord_status = 0;
+		m->final = open ? XR_FINAL_OPEN : XR_FINAL_UNKNOWN;
+		m->reason = open ? XR_R_LEFT_OPEN : XR_R_IN_DOUBT;
+		if (open)
+			x->left_open++;
+		else
+			x->in_doubt++;
+		if (x->n_doubt < XR_DOUBT_RECS)
+			x->doubt[x->n_doubt++] = (struct xr_doubt_rec){
+				.signal_id = m->signal_id,
+				.cl_ord_id = m->cl_ord_id,
+				.line = m->line,
+				.final = m->final,
+			};
+		xr__end_child(x, t);
+		k++;
+		work++;
+	}
+	return work;
 }
 
 /* The burst's order by priority (1 first), stable, into @p ord: an
@@ -592,6 +748,10 @@ xr__execute_work(struct xr_stage *st)
 		return 0;
 	uint64_t now = *st->loop_ns;
 	struct xr_breaker_transition bt;
+	uint32_t drain = atomic_load_explicit(&st->eng->drain, memory_order_relaxed);
+	bool stopping = (drain & (XR_DRAIN_CANCEL | XR_DRAIN_END)) != 0;
+	if (__builtin_expect(stopping, 0))
+		work += xr__drain_step(x, drain, now, burst);
 	xr__rate_limit_sync(x, now);
 	if (xr_breaker_tick(&x->breaker, now, &bt))
 		xr__circuit_event(x, &bt);
@@ -607,7 +767,7 @@ xr__execute_work(struct xr_stage *st)
 	}
 
 	/* Held children due now, while tokens last, at most a burst. */
-	for (uint32_t k = 0; k < burst && x->n_held > 0 && x->n_free > 0 &&
+	for (uint32_t k = 0; !stopping && k < burst && x->n_held > 0 && x->n_free > 0 &&
 			     x->held[0].send_at_ns <= now; k++) {
 		struct xr_msg c;
 		xr__held_pop(x, &c);
@@ -638,7 +798,9 @@ xr__execute_work(struct xr_stage *st)
 				xr__circuit_event(x, &bt);
 			continue;
 		}
-		if (b->send_at_ns > now)
+		if (__builtin_expect(stopping, 0))
+			xr__stop_child(x, b, now);
+		else if (b->send_at_ns > now)
 			xr__held_push(x, b);
 		else
 			xr__submit(x, b, now);
@@ -654,6 +816,8 @@ xr__execute_work(struct xr_stage *st)
 			x->connected = h.connected;
 			if (!h.connected)
 				xr__force_open(x, h.down_since_ns, now);
+			else if (x->queries_capped != 0)
+				xr__requery(x, now);
 			struct xr_msg *m = xr__outbox_add(x);
 			memset(m, 0, sizeof(*m));
 			m->kind = XR_MSG_VENUE_STATUS;
@@ -688,8 +852,9 @@ xr_execute_init(struct xr_engine *e, unsigned venue, char *err, size_t err_len)
 	x->cap = vc->max_open_orders;
 	x->held_cap = x->cap + XR_MAX_BURST;
 	/* A burst each of events, held children and new children, and a few
-	 * breaker events and one status message per call. */
-	x->outbox_cap = 3 * XR_MAX_BURST + 16;
+	 * breaker events, one alert and one status message per call; while
+	 * the run ends, a burst more of children ended by xr__drain_step. */
+	x->outbox_cap = 4 * XR_MAX_BURST + 16;
 	x->live = calloc(x->cap, sizeof(*x->live));
 	x->timer = calloc(x->cap, sizeof(*x->timer));
 	x->theap = calloc(x->cap, sizeof(*x->theap));
@@ -721,6 +886,8 @@ xr_execute_init(struct xr_engine *e, unsigned venue, char *err, size_t err_len)
 	};
 	xr_breaker_init(&x->breaker, &bc);
 	x->order_timeout_ns = (uint64_t)ec->order_timeout_us * 1000;
+	x->max_queries = ec->max_status_queries ? ec->max_status_queries : 32;
+	x->collar_bps = ec->fill_collar_bps;
 	x->health_period_ns = (uint64_t)ec->health_check_interval_us * 1000;
 	x->rng = vc->seed ^ (UINT64_C(0x9e3779b97f4a7c15) * (venue + 1));
 	return 0;

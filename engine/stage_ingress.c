@@ -98,6 +98,13 @@ xr__ingress_work(struct xr_stage *st)
 
 	if (atomic_load_explicit(&in->done, memory_order_relaxed))
 		return 0;
+	if (atomic_load_explicit(&e->drain, memory_order_relaxed) & XR_DRAIN_STOP_INTAKE) {
+		/* A stop signal: the rows not read stay unread (and are not
+		 * counted in read); a paced row held back is dropped with
+		 * them. Release: as at the end of the file. */
+		atomic_store_explicit(&in->done, 1, memory_order_release);
+		return 0;
+	}
 	uint32_t room = xr_ring_room(in->out, want);
 	uint32_t rej_room = in->live ? xr_ring_room(in->rejects, want) : 0, n_rej = 0;
 	struct xr_msg rej[XR_MAX_BURST];

@@ -38,6 +38,9 @@ xr_reason_name(enum xr_reason r)
 		[XR_R_OVERLOADED] = "overloaded",
 		[XR_R_UNSUPPORTED] = "unsupported",
 		[XR_R_MSG_REJECT] = "venue_msg_reject",
+		[XR_R_IN_DOUBT] = "in_doubt",
+		[XR_R_LEFT_OPEN] = "left_open",
+		[XR_R_STOPPED] = "stopped",
 	};
 	return (unsigned)r < XR_R_COUNT ? names[r] : "invalid";
 }
@@ -52,6 +55,8 @@ xr_final_name(enum xr_final f)
 		[XR_FINAL_CANCELED] = "canceled",
 		[XR_FINAL_REJECTED] = "rejected",
 		[XR_FINAL_FAILED] = "failed",
+		[XR_FINAL_UNKNOWN] = "unknown",
+		[XR_FINAL_OPEN] = "open",
 	};
 	return (unsigned)f < XR_FINAL_COUNT ? names[f] : "invalid";
 }
@@ -148,6 +153,7 @@ xr_alert_name(enum xr_alert a)
 		[XR_ALERT_LOW_SUCCESS] = "low_success",
 		[XR_ALERT_UNHEALTHY] = "unhealthy",
 		[XR_ALERT_RATE_LIMIT_NEAR] = "rate_limit_near",
+		[XR_ALERT_FILL_OUTSIDE_LIMIT] = "fill_outside_limit",
 	};
 	return (unsigned)a < XR_ALERT_COUNT ? names[a] : "invalid";
 }

@@ -68,6 +68,18 @@ enum xr_timeout_policy {
 	XR_TIMEOUT_CANCEL,	/* ask it to cancel the order, then its status */
 };
 
+/** What a stop signal (SIGTERM, SIGINT) does to open orders (stop_policy). */
+enum xr_stop_policy {
+	XR_STOP_CANCEL = 0,	/* cancel every live child at its venue at once */
+	XR_STOP_WAIT,		/* let them run to the drain timeout first */
+};
+
+/** What happens to child orders still live at the end of a run (exit_orders). */
+enum xr_exit_orders {
+	XR_EXIT_CANCEL = 0,	/* cancel them at the venue before Logout */
+	XR_EXIT_LEAVE,		/* leave them resting; each ends "open" */
+};
+
 /** Format of the results output. */
 enum xr_results_format {
 	XR_RESULTS_CSV = 0,
@@ -329,6 +341,14 @@ struct xr_engine_cfg {
 	/* Failover (docs/failover.md): per child order, */
 	uint32_t order_timeout_us;   /* no answer by then: unknown, query */
 	uint8_t timeout_policy;	     /* enum xr_timeout_policy */
+	uint32_t max_status_queries; /* status queries per unanswered child,
+				      * then it is in doubt until the venue
+				      * reports or reconnects */
+	uint32_t fill_collar_bps;    /* a market child's fill worse than its
+				      * arrival price by more is a violation;
+				      * 0 = not checked */
+	uint8_t stop_policy;	     /* enum xr_stop_policy */
+	uint8_t exit_orders;	     /* enum xr_exit_orders */
 	uint32_t max_attempts;	     /* sends in all (first, retries, failovers) */
 	uint32_t max_retries;	     /* re-sends to the same venue, not-live only */
 	uint32_t retry_base_us;	     /* backoff base (retries, status queries) */

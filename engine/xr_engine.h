@@ -58,6 +58,13 @@ struct xr_engine_io {
 	 * requests. It must outlive the engine's run. */
 	const char *config_path;
 	_Atomic int *reload_request;
+	/* Stop (docs/output.md "Stopping a run"): optional flag the caller
+	 * sets to a signal number (tools/xroute.c: SIGTERM, SIGINT) from a
+	 * signal handler or any thread. Within 1 ms the owner loop stops
+	 * intake, then settles open orders by [engine] stop_policy and
+	 * exit_orders, bounded by drain_timeout_ms, and xr_engine_run()
+	 * returns as at the end of the file. NULL = no requests. */
+	_Atomic int *stop_request;
 	/* Event output (docs/output.md "Events"): circuit transitions, alerts
 	 * and operator commands, one JSON object per line, written by the
 	 * owner thread within a millisecond of happening (events.c); each
@@ -173,7 +180,33 @@ struct xr_venue_summary {
 	uint64_t alerts;	/* alerts raised */
 	int64_t position_gross;	/* sum over users and symbols of |net qty
 				 * filled here| (qty scale, 10^8) */
+	/* Venue violations (docs/failover.md "Venue violations"): what the
+	 * venue reported that cannot be right, counted, never booked as
+	 * valid (except fills outside the limit: the venue's fill stands). */
+	uint64_t fills_outside_limit; /* fills worse than the limit or collar */
+	uint64_t overfill_reports; /* reports past the order's qty (the engine's
+				    * and the connector's refusals) */
+	uint64_t foreign_reports;  /* reports for ClOrdIDs never sent here */
+	uint64_t stale_reports;	   /* reports for orders already ended */
+	uint64_t qty_changed;	   /* acks of another quantity than sent */
+	uint64_t frames_dropped;   /* malformed or oversize frames dropped */
+	uint64_t escalations;	   /* unanswered resend requests escalated */
+	uint64_t queries_capped;   /* children whose status queries ran out */
+	uint64_t in_doubt;	   /* children ended unknown at the end */
+	uint64_t left_open;	   /* children left live at the end */
 };
+
+/** A child order that ended the run unknown or open (summary, log). */
+struct xr_doubt_summary {
+	char venue[32];
+	uint64_t signal_id;
+	uint32_t line;		/* signal file line */
+	uint64_t cl_ord_id;	/* ClOrdID at the venue */
+	uint8_t final;		/* XR_FINAL_UNKNOWN or XR_FINAL_OPEN */
+};
+
+/** Most such children a summary names (in_doubt, left_open count all). */
+#define XR_SUMMARY_DOUBT 64
 
 /** One failover: a venue's circuit opened (docs/failover.md). */
 struct xr_failover_summary {
@@ -200,6 +233,8 @@ struct xr_summary {
 	uint64_t partially_filled;
 	uint64_t canceled;
 	uint64_t failed;
+	uint64_t unknown;	   /* final status unknown: in doubt at the end */
+	uint64_t open;		   /* final status open: left live at a venue */
 	uint64_t results;	   /* results written */
 	uint64_t unaccounted;	   /* signals read without a terminal result */
 	uint64_t duplicates;	   /* extra terminal results for a signal */
@@ -250,6 +285,15 @@ struct xr_summary {
 				    * full (must stay 0) */
 	uint32_t n_history;
 	struct xr_failover_summary history[XR_SUMMARY_HISTORY];
+	/* Ending the run. */
+	int stop_signal;	   /* SIGTERM/SIGINT that stopped intake; 0 */
+	uint64_t stop_cancels;	   /* cancels sent for live children at the end */
+	uint64_t stopped;	   /* children not sent: the run was ending */
+	struct xr_venue_summary violations; /* the venue violation counters
+				    * (fills_outside_limit .. left_open) summed
+				    * over the venues; other fields unused */
+	uint32_t n_doubt;
+	struct xr_doubt_summary doubt[XR_SUMMARY_DOUBT];
 	double elapsed_s;	   /* first signal in to last result out */
 	double throughput_per_s;   /* signals_read / elapsed_s */
 	struct xr_latency e2e, router, queue, validate, route, venue, aggregate;

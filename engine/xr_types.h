@@ -280,6 +280,13 @@ enum xr_final {
 	XR_FINAL_CANCELED,	  /* accepted, nothing filled (IOC/FOK/expired) */
 	XR_FINAL_REJECTED,	  /* refused by xroute or by the venue */
 	XR_FINAL_FAILED,	  /* venue or transport failure */
+	XR_FINAL_UNKNOWN,	  /* the run ended with a child order in doubt:
+				   * sent, and the venue never settled it (no
+				   * terminal report, status unanswered); the
+				   * fills known so far are in the result */
+	XR_FINAL_OPEN,		  /* the run ended with a child order known live
+				   * at the venue and left there, as the config
+				   * asked ([engine] exit_orders = leave) */
 	XR_FINAL_COUNT
 };
 
@@ -312,6 +319,12 @@ enum xr_reason {
 				 * time in force (its config): not sent */
 	XR_R_MSG_REJECT,	/* the venue refused the message itself: FIX
 				 * Reject (35=3) or BusinessMessageReject (35=j) */
+	XR_R_IN_DOUBT,		/* the run ended before the venue settled a
+				 * child order (final unknown) */
+	XR_R_LEFT_OPEN,		/* a child order was left live at the venue at
+				 * exit (final open) */
+	XR_R_STOPPED,		/* not sent: the run was stopping (SIGTERM,
+				 * SIGINT, or the end-of-run cancel) */
 	XR_R_COUNT
 };
 
@@ -380,6 +393,12 @@ enum xr_alert {
 	XR_ALERT_UNHEALTHY,	   /* circuit not closed or session down (circuit) */
 	XR_ALERT_RATE_LIMIT_NEAR,  /* venue token bucket headroom (ppm) below
 				    * 10% */
+	XR_ALERT_FILL_OUTSIDE_LIMIT, /* the venue filled a child at a price
+				      * worse than its limit, or than the
+				      * fill collar for a market child; a
+				      * one-shot event (qty = the venue's
+				      * count so far, limit_px = the fill's
+				      * average price, px scale) */
 	XR_ALERT_COUNT
 };
 

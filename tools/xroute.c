@@ -23,10 +23,18 @@
  * them after the engine's figures and --summary-json adds them as
  * "hiccup". --no-hiccup leaves them out.
  *
- * Exit status: 0 success; 1 the run failed or broke an invariant
- * (unaccounted or duplicated results, overfills, positions != fills);
- * 2 usage or configuration error (the message names file:line, section and
- * key).
+ * run: SIGTERM or SIGINT stops intake and ends the run in order (open
+ * orders settled by [engine] stop_policy and exit_orders, bounded by the
+ * drain timeout; results, summary, positions and histograms written; FIX
+ * sessions log out); a second one ends the process at once.
+ *
+ * Exit status: 0 success, including a run ended by SIGTERM or SIGINT;
+ * 1 the run failed or broke an invariant (unaccounted or duplicated
+ * results, overfills, positions != fills); 2 usage or configuration error
+ * (the message names file:line, section and key); 3 the books are
+ * complete but some signals ended "unknown": a child order was still in
+ * doubt at a venue at the end (the summary names each, by signal and
+ * ClOrdID).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -79,6 +87,35 @@ xr__install_sighup(void)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
 	return sigaction(SIGHUP, &sa, NULL) == 0 ? 0 : -errno;
+}
+
+/* Stop requests: the SIGTERM or SIGINT handler stores its signal number,
+ * the engine's owner loop takes it (xr_engine_io.stop_request) and ends
+ * the run in order: intake stops, open orders are settled, every result,
+ * the summary and positions are written, FIX sessions log out. A second
+ * signal of either kind ends the process at once (SA_RESETHAND). */
+static _Atomic int xr__stop_request;
+
+static void
+xr__on_stop(int sig)
+{
+	/* Relaxed: the number is the only data. Async-signal-safe. */
+	atomic_store_explicit(&xr__stop_request, sig, memory_order_relaxed);
+}
+
+/* @return 0 or -errno. */
+static int
+xr__install_stop(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = xr__on_stop;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART | SA_RESETHAND;
+	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0)
+		return -errno;
+	return 0;
 }
 
 /* ---- control script (--control FILE) ---- */
@@ -417,7 +454,9 @@ usage(FILE *out)
 		"  check   load and validate CONFIG, print the effective configuration\n"
 		"  gen     write a realistic signal file (xroute gen --help for options)\n"
 		"\n"
-		"Exit status: 0 ok, 1 run failed or an invariant broke, 2 usage or config error.\n"
+		"Exit status: 0 ok (also after SIGTERM or SIGINT, which end the run in order),\n"
+		"1 run failed or an invariant broke, 2 usage or config error, 3 complete but\n"
+		"some signals ended unknown (a child order in doubt at a venue).\n"
 		"Docs: docs/config.md, docs/signals.md, docs/output.md.\n");
 }
 
@@ -560,8 +599,13 @@ cmd_run(int argc, char **argv)
 		fprintf(stderr, "xroute run: sigaction(SIGHUP): %s\n", strerror(errno));
 		return 1;
 	}
+	if (xr__install_stop() != 0) {
+		fprintf(stderr, "xroute run: sigaction(SIGTERM, SIGINT): %s\n", strerror(errno));
+		return 1;
+	}
 	io.config_path = config;
 	io.reload_request = &xr__reload_request;
+	io.stop_request = &xr__stop_request;
 	struct xr_config *cfg = load_config(config);
 	if (cfg == NULL)
 		return 2;
@@ -643,6 +687,8 @@ cmd_run(int argc, char **argv)
 	if (s->unaccounted || s->duplicates || s->overfills || s->position_mismatches ||
 	    s->exposure_left || s->write_errors)
 		status = 1;
+	else if (status == 0 && s->unknown != 0)
+		status = 3; /* complete books, but orders in doubt at a venue */
 	if (s->write_errors)
 		fprintf(stderr, "xroute: %" PRIu64 " write(2) calls to the results or events file "
 			"failed: their lines are missing\n", s->write_errors);

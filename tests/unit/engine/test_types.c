@@ -298,6 +298,9 @@ Test(types, reason_names_are_distinct)
 	cr_assert_str_eq(xr_reason_name(XR_R_NO_REFERENCE_PX), "no_reference_price");
 	cr_assert_str_eq(xr_reason_name(XR_R_NO_VENUE), "no_eligible_venue");
 	cr_assert_str_eq(xr_reason_name(XR_R_EXPIRED), "expired");
+	cr_assert_str_eq(xr_reason_name(XR_R_IN_DOUBT), "in_doubt");
+	cr_assert_str_eq(xr_reason_name(XR_R_LEFT_OPEN), "left_open");
+	cr_assert_str_eq(xr_reason_name(XR_R_STOPPED), "stopped");
 	cr_assert_str_eq(xr_reason_name(XR_R_COUNT), "invalid");
 	cr_assert_str_eq(xr_reason_name((enum xr_reason)-1), "invalid");
 }
@@ -306,6 +309,7 @@ Test(types, final_names)
 {
 	static const char *const want[XR_FINAL_COUNT] = {
 		"none", "filled", "partially_filled", "canceled", "rejected", "failed",
+		"unknown", "open",
 	};
 	for (int f = 0; f < XR_FINAL_COUNT; f++)
 		cr_assert_str_eq(xr_final_name((enum xr_final)f), want[f]);
