@@ -997,7 +997,14 @@ xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
 			(double)vs->mttr_ns / 1e6, vs->alerts);
 		char gross[32];
 		xr_fixed_format(gross, vs->position_gross, 8);
-		fprintf(out, "\"%s\"}", gross);
+		fprintf(out, "\"%s\",\"fills_outside_limit\":%" PRIu64 ",\"overfill_reports\":%" PRIu64
+			",\"foreign_reports\":%" PRIu64 ",\"stale_reports\":%" PRIu64
+			",\"qty_changed\":%" PRIu64 ",\"frames_dropped\":%" PRIu64
+			",\"escalations\":%" PRIu64 ",\"queries_capped\":%" PRIu64
+			",\"in_doubt\":%" PRIu64 ",\"left_open\":%" PRIu64 "}", gross,
+			vs->fills_outside_limit, vs->overfill_reports, vs->foreign_reports,
+			vs->stale_reports, vs->qty_changed, vs->frames_dropped, vs->escalations,
+			vs->queries_capped, vs->in_doubt, vs->left_open);
 	}
 	fprintf(out, "],\"threads\":[");
 	for (uint32_t i = 0; i < s->n_threads; i++) {
