@@ -1306,6 +1306,16 @@ xr__key_book(struct xr__load *ld, struct xr_venue_cfg *v, const char *key, const
 	if ((xr_i128)x[1] * x[2] >= x[0])
 		return xr__kerr(ld, XR__HERE(ld), key, value,
 				"has levels * tick >= mid (every bid price must be > 0)");
+	/* A side's depth and the notional of walking it (the top ask is
+	 * mid + levels * tick) must fit the fixed-point int64: the sim sums
+	 * both when it fills through the book. */
+	xr_i128 depth = (xr_i128)x[2] * x[3];
+	xr_i128 top = (xr_i128)x[0] + (xr_i128)x[1] * x[2];
+	if (depth > INT64_MAX || top > INT64_MAX || depth * top / XR_QTY_SCALE > INT64_MAX)
+		return xr__kerr(ld, XR__HERE(ld), key, value,
+				"has levels * level_qty, or the notional of that depth at "
+				"mid + levels * tick, beyond the 64-bit fixed-point range "
+				"(92233720368.54775807)");
 	int64_t id = xr__symbol_add(ld, key, value, sym);
 	if (id < 0)
 		return -1;

@@ -105,6 +105,14 @@ struct xr_engine *
 xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 		 char *err, size_t err_len)
 {
+	struct xr_footprint fp;
+	if (xr_engine_footprint(cfg, &fp) != 0) {
+		char line[512];
+		xr_footprint_format(cfg, &fp, line, sizeof(line));
+		snprintf(err, err_len, "%s: the config needs more memory than this machine has: %s",
+			 cfg->path[0] ? cfg->path : "config", line);
+		return NULL;
+	}
 	struct xr_engine *e = calloc(1, sizeof(*e));
 	int rc;
 

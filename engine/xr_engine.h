@@ -305,6 +305,37 @@ struct xr_summary {
 	struct xr_stage_summary stages[XR_MAX_VENUES + 8];
 };
 
+/** What a config will need in memory (xr_engine_footprint()); bytes. */
+struct xr_footprint {
+	uint64_t n_rings;	/* rings of ring_capacity slots */
+	uint64_t ring_bytes;	/* every ring, headers included */
+	uint64_t order_bytes;	/* order tables: per venue max_open_orders
+				 * (live, timers, held, outbox), the
+				 * aggregator's overflow and parents table */
+	uint64_t table_bytes;	/* per (user, symbol) and (user, venue, symbol) */
+	uint64_t total_bytes;	/* the three; a lower bound of the process's
+				 * memory (connectors' own tables, histograms,
+				 * the signal file mapping come on top) */
+	uint64_t phys_bytes;	/* physical memory of this machine; 0 unknown */
+};
+
+/**
+ * Compute what @p cfg needs in memory, from the sizes the stages'
+ * constructors use, without allocating anything.
+ * @return 0; -ENOMEM if total_bytes exceeds phys_bytes (the engine could
+ *         not start: xr_engine_create() refuses it).
+ * Thread: any. Pure but for sysconf(3).
+ */
+int xr_engine_footprint(const struct xr_config *cfg, struct xr_footprint *fp);
+
+/**
+ * One line describing @p fp ("memory: at least 21.4 MiB (rings ...);
+ * this machine has 24000.0 MiB"), snprintf-style.
+ * @return the length it needed. Thread: any.
+ */
+int xr_footprint_format(const struct xr_config *cfg, const struct xr_footprint *fp, char *buf,
+			size_t len);
+
 /**
  * Build an engine: rings, stages, connectors, snapshot pool, and the
  * thread plan of @p cfg; opens and maps the signal file and checks its

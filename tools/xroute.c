@@ -496,7 +496,19 @@ cmd_check(int argc, char **argv)
 	struct xr_config *cfg = load_config(config);
 	if (cfg == NULL)
 		return 2;
+	/* What run would need, refused here as run would refuse it. */
+	struct xr_footprint fp;
+	char line[512];
+	int too_big = xr_engine_footprint(cfg, &fp);
+	xr_footprint_format(cfg, &fp, line, sizeof(line));
+	if (too_big != 0) {
+		fprintf(stderr, "xroute check: %s: the config needs more memory than this "
+			"machine has: %s\n", config, line);
+		xr_config_free(cfg);
+		return 2;
+	}
 	xr_config_print(cfg, stdout);
+	printf("; %s\n", line);
 	xr_config_free(cfg);
 	return 0;
 }

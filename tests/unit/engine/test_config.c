@@ -459,6 +459,18 @@ Test(config, error_book_form)
 	expect_error("[venue a]\nbook.X = mid=1 tick=0.1 levels=10 level_qty=1\n",
 		     "xroute.ini:2: [venue a] book.X: \"mid=1 tick=0.1 levels=10 level_qty=1\" has "
 		     "levels * tick >= mid (every bid price must be > 0)");
+	expect_error("[venue a]\nbook.BTC-USD = mid=50000 tick=1 levels=1000 "
+		     "level_qty=90000000000\n",
+		     "xroute.ini:2: [venue a] book.BTC-USD: \"mid=50000 tick=1 levels=1000 "
+		     "level_qty=90000000000\" has levels * level_qty, or the notional of that "
+		     "depth at mid + levels * tick, beyond the 64-bit fixed-point range "
+		     "(92233720368.54775807)");
+	expect_error("[venue a]\nbook.BTC-USD = mid=50000 tick=1 levels=1000 "
+		     "level_qty=1000000\n",
+		     "xroute.ini:2: [venue a] book.BTC-USD: \"mid=50000 tick=1 levels=1000 "
+		     "level_qty=1000000\" has levels * level_qty, or the notional of that "
+		     "depth at mid + levels * tick, beyond the 64-bit fixed-point range "
+		     "(92233720368.54775807)");
 }
 
 Test(config, error_no_venue_no_user)

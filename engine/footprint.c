@@ -1,0 +1,81 @@
+/*
+ * What a config will need in memory before any of it is allocated: the
+ * rings, the order tables of every stage and the per-user tables, from
+ * the same sizes the stages' constructors use. `xroute check` prints it
+ * and refuses a config that needs more than the machine has;
+ * xr_engine_create() refuses it too, with the same line, instead of being
+ * killed by the kernel halfway through faulting the tables in.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "engine_pvt.h"
+
+/* Bytes of an xr_u64map of @p max_keys keys with @p val values
+ * (u64map.c: the next power of two >= 2 x max_keys slots). */
+static uint64_t
+xr__map_bytes(uint64_t max_keys, uint64_t val)
+{
+	uint64_t size = 2;
+
+	while (size < max_keys * 2)
+		size <<= 1;
+	return size * (sizeof(uint64_t) + val);
+}
+
+int
+xr_engine_footprint(const struct xr_config *cfg, struct xr_footprint *fp)
+{
+	const struct xr_engine_cfg *ec = &cfg->engine;
+	uint64_t msg = sizeof(struct xr_msg), v = cfg->n_venues;
+	uint64_t us = (uint64_t)cfg->n_users * cfg->n_symbols;
+
+	*fp = (struct xr_footprint){0};
+	/* 7 + 2 per venue rings of ring_capacity, and two small ones. */
+	fp->n_rings = 7 + 2 * v;
+	fp->ring_bytes = fp->n_rings * ((uint64_t)ec->ring_capacity * msg + 256) +
+			 (XR_CONTROL_RING + XR_EVENT_RING) * msg;
+	/* Per venue: open orders (live, timers, heap, tokens), held children
+	 * (one more burst), the outbox. */
+	uint64_t per_order = msg + sizeof(struct xr_child_timer) + 2 * sizeof(uint32_t);
+	uint64_t bound = (uint64_t)ec->burst * 64 + ec->ring_capacity;
+	for (uint32_t i = 0; i < cfg->n_venues; i++) {
+		uint64_t cap = cfg->venues[i].max_open_orders;
+		fp->order_bytes += cap * per_order + (cap + XR_MAX_BURST) * msg +
+				   (4 * XR_MAX_BURST + 16) * msg;
+		bound += 2ull * ec->ring_capacity + 2ull * cap + 4 * XR_MAX_BURST + 16;
+	}
+	/* Aggregate: every child in existence may park in its overflow
+	 * (stage_aggregate.c), and the parents table. */
+	fp->order_bytes += bound * msg + xr__map_bytes(ec->max_inflight_orders,
+						       sizeof(struct xr_parent));
+	/* Per (user, symbol) and (user, venue, symbol): exposure (both
+	 * sides), positions, fills. */
+	fp->table_bytes = us * (sizeof(struct xr_exposure_a) + sizeof(struct xr_exposure_v) +
+				sizeof(int64_t)) +
+			  us * v * sizeof(int64_t) +
+			  (uint64_t)cfg->n_users * sizeof(struct xr_user_state);
+	fp->total_bytes = fp->ring_bytes + fp->order_bytes + fp->table_bytes;
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	fp->phys_bytes = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+	return fp->phys_bytes != 0 && fp->total_bytes > fp->phys_bytes ? -ENOMEM : 0;
+}
+
+int
+xr_footprint_format(const struct xr_config *cfg, const struct xr_footprint *fp, char *buf,
+		    size_t len)
+{
+	const double mib = 1024.0 * 1024.0;
+
+	return snprintf(buf, len,
+			"memory: at least %.1f MiB (rings %.1f MiB: %" PRIu64
+			" of ring_capacity %" PRIu32 " x %zu bytes; order tables %.1f MiB "
+			"(max_open_orders, max_inflight_orders); user tables %.1f MiB); "
+			"this machine has %.1f MiB",
+			(double)fp->total_bytes / mib, (double)fp->ring_bytes / mib, fp->n_rings,
+			cfg->engine.ring_capacity, sizeof(struct xr_msg),
+			(double)fp->order_bytes / mib, (double)fp->table_bytes / mib,
+			(double)fp->phys_bytes / mib);
+}
