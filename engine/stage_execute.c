@@ -28,7 +28,19 @@
  *   "unknown", which proves it not live: then it ends failed (timeout) and
  *   may be sent again. A child is never re-sent blind. Breaker transitions
  *   go to the aggregator as XR_MSG_VENUE_EVENT, before the report that
- *   caused them.
+ *   caused them. Queries per child are bounded (max_status_queries): then
+ *   it is in doubt, asked again only when the session comes back.
+ *
+ * VENUE VIOLATIONS
+ *   A report taking a child past its quantity books only the part that
+ *   fits (overfill_reports); a fill worse than the child's limit or the
+ *   fill collar is booked and counted, with a one-shot alert
+ *   (fills_outside_limit).
+ *
+ * ENDING THE RUN (enum xr_drain, set by the owner thread)
+ *   CANCEL: one cancel per live child; held and new children end canceled
+ *   (stopped). END: every child still live ends unknown (in_doubt) or open
+ *   (left_open), a burst per call, recorded for the summary.
  */
 #include <errno.h>
 #include <stdio.h>
