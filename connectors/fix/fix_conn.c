@@ -716,11 +716,11 @@ xr__read(struct xr__fix *f, uint64_t now)
 {
 	struct xr_fix_session *s = f->s;
 
-	while (s->rx_len < XR_FIX_RX_CAP) {
-		ssize_t n = recv(f->fd, s->rx + s->rx_len, XR_FIX_RX_CAP - s->rx_len, MSG_DONTWAIT);
+	while (s->rx_len < s->rx_cap) {
+		ssize_t n = recv(f->fd, s->rx + s->rx_len, s->rx_cap - s->rx_len, MSG_DONTWAIT);
 		if (n > 0) {
 			s->rx_len += (uint32_t)n;
-			if (s->rx_len < XR_FIX_RX_CAP)
+			if (s->rx_len < s->rx_cap)
 				break; /* the socket had no more */
 			continue;
 		}
@@ -1153,9 +1153,11 @@ xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_connec
 
 	f->cap = v->max_open_orders;
 	f->evq_cap = f->cap + XR__EVQ_SLACK;
+	uint32_t frame = v->fix.max_frame_bytes != 0 ? v->fix.max_frame_bytes
+						       : XR_FIX_FRAME_DEFAULT;
 	f->o = calloc(f->cap, sizeof(*f->o));
 	f->evq = calloc(f->evq_cap, sizeof(*f->evq));
-	f->s = malloc(sizeof(*f->s));
+	f->s = malloc(xr_fix_session_size(frame));
 	if (f->o == NULL || f->evq == NULL || f->s == NULL)
 		goto nomem;
 	rc = xr_idmap_init(&f->ids, f->cap);
@@ -1183,6 +1185,8 @@ xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_connec
 		.reset_on_logon = v->fix.reset_on_logon != 0,
 		.logon_timeout_ns = (uint64_t)v->fix.logon_timeout_ms * 1000000u,
 		.logout_timeout_ns = 2000000000u,
+		.resend_timeout_ns = (uint64_t)v->fix.resend_timeout_ms * 1000000u,
+		.max_frame_bytes = frame,
 	};
 	snprintf(sc.sender, sizeof(sc.sender), "%s", v->fix.sender_comp_id);
 	snprintf(sc.target, sizeof(sc.target), "%s", v->fix.target_comp_id);

@@ -80,7 +80,7 @@ struct venue {
 	uint32_t conns;		/* connections accepted */
 	uint32_t n;		/* messages received */
 	struct v_msg msg[V_MAX_MSGS];
-	char rx[XR_FIX_RX_CAP];	/* the thread's only */
+	char rx[4 * XR_FIX_MAX_MSG]; /* the thread's only */
 	uint32_t rx_len;
 };
 
