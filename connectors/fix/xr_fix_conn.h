@@ -87,8 +87,15 @@ int xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_co
 struct xr_fix_conn_stats {
 	uint64_t orders_sent, cancels_sent, status_sent;
 	uint64_t reports;	     /* execution reports of our live orders */
-	uint64_t stale_reports;	     /* for orders already ended, or resent */
-	uint64_t foreign_reports;    /* ClOrdID of another run or not ours */
+	uint64_t dup_reports;	     /* of a live order, nothing new (resent, or
+				      * CumQty and OrdStatus unchanged) */
+	uint64_t stale_reports;	     /* for an order this connector sent that
+				      * has ended here */
+	uint64_t foreign_reports;    /* ClOrdID this connector never sent (another
+				      * run's prefix, not ours, or never used) */
+	uint64_t qty_changed;	     /* orders the venue acknowledged with another
+				      * OrderQty (38), once per order */
+	uint64_t overfill_reports;   /* reports refused: CumQty above OrderQty */
 	uint64_t cancel_rejects;     /* OrderCancelReject (35=9) */
 	uint64_t msg_rejects;	     /* Reject (35=3) received */
 	uint64_t business_rejects;   /* BusinessMessageReject (35=j) received */
