@@ -23,6 +23,18 @@
  *           fills), 1, 2, 4, 8, C as themselves, 3 (DoneForDay) -> Expired.
  *           Rejected with OrdRejReason 5 ("unknown order") in answer to a
  *           status query -> XR_EV_ORDER_UNKNOWN.
+ *           A report naming no open order: ignored, counted (stale: a
+ *           ClOrdID sent here whose order ended; foreign: never sent) and
+ *           logged with its ClOrdID.
+ *           OrderQty (38) other than the quantity sent: counted once per
+ *           order (qty_changed) and logged; fills booked as reported.
+ *           CumQty above the order's quantity: nothing booked; the first
+ *           such report of an order gets a session Reject (373=5, 371=14),
+ *           then the order is in doubt: repeats are counted, not refused
+ *           again, at most XR__DOUBT_QUERIES (3) more status queries go
+ *           out (then status() is -EALREADY), and a valid report settles
+ *           it. FIX: the venue's execution reports stand; xroute never
+ *           books more than it ordered.
  *   OrderCancelReject (35=9)  counted and logged; the order stays as its
  *           own reports say.
  *   Reject (35=3) of a NewOrderSingle (RefSeqNum 45) and
@@ -49,7 +61,8 @@
  *   After create: no allocation, no locks, no floating point. Syscalls:
  *   send() when an order, cancel or session message is written, recv()
  *   once per poll, poll() while a connect is in progress, write() of a
- *   log line on session events (at most 20 per second per venue). MsgSeqNums
+ *   log line on session events and bad venue input (at most 20 per second
+ *   per venue, 5 per second per kind of bad report). MsgSeqNums
  *   are in a memory-mapped store file, so keeping them costs no syscall.
  */
 #ifndef XR_FIX_CONN_H
