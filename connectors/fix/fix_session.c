@@ -690,6 +690,32 @@ xr__process(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t now)
 		s->ops->on_app(s->ctx, m, seq, poss_dup, now);
 }
 
+/* A dropped frame of @p len bytes for @p why: counted, and logged at most
+ * XR_FIX_DROP_LOG_PER_S times a second (a flood of garbage must not cost
+ * a write per read, nor hide the owner's other lines). */
+static void
+xr__dropped(struct xr_fix_session *s, enum xr_fix_error why, size_t len, const char *what,
+	    uint64_t now)
+{
+	s->st.frame_errors[why]++;
+	if (now - s->drop_log_ns >= 1000000000u) {
+		s->drop_log_ns = now;
+		s->drop_log_lines = 0;
+	}
+	if (s->drop_log_lines >= XR_FIX_DROP_LOG_PER_S) {
+		s->drop_log_skipped++;
+		return;
+	}
+	s->drop_log_lines++;
+	if (s->drop_log_skipped > 0)
+		xr__log(s, XR_FIX_LOG_WARN, "malformed %s (%s): %zu bytes dropped (%u more "
+			"not logged)", what, xr_fix_error_name(why), len, s->drop_log_skipped);
+	else
+		xr__log(s, XR_FIX_LOG_WARN, "malformed %s (%s): %zu bytes dropped", what,
+			xr_fix_error_name(why), len);
+	s->drop_log_skipped = 0;
+}
+
 uint32_t
 xr_fix_session_input(struct xr_fix_session *s, uint64_t now_ns, uint32_t max_msgs)
 {
@@ -712,17 +738,13 @@ xr_fix_session_input(struct xr_fix_session *s, uint64_t now_ns, uint32_t max_msg
 				continue;
 			}
 			s->resync = true;
-			s->st.frame_errors[why]++;
-			xr__log(s, XR_FIX_LOG_WARN, "malformed input (%s): %zu bytes dropped",
-				xr_fix_error_name(why), mlen);
+			xr__dropped(s, why, mlen, "input", now_ns);
 			continue;
 		}
 		s->resync = false;
 		if (xr_fix_parse(s->rx + pos, mlen, &m, &why) != 0) {
-			s->st.frame_errors[why]++;
 			s->st.bytes_dropped += mlen;
-			xr__log(s, XR_FIX_LOG_WARN, "malformed message (%s): %zu bytes dropped",
-				xr_fix_error_name(why), mlen);
+			xr__dropped(s, why, mlen, "message", now_ns);
 			pos += (uint32_t)mlen;
 			continue;
 		}

@@ -43,7 +43,9 @@
  *              bytes up to the next "8=FIX", across reads: the rest of an
  *              oversize message arriving later is part of the same drop,
  *              not new garbage. Each drop is counted once by kind
- *              (frame_errors) and logged; the sequence check then asks
+ *              (frame_errors) and logged, at most XR_FIX_DROP_LOG_PER_S
+ *              lines a second (the next line says how many were left
+ *              out); the sequence check then asks
  *              again for anything lost with it.
  *   Escalation A ResendRequest that has not narrowed the gap within
  *              resend_timeout_ns (any message in sequence, or a GapFill,
@@ -81,6 +83,8 @@
 
 /** Longest incoming message a session accepts unless configured (bytes). */
 #define XR_FIX_FRAME_DEFAULT 16384u
+/** Log lines a second about malformed input (more are counted only). */
+#define XR_FIX_DROP_LOG_PER_S 5u
 /** How long a ResendRequest may go unanswered unless configured (ns). */
 #define XR_FIX_RESEND_TIMEOUT_DEFAULT_NS UINT64_C(2000000000)
 /** Send buffer of a session (bytes): orders queue here while the socket is
@@ -190,6 +194,10 @@ struct xr_fix_session {
 	uint64_t resend_ns;	/* ... sent, or the gap last narrowed, then */
 	uint8_t resend_stage;	/* escalation steps taken since (0, 1) */
 	bool resync;		/* dropping bytes up to the next "8=FIX" */
+	uint64_t drop_log_ns;	/* malformed-input log lines: this second's
+				 * start, ... */
+	uint32_t drop_log_lines; /* ... lines written in it, ... */
+	uint32_t drop_log_skipped; /* ... and not written since the last */
 	uint64_t gap_from;	/* next_in when a gap last cost a Logout ... */
 	uint32_t gap_epoch;	/* ... in this epoch */
 	uint64_t state_ns;	/* when state was entered */

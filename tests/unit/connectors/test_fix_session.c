@@ -1676,6 +1676,32 @@ Test(fix_session, garbage_then_bad_checksum_then_valid_counted_by_kind)
 	cr_assert_str_eq(R.app[1].clordid, "B");
 }
 
+Test(fix_session, malformed_input_logs_are_rate_limited)
+{
+	static const char junk[] = "junk\r\n";
+	char bad[512];
+	size_t n = raw_msg(bad, sizeof(bad), "FIX.4.4", BODY_D2, 0);
+
+	bad[n - 2] = bad[n - 2] == '9' ? '0' : (char)(bad[n - 2] + 1); /* CheckSum off */
+	logged_on();
+	/* 20 bad frames in one second: each counted, 5 logged. */
+	for (int k = 0; k < 20; k++)
+		rx_append(S, bad, n);
+	cr_assert_eq(input(S, T0 + SEC), 0);
+	cr_assert_eq(S->st.frame_errors[XR_FIX_BAD_CHECKSUM], 20);
+	cr_assert_eq(R.n_log, XR_FIX_DROP_LOG_PER_S);
+	/* The next second: logged again, with the count left out. (Garbage
+	 * right after a drop would be part of it, so a valid message first.) */
+	VENUE(S, .type = "8", .seq = 2, .extra = "11=A");
+	rx_append(S, junk, sizeof(junk) - 1);
+	cr_assert_eq(input(S, T0 + 2 * SEC), 1);
+	cr_assert_eq(R.n_log, XR_FIX_DROP_LOG_PER_S + 1);
+	cr_assert(logged("(garbage): 6 bytes dropped (15 more not logged)"), "%s",
+		  R.log[R.n_log - 1]);
+	cr_assert_eq(S->st.frame_errors[XR_FIX_GARBAGE], 1);
+	cr_assert_eq(R.n_app, 1, "the session goes on");
+}
+
 /* ============================================================ begin/send */
 
 Test(fix_session, app_message_takes_next_out)
