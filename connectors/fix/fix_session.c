@@ -361,10 +361,28 @@ xr__send_test_request(struct xr_fix_session *s, uint64_t now)
 	}
 }
 
+/* Give up MsgSeqNums [next_in, @p to): they are lost (header, "Escalation"). */
+static void
+xr__skip(struct xr_fix_session *s, uint64_t to, const char *why)
+{
+	uint64_t from = s->seq->next_in;
+
+	s->st.gaps_skipped++;
+	s->st.msgs_skipped += to - from;
+	xr__log(s, XR_FIX_LOG_ERROR, "MsgSeqNum %llu..%llu %s: given up, lost; expecting %llu",
+		(unsigned long long)from, (unsigned long long)(to - 1), why,
+		(unsigned long long)to);
+	s->seq->next_in = to;
+	s->resend_pending = false;
+	s->resend_stage = 0;
+}
+
 /*
  * Our ResendRequest made no progress for resend_timeout_ns: the next step
  * (xr_fix_session.h, "Escalation"). Stage 0: TestRequest. Stage 1: Logout
- * and reconnect, or, if this very gap already cost a Logout, give it up.
+ * and reconnect; if this very gap already cost a Logout, give up its first
+ * MsgSeqNum and ask for the rest again; if that brings nothing either,
+ * give up the whole gap.
  */
 static void
 xr__escalate(struct xr_fix_session *s, uint64_t now)
@@ -373,6 +391,11 @@ xr__escalate(struct xr_fix_session *s, uint64_t now)
 
 	s->st.escalations++;
 	s->resend_ns = now;
+	if (s->skip_from == from && s->skip_epoch == s->epoch) {
+		s->skip_from = 0;
+		xr__skip(s, s->resend_until + 1, "not resent either");
+		return;
+	}
 	if (s->resend_stage == 0) {
 		s->resend_stage = 1;
 		xr__log(s, XR_FIX_LOG_WARN, "ResendRequest from MsgSeqNum %llu unanswered for "
@@ -383,17 +406,16 @@ xr__escalate(struct xr_fix_session *s, uint64_t now)
 		return;
 	}
 	if (s->gap_from == from && s->gap_epoch == s->epoch) {
-		uint64_t to = s->resend_until + 1;
-		s->st.gaps_skipped++;
-		s->st.msgs_skipped += to - from;
-		xr__log(s, XR_FIX_LOG_ERROR, "MsgSeqNum %llu..%llu never resent, also after a "
-			"reconnect: given up, those messages are lost; expecting %llu",
-			(unsigned long long)from, (unsigned long long)(to - 1),
-			(unsigned long long)to);
-		s->seq->next_in = to;
-		s->resend_pending = false;
-		s->resend_stage = 0;
+		/* The venue cannot resend this one (one we cannot take, or
+		 * none at all): without it, ask once more for the rest. */
+		uint64_t until = s->resend_until;
 		s->gap_from = 0;
+		xr__skip(s, from + 1, "never resent, also after a reconnect");
+		if (until >= s->seq->next_in) {
+			xr__send_resend_request(s, until, now);
+			s->skip_from = s->seq->next_in;
+			s->skip_epoch = s->epoch;
+		}
 		return;
 	}
 	s->gap_from = from;

@@ -55,10 +55,12 @@
  *              venue's Logon above next_in asks for the gap again. If the
  *              same gap (same next_in, same epoch) goes unanswered through
  *              its TestRequest again on the next session, the venue cannot
- *              fill it (it never resends, or resends a message we cannot
- *              take): the gap is given up. next_in moves past the highest
- *              MsgSeqNum received, the messages in between are lost (an
- *              error line names the range; gaps_skipped, msgs_skipped),
+ *              fill it: it resends a message we cannot take (oversize), or
+ *              nothing at all. Its first MsgSeqNum is given up and the rest
+ *              asked for again; if that brings nothing within
+ *              resend_timeout_ns, the whole gap is given up: next_in moves
+ *              past the highest MsgSeqNum received. Either way an error
+ *              line names the MsgSeqNums lost (gaps_skipped, msgs_skipped)
  *              and the session goes on. FIX has no rule for a gap that is
  *              never filled; the connector takes fills from CumQty, so a
  *              lost report is made good by the order's next report or
@@ -200,6 +202,9 @@ struct xr_fix_session {
 	uint32_t drop_log_skipped; /* ... and not written since the last */
 	uint64_t gap_from;	/* next_in when a gap last cost a Logout ... */
 	uint32_t gap_epoch;	/* ... in this epoch */
+	uint64_t skip_from;	/* next_in after its first MsgSeqNum was given
+				 * up and the rest asked for again ... */
+	uint32_t skip_epoch;	/* ... in this epoch */
 	uint64_t state_ns;	/* when state was entered */
 	uint64_t last_in_ns;	/* last byte-complete message received */
 	uint64_t last_out_ns;	/* last message sent */

@@ -1409,6 +1409,22 @@ Test(fix_session, malformed_message_with_a_seq_leads_to_resend_request)
 
 #define RESEND_T (2 * SEC) /* resend_timeout_ns: the default */
 
+static size_t big_report(char *out, size_t cap, uint64_t seq, const char *id, size_t text_len);
+
+/* Feed @p len bytes in reads of at most 4096, processing after each, as
+ * the connector does. @return messages processed. */
+static uint32_t
+rx_feed(const char *bytes, size_t len, uint64_t now)
+{
+	uint32_t n = 0;
+
+	for (size_t off = 0; off < len; off += 4096) {
+		rx_append(S, bytes + off, len - off < 4096 ? len - off : 4096);
+		n += xr_fix_session_input(S, now, 1000);
+	}
+	return n;
+}
+
 /* Logged on, next_in 2; the venue sends 34=5: one ResendRequest at @p at. */
 static void
 gap_at(uint64_t at)
@@ -1515,27 +1531,100 @@ Test(fix_session, gap_never_filled_on_two_sessions_is_given_up)
 	expect_type(0, "2");
 	cr_assert_eq(fu64(0, 7), 2, "the new session asks for the same gap");
 
-	/* Unanswered again: TestRequest, then the gap is given up. */
+	/* Unanswered again: TestRequest; then its first MsgSeqNum is given
+	 * up and the rest asked for once more. */
 	xr_fix_session_tick(S, t1 + RESEND_T);
 	cr_assert_eq(take_tx(S), 1);
 	expect_type(0, "1");
 	xr_fix_session_tick(S, t1 + 2 * RESEND_T);
-	cr_assert_eq(take_tx(S), 0, "no second Logout");
+	cr_assert_eq(take_tx(S), 1, "no second Logout");
+	expect_type(0, "2");
+	cr_assert_eq(fu64(0, 7), 3);
+	cr_assert_eq(S->state, XR_FIX_S_ACTIVE);
+	cr_assert_eq(SEQ.next_in, 3);
+	cr_assert(logged("MsgSeqNum 2..2 never resent, also after a reconnect"));
+	/* Nothing again: the whole gap is given up. */
+	xr_fix_session_tick(S, t1 + 3 * RESEND_T - 1);
+	cr_assert_eq(take_tx(S), 0);
+	xr_fix_session_tick(S, t1 + 3 * RESEND_T);
+	cr_assert_eq(take_tx(S), 0);
 	cr_assert_eq(S->state, XR_FIX_S_ACTIVE);
 	cr_assert_not(S->want_close);
 	cr_assert_not(S->resend_pending);
 	cr_assert_eq(SEQ.next_in, 8, "past the Logon, the highest MsgSeqNum received");
-	cr_assert_eq(S->st.escalations, 4);
+	cr_assert_eq(S->st.escalations, 5, "TR, Logout; TR, first given up, all given up");
 	cr_assert_eq(S->st.resend_logouts, 1);
-	cr_assert_eq(S->st.gaps_skipped, 1);
+	cr_assert_eq(S->st.gaps_skipped, 2);
 	cr_assert_eq(S->st.msgs_skipped, 6, "2..7");
-	cr_assert(logged("MsgSeqNum 2..7 never resent"));
+	cr_assert(logged("MsgSeqNum 3..7 not resent either"));
 
 	/* Not wedged: the next message is in sequence and delivered. */
 	VENUE(S, .type = "8", .seq = 8, .extra = "11=C8");
-	cr_assert_eq(input(S, t1 + 2 * RESEND_T + 1), 1);
+	cr_assert_eq(input(S, t1 + 3 * RESEND_T + 1), 1);
 	cr_assert_eq(R.n_app, 1);
 	cr_assert_str_eq(R.app[0].clordid, "C8");
+	cr_assert_eq(take_tx(S), 0);
+	xr_fix_session_tick(S, t1 + 10 * RESEND_T);
+	cr_assert_eq(S->st.escalations, 5);
+}
+
+Test(fix_session, oversize_message_resent_unchanged_costs_only_itself)
+{
+	static char big[80 * 1024];
+	size_t n;
+	uint64_t t = T0 + SEC;
+
+	logged_on();
+	n = big_report(big, sizeof(big), 2, "BIG", 60000);
+	/* 34=2 is too long for the cap; 3 and 4 are fine. */
+	cr_assert_eq(rx_feed(big, n, t), 0);
+	VENUE(S, .type = "8", .seq = 3, .extra = "11=C3");
+	VENUE(S, .type = "8", .seq = 4, .extra = "11=C4");
+	cr_assert_eq(input(S, t), 2);
+	cr_assert_eq(take_tx(S), 1);
+	expect_type(0, "2");
+	/* Every resend brings 2 unchanged (dropped), then 3 and 4, which stay
+	 * above the gap; TestRequest, Logout. */
+	for (int k = 0; k < 2; k++) {
+		cr_assert_eq(rx_feed(big, n, t + (uint64_t)k * RESEND_T + 1), 0);
+		VENUE(S, .type = "8", .seq = 3, .poss_dup = true, .extra = "11=C3");
+		VENUE(S, .type = "8", .seq = 4, .poss_dup = true, .extra = "11=C4");
+		cr_assert_eq(input(S, t + (uint64_t)k * RESEND_T + 1), 2);
+		xr_fix_session_tick(S, t + (uint64_t)(k + 1) * RESEND_T);
+	}
+	cr_assert_eq(take_tx(S), 2, "TestRequest, Logout");
+	VENUE(S, .type = "5", .seq = 5);
+	input(S, t + 2 * RESEND_T);
+	cr_assert(S->want_close);
+	xr_fix_session_disconnected(S, t + 2 * RESEND_T);
+
+	uint64_t t1 = t + 3 * RESEND_T;
+	xr_fix_session_connected(S, t1);
+	VENUE(S, .type = "A", .seq = 6, .extra = "98=0|108=30");
+	cr_assert_eq(input(S, t1), 1);
+	cr_assert_eq(take_tx(S), 2, "Logon, ResendRequest");
+	cr_assert_eq(rx_feed(big, n, t1 + 1), 0);
+	xr_fix_session_tick(S, t1 + RESEND_T);
+	cr_assert_eq(take_tx(S), 1);
+	expect_type(0, "1");
+	xr_fix_session_tick(S, t1 + 2 * RESEND_T);
+	cr_assert_eq(take_tx(S), 1);
+	expect_type(0, "2");
+	cr_assert_eq(fu64(0, 7), 3, "2 given up, 3.. asked for");
+
+	/* The venue resends 3..6: delivered, the gap is closed. */
+	VENUE(S, .type = "8", .seq = 3, .poss_dup = true, .extra = "11=C3");
+	VENUE(S, .type = "8", .seq = 4, .poss_dup = true, .extra = "11=C4");
+	VENUE(S, .type = "4", .seq = 5, .poss_dup = true, .extra = "123=Y|36=7");
+	cr_assert_eq(input(S, t1 + 2 * RESEND_T + 1), 3);
+	cr_assert_not(S->resend_pending);
+	cr_assert_eq(SEQ.next_in, 7);
+	cr_assert_eq(R.n_app, 2);
+	cr_assert_str_eq(R.app[0].clordid, "C3");
+	cr_assert_str_eq(R.app[1].clordid, "C4");
+	cr_assert_eq(S->st.msgs_skipped, 1, "only the message we cannot take is lost");
+	cr_assert_eq(S->st.frame_errors[XR_FIX_OVERSIZE], 4);
+	xr_fix_session_tick(S, t1 + 10 * RESEND_T);
 	cr_assert_eq(take_tx(S), 0);
 }
 
