@@ -24,6 +24,7 @@
  *   1 bps = 100 cbps: fee = notional * cbps / 10^6).
  */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -1354,6 +1355,44 @@ Test(fix_conn, overfill_is_refused_once_and_does_not_loop, .fini = fx_fini)
 	cr_assert_eq(e.ord_status, XR_OS_FILLED);
 	cr_assert_eq(e.last_qty, U(1));
 	cr_assert_eq(health().open_orders, 0);
+}
+
+static void
+redirect_stderr(void)
+{
+	cr_redirect_stderr();
+}
+
+Test(fix_conn, bad_reports_are_logged_with_their_cl_ord_id, .init = redirect_stderr,
+     .fini = fx_fini)
+{
+	fx_start();
+	struct sent a = send_order(1, XR_TIF_DAY, U(5) / 2, U(100));
+	v_send("8", "150=0|39=0|11=%s|38=2|14=0|151=2", a.wire);
+	cr_assert_eq(next_ev().ord_status, XR_OS_NEW);
+	v_send("8", "150=4|39=4|11=%s|14=0|151=0", a.wire);
+	cr_assert_eq(next_ev().ord_status, XR_OS_CANCELED);
+	v_send("8", "150=4|39=4|11=%s|14=0|151=0", a.wire);
+	v_send("8", "150=0|39=0|11=OTHER-7|14=0|151=1");
+	expect_quiet();
+	fflush(stderr);
+	char want[512];
+	snprintf(want, sizeof(want),
+		 "xroute: venue ven: fix warning: order 1 (ClOrdID %s): the venue acknowledged "
+		 "OrderQty 2, xroute sent 2.5; fills are booked as reported, at most 2.5\n"
+		 "xroute: venue ven: fix warning: execution report for ClOrdID %s (OrdStatus 4, "
+		 "CumQty 0), an order already ended here: ignored\n"
+		 "xroute: venue ven: fix warning: execution report for ClOrdID OTHER-7, which this "
+		 "connector never sent: ignored\n", a.wire, a.wire);
+	/* Stop the connector (its Logout lines follow) before reading. */
+	xr_connector_destroy(&g_c);
+	g_live = false;
+	fflush(stderr);
+	char got[4096];
+	FILE *e = cr_get_redirected_stderr();
+	size_t n = fread(got, 1, sizeof(got) - 1, e);
+	got[n] = '\0';
+	cr_assert_not_null(strstr(got, want), "stderr was:\n%s", got);
 }
 
 Test(fix_conn, malformed_frames_are_counted_and_the_session_goes_on, .fini = fx_fini)
