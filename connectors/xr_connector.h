@@ -110,6 +110,14 @@ struct xr_conn_health {
 				 * (CLOCK_MONOTONIC ns), 0 if unknown */
 	uint32_t open_orders;	/* orders live at the venue or in transit */
 	uint32_t max_open_orders; /* capacity of the connector's order table */
+	/* What the venue did wrong, monotonic counts since create; 0 for a
+	 * connector that does not count them (sim). */
+	uint64_t foreign_reports;  /* reports for a ClOrdID this connector never sent */
+	uint64_t stale_reports;    /* reports for an order already terminal here */
+	uint64_t qty_changed;      /* acks whose OrderQty differs from the order's */
+	uint64_t overfill_reports; /* reports refused: CumQty above OrderQty */
+	uint64_t frames_dropped;   /* frames dropped: bad CheckSum, BodyLength, size, garbage */
+	uint64_t escalations;      /* unanswered ResendRequests escalated (TestRequest, then Logout) */
 };
 
 /** Operations of a connector kind. All take the connector's ctx. */
@@ -144,7 +152,11 @@ struct xr_connector_ops {
 	 * "unknown" answer proves the order is not live. A query may go
 	 * unanswered (the venue is unreachable): ask again later.
 	 * @param token  echoed in the answer.
-	 * @return 0 sent; -ENOTCONN session down (nothing sent).
+	 * @return 0 sent; -ENOTCONN session down (nothing sent); -ENOENT
+	 *         not live (its terminal event is queued); -EOPNOTSUPP the
+	 *         venue takes no status queries; -EALREADY the order is in
+	 *         doubt (a report of it was refused) and has had its bounded
+	 *         share of queries: nothing sent, asking again will not help.
 	 * Thread: the venue's execute stage. No allocation.
 	 */
 	int (*status)(void *ctx, uint64_t cl_ord_id, uint32_t token, uint64_t now_ns);
@@ -156,7 +168,8 @@ struct xr_connector_ops {
 	 */
 	uint32_t (*poll)(void *ctx, uint64_t now_ns, struct xr_conn_event *ev,
 			 uint32_t max);
-	/** Fill @p h. @return 0. */
+	/** Fill all of @p h (counters a connector does not keep are 0).
+	 * @return 0. Thread: the venue's execute stage. No allocation. */
 	int (*health)(void *ctx, struct xr_conn_health *h);
 	/** Free ctx. Thread: any, once the stage stopped. */
 	void (*destroy)(void *ctx);

@@ -307,6 +307,8 @@ static const struct xr__key xr__venue_keys[] = {
 	{ "reconnect_min_ms", XR__T_U32, XR__FIX, XR__V(fix.reconnect_min_ms), 100, 1, 600000, NULL },
 	{ "reconnect_max_ms", XR__T_U32, XR__FIX, XR__V(fix.reconnect_max_ms), 5000, 1, 3600000, NULL },
 	{ "logon_timeout_ms", XR__T_U32, XR__FIX, XR__V(fix.logon_timeout_ms), 5000, 1, 600000, NULL },
+	{ "resend_timeout_ms", XR__T_U32, XR__FIX, XR__V(fix.resend_timeout_ms), 2000, 10, 600000, NULL },
+	{ "max_frame_bytes", XR__T_U32, XR__FIX, XR__V(fix.max_frame_bytes), 16384, 1024, 1048576, NULL },
 	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
 };
 

@@ -215,6 +215,10 @@ struct xr_fix_venue_cfg {
 	uint32_t reconnect_min_ms;	/* reconnect backoff: first wait */
 	uint32_t reconnect_max_ms;	/* ... doubling up to this */
 	uint32_t logon_timeout_ms;	/* connect + Logon answer, at most */
+	uint32_t resend_timeout_ms;	/* ResendRequest unanswered this long:
+					 * escalate (0 = default 2000) */
+	uint32_t max_frame_bytes;	/* longest venue message taken, bytes
+					 * (0 = default 16384) */
 	uint32_t n_symbols;
 	struct xr_venue_symbol *symbols; /* venue_symbol.SYMBOL keys */
 };

@@ -91,6 +91,13 @@ xr__bad(const char *buf, size_t len, size_t *msg_len, enum xr_fix_error *why,
 int
 xr_fix_frame(const char *buf, size_t len, size_t *msg_len, enum xr_fix_error *why)
 {
+	return xr_fix_frame_max(buf, len, XR_FIX_MAX_MSG, msg_len, why);
+}
+
+int
+xr_fix_frame_max(const char *buf, size_t len, size_t max_len, size_t *msg_len,
+		 enum xr_fix_error *why)
+{
 	size_t n = len < XR__BEGIN_LEN ? len : XR__BEGIN_LEN;
 
 	*why = XR_FIX_OK;
@@ -105,8 +112,15 @@ xr_fix_frame(const char *buf, size_t len, size_t *msg_len, enum xr_fix_error *wh
 	if (len < XR__BEGIN_LEN)
 		return 0;
 
-	/* BodyLength: "9=" then 1..4 digits then SOH (XR_FIX_MAX_MSG < 10^4). */
-	size_t p = XR__BEGIN_LEN, body = 0, digits = 0;
+	if (max_len < XR_FIX_FRAME_MIN)
+		max_len = XR_FIX_FRAME_MIN;
+	if (max_len > XR_FIX_FRAME_MAX)
+		max_len = XR_FIX_FRAME_MAX;
+	/* BodyLength: "9=" then digits then SOH; refused OVERSIZE as soon as
+	 * the digits so far pass the cap, or have more digits than it. */
+	size_t p = XR__BEGIN_LEN, body = 0, digits = 0, max_digits = 0;
+	for (size_t m = max_len; m > 0; m /= 10)
+		max_digits++;
 	for (size_t i = 0; i < 2; i++, p++) {
 		if (p == len)
 			return 0;
@@ -119,16 +133,16 @@ xr_fix_frame(const char *buf, size_t len, size_t *msg_len, enum xr_fix_error *wh
 		char c = buf[p];
 		if (c == XR_FIX_SOH)
 			break;
-		bool digit = c >= '0' && c <= '9';
-		if (!digit || ++digits > 4)
-			return xr__bad(buf, len, msg_len, why,
-				       digit ? XR_FIX_OVERSIZE : XR_FIX_BAD_BODYLENGTH);
+		if (c < '0' || c > '9')
+			return xr__bad(buf, len, msg_len, why, XR_FIX_BAD_BODYLENGTH);
 		body = body * 10 + (size_t)(c - '0');
+		if (body > max_len || ++digits > max_digits)
+			return xr__bad(buf, len, msg_len, why, XR_FIX_OVERSIZE);
 	}
 	if (digits == 0 || body == 0)
 		return xr__bad(buf, len, msg_len, why, XR_FIX_BAD_BODYLENGTH);
 	size_t start = p + 1, end = start + body, total = end + XR__TRAILER_LEN;
-	if (total > XR_FIX_MAX_MSG)
+	if (total > max_len)
 		return xr__bad(buf, len, msg_len, why, XR_FIX_OVERSIZE);
 	if (len < total)
 		return 0;

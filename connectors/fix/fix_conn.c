@@ -45,6 +45,15 @@
 #define XR__EVQ_SLACK 1024u
 /** Log lines per second per venue; more are counted, not written. */
 #define XR__LOG_PER_S 20u
+/** Log lines per second of one kind of bad venue report (below the venue's
+ * XR__LOG_PER_S, so one flood cannot hide the others). */
+#define XR__KIND_LOG_PER_S 5u
+/** OrderStatusRequests an order may still get once a report of it was
+ * refused as an overfill (it is in doubt); more are not sent. */
+#define XR__DOUBT_QUERIES 3u
+/** Least ClOrdIDs remembered as sent (xr__fix.sent): a report naming one
+ * within the window is told apart exactly as foreign or stale. */
+#define XR__SENT_MIN 4096u
 
 /* Application tags (FIX 4.2/4.4). */
 enum {
@@ -102,6 +111,26 @@ struct xr__order {
 	bool expiring;		/* a cancel_after_ms cancel is out */
 	bool expired;		/* cancel_after_ms canceled it (reason) */
 	bool queried;		/* an OrderStatusRequest is out */
+	bool qty_warned;	/* the venue acknowledged another OrderQty */
+	bool overfill;		/* in doubt: a report of CumQty above qty was
+				 * refused, no valid report since */
+	uint8_t doubt_queries;	/* OrderStatusRequests sent while in doubt */
+};
+
+/** Kinds of bad venue report, each with its own log rate limit. */
+enum xr__bad_kind {
+	XR__BK_FOREIGN = 0,
+	XR__BK_STALE,
+	XR__BK_QTY,
+	XR__BK_OVERFILL,
+	XR__BK_KINDS
+};
+
+/** A per-kind log limit: XR__KIND_LOG_PER_S lines per second. */
+struct xr__rate {
+	uint64_t window_ns;	/* start of the current second */
+	uint32_t lines;		/* written in it */
+	uint32_t suppressed;	/* not written since the last line */
 };
 
 struct xr__fix {
@@ -135,6 +164,12 @@ struct xr__fix {
 	struct xr__order *o;
 	uint32_t cap, n_open, free_head, old_head, old_tail;
 	struct xr_idmap ids;
+	/* ClOrdIDs sent: sent[id & sent_mask] == id for the newest ones, so a
+	 * report for one of them that is not live is stale, for any other
+	 * foreign (ids more than the window below sent_max: stale). */
+	uint64_t *sent;
+	uint32_t sent_mask;
+	uint64_t sent_max;
 	/* Events. */
 	struct xr_conn_event *evq;
 	uint32_t evq_cap, evq_head, evq_n;
@@ -144,6 +179,7 @@ struct xr__fix {
 	/* Log rate limit. */
 	uint64_t log_window_ns;
 	uint32_t log_lines;
+	struct xr__rate bad_log[XR__BK_KINDS];
 	struct xr_fix_conn_stats st;
 };
 
@@ -195,6 +231,38 @@ static void
 xr__on_log(void *ctx, enum xr_fix_log_level lvl, const char *text)
 {
 	xr__say(ctx, lvl, text);
+}
+
+/*
+ * A warning about a bad venue report of kind @p k, at most
+ * XR__KIND_LOG_PER_S a second per kind (then through the venue's limit);
+ * the first line after a suppressed stretch says how many it skipped.
+ */
+__attribute__((format(printf, 4, 5))) static void
+xr__bad_logf(struct xr__fix *f, enum xr__bad_kind k, uint64_t now, const char *fmt, ...)
+{
+	struct xr__rate *r = &f->bad_log[k];
+	char text[256];
+	va_list ap;
+
+	if (now - r->window_ns >= 1000000000u) {
+		r->window_ns = now;
+		r->lines = 0;
+	}
+	if (r->lines >= XR__KIND_LOG_PER_S) {
+		r->suppressed++;
+		f->st.log_suppressed++;
+		return;
+	}
+	r->lines++;
+	va_start(ap, fmt);
+	int n = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (r->suppressed > 0 && n >= 0 && (size_t)n < sizeof(text))
+		snprintf(text + n, sizeof(text) - (size_t)n, " (%u more like it not logged)",
+			 r->suppressed);
+	r->suppressed = 0;
+	xr__say(f, XR_FIX_LOG_WARN, text);
 }
 
 /* ------------------------------------------------------------------ orders */
@@ -267,22 +335,47 @@ xr__parse_id(const struct xr__fix *f, const char *s, uint32_t len, uint64_t *id)
 	return 0;
 }
 
-/* The slot of the order named by field @p tag of @p m, or XR__NIL. */
+/* The slot of the order named by field @p tag of @p m, or XR__NIL;
+ * *foreign: the field is not a ClOrdID of this run; *id (may be NULL): the
+ * engine ClOrdID it names. */
 static uint32_t
-xr__slot_of(struct xr__fix *f, const struct xr_fix_msg *m, uint32_t tag, bool *foreign)
+xr__slot_of_id(struct xr__fix *f, const struct xr_fix_msg *m, uint32_t tag, bool *foreign,
+	       uint64_t *id)
 {
 	const char *s;
 	uint32_t len;
-	uint64_t id;
+	uint64_t v = 0;
 
 	*foreign = false;
+	if (id != NULL)
+		*id = 0;
 	if (!xr_fix_get_str(m, tag, &s, &len))
 		return XR__NIL;
-	if (xr__parse_id(f, s, len, &id) != 0) {
+	if (xr__parse_id(f, s, len, &v) != 0) {
 		*foreign = true;
 		return XR__NIL;
 	}
-	return xr_idmap_get(&f->ids, id);
+	if (id != NULL)
+		*id = v;
+	return xr_idmap_get(&f->ids, v);
+}
+
+static uint32_t
+xr__slot_of(struct xr__fix *f, const struct xr_fix_msg *m, uint32_t tag, bool *foreign)
+{
+	return xr__slot_of_id(f, m, tag, foreign, NULL);
+}
+
+/* Did this connector send engine ClOrdID @p id? (Older than the window of
+ * remembered ones: assumed so, it has this run's prefix.) */
+static bool
+xr__was_sent(const struct xr__fix *f, uint64_t id)
+{
+	if (id == 0 || id > f->sent_max)
+		return false;
+	if (f->sent_max - id > f->sent_mask)
+		return true;
+	return f->sent[id & f->sent_mask] == id;
 }
 
 /* Is slot @p i's NewOrderSingle MsgSeqNum @p seq of the current epoch? */
@@ -363,17 +456,47 @@ xr__on_exec_report(struct xr__fix *f, const struct xr_fix_msg *m, uint64_t seq, 
 		xr__bad(f, m, seq, XR__T_CUM_QTY, xr_fix_find(m, XR__T_CUM_QTY) >= 0, now);
 		return;
 	}
-	uint32_t i = xr__slot_of(f, m, XR__T_CL_ORD_ID, &foreign);
+	uint64_t id = 0, orig_id = 0;
+	bool orig_foreign = true;
+	uint32_t i = xr__slot_of_id(f, m, XR__T_CL_ORD_ID, &foreign, &id);
 	if (i == XR__NIL && !foreign)
-		i = xr__slot_of(f, m, XR__T_ORIG_CL_ORD_ID, &foreign);
+		i = xr__slot_of_id(f, m, XR__T_ORIG_CL_ORD_ID, &orig_foreign, &orig_id);
 	if (i == XR__NIL) {
-		if (foreign)
-			f->st.foreign_reports++;
-		else
+		const char *w = "";
+		uint32_t wl = 0;
+		xr_fix_get_str(m, XR__T_CL_ORD_ID, &w, &wl);
+		bool ours = !foreign && (xr__was_sent(f, id) ||
+					 (!orig_foreign && xr__was_sent(f, orig_id)));
+		if (ours) {
+			char c[24];
+			int cl = xr_fixed_format(c, cum, 8);
 			f->st.stale_reports++;
+			xr__bad_logf(f, XR__BK_STALE, now, "execution report for ClOrdID %.*s "
+				     "(OrdStatus %c, CumQty %.*s), an order already ended here: "
+				     "ignored", (int)wl, w, os_c, cl, c);
+		} else {
+			f->st.foreign_reports++;
+			xr__bad_logf(f, XR__BK_FOREIGN, now, "execution report for ClOrdID %.*s, "
+				     "which this connector never sent: ignored", (int)wl, w);
+		}
 		return;
 	}
 	struct xr__order *o = &f->o[i];
+	int64_t ord_qty = 0;
+	if (!o->qty_warned && xr_fix_get_fixed(m, XR__T_ORDER_QTY, 8, &ord_qty) &&
+	    ord_qty != o->qty) {
+		char a[24], b[24];
+		int al = xr_fixed_format(a, o->qty, 8), bl = xr_fixed_format(b, ord_qty, 8);
+		const char *w = "";
+		uint32_t wl = 0;
+		xr_fix_get_str(m, XR__T_CL_ORD_ID, &w, &wl);
+		o->qty_warned = true;
+		f->st.qty_changed++;
+		xr__bad_logf(f, XR__BK_QTY, now, "order %llu (ClOrdID %.*s): the venue "
+			     "acknowledged OrderQty %.*s, xroute sent %.*s; fills are booked as "
+			     "reported, at most %.*s", (unsigned long long)o->cl_ord_id, (int)wl, w,
+			     bl, b, al, a, al, a);
+	}
 	bool has_last = xr_fix_get_fixed(m, XR__T_LAST_QTY, 8, &last_qty) &&
 			xr_fix_get_fixed(m, XR__T_LAST_PX, 8, &last_px);
 	bool has_avg = xr_fix_get_fixed(m, XR__T_AVG_PX, 8, &avg_px);
@@ -381,10 +504,29 @@ xr__on_exec_report(struct xr__fix *f, const struct xr_fix_msg *m, uint64_t seq, 
 	xr_fix_get_u64(m, XR__T_ORD_REJ_REASON, &rej);
 
 	int64_t delta = cum > o->cum_qty ? cum - o->cum_qty : 0;
-	if (delta > o->qty - o->cum_qty) {
-		xr__bad(f, m, seq, XR__T_CUM_QTY, true, now);
+	if (cum > o->qty) {
+		/* More filled than ordered: nothing of it is booked. The first
+		 * such report of an order gets a session Reject; the order is
+		 * then in doubt: a later valid report settles it, identical
+		 * answers are counted but not refused again, and it gets at
+		 * most XR__DOUBT_QUERIES more status queries. */
+		char a[24], b[24];
+		int al = xr_fixed_format(a, o->qty, 8), bl = xr_fixed_format(b, cum, 8);
+		bool first = !o->overfill;
+		f->st.overfill_reports++;
+		o->overfill = true;
+		o->queried = false;
+		o->state = XR__O_ACKED;
+		xr__bad_logf(f, XR__BK_OVERFILL, now, "order %llu: report with CumQty %.*s above "
+			     "OrderQty %.*s refused%s; the order is in doubt",
+			     (unsigned long long)o->cl_ord_id, bl, b, al, a,
+			     first ? " (session Reject sent)" : " again");
+		if (first)
+			xr__bad(f, m, seq, XR__T_CUM_QTY, true, now);
 		return;
 	}
+	o->overfill = false; /* a valid report: the venue and we agree again */
+	o->doubt_queries = 0;
 	int64_t notional = 0;
 	if (delta > 0) {
 		if (has_last && last_qty == delta)
@@ -412,7 +554,7 @@ xr__on_exec_report(struct xr__fix *f, const struct xr_fix_msg *m, uint64_t seq, 
 	}
 	if (delta == 0 && !xr__terminal(os) && (poss_dup || o->state == XR__O_ACKED) &&
 	    !was_query) {
-		f->st.stale_reports++; /* nothing new */
+		f->st.dup_reports++; /* nothing new */
 		o->state = XR__O_ACKED;
 		return;
 	}
@@ -716,11 +858,11 @@ xr__read(struct xr__fix *f, uint64_t now)
 {
 	struct xr_fix_session *s = f->s;
 
-	while (s->rx_len < XR_FIX_RX_CAP) {
-		ssize_t n = recv(f->fd, s->rx + s->rx_len, XR_FIX_RX_CAP - s->rx_len, MSG_DONTWAIT);
+	while (s->rx_len < s->rx_cap) {
+		ssize_t n = recv(f->fd, s->rx + s->rx_len, s->rx_cap - s->rx_len, MSG_DONTWAIT);
 		if (n > 0) {
 			s->rx_len += (uint32_t)n;
-			if (s->rx_len < XR_FIX_RX_CAP)
+			if (s->rx_len < s->rx_cap)
 				break; /* the socket had no more */
 			continue;
 		}
@@ -858,6 +1000,9 @@ xr__submit(void *ctx, const struct xr_conn_order *in, uint64_t now)
 	f->old_tail = i;
 	f->n_open++;
 	f->st.orders_sent++;
+	f->sent[in->cl_ord_id & f->sent_mask] = in->cl_ord_id;
+	if (in->cl_ord_id > f->sent_max)
+		f->sent_max = in->cl_ord_id;
 	xr__flush(f, now);
 	return 0;
 }
@@ -907,6 +1052,8 @@ xr__status(void *ctx, uint64_t cl_ord_id, uint32_t token, uint64_t now)
 	if (i == XR_IDMAP_NONE)
 		return -ENOENT; /* ended: its terminal event is queued */
 	struct xr__order *o = &f->o[i];
+	if (o->overfill && o->doubt_queries >= XR__DOUBT_QUERIES)
+		return -EALREADY; /* in doubt; the venue's answer is known */
 	int rc = xr_fix_session_begin(f->s, &w, "H", now);
 	if (rc != 0)
 		return rc == -ENOBUFS ? -EBUSY : rc;
@@ -915,6 +1062,8 @@ xr__status(void *ctx, uint64_t cl_ord_id, uint32_t token, uint64_t now)
 	if (xr_fix_session_send(f->s, &w, NULL, now) != 0)
 		return -EBUSY;
 	o->queried = true;
+	if (o->overfill)
+		o->doubt_queries++;
 	f->st.status_sent++;
 	xr__flush(f, now);
 	return 0;
@@ -957,10 +1106,18 @@ xr__health(void *ctx, struct xr_conn_health *h)
 {
 	const struct xr__fix *f = ctx;
 
+	memset(h, 0, sizeof(*h));
 	h->connected = f->up;
 	h->down_since_ns = f->up ? 0 : f->down_since;
 	h->open_orders = f->n_open;
 	h->max_open_orders = f->cap;
+	h->foreign_reports = f->st.foreign_reports;
+	h->stale_reports = f->st.stale_reports;
+	h->qty_changed = f->st.qty_changed;
+	h->overfill_reports = f->st.overfill_reports;
+	for (int e = XR_FIX_OK + 1; e < XR_FIX_ERRORS; e++)
+		h->frames_dropped += f->s->st.frame_errors[e];
+	h->escalations = f->s->st.escalations;
 	return 0;
 }
 
@@ -1002,6 +1159,7 @@ xr__destroy(void *ctx)
 	if (f->seq_fd >= 0)
 		close(f->seq_fd);
 	xr_idmap_free(&f->ids);
+	free(f->sent);
 	free(f->books);
 	free(f->o);
 	free(f->evq);
@@ -1153,10 +1311,17 @@ xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_connec
 
 	f->cap = v->max_open_orders;
 	f->evq_cap = f->cap + XR__EVQ_SLACK;
+	uint32_t frame = v->fix.max_frame_bytes != 0 ? v->fix.max_frame_bytes
+						       : XR_FIX_FRAME_DEFAULT;
+	uint32_t window = XR__SENT_MIN;
+	while (window < 4 * (uint64_t)f->cap && window < (1u << 30))
+		window *= 2;
+	f->sent_mask = window - 1;
 	f->o = calloc(f->cap, sizeof(*f->o));
 	f->evq = calloc(f->evq_cap, sizeof(*f->evq));
-	f->s = malloc(sizeof(*f->s));
-	if (f->o == NULL || f->evq == NULL || f->s == NULL)
+	f->sent = calloc(window, sizeof(*f->sent));
+	f->s = malloc(xr_fix_session_size(frame));
+	if (f->o == NULL || f->evq == NULL || f->sent == NULL || f->s == NULL)
 		goto nomem;
 	rc = xr_idmap_init(&f->ids, f->cap);
 	if (rc != 0)
@@ -1183,6 +1348,8 @@ xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_connec
 		.reset_on_logon = v->fix.reset_on_logon != 0,
 		.logon_timeout_ns = (uint64_t)v->fix.logon_timeout_ms * 1000000u,
 		.logout_timeout_ns = 2000000000u,
+		.resend_timeout_ns = (uint64_t)v->fix.resend_timeout_ms * 1000000u,
+		.max_frame_bytes = frame,
 	};
 	snprintf(sc.sender, sizeof(sc.sender), "%s", v->fix.sender_comp_id);
 	snprintf(sc.target, sizeof(sc.target), "%s", v->fix.target_comp_id);

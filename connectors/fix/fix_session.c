@@ -87,19 +87,37 @@ xr__enter(struct xr_fix_session *s, enum xr_fix_state st, uint64_t now)
 		s->ops->on_state(s->ctx, up, now);
 }
 
+/* max_frame_bytes with 0 as the default. */
+static uint32_t
+xr__frame_cap(uint32_t max_frame_bytes)
+{
+	return max_frame_bytes != 0 ? max_frame_bytes : XR_FIX_FRAME_DEFAULT;
+}
+
+size_t
+xr_fix_session_size(uint32_t max_frame_bytes)
+{
+	return offsetof(struct xr_fix_session, rx) + 2 * (size_t)xr__frame_cap(max_frame_bytes);
+}
+
 int
 xr_fix_session_init(struct xr_fix_session *s, const struct xr_fix_session_cfg *cfg,
 		    struct xr_fix_seq *seq, const struct xr_fix_session_ops *ops, void *ctx)
 {
 	size_t sl = strnlen(cfg->sender, sizeof(cfg->sender));
 	size_t tl = strnlen(cfg->target, sizeof(cfg->target));
+	uint32_t cap = xr__frame_cap(cfg->max_frame_bytes);
 
 	if (sl == 0 || sl > XR_FIX_COMPID_MAX || tl == 0 || tl > XR_FIX_COMPID_MAX ||
 	    cfg->heartbeat_s < 1 || cfg->heartbeat_s > 3600 || cfg->version >= XR_FIX_VERSIONS ||
-	    seq == NULL)
+	    cap < XR_FIX_FRAME_MIN || cap > XR_FIX_FRAME_MAX || seq == NULL)
 		return -EINVAL;
-	memset(s, 0, offsetof(struct xr_fix_session, rx));
+	memset(s, 0, offsetof(struct xr_fix_session, tx));
 	s->cfg = *cfg;
+	s->cfg.max_frame_bytes = cap;
+	if (s->cfg.resend_timeout_ns == 0)
+		s->cfg.resend_timeout_ns = XR_FIX_RESEND_TIMEOUT_DEFAULT_NS;
+	s->rx_cap = 2 * cap;
 	s->sender_len = (uint32_t)sl;
 	s->target_len = (uint32_t)tl;
 	s->ops = ops;
@@ -231,6 +249,8 @@ xr__send_resend_request(struct xr_fix_session *s, uint64_t until, uint64_t now)
 		return;
 	s->resend_pending = true;
 	s->resend_until = until;
+	s->resend_ns = now;
+	s->resend_stage = 0;
 	s->st.resend_requests_sent++;
 	xr__log(s, XR_FIX_LOG_WARN, "gap: expected MsgSeqNum %llu, received %llu; "
 		"ResendRequest sent", (unsigned long long)s->seq->next_in,
@@ -304,7 +324,7 @@ void
 xr_fix_session_connected(struct xr_fix_session *s, uint64_t now_ns)
 {
 	s->rx_len = s->tx_len = 0;
-	s->want_close = s->test_pending = s->resend_pending = false;
+	s->want_close = s->test_pending = s->resend_pending = s->resync = false;
 	s->last_in_ns = s->last_out_ns = now_ns;
 	if (s->cfg.reset_on_logon) {
 		s->seq->next_out = s->seq->next_in = 1;
@@ -318,8 +338,92 @@ void
 xr_fix_session_disconnected(struct xr_fix_session *s, uint64_t now_ns)
 {
 	s->rx_len = s->tx_len = 0;
-	s->want_close = s->test_pending = s->resend_pending = false;
+	s->want_close = s->test_pending = s->resend_pending = s->resync = false;
 	xr__enter(s, XR_FIX_S_DOWN, now_ns);
+}
+
+/* A TestRequest (35=1) with a fresh TestReqID; test_pending until any
+ * message arrives. */
+static void
+xr__send_test_request(struct xr_fix_session *s, uint64_t now)
+{
+	struct xr_fix_writer w;
+	char id[24];
+	int n = snprintf(id, sizeof(id), "T%llu", (unsigned long long)++s->test_seq);
+
+	if (!XR__ADMIN(s, &w, "1", now))
+		return;
+	xr_fix_put_str(&w, XR__T_TEST_REQ_ID, id, (size_t)n);
+	if (xr__finish(s, &w, true, NULL, now) == 0) {
+		s->test_pending = true;
+		s->test_ns = now;
+		s->st.test_requests_sent++;
+	}
+}
+
+/* Give up MsgSeqNums [next_in, @p to): they are lost (header, "Escalation"). */
+static void
+xr__skip(struct xr_fix_session *s, uint64_t to, const char *why)
+{
+	uint64_t from = s->seq->next_in;
+
+	s->st.gaps_skipped++;
+	s->st.msgs_skipped += to - from;
+	xr__log(s, XR_FIX_LOG_ERROR, "MsgSeqNum %llu..%llu %s: given up, lost; expecting %llu",
+		(unsigned long long)from, (unsigned long long)(to - 1), why,
+		(unsigned long long)to);
+	s->seq->next_in = to;
+	s->resend_pending = false;
+	s->resend_stage = 0;
+}
+
+/*
+ * Our ResendRequest made no progress for resend_timeout_ns: the next step
+ * (xr_fix_session.h, "Escalation"). Stage 0: TestRequest. Stage 1: Logout
+ * and reconnect; if this very gap already cost a Logout, give up its first
+ * MsgSeqNum and ask for the rest again; if that brings nothing either,
+ * give up the whole gap.
+ */
+static void
+xr__escalate(struct xr_fix_session *s, uint64_t now)
+{
+	uint64_t from = s->seq->next_in, waited_ms = s->cfg.resend_timeout_ns / 1000000u;
+
+	s->st.escalations++;
+	s->resend_ns = now;
+	if (s->skip_from == from && s->skip_epoch == s->epoch) {
+		s->skip_from = 0;
+		xr__skip(s, s->resend_until + 1, "not resent either");
+		return;
+	}
+	if (s->resend_stage == 0) {
+		s->resend_stage = 1;
+		xr__log(s, XR_FIX_LOG_WARN, "ResendRequest from MsgSeqNum %llu unanswered for "
+			"%llu ms: TestRequest sent", (unsigned long long)from,
+			(unsigned long long)waited_ms);
+		if (!s->test_pending)
+			xr__send_test_request(s, now);
+		return;
+	}
+	if (s->gap_from == from && s->gap_epoch == s->epoch) {
+		/* The venue cannot resend this one (one we cannot take, or
+		 * none at all): without it, ask once more for the rest. */
+		uint64_t until = s->resend_until;
+		s->gap_from = 0;
+		xr__skip(s, from + 1, "never resent, also after a reconnect");
+		if (until >= s->seq->next_in) {
+			xr__send_resend_request(s, until, now);
+			s->skip_from = s->seq->next_in;
+			s->skip_epoch = s->epoch;
+		}
+		return;
+	}
+	s->gap_from = from;
+	s->gap_epoch = s->epoch;
+	s->st.resend_logouts++;
+	xr__log(s, XR_FIX_LOG_ERROR, "ResendRequest from MsgSeqNum %llu still unanswered "
+		"after a TestRequest: Logout, reconnecting", (unsigned long long)from);
+	xr_fix_session_logout(s, "ResendRequest unanswered", now);
 }
 
 void
@@ -351,19 +455,13 @@ xr_fix_session_tick(struct xr_fix_session *s, uint64_t now_ns)
 		s->want_close = true;
 		return;
 	}
-	if (!s->test_pending && now_ns - s->last_in_ns >= hb + hb / 5) {
-		struct xr_fix_writer w;
-		char id[24];
-		int n = snprintf(id, sizeof(id), "T%llu", (unsigned long long)++s->test_seq);
-		if (XR__ADMIN(s, &w, "1", now_ns)) {
-			xr_fix_put_str(&w, XR__T_TEST_REQ_ID, id, (size_t)n);
-			if (xr__finish(s, &w, true, NULL, now_ns) == 0) {
-				s->test_pending = true;
-				s->test_ns = now_ns;
-				s->st.test_requests_sent++;
-			}
-		}
+	if (s->resend_pending && now_ns - s->resend_ns >= s->cfg.resend_timeout_ns) {
+		xr__escalate(s, now_ns);
+		if (s->state != XR_FIX_S_ACTIVE)
+			return;
 	}
+	if (!s->test_pending && now_ns - s->last_in_ns >= hb + hb / 5)
+		xr__send_test_request(s, now_ns);
 	if (now_ns - s->last_out_ns >= hb)
 		xr__send_heartbeat(s, NULL, 0, now_ns);
 }
@@ -480,6 +578,26 @@ xr__on_logon(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t seq,
 		s->seq->next_in = seq + 1;
 }
 
+/* next_in moves to @p to: our resend ends once it passes resend_until
+ * (either SequenceReset mode may end it); short of that, the gap narrowed
+ * and its escalation starts over. */
+static void
+xr__advance(struct xr_fix_session *s, uint64_t to, uint64_t now)
+{
+	bool moved = to > s->seq->next_in;
+
+	s->seq->next_in = to;
+	if (!s->resend_pending)
+		return;
+	if (to > s->resend_until) {
+		s->resend_pending = false;
+		s->resend_stage = 0;
+	} else if (moved) {
+		s->resend_ns = now;
+		s->resend_stage = 0;
+	}
+}
+
 /* SequenceReset (35=4) in GapFill or Reset mode. */
 static void
 xr__on_sequence_reset(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t seq,
@@ -496,9 +614,7 @@ xr__on_sequence_reset(struct xr_fix_session *s, const struct xr_fix_msg *m, uint
 		s->st.gap_fills_received++;
 	else
 		s->st.seq_resets_received++;
-	s->seq->next_in = to;
-	if (s->resend_pending && s->seq->next_in > s->resend_until)
-		s->resend_pending = false; /* either mode may end our resend */
+	xr__advance(s, to, now);
 }
 
 /* One framed, parsed message. */
@@ -563,9 +679,7 @@ xr__process(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t now)
 		xr__too_low(s, seq, now);
 		return;
 	}
-	s->seq->next_in = seq + 1;
-	if (s->resend_pending && s->seq->next_in > s->resend_until)
-		s->resend_pending = false;
+	xr__advance(s, seq + 1, now);
 
 	if (type[1] == '\0') {
 		switch (type[0]) {
@@ -598,6 +712,32 @@ xr__process(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t now)
 		s->ops->on_app(s->ctx, m, seq, poss_dup, now);
 }
 
+/* A dropped frame of @p len bytes for @p why: counted, and logged at most
+ * XR_FIX_DROP_LOG_PER_S times a second (a flood of garbage must not cost
+ * a write per read, nor hide the owner's other lines). */
+static void
+xr__dropped(struct xr_fix_session *s, enum xr_fix_error why, size_t len, const char *what,
+	    uint64_t now)
+{
+	s->st.frame_errors[why]++;
+	if (now - s->drop_log_ns >= 1000000000u) {
+		s->drop_log_ns = now;
+		s->drop_log_lines = 0;
+	}
+	if (s->drop_log_lines >= XR_FIX_DROP_LOG_PER_S) {
+		s->drop_log_skipped++;
+		return;
+	}
+	s->drop_log_lines++;
+	if (s->drop_log_skipped > 0)
+		xr__log(s, XR_FIX_LOG_WARN, "malformed %s (%s): %zu bytes dropped (%u more "
+			"not logged)", what, xr_fix_error_name(why), len, s->drop_log_skipped);
+	else
+		xr__log(s, XR_FIX_LOG_WARN, "malformed %s (%s): %zu bytes dropped", what,
+			xr_fix_error_name(why), len);
+	s->drop_log_skipped = 0;
+}
+
 uint32_t
 xr_fix_session_input(struct xr_fix_session *s, uint64_t now_ns, uint32_t max_msgs)
 {
@@ -607,22 +747,26 @@ xr_fix_session_input(struct xr_fix_session *s, uint64_t now_ns, uint32_t max_msg
 	while (n < max_msgs && pos < s->rx_len && !s->want_close) {
 		size_t mlen = 0;
 		enum xr_fix_error why = XR_FIX_OK;
-		int rc = xr_fix_frame(s->rx + pos, s->rx_len - pos, &mlen, &why);
+		int rc = xr_fix_frame_max(s->rx + pos, s->rx_len - pos, s->cfg.max_frame_bytes,
+					  &mlen, &why);
 		if (rc == 0)
 			break;
 		if (rc < 0) {
-			s->st.frame_errors[why]++;
 			s->st.bytes_dropped += mlen;
-			xr__log(s, XR_FIX_LOG_WARN, "malformed input (%s): %zu bytes dropped",
-				xr_fix_error_name(why), mlen);
 			pos += (uint32_t)mlen;
+			if (s->resync && why == XR_FIX_GARBAGE) {
+				/* The rest of what the last drop began (an
+				 * oversize message arriving in pieces). */
+				continue;
+			}
+			s->resync = true;
+			xr__dropped(s, why, mlen, "input", now_ns);
 			continue;
 		}
+		s->resync = false;
 		if (xr_fix_parse(s->rx + pos, mlen, &m, &why) != 0) {
-			s->st.frame_errors[why]++;
 			s->st.bytes_dropped += mlen;
-			xr__log(s, XR_FIX_LOG_WARN, "malformed message (%s): %zu bytes dropped",
-				xr_fix_error_name(why), mlen);
+			xr__dropped(s, why, mlen, "message", now_ns);
 			pos += (uint32_t)mlen;
 			continue;
 		}

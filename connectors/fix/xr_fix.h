@@ -31,8 +31,13 @@
 #define XR_FIX_SOH '\x01'
 /** Most fields a parsed message holds. */
 #define XR_FIX_MAX_FIELDS 128
-/** Longest message accepted or written (bytes, trailer included). */
+/** Longest message written, and accepted by xr_fix_frame() (bytes, trailer
+ * included). A session accepts up to its max_frame_bytes
+ * (xr_fix_frame_max()). */
 #define XR_FIX_MAX_MSG 4096
+/** Range of the longest message a session accepts (bytes; max_frame_bytes). */
+#define XR_FIX_FRAME_MIN 1024u
+#define XR_FIX_FRAME_MAX (1024u * 1024u)
 /** Headroom a writer keeps before the body for 8= and 9= (bytes). */
 #define XR_FIX_HEAD 24
 
@@ -51,7 +56,8 @@ enum xr_fix_error {
 	XR_FIX_BAD_BODYLENGTH,	/* 9= missing, not second, or not a number */
 	XR_FIX_LENGTH_MISMATCH, /* "10=" is not where BodyLength says */
 	XR_FIX_BAD_CHECKSUM,	/* CheckSum is not 3 digits or does not match */
-	XR_FIX_OVERSIZE,	/* longer than XR_FIX_MAX_MSG */
+	XR_FIX_OVERSIZE,	/* longer than the cap (XR_FIX_MAX_MSG or
+				 * xr_fix_frame_max()'s max_len) */
 	XR_FIX_BAD_FIELD,	/* a tag not a number, no '=', an empty value */
 	XR_FIX_TOO_MANY_FIELDS, /* more than XR_FIX_MAX_FIELDS */
 	XR_FIX_NO_MSGTYPE,	/* 35= is not the third field */
@@ -88,6 +94,19 @@ struct xr_fix_msg {
  * Thread: any. Pure; O(message length).
  */
 int xr_fix_frame(const char *buf, size_t len, size_t *msg_len, enum xr_fix_error *why);
+
+/**
+ * xr_fix_frame() with a cap of @p max_len bytes (trailer included,
+ * XR_FIX_FRAME_MIN..XR_FIX_FRAME_MAX; other values are clamped to that
+ * range) instead of XR_FIX_MAX_MSG. A message is refused OVERSIZE as soon
+ * as its BodyLength says it is longer, before its body arrives; the drop
+ * is then up to the next "8=FIX" in @p buf, and the rest of the message,
+ * arriving later, is GARBAGE up to the next "8=FIX" (the session counts
+ * that continuation as part of the same refusal).
+ * Thread: any. Pure; O(message length).
+ */
+int xr_fix_frame_max(const char *buf, size_t len, size_t max_len, size_t *msg_len,
+		     enum xr_fix_error *why);
 
 /**
  * Parse a message xr_fix_frame() accepted (exactly its msg_len bytes)

@@ -23,6 +23,18 @@
  *           fills), 1, 2, 4, 8, C as themselves, 3 (DoneForDay) -> Expired.
  *           Rejected with OrdRejReason 5 ("unknown order") in answer to a
  *           status query -> XR_EV_ORDER_UNKNOWN.
+ *           A report naming no open order: ignored, counted (stale: a
+ *           ClOrdID sent here whose order ended; foreign: never sent) and
+ *           logged with its ClOrdID.
+ *           OrderQty (38) other than the quantity sent: counted once per
+ *           order (qty_changed) and logged; fills booked as reported.
+ *           CumQty above the order's quantity: nothing booked; the first
+ *           such report of an order gets a session Reject (373=5, 371=14),
+ *           then the order is in doubt: repeats are counted, not refused
+ *           again, at most XR__DOUBT_QUERIES (3) more status queries go
+ *           out (then status() is -EALREADY), and a valid report settles
+ *           it. FIX: the venue's execution reports stand; xroute never
+ *           books more than it ordered.
  *   OrderCancelReject (35=9)  counted and logged; the order stays as its
  *           own reports say.
  *   Reject (35=3) of a NewOrderSingle (RefSeqNum 45) and
@@ -49,7 +61,8 @@
  *   After create: no allocation, no locks, no floating point. Syscalls:
  *   send() when an order, cancel or session message is written, recv()
  *   once per poll, poll() while a connect is in progress, write() of a
- *   log line on session events (at most 20 per second per venue). MsgSeqNums
+ *   log line on session events and bad venue input (at most 20 per second
+ *   per venue, 5 per second per kind of bad report). MsgSeqNums
  *   are in a memory-mapped store file, so keeping them costs no syscall.
  */
 #ifndef XR_FIX_CONN_H
@@ -87,8 +100,15 @@ int xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_co
 struct xr_fix_conn_stats {
 	uint64_t orders_sent, cancels_sent, status_sent;
 	uint64_t reports;	     /* execution reports of our live orders */
-	uint64_t stale_reports;	     /* for orders already ended, or resent */
-	uint64_t foreign_reports;    /* ClOrdID of another run or not ours */
+	uint64_t dup_reports;	     /* of a live order, nothing new (resent, or
+				      * CumQty and OrdStatus unchanged) */
+	uint64_t stale_reports;	     /* for an order this connector sent that
+				      * has ended here */
+	uint64_t foreign_reports;    /* ClOrdID this connector never sent (another
+				      * run's prefix, not ours, or never used) */
+	uint64_t qty_changed;	     /* orders the venue acknowledged with another
+				      * OrderQty (38), once per order */
+	uint64_t overfill_reports;   /* reports refused: CumQty above OrderQty */
 	uint64_t cancel_rejects;     /* OrderCancelReject (35=9) */
 	uint64_t msg_rejects;	     /* Reject (35=3) received */
 	uint64_t business_rejects;   /* BusinessMessageReject (35=j) received */

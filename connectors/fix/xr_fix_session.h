@@ -39,9 +39,32 @@
  *   Checks     CompIDs (49 must be our TargetCompID, 56 our SenderCompID)
  *              and BeginString: a mismatch is a session Reject (373=9) and
  *              Logout. Missing MsgSeqNum: Logout. Framing errors
- *              (xr_fix_frame) drop the bad bytes up to the next "8=FIX" and
- *              are counted and logged; the sequence check then asks again
- *              for anything lost with them.
+ *              (xr_fix_frame_max(), cap max_frame_bytes) drop the bad
+ *              bytes up to the next "8=FIX", across reads: the rest of an
+ *              oversize message arriving later is part of the same drop,
+ *              not new garbage. Each drop is counted once by kind
+ *              (frame_errors) and logged, at most XR_FIX_DROP_LOG_PER_S
+ *              lines a second (the next line says how many were left
+ *              out); the sequence check then asks
+ *              again for anything lost with it.
+ *   Escalation A ResendRequest that has not narrowed the gap within
+ *              resend_timeout_ns (any message in sequence, or a GapFill,
+ *              restarts the wait) escalates: a TestRequest (the venue
+ *              must show it is alive); another resend_timeout_ns later,
+ *              Logout and reconnect (the owner's backoff), after which the
+ *              venue's Logon above next_in asks for the gap again. If the
+ *              same gap (same next_in, same epoch) goes unanswered through
+ *              its TestRequest again on the next session, the venue cannot
+ *              fill it: it resends a message we cannot take (oversize), or
+ *              nothing at all. Its first MsgSeqNum is given up and the rest
+ *              asked for again; if that brings nothing within
+ *              resend_timeout_ns, the whole gap is given up: next_in moves
+ *              past the highest MsgSeqNum received. Either way an error
+ *              line names the MsgSeqNums lost (gaps_skipped, msgs_skipped)
+ *              and the session goes on. FIX has no rule for a gap that is
+ *              never filled; the connector takes fills from CumQty, so a
+ *              lost report is made good by the order's next report or
+ *              status answer. Every step counts in escalations.
  *
  *   MsgSeqNums live in a struct xr_fix_seq (the connector maps it from
  *   the session's store file, so they survive a restart of xroute).
@@ -60,8 +83,12 @@
 
 #include "xr_fix.h"
 
-/** Receive buffer of a session (bytes): at least two whole messages. */
-#define XR_FIX_RX_CAP (4 * XR_FIX_MAX_MSG)
+/** Longest incoming message a session accepts unless configured (bytes). */
+#define XR_FIX_FRAME_DEFAULT 16384u
+/** Log lines a second about malformed input (more are counted only). */
+#define XR_FIX_DROP_LOG_PER_S 5u
+/** How long a ResendRequest may go unanswered unless configured (ns). */
+#define XR_FIX_RESEND_TIMEOUT_DEFAULT_NS UINT64_C(2000000000)
 /** Send buffer of a session (bytes): orders queue here while the socket is
  * full; a message that does not fit is refused (-ENOBUFS). */
 #define XR_FIX_TX_CAP (256 * 1024)
@@ -103,6 +130,11 @@ struct xr_fix_session_stats {
 	uint64_t rejects_sent;	    /* session Rejects (35=3) we sent */
 	uint64_t test_requests_sent, heartbeat_timeouts;
 	uint64_t logons, logouts_received;
+	uint64_t escalations;	    /* steps taken for an unanswered ResendRequest:
+				     * TestRequest, Logout, gap skipped */
+	uint64_t resend_logouts;    /* ... of which Logouts (then reconnect) */
+	uint64_t gaps_skipped;	    /* ... of which gaps given up (MsgSeqNums lost) */
+	uint64_t msgs_skipped;	    /* MsgSeqNums in the gaps given up */
 };
 
 /** Severity of a session log line. */
@@ -141,6 +173,12 @@ struct xr_fix_session_cfg {
 	bool reset_on_logon;			/* send ResetSeqNumFlag (141=Y) */
 	uint64_t logon_timeout_ns;		/* LOGON_SENT at most this long */
 	uint64_t logout_timeout_ns;		/* LOGOUT_SENT at most this long */
+	uint64_t resend_timeout_ns;		/* a ResendRequest without progress
+						 * this long escalates; 0 = default
+						 * XR_FIX_RESEND_TIMEOUT_DEFAULT_NS */
+	uint32_t max_frame_bytes;		/* longest incoming message (bytes,
+						 * XR_FIX_FRAME_MIN..XR_FIX_FRAME_MAX);
+						 * 0 = XR_FIX_FRAME_DEFAULT */
 };
 
 /** One FIX session. Large (buffers inline): allocate it. */
@@ -155,6 +193,18 @@ struct xr_fix_session {
 	uint64_t test_ns;	/* ... sent then */
 	bool resend_pending;	/* our ResendRequest is outstanding */
 	uint64_t resend_until;	/* ... until next_in passes this MsgSeqNum */
+	uint64_t resend_ns;	/* ... sent, or the gap last narrowed, then */
+	uint8_t resend_stage;	/* escalation steps taken since (0, 1) */
+	bool resync;		/* dropping bytes up to the next "8=FIX" */
+	uint64_t drop_log_ns;	/* malformed-input log lines: this second's
+				 * start, ... */
+	uint32_t drop_log_lines; /* ... lines written in it, ... */
+	uint32_t drop_log_skipped; /* ... and not written since the last */
+	uint64_t gap_from;	/* next_in when a gap last cost a Logout ... */
+	uint32_t gap_epoch;	/* ... in this epoch */
+	uint64_t skip_from;	/* next_in after its first MsgSeqNum was given
+				 * up and the rest asked for again ... */
+	uint32_t skip_epoch;	/* ... in this epoch */
 	uint64_t state_ns;	/* when state was entered */
 	uint64_t last_in_ns;	/* last byte-complete message received */
 	uint64_t last_out_ns;	/* last message sent */
@@ -166,15 +216,24 @@ struct xr_fix_session {
 	struct xr_fix_session_stats st;
 	uint32_t rx_len;	/* bytes in rx */
 	uint32_t tx_len;	/* bytes in tx, not yet sent */
-	char rx[XR_FIX_RX_CAP];
+	uint32_t rx_cap;	/* bytes of rx: 2 * max_frame_bytes */
 	char tx[XR_FIX_TX_CAP];
+	char rx[];		/* rx_cap bytes (xr_fix_session_size()) */
 };
 
 /**
- * Initialise @p s (state DOWN). @p seq must outlive the session; a zeroed
+ * Bytes to allocate for a session whose cfg has @p max_frame_bytes (0 =
+ * XR_FIX_FRAME_DEFAULT): the struct and a receive buffer of two whole
+ * messages. Thread: any.
+ */
+size_t xr_fix_session_size(uint32_t max_frame_bytes);
+
+/**
+ * Initialise @p s (state DOWN), which has xr_fix_session_size(
+ * cfg->max_frame_bytes) bytes. @p seq must outlive the session; a zeroed
  * or foreign store is reset to MsgSeqNums 1/1.
  * @return 0, or -EINVAL (CompID empty or too long, HeartBtInt out of
- *         1..3600, version unknown).
+ *         1..3600, version unknown, max_frame_bytes out of range).
  * Thread: any, before the session is used.
  */
 int xr_fix_session_init(struct xr_fix_session *s, const struct xr_fix_session_cfg *cfg,
@@ -212,7 +271,8 @@ uint32_t xr_fix_session_input(struct xr_fix_session *s, uint64_t now_ns, uint32_
 
 /**
  * Timers: Heartbeat, TestRequest, heartbeat timeout, Logon and Logout
- * timeouts (these set want_close).
+ * timeouts (these set want_close), and the escalation of an unanswered
+ * ResendRequest (header comment, "Escalation").
  * Thread: the owner's.
  */
 void xr_fix_session_tick(struct xr_fix_session *s, uint64_t now_ns);

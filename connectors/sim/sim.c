@@ -786,6 +786,7 @@ xr__sim_health(void *ctx, struct xr_conn_health *h)
 	const struct xr_sim_fault_cfg *f = xr__sim_fault(s, XR_FAULT_DISCONNECT, s->last_ns);
 	uint64_t since = 0;
 
+	memset(h, 0, sizeof(*h)); /* the venue-misbehaviour counters stay 0 */
 	h->connected = f == NULL;
 	h->down_since_ns = f != NULL && xr__sim_fault_on(s, f, s->last_ns, &since) ? since : 0;
 	h->open_orders = s->n_open;

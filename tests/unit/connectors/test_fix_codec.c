@@ -360,3 +360,57 @@ Test(fix_codec, checksum_matches_a_reference_sum)
 		cr_assert_eq(why, XR_FIX_BAD_CHECKSUM);
 	}
 }
+
+/* A message of @p total bytes (Text padded with 'x') framed by hand into
+ * @p buf. @return its length, exactly @p total. */
+static size_t
+sized_msg(char *buf, size_t total)
+{
+	/* "8=FIX.4.4|9=NNNNN|" + "35=0|58=" + x... + "|" + "10=nnn|" */
+	size_t head = 10 + 2 + 5 + 1, fixed = 8 + 1, trailer = 7;
+	size_t body = total - head - trailer, pad = body - fixed;
+	int h = snprintf(buf, 32, "8=FIX.4.4%c9=%05zu%c", XR_FIX_SOH, body, XR_FIX_SOH);
+
+	cr_assert_eq((size_t)h, head);
+	memcpy(buf + h, "35=0\x01" "58=", 8);
+	memset(buf + h + 8, 'x', pad);
+	buf[h + 8 + pad] = XR_FIX_SOH;
+	unsigned sum = 0;
+	for (size_t i = 0; i < head + body; i++)
+		sum += (unsigned char)buf[i];
+	snprintf(buf + head + body, 8, "10=%03u%c", sum % 256, XR_FIX_SOH);
+	return head + body + trailer;
+}
+
+Test(fix_codec, frame_max_takes_the_callers_cap)
+{
+	static char buf[70000];
+	size_t len, n = sized_msg(buf, 60000);
+	enum xr_fix_error why;
+
+	cr_assert_eq(n, 60000);
+	cr_assert_eq(xr_fix_frame_max(buf, n, 65536, &len, &why), 1, "%s",
+		     xr_fix_error_name(why));
+	cr_assert_eq(len, n);
+	cr_assert_eq(xr_fix_frame_max(buf, n, 60000, &len, &why), 1, "exactly the cap fits");
+	cr_assert_eq(xr_fix_frame_max(buf, n, 59999, &len, &why), -1);
+	cr_assert_eq(why, XR_FIX_OVERSIZE);
+	cr_assert_eq(xr_fix_frame_max(buf, n, 16384, &len, &why), -1);
+	cr_assert_eq(why, XR_FIX_OVERSIZE);
+	cr_assert_eq(len, n, "no 8=FIX inside: all of it dropped");
+	/* Refused from BodyLength alone, before the body arrives. */
+	cr_assert_eq(xr_fix_frame_max(buf, 20, 16384, &len, &why), -1);
+	cr_assert_eq(why, XR_FIX_OVERSIZE);
+	cr_assert_eq(xr_fix_frame_max(buf, 20, 65536, &len, &why), 0, "need more");
+	/* xr_fix_frame() keeps XR_FIX_MAX_MSG. */
+	cr_assert_eq(xr_fix_frame(buf, n, &len, &why), -1);
+	cr_assert_eq(why, XR_FIX_OVERSIZE);
+	n = sized_msg(buf, 9000);
+	cr_assert_eq(xr_fix_frame(buf, n, &len, &why), -1);
+	cr_assert_eq(xr_fix_frame_max(buf, n, 16384, &len, &why), 1);
+	/* A cap outside XR_FIX_FRAME_MIN..XR_FIX_FRAME_MAX is clamped. */
+	cr_assert_eq(xr_fix_frame_max(buf, n, 10u * XR_FIX_FRAME_MAX, &len, &why), 1);
+	n = sized_msg(buf, 1200);
+	cr_assert_eq(xr_fix_frame_max(buf, n, 1, &len, &why), -1);
+	cr_assert_eq(why, XR_FIX_OVERSIZE, "a cap of 1 is XR_FIX_FRAME_MIN");
+}

@@ -24,6 +24,7 @@
  *   1 bps = 100 cbps: fee = notional * cbps / 10^6).
  */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -80,7 +81,7 @@ struct venue {
 	uint32_t conns;		/* connections accepted */
 	uint32_t n;		/* messages received */
 	struct v_msg msg[V_MAX_MSGS];
-	char rx[XR_FIX_RX_CAP];	/* the thread's only */
+	char rx[4 * XR_FIX_MAX_MSG]; /* the thread's only */
 	uint32_t rx_len;
 };
 
@@ -189,6 +190,30 @@ v_resend(uint64_t seq_no, const char *type, const char *fmt, ...)
 	va_start(ap, fmt);
 	v_vsend(seq_no, type, fmt, ap);
 	va_end(ap);
+}
+
+/** Write @p len raw bytes on the venue's connection (malformed input). */
+static void
+v_raw(const char *bytes, size_t len)
+{
+	v_lock();
+	cr_assert_geq(g_v.fd, 0, "the venue has no connection");
+	for (size_t off = 0; off < len;) {
+		ssize_t k = send(g_v.fd, bytes + off, len - off, MSG_NOSIGNAL);
+		cr_assert_gt(k, 0);
+		off += (size_t)k;
+	}
+	v_unlock();
+}
+
+/** The MsgSeqNum of the next venue message. */
+static uint64_t
+v_next_seq(void)
+{
+	v_lock();
+	uint64_t q = g_v.out_seq;
+	v_unlock();
+	return q;
 }
 
 /** Set the MsgSeqNum of the next venue message (a reset, or a lost one). */
@@ -434,6 +459,9 @@ static char g_err[256];
 /** Events other than market data, in arrival order; g_used consumed. */
 static struct xr_conn_event g_ev[256];
 static uint32_t g_nev, g_used;
+/* Added to the clock pump() hands the connector: a test moves the
+ * connector's timers forward without waiting for them. */
+static uint64_t g_skew_ns;
 
 /* The fixture: venue "ven" (connector fix) at 127.0.0.1:@p port, FIX.4.4,
  * CompIDs XR/VEN, HeartBtInt 30 s (no heartbeats within a test), sequence
@@ -485,6 +513,7 @@ fx_init(uint16_t port)
 	g_cfg.n_symbols = 3;
 	g_cfg.symbols = g_symbols;
 	g_nev = g_used = 0;
+	g_skew_ns = 0;
 }
 
 static int
@@ -500,7 +529,7 @@ static uint32_t
 pump(void)
 {
 	struct xr_conn_event ev[64];
-	uint32_t n = g_c.ops->poll(g_c.ctx, xr_now_ns(), ev, 64), md = 0;
+	uint32_t n = g_c.ops->poll(g_c.ctx, xr_now_ns() + g_skew_ns, ev, 64), md = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
 		if (ev[i].kind == XR_EV_MARKET_DATA) {
@@ -910,8 +939,14 @@ Test(fix_conn, execution_reports_fill_from_cum_qty, .fini = fx_fini)
 	expect_quiet();
 	struct xr_fix_conn_stats st;
 	cr_assert_eq(xr_fix_conn_stats(&g_c, &st, NULL), 0);
-	cr_assert_eq(st.foreign_reports, 1);
+	/* Another prefix, and this run's prefix with a ClOrdID never sent. */
+	cr_assert_eq(st.foreign_reports, 2);
+	cr_assert_eq(st.stale_reports, 2, "E4 resent and E5: the order had ended");
+	cr_assert_eq(st.dup_reports, 2, "E2 resent and E2b: nothing new");
 	cr_assert_eq(st.reports, 4);
+	struct xr_conn_health h = health();
+	cr_assert_eq(h.foreign_reports, 2);
+	cr_assert_eq(h.stale_reports, 2);
 }
 
 Test(fix_conn, fill_without_last_px_uses_avg_px, .fini = fx_fini)
@@ -1238,6 +1273,174 @@ Test(fix_conn, resend_request_gap_fills_and_fails_unanswered_orders, .fini = fx_
 	/* The next message goes on after the gap fill's NewSeqNo. */
 	struct sent c = send_order(3, XR_TIF_DAY, U(1), U(100));
 	cr_assert_geq(c.seq, a.seq + 1);
+}
+
+/* ------------------------------------------------------------ 7b. bad venue input */
+
+Test(fix_conn, ack_of_another_quantity_is_counted_and_fills_are_booked, .fini = fx_fini)
+{
+	fx_start();
+	/* Buy 2.5; the venue acknowledges OrderQty 2. */
+	struct sent a = send_order(1, XR_TIF_DAY, U(5) / 2, U(100));
+	v_send("8", "150=0|39=0|11=%s|38=2|14=0|151=2", a.wire);
+	struct xr_conn_event e = next_ev();
+	check_order_ev(&e, XR_EV_EXEC_REPORT, 1);
+	cr_assert_eq(e.ord_status, XR_OS_NEW);
+	cr_assert_eq(health().qty_changed, 1);
+
+	/* Counted once per order; what the venue fills is booked. */
+	v_send("8", "150=1|39=1|11=%s|38=2|14=1|151=1|32=1|31=100", a.wire);
+	e = next_ev();
+	cr_assert_eq(e.last_qty, U(1));
+	v_send("8", "150=2|39=2|11=%s|38=2|14=2|151=0|32=1|31=100", a.wire);
+	e = next_ev();
+	cr_assert_eq(e.ord_status, XR_OS_FILLED);
+	cr_assert_eq(e.last_qty, U(1));
+	cr_assert_eq(e.cum_qty, U(2));
+	cr_assert_eq(e.leaves_qty, 0);
+	expect_quiet();
+	cr_assert_eq(health().qty_changed, 1);
+	cr_assert_eq(health().open_orders, 0);
+
+	/* The same quantity acknowledged: not counted. */
+	struct sent b = send_order(2, XR_TIF_DAY, U(3), U(100));
+	v_send("8", "150=0|39=0|11=%s|38=3|14=0|151=3", b.wire);
+	cr_assert_eq(next_ev().ord_status, XR_OS_NEW);
+	cr_assert_eq(health().qty_changed, 1);
+}
+
+Test(fix_conn, overfill_is_refused_once_and_does_not_loop, .fini = fx_fini)
+{
+	fx_start();
+	struct sent a = send_order(1, XR_TIF_DAY, U(1), U(100));
+	v_send("8", "150=0|39=0|11=%s|14=0|151=1", a.wire);
+	cr_assert_eq(next_ev().ord_status, XR_OS_NEW);
+
+	/* Filled 2 of 1: refused with a session Reject, nothing booked. */
+	uint32_t from = v_count();
+	uint64_t bad = v_send("8", "150=2|39=2|11=%s|14=2|151=0|32=2|31=100", a.wire);
+	uint32_t r = await_msg(from, "3");
+	cr_assert_eq(v_u64(r, 45), bad);
+	cr_assert_str_eq(v_field(r, 371), "14");
+	expect_quiet();
+	struct xr_conn_health h = health();
+	cr_assert_eq(h.overfill_reports, 1);
+	cr_assert_eq(h.open_orders, 1, "in doubt, not ended");
+
+	/* The engine asks after it; the venue answers the same each time.
+	 * A few queries go out, each answer is counted and not refused
+	 * again, then the connector stops asking. */
+	unsigned sent = 0;
+	for (int k = 0; k < 6; k++) {
+		uint32_t at = v_count();
+		int rc = g_c.ops->status(g_c.ctx, 1, 4, xr_now_ns());
+		if (rc != 0) {
+			cr_assert_eq(rc, -EALREADY, "status: %d", rc);
+			continue;
+		}
+		sent++;
+		await_msg(at, "H");
+		v_send("8", "150=I|39=2|11=%s|14=2|151=0", a.wire);
+		expect_quiet();
+	}
+	cr_assert_eq(sent, 3, "the queries of an order in doubt are bounded");
+	cr_assert_eq(v_count_type(from, "3"), 1, "one Reject for the order, not one per answer");
+	cr_assert_eq(v_count_type(from, "H"), 3);
+	cr_assert_eq(health().overfill_reports, 4);
+
+	/* A valid report still settles it. */
+	v_send("8", "150=2|39=2|11=%s|14=1|151=0|32=1|31=100", a.wire);
+	struct xr_conn_event e = next_ev();
+	check_order_ev(&e, XR_EV_EXEC_REPORT, 1);
+	cr_assert_eq(e.ord_status, XR_OS_FILLED);
+	cr_assert_eq(e.last_qty, U(1));
+	cr_assert_eq(health().open_orders, 0);
+}
+
+static void
+redirect_stderr(void)
+{
+	cr_redirect_stderr();
+}
+
+Test(fix_conn, bad_reports_are_logged_with_their_cl_ord_id, .init = redirect_stderr,
+     .fini = fx_fini)
+{
+	fx_start();
+	struct sent a = send_order(1, XR_TIF_DAY, U(5) / 2, U(100));
+	v_send("8", "150=0|39=0|11=%s|38=2|14=0|151=2", a.wire);
+	cr_assert_eq(next_ev().ord_status, XR_OS_NEW);
+	v_send("8", "150=4|39=4|11=%s|14=0|151=0", a.wire);
+	cr_assert_eq(next_ev().ord_status, XR_OS_CANCELED);
+	v_send("8", "150=4|39=4|11=%s|14=0|151=0", a.wire);
+	v_send("8", "150=0|39=0|11=OTHER-7|14=0|151=1");
+	expect_quiet();
+	fflush(stderr);
+	char want[512];
+	snprintf(want, sizeof(want),
+		 "xroute: venue ven: fix warning: order 1 (ClOrdID %s): the venue acknowledged "
+		 "OrderQty 2, xroute sent 2.5; fills are booked as reported, at most 2.5\n"
+		 "xroute: venue ven: fix warning: execution report for ClOrdID %s (OrdStatus 4, "
+		 "CumQty 0), an order already ended here: ignored\n"
+		 "xroute: venue ven: fix warning: execution report for ClOrdID OTHER-7, which this "
+		 "connector never sent: ignored\n", a.wire, a.wire);
+	/* Stop the connector (its Logout lines follow) before reading. */
+	xr_connector_destroy(&g_c);
+	g_live = false;
+	fflush(stderr);
+	char got[4096];
+	FILE *e = cr_get_redirected_stderr();
+	size_t n = fread(got, 1, sizeof(got) - 1, e);
+	got[n] = '\0';
+	cr_assert_not_null(strstr(got, want), "stderr was:\n%s", got);
+}
+
+Test(fix_conn, malformed_frames_are_counted_and_the_session_goes_on, .fini = fx_fini)
+{
+	static const char junk[] = "hello venue\r\n"
+				   "8=FIX.4.4\x01" "9=5\x01" "35=0\x01" "10=000\x01";
+
+	fx_start();
+	struct sent a = send_order(1, XR_TIF_DAY, U(1), U(100));
+	v_raw(junk, sizeof(junk) - 1);
+	v_send("8", "150=0|39=0|11=%s|14=0|151=1", a.wire);
+	cr_assert_eq(next_ev().ord_status, XR_OS_NEW);
+	struct xr_conn_health h = health();
+	cr_assert_eq(h.frames_dropped, 2, "garbage, then a bad CheckSum");
+	cr_assert_eq(h.connected, 1);
+	cr_assert_eq(h.escalations, 0);
+	cr_assert_eq(h.foreign_reports + h.stale_reports + h.qty_changed + h.overfill_reports, 0);
+}
+
+Test(fix_conn, ignored_resend_request_escalates_and_reconnects, .fini = fx_fini)
+{
+	fx_start();
+	/* The venue jumps 1000 MsgSeqNums ahead and never resends. */
+	uint64_t expected = v_next_seq();
+	v_set_seq(expected + 1000);
+	uint32_t from = v_count();
+	v_send("0", "%s", "");
+	uint32_t rr = await_msg(from, "2");
+	cr_assert_eq(v_u64(rr, 7), expected);
+
+	/* resend_timeout_ms (the default 2000) later: a TestRequest. */
+	g_skew_ns = MS(2100);
+	await_msg(rr, "1");
+	cr_assert_eq(health().escalations, 1);
+	/* Another 2000 ms: Logout, then a reconnect and Logon. */
+	g_skew_ns = MS(4200);
+	uint32_t lo = await_msg(rr, "5");
+	cr_assert_str_eq(v_field(lo, 58), "ResendRequest unanswered");
+	uint32_t logon = await_msg(lo, "A");
+	cr_assert_eq(g_v.msg[logon].conn, 2, "on a new connection");
+	/* The venue's Logon is still ahead: the new session asks again. */
+	uint32_t rr2 = await_msg(logon, "2");
+	cr_assert_eq(v_u64(rr2, 7), expected);
+	await_connected(1);
+	cr_assert_eq(health().escalations, 2);
+	struct xr_fix_session_stats ss;
+	cr_assert_eq(xr_fix_conn_stats(&g_c, NULL, &ss), 0);
+	cr_assert_eq(ss.resend_logouts, 1);
 }
 
 /* ------------------------------------------------------------ 8. reconnect */

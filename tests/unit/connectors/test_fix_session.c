@@ -158,7 +158,7 @@ cfg_of(enum xr_fix_version v)
 static struct xr_fix_session *
 sess_new(const struct xr_fix_session_cfg *cfg, uint64_t next_out, uint64_t next_in)
 {
-	struct xr_fix_session *s = calloc(1, sizeof(*s));
+	struct xr_fix_session *s = calloc(1, xr_fix_session_size(cfg->max_frame_bytes));
 
 	cr_assert_not_null(s);
 	if (next_out != 0)
@@ -273,7 +273,7 @@ soh(char *dst, size_t cap, const char *text)
 static void
 rx_append(struct xr_fix_session *s, const char *bytes, size_t len)
 {
-	cr_assert_leq(s->rx_len + len, XR_FIX_RX_CAP, "rx would overflow");
+	cr_assert_leq(s->rx_len + len, s->rx_cap, "rx would overflow");
 	memcpy(s->rx + s->rx_len, bytes, len);
 	s->rx_len += (uint32_t)len;
 }
@@ -348,7 +348,7 @@ vsend(struct xr_fix_session *s, const struct vmsg *v)
 static size_t
 raw_msg(char *out, size_t cap, const char *begin, const char *body, int len_delta)
 {
-	char b[2 * XR_FIX_MAX_MSG];
+	static char b[128 * 1024];
 	size_t bl = soh(b, sizeof(b), body);
 	int n = snprintf(out, cap, "8=%s\x01" "9=%d\x01", begin, (int)bl + len_delta);
 
@@ -1289,20 +1289,21 @@ Test(fix_session, malformed_unknown_begin_string)
 
 Test(fix_session, malformed_oversize_message)
 {
-	static char body[2 * XR_FIX_MAX_MSG], bad[2 * XR_FIX_MAX_MSG + 64];
+	static char body[2 * XR_FIX_FRAME_DEFAULT], bad[2 * XR_FIX_FRAME_DEFAULT + 64];
 	int k = snprintf(body, sizeof(body), "%s58=", BODY_D2);
 
-	memset(body + k, 'x', 5000);
-	strcpy(body + k + 5000, "|");
+	memset(body + k, 'x', XR_FIX_FRAME_DEFAULT);
+	strcpy(body + k + XR_FIX_FRAME_DEFAULT, "|");
 	size_t n = raw_msg(bad, sizeof(bad), "FIX.4.4", body, 0);
-	cr_assert_gt(n, XR_FIX_MAX_MSG);
+	cr_assert_gt(n, XR_FIX_FRAME_DEFAULT);
 	malformed_then_valid(bad, n, XR_FIX_OVERSIZE, n);
 }
 
 Test(fix_session, malformed_five_digit_body_length)
 {
 	char bad[512];
-	size_t n = soh(bad, sizeof(bad), "8=FIX.4.4|9=12345|35=D|34=2|");
+	/* 99999 is above the default cap of 16384: refused at once. */
+	size_t n = soh(bad, sizeof(bad), "8=FIX.4.4|9=99999|35=D|34=2|");
 
 	malformed_then_valid(bad, n, XR_FIX_OVERSIZE, n);
 }
@@ -1402,6 +1403,392 @@ Test(fix_session, malformed_message_with_a_seq_leads_to_resend_request)
 	cr_assert_eq(SEQ.next_in, 4);
 	cr_assert_not(S->resend_pending);
 	cr_assert_eq(take_tx(S), 0);
+}
+
+/* ======================================================== Escalation */
+
+#define RESEND_T (2 * SEC) /* resend_timeout_ns: the default */
+
+static size_t big_report(char *out, size_t cap, uint64_t seq, const char *id, size_t text_len);
+
+/* Feed @p len bytes in reads of at most 4096, processing after each, as
+ * the connector does. @return messages processed. */
+static uint32_t
+rx_feed(const char *bytes, size_t len, uint64_t now)
+{
+	uint32_t n = 0;
+
+	for (size_t off = 0; off < len; off += 4096) {
+		rx_append(S, bytes + off, len - off < 4096 ? len - off : 4096);
+		n += xr_fix_session_input(S, now, 1000);
+	}
+	return n;
+}
+
+/* Logged on, next_in 2; the venue sends 34=5: one ResendRequest at @p at. */
+static void
+gap_at(uint64_t at)
+{
+	logged_on();
+	VENUE(S, .type = "8", .seq = 5, .extra = "11=C5");
+	cr_assert_eq(input(S, at), 1);
+	cr_assert_eq(take_tx(S), 1);
+	expect_type(0, "2");
+	cr_assert_eq(fu64(0, 7), 2);
+	cr_assert(S->resend_pending);
+}
+
+Test(fix_session, unanswered_resend_request_escalates_test_request_then_logout)
+{
+	uint64_t t = T0 + SEC;
+
+	gap_at(t);
+	xr_fix_session_tick(S, t + RESEND_T - 1);
+	cr_assert_eq(take_tx(S), 0, "within resend_timeout: nothing");
+	cr_assert_eq(S->st.escalations, 0);
+
+	/* Step 1: a TestRequest. */
+	xr_fix_session_tick(S, t + RESEND_T);
+	cr_assert_eq(take_tx(S), 1);
+	expect_type(0, "1");
+	cr_assert(fhas(0, 112));
+	cr_assert_eq(S->st.escalations, 1);
+	cr_assert(logged("ResendRequest from MsgSeqNum 2 unanswered"));
+	cr_assert_eq(S->state, XR_FIX_S_ACTIVE);
+
+	/* The venue answers it, above the gap again: not progress. */
+	VENUE(S, .type = "0", .seq = 6, .extra = "112=T1");
+	cr_assert_eq(input(S, t + RESEND_T + SEC), 1);
+	cr_assert_eq(take_tx(S), 0, "no second ResendRequest while one is out");
+	xr_fix_session_tick(S, t + 2 * RESEND_T - 1);
+	cr_assert_eq(take_tx(S), 0);
+
+	/* Step 2: Logout, then the connection closes (the owner reconnects). */
+	xr_fix_session_tick(S, t + 2 * RESEND_T);
+	cr_assert_eq(take_tx(S), 1);
+	expect_type(0, "5");
+	cr_assert_str_eq(fstr(0, 58), "ResendRequest unanswered");
+	cr_assert_eq(S->state, XR_FIX_S_LOGOUT_SENT);
+	cr_assert_eq(S->st.escalations, 2);
+	cr_assert_eq(S->st.resend_logouts, 1);
+	cr_assert_eq(S->st.gaps_skipped, 0);
+	VENUE(S, .type = "5", .seq = 7);
+	cr_assert_eq(input(S, t + 2 * RESEND_T + SEC), 1);
+	cr_assert(S->want_close);
+	cr_assert_eq(SEQ.next_in, 2, "nothing was skipped: the next Logon asks again");
+}
+
+Test(fix_session, resend_progress_restarts_the_escalation_wait)
+{
+	uint64_t t = T0 + SEC;
+
+	gap_at(t);
+	/* 2 and 3 resent by t + 1.5 s: the gap narrowed, the wait restarts. */
+	VENUE(S, .type = "8", .seq = 2, .poss_dup = true, .extra = "11=C2");
+	VENUE(S, .type = "8", .seq = 3, .poss_dup = true, .extra = "11=C3");
+	cr_assert_eq(input(S, t + RESEND_T * 3 / 4), 2);
+	cr_assert(S->resend_pending);
+	xr_fix_session_tick(S, t + RESEND_T);
+	cr_assert_eq(take_tx(S), 0, "progress 0.5 s ago: no escalation yet");
+	xr_fix_session_tick(S, t + RESEND_T * 3 / 4 + RESEND_T);
+	cr_assert_eq(take_tx(S), 1);
+	expect_type(0, "1");
+	cr_assert_eq(S->st.escalations, 1);
+
+	/* The rest of the gap arrives: the resend is over, no more steps. */
+	VENUE(S, .type = "8", .seq = 4, .poss_dup = true, .extra = "11=C4");
+	VENUE(S, .type = "8", .seq = 5, .poss_dup = true, .extra = "11=C5");
+	cr_assert_eq(input(S, t + 3 * RESEND_T), 2);
+	cr_assert_not(S->resend_pending);
+	xr_fix_session_tick(S, t + 10 * RESEND_T);
+	cr_assert_eq(take_tx(S), 0);
+	cr_assert_eq(S->st.escalations, 1);
+	cr_assert_eq(SEQ.next_in, 6);
+}
+
+Test(fix_session, gap_never_filled_on_two_sessions_is_given_up)
+{
+	uint64_t t = T0 + SEC;
+
+	gap_at(t);
+	xr_fix_session_tick(S, t + RESEND_T);
+	xr_fix_session_tick(S, t + 2 * RESEND_T);
+	cr_assert_eq(take_tx(S), 2, "TestRequest, Logout");
+	VENUE(S, .type = "5", .seq = 6);
+	input(S, t + 2 * RESEND_T);
+	cr_assert(S->want_close);
+	xr_fix_session_disconnected(S, t + 2 * RESEND_T);
+
+	/* The reconnect: the venue's Logon is still above next_in. */
+	uint64_t t1 = t + 3 * RESEND_T;
+	xr_fix_session_connected(S, t1);
+	cr_assert_eq(take_tx(S), 1);
+	expect_type(0, "A");
+	VENUE(S, .type = "A", .seq = 7, .extra = "98=0|108=30");
+	cr_assert_eq(input(S, t1), 1);
+	cr_assert_eq(S->state, XR_FIX_S_ACTIVE);
+	cr_assert_eq(take_tx(S), 1);
+	expect_type(0, "2");
+	cr_assert_eq(fu64(0, 7), 2, "the new session asks for the same gap");
+
+	/* Unanswered again: TestRequest; then its first MsgSeqNum is given
+	 * up and the rest asked for once more. */
+	xr_fix_session_tick(S, t1 + RESEND_T);
+	cr_assert_eq(take_tx(S), 1);
+	expect_type(0, "1");
+	xr_fix_session_tick(S, t1 + 2 * RESEND_T);
+	cr_assert_eq(take_tx(S), 1, "no second Logout");
+	expect_type(0, "2");
+	cr_assert_eq(fu64(0, 7), 3);
+	cr_assert_eq(S->state, XR_FIX_S_ACTIVE);
+	cr_assert_eq(SEQ.next_in, 3);
+	cr_assert(logged("MsgSeqNum 2..2 never resent, also after a reconnect"));
+	/* Nothing again: the whole gap is given up. */
+	xr_fix_session_tick(S, t1 + 3 * RESEND_T - 1);
+	cr_assert_eq(take_tx(S), 0);
+	xr_fix_session_tick(S, t1 + 3 * RESEND_T);
+	cr_assert_eq(take_tx(S), 0);
+	cr_assert_eq(S->state, XR_FIX_S_ACTIVE);
+	cr_assert_not(S->want_close);
+	cr_assert_not(S->resend_pending);
+	cr_assert_eq(SEQ.next_in, 8, "past the Logon, the highest MsgSeqNum received");
+	cr_assert_eq(S->st.escalations, 5, "TR, Logout; TR, first given up, all given up");
+	cr_assert_eq(S->st.resend_logouts, 1);
+	cr_assert_eq(S->st.gaps_skipped, 2);
+	cr_assert_eq(S->st.msgs_skipped, 6, "2..7");
+	cr_assert(logged("MsgSeqNum 3..7 not resent either"));
+
+	/* Not wedged: the next message is in sequence and delivered. */
+	VENUE(S, .type = "8", .seq = 8, .extra = "11=C8");
+	cr_assert_eq(input(S, t1 + 3 * RESEND_T + 1), 1);
+	cr_assert_eq(R.n_app, 1);
+	cr_assert_str_eq(R.app[0].clordid, "C8");
+	cr_assert_eq(take_tx(S), 0);
+	xr_fix_session_tick(S, t1 + 10 * RESEND_T);
+	cr_assert_eq(S->st.escalations, 5);
+}
+
+Test(fix_session, oversize_message_resent_unchanged_costs_only_itself)
+{
+	static char big[80 * 1024];
+	size_t n;
+	uint64_t t = T0 + SEC;
+
+	logged_on();
+	n = big_report(big, sizeof(big), 2, "BIG", 60000);
+	/* 34=2 is too long for the cap; 3 and 4 are fine. */
+	cr_assert_eq(rx_feed(big, n, t), 0);
+	VENUE(S, .type = "8", .seq = 3, .extra = "11=C3");
+	VENUE(S, .type = "8", .seq = 4, .extra = "11=C4");
+	cr_assert_eq(input(S, t), 2);
+	cr_assert_eq(take_tx(S), 1);
+	expect_type(0, "2");
+	/* Every resend brings 2 unchanged (dropped), then 3 and 4, which stay
+	 * above the gap; TestRequest, Logout. */
+	for (int k = 0; k < 2; k++) {
+		cr_assert_eq(rx_feed(big, n, t + (uint64_t)k * RESEND_T + 1), 0);
+		VENUE(S, .type = "8", .seq = 3, .poss_dup = true, .extra = "11=C3");
+		VENUE(S, .type = "8", .seq = 4, .poss_dup = true, .extra = "11=C4");
+		cr_assert_eq(input(S, t + (uint64_t)k * RESEND_T + 1), 2);
+		xr_fix_session_tick(S, t + (uint64_t)(k + 1) * RESEND_T);
+	}
+	cr_assert_eq(take_tx(S), 2, "TestRequest, Logout");
+	VENUE(S, .type = "5", .seq = 5);
+	input(S, t + 2 * RESEND_T);
+	cr_assert(S->want_close);
+	xr_fix_session_disconnected(S, t + 2 * RESEND_T);
+
+	uint64_t t1 = t + 3 * RESEND_T;
+	xr_fix_session_connected(S, t1);
+	VENUE(S, .type = "A", .seq = 6, .extra = "98=0|108=30");
+	cr_assert_eq(input(S, t1), 1);
+	cr_assert_eq(take_tx(S), 2, "Logon, ResendRequest");
+	cr_assert_eq(rx_feed(big, n, t1 + 1), 0);
+	xr_fix_session_tick(S, t1 + RESEND_T);
+	cr_assert_eq(take_tx(S), 1);
+	expect_type(0, "1");
+	xr_fix_session_tick(S, t1 + 2 * RESEND_T);
+	cr_assert_eq(take_tx(S), 1);
+	expect_type(0, "2");
+	cr_assert_eq(fu64(0, 7), 3, "2 given up, 3.. asked for");
+
+	/* The venue resends 3..6: delivered, the gap is closed. */
+	VENUE(S, .type = "8", .seq = 3, .poss_dup = true, .extra = "11=C3");
+	VENUE(S, .type = "8", .seq = 4, .poss_dup = true, .extra = "11=C4");
+	VENUE(S, .type = "4", .seq = 5, .poss_dup = true, .extra = "123=Y|36=7");
+	cr_assert_eq(input(S, t1 + 2 * RESEND_T + 1), 3);
+	cr_assert_not(S->resend_pending);
+	cr_assert_eq(SEQ.next_in, 7);
+	cr_assert_eq(R.n_app, 2);
+	cr_assert_str_eq(R.app[0].clordid, "C3");
+	cr_assert_str_eq(R.app[1].clordid, "C4");
+	cr_assert_eq(S->st.msgs_skipped, 1, "only the message we cannot take is lost");
+	cr_assert_eq(S->st.frame_errors[XR_FIX_OVERSIZE], 4);
+	xr_fix_session_tick(S, t1 + 10 * RESEND_T);
+	cr_assert_eq(take_tx(S), 0);
+}
+
+Test(fix_session, resend_timeout_is_configurable)
+{
+	struct xr_fix_session_cfg c = cfg_of(XR_FIX_44);
+
+	c.resend_timeout_ns = 500 * UINT64_C(1000000);
+	S = sess_new(&c, 0, 0);
+	xr_fix_session_connected(S, T0);
+	VENUE(S, .type = "A", .seq = 4, .extra = "98=0|108=30");
+	cr_assert_eq(input(S, T0), 1);
+	cr_assert_eq(take_tx(S), 2, "Logon, ResendRequest");
+	xr_fix_session_tick(S, T0 + c.resend_timeout_ns - 1);
+	cr_assert_eq(take_tx(S), 0);
+	xr_fix_session_tick(S, T0 + c.resend_timeout_ns);
+	cr_assert_eq(take_tx(S), 1);
+	expect_type(0, "1");
+}
+
+/* ============================================================ Frame cap */
+
+/* A venue ExecutionReport 34=@p seq, 11=@p id, with Text of @p text_len
+ * bytes, written by hand (the codec's writer stops at XR_FIX_MAX_MSG). */
+static size_t
+big_report(char *out, size_t cap, uint64_t seq, const char *id, size_t text_len)
+{
+	static char body[128 * 1024];
+	int k = snprintf(body, sizeof(body),
+			 "35=8|49=VENUE|56=XROUTE|34=%llu|52=20260101-00:00:00.000|11=%s|58=",
+			 (unsigned long long)seq, id);
+
+	cr_assert_lt((size_t)k + text_len + 2, sizeof(body));
+	memset(body + k, 'x', text_len);
+	strcpy(body + k + text_len, "|");
+	return raw_msg(out, cap, "FIX.4.4", body, 0);
+}
+
+Test(fix_session, oversize_message_arriving_in_pieces_is_one_drop_then_resync)
+{
+	static char big[80 * 1024];
+	char next[512];
+
+	logged_on();
+	size_t n = big_report(big, sizeof(big), 2, "BIG", 60000);
+	size_t nn = vbuild(S, next, sizeof(next), &(struct vmsg){ .type = "8", .seq = 3,
+								   .extra = "11=NEXT" });
+	/* Reads of at most 4096 bytes, as a socket delivers them. */
+	for (size_t off = 0; off < n; off += 4096) {
+		size_t k = n - off < 4096 ? n - off : 4096;
+		rx_append(S, big + off, k);
+		cr_assert_eq(input(S, T0 + SEC), 0);
+		cr_assert_lt(S->rx_len, 5, "the drop leaves at most a partial \"8=FIX\"");
+	}
+	rx_append(S, next, nn);
+	cr_assert_eq(input(S, T0 + SEC), 1, "the next message frames");
+	for (int e = 0; e < XR_FIX_ERRORS; e++)
+		cr_assert_eq(S->st.frame_errors[e], e == XR_FIX_OVERSIZE ? 1u : 0u,
+			     "frame_errors[%s] = %llu", xr_fix_error_name((enum xr_fix_error)e),
+			     (unsigned long long)S->st.frame_errors[e]);
+	cr_assert_eq(S->st.bytes_dropped, n);
+	cr_assert_eq(S->rx_len, 0);
+	/* The dropped message was 34=2: a gap, asked for. */
+	cr_assert_eq(S->st.too_high_dropped, 1);
+	cr_assert_eq(take_tx(S), 1);
+	expect_type(0, "2");
+	cr_assert_eq(fu64(0, 7), 2);
+	/* The venue fills the gap; 3 resent is delivered. */
+	VENUE(S, .type = "4", .seq = 2, .poss_dup = true, .extra = "123=Y|36=3");
+	VENUE(S, .type = "8", .seq = 3, .poss_dup = true, .extra = "11=NEXT");
+	cr_assert_eq(input(S, T0 + 2 * SEC), 2);
+	cr_assert_eq(R.n_app, 1);
+	cr_assert_str_eq(R.app[0].clordid, "NEXT");
+	cr_assert_not(S->resend_pending);
+}
+
+Test(fix_session, frame_cap_is_configurable)
+{
+	static char big[80 * 1024];
+	struct xr_fix_session_cfg c = cfg_of(XR_FIX_44);
+
+	c.max_frame_bytes = 65536;
+	S = sess_new(&c, 0, 0);
+	cr_assert_eq(S->rx_cap, 2 * 65536);
+	xr_fix_session_connected(S, T0);
+	VENUE(S, .type = "A", .seq = 1, .extra = "98=0|108=30");
+	cr_assert_eq(input(S, T0), 1);
+	take_tx(S);
+	size_t n = big_report(big, sizeof(big), 2, "BIG", 60000);
+	cr_assert_gt(n, XR_FIX_FRAME_DEFAULT);
+	rx_append(S, big, n);
+	cr_assert_eq(input(S, T0 + SEC), 1);
+	cr_assert_eq(R.n_app, 1, "60 KB under a 64 KiB cap is a message");
+	cr_assert_str_eq(R.app[0].clordid, "BIG");
+	cr_assert_eq(S->st.frame_errors[XR_FIX_OVERSIZE], 0);
+	cr_assert_eq(SEQ.next_in, 3);
+}
+
+Test(fix_session, frame_cap_out_of_range_is_refused)
+{
+	struct xr_fix_session_cfg c = cfg_of(XR_FIX_44);
+	struct xr_fix_session *s = calloc(1, xr_fix_session_size(XR_FIX_FRAME_MAX));
+
+	cr_assert_not_null(s);
+	c.max_frame_bytes = XR_FIX_FRAME_MIN - 1;
+	cr_assert_eq(xr_fix_session_init(s, &c, &SEQ, &OPS, &R), -EINVAL);
+	c.max_frame_bytes = XR_FIX_FRAME_MAX + 1;
+	cr_assert_eq(xr_fix_session_init(s, &c, &SEQ, &OPS, &R), -EINVAL);
+	c.max_frame_bytes = XR_FIX_FRAME_MAX;
+	cr_assert_eq(xr_fix_session_init(s, &c, &SEQ, &OPS, &R), 0);
+	cr_assert_eq(s->rx_cap, 2 * XR_FIX_FRAME_MAX);
+	c.max_frame_bytes = 0;
+	cr_assert_eq(xr_fix_session_init(s, &c, &SEQ, &OPS, &R), 0);
+	cr_assert_eq(s->cfg.max_frame_bytes, XR_FIX_FRAME_DEFAULT, "0 is the default");
+	free(s);
+}
+
+Test(fix_session, garbage_then_bad_checksum_then_valid_counted_by_kind)
+{
+	static const char junk[] = "\r\nhello venue\r\n";
+	char bad[512];
+	size_t n = raw_msg(bad, sizeof(bad), "FIX.4.4", BODY_D2, 0);
+
+	bad[n - 2] = bad[n - 2] == '9' ? '0' : (char)(bad[n - 2] + 1); /* CheckSum off */
+	logged_on();
+	VENUE(S, .type = "8", .seq = 2, .extra = "11=A");
+	cr_assert_eq(input(S, T0 + SEC), 1);
+	/* After a valid message: garbage (one read), then a bad CheckSum. */
+	rx_append(S, junk, sizeof(junk) - 1);
+	cr_assert_eq(input(S, T0 + SEC), 0);
+	rx_append(S, bad, n);
+	VENUE(S, .type = "8", .seq = 3, .extra = "11=B");
+	cr_assert_eq(input(S, T0 + SEC), 1);
+	cr_assert_eq(S->st.frame_errors[XR_FIX_GARBAGE], 1);
+	cr_assert_eq(S->st.frame_errors[XR_FIX_BAD_CHECKSUM], 1);
+	cr_assert_eq(S->st.bytes_dropped, sizeof(junk) - 1 + n);
+	cr_assert_eq(R.n_app, 2);
+	cr_assert_str_eq(R.app[1].clordid, "B");
+}
+
+Test(fix_session, malformed_input_logs_are_rate_limited)
+{
+	static const char junk[] = "junk\r\n";
+	char bad[512];
+	size_t n = raw_msg(bad, sizeof(bad), "FIX.4.4", BODY_D2, 0);
+
+	bad[n - 2] = bad[n - 2] == '9' ? '0' : (char)(bad[n - 2] + 1); /* CheckSum off */
+	logged_on();
+	/* 20 bad frames in one second: each counted, 5 logged. */
+	for (int k = 0; k < 20; k++)
+		rx_append(S, bad, n);
+	cr_assert_eq(input(S, T0 + SEC), 0);
+	cr_assert_eq(S->st.frame_errors[XR_FIX_BAD_CHECKSUM], 20);
+	cr_assert_eq(R.n_log, XR_FIX_DROP_LOG_PER_S);
+	/* The next second: logged again, with the count left out. (Garbage
+	 * right after a drop would be part of it, so a valid message first.) */
+	VENUE(S, .type = "8", .seq = 2, .extra = "11=A");
+	rx_append(S, junk, sizeof(junk) - 1);
+	cr_assert_eq(input(S, T0 + 2 * SEC), 1);
+	cr_assert_eq(R.n_log, XR_FIX_DROP_LOG_PER_S + 1);
+	cr_assert(logged("(garbage): 6 bytes dropped (15 more not logged)"), "%s",
+		  R.log[R.n_log - 1]);
+	cr_assert_eq(S->st.frame_errors[XR_FIX_GARBAGE], 1);
+	cr_assert_eq(R.n_app, 1, "the session goes on");
 }
 
 /* ============================================================ begin/send */

@@ -160,10 +160,18 @@ Test(sim, factory_creates_sim, .fini = fx_fini)
 	cr_assert_eq(g_c.ops, &xr_sim_ops);
 	cr_assert_str_eq(g_c.ops->kind, "sim");
 	cr_assert_eq(g_c.venue, 0);
+	memset(&h, 0xa5, sizeof(h)); /* health() must fill every field */
 	cr_assert_eq(g_c.ops->health(g_c.ctx, &h), 0);
 	cr_assert_eq(h.connected, 1);
 	cr_assert_eq(h.open_orders, 0);
 	cr_assert_eq(h.max_open_orders, 64);
+	/* The sim counts no venue misbehaviour. */
+	cr_assert_eq(h.foreign_reports, 0);
+	cr_assert_eq(h.stale_reports, 0);
+	cr_assert_eq(h.qty_changed, 0);
+	cr_assert_eq(h.overfill_reports, 0);
+	cr_assert_eq(h.frames_dropped, 0);
+	cr_assert_eq(h.escalations, 0);
 }
 
 Test(sim, factory_unknown_connector)

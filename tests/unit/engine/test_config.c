@@ -1847,6 +1847,8 @@ Test(config, fix_example_loads_and_prints_back)
 	cr_assert_eq(x->reconnect_min_ms, 100); /* defaults */
 	cr_assert_eq(x->reconnect_max_ms, 5000);
 	cr_assert_eq(x->heartbeat_s, 30);
+	cr_assert_eq(x->resend_timeout_ms, 2000);
+	cr_assert_eq(x->max_frame_bytes, 16384);
 	cr_assert_eq(o->n_symbols, 1);
 	cr_assert_str_eq(o->symbols[0].name, "BTCUSD");
 	cr_assert_str_eq(a->symbols[o->symbols[0].symbol], "BTC-USD");
@@ -1856,6 +1858,8 @@ Test(config, fix_example_loads_and_prints_back)
 	cr_assert_null(strstr(p1, "latency_us"));
 	cr_assert_not_null(strstr(p1, "\ntime_in_force = day\n"));
 	cr_assert_not_null(strstr(p1, "\nvenue_symbol.BTC-USD = BTCUSD\n"));
+	cr_assert_not_null(strstr(p1, "\nresend_timeout_ms = 2000\n"));
+	cr_assert_not_null(strstr(p1, "\nmax_frame_bytes = 16384\n"));
 	write_file("print1.ini", p1);
 	struct xr_config *b = xr_config_load("print1.ini", err, sizeof(err));
 	cr_assert_not_null(b, "%s", err);
@@ -1899,6 +1903,21 @@ Test(config, fix_errors)
 		     "xroute.ini:3: [venue f] port: \"70000\" is out of range (1..65535)");
 	expect_error(FIXV "venue_symbol.ETH-USD = ETHUSD\n[user u]\n",
 		     "xroute.ini:8: [venue f] venue_symbol.ETH-USD: the venue has no book.ETH-USD");
+	expect_error(FIXV "max_frame_bytes = 1023\n[user u]\n",
+		     "xroute.ini:8: [venue f] max_frame_bytes: \"1023\" is out of range "
+		     "(1024..1048576)");
+	expect_error(FIXV "max_frame_bytes = 1048577\n[user u]\n",
+		     "xroute.ini:8: [venue f] max_frame_bytes: \"1048577\" is out of range "
+		     "(1024..1048576)");
+	expect_error(FIXV "resend_timeout_ms = 9\n[user u]\n",
+		     "xroute.ini:8: [venue f] resend_timeout_ms: \"9\" is out of range "
+		     "(10..600000)");
+	expect_error(FIXV "resend_timeout_ms = 600001\n[user u]\n",
+		     "xroute.ini:8: [venue f] resend_timeout_ms: \"600001\" is out of range "
+		     "(10..600000)");
+	expect_error(MINIMAL "[venue b]\nmax_frame_bytes = 4096\nbook.BTC-USD = mid=1 tick=0.01 "
+		     "levels=2 level_qty=1\n",
+		     "xroute.ini:4: [venue b]: max_frame_bytes applies only to connector = fix");
 	expect_error(FIXV "reconnect_min_ms = 10\nreconnect_max_ms = 5\n[user u]\n",
 		     "xroute.ini:1: [venue f]: reconnect_max_ms is below reconnect_min_ms");
 	expect_error("[venue f]\nsender_comp_id = ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456\n",
