@@ -257,10 +257,10 @@ xr__on_reject(struct xr_aggregate *a, struct xr_msg *m, uint64_t now,
 static bool
 xr__terminal(const struct xr_msg *m)
 {
-	return m->final == XR_FINAL_FAILED || m->final == XR_FINAL_UNKNOWN ||
-	       m->final == XR_FINAL_OPEN || m->ord_status == XR_OS_FILLED ||
-	       m->ord_status == XR_OS_CANCELED || m->ord_status == XR_OS_REJECTED ||
-	       m->ord_status == XR_OS_EXPIRED;
+	return m->ord_status == XR_OS_FILLED || m->ord_status == XR_OS_CANCELED ||
+	       m->ord_status == XR_OS_REJECTED || m->ord_status == XR_OS_EXPIRED ||
+	       m->final == XR_FINAL_FAILED || m->final == XR_FINAL_UNKNOWN ||
+	       m->final == XR_FINAL_OPEN;
 }
 
 /* This attempt was sent after its last one met an open circuit: the time
@@ -318,13 +318,13 @@ xr__resend(struct xr_aggregate *a, struct xr_parent *p, const struct xr_msg *m, 
 	const struct xr_engine_cfg *ec = &e->cfg->engine;
 	bool venue_reject = m->ord_status == XR_OS_REJECTED && m->reason == XR_R_VENUE_REJECT;
 
-	/* Ending the run: nothing is sent again (enum xr_drain). */
-	if (atomic_load_explicit(&e->drain, memory_order_relaxed) &
-	    (XR_DRAIN_CANCEL | XR_DRAIN_END))
-		return false;
 	if ((m->final != XR_FINAL_FAILED && !venue_reject) || m->decision == XR_D_NO_VENUE ||
 	    m->venue >= e->n_venues ||
 	    m->attempts >= ec->max_attempts || m->qty <= 0)
+		return false;
+	/* Ending the run: nothing is sent again (enum xr_drain). */
+	if (atomic_load_explicit(&e->drain, memory_order_relaxed) &
+	    (XR_DRAIN_CANCEL | XR_DRAIN_END))
 		return false;
 	const struct xr_venue_stats *vs = &a->venues[m->venue];
 	unsigned outcome = vs->circuit != XR_CIRCUIT_CLOSED ? XR_ATT_CIRCUIT

@@ -469,7 +469,11 @@ xr__check_price(struct xr_execute *x, const struct xr_msg *c, int64_t qty, int64
 	if (c->ord_type != XR_ORD_LIMIT || bound <= 0) {
 		if (x->collar_bps == 0 || c->arrival_px <= 0)
 			return;
-		int64_t d = (int64_t)((xr_i128)c->arrival_px * x->collar_bps / 10000);
+		/* In 64 bits below 92233720368 / 10^4 (a constant divisor
+		 * is a multiply); a 128-bit division is a __divti3 call. */
+		int64_t d = c->arrival_px <= INT64_MAX / 10000
+				    ? c->arrival_px * x->collar_bps / 10000
+				    : (int64_t)((xr_i128)c->arrival_px * x->collar_bps / 10000);
 		bound = c->side == XR_SIDE_BUY ? c->arrival_px + d : c->arrival_px - d;
 	}
 	xr_i128 paid = (xr_i128)notional * XR_QTY_SCALE, at = (xr_i128)bound * qty;
