@@ -277,8 +277,18 @@ xr__latency(struct xr_latency *l, const struct xr_hist *h)
 static void
 xr__violations(struct xr_venue_summary *vs, const struct xr_execute *x)
 {
+	struct xr_conn_health h = {0};
+	if (x->conn.ops != NULL && x->conn.ops->health(x->conn.ctx, &h) != 0)
+		memset(&h, 0, sizeof(h));
 	vs->fills_outside_limit = x->fills_outside_limit;
-	vs->overfill_reports = x->overfill_reports;
+	/* Disjoint: the connector refuses the reports it can judge (FIX
+	 * CumQty above OrderQty), the stage clamps what reaches it. */
+	vs->overfill_reports = x->overfill_reports + h.overfill_reports;
+	vs->foreign_reports = h.foreign_reports;
+	vs->stale_reports = h.stale_reports;
+	vs->qty_changed = h.qty_changed;
+	vs->frames_dropped = h.frames_dropped;
+	vs->escalations = h.escalations;
 	vs->queries_capped = x->queries_capped;
 	vs->in_doubt = x->in_doubt;
 	vs->left_open = x->left_open;
