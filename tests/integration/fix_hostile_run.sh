@@ -222,7 +222,7 @@ scenario() {
 		return
 	fi
 	ini "$(cat "$d/port")" "$@" > "$d/x.ini"
-	timeout -s KILL 40 "$xroute" run -c "$d/x.ini" --signals "$sig" --out "$d/out.csv" \
+	timeout -s KILL 10 "$xroute" run -c "$d/x.ini" --signals "$sig" --out "$d/out.csv" \
 		--summary-json "$d/summary.json" --positions "$d/positions.csv" \
 		--drain-timeout-ms 1500 --no-hiccup > "$d/xroute.out" 2> "$d/xroute.err" || rc=$?
 	stop_venue
