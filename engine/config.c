@@ -1344,10 +1344,15 @@ static const struct xr__word xr__w_fault[] = {
 	{ "partial_fill", XR_FAULT_PARTIAL_FILL },
 	{ "drop_answers", XR_FAULT_DROP_ANSWERS },
 	{ "late_answers", XR_FAULT_LATE_ANSWERS },
+	{ "dup_fill", XR_FAULT_DUP_FILL },
+	{ "overfill", XR_FAULT_OVERFILL },
+	{ "bad_price", XR_FAULT_BAD_PRICE },
+	{ "foreign_report", XR_FAULT_FOREIGN_REPORT },
 	{ NULL, 0 },
 };
 #define XR__FAULT_FORM                                                                         \
-	"(form: KIND start_ms=N end_ms=N [every_ms=N] [prob=P] [ratio=R] [extra_us=N])"
+	"(form: KIND start_ms=N end_ms=N [every_ms=N] [prob=P] [ratio=R] [extra_us=N] "         \
+	"[factor=F])"
 
 /* Fields a fault kind needs (bit i = field i of xr__key_fault's list). */
 static const uint8_t xr__fault_needs[XR_FAULT_COUNT] = {
@@ -1358,17 +1363,22 @@ static const uint8_t xr__fault_needs[XR_FAULT_COUNT] = {
 	[XR_FAULT_PARTIAL_FILL] = 0x03 | 0x10,
 	[XR_FAULT_DROP_ANSWERS] = 0x03 | 0x08,
 	[XR_FAULT_LATE_ANSWERS] = 0x03 | 0x08 | 0x20,
+	[XR_FAULT_DUP_FILL] = 0x03 | 0x08,
+	[XR_FAULT_OVERFILL] = 0x03 | 0x08,
+	[XR_FAULT_BAD_PRICE] = 0x03 | 0x08 | 0x40,
+	[XR_FAULT_FOREIGN_REPORT] = 0x03 | 0x08,
 };
 
-/** fault.NAME = KIND start_ms=N end_ms=N [every_ms=N] [prob=P] [ratio=R] [extra_us=N] */
+/** fault.NAME = KIND start_ms=N end_ms=N [every_ms=N] [prob=P] [ratio=R] [extra_us=N]
+ *  [factor=F] */
 static int
 xr__key_fault(struct xr__load *ld, struct xr_venue_cfg *v, const char *key, const char *value)
 {
-	static const char *const fields[6] = { "start_ms", "end_ms", "every_ms",
-					       "prob",	   "ratio",  "extra_us" };
+	static const char *const fields[7] = { "start_ms", "end_ms",   "every_ms", "prob",
+					       "ratio",	   "extra_us", "factor" };
 	const char *name = key + strlen("fault."), *cur = value, *item;
 	struct xr_sim_fault_cfg f = { .kind = XR_FAULT_COUNT };
-	int64_t x[6] = { 0, 0, 0, 0, 0, 0 };
+	int64_t x[7] = { 0, 0, 0, 0, 0, 0, 0 };
 	unsigned have = 0;
 	size_t len;
 	char tok[128], why[200];
@@ -1399,11 +1409,11 @@ xr__key_fault(struct xr__load *ld, struct xr_venue_cfg *v, const char *key, cons
 			return xr__kerr(ld, XR__HERE(ld), key, value,
 					"has a field longer than %zu characters", sizeof(tok) - 1);
 		snprintf(tok, sizeof(tok), "%.*s", (int)len, item);
-		for (i = 0; i < 6; i++)
+		for (i = 0; i < 7; i++)
 			if (eq != NULL && (size_t)(eq - item) == strlen(fields[i]) &&
 			    memcmp(item, fields[i], strlen(fields[i])) == 0)
 				break;
-		if (i == 6)
+		if (i == 7)
 			return xr__kerr(ld, XR__HERE(ld), key, value,
 					"has unknown field \"%s\" " XR__FAULT_FORM, tok);
 		if (have & (1u << i))
@@ -1411,7 +1421,8 @@ xr__key_fault(struct xr__load *ld, struct xr_venue_cfg *v, const char *key, cons
 		const char *num = tok + strlen(fields[i]) + 1;
 		int rc = i == 3 || i == 4
 				 ? xr__num(num, 6, 0, 1000000, 0, &x[i], why, sizeof(why))
-				 : xr__num(num, 0, 0, 86400000, 0, &x[i], why, sizeof(why));
+			 : i == 6 ? xr__num(num, 6, 1000000, 1000000000, 0, &x[i], why, sizeof(why))
+				  : xr__num(num, 0, 0, 86400000, 0, &x[i], why, sizeof(why));
 		if (rc != 0)
 			return xr__kerr(ld, XR__HERE(ld), key, tok, "%s", why);
 		if (!(xr__fault_needs[f.kind] & (1u << i)) && i != 2)
@@ -1419,7 +1430,7 @@ xr__key_fault(struct xr__load *ld, struct xr_venue_cfg *v, const char *key, cons
 					fields[i], xr__word_name(xr__w_fault, f.kind));
 		have |= 1u << i;
 	}
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 7; i++)
 		if ((xr__fault_needs[f.kind] & (1u << i)) && !(have & (1u << i)))
 			return xr__kerr(ld, XR__HERE(ld), key, value, "lacks %s= " XR__FAULT_FORM,
 					fields[i]);
@@ -1435,6 +1446,7 @@ xr__key_fault(struct xr__load *ld, struct xr_venue_cfg *v, const char *key, cons
 	f.prob_ppm = (uint32_t)x[3];
 	f.ratio_ppm = (uint32_t)x[4];
 	f.extra_us = (uint32_t)x[5];
+	f.factor_ppm = (uint32_t)x[6];
 	struct xr_sim_fault_cfg *a = realloc(v->faults, (size_t)(v->n_faults + 1) * sizeof(*a));
 	if (a == NULL)
 		return xr__oom(ld);
@@ -2785,6 +2797,10 @@ xr_config_print(const struct xr_config *cfg, FILE *out)
 			}
 			if (xr__fault_needs[f->kind] & 0x20)
 				fprintf(out, " extra_us=%" PRIu32, f->extra_us);
+			if (xr__fault_needs[f->kind] & 0x40) {
+				xr_fixed_format(pb, f->factor_ppm, 6);
+				fprintf(out, " factor=%s", pb);
+			}
 			fprintf(out, "\n");
 		}
 	}

@@ -160,6 +160,14 @@ enum xr_sim_fault_kind {
 				 * (the venue did the work) */
 	XR_FAULT_LATE_ANSWERS,	/* a terminal answer comes extra_us late with
 				 * probability prob */
+	XR_FAULT_DUP_FILL,	/* a fill report is sent twice, same CumQty,
+				 * with probability prob */
+	XR_FAULT_OVERFILL,	/* a fill report's CumQty goes above the order
+				 * qty, with probability prob */
+	XR_FAULT_BAD_PRICE,	/* a fill is priced factor times worse than
+				 * its own price, with probability prob */
+	XR_FAULT_FOREIGN_REPORT, /* with an answer, with probability prob, a
+				  * report for a ClOrdID never sent */
 	XR_FAULT_COUNT
 };
 
@@ -175,9 +183,11 @@ struct xr_sim_fault_cfg {
 	char name[XR_NAME_MAX + 1];
 	uint8_t kind;		/* enum xr_sim_fault_kind */
 	uint64_t start_ns, end_ns, every_ns;
-	uint32_t prob_ppm;	/* reject_burst, drop_answers, late_answers */
+	uint32_t prob_ppm;	/* reject_burst, drop_answers, late_answers,
+				 * dup_fill, overfill, bad_price, foreign_report */
 	uint32_t ratio_ppm;	/* partial_fill */
 	uint32_t extra_us;	/* latency_spike, late_answers */
+	uint32_t factor_ppm;	/* bad_price: price factor, 1..1000 as ppm */
 };
 
 /** One venue_symbol.SYMBOL key of a FIX venue: the symbol's name there. */

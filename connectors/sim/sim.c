@@ -28,7 +28,12 @@
  *   Random draws (splitmix64, Steele et al., "Fast splittable pseudorandom
  *   number generators", OOPSLA 2014) happen at submit only, three per order
  *   (jitter, reject, fail), so cancels and poll timing never shift the
- *   random stream of later orders.
+ *   random stream of later orders. Fault draws come from a second stream.
+ *
+ *   The hostile faults (dup_fill, overfill, bad_price, foreign_report)
+ *   rewrite or add events on their way out of poll() and never touch a
+ *   slot, so the venue's books stay right however its reports lie; events
+ *   a full poll has no room for wait in extra[] for the next one.
  *
  * GUARANTEES
  *   No allocation after xr_sim_create(), no syscalls, no floating point, no
@@ -138,6 +143,11 @@ struct xr__sim {
 	struct xr__sim_query *queries; /* cap entries */
 	uint32_t q_head, q_n;
 	uint64_t lost_orders, lost_answers, late_answers, queries_answered;
+	/* Events a poll had no room for, written first by the next one
+	 * (dup_fill and foreign_report add events to an answer). */
+	struct xr_conn_event extra[2];
+	uint32_t n_extra;
+	uint64_t foreign_id;	 /* last ClOrdID made up for foreign_report */
 };
 
 /* ------------------------------------------------------------------ PRNG */
@@ -534,6 +544,88 @@ xr__sim_arrive(struct xr__sim *s, uint32_t slot, uint64_t now_ns, struct xr_conn
 	return false;
 }
 
+
+/* ------------------------------------------------------------------ hostile */
+
+/**
+ * The hostile faults on the order event @p ev[*n] just written at venue time
+ * @p t (docs/connectors.md "Faults"): bad_price and overfill change its
+ * fills; dup_fill sends the fill report twice with the same CumQty (the copy
+ * first, as PartiallyFilled when the report is terminal, so the order is
+ * still live when the repeat comes); foreign_report adds a Filled report
+ * for a ClOrdID never sent, after it. The venue's own books are untouched:
+ * a later report of the order carries its real fills. Events that do not
+ * fit in @p max go to s->extra, written first by the next poll.
+ * @return events written to ev (1..max - *n).
+ */
+static uint32_t
+xr__sim_hostile(struct xr__sim *s, const struct xr__sim_order *so, uint64_t t,
+		struct xr_conn_event *ev, uint32_t n, uint32_t max)
+{
+	struct xr_conn_event out[3];
+	uint32_t k = 0;
+	struct xr_conn_event *e = &ev[n];
+	const struct xr_sim_fault_cfg *f;
+
+	if (s->n_faults == 0 || so == NULL || e->kind != XR_EV_EXEC_REPORT)
+		return 1;
+	if (e->last_qty > 0) {
+		f = xr__sim_fault(s, XR_FAULT_BAD_PRICE, t);
+		if (f != NULL && xr__sim_chance(s, f->prob_ppm)) {
+			/* A buy pays factor times its price, a sell gets 1/factor. */
+			xr_i128 x = so->o.side == XR_SIDE_BUY
+					    ? (xr_i128)e->last_notional * f->factor_ppm / XR_SIM_PPM_ONE
+					    : (xr_i128)e->last_notional * XR_SIM_PPM_ONE / f->factor_ppm;
+			e->last_notional = x > INT64_MAX ? INT64_MAX : (int64_t)x;
+			e->last_fees = xr_fee(e->last_notional, s->fee_taker_cbps);
+		}
+		f = xr__sim_fault(s, XR_FAULT_OVERFILL, t);
+		if (f != NULL && xr__sim_chance(s, f->prob_ppm)) {
+			/* The order's qty once more, at this report's price. */
+			xr_i128 x = (xr_i128)e->last_notional * so->o.qty / e->last_qty;
+			int64_t extra = x > INT64_MAX / 2 ? INT64_MAX / 2 : (int64_t)x;
+			e->last_qty += so->o.qty;
+			e->cum_qty += so->o.qty;
+			e->last_notional += extra;
+			e->last_fees = xr_fee(e->last_notional, s->fee_taker_cbps);
+		}
+		f = xr__sim_fault(s, XR_FAULT_DUP_FILL, t);
+		if (f != NULL && xr__sim_chance(s, f->prob_ppm)) {
+			out[k] = *e;
+			if (e->ord_status != XR_OS_NEW && e->ord_status != XR_OS_PARTIALLY_FILLED) {
+				out[k].ord_status = XR_OS_PARTIALLY_FILLED;
+				out[k].leaves_qty = so->o.qty > e->cum_qty ? so->o.qty - e->cum_qty : 0;
+			}
+			k++;
+		}
+	}
+	out[k++] = *e;
+	f = xr__sim_fault(s, XR_FAULT_FOREIGN_REPORT, t);
+	if (f != NULL && xr__sim_chance(s, f->prob_ppm)) {
+		struct xr_conn_event *x = &out[k++];
+		*x = *e;
+		/* Counting down from the top: the engine's ClOrdIDs count up. */
+		x->cl_ord_id = UINT64_MAX - s->foreign_id++;
+		x->token = UINT32_MAX;
+		x->ord_status = XR_OS_FILLED;
+		x->reason = XR_R_NONE;
+		x->last_qty = x->cum_qty = so->o.qty;
+		x->leaves_qty = 0;
+		x->last_notional = xr_notional(so->o.qty, so->o.ord_type == XR_ORD_LIMIT
+								   ? so->o.limit_px
+								   : s->books[so->book].mid_px);
+		x->last_fees = xr_fee(x->last_notional, s->fee_taker_cbps);
+	}
+	uint32_t w = 0;
+	for (uint32_t i = 0; i < k; i++) {
+		if (n + w < max)
+			ev[n + w++] = out[i];
+		else
+			s->extra[s->n_extra++] = out[i];
+	}
+	return w;
+}
+
 /* ------------------------------------------------------------------ ops */
 
 static int
@@ -712,8 +804,16 @@ xr__sim_poll(void *ctx, uint64_t now_ns, struct xr_conn_event *ev, uint32_t max)
 	xr__sim_clock(s, now_ns);
 	/* The static books' levels, once, best first per side. */
 	uint32_t n = xr_conn_book_md(s->books, s->n_books, &s->md, ev, max);
+	/* What the last poll had no room for, first. */
+	uint32_t x = 0;
+	while (n < max && x < s->n_extra)
+		ev[n++] = s->extra[x++];
+	if (x > 0) {
+		memmove(s->extra, s->extra + x, (s->n_extra - x) * sizeof(s->extra[0]));
+		s->n_extra -= x;
+	}
 
-	while (n < max && s->n_heap > 0) {
+	while (n < max && s->n_extra == 0 && s->n_heap > 0) {
 		uint32_t slot = s->heap[0];
 		struct xr__sim_order *so = &s->orders[slot];
 		uint64_t t = so->due_ns;
@@ -743,7 +843,7 @@ xr__sim_poll(void *ctx, uint64_t now_ns, struct xr_conn_event *ev, uint32_t max)
 					so->rep_qty = so->rep_notional = so->rep_fees = 0;
 					s->lost_answers++;
 				} else {
-					n++;
+					n += xr__sim_hostile(s, so, t, ev, n, max);
 				}
 				continue;
 			}
@@ -757,14 +857,17 @@ xr__sim_poll(void *ctx, uint64_t now_ns, struct xr_conn_event *ev, uint32_t max)
 				continue;
 			}
 			xr__sim_deliver(s, slot, e);
-			n++;
+			n += xr__sim_hostile(s, so, t, ev, n, max);
 			continue;
 		}
 		xr__sim_heap_pop(s);
-		n += xr__sim_finish(s, slot, t, kind, status, reason, e);
+		/* A freed slot keeps its order until the next submit. */
+		if (xr__sim_finish(s, slot, t, kind, status, reason, e) != 0)
+			n += xr__sim_hostile(s, so, t, ev, n, max);
 	}
 
-	while (n < max && s->q_n > 0 && s->queries[s->q_head].due_ns <= now_ns) {
+	while (n < max && s->n_extra == 0 && s->q_n > 0 &&
+	       s->queries[s->q_head].due_ns <= now_ns) {
 		struct xr__sim_query q = s->queries[s->q_head];
 		s->q_head = (s->q_head + 1) % s->cap;
 		s->q_n--;
@@ -772,9 +875,12 @@ xr__sim_poll(void *ctx, uint64_t now_ns, struct xr_conn_event *ev, uint32_t max)
 			s->lost_answers++;
 			continue;
 		}
+		uint32_t slot = s->hash[xr__sim_hash_find(s, q.cl_ord_id)];
+		const struct xr__sim_order *so = slot == XR__SIM_NIL ? NULL : &s->orders[slot];
 		uint32_t k = xr__sim_answer(s, &q, &ev[n]);
 		s->queries_answered += k;
-		n += k;
+		if (k != 0)
+			n += xr__sim_hostile(s, so, q.due_ns, ev, n, max);
 	}
 	return n;
 }

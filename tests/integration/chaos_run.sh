@@ -2,6 +2,8 @@
 # Integration: the chaos scenario (docs/failover.md). 1,000,000 signals
 # across five sim venues with timed outages, a disconnect, latency spikes,
 # reject bursts, partial fills, lost and late answers
+# and a hostile venue's reports: repeated fills, CumQty above the order,
+# prices 100x outside the book, reports for ClOrdIDs never sent
 # (docs/examples/xroute-chaos.ini), replayed at 4x their event time (200k
 # signals/s, about 5 s). Asserts every signal has exactly one terminal
 # result, no overfill, positions equal to the sum of fills, circuits that
@@ -53,7 +55,12 @@ f = s["failover"]
 assert s["failover_events"] >= 5, f"only {s['failover_events']} circuits opened"
 assert f["failovers"] > 0 and f["timeouts"] > 0, f
 assert f["unknown_resolved"] == f["timeouts"], "every timed-out child was resolved"
-assert f["dup_fills"] == 0 and f["bad_events"] == 0, f
+# alpha repeats 0.1% of its fill reports (dup_fill): seen, and not booked
+# (positions above); echo's reports for ClOrdIDs never sent (foreign_report)
+# are counted, attributed to no signal.
+assert f["dup_fills"] > 0, f"no repeated fill seen: {f}"
+foreign = s.get("foreign_reports", f.get("foreign_reports", 0)) + f["bad_events"]
+assert foreign > 0, f"no foreign report seen: {f}"
 assert s["reroute_us"]["count"] > 0
 for k in ["p50", "p99"]:
     assert k in s["detection_ms"] and k in s["reroute_us"]

@@ -61,7 +61,8 @@ for k in ("unaccounted", "duplicates", "overfills", "position_mismatches"):
 assert f["timeouts"] > 0, "the chaos faults must time children out"
 assert 0 < f["timeout_cancels"] <= f["timeouts"], (f["timeout_cancels"], f["timeouts"])
 assert f["unknown_resolved"] == f["timeouts"], (f["unknown_resolved"], f["timeouts"])
-assert f["dup_fills"] == 0 and f["bad_events"] == 0, f
+# The scenario's hostile reports (docs/failover.md): repeats seen, not booked.
+assert f["dup_fills"] > 0, f"no repeated fill seen: {f}"
 print(f"policy_run: timeout_policy = cancel: timeouts {f['timeouts']}, "
       f"cancels {f['timeout_cancels']}, resolved {f['unknown_resolved']}")
 PY

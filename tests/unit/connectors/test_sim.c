@@ -1064,3 +1064,121 @@ Test(sim_faults, faults_are_copied_at_create, .fini = fx_fini)
 	cr_assert_eq(submit(3, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET, XR_TIF_IOC, U(1), 0, MS(20)),
 		     0);
 }
+
+/* The hostile faults: each changes what the venue reports, never its books.
+ * Every test expects what only the fault produces, so each fails without it. */
+
+Test(sim_faults, dup_fill_repeats_the_fill_with_the_same_cum_qty, .fini = fx_fini)
+{
+	struct xr_sim_fault_cfg f = { .kind = XR_FAULT_DUP_FILL, .start_ns = 0,
+				      .end_ns = MS(1), .prob_ppm = 1000000 };
+	struct xr_conn_event ev[4];
+
+	fx_start_faults(&f, 1);
+	/* Buy 1.5 BTC: 1 at 50000.5 + 0.5 at 50001 = 75001 USD, one report. */
+	cr_assert_eq(submit(1, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET, XR_TIF_IOC, U(3) / 2, 0, 0),
+		     0);
+	cr_assert_eq(poll(US(100), ev, 4), 2, "the fill is reported twice");
+	/* The copy comes first and is not terminal, so the order is still live
+	 * at the client when the repeat comes. */
+	cr_assert_eq(ev[0].ord_status, XR_OS_PARTIALLY_FILLED);
+	cr_assert_eq(ev[1].ord_status, XR_OS_FILLED);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(ev[i].cl_ord_id, 1);
+		cr_assert_eq(ev[i].last_qty, U(3) / 2, "report %d", i);
+		cr_assert_eq(ev[i].cum_qty, U(3) / 2, "report %d: the same CumQty", i);
+		cr_assert_eq(ev[i].last_notional, U(75001));
+	}
+	cr_assert_eq(open_orders(), 0);
+	/* Outside the window: one report. */
+	cr_assert_eq(submit(2, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET, XR_TIF_IOC, U(1), 0, MS(2)),
+		     0);
+	cr_assert_eq(poll(MS(3), ev, 4), 1);
+}
+
+Test(sim_faults, dup_fill_that_does_not_fit_comes_with_the_next_poll, .fini = fx_fini)
+{
+	struct xr_sim_fault_cfg f = { .kind = XR_FAULT_DUP_FILL, .start_ns = 0,
+				      .end_ns = MS(1), .prob_ppm = 1000000 };
+	struct xr_conn_event ev[4];
+
+	fx_start_faults(&f, 1);
+	cr_assert_eq(submit(1, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET, XR_TIF_IOC, U(1), 0, 0), 0);
+	cr_assert_eq(submit(2, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET, XR_TIF_IOC, U(1), 0, 0), 0);
+	cr_assert_eq(poll(US(100), ev, 1), 1);
+	cr_assert_eq(ev[0].cl_ord_id, 1);
+	cr_assert_eq(ev[0].ord_status, XR_OS_PARTIALLY_FILLED);
+	/* Order 1's repeat before anything of order 2. */
+	cr_assert_eq(poll(US(100), ev, 4), 3);
+	cr_assert_eq(ev[0].cl_ord_id, 1);
+	cr_assert_eq(ev[0].ord_status, XR_OS_FILLED);
+	cr_assert_eq(ev[1].cl_ord_id, 2);
+	cr_assert_eq(ev[2].cl_ord_id, 2);
+	cr_assert_eq(poll(MS(1), ev, 4), 0);
+}
+
+Test(sim_faults, overfill_reports_cum_qty_above_the_order, .fini = fx_fini)
+{
+	struct xr_sim_fault_cfg f = { .kind = XR_FAULT_OVERFILL, .start_ns = 0,
+				      .end_ns = MS(1), .prob_ppm = 1000000 };
+	struct xr_conn_event ev[4];
+
+	fx_start_faults(&f, 1);
+	/* Buy 1 BTC at 50000.5: reported as 2, the extra at the same price. */
+	cr_assert_eq(submit(1, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET, XR_TIF_IOC, U(1), 0, 0), 0);
+	cr_assert_eq(poll(US(100), ev, 4), 1);
+	cr_assert_eq(ev[0].ord_status, XR_OS_FILLED);
+	cr_assert_eq(ev[0].cum_qty, U(2), "CumQty twice the order's qty");
+	cr_assert_eq(ev[0].last_qty, U(2));
+	cr_assert_eq(ev[0].last_notional, U(100001));
+	cr_assert_gt(ev[0].cum_qty, U(1));
+}
+
+Test(sim_faults, bad_price_fills_far_outside_the_limit, .fini = fx_fini)
+{
+	struct xr_sim_fault_cfg f = { .kind = XR_FAULT_BAD_PRICE, .start_ns = 0,
+				      .end_ns = MS(1), .prob_ppm = 1000000,
+				      .factor_ppm = 100000000 };
+	struct xr_conn_event ev[4];
+
+	fx_start_faults(&f, 1);
+	/* Limit buy 1 at 50001: fills 1 at 50000.5, reported at 100x. */
+	cr_assert_eq(submit(1, SYM_BTC, XR_SIDE_BUY, XR_ORD_LIMIT, XR_TIF_IOC, U(1), U(50001), 0),
+		     0);
+	cr_assert_eq(poll(US(100), ev, 4), 1);
+	cr_assert_eq(ev[0].ord_status, XR_OS_FILLED);
+	cr_assert_eq(ev[0].last_qty, U(1));
+	cr_assert_eq(ev[0].last_notional, U(5000050), "50000.5 x 100");
+	cr_assert_gt(ev[0].last_notional, U(50001), "above the limit");
+	/* 2.5 bps of 5000050 = 1250.0125 */
+	cr_assert_eq(ev[0].last_fees, U(1250) + 1250000);
+	/* A sell gets a hundredth: 49999.5 / 100 = 499.995. */
+	cr_assert_eq(submit(2, SYM_BTC, XR_SIDE_SELL, XR_ORD_LIMIT, XR_TIF_IOC, U(1), U(49999),
+			    0), 0);
+	cr_assert_eq(poll(US(200), ev, 4), 1);
+	cr_assert_eq(ev[0].last_notional, 49999500000);
+}
+
+Test(sim_faults, foreign_report_names_a_clordid_never_sent, .fini = fx_fini)
+{
+	struct xr_sim_fault_cfg f = { .kind = XR_FAULT_FOREIGN_REPORT, .start_ns = 0,
+				      .end_ns = MS(1), .prob_ppm = 1000000 };
+	struct xr_conn_event ev[4];
+
+	fx_start_faults(&f, 1);
+	cr_assert_eq(submit(1, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET, XR_TIF_IOC, U(1), 0, 0), 0);
+	cr_assert_eq(submit(2, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET, XR_TIF_IOC, U(1), 0, 0), 0);
+	cr_assert_eq(poll(US(100), ev, 4), 4);
+	cr_assert_eq(ev[0].cl_ord_id, 1);
+	cr_assert_eq(ev[0].token, 4);
+	cr_assert_eq(ev[2].cl_ord_id, 2);
+	for (int i = 1; i < 4; i += 2) {
+		cr_assert_eq(ev[i].kind, XR_EV_EXEC_REPORT);
+		cr_assert_eq(ev[i].ord_status, XR_OS_FILLED);
+		cr_assert(ev[i].cl_ord_id != 1 && ev[i].cl_ord_id != 2, "never sent");
+		cr_assert_eq(ev[i].token, UINT32_MAX);
+		cr_assert_eq(ev[i].cum_qty, U(1));
+	}
+	cr_assert_neq(ev[1].cl_ord_id, ev[3].cl_ord_id, "a new ClOrdID each time");
+	cr_assert_eq(open_orders(), 0);
+}

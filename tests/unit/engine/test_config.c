@@ -1430,10 +1430,12 @@ Test(config, print_round_trip_selector)
 	"book.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n"
 
 #define FAULT_FORM                                                                                 \
-	"(form: KIND start_ms=N end_ms=N [every_ms=N] [prob=P] [ratio=R] [extra_us=N])"
+	"(form: KIND start_ms=N end_ms=N [every_ms=N] [prob=P] [ratio=R] [extra_us=N] "          \
+	"[factor=F])"
 
 #define FAULT_KINDS                                                                                \
-	"outage, disconnect, latency_spike, reject_burst, partial_fill, drop_answers, late_answers"
+	"outage, disconnect, latency_spike, reject_burst, partial_fill, drop_answers, "          \
+	"late_answers, dup_fill, overfill, bad_price, foreign_report"
 
 #define MS_NS(x) ((uint64_t)(x)*1000000u)
 
@@ -1483,6 +1485,37 @@ Test(config, fault_every_kind_parsed)
 	assert_fault(v, 5, "lost", XR_FAULT_DROP_ANSWERS, 0, MS_NS(100000), 0, 1000, 0, 0);
 	assert_fault(v, 6, "late", XR_FAULT_LATE_ANSWERS, 0, MS_NS(86400000), 0, 2, 0, 5000);
 	xr_config_free(cfg);
+}
+
+/* The hostile kinds: a probability each, and bad_price a price factor. */
+Test(config, fault_hostile_kinds_parsed)
+{
+	struct xr_config *cfg = load_ok(
+		FAULT_VENUE
+		"fault.dup = dup_fill start_ms=0 end_ms=1000 prob=0.01\n"
+		"fault.over = overfill start_ms=100 end_ms=200 every_ms=1000 prob=1\n"
+		"fault.px = bad_price start_ms=0 end_ms=10 prob=0.5 factor=100\n"
+		"fault.alien = foreign_report start_ms=0 end_ms=10 prob=0.001\n"
+		"[user u1]\n");
+	const struct xr_venue_cfg *v = &cfg->venues[0];
+
+	cr_assert_eq(v->n_faults, 4);
+	assert_fault(v, 0, "dup", XR_FAULT_DUP_FILL, 0, MS_NS(1000), 0, 10000, 0, 0);
+	assert_fault(v, 1, "over", XR_FAULT_OVERFILL, MS_NS(100), MS_NS(200), MS_NS(1000),
+		     1000000, 0, 0);
+	assert_fault(v, 2, "px", XR_FAULT_BAD_PRICE, 0, MS_NS(10), 0, 500000, 0, 0);
+	cr_assert_eq(v->faults[2].factor_ppm, 100000000u, "factor 100 as ppm");
+	assert_fault(v, 3, "alien", XR_FAULT_FOREIGN_REPORT, 0, MS_NS(10), 0, 1000, 0, 0);
+	xr_config_free(cfg);
+
+	expect_error(FAULT_VENUE "fault.x = bad_price start_ms=0 end_ms=10 prob=1\n",
+		     "xroute.ini:3: [venue a] fault.x: \"bad_price start_ms=0 end_ms=10 prob=1\" "
+		     "lacks factor= " FAULT_FORM);
+	expect_error(FAULT_VENUE "fault.x = bad_price start_ms=0 end_ms=10 prob=1 factor=0.5\n",
+		     "xroute.ini:3: [venue a] fault.x: \"factor=0.5\" is out of range (1..1000)");
+	expect_error(FAULT_VENUE "fault.x = dup_fill start_ms=0 end_ms=10 prob=1 factor=2\n",
+		     "xroute.ini:3: [venue a] fault.x: \"dup_fill start_ms=0 end_ms=10 prob=1 "
+		     "factor=2\" factor does not apply to dup_fill");
 }
 
 Test(config, fault_limits_accepted)
@@ -1790,7 +1823,7 @@ Test(config, chaos_example_faults)
 	snprintf(path, sizeof(path), "%s/docs/examples/xroute-chaos.ini", getenv("XR_SOURCE_ROOT"));
 	struct xr_config *a = xr_config_load(path, err, sizeof(err));
 	cr_assert_not_null(a, "%s", err);
-	static const uint32_t want[] = { 1, 2, 2, 2, 2 };
+	static const uint32_t want[] = { 2, 3, 3, 2, 3 };
 	unsigned kinds = 0;
 	cr_assert_eq(a->n_venues, 5);
 	for (uint32_t v = 0; v < a->n_venues; v++) {
