@@ -118,6 +118,8 @@ struct xr_conn_health {
 	uint64_t overfill_reports; /* reports refused: CumQty above OrderQty */
 	uint64_t frames_dropped;   /* frames dropped: bad CheckSum, BodyLength, size, garbage */
 	uint64_t escalations;      /* unanswered ResendRequests escalated (TestRequest, then Logout) */
+	uint64_t dup_fills;        /* fills reported again (LastQty > 0, CumQty not
+				    * advancing): ignored */
 };
 
 /** Operations of a connector kind. All take the connector's ctx. */

@@ -341,6 +341,9 @@ xr__summarise(struct xr_engine *e)
 		s->timeout_cancels += x->timeout_cancels;
 		s->unknown_resolved += x->unknown_resolved;
 		s->dup_fills += x->dup_fills;
+		struct xr_conn_health h = {0};
+		if (x->conn.ops != NULL && x->conn.ops->health(x->conn.ctx, &h) == 0)
+			s->dup_fills += h.dup_fills; /* seen by the connector: none reach us */
 		s->bad_events += x->bad_events;
 		s->stale_answers += x->stale_answers;
 		s->stop_cancels += x->stop_cancels;

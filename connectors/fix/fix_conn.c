@@ -123,6 +123,7 @@ enum xr__bad_kind {
 	XR__BK_STALE,
 	XR__BK_QTY,
 	XR__BK_OVERFILL,
+	XR__BK_DUP,
 	XR__BK_KINDS
 };
 
@@ -555,6 +556,13 @@ xr__on_exec_report(struct xr__fix *f, const struct xr_fix_msg *m, uint64_t seq, 
 	if (delta == 0 && !xr__terminal(os) && (poss_dup || o->state == XR__O_ACKED) &&
 	    !was_query) {
 		f->st.dup_reports++; /* nothing new */
+		if (has_last && last_qty > 0) {
+			/* A fill repeated: CumQty says it was booked before. */
+			f->st.dup_fills++;
+			xr__bad_logf(f, XR__BK_DUP, now, "order %llu: duplicate fill ignored "
+				     "(LastQty without CumQty advancing: a repeated ExecID)",
+				     (unsigned long long)o->cl_ord_id);
+		}
 		o->state = XR__O_ACKED;
 		return;
 	}
@@ -1118,6 +1126,7 @@ xr__health(void *ctx, struct xr_conn_health *h)
 	for (int e = XR_FIX_OK + 1; e < XR_FIX_ERRORS; e++)
 		h->frames_dropped += f->s->st.frame_errors[e];
 	h->escalations = f->s->st.escalations;
+	h->dup_fills = f->st.dup_fills;
 	return 0;
 }
 

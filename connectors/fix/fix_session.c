@@ -729,7 +729,11 @@ xr__dropped(struct xr_fix_session *s, enum xr_fix_error why, size_t len, const c
 		return;
 	}
 	s->drop_log_lines++;
-	if (s->drop_log_skipped > 0)
+	if (why == XR_FIX_OVERSIZE)
+		xr__log(s, XR_FIX_LOG_WARN, "malformed %s (oversize): %zu bytes dropped: a frame "
+			"longer than max_frame_bytes %u (%u more not logged)", what, len,
+			s->cfg.max_frame_bytes, s->drop_log_skipped);
+	else if (s->drop_log_skipped > 0)
 		xr__log(s, XR_FIX_LOG_WARN, "malformed %s (%s): %zu bytes dropped (%u more "
 			"not logged)", what, xr_fix_error_name(why), len, s->drop_log_skipped);
 	else

@@ -100,6 +100,7 @@ int xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_co
 struct xr_fix_conn_stats {
 	uint64_t orders_sent, cancels_sent, status_sent;
 	uint64_t reports;	     /* execution reports of our live orders */
+	uint64_t dup_fills;	     /* of them, repeating a fill (LastQty > 0) */
 	uint64_t dup_reports;	     /* of a live order, nothing new (resent, or
 				      * CumQty and OrdStatus unchanged) */
 	uint64_t stale_reports;	     /* for an order this connector sent that
