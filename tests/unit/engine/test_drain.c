@@ -2,8 +2,10 @@
  * How a run ends (engine.c xr_engine_run, stage_execute.c xr__drain_step):
  * a venue that never settles its orders, DAY orders resting at the end
  * (exit_orders cancel and leave), a stop request (SIGTERM in xroute run),
- * and the bound on status queries per child. Every case must leave one
- * result per signal read and every invariant at 0.
+ * the bound on status queries per child, and what the execute stage does
+ * with reports that cannot be right (an overfill, a fill outside the
+ * limit). Every case must leave one result per signal read and every
+ * invariant at 0.
  */
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -243,4 +245,62 @@ Test(drain, a_stop_request_stops_intake_and_settles_what_was_read, .init = make_
 	done(e);
 	free(sig);
 	free(out);
+}
+
+static const char *
+fault_cfg(const char *fault)
+{
+	static char cfg[1024];
+	snprintf(cfg, sizeof(cfg),
+		 "[engine]\n[venue alpha]\nlatency_us = 5\njitter_us = 0\n"
+		 "fault.bad = %s start_ms=0 end_ms=86400000 prob=1\n"
+		 "book.BTC-USD = mid=100 tick=1 levels=10 level_qty=10\n" USERS,
+		 fault);
+	return cfg;
+}
+
+Test(drain, an_overfill_report_books_only_the_order_qty, .init = make_dir)
+{
+	/* Every report says the order filled once more: CumQty 2x qty. */
+	char *sig = signals(10, "buy", "limit", "101", "ioc", 1000);
+	struct xr_engine *e = run(fault_cfg("overfill"), sig, 0, NULL);
+	const struct xr_summary *s = xr_engine_summary(e);
+
+	check_books(s);
+	cr_assert_eq(s->filled, 10, "each filled exactly its qty");
+	cr_assert_eq(s->violations.overfill_reports, 10);
+	cr_assert_eq(s->venues[0].overfill_reports, 10);
+	done(e);
+	free(sig);
+}
+
+Test(drain, a_fill_outside_the_limit_is_booked_counted_and_alerted, .init = make_dir)
+{
+	/* Priced 100x worse than the book: a buy at limit 101 filled near
+	 * 10100. The fill stands (booked), but it is a violation. */
+	char *sig = signals(10, "buy", "limit", "101", "ioc", 1000);
+	struct xr_engine *e = run(fault_cfg("bad_price factor=100"), sig, 0, NULL);
+	const struct xr_summary *s = xr_engine_summary(e);
+
+	check_books(s);
+	cr_assert_eq(s->filled, 10, "booked: the venue's fill stands");
+	cr_assert_eq(s->violations.fills_outside_limit, 10);
+	cr_assert_geq(s->alerts[XR_ALERT_FILL_OUTSIDE_LIMIT], 1, "alerted");
+	cr_assert_leq(s->alerts[XR_ALERT_FILL_OUTSIDE_LIMIT], 2, "at most one a second");
+	done(e);
+	free(sig);
+}
+
+Test(drain, fills_within_the_limit_are_not_violations, .init = make_dir)
+{
+	char *sig = signals(10, "buy", "limit", "101", "ioc", 1000);
+	struct xr_engine *e = run(fault_cfg("bad_price factor=1"), sig, 0, NULL);
+	const struct xr_summary *s = xr_engine_summary(e);
+
+	check_books(s);
+	cr_assert_eq(s->filled, 10);
+	cr_assert_eq(s->violations.fills_outside_limit, 0);
+	cr_assert_eq(s->alerts[XR_ALERT_FILL_OUTSIDE_LIMIT], 0);
+	done(e);
+	free(sig);
 }
