@@ -369,6 +369,12 @@ xr__parse_signal_type(struct xr__slice sl, const char *end)
 	return -1;
 }
 
+static inline char
+xr__lower_ascii(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
 static inline int
 xr__parse_strategy(struct xr__slice sl, const char *end)
 {
@@ -384,10 +390,19 @@ xr__parse_strategy(struct xr__slice sl, const char *end)
 	if (XR__IS(v, "best_liquidity"))
 		return XR_STRAT_BEST_LIQUIDITY;
 	if (v.n > 16) {
-		/* Longer than an xr__word holds ("cost_optimization"): exact
-		 * lowercase match only. */
-		int k = xr_strategy_parse(sl.p, sl.n);
-		return k > XR_STRAT_DEFAULT ? k : XR_SIGNAL_UNKNOWN_STRATEGY;
+		/* Longer than an xr__word holds ("cost_optimization"): compared
+		 * byte by byte, case-insensitively like every keyword. */
+		for (int k = XR_STRAT_DEFAULT + 1; k < XR_STRAT_COUNT; k++) {
+			const char *name = xr_strategy_name((enum xr_strategy)k);
+			size_t i = 0;
+			if (strlen(name) != sl.n)
+				continue;
+			while (i < sl.n && xr__lower_ascii(sl.p[i]) == name[i])
+				i++;
+			if (i == sl.n)
+				return k;
+		}
+		return XR_SIGNAL_UNKNOWN_STRATEGY;
 	}
 	if (XR__IS(v, "aggressive"))
 		return XR_STRAT_AGGRESSIVE;
@@ -798,7 +813,8 @@ xr_signal_parse(const struct xr_signal_layout *lay, const struct xr_names *names
 
 	v = r.f[XR_SCOL_MAX_SLIPPAGE_BPS];
 	if (v.n != 0) {
-		if (v.n > 5 || xr__parse_u64(v.p, v.n, &u) < 0 || u > 10000)
+		/* Any number of leading zeros, as for every integer field. */
+		if (xr__parse_u64(v.p, v.n, &u) < 0 || u > 10000)
 			return xr__bad(&r, XR_SCOL_MAX_SLIPPAGE_BPS,
 				       "is not an integer in 0..10000");
 		out->max_slippage_bps = (int32_t)u;

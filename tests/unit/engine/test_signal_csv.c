@@ -449,6 +449,17 @@ Test(signal_csv, strategy)
 	cr_expect_eq(expect_ok(XR_SCOL_STRATEGY, "Weighted_Score").strategy,
 		     XR_STRAT_WEIGHTED_SCORE);
 	cr_expect_eq(expect_ok(XR_SCOL_STRATEGY, "vwap").strategy, XR_SIGNAL_UNKNOWN_STRATEGY);
+	/* Longer than 16 bytes: case-insensitive too (a property test seed). */
+	cr_expect_eq(expect_ok(XR_SCOL_STRATEGY, "cost_optimization").strategy,
+		     XR_STRAT_COST_OPTIMIZATION);
+	cr_expect_eq(expect_ok(XR_SCOL_STRATEGY, "COST_OPTIMIZATION").strategy,
+		     XR_STRAT_COST_OPTIMIZATION);
+	cr_expect_eq(expect_ok(XR_SCOL_STRATEGY, "Cost_Optimization").strategy,
+		     XR_STRAT_COST_OPTIMIZATION);
+	cr_expect_eq(expect_ok(XR_SCOL_STRATEGY, "cost_optimization_").strategy,
+		     XR_SIGNAL_UNKNOWN_STRATEGY);
+	cr_expect_eq(expect_ok(XR_SCOL_STRATEGY, "cost-optimization").strategy,
+		     XR_SIGNAL_UNKNOWN_STRATEGY);
 	expect_err(XR_SCOL_STRATEGY, "\"vwap\"",
 		   "strategy: quoted fields are not supported");
 }
@@ -460,6 +471,11 @@ Test(signal_csv, max_slippage_bps)
 	cr_expect_eq(expect_ok(XR_SCOL_MAX_SLIPPAGE_BPS, "25").max_slippage_bps, 25);
 	cr_expect_eq(expect_ok(XR_SCOL_MAX_SLIPPAGE_BPS, "10000").max_slippage_bps, 10000);
 	cr_expect_eq(expect_ok(XR_SCOL_MAX_SLIPPAGE_BPS, "00050").max_slippage_bps, 50);
+	/* Leading zeros of any length, as for every integer field. */
+	cr_expect_eq(expect_ok(XR_SCOL_MAX_SLIPPAGE_BPS, "000050").max_slippage_bps, 50);
+	cr_expect_eq(expect_ok(XR_SCOL_MAX_SLIPPAGE_BPS, "0000000000000000000000010000")
+			     .max_slippage_bps,
+		     10000);
 	const char *bad[] = { "10001", "-1", "5.5", "abc", "100000", " 5", "99999999999999999999999" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char msg[128];
