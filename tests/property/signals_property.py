@@ -23,7 +23,9 @@ the test is registered in) runs it on a config without venue faults
     overfills, position_mismatches, exposure_left, write_errors) and count
     parse_errors and the input reasons as the oracle does;
   - have positions (--positions) equal to the signed fills of the results.
-Every --pace-every'th seed also runs with --pace 1 (the rows are microseconds
+One more seed runs with 500 rows (more than 100 parse errors), and a
+directory given as the signal file must be refused (exit 2, named as one).
+Every --pace-every'th seed runs with --pace 1 (the rows are microseconds
 apart, a few ts_ns are 0 or 9223372036854775807: the pace gap bound). Each
 file of tests/property/regressions/ is replayed first, closed loop and paced.
 
@@ -256,9 +258,20 @@ def main():
             for pace in (False, True):
                 runs += 1
                 failed += bool(one(args, os.path.join(regdir, name), pace, f"regression {name}"))
-        for seed in range(args.first_seed, args.first_seed + args.seeds):
+        # A signal path that is a directory: refused before the run, named.
+        runs += 1
+        rc, stderr, _, _ = run_xroute(args.xroute, args.config, args.work, args.work, False)
+        if rc != 2 or f"{args.work}: is a directory" not in stderr:
+            failed += 1
+            print(f"FAIL a directory as the signal file: exit {rc}, stderr {stderr!r}")
+        # The seeds, then one of 500 rows at least, whose parse errors pass
+        # the 100 logged: the count of the rest must be printed.
+        plan = [(seed, args.rows) for seed in range(args.first_seed, args.first_seed + args.seeds)]
+        if args.seeds > 0 and args.rows < 500:
+            plan.append((args.first_seed + args.seeds, 500))
+        for seed, nrows in plan:
             sig = os.path.join(args.work, f"seed-{seed}.csv")
-            data, made = gs.generate(seed, args.rows, users, symbols)
+            data, made = gs.generate(seed, nrows, users, symbols)
             with open(sig, "wb") as f:
                 f.write(data)
             exp = gs.classify(data, users, symbols)
@@ -269,9 +282,9 @@ def main():
                 json.dump(exp, f, indent=0, sort_keys=True)
             pace = args.pace_every > 0 and seed % args.pace_every == 0
             runs += 1
-            if one(args, sig, pace, f"seed {seed} ({args.rows} rows)"):
+            if one(args, sig, pace, f"seed {seed} ({nrows} rows)"):
                 failed += 1
-                keep = os.path.join(regdir, f"seed-{seed}-rows-{args.rows}.csv")
+                keep = os.path.join(regdir, f"seed-{seed}-rows-{nrows}.csv")
                 if not args.no_save and not os.path.exists(keep):
                     os.makedirs(regdir, exist_ok=True)
                     shutil.copyfile(sig, keep)
