@@ -1140,6 +1140,30 @@ xr__rstrip(char *s)
 }
 
 /**
+ * A NUL byte at @p nul of line @p s (its first @p nul bytes are text): an
+ * error naming the key when the line is `KEY = VALUE` with the NUL after
+ * the '=' or ':', else the line: `FILE:LINE: [engine] burst: NUL byte in
+ * the value (byte 10 of the line)`. @return -1.
+ */
+static int
+xr__nul_error(struct xr__load *ld, char *s, size_t nul)
+{
+	char *p = s;
+
+	while (xr__is_space(*p))
+		p++;
+	size_t key = strcspn(p, "=:;#[");
+	if (p[key] == '=' || p[key] == ':') {
+		p[key] = '\0';
+		xr__rstrip(p);
+		if (*p != '\0')
+			return xr__err(ld, ld->line, "[%s] %s: NUL byte in the value (byte %zu of "
+				       "the line)", ld->label, p, nul + 1);
+	}
+	return xr__err(ld, ld->line, "NUL byte in the line (byte %zu)", nul + 1);
+}
+
+/**
  * ini_reader: one physical line per call into @p str (@p num bytes), so
  * ld->line is the line inih is working on. See DESIGN for what it adds.
  */
@@ -1159,7 +1183,12 @@ xr__read_line(char *str, int num, void *stream)
 		return NULL;
 	ld->line++;
 	s = ld->buf;
-	n = strlen(s); /* stops at an embedded NUL, as inih would */
+	n = strlen(s);
+	if (n < (size_t)got) {
+		/* A NUL byte would cut the line for inih, silently. */
+		xr__nul_error(ld, s, n);
+		return NULL;
+	}
 	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
 		s[--n] = '\0';
 	if (ld->line == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {

@@ -316,7 +316,7 @@ xr__summarise(struct xr_engine *e)
 	s->results = o->results;
 	s->unaccounted = s->signals_read > o->distinct ? s->signals_read - o->distinct : 0;
 	s->duplicates = o->duplicates;
-	s->overfills = o->overfills + a->overfills;
+	s->overfills = o->overfills;
 	memcpy(s->by_reason, a->by_reason, sizeof(s->by_reason));
 	s->ingress_stalls = e->ingress.st.out_stalls;
 	s->overloaded = e->ingress.overloaded;

@@ -103,7 +103,12 @@ struct xr_ingress {
 	struct xr_msg next;	/* paced replay: parsed, not yet due */
 	bool has_next;
 	uint64_t t0_wall_ns;	/* paced replay: when the first signal went */
-	int64_t t0_signal_ns;	/* paced replay: its ts_ns */
+	int64_t prev_ts_ns;	/* paced replay: ts_ns of the last paced row */
+	xr_i128 pos_ns;		/* paced replay: its event time after t0, gaps
+				 * over max_gap_ns taken out (ns, may be < 0) */
+	int64_t max_gap_ns;	/* paced replay: io.pace_max_gap_ms (ns) */
+	uint64_t gaps;		/* paced replay: rows sent without their gap */
+	uint32_t first_gap_line; /* the first such row's line */
 	bool started;
 	_Atomic uint64_t read;	/* signals read (rows, incl. malformed) */
 	_Atomic int done;	/* whole file read */
@@ -423,7 +428,6 @@ struct xr_aggregate {
 	bool health_changed;
 	uint64_t finals[XR_FINAL_COUNT];
 	uint64_t by_reason[XR_R_COUNT];
-	uint64_t overfills;		/* cum qty > order qty (must stay 0) */
 	uint64_t published;		/* snapshots published */
 	uint64_t params_version;	/* of the last snapshot */
 	uint64_t start_ns;		/* uptime reference */

@@ -35,6 +35,8 @@
 
 /* Longest value quoted back in an error message (bytes). */
 #define XR__ERR_VAL_MAX 48
+/* Room for such a value as text: each byte may take 4 (\xHH), then "...". */
+#define XR__ERR_VAL_TEXT (4 * XR__ERR_VAL_MAX + 4)
 
 static const char *const xr__col_names[XR_SCOL_COUNT] = {
 	[XR_SCOL_TS_NS] = "ts_ns",
@@ -92,6 +94,14 @@ xr_signal_header_parse(const char *line, size_t len, struct xr_signal_layout *la
 	if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
 		line += 3;
 		len -= 3;
+	}
+	const char *nul = memchr(line, '\0', len);
+	if (nul != NULL) {
+		size_t col = 1;
+		for (const char *q = line; q < nul; q++)
+			col += *q == ',';
+		snprintf(err, err_len, "header: column %zu has a NUL byte", col);
+		return -EINVAL;
 	}
 	if (memchr(line, '"', len) != NULL) {
 		snprintf(err, err_len, "header: quoted fields are not supported");
@@ -359,6 +369,12 @@ xr__parse_signal_type(struct xr__slice sl, const char *end)
 	return -1;
 }
 
+static inline char
+xr__lower_ascii(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
 static inline int
 xr__parse_strategy(struct xr__slice sl, const char *end)
 {
@@ -374,10 +390,19 @@ xr__parse_strategy(struct xr__slice sl, const char *end)
 	if (XR__IS(v, "best_liquidity"))
 		return XR_STRAT_BEST_LIQUIDITY;
 	if (v.n > 16) {
-		/* Longer than an xr__word holds ("cost_optimization"): exact
-		 * lowercase match only. */
-		int k = xr_strategy_parse(sl.p, sl.n);
-		return k > XR_STRAT_DEFAULT ? k : XR_SIGNAL_UNKNOWN_STRATEGY;
+		/* Longer than an xr__word holds ("cost_optimization"): compared
+		 * byte by byte, case-insensitively like every keyword. */
+		for (int k = XR_STRAT_DEFAULT + 1; k < XR_STRAT_COUNT; k++) {
+			const char *name = xr_strategy_name((enum xr_strategy)k);
+			size_t i = 0;
+			if (strlen(name) != sl.n)
+				continue;
+			while (i < sl.n && xr__lower_ascii(sl.p[i]) == name[i])
+				i++;
+			if (i == sl.n)
+				return k;
+		}
+		return XR_SIGNAL_UNKNOWN_STRATEGY;
 	}
 	if (XR__IS(v, "aggressive"))
 		return XR_STRAT_AGGRESSIVE;
@@ -436,56 +461,127 @@ xr__salvage(const struct xr__row *r)
 }
 
 /*
- * Report a '"' in the row if there is one, naming the column it sits in.
- * @return true if one was found (and err written).
+ * @p n bytes at @p p, at most XR__ERR_VAL_MAX of them, into @p dst as
+ * text: printable ASCII as is, every other byte (and '"', '\') as \xHH,
+ * then "..." if cut. @p dst holds XR__ERR_VAL_TEXT bytes.
  */
-static bool
-xr__quote_error(const struct xr__row *r)
+static void
+xr__fmt_value(char *dst, const char *p, size_t n)
 {
-	const char *q = memchr(r->line, '"', r->len);
-	if (q == NULL)
-		return false;
+	static const char hex[] = "0123456789abcdef";
+	size_t m = n > XR__ERR_VAL_MAX ? XR__ERR_VAL_MAX : n, w = 0;
+
+	for (size_t i = 0; i < m; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			dst[w++] = (char)c;
+			continue;
+		}
+		dst[w++] = '\\';
+		dst[w++] = 'x';
+		dst[w++] = hex[c >> 4];
+		dst[w++] = hex[c & 15];
+	}
+	if (n > m) {
+		memcpy(dst + w, "...", 3);
+		w += 3;
+	}
+	dst[w] = '\0';
+}
+
+/* Column of the field holding byte @p q of the row; NULL past the twelfth. */
+static const char *
+xr__col_at(const struct xr__row *r, const char *q)
+{
 	size_t field = 0;
 	for (const char *p = r->line; p < q; p++)
 		field += *p == ',';
-	if (field < XR_SCOL_COUNT)
-		snprintf(r->err, r->err_len, "line %u: %s: quoted fields are not supported",
-			 r->lineno, xr__col_names[r->lay->col[field]]);
-	else
-		snprintf(r->err, r->err_len, "line %u: quoted fields are not supported",
-			 r->lineno);
+	return field < XR_SCOL_COUNT ? xr__col_names[r->lay->col[field]] : NULL;
+}
+
+/*
+ * Report a NUL byte or a '"' in the row if there is one (a NUL first),
+ * naming the column it sits in: `qty: "1\x002" has a NUL byte`,
+ * `qty: quoted fields are not supported`.
+ * @return true if one was found (and err written).
+ */
+static bool
+xr__byte_error(const struct xr__row *r)
+{
+	const char *q = memchr(r->line, '\0', r->len);
+	if (q != NULL) {
+		const char *b = q, *e = q, *end = r->line + r->len;
+		char val[XR__ERR_VAL_TEXT];
+		while (b > r->line && b[-1] != ',')
+			b--;
+		while (e < end && *e != ',')
+			e++;
+		xr__fmt_value(val, b, (size_t)(e - b));
+		const char *col = xr__col_at(r, q);
+		snprintf(r->err, r->err_len, "%s%s\"%s\" has a NUL byte", col ? col : "",
+			 col ? ": " : "", val);
+		return true;
+	}
+	q = memchr(r->line, '"', r->len);
+	if (q == NULL)
+		return false;
+	const char *col = xr__col_at(r, q);
+	snprintf(r->err, r->err_len, "%s%squoted fields are not supported", col ? col : "",
+		 col ? ": " : "");
 	return true;
 }
 
-/* Finish a failed row: salvage, mark it, return -EINVAL. */
+/*
+ * Finish a failed row: keep only its identity (line, and signal_id, ts_ns,
+ * user and symbol where their own fields are valid), mark it, return
+ * -EINVAL. Whatever of side, qty, order type, price, tif, signal type,
+ * strategy and slippage was converted before the failure is cleared: a
+ * rejected row carries no quantity or price into the books.
+ */
 static int
 xr__reject(const struct xr__row *r)
 {
+	struct xr_msg *out = r->out;
+	uint64_t signal_id = out->signal_id;
+	int64_t ts_ns = out->ts_ns;
+	uint32_t user = out->user;
+	uint16_t symbol = out->symbol;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = XR_MSG_SIGNAL;
+	out->line = r->lineno;
+	out->venue = XR_VENUE_NONE;
+	out->signal_id = signal_id;
+	out->ts_ns = ts_ns;
+	out->user = user;
+	out->symbol = symbol;
 	xr__salvage(r);
-	r->out->reason = XR_R_PARSE;
+	out->reason = XR_R_PARSE;
 	return -EINVAL;
 }
 
-/* Column @p c's value is bad: `line N: COL: "VALUE" WHAT`. */
+/* Column @p c's value is bad: `COL: "VALUE" WHAT`. */
 static int
 xr__bad(const struct xr__row *r, enum xr_signal_col c, const char *what)
 {
 	struct xr__slice v = r->f[c];
-	if (!xr__quote_error(r)) {
-		int n = v.n > XR__ERR_VAL_MAX ? XR__ERR_VAL_MAX : (int)v.n;
-		snprintf(r->err, r->err_len, "line %u: %s: \"%.*s%s\" %s", r->lineno,
-			 xr__col_names[c], n, v.p, v.n > XR__ERR_VAL_MAX ? "..." : "", what);
+	if (!xr__byte_error(r)) {
+		char val[XR__ERR_VAL_TEXT];
+		xr__fmt_value(val, v.p, v.n);
+		snprintf(r->err, r->err_len, "%s: \"%s\" %s", xr__col_names[c], val, what);
 	}
 	return xr__reject(r);
 }
 
-/* A name or strategy field that did not match: a quote makes it an error. */
+/* A name or strategy field that did not match: a NUL byte or a '"' in it
+ * makes the row an error. */
 static int
-xr__check_quote(const struct xr__row *r, enum xr_signal_col c)
+xr__check_bytes(const struct xr__row *r, enum xr_signal_col c)
 {
-	if (memchr(r->f[c].p, '"', r->f[c].n) == NULL)
+	if (memchr(r->f[c].p, '"', r->f[c].n) == NULL &&
+	    memchr(r->f[c].p, '\0', r->f[c].n) == NULL)
 		return 0;
-	xr__quote_error(r);
+	xr__byte_error(r);
 	return xr__reject(r);
 }
 
@@ -493,15 +589,14 @@ xr__check_quote(const struct xr__row *r, enum xr_signal_col c)
 static int
 xr__bad_count(const struct xr__row *r, size_t nf)
 {
-	if (xr__quote_error(r))
+	if (xr__byte_error(r))
 		return xr__reject(r);
 	if (nf > XR_SCOL_COUNT) {
-		snprintf(r->err, r->err_len, "line %u: %zu fields, expected %d", r->lineno, nf,
-			 XR_SCOL_COUNT);
+		snprintf(r->err, r->err_len, "%zu fields, expected %d", nf, XR_SCOL_COUNT);
 		return xr__reject(r);
 	}
-	int w = snprintf(r->err, r->err_len, "line %u: %zu fields, expected %d (missing",
-			 r->lineno, nf, XR_SCOL_COUNT);
+	int w = snprintf(r->err, r->err_len, "%zu fields, expected %d (missing", nf,
+			 XR_SCOL_COUNT);
 	for (size_t i = nf; i < XR_SCOL_COUNT; i++) {
 		if (w >= 0 && (size_t)w < r->err_len)
 			w += snprintf(r->err + w, r->err_len - (size_t)w, "%s%s",
@@ -650,7 +745,7 @@ xr_signal_parse(const struct xr_signal_layout *lay, const struct xr_names *names
 	id = names != NULL ? xr_names_user(names, v.p, v.n) : -1;
 	if (id >= 0)
 		out->user = (uint32_t)id;
-	else if (xr__check_quote(&r, XR_SCOL_USER) < 0)
+	else if (xr__check_bytes(&r, XR_SCOL_USER) < 0)
 		return -EINVAL;
 
 	v = r.f[XR_SCOL_SYMBOL];
@@ -659,7 +754,7 @@ xr_signal_parse(const struct xr_signal_layout *lay, const struct xr_names *names
 	id = names != NULL ? xr_names_symbol(names, v.p, v.n) : -1;
 	if (id >= 0)
 		out->symbol = (uint16_t)id;
-	else if (xr__check_quote(&r, XR_SCOL_SYMBOL) < 0)
+	else if (xr__check_bytes(&r, XR_SCOL_SYMBOL) < 0)
 		return -EINVAL;
 
 	k = xr__parse_side(r.f[XR_SCOL_SIDE], end);
@@ -712,13 +807,14 @@ xr_signal_parse(const struct xr_signal_layout *lay, const struct xr_names *names
 	out->signal_type = (uint8_t)k;
 
 	k = xr__parse_strategy(r.f[XR_SCOL_STRATEGY], end);
-	if (k == XR_SIGNAL_UNKNOWN_STRATEGY && xr__check_quote(&r, XR_SCOL_STRATEGY) < 0)
+	if (k == XR_SIGNAL_UNKNOWN_STRATEGY && xr__check_bytes(&r, XR_SCOL_STRATEGY) < 0)
 		return -EINVAL;
 	out->strategy = (uint8_t)k;
 
 	v = r.f[XR_SCOL_MAX_SLIPPAGE_BPS];
 	if (v.n != 0) {
-		if (v.n > 5 || xr__parse_u64(v.p, v.n, &u) < 0 || u > 10000)
+		/* Any number of leading zeros, as for every integer field. */
+		if (xr__parse_u64(v.p, v.n, &u) < 0 || u > 10000)
 			return xr__bad(&r, XR_SCOL_MAX_SLIPPAGE_BPS,
 				       "is not an integer in 0..10000");
 		out->max_slippage_bps = (int32_t)u;

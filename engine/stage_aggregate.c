@@ -227,8 +227,6 @@ xr__emit(struct xr_aggregate *a, struct xr_msg *r, struct xr_msg *out, uint32_t 
 	r->kind = XR_MSG_RESULT;
 	a->finals[r->final]++;
 	a->by_reason[r->reason < XR_R_COUNT ? r->reason : XR_R_NONE]++;
-	if (r->cum_qty > r->order_qty)
-		a->overfills++;
 	xr__record_latency(a, r);
 	out[(*n_out)++] = *r;
 }

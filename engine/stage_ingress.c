@@ -7,14 +7,25 @@
  * from the first row (scaled by the speed) and stamped with that intended
  * time: an open-loop replay whose latencies include any queueing.
  *
+ * The pace follows the rows' ts_ns differences, row to row: a row more
+ * than max_gap_ns (io.pace_max_gap_ms) of event time after or before the
+ * previous one is sent without waiting for that gap, and the rows after it
+ * keep their spacing from it. So a break in the file, or one row with a
+ * wild ts_ns (9223372036854775807 is in range), does not stall the replay
+ * for years. Malformed rows are not paced (sent when read) and do not move
+ * the pace.
+ *
  * Nothing is lost: a full ring only slows the replay (counted in
  * out_stalls); a malformed row still travels on, marked XR_R_PARSE, so the
  * validate stage turns it into a rejected result. The first
- * max_parse_errors_logged malformed rows are reported on stderr with file,
- * line and reason (an error path, not the steady state).
+ * max_parse_errors_logged malformed rows are reported on stderr as
+ * FILE:LINE: MESSAGE, and once the file is read one line says how many
+ * more there were; the first paced row sent without its gap is reported,
+ * and at the end how many were (error paths, not the steady state).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -48,7 +59,7 @@ xr__read_signal(struct xr_ingress *in, struct xr_msg *m)
 	const struct xr_engine *e = in->st.eng;
 	const char *line;
 	size_t len;
-	char err[160];
+	char err[320];
 
 	do {
 		if (!xr__next_line(in, &line, &len))
@@ -70,21 +81,61 @@ xr__read_signal(struct xr_ingress *in, struct xr_msg *m)
 	return true;
 }
 
-/* Paced replay: the wall time at which @p m is due (ns). */
+/*
+ * Paced replay: the wall time at which @p m is due (ns). The first paced
+ * row is due now; each next row its ts_ns difference from the previous
+ * paced row later (scaled by the speed), a difference over max_gap_ns
+ * either way counting as 0. A row due in the past is sent at once. Called
+ * again for a row that was not yet due: the second call moves nothing.
+ */
 static uint64_t
 xr__due_ns(struct xr_ingress *in, const struct xr_msg *m, uint64_t now)
 {
 	uint32_t speed = in->st.eng->io.replay_speed_milli;
 
+	if (m->reason == XR_R_PARSE)
+		return in->started ? in->t0_wall_ns : now;
 	if (!in->started) {
 		in->started = true;
 		in->t0_wall_ns = now;
-		in->t0_signal_ns = m->ts_ns;
+		in->prev_ts_ns = m->ts_ns;
+		in->pos_ns = 0;
+		return now;
 	}
-	if (m->reason == XR_R_PARSE || m->ts_ns <= in->t0_signal_ns)
+	xr_i128 d = (xr_i128)m->ts_ns - in->prev_ts_ns;
+	if (d > in->max_gap_ns || d < -(xr_i128)in->max_gap_ns) {
+		if (in->gaps++ == 0) {
+			/* Error path, once per run. */
+			in->first_gap_line = m->line;
+			fprintf(stderr, "%s:%u: ts_ns: %" PRId64 " is %" PRIu64 " s %s the "
+				"previous row's (over the pace gap of %" PRId64 " ms): sent "
+				"without waiting, paced from here on\n", in->path, m->line,
+				m->ts_ns, (uint64_t)((d < 0 ? -d : d) / 1000000000),
+				d < 0 ? "before" : "after", in->max_gap_ns / 1000000);
+		}
+		d = 0;
+	}
+	in->prev_ts_ns = m->ts_ns;
+	in->pos_ns += d;
+	if (in->pos_ns <= 0)
 		return in->t0_wall_ns;
-	return in->t0_wall_ns +
-	       (uint64_t)((xr_i128)(m->ts_ns - in->t0_signal_ns) * 1000 / speed);
+	xr_i128 wait = in->pos_ns * 1000 / speed;
+	return wait >= (xr_i128)(UINT64_MAX - in->t0_wall_ns) ? UINT64_MAX
+							     : in->t0_wall_ns + (uint64_t)wait;
+}
+
+/* The whole file was read: what the per-row logs left out, once. */
+static void
+xr__report_end(const struct xr_ingress *in)
+{
+	if (in->parse_errors > in->errors_printed)
+		fprintf(stderr, "%s: %" PRIu64 " more malformed rows not shown (%" PRIu64
+			" in all; each has its parse_error result)\n", in->path,
+			in->parse_errors - in->errors_printed, in->parse_errors);
+	if (in->gaps > 1)
+		fprintf(stderr, "%s: %" PRIu64 " rows in all were sent without waiting for a "
+			"gap over %" PRId64 " ms (the first at line %u)\n", in->path, in->gaps,
+			in->max_gap_ns / 1000000, in->first_gap_line);
 }
 
 static uint32_t
@@ -159,8 +210,10 @@ xr__ingress_work(struct xr_stage *st)
 		/* Release: the main thread compares this with results written. */
 		atomic_store_explicit(&in->read, st->items, memory_order_release);
 	}
-	if (!in->has_next && in->pos >= in->size)
+	if (!in->has_next && in->pos >= in->size) {
+		xr__report_end(in);
 		atomic_store_explicit(&in->done, 1, memory_order_release);
+	}
 	return n + n_rej;
 }
 
@@ -178,6 +231,8 @@ xr_ingress_init(struct xr_engine *e, char *err, size_t err_len)
 	in->live = e->io.overload_reject;
 	in->path = e->io.signals_path;
 	in->names = e->names;
+	in->max_gap_ns = (int64_t)(e->io.pace_max_gap_ms ? e->io.pace_max_gap_ms : 60000) *
+			 1000000;
 	if (in->path == NULL) {
 		snprintf(err, err_len, "no signal file given (--signals FILE)");
 		return -EINVAL;
@@ -188,7 +243,20 @@ xr_ingress_init(struct xr_engine *e, char *err, size_t err_len)
 		snprintf(err, err_len, "%s: %s", in->path, strerror(rc));
 		return -rc;
 	}
-	if (fstat(fd, &sb) != 0 || sb.st_size == 0) {
+	if (fstat(fd, &sb) != 0) {
+		int rc = errno;
+		snprintf(err, err_len, "%s: %s", in->path, strerror(rc));
+		close(fd);
+		return -rc;
+	}
+	if (S_ISDIR(sb.st_mode) || !S_ISREG(sb.st_mode)) {
+		/* The file is mapped, so it must be a regular file. */
+		snprintf(err, err_len, "%s: %s, not a signal file (a regular file is needed)",
+			 in->path, S_ISDIR(sb.st_mode) ? "is a directory" : "is not a regular file");
+		close(fd);
+		return S_ISDIR(sb.st_mode) ? -EISDIR : -EINVAL;
+	}
+	if (sb.st_size == 0) {
 		snprintf(err, err_len, "%s: empty signal file (a header line is required)",
 			 in->path);
 		close(fd);

@@ -5,7 +5,9 @@
  *   - a bitmap by source line catches a second result for the same signal
  *     (duplicates) and counts distinct signals ended (unaccounted is
  *     signals read minus distinct);
- *   - filled quantity is checked against order quantity (overfills);
+ *   - filled quantity is checked against the accepted order quantity
+ *     (overfills): a signal validate did not accept has none, so any fill
+ *     of it is an overfill; a rejected row's quantity counts for nothing;
  *   - net fills per (user, symbol) are summed from results, to compare with
  *     the aggregator's positions at the end.
  * It formats text and calls write(2), per 1 MiB buffer, never per signal;
@@ -225,7 +227,11 @@ xr__row(struct xr_output *o, const struct xr_config *cfg, const struct xr_msg *r
 	xr__f_str(o, json, "user", user);
 	xr__f_str(o, json, "symbol", sym);
 	xr__f_str(o, json, "side", r->side ? xr_side_name(r->side) : "");
-	xr__f_fixed(o, json, "qty", r->qty, 8);
+	/* A parse_error row has no quantity: empty, not 0 (docs/output.md). */
+	xr__key(o, json, "qty", true, false);
+	if (r->reason != XR_R_PARSE)
+		xr__put_fixed(o, r->qty);
+	xr__end(o, json, true);
 	xr__f_str(o, json, "status", xr_final_name(r->final));
 	xr__f_str(o, json, "reason", xr_reason_name(r->reason));
 	xr__f_str(o, json, "venue", venue);
@@ -309,7 +315,7 @@ xr__output_work(struct xr_stage *st)
 				o->distinct++;
 			}
 		}
-		if (r->cum_qty > r->qty)
+		if (r->cum_qty > (r->order_id != 0 ? r->order_qty : 0))
 			o->overfills++;
 		if (r->cum_qty > 0 && r->user < e->n_users && r->symbol < e->n_symbols) {
 			size_t k = (size_t)r->user * e->n_symbols + r->symbol;

@@ -185,7 +185,7 @@ xr_fixed_parse(const char *s, size_t len, int decimals, int64_t *out)
 		neg = s[i] == '-';
 		i++;
 	}
-	for (; i < len && s[i] != '\0'; i++) {
+	for (; i < len; i++) {
 		char c = s[i];
 		if (c == '.') {
 			if (dot)

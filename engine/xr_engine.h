@@ -40,6 +40,13 @@ struct xr_engine_io {
 	 * are stamped with their intended send time, so queueing behind a
 	 * slow stage counts in their latency (no coordinated omission). */
 	uint32_t replay_speed_milli;
+	/* Paced replay: a row whose ts_ns is more than this many ms of event
+	 * time after (or before) the previous row's is sent without waiting
+	 * for the gap, and the replay goes on at the file's pace from it: a
+	 * gap that long is a break in the file (or a bad ts_ns), not a wait.
+	 * The first such row is logged on stderr with its line, the count at
+	 * the end of the file. 0 = 60000 (one minute). */
+	uint32_t pace_max_gap_ms;
 	/* Optional allocation probe: returns a pointer to the calling
 	 * thread's cumulative count of bytes allocated (jemalloc's
 	 * "thread.allocatedp"), or NULL. Each stage thread calls it once after

@@ -81,7 +81,7 @@ const char *xr_signal_col_name(enum xr_signal_col c);
  * @param err      receives a message on failure, e.g.
  *                 `header: unknown column "qtty"`; err_len bytes
  *                 (truncated, always NUL-terminated if err_len > 0).
- * @return 0, or -EINVAL: a quote, an empty column name, an unknown column,
+ * @return 0, or -EINVAL: a NUL byte, a quote, an empty column name, an unknown column,
  *         a duplicate column, or missing columns (all of them named).
  * Thread: any. No allocation.
  */
@@ -100,10 +100,13 @@ int xr_signal_header_parse(const char *line, size_t len, struct xr_signal_layout
  * max_slippage_bps (empty: 0), line = @p lineno, venue = XR_VENUE_NONE,
  * reason = XR_R_NONE.
  *
- * On failure @p out is still a usable rejected signal: kind XR_MSG_SIGNAL,
- * reason XR_R_PARSE, line = @p lineno, venue XR_VENUE_NONE, and
- * signal_id, ts_ns, user and symbol filled if their fields parsed
- * (signal_id 0, user/symbol "unknown" otherwise).
+ * On failure @p out is still a usable rejected signal carrying only its
+ * identity: kind XR_MSG_SIGNAL, reason XR_R_PARSE, line = @p lineno,
+ * venue XR_VENUE_NONE, and signal_id, ts_ns, user and symbol filled if
+ * their own fields are valid (signal_id 0, ts_ns 0, user/symbol "unknown"
+ * otherwise). Every other field is 0, whatever of it was converted before
+ * the failure: side 0, qty = order_qty = 0, limit_px 0, so a rejected row
+ * brings no quantity, price or side into the books.
  *
  * @param lay     layout from xr_signal_header_parse().
  * @param names   user and symbol tables; NULL makes every name unknown.
@@ -112,11 +115,16 @@ int xr_signal_header_parse(const char *line, size_t len, struct xr_signal_layout
  * @param len     bytes of line.
  * @param lineno  1-based line number in the file, for out->line and err.
  * @param out     receives the message.
- * @param err     receives a message on failure naming the line, column
- *                and value: `line 42: qty: "abc" is not a decimal number`;
+ * @param err     receives a message on failure naming the column and
+ *                quoting the value: `qty: "abc" is not a decimal number`
+ *                (no line number: the caller prefixes FILE:LINE, as for
+ *                the header); bytes outside printable ASCII are written
+ *                \xHH, values over 48 bytes are cut and end in "...";
  *                err_len bytes (truncated, NUL-terminated if err_len > 0).
  *                Untouched on success.
- * @return 0, or -EINVAL (see docs/signals.md for every message).
+ * @return 0, or -EINVAL: wrong field count, a NUL byte or '"' anywhere in
+ *         the row, or a field breaking its rule (docs/signals.md lists
+ *         every message).
  * Thread: any; the ingress thread in the engine.
  * Progress: wait-free; no allocation, no syscalls on success.
  */

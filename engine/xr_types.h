@@ -556,8 +556,9 @@ const char *xr_method_name(enum xr_method m);
  * ("50000.25", 8 -> 5000025000000). Accepts an optional sign, digits and at
  * most @p decimals fractional digits; no exponent, no spaces.
  *
- * @param s         NUL-terminated text.
- * @param len       bytes of s to read; parsing also stops at a NUL.
+ * @param s         text; need not be NUL-terminated.
+ * @param len       bytes of s to read, all of them: a NUL byte among
+ *                  them is not a number (-EINVAL), never the end of it.
  * @param decimals  0..18.
  * @param out       result.
  * @return 0, or -EINVAL (not a number, too many decimals) or -ERANGE.

@@ -2,7 +2,8 @@
  * xroute: the command-line launcher.
  *
  *   xroute run -c FILE --signals FILE [--out FILE] [--summary-json FILE]
- *              [--hist-dir DIR] [--pace SPEED] [--drain-timeout-ms MS]
+ *              [--hist-dir DIR] [--pace SPEED] [--pace-max-gap-ms MS]
+ *              [--drain-timeout-ms MS]
  *              [--events FILE] [--positions FILE] [--control FILE]
  *              [--overload wait|reject] [--no-hiccup] [--hiccup-probe-ms MS]
  *   xroute check -c FILE
@@ -426,7 +427,8 @@ usage(FILE *out)
 {
 	fprintf(out,
 		"usage: xroute run -c CONFIG --signals FILE [--out FILE] [--summary-json FILE]\n"
-		"                  [--hist-dir DIR] [--pace SPEED] [--drain-timeout-ms MS]\n"
+		"                  [--hist-dir DIR] [--pace SPEED] [--pace-max-gap-ms MS]\n"
+		"                  [--drain-timeout-ms MS]\n"
 		"                  [--events FILE] [--positions FILE] [--control FILE]\n"
 		"                  [--overload wait|reject] [--no-hiccup] [--hiccup-probe-ms MS]\n"
 		"       xroute check -c CONFIG\n"
@@ -438,6 +440,8 @@ usage(FILE *out)
 		"          (--summary-json) and latency histograms as .hgrm (--hist-dir);\n"
 		"          --pace 1 replays at the signals' own ts_ns pace (open loop; 2 = twice\n"
 		"          as fast), default: as fast as the engine takes them (closed loop);\n"
+		"          a paced row more than --pace-max-gap-ms (default 60000) of ts_ns\n"
+		"          after or before the previous row is sent without waiting;\n"
 		"          SIGHUP re-reads CONFIG and applies its weights and venue fees\n"
 		"          without stopping (docs/config.md \"Hot reload\"); --events writes\n"
 		"          circuit transitions, alerts and commands as JSON lines, --positions\n"
@@ -533,7 +537,7 @@ static int
 cmd_run(int argc, char **argv)
 {
 	enum { OPT_SUMMARY = 256, OPT_HIST, OPT_DRAIN, OPT_PACE, OPT_EVENTS, OPT_POS, OPT_CTL,
-	       OPT_OVERLOAD, OPT_NO_HICCUP, OPT_HICCUP_MS };
+	       OPT_OVERLOAD, OPT_NO_HICCUP, OPT_HICCUP_MS, OPT_PACE_GAP };
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"signals", required_argument, NULL, 's'},
@@ -542,6 +546,7 @@ cmd_run(int argc, char **argv)
 		{"hist-dir", required_argument, NULL, OPT_HIST},
 		{"drain-timeout-ms", required_argument, NULL, OPT_DRAIN},
 		{"pace", required_argument, NULL, OPT_PACE},
+		{"pace-max-gap-ms", required_argument, NULL, OPT_PACE_GAP},
 		{"events", required_argument, NULL, OPT_EVENTS},
 		{"positions", required_argument, NULL, OPT_POS},
 		{"control", required_argument, NULL, OPT_CTL},
@@ -583,6 +588,10 @@ cmd_run(int argc, char **argv)
 			break;
 		case OPT_DRAIN:
 			if (!xr__opt_ms("drain-timeout-ms", optarg, 86400000, &io.drain_timeout_ms))
+				return 2;
+			break;
+		case OPT_PACE_GAP:
+			if (!xr__opt_ms("pace-max-gap-ms", optarg, 86400000, &io.pace_max_gap_ms))
 				return 2;
 			break;
 		case OPT_PACE: {

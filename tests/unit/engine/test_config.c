@@ -433,6 +433,33 @@ Test(config, error_syntax)
 	expect_error("[venue alpha\n" MINIMAL, "xroute.ini:1: syntax error");
 }
 
+/* Load @p n bytes (which may hold NULs), which must fail with exactly @p want. */
+static void
+expect_error_bytes(const char *text, size_t n, const char *want)
+{
+	char err[512];
+	FILE *f = fopen("xroute.ini", "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(text, 1, n, f), n);
+	cr_assert_eq(fclose(f), 0);
+	err[0] = '\0';
+	struct xr_config *cfg = xr_config_load("xroute.ini", err, sizeof(err));
+	cr_assert_null(cfg, "loaded, expected: %s", want);
+	cr_assert_str_eq(err, want);
+}
+
+Test(config, error_nul_byte)
+{
+	/* "burst = 8<NUL> 9" must not read as 8. */
+	static const char v[] = "[engine]\nburst = 8\0 9\n" MINIMAL;
+	expect_error_bytes(v, sizeof(v) - 1,
+			   "xroute.ini:2: [engine] burst: NUL byte in the value (byte 10 of the line)");
+	static const char k[] = MINIMAL "max_no\0tional = 5\n";
+	expect_error_bytes(k, sizeof(k) - 1, "xroute.ini:4: NUL byte in the line (byte 7)");
+	static const char c[] = MINIMAL "; a comment\0\n";
+	expect_error_bytes(c, sizeof(c) - 1, "xroute.ini:4: NUL byte in the line (byte 12)");
+}
+
 Test(config, error_first_is_reported)
 {
 	/* The syntax error on line 2 comes before the bad value on line 3. */

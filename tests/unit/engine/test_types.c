@@ -114,7 +114,9 @@ Test(types, parse_respects_len_and_nul)
 	cr_assert_eq(v, 123);
 	cr_assert_eq(xr_fixed_parse("1.25,buy", 4, 8, &v), 0); /* a CSV field */
 	cr_assert_eq(v, INT64_C(125000000));
-	cr_assert_eq(xr_fixed_parse("7\0" "99", 4, 0, &v), 0); /* stops at NUL */
+	cr_assert_eq(xr_fixed_parse("7\0" "99", 4, 0, &v), -EINVAL); /* a NUL never ends it */
+	cr_assert_eq(xr_fixed_parse("7\0", 2, 0, &v), -EINVAL);
+	cr_assert_eq(xr_fixed_parse("7\0", 1, 0, &v), 0); /* len ends it */
 	cr_assert_eq(v, 7);
 	cr_assert_eq(xr_fixed_parse("-5", 1, 0, &v), -EINVAL); /* just "-" */
 	cr_assert_eq(xr_fixed_parse("5", 0, 0, &v), -EINVAL);  /* empty */
