@@ -273,9 +273,9 @@ xr__latency(struct xr_latency *l, const struct xr_hist *h)
 
 /* Venue @p x's violation counters: the execute stage's and what its
  * connector counted (struct xr_conn_health). Owner thread, after the
- * stage threads stopped. */
+ * stage threads stopped; the connector's repeated fills go to s->dup_fills. */
 static void
-xr__violations(struct xr_venue_summary *vs, const struct xr_execute *x)
+xr__violations(struct xr_summary *s, struct xr_venue_summary *vs, const struct xr_execute *x)
 {
 	struct xr_conn_health h = {0};
 	if (x->conn.ops != NULL && x->conn.ops->health(x->conn.ctx, &h) != 0)
@@ -289,6 +289,9 @@ xr__violations(struct xr_venue_summary *vs, const struct xr_execute *x)
 	vs->qty_changed = h.qty_changed;
 	vs->frames_dropped = h.frames_dropped;
 	vs->escalations = h.escalations;
+	/* Repeats the connector dropped itself (FIX: CumQty not advancing)
+	 * never reach the stage's own dup_fills. */
+	s->dup_fills += h.dup_fills;
 	vs->queries_capped = x->queries_capped;
 	vs->in_doubt = x->in_doubt;
 	vs->left_open = x->left_open;
@@ -341,9 +344,6 @@ xr__summarise(struct xr_engine *e)
 		s->timeout_cancels += x->timeout_cancels;
 		s->unknown_resolved += x->unknown_resolved;
 		s->dup_fills += x->dup_fills;
-		struct xr_conn_health h = {0};
-		if (x->conn.ops != NULL && x->conn.ops->health(x->conn.ctx, &h) == 0)
-			s->dup_fills += h.dup_fills; /* seen by the connector: none reach us */
 		s->bad_events += x->bad_events;
 		s->stale_answers += x->stale_answers;
 		s->stop_cancels += x->stop_cancels;
@@ -453,7 +453,7 @@ xr__summarise(struct xr_engine *e)
 		vs->circuit = a->venues[v].circuit;
 		vs->bounced = e->execute[v].bounced;
 		vs->timeouts = e->execute[v].timeouts;
-		xr__violations(vs, &e->execute[v]);
+		xr__violations(s, vs, &e->execute[v]);
 		struct xr_venue_summary *all = &s->violations;
 		all->fills_outside_limit += vs->fills_outside_limit;
 		all->overfill_reports += vs->overfill_reports;

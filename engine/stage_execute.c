@@ -310,20 +310,29 @@ xr__force_open(struct xr_execute *x, uint64_t since, uint64_t now)
 		xr__circuit_event(x, &t);
 }
 
-/* Child @p c was not sent (@p reason): a failed report; it is not live. */
+/* Child @p c was not sent: a report with @p ord_status, @p final and
+ * @p reason and no venue sample; it is not live. */
 static void
-xr__bounce(struct xr_execute *x, const struct xr_msg *c, uint16_t reason, uint64_t now)
+xr__not_sent(struct xr_execute *x, const struct xr_msg *c, uint8_t ord_status, uint8_t final,
+	     uint16_t reason, uint64_t now)
 {
 	struct xr_msg *r = xr__outbox_add(x);
 
 	*r = *c;
 	r->kind = XR_MSG_REPORT;
-	r->ord_status = XR_OS_REJECTED;
-	r->final = XR_FINAL_FAILED;
+	r->ord_status = ord_status;
+	r->final = final;
 	r->reason = reason;
 	r->cum_qty = r->cum_notional = r->fees = 0;
 	r->t[XR_T_EXECUTE] = 0; /* never reached the venue: no venue sample */
 	r->t[XR_T_REPORT] = now;
+}
+
+/* Child @p c was bounced (@p reason): failed, so it may go elsewhere. */
+static void
+xr__bounce(struct xr_execute *x, const struct xr_msg *c, uint16_t reason, uint64_t now)
+{
+	xr__not_sent(x, c, XR_OS_REJECTED, XR_FINAL_FAILED, reason, now);
 	x->bounced++;
 }
 
@@ -671,11 +680,7 @@ xr__requery(struct xr_execute *x, uint64_t now)
 static void
 xr__stop_child(struct xr_execute *x, const struct xr_msg *c, uint64_t now)
 {
-	xr__bounce(x, c, XR_R_STOPPED, now);
-	struct xr_msg *r = &x->outbox[x->outbox_n - 1];
-	r->ord_status = XR_OS_CANCELED;
-	r->final = XR_FINAL_NONE;
-	x->bounced--;
+	xr__not_sent(x, c, XR_OS_CANCELED, XR_FINAL_NONE, XR_R_STOPPED, now);
 	x->stopped++;
 }
 
