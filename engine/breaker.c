@@ -1,7 +1,7 @@
 /*
- * Circuit breaker and retry backoff (breaker_pvt.h states the rules).
+ * Circuit breaker and retry backoff (xr_breaker.h states the rules).
  */
-#include "breaker_pvt.h"
+#include "xr_breaker.h"
 
 #include <string.h>
 

@@ -210,7 +210,7 @@ size_t xr_prefault(void *p, size_t bytes);
  * Each returns the bytes touched. Thread: the owner, before the run.
  * Validate has none: its tables, like the duplicate window, the order
  * table, the exposure arrays and output's tables, come from
- * xr_table_calloc() (table_pvt.h), which faults them in at creation in
+ * xr_table_calloc() (xr_table.h), which faults them in at creation in
  * every mode. */
 size_t xr_route_prefault(struct xr_route *r);
 size_t xr_execute_prefault(struct xr_execute *x);

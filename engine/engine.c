@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "engine_pvt.h"
-#include "table_pvt.h"
+#include "xr_table.h"
 #include "xr_clock.h"
 
 /* ---- construction ---- */
@@ -627,7 +627,7 @@ xr_engine_run(struct xr_engine *e, char *err, size_t err_len)
 		}
 		/* Colocated stage threads report quiescent states without waking
 		 * a sleeping grace-period waiter (no syscall); this owner thread
-		 * wakes it instead, once a tick (snapshot_pvt.h). */
+		 * wakes it instead, once a tick (xr_snapshot.h). */
 		if (e->coloc.active)
 			xr_snapshot_gp_kick();
 		/* Hot reload (SIGHUP in xroute run): control path, this thread. */

@@ -55,7 +55,7 @@ xr__params_release(struct rcu_head *head)
 
 #if XR_TSAN
 	/* A grace period has passed: every reader's release at its quiescent
-	 * state happens before this (snapshot_pvt.h). */
+	 * state happens before this (xr_snapshot.h). */
 	__tsan_acquire(&xr_snapshot_gp_token);
 #endif
 	xr_params_free(p);

@@ -16,7 +16,7 @@
  *   rcu_xchg_pointer() (release) pairs with rcu_dereference() (consume):
  *   the object's contents are visible before its pointer. The grace period
  *   orders every reader's last use before the free (modelled for TSan as in
- *   snapshot_pvt.h).
+ *   xr_snapshot.h).
  */
 #ifndef XR_PARAMS_PVT_H
 #define XR_PARAMS_PVT_H
@@ -25,8 +25,8 @@
 
 #include <urcu-qsbr.h>
 
-#include "selector_pvt.h"
-#include "snapshot_pvt.h"
+#include "xr_selector.h"
+#include "xr_snapshot.h"
 #include "xr_config.h"
 
 /** Per-venue parameters that reload. */

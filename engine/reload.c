@@ -19,7 +19,7 @@
  *   On success the new parameters replace the old with rcu_xchg_pointer()
  *   and the old go to call_rcu(): the owner never waits for a grace period
  *   (in colocated mode it is also the thread that wakes the grace-period
- *   waiter, snapshot_pvt.h). The running struct xr_config is never
+ *   waiter, xr_snapshot.h). The running struct xr_config is never
  *   modified; the new one is freed here.
  *
  * MEMORY ORDERING

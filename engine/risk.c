@@ -3,7 +3,7 @@
  * See risk_pvt.h for the model and the memory-ordering pairs R2/A2.
  */
 #include "risk_pvt.h"
-#include "table_pvt.h"
+#include "xr_table.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -24,7 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "u64map_pvt.h"
+#include "xr_u64map.h"
 
 /** Nano-tokens per token: the bucket counts in 1e-9 tokens. */
 #define XR_TOKEN_NANO INT64_C(1000000000)

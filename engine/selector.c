@@ -1,9 +1,9 @@
 /*
  * Venue selector: eligibility, factor scores, ranking and allocation in
- * integer arithmetic. The formulas and their sources are in selector_pvt.h
+ * integer arithmetic. The formulas and their sources are in xr_selector.h
  * and docs/routing.md.
  */
-#include "selector_pvt.h"
+#include "xr_selector.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,12 +1,12 @@
 /*
  * Venue metrics snapshot pool: preallocated buffers recycled through
- * call_rcu. See snapshot_pvt.h for the design and the R3/A3 pair.
+ * call_rcu. See xr_snapshot.h for the design and the R3/A3 pair.
  *
  * Colocated mode adds a syscall-free quiescent state for stage threads
  * and a kick of the grace-period waiter from the owner thread
  * (xr_snapshot_reader_qs_quiet, xr_snapshot_gp_kick; the F1/F2 fences).
  */
-#include "snapshot_pvt.h"
+#include "xr_snapshot.h"
 #include "xr_types.h"
 
 #include <errno.h>

@@ -10,7 +10,7 @@
  *     unfilled quantity's exposure released.
  *   - Market data and venue status update what the next snapshot shows.
  *   - Every snapshot_interval_us with changes (at once on a health change)
- *     a new venue metrics snapshot is published (snapshot_pvt.h).
+ *     a new venue metrics snapshot is published (xr_snapshot.h).
  *
  * Final status of a parent: filled (cum == qty), partially_filled
  * (0 < cum < qty), otherwise failed if every child was rejected or failed
@@ -26,7 +26,7 @@
 #include <string.h>
 
 #include "engine_pvt.h"
-#include "table_pvt.h"
+#include "xr_table.h"
 #include "xr_clock.h"
 
 /* Outcome of a terminal child, for the venue's rate windows. */
@@ -671,7 +671,7 @@ xr__pct(const struct xr_venue_stats *vs, uint32_t pct)
 	return vs->lat_sorted[rank ? rank - 1 : 0];
 }
 
-/* Fill venue @p v's metrics; formulas in snapshot_pvt.h / docs/routing.md. */
+/* Fill venue @p v's metrics; formulas in xr_snapshot.h / docs/routing.md. */
 static void
 xr__publish_venue(struct xr_aggregate *a, const struct xr_params *pp,
 		  struct xr_venue_metrics *vm, uint32_t v, uint64_t now_ns)

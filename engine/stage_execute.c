@@ -18,7 +18,7 @@
  * tokens come from a stack, so nothing allocates.
  *
  * FAULT TOLERANCE (docs/failover.md)
- *   The venue's circuit breaker (breaker_pvt.h) admits each child: a child
+ *   The venue's circuit breaker (xr_breaker.h) admits each child: a child
  *   it denies, or one the connector refuses because the session is down, is
  *   bounced at once as a failed report (circuit_open, disconnected): it was
  *   never sent, so the aggregator may send it elsewhere. Every child sent has

@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "engine_pvt.h"
-#include "table_pvt.h"
+#include "xr_table.h"
 #include "xr_clock.h"
 
 #define XR_OUT_BUF (1u << 20)

@@ -1,6 +1,6 @@
 /*
  * Route stage: decides where and how each accepted order goes with the
- * selector (selector_pvt.h) over the current venue metrics snapshot and
+ * selector (xr_selector.h) over the current venue metrics snapshot and
  * route parameters (both RCU, read once per burst), and emits the child
  * orders.
  *

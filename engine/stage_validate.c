@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "engine_pvt.h"
-#include "table_pvt.h"
+#include "xr_table.h"
 #include "xr_clock.h"
 
 static enum xr_reason

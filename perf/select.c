@@ -63,7 +63,7 @@
 #include <string.h>
 
 #include "perf_pvt.h"
-#include "selector_pvt.h"
+#include "xr_selector.h"
 #include "xr_alloc_probe.h"
 
 #define XR__SYMBOLS 8

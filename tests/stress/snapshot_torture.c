@@ -50,7 +50,7 @@
  *   analogue of rcutorture's pipe count above 1, and fails the run.
  *
  *   ThreadSanitizer: the pool models grace periods for TSan
- *   (snapshot_pvt.h, XR_TSAN), so a buffer refilled while a reader still
+ *   (xr_snapshot.h, XR_TSAN), so a buffer refilled while a reader still
  *   reads it is reported as a race, besides failing the stamp checks.
  *
  * OUTPUT AND EXIT STATUS
@@ -74,8 +74,8 @@
 
 #include <urcu-qsbr.h>
 
-#include "selector_pvt.h"
-#include "snapshot_pvt.h"
+#include "xr_selector.h"
+#include "xr_snapshot.h"
 #include "xr_config.h"
 #include "xr_types.h"
 
@@ -216,7 +216,7 @@ fill_pair(struct xr_venue_sym_metrics *m, struct xr_book *b, uint64_t seq, unsig
 			struct xr_book_side *bs = &b->side[ask];
 			level(seq, v, sym, ask, i, &bs->px[i], &bs->qty[i]);
 			sum[ask] += bs->qty[i];
-			/* The derived arrays, by their definition (snapshot_pvt.h). */
+			/* The derived arrays, by their definition (xr_snapshot.h). */
 			if (bs->qty[i] > 0)
 				worse += (xr_i128)bs->qty[i] *
 					 (ask ? bs->px[i] - bs->px[0] : bs->px[0] - bs->px[i]);

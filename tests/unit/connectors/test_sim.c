@@ -1023,8 +1023,8 @@ Test(sim_faults, partial_fill_and_reject_burst_and_latency_spike, .fini = fx_fin
 	cr_assert_eq(e.ord_status, XR_OS_FILLED);
 }
 
-/* The loader (engine/config.c) checks every fault.NAME field and stops at
- * 32 per venue (tests/unit/engine/test_config.c); create only counts. */
+/* The loader (base/config.c) checks every fault.NAME field and stops at
+ * 32 per venue (tests/unit/base/test_config.c); create only counts. */
 Test(sim_faults, more_than_32_faults_einval)
 {
 	static struct xr_sim_fault_cfg f[XR_SIM_MAX_FAULTS + 1];

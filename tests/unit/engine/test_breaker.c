@@ -1,11 +1,11 @@
 /*
  * Circuit breaker and retry backoff against an injected clock (plain
- * numbers passed as now_ns): every transition of breaker_pvt.h, the
+ * numbers passed as now_ns): every transition of xr_breaker.h, the
  * detection start each trip reports, and the backoff's bounds.
  */
 #include <criterion/criterion.h>
 
-#include "breaker_pvt.h"
+#include "xr_breaker.h"
 
 #define MS UINT64_C(1000000)
 

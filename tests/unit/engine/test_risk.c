@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "risk_pvt.h"
-#include "u64map_pvt.h"
+#include "xr_u64map.h"
 #include "xr_types.h"
 
 #define SEC UINT64_C(1000000000)

@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "selector_pvt.h"
-#include "snapshot_pvt.h"
+#include "xr_selector.h"
+#include "xr_snapshot.h"
 #include "xr_config.h"
 #include "xr_types.h"
 

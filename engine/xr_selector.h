@@ -28,12 +28,12 @@
  *   A factor of 100 points is XR_SCORE_MAX = 10^6, so success rates in ppm
  *   are already factor values. Weights are XR_WEIGHT_ONE (10^4) scale.
  */
-#ifndef XR_SELECTOR_PVT_H
-#define XR_SELECTOR_PVT_H
+#ifndef XR_SELECTOR_H
+#define XR_SELECTOR_H
 
 #include <stdint.h>
 
-#include "snapshot_pvt.h"
+#include "xr_snapshot.h"
 #include "xr_config.h"
 #include "xr_types.h"
 
@@ -205,4 +205,4 @@ enum xr_method xr_route_method(enum xr_signal_type st, enum xr_ord_type ot,
  */
 uint8_t xr_route_priority(enum xr_signal_type st);
 
-#endif /* XR_SELECTOR_PVT_H */
+#endif /* XR_SELECTOR_H */

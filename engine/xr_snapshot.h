@@ -21,8 +21,8 @@
  *   free buffer, acquire): every reader finished with the buffer (grace
  *   period) before the writer refills it.
  */
-#ifndef XR_SNAPSHOT_PVT_H
-#define XR_SNAPSHOT_PVT_H
+#ifndef XR_SNAPSHOT_H
+#define XR_SNAPSHOT_H
 
 #include <stdatomic.h>
 #include <stddef.h>
@@ -31,7 +31,7 @@
 #include <urcu-qsbr.h>
 #include <urcu-call-rcu.h>
 
-#include "breaker_pvt.h"
+#include "xr_breaker.h"
 #include "xr_types.h"
 
 /**
@@ -310,4 +310,4 @@ xr_snapshot_reader_qs(void)
 #endif
 }
 
-#endif /* XR_SNAPSHOT_PVT_H */
+#endif /* XR_SNAPSHOT_H */

@@ -20,4 +20,8 @@
  */
 int xr_gen_main(int argc, char **argv);
 
+/** The usage text `xroute gen --help` prints to stdout (and a usage error
+ * to stderr), NUL-terminated. */
+extern const char xr_gen_usage[];
+
 #endif /* XR_GEN_H */

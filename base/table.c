@@ -1,7 +1,7 @@
 /*
- * xr_table: huge-page-backed, prefaulted tables; see table_pvt.h.
+ * xr_table: huge-page-backed, prefaulted tables; see xr_table.h.
  */
-#include "table_pvt.h"
+#include "xr_table.h"
 
 #include <errno.h>
 #include <stdint.h>

@@ -1,9 +1,9 @@
 /*
  * Open-addressing uint64_t map with backward-shift deletion; see
- * u64map_pvt.h.
+ * xr_u64map.h.
  */
-#include "u64map_pvt.h"
-#include "table_pvt.h"
+#include "xr_u64map.h"
+#include "xr_table.h"
 
 #include <errno.h>
 #include <stdlib.h>

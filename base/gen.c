@@ -65,7 +65,7 @@ static const struct xr__gsym xr__gsyms[] = {
 };
 #define XR__G_NSYMS (sizeof(xr__gsyms) / sizeof(xr__gsyms[0]))
 
-static const char xr__gen_usage[] =
+const char xr_gen_usage[] =
 	"usage: xroute gen --signals N --users U --symbols S --seed X -o FILE\n"
 	"                  [--rate PER_S] [--error-ppm P] [--start-ns T]\n"
 	"\n"
@@ -344,7 +344,7 @@ xr__gusage_error(const char *fmt_opt, const char *val, const char *why)
 		fprintf(stderr, "xroute gen: %s: \"%s\" %s\n", fmt_opt, val, why);
 	else
 		fprintf(stderr, "xroute gen: %s %s\n", fmt_opt, why);
-	fputs(xr__gen_usage, stderr);
+	fputs(xr_gen_usage, stderr);
 	return 2;
 }
 
@@ -592,7 +592,7 @@ xr_gen_main(int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	if (help) {
-		fputs(xr__gen_usage, stdout);
+		fputs(xr_gen_usage, stdout);
 		return 0;
 	}
 

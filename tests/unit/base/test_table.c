@@ -7,7 +7,7 @@
 
 #include <criterion/criterion.h>
 
-#include "table_pvt.h"
+#include "xr_table.h"
 
 static void
 check_table(size_t n, size_t size, uintptr_t align)

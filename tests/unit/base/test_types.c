@@ -1,5 +1,5 @@
 /*
- * Unit tests of engine/types.c and the inline money helpers of xr_types.h:
+ * Unit tests of base/types.c and the inline money helpers of xr_types.h:
  * decimal <-> fixed-point conversion (exact values, every error, round
  * trips), the enum names used in files, and xr_notional / xr_fee (truncation
  * toward zero, 128-bit intermediates, saturation).

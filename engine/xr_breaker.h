@@ -23,8 +23,8 @@
  *   Outcomes of children sent before the circuit opened that arrive while
  *   it is OPEN or HALF_OPEN change nothing: only probes decide recovery.
  */
-#ifndef XR_BREAKER_PVT_H
-#define XR_BREAKER_PVT_H
+#ifndef XR_BREAKER_H
+#define XR_BREAKER_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -184,4 +184,4 @@ xr_splitmix64(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
-#endif /* XR_BREAKER_PVT_H */
+#endif /* XR_BREAKER_H */

@@ -11,8 +11,8 @@
  *   page faults (and their TLB shootdowns) off the stage threads in every
  *   mode, not only colocated.
  */
-#ifndef XR_TABLE_PVT_H
-#define XR_TABLE_PVT_H
+#ifndef XR_TABLE_H
+#define XR_TABLE_H
 
 #include <stddef.h>
 
@@ -34,4 +34,4 @@ void *xr_table_calloc(size_t n, size_t size);
 /** Free a table from xr_table_calloc(); NULL accepted. Thread: any. */
 void xr_table_free(void *p);
 
-#endif /* XR_TABLE_PVT_H */
+#endif /* XR_TABLE_H */

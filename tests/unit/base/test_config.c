@@ -1,5 +1,5 @@
 /*
- * Unit tests of engine/config.c: the example config, defaults, every error
+ * Unit tests of base/config.c: the example config, defaults, every error
  * class with its exact message, print -> load round trips, [user_defaults]
  * placement, shared limit arrays, the thread plan, the deployment mode
  * (mode, huge_pages, lock_memory, colocated threads), the selector keys of

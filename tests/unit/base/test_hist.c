@@ -1,5 +1,5 @@
 /*
- * Unit tests of engine/hist.c and the inline recorder in xr_hist.h: the
+ * Unit tests of base/hist.c and the inline recorder in xr_hist.h: the
  * bucket layout (exact below 2048 ns, within 1/1024 above), percentiles
  * against a sorted-array reference on uniform and heavy-tailed data,
  * clamping, merge, and the .hgrm text, checked both by parsing it back and

@@ -10,8 +10,8 @@
  *   below one half (they bound how many keys can be live at once).
  *   Key 0 means "empty" and cannot be stored.
  */
-#ifndef XR_U64MAP_PVT_H
-#define XR_U64MAP_PVT_H
+#ifndef XR_U64MAP_H
+#define XR_U64MAP_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -98,4 +98,4 @@ void *xr_u64map_upsert(struct xr_u64map *m, uint64_t key, bool *inserted);
  */
 bool xr_u64map_remove(struct xr_u64map *m, uint64_t key);
 
-#endif /* XR_U64MAP_PVT_H */
+#endif /* XR_U64MAP_H */
