@@ -16,6 +16,7 @@
 
 #include "colocated_pvt.h"
 #include "engine_pvt.h"
+#include "fixtures.h"
 #include "xr_config.h"
 #include "xr_engine.h"
 
@@ -347,31 +348,6 @@ Test(colocated, lock_memory_try_never_fails)
 /* ------------------------------------------------------------------ */
 /* A colocated engine. */
 
-static char dir[64];
-
-static const char *
-file_in_dir(const char *name, const char *text)
-{
-	static char paths[4][128];
-	static int k;
-	char *p = paths[k++ % 4];
-	snprintf(p, 128, "%s/%s", dir, name);
-	if (text != NULL) {
-		FILE *f = fopen(p, "w");
-		cr_assert_not_null(f);
-		fputs(text, f);
-		cr_assert_eq(fclose(f), 0);
-	}
-	return p;
-}
-
-static void
-make_dir(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/xr_test_colocated_XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-}
-
 static bool
 cpus_0_and_1(void)
 {
@@ -402,7 +378,7 @@ cpus_0_and_1(void)
 	"ts_ns,signal_id,user,symbol,side,qty,order_type,limit_px,tif,signal_type,strategy,"       \
 	"max_slippage_bps\n"
 
-Test(colocated, engine_rings_in_arena_and_run, .init = make_dir)
+Test(colocated, engine_rings_in_arena_and_run, .init = xr_test_make_dir)
 {
 	if (!cpus_0_and_1())
 		cr_skip_test("cpus 0 and 1 are not both usable here");
@@ -418,10 +394,8 @@ Test(colocated, engine_rings_in_arena_and_run, .init = make_dir)
 		len += (size_t)snprintf(sig + len, cap - len,
 					"%d,%d,ann,BTC-USD,%s,1,market,,,entry,,\n",
 					1000000 + i, i, i % 2 ? "buy" : "sell");
-	struct xr_config *cfg =
-		xr_config_load(file_in_dir("xroute.ini", COLOC_CONFIG), err, sizeof(err));
-	cr_assert_not_null(cfg, "%s", err);
-	struct xr_engine_io io = { .signals_path = file_in_dir("signals.csv", sig),
+	struct xr_config *cfg = xr_test_load_config(COLOC_CONFIG);
+	struct xr_engine_io io = { .signals_path = xr_test_write_file("signals.csv", sig),
 				   .drain_timeout_ms = 10000 };
 	free(sig);
 	struct xr_engine *e = xr_engine_create(cfg, &io, err, sizeof(err));
@@ -471,28 +445,22 @@ Test(colocated, engine_rings_in_arena_and_run, .init = make_dir)
 	cr_assert_gt(s->snapshots, 1);
 	xr_engine_destroy(e);
 	xr_config_free(cfg);
-	unlink(file_in_dir("xroute.ini", NULL));
-	unlink(file_in_dir("signals.csv", NULL));
-	rmdir(dir);
+	xr_test_remove_dir();
 }
 
-Test(colocated, engine_refuses_offline_cpu, .init = make_dir)
+Test(colocated, engine_refuses_offline_cpu, .init = xr_test_make_dir)
 {
 	char err[512];
-	struct xr_config *cfg = xr_config_load(
-		file_in_dir("xroute.ini", COLOC_CONFIG "[threads]\n"
-						       "a.stages = ingress, validate, route\n"
-						       "a.cpu = 1023\n"
-						       "b.stages = execute.*, aggregate, output\n"
-						       "b.cpu = 0\n"),
-		err, sizeof(err));
-	cr_assert_not_null(cfg, "%s", err);
-	struct xr_engine_io io = { .signals_path = file_in_dir("signals.csv", SIGNAL_HEADER) };
+	struct xr_config *cfg = xr_test_load_config(COLOC_CONFIG "[threads]\n"
+							     "a.stages = ingress, validate, route\n"
+							     "a.cpu = 1023\n"
+							     "b.stages = execute.*, aggregate, output\n"
+							     "b.cpu = 0\n");
+	struct xr_engine_io io = { .signals_path =
+					   xr_test_write_file("signals.csv", SIGNAL_HEADER) };
 	cr_assert_null(xr_engine_create(cfg, &io, err, sizeof(err)));
 	const char *head = "mode = colocated: thread a: cpu 1023 is not online (online: ";
 	cr_assert_eq(strncmp(err, head, strlen(head)), 0, "%s", err);
 	xr_config_free(cfg);
-	unlink(file_in_dir("xroute.ini", NULL));
-	unlink(file_in_dir("signals.csv", NULL));
-	rmdir(dir);
+	xr_test_remove_dir();
 }

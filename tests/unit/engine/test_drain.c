@@ -14,74 +14,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixtures.h"
 #include "xr_config.h"
 #include "xr_engine.h"
-
-static char dir[256];
-
-static void
-make_dir(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/xr_test_drain_XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-}
-
-static const char *
-path_of(const char *name)
-{
-	static char paths[4][512];
-	static int k;
-	char *p = paths[k++ % 4];
-	snprintf(p, 512, "%s/%s", dir, name);
-	return p;
-}
-
-static void
-write_file(const char *name, const char *text)
-{
-	FILE *f = fopen(path_of(name), "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
-}
 
 #define HEADER "ts_ns,signal_id,user,symbol,side,qty,order_type,limit_px,tif,signal_type,strategy,max_slippage_bps\n"
 
 #define USERS "[user_defaults]\nrate_per_s = 1000000\nburst = 1000000\n[user eve]\n"
 
-static struct xr_config *run_cfg;
-
-/* Run @p config on @p signals; @p stop: a stop request already raised. */
-static struct xr_engine *
-run(const char *config, const char *signals, int expect_rc, _Atomic int *stop)
+/* This file's runs: a 200 ms drain, no event lines on stderr; @p stop: a
+ * stop request already raised (the replay then paced at real time), or
+ * NULL. */
+static struct xr_engine_io
+drain_io(_Atomic int *stop)
 {
-	char err[512];
-
-	write_file("xroute.ini", config);
-	write_file("signals.csv", signals);
-	run_cfg = xr_config_load(path_of("xroute.ini"), err, sizeof(err));
-	cr_assert_not_null(run_cfg, "config: %s", err);
-	struct xr_engine_io io = {
-		.signals_path = path_of("signals.csv"),
-		.results_path = path_of("results.csv"),
+	return (struct xr_engine_io){
 		.drain_timeout_ms = 200,
 		.events_quiet = true,
 		.stop_request = stop,
 		.replay_speed_milli = stop != NULL ? 1000 : 0,
 	};
-	struct xr_engine *e = xr_engine_create(run_cfg, &io, err, sizeof(err));
-	cr_assert_not_null(e, "engine: %s", err);
-	int rc = xr_engine_run(e, err, sizeof(err));
-	cr_assert_eq(rc, expect_rc, "run: %d %s", rc, err);
-	return e;
-}
-
-static void
-done(struct xr_engine *e)
-{
-	xr_engine_destroy(e);
-	xr_config_free(run_cfg);
-	run_cfg = NULL;
 }
 
 static void
@@ -102,7 +54,7 @@ check_books(const struct xr_summary *s)
 static unsigned
 rows_with(const char *status_reason)
 {
-	FILE *f = fopen(path_of("results.csv"), "r");
+	FILE *f = fopen(xr_test_path("results.csv"), "r");
 	char line[4096];
 	unsigned n = 0;
 
@@ -134,7 +86,7 @@ signals(unsigned n, const char *side, const char *type, const char *px, const ch
 	return buf;
 }
 
-Test(drain, a_venue_that_never_settles_ends_its_signals_unknown, .init = make_dir)
+Test(drain, a_venue_that_never_settles_ends_its_signals_unknown, .init = xr_test_make_dir)
 {
 	/* An outage for the whole run: orders sent are lost, status queries
 	 * too. Nothing can settle them; the run must still end every signal. */
@@ -143,7 +95,7 @@ Test(drain, a_venue_that_never_settles_ends_its_signals_unknown, .init = make_di
 			  "fault.dead = outage start_ms=0 end_ms=86400000\n"
 			  "book.BTC-USD = mid=100 tick=1 levels=10 level_qty=10\n" USERS;
 	char *sig = signals(5, "buy", "limit", "101", "ioc", 1000);
-	struct xr_engine *e = run(cfg, sig, 0, NULL);
+	struct xr_engine *e = xr_test_run(cfg, sig, drain_io(NULL), 0);
 	const struct xr_summary *s = xr_engine_summary(e);
 
 	check_books(s);
@@ -160,7 +112,7 @@ Test(drain, a_venue_that_never_settles_ends_its_signals_unknown, .init = make_di
 	cr_assert_leq(s->status_queries, 5 * s->violations.in_doubt, "queries %lu",
 		      (unsigned long)s->status_queries);
 	cr_assert_eq(s->violations.queries_capped, s->violations.in_doubt);
-	done(e);
+	xr_test_done(e);
 	free(sig);
 }
 
@@ -175,11 +127,11 @@ static const char *resting_cfg(const char *exit_orders)
 	return cfg;
 }
 
-Test(drain, a_day_order_resting_at_the_end_is_cancelled_before_exit, .init = make_dir)
+Test(drain, a_day_order_resting_at_the_end_is_cancelled_before_exit, .init = xr_test_make_dir)
 {
 	/* Far below the bid: it rests until session end, an hour away. */
 	char *sig = signals(3, "buy", "limit", "50", "day", 1000);
-	struct xr_engine *e = run(resting_cfg("cancel"), sig, 0, NULL);
+	struct xr_engine *e = xr_test_run(resting_cfg("cancel"), sig, drain_io(NULL), 0);
 	const struct xr_summary *s = xr_engine_summary(e);
 
 	check_books(s);
@@ -187,14 +139,14 @@ Test(drain, a_day_order_resting_at_the_end_is_cancelled_before_exit, .init = mak
 	cr_assert_eq(s->stop_cancels, 3);
 	cr_assert_eq(s->unknown + s->open, 0);
 	cr_assert_eq(s->violations.left_open, 0);
-	done(e);
+	xr_test_done(e);
 	free(sig);
 }
 
-Test(drain, exit_orders_leave_keeps_them_resting_and_names_them, .init = make_dir)
+Test(drain, exit_orders_leave_keeps_them_resting_and_names_them, .init = xr_test_make_dir)
 {
 	char *sig = signals(3, "buy", "limit", "50", "day", 1000);
-	struct xr_engine *e = run(resting_cfg("leave"), sig, 0, NULL);
+	struct xr_engine *e = xr_test_run(resting_cfg("leave"), sig, drain_io(NULL), 0);
 	const struct xr_summary *s = xr_engine_summary(e);
 
 	check_books(s);
@@ -205,11 +157,11 @@ Test(drain, exit_orders_leave_keeps_them_resting_and_names_them, .init = make_di
 	cr_assert_eq(s->n_doubt, 3);
 	for (uint32_t i = 0; i < 3; i++)
 		cr_assert_eq(s->doubt[i].final, XR_FINAL_OPEN);
-	done(e);
+	xr_test_done(e);
 	free(sig);
 }
 
-Test(drain, a_stop_request_stops_intake_and_settles_what_was_read, .init = make_dir)
+Test(drain, a_stop_request_stops_intake_and_settles_what_was_read, .init = xr_test_make_dir)
 {
 	/* Paced: rows 1-3 are due at once, the rest 10 s of event time later,
 	 * so the stop, taken on the owner's first tick, comes before row 4
@@ -230,7 +182,7 @@ Test(drain, a_stop_request_stops_intake_and_settles_what_was_read, .init = make_
 		else
 			len += (size_t)sprintf(out + len, "%s\n", line);
 	}
-	struct xr_engine *e = run(resting_cfg("cancel"), out, 0, &stop);
+	struct xr_engine *e = xr_test_run(resting_cfg("cancel"), out, drain_io(&stop), 0);
 	const struct xr_summary *s = xr_engine_summary(e);
 
 	check_books(s);
@@ -242,7 +194,7 @@ Test(drain, a_stop_request_stops_intake_and_settles_what_was_read, .init = make_
 	 * venue was not sent (stopped). */
 	cr_assert_eq(s->stop_cancels + s->stopped, s->signals_read);
 	cr_assert_eq(atomic_load(&stop), 0, "the request was taken");
-	done(e);
+	xr_test_done(e);
 	free(sig);
 	free(out);
 }
@@ -259,27 +211,27 @@ fault_cfg(const char *fault)
 	return cfg;
 }
 
-Test(drain, an_overfill_report_books_only_the_order_qty, .init = make_dir)
+Test(drain, an_overfill_report_books_only_the_order_qty, .init = xr_test_make_dir)
 {
 	/* Every report says the order filled once more: CumQty 2x qty. */
 	char *sig = signals(10, "buy", "limit", "101", "ioc", 1000);
-	struct xr_engine *e = run(fault_cfg("overfill"), sig, 0, NULL);
+	struct xr_engine *e = xr_test_run(fault_cfg("overfill"), sig, drain_io(NULL), 0);
 	const struct xr_summary *s = xr_engine_summary(e);
 
 	check_books(s);
 	cr_assert_eq(s->filled, 10, "each filled exactly its qty");
 	cr_assert_eq(s->violations.overfill_reports, 10);
 	cr_assert_eq(s->venues[0].overfill_reports, 10);
-	done(e);
+	xr_test_done(e);
 	free(sig);
 }
 
-Test(drain, a_fill_outside_the_limit_is_booked_counted_and_alerted, .init = make_dir)
+Test(drain, a_fill_outside_the_limit_is_booked_counted_and_alerted, .init = xr_test_make_dir)
 {
 	/* Priced 100x worse than the book: a buy at limit 101 filled near
 	 * 10100. The fill stands (booked), but it is a violation. */
 	char *sig = signals(10, "buy", "limit", "101", "ioc", 1000);
-	struct xr_engine *e = run(fault_cfg("bad_price factor=100"), sig, 0, NULL);
+	struct xr_engine *e = xr_test_run(fault_cfg("bad_price factor=100"), sig, drain_io(NULL), 0);
 	const struct xr_summary *s = xr_engine_summary(e);
 
 	check_books(s);
@@ -287,20 +239,20 @@ Test(drain, a_fill_outside_the_limit_is_booked_counted_and_alerted, .init = make
 	cr_assert_eq(s->violations.fills_outside_limit, 10);
 	cr_assert_geq(s->alerts[XR_ALERT_FILL_OUTSIDE_LIMIT], 1, "alerted");
 	cr_assert_leq(s->alerts[XR_ALERT_FILL_OUTSIDE_LIMIT], 2, "at most one a second");
-	done(e);
+	xr_test_done(e);
 	free(sig);
 }
 
-Test(drain, fills_within_the_limit_are_not_violations, .init = make_dir)
+Test(drain, fills_within_the_limit_are_not_violations, .init = xr_test_make_dir)
 {
 	char *sig = signals(10, "buy", "limit", "101", "ioc", 1000);
-	struct xr_engine *e = run(fault_cfg("bad_price factor=1"), sig, 0, NULL);
+	struct xr_engine *e = xr_test_run(fault_cfg("bad_price factor=1"), sig, drain_io(NULL), 0);
 	const struct xr_summary *s = xr_engine_summary(e);
 
 	check_books(s);
 	cr_assert_eq(s->filled, 10);
 	cr_assert_eq(s->violations.fills_outside_limit, 0);
 	cr_assert_eq(s->alerts[XR_ALERT_FILL_OUTSIDE_LIMIT], 0);
-	done(e);
+	xr_test_done(e);
 	free(sig);
 }

@@ -15,38 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fixtures.h"
 #include "xr_config.h"
 #include "xr_engine.h"
 
-static char dir[256];
-
-static void
-make_dir(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/xr_test_engine_XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-}
-
-static void
-write_file(const char *name, const char *text)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static const char *
-path_of(const char *name)
-{
-	static char paths[4][512];
-	static int k;
-	char *p = paths[k++ % 4];
-	snprintf(p, 512, "%s/%s", dir, name);
-	return p;
-}
+/* This file's runs: results in DIR/results.csv, a 5 s drain. */
+static const struct xr_engine_io run_io = {.drain_timeout_ms = 5000};
 
 #define VENUES                                                                   \
 	"[venue alpha]\n"                                                            \
@@ -119,39 +93,6 @@ load_results(const char *path)
 	fclose(f);
 }
 
-static struct xr_config *run_cfg;
-
-static struct xr_engine *
-run(const char *config_text, const char *signals_text, int expect_rc)
-{
-	char err[512];
-
-	write_file("xroute.ini", config_text);
-	write_file("signals.csv", signals_text);
-	struct xr_config *cfg = xr_config_load(path_of("xroute.ini"), err, sizeof(err));
-	cr_assert_not_null(cfg, "config: %s", err);
-	struct xr_engine_io io = {
-		.signals_path = path_of("signals.csv"),
-		.results_path = path_of("results.csv"),
-		.drain_timeout_ms = 5000,
-	};
-	struct xr_engine *e = xr_engine_create(cfg, &io, err, sizeof(err));
-	cr_assert_not_null(e, "engine: %s", err);
-	int rc = xr_engine_run(e, err, sizeof(err));
-	cr_assert_eq(rc, expect_rc, "run: %d %s", rc, err);
-	run_cfg = cfg; /* must outlive the engine: freed by done() */
-	return e;
-}
-
-/* Destroy an engine from run() and then its config. */
-static void
-done(struct xr_engine *e)
-{
-	xr_engine_destroy(e);
-	xr_config_free(run_cfg);
-	run_cfg = NULL;
-}
-
 static void
 check_invariants(const struct xr_summary *s, uint64_t signals)
 {
@@ -167,7 +108,7 @@ check_invariants(const struct xr_summary *s, uint64_t signals)
 
 #define T0 "1000000000"
 
-Test(engine, each_check_gives_its_reason, .init = make_dir)
+Test(engine, each_check_gives_its_reason, .init = xr_test_make_dir)
 {
 	const char *signals = HEADER
 		/* line 2 */ T0 "01,1,ann,BTC-USD,buy,5,market,,,entry,,\n"
@@ -185,11 +126,11 @@ Test(engine, each_check_gives_its_reason, .init = make_dir)
 		/* 14 */ T0 "13,13,dan,BTC-USD,buy,1,market,,,entry,,\n"
 		/* 15 */ T0 "14,14,cat,ETH-USD,sell,1,limit,9.9,ioc,profit_take,,\n"
 		/* 16 */ T0 "15,15,ann,BTC-USD,buy,7,limit,101,day,profit_take,,\n";
-	struct xr_engine *e = run("[engine]\n" VENUES USERS, signals, 0);
+	struct xr_engine *e = xr_test_run("[engine]\n" VENUES USERS, signals, run_io, 0);
 	const struct xr_summary *s = xr_engine_summary(e);
 
 	check_invariants(s, 15);
-	load_results(path_of("results.csv"));
+	load_results(xr_test_path("results.csv"));
 	for (int ln = 2; ln <= 16; ln++)
 		cr_assert_eq(results[ln].seen, 1, "line %d has %d results", ln, results[ln].seen);
 	cr_assert_str_eq(results[2].status, "filled");
@@ -214,10 +155,10 @@ Test(engine, each_check_gives_its_reason, .init = make_dir)
 	 * fills at 101 completely. */
 	cr_assert_str_eq(results[16].status, "filled");
 	cr_assert_eq(s->parse_errors, 1);
-	done(e);
+	xr_test_done(e);
 }
 
-Test(engine, position_limit_counts_orders_in_flight, .init = make_dir)
+Test(engine, position_limit_counts_orders_in_flight, .init = xr_test_make_dir)
 {
 	/* ann may hold 60 BTC: with latency the venue answers after all
 	 * four orders of 20 were validated, so the fourth must be refused on
@@ -232,18 +173,18 @@ Test(engine, position_limit_counts_orders_in_flight, .init = make_dir)
 		"[venue alpha]\nlatency_us = 200000\njitter_us = 0\n"
 		"book.BTC-USD = mid=100 tick=1 levels=10 level_qty=10\n"
 		"book.ETH-USD = mid=10 tick=0.1 levels=10 level_qty=100\n" USERS;
-	struct xr_engine *e = run(cfg, signals, 0);
+	struct xr_engine *e = xr_test_run(cfg, signals, run_io, 0);
 	const struct xr_summary *s = xr_engine_summary(e);
 
 	check_invariants(s, 5);
-	load_results(path_of("results.csv"));
+	load_results(xr_test_path("results.csv"));
 	cr_assert_str_eq(results[2].status, "filled");
 	cr_assert_str_eq(results[3].status, "filled");
 	cr_assert_str_eq(results[4].status, "filled");
 	cr_assert_str_eq(results[5].reason, "max_position");
 	/* Selling 50 against 60 long in flight: worst case -50 is allowed. */
 	cr_assert_str_eq(results[6].status, "filled");
-	done(e);
+	xr_test_done(e);
 }
 
 static char *
@@ -265,12 +206,12 @@ many_signals(unsigned n, const char *user, const char *extra_every_7th)
 	return buf;
 }
 
-Test(engine, backpressure_with_tiny_rings_loses_nothing, .init = make_dir)
+Test(engine, backpressure_with_tiny_rings_loses_nothing, .init = xr_test_make_dir)
 {
 	char *signals = many_signals(20000, "eve", "junk,row");
 	const char *cfg = "[engine]\nring_capacity = 64\nburst = 8\nmax_inflight_orders = 16\n"
 			  VENUES USERS;
-	struct xr_engine *e = run(cfg, signals, 0);
+	struct xr_engine *e = xr_test_run(cfg, signals, run_io, 0);
 	const struct xr_summary *s = xr_engine_summary(e);
 
 	check_invariants(s, 20000);
@@ -278,7 +219,7 @@ Test(engine, backpressure_with_tiny_rings_loses_nothing, .init = make_dir)
 	cr_assert_gt(s->ingress_stalls + s->credit_stalls, 0,
 		     "tiny rings and 16 orders in flight must hold the replay back");
 	cr_assert_gt(s->filled, 0);
-	done(e);
+	xr_test_done(e);
 	free(signals);
 }
 
@@ -289,20 +230,20 @@ run_plan(const char *threads)
 	char *signals = many_signals(3000, "eve", NULL);
 
 	snprintf(cfg, sizeof(cfg), "[engine]\n%s\n" VENUES USERS, threads);
-	struct xr_engine *e = run(cfg, signals, 0);
+	struct xr_engine *e = xr_test_run(cfg, signals, run_io, 0);
 	check_invariants(xr_engine_summary(e), 3000);
 	cr_assert_eq(xr_engine_summary(e)->filled, 3000);
-	done(e);
+	xr_test_done(e);
 	free(signals);
 }
 
-Test(engine, one_thread_runs_every_stage, .init = make_dir)
+Test(engine, one_thread_runs_every_stage, .init = xr_test_make_dir)
 {
 	run_plan("[threads]\nall.stages = ingress, validate, route, execute.*, aggregate, output\n"
 		 "all.wait = busy_spin\n");
 }
 
-Test(engine, one_thread_per_stage, .init = make_dir)
+Test(engine, one_thread_per_stage, .init = xr_test_make_dir)
 {
 	run_plan("[threads]\n"
 		 "a.stages = ingress\nb.stages = validate\nc.stages = route\n"
@@ -312,27 +253,27 @@ Test(engine, one_thread_per_stage, .init = make_dir)
 		 "e.wait = yield\nf.wait = yield\ng.wait = yield\n");
 }
 
-Test(engine, large_orders_are_sliced_by_twap, .init = make_dir)
+Test(engine, large_orders_are_sliced_by_twap, .init = xr_test_make_dir)
 {
 	const char *signals = HEADER
 		T0 "01,1,ann,BTC-USD,buy,40,market,,,stop_loss,,\n"
 		T0 "02,2,ann,BTC-USD,buy,2,market,,,stop_loss,,\n";
 	const char *cfg = "[engine]\ntwap_notional = 1000\ntwap_slices = 4\ntwap_horizon_us = 2000\n"
 			  VENUES USERS;
-	struct xr_engine *e = run(cfg, signals, 0);
+	struct xr_engine *e = xr_test_run(cfg, signals, run_io, 0);
 
 	check_invariants(xr_engine_summary(e), 2);
-	load_results(path_of("results.csv"));
+	load_results(xr_test_path("results.csv"));
 	cr_assert_str_eq(results[2].method, "twap");
 	cr_assert_eq(results[2].children, 4);
 	cr_assert_str_eq(results[2].status, "filled");
 	cr_assert_str_eq(results[2].filled, "40");
 	cr_assert_str_eq(results[3].method, "market", "200 notional is under the threshold");
 	cr_assert_eq(results[3].children, 1);
-	done(e);
+	xr_test_done(e);
 }
 
-Test(engine, venue_rejects_and_failures_end_their_orders, .init = make_dir)
+Test(engine, venue_rejects_and_failures_end_their_orders, .init = xr_test_make_dir)
 {
 	char *signals = many_signals(500, "cat", NULL);
 	/* cat trades ETH on alpha only; make every alpha order fail. */
@@ -342,7 +283,7 @@ Test(engine, venue_rejects_and_failures_end_their_orders, .init = make_dir)
 		"[venue alpha]\nfail_prob = 1\n"
 		"book.BTC-USD = mid=100 tick=1 levels=10 level_qty=10\n"
 		"book.ETH-USD = mid=10 tick=0.1 levels=10 level_qty=100\n" USERS;
-	struct xr_engine *e = run(cfg, signals, 0);
+	struct xr_engine *e = xr_test_run(cfg, signals, run_io, 0);
 	const struct xr_summary *s = xr_engine_summary(e);
 
 	check_invariants(s, 500);
@@ -360,16 +301,16 @@ Test(engine, venue_rejects_and_failures_end_their_orders, .init = make_dir)
 	cr_assert_geq(s->retries, 1, "a venue failure is retried at the same venue");
 	cr_assert_geq(s->venues[0].failed, 3, "alpha failed the children it was sent");
 	cr_assert_geq(s->failover_events, 1, "alpha's circuit opened");
-	done(e);
+	xr_test_done(e);
 	free(signals);
 
-	make_dir();
+	xr_test_make_dir();
 	signals = many_signals(300, "eve", NULL);
 	cfg = "[engine]\n"
 	      "[venue alpha]\nreject_prob = 1\n"
 	      "book.BTC-USD = mid=100 tick=1 levels=10 level_qty=10\n"
 	      "book.ETH-USD = mid=10 tick=0.1 levels=10 level_qty=100\n" USERS;
-	e = run(cfg, signals, 0);
+	e = xr_test_run(cfg, signals, run_io, 0);
 	s = xr_engine_summary(e);
 	check_invariants(s, 300);
 	/* Rejects open alpha's circuit too: later children bounce (failed,
@@ -379,17 +320,17 @@ Test(engine, venue_rejects_and_failures_end_their_orders, .init = make_dir)
 		     s->by_reason[XR_R_CIRCUIT_OPEN], 300);
 	cr_assert_geq(s->by_reason[XR_R_VENUE_REJECT], 3);
 	cr_assert_eq(s->retries, 0, "a venue reject is never retried at the same venue");
-	done(e);
+	xr_test_done(e);
 	free(signals);
 }
 
-Test(engine, summary_json_and_histograms_are_written, .init = make_dir)
+Test(engine, summary_json_and_histograms_are_written, .init = xr_test_make_dir)
 {
 	char *signals = many_signals(1000, "eve", NULL);
-	struct xr_engine *e = run("[engine]\n" VENUES USERS, signals, 0);
+	struct xr_engine *e = xr_test_run("[engine]\n" VENUES USERS, signals, run_io, 0);
 	char err[256], text[8192];
 
-	FILE *f = fopen(path_of("summary.json"), "w+");
+	FILE *f = fopen(xr_test_path("summary.json"), "w+");
 	cr_assert_eq(xr_engine_write_summary_json(e, f), 0);
 	rewind(f);
 	size_t n = fread(text, 1, sizeof(text) - 1, f);
@@ -402,31 +343,31 @@ Test(engine, summary_json_and_histograms_are_written, .init = make_dir)
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		cr_assert_not_null(strstr(text, keys[i]), "summary lacks %s", keys[i]);
 
-	cr_assert_eq(xr_engine_write_hgrm(e, path_of("hist"), err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(xr_engine_write_hgrm(e, xr_test_path("hist"), err, sizeof(err)), 0, "%s", err);
 	const char *names[] = {"e2e", "router", "queue", "validate", "route", "venue", "aggregate"};
 	for (size_t i = 0; i < 7; i++) {
 		char p[600];
 		struct stat sb;
-		snprintf(p, sizeof(p), "%s/hist/%s.hgrm", dir, names[i]);
+		snprintf(p, sizeof(p), "%s/hist/%s.hgrm", xr_test_dir(), names[i]);
 		cr_assert_eq(stat(p, &sb), 0, "%s missing", p);
 		cr_assert_gt(sb.st_size, 100);
 	}
-	done(e);
+	xr_test_done(e);
 	free(signals);
 }
 
-Test(engine, bad_signal_header_is_refused_at_create, .init = make_dir)
+Test(engine, bad_signal_header_is_refused_at_create, .init = xr_test_make_dir)
 {
 	char err[512];
 
-	write_file("xroute.ini", "[engine]\n" VENUES USERS);
-	write_file("signals.csv", "ts_ns,signal_id,user\n1,2,ann\n");
-	struct xr_config *cfg = xr_config_load(path_of("xroute.ini"), err, sizeof(err));
+	xr_test_write_file("xroute.ini", "[engine]\n" VENUES USERS);
+	xr_test_write_file("signals.csv", "ts_ns,signal_id,user\n1,2,ann\n");
+	struct xr_config *cfg = xr_config_load(xr_test_path("xroute.ini"), err, sizeof(err));
 	cr_assert_not_null(cfg);
-	struct xr_engine_io io = {.signals_path = path_of("signals.csv")};
+	struct xr_engine_io io = {.signals_path = xr_test_path("signals.csv")};
 	cr_assert_null(xr_engine_create(cfg, &io, err, sizeof(err)));
 	cr_assert_not_null(strstr(err, "signals.csv:1:"), "error names file and line: %s", err);
-	io.signals_path = path_of("missing.csv");
+	io.signals_path = xr_test_path("missing.csv");
 	cr_assert_null(xr_engine_create(cfg, &io, err, sizeof(err)));
 	cr_assert_not_null(strstr(err, "No such file"), "%s", err);
 	xr_config_free(cfg);
@@ -437,15 +378,15 @@ Test(engine, bad_signal_header_is_refused_at_create, .init = make_dir)
 #include "engine_pvt.h"
 #include "xr_clock.h"
 
-Test(engine, feedback_child_goes_to_an_untried_venue, .init = make_dir)
+Test(engine, feedback_child_goes_to_an_untried_venue, .init = xr_test_make_dir)
 {
 	char err[512];
 
-	write_file("xroute.ini", "[engine]\n" VENUES USERS);
-	write_file("signals.csv", HEADER);
-	struct xr_config *cfg = xr_config_load(path_of("xroute.ini"), err, sizeof(err));
+	xr_test_write_file("xroute.ini", "[engine]\n" VENUES USERS);
+	xr_test_write_file("signals.csv", HEADER);
+	struct xr_config *cfg = xr_config_load(xr_test_path("xroute.ini"), err, sizeof(err));
 	cr_assert_not_null(cfg, "%s", err);
-	struct xr_engine_io io = {.signals_path = path_of("signals.csv")};
+	struct xr_engine_io io = {.signals_path = xr_test_path("signals.csv")};
 	struct xr_engine *e = xr_engine_create(cfg, &io, err, sizeof(err));
 	cr_assert_not_null(e, "%s", err);
 
@@ -574,33 +515,16 @@ plan_signals(unsigned n, const char *const (*pairs)[2], unsigned n_pairs)
 	return buf;
 }
 
-/* Paths of the engine's files: the engine keeps io's pointers. */
-static char io_signals[512], io_results[512], io_events[512];
-
-/* Load a config and create its engine, not yet run (commands may be given
- * first); events go to events.jsonl. Run with finish(). */
+/* Create an engine, not yet run (commands may be given first); events go
+ * to DIR/events.jsonl. Run with finish(). */
 static struct xr_engine *
 start(const char *config_text, const char *signals_text)
 {
-	char err[512];
-
-	write_file("xroute.ini", config_text);
-	write_file("signals.csv", signals_text);
-	snprintf(io_signals, sizeof(io_signals), "%s/signals.csv", dir);
-	snprintf(io_results, sizeof(io_results), "%s/results.csv", dir);
-	snprintf(io_events, sizeof(io_events), "%s/events.jsonl", dir);
-	struct xr_config *cfg = xr_config_load(path_of("xroute.ini"), err, sizeof(err));
-	cr_assert_not_null(cfg, "config: %s", err);
 	struct xr_engine_io io = {
-		.signals_path = io_signals,
-		.results_path = io_results,
-		.events_path = io_events,
+		.events_path = xr_test_path("events.jsonl"),
 		.drain_timeout_ms = 5000,
 	};
-	struct xr_engine *e = xr_engine_create(cfg, &io, err, sizeof(err));
-	cr_assert_not_null(e, "engine: %s", err);
-	run_cfg = cfg; /* freed by done() */
-	return e;
+	return xr_test_start(config_text, signals_text, io);
 }
 
 /* Give an operator command that must be accepted. */
@@ -739,7 +663,7 @@ expect_unplanned(const struct row *rows, unsigned n, const char *user, const cha
 	return k;
 }
 
-Test(engine, user_plan_routes_every_order_to_its_primary, .init = make_dir)
+Test(engine, user_plan_routes_every_order_to_its_primary, .init = xr_test_make_dir)
 {
 	static const char *const pairs[][2] = {{"ann", "BTC-USD"}, {"eve", "BTC-USD"}};
 	char *signals = plan_signals(400, pairs, 2);
@@ -748,7 +672,7 @@ Test(engine, user_plan_routes_every_order_to_its_primary, .init = make_dir)
 	finish(e);
 	const struct xr_summary *s = xr_engine_summary(e);
 	check_invariants(s, 400);
-	struct row *rows = load_rows(io_results, 400);
+	struct row *rows = load_rows(xr_test_path("results.csv"), 400);
 	unsigned ann = expect_routed(rows, 400, "ann", "BTC-USD", "charlie", "primary");
 	cr_assert_eq(ann, 200);
 	/* The control: eve, without a plan, is routed by the selector. */
@@ -762,10 +686,10 @@ Test(engine, user_plan_routes_every_order_to_its_primary, .init = make_dir)
 	cr_assert_eq(s->failover_events, 0);
 	free(rows);
 	free(signals);
-	done(e);
+	xr_test_done(e);
 }
 
-Test(engine, disabled_primary_fails_over_to_the_first_failover, .init = make_dir)
+Test(engine, disabled_primary_fails_over_to_the_first_failover, .init = xr_test_make_dir)
 {
 	static const char *const pairs[][2] = {{"ann", "BTC-USD"}, {"eve", "BTC-USD"}};
 	char *signals = plan_signals(400, pairs, 2);
@@ -776,7 +700,7 @@ Test(engine, disabled_primary_fails_over_to_the_first_failover, .init = make_dir
 	finish(e);
 	const struct xr_summary *s = xr_engine_summary(e);
 	check_invariants(s, 400);
-	struct row *rows = load_rows(io_results, 400);
+	struct row *rows = load_rows(xr_test_path("results.csv"), 400);
 	/* bravo, the first failover, not alpha (cheaper, later in the plan). */
 	cr_assert_eq(expect_routed(rows, 400, "ann", "BTC-USD", "bravo", "failover"), 200);
 	cr_assert_eq(expect_unplanned(rows, 400, "eve", "BTC-USD", NULL), 200);
@@ -800,10 +724,10 @@ Test(engine, disabled_primary_fails_over_to_the_first_failover, .init = make_dir
 	cr_assert_geq(s->status_changes, 1);
 	free(rows);
 	free(signals);
-	done(e);
+	xr_test_done(e);
 }
 
-Test(engine, without_auto_failover_a_disabled_primary_rejects, .init = make_dir)
+Test(engine, without_auto_failover_a_disabled_primary_rejects, .init = xr_test_make_dir)
 {
 	static const char *const pairs[][2] = {{"fay", "BTC-USD"}};
 	char *signals = plan_signals(200, pairs, 1);
@@ -813,7 +737,7 @@ Test(engine, without_auto_failover_a_disabled_primary_rejects, .init = make_dir)
 	finish(e);
 	const struct xr_summary *s = xr_engine_summary(e);
 	check_invariants(s, 200);
-	struct row *rows = load_rows(io_results, 200);
+	struct row *rows = load_rows(xr_test_path("results.csv"), 200);
 	for (unsigned i = 0; i < 200; i++) {
 		const struct row *r = &rows[i];
 		cr_assert_str_eq(r->status, "rejected", "line %u", r->line);
@@ -831,10 +755,10 @@ Test(engine, without_auto_failover_a_disabled_primary_rejects, .init = make_dir)
 	}
 	free(rows);
 	free(signals);
-	done(e);
+	xr_test_done(e);
 }
 
-Test(engine, manual_failover_pins_a_venue_first, .init = make_dir)
+Test(engine, manual_failover_pins_a_venue_first, .init = xr_test_make_dir)
 {
 	static const char *const pairs[][2] = {
 		{"ann", "BTC-USD"}, {"fay", "BTC-USD"}, {"eve", "BTC-USD"}};
@@ -847,7 +771,7 @@ Test(engine, manual_failover_pins_a_venue_first, .init = make_dir)
 	finish(e);
 	const struct xr_summary *s = xr_engine_summary(e);
 	check_invariants(s, 300);
-	struct row *rows = load_rows(io_results, 300);
+	struct row *rows = load_rows(xr_test_path("results.csv"), 300);
 	cr_assert_eq(expect_routed(rows, 300, "fay", "BTC-USD", "bravo", "failover"), 100);
 	cr_assert_eq(expect_routed(rows, 300, "ann", "BTC-USD", "charlie", "primary"), 100);
 	cr_assert_eq(expect_unplanned(rows, 300, "eve", "BTC-USD", NULL), 100);
@@ -859,27 +783,27 @@ Test(engine, manual_failover_pins_a_venue_first, .init = make_dir)
 	cr_assert_str_eq(s->history[0].to, "bravo");
 	cr_assert_str_eq(s->history[0].cause, "manual");
 	free(rows);
-	done(e);
+	xr_test_done(e);
 
 	/* Every plan: ann's and fay's orders to alpha; eve has none. */
-	make_dir();
+	xr_test_make_dir();
 	e = start(PLAN_CFG, signals);
 	control(e, "failover alpha");
 	finish(e);
 	s = xr_engine_summary(e);
 	check_invariants(s, 300);
-	rows = load_rows(io_results, 300);
+	rows = load_rows(xr_test_path("results.csv"), 300);
 	cr_assert_eq(expect_routed(rows, 300, "fay", "BTC-USD", "alpha", "failover"), 100);
 	cr_assert_eq(expect_routed(rows, 300, "ann", "BTC-USD", "alpha", "failover"), 100);
 	cr_assert_eq(expect_unplanned(rows, 300, "eve", "BTC-USD", NULL), 100);
 	free(rows);
 	free(signals);
-	done(e);
+	xr_test_done(e);
 }
 
 #define SYMBOL_PLAN "[symbol BTC-USD]\nprimary_venue = bravo\nfailover_venues = alpha\n"
 
-Test(engine, symbol_plan_serves_users_without_their_own, .init = make_dir)
+Test(engine, symbol_plan_serves_users_without_their_own, .init = xr_test_make_dir)
 {
 	static const char *const pairs[][2] = {
 		{"ann", "BTC-USD"}, {"eve", "BTC-USD"}, {"cat", "ETH-USD"}};
@@ -889,46 +813,46 @@ Test(engine, symbol_plan_serves_users_without_their_own, .init = make_dir)
 	finish(e);
 	const struct xr_summary *s = xr_engine_summary(e);
 	check_invariants(s, 300);
-	struct row *rows = load_rows(io_results, 300);
+	struct row *rows = load_rows(xr_test_path("results.csv"), 300);
 	/* eve has no plan: BTC-USD's. ann's own plan wins over it. ETH-USD
 	 * has no plan: the selector. */
 	cr_assert_eq(expect_routed(rows, 300, "eve", "BTC-USD", "bravo", "primary"), 100);
 	cr_assert_eq(expect_routed(rows, 300, "ann", "BTC-USD", "charlie", "primary"), 100);
 	cr_assert_eq(expect_unplanned(rows, 300, "cat", "ETH-USD", "alpha"), 100);
 	free(rows);
-	done(e);
+	xr_test_done(e);
 
 	/* A failover of the symbol's plan moves eve, not ann. */
-	make_dir();
+	xr_test_make_dir();
 	e = start(PLAN_CFG SYMBOL_PLAN, signals);
 	control(e, "failover symbol BTC-USD alpha");
 	finish(e);
 	s = xr_engine_summary(e);
 	check_invariants(s, 300);
-	rows = load_rows(io_results, 300);
+	rows = load_rows(xr_test_path("results.csv"), 300);
 	cr_assert_eq(expect_routed(rows, 300, "eve", "BTC-USD", "alpha", "failover"), 100);
 	cr_assert_eq(expect_routed(rows, 300, "ann", "BTC-USD", "charlie", "primary"), 100);
 	cr_assert_eq(expect_unplanned(rows, 300, "cat", "ETH-USD", "alpha"), 100);
 	free(rows);
-	done(e);
+	xr_test_done(e);
 
 	/* The symbol plan's primary disabled: eve to its failover, alpha. */
-	make_dir();
+	xr_test_make_dir();
 	e = start(PLAN_CFG SYMBOL_PLAN, signals);
 	control(e, "disable bravo");
 	finish(e);
 	s = xr_engine_summary(e);
 	check_invariants(s, 300);
-	rows = load_rows(io_results, 300);
+	rows = load_rows(xr_test_path("results.csv"), 300);
 	cr_assert_eq(expect_routed(rows, 300, "eve", "BTC-USD", "alpha", "failover"), 100);
 	cr_assert_eq(expect_routed(rows, 300, "ann", "BTC-USD", "charlie", "primary"), 100);
 	cr_assert_eq(s->venues[BRAVO].children, 0);
 	free(rows);
 	free(signals);
-	done(e);
+	xr_test_done(e);
 }
 
-Test(engine, control_commands_are_checked_with_exact_messages, .init = make_dir)
+Test(engine, control_commands_are_checked_with_exact_messages, .init = xr_test_make_dir)
 {
 	static const struct {
 		const char *command, *message;
@@ -969,7 +893,7 @@ Test(engine, control_commands_are_checked_with_exact_messages, .init = make_dir)
 		"failover symbol BTC-USD alpha", "failover symbol BTC-USD auto",
 	};
 	struct xr_engine *e = start(PLAN_CFG SYMBOL_PLAN, HEADER);
-	const struct xr_config *cfg = run_cfg;
+	const struct xr_config *cfg = e->cfg;
 	char err[512];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -1005,18 +929,18 @@ Test(engine, control_commands_are_checked_with_exact_messages, .init = make_dir)
 		control(e, "failover auto");
 	cr_assert_eq(xr_engine_control(e, "enable alpha", err, sizeof(err)), -EAGAIN);
 	cr_assert_str_eq(err, "control ring full (64 commands not yet taken by route)");
-	done(e);
+	xr_test_done(e);
 }
 
 /* The events file's lines; *n receives how many. */
 static char **
 load_events(unsigned *n)
 {
-	FILE *f = fopen(io_events, "r");
+	FILE *f = fopen(xr_test_path("events.jsonl"), "r");
 	char line[1024];
 	char **lines = NULL;
 
-	cr_assert_not_null(f, "%s missing", io_events);
+	cr_assert_not_null(f, "%s missing", xr_test_path("events.jsonl"));
 	*n = 0;
 	while (fgets(line, sizeof(line), f) != NULL) {
 		size_t len = strlen(line);
@@ -1062,7 +986,7 @@ free_events(char **lines, unsigned n)
 	"\"event\":\"circuit\",\"venue\":\"charlie\",\"from\":\"open\",\"to\":\"closed\"," \
 	"\"cause\":\"manual\"}"
 
-Test(engine, events_file_has_commands_and_manual_circuits, .init = make_dir)
+Test(engine, events_file_has_commands_and_manual_circuits, .init = xr_test_make_dir)
 {
 	static const char *const pairs[][2] = {{"ann", "BTC-USD"}, {"eve", "BTC-USD"}};
 	char *signals = plan_signals(200, pairs, 2);
@@ -1087,11 +1011,11 @@ Test(engine, events_file_has_commands_and_manual_circuits, .init = make_dir)
 	cr_assert_not_null(strstr(ev[find_event(ev, n, 0, EV_DISABLE_CHARLIE)],
 				  "{\"t_s\":0.000000,"));
 	free_events(ev, n);
-	done(e);
+	xr_test_done(e);
 
 	/* Disabled, then enabled: open and close, both manual, in order; the
 	 * router is READY again and the failure counts as one recovery. */
-	make_dir();
+	xr_test_make_dir();
 	e = start(PLAN_CFG, signals);
 	control(e, "disable charlie");
 	control(e, "enable charlie");
@@ -1120,10 +1044,10 @@ Test(engine, events_file_has_commands_and_manual_circuits, .init = make_dir)
 		     (unsigned long)s->status_changes);
 	free_events(ev, n);
 	free(signals);
-	done(e);
+	xr_test_done(e);
 }
 
-Test(engine, every_venue_disabled_is_router_error, .init = make_dir)
+Test(engine, every_venue_disabled_is_router_error, .init = xr_test_make_dir)
 {
 	static const char *const pairs[][2] = {{"eve", "BTC-USD"}};
 	char *signals = plan_signals(100, pairs, 1);
@@ -1140,11 +1064,11 @@ Test(engine, every_venue_disabled_is_router_error, .init = make_dir)
 	cr_assert_eq(xr_engine_status(e), XR_STATUS_ERROR);
 	for (uint32_t v = 0; v < s->n_venues; v++)
 		cr_assert_eq(s->venues[v].circuit, XR_CIRCUIT_OPEN, "%s", s->venues[v].name);
-	done(e);
+	xr_test_done(e);
 	free(signals);
 }
 
-Test(engine, commands_before_the_run_all_apply_before_any_order, .init = make_dir)
+Test(engine, commands_before_the_run_all_apply_before_any_order, .init = xr_test_make_dir)
 {
 	static const char *const pairs[][2] = {{"ann", "BTC-USD"}};
 	char *signals = plan_signals(200, pairs, 1);
@@ -1156,13 +1080,13 @@ Test(engine, commands_before_the_run_all_apply_before_any_order, .init = make_di
 	finish(e);
 	const struct xr_summary *s = xr_engine_summary(e);
 	check_invariants(s, 200);
-	struct row *rows = load_rows(io_results, 200);
+	struct row *rows = load_rows(xr_test_path("results.csv"), 200);
 	cr_assert_eq(expect_routed(rows, 200, "ann", "BTC-USD", "alpha", "failover"), 200);
 	cr_assert_eq(s->venues[BRAVO].children, 0);
 	cr_assert_eq(s->venues[CHARLIE].children, 0);
 	free(rows);
 	free(signals);
-	done(e);
+	xr_test_done(e);
 }
 
 /* Sum of a results file's signed fills for @p user / @p symbol, at
@@ -1183,7 +1107,7 @@ fills_of(const struct row *rows, unsigned n, const char *user, const char *symbo
 	return sum;
 }
 
-Test(engine, summary_counts_commands_and_positions_add_up, .init = make_dir)
+Test(engine, summary_counts_commands_and_positions_add_up, .init = xr_test_make_dir)
 {
 	static const char *const pairs[][2] = {
 		{"ann", "BTC-USD"}, {"eve", "BTC-USD"}, {"cat", "ETH-USD"}, {"fay", "BTC-USD"},
@@ -1224,7 +1148,7 @@ Test(engine, summary_counts_commands_and_positions_add_up, .init = make_dir)
 	/* Positions: rows per venue sum to the '*' row of their (user,
 	 * symbol), which equals the results' fills; per venue they equal the
 	 * results' fills there (each order here went to one venue). */
-	struct row *rows = load_rows(io_results, 1000);
+	struct row *rows = load_rows(xr_test_path("results.csv"), 1000);
 	FILE *f = tmpfile();
 	cr_assert_not_null(f);
 	cr_assert_eq(xr_engine_write_positions(e, f), 0);
@@ -1274,7 +1198,7 @@ Test(engine, summary_counts_commands_and_positions_add_up, .init = make_dir)
 		cr_assert_eq(s->venues[v].position_gross, gross[v], "%s", s->venues[v].name);
 	free(rows);
 	free(signals);
-	done(e);
+	xr_test_done(e);
 }
 
 /*
@@ -1285,10 +1209,10 @@ Test(engine, summary_counts_commands_and_positions_add_up, .init = make_dir)
  * (engine/control.c DESIGN; xr_engine_control(): "ordered with the orders
  * around it"), whatever the burst boundaries.
  */
-Test(engine, disable_reaches_the_venue_behind_orders_sent_before, .init = make_dir)
+Test(engine, disable_reaches_the_venue_behind_orders_sent_before, .init = xr_test_make_dir)
 {
 	struct xr_engine *e = start(PLAN_CFG, HEADER);
-	const struct xr_config *cfg = run_cfg;
+	const struct xr_config *cfg = e->cfg;
 	uint32_t burst = cfg->engine.burst, n = burst + 8;
 
 	uint64_t now = xr_now_ns();
@@ -1330,5 +1254,5 @@ Test(engine, disable_reaches_the_venue_behind_orders_sent_before, .init = make_d
 		     (unsigned long)x->bounced, n);
 	cr_assert_eq(x->submitted, n);
 	cr_assert_eq(x->breaker.state, XR_CIRCUIT_OPEN, "the command opened the circuit");
-	done(e);
+	xr_test_done(e);
 }

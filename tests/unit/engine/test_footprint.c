@@ -9,31 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "fixtures.h"
 #include "xr_config.h"
 #include "xr_engine.h"
 
-static struct xr_config *
-load(const char *text)
-{
-	char path[] = "/tmp/xr_test_footprint_XXXXXX", err[512];
-	int fd = mkstemp(path);
-	cr_assert_geq(fd, 0);
-	FILE *f = fdopen(fd, "w");
-	fputs(text, f);
-	fclose(f);
-	struct xr_config *cfg = xr_config_load(path, err, sizeof(err));
-	cr_assert_not_null(cfg, "%s", err);
-	unlink(path);
-	return cfg;
-}
-
 #define VENUE "[venue a]\nbook.BTC-USD = mid=100 tick=1 levels=10 level_qty=10\n[user u]\n"
 
-Test(footprint, rings_are_counted_per_venue_and_capacity)
+Test(footprint, rings_are_counted_per_venue_and_capacity, .init = xr_test_make_dir)
 {
-	struct xr_config *cfg = load("[engine]\nring_capacity = 1024\n" VENUE);
+	struct xr_config *cfg = xr_test_load_config("[engine]\nring_capacity = 1024\n" VENUE);
 	struct xr_footprint a, b;
 
 	cr_assert_eq(xr_engine_footprint(cfg, &a), 0);
@@ -42,13 +27,14 @@ Test(footprint, rings_are_counted_per_venue_and_capacity)
 	cr_assert_eq(a.total_bytes, a.ring_bytes + a.order_bytes + a.table_bytes);
 	cr_assert_gt(a.phys_bytes, 0);
 	xr_config_free(cfg);
-	cfg = load("[engine]\nring_capacity = 2048\n" VENUE);
+	cfg = xr_test_load_config("[engine]\nring_capacity = 2048\n" VENUE);
 	cr_assert_eq(xr_engine_footprint(cfg, &b), 0);
 	cr_assert_eq(b.ring_bytes - a.ring_bytes, 9ull * 1024 * 320, "linear in capacity");
 	xr_config_free(cfg);
+	xr_test_remove_dir();
 }
 
-Test(footprint, a_config_beyond_the_machine_is_refused_at_create)
+Test(footprint, a_config_beyond_the_machine_is_refused_at_create, .init = xr_test_make_dir)
 {
 	/* 15 rings of 2^24 slots (5 GiB each) and 2^24 open orders a venue:
 	 * far beyond any test machine; nothing of it may be allocated. */
@@ -63,7 +49,7 @@ Test(footprint, a_config_beyond_the_machine_is_refused_at_create)
 		 "book.BTC-USD = mid=100 tick=1 levels=10 level_qty=10\n"
 		 "[venue d]\nmax_open_orders = 16777216\n"
 		 "book.BTC-USD = mid=100 tick=1 levels=10 level_qty=10\n[user u]\n");
-	struct xr_config *cfg = load(text);
+	struct xr_config *cfg = xr_test_load_config(text);
 	struct xr_footprint fp;
 	char err[1024];
 
@@ -75,4 +61,5 @@ Test(footprint, a_config_beyond_the_machine_is_refused_at_create)
 			   "%s", err);
 	cr_assert_not_null(strstr(err, "ring_capacity 16777216"), "%s", err);
 	xr_config_free(cfg);
+	xr_test_remove_dir();
 }

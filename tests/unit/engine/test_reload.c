@@ -14,36 +14,9 @@
 #include <string.h>
 
 #include "engine_pvt.h"
+#include "fixtures.h"
 #include "xr_config.h"
 #include "xr_engine.h"
-
-static char dir[256];
-
-static void
-make_dir(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/xr_test_reload_XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-}
-
-static const char *
-path_of(const char *name)
-{
-	static char paths[4][512];
-	static int k;
-	char *p = paths[k++ % 4];
-	snprintf(p, 512, "%s/%s", dir, name);
-	return p;
-}
-
-static void
-write_file(const char *name, const char *text)
-{
-	FILE *f = fopen(path_of(name), "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	cr_assert_eq(fclose(f), 0);
-}
 
 /* What differs from the base config; NULL = as in the base. */
 struct variant {
@@ -58,11 +31,12 @@ struct variant {
 #define OR(s, d) ((s) != NULL ? (s) : (d))
 
 /* Two venues alike but for alpha's taker fee (2 bps vs 50), one symbol,
- * one user: weighted_score sends an order to the cheaper venue. */
-static void
-write_config(struct variant v)
+ * one user: weighted_score sends an order to the cheaper venue. The text
+ * is in static storage, replaced by the next call. */
+static const char *
+config_text(struct variant v)
 {
-	char text[4096];
+	static char text[4096];
 	int n = snprintf(text, sizeof(text),
 		"[engine]\n"
 		"ring_capacity = %s\n"
@@ -89,40 +63,25 @@ write_config(struct variant v)
 		OR(v.ring, "1024"), OR(v.engine, ""), OR(v.fee, "2"), OR(v.alpha, ""),
 		OR(v.sections, ""), OR(v.ann, ""));
 	cr_assert(n > 0 && (size_t)n < sizeof(text));
-	write_file("xroute.ini", text);
+	return text;
+}
+
+static void
+write_config(struct variant v)
+{
+	xr_test_write_file("xroute.ini", config_text(v));
 }
 
 #define HEADER "ts_ns,signal_id,user,symbol,side,qty,order_type,limit_px,tif,signal_type,strategy,max_slippage_bps\n"
 
-static struct xr_config *cfg;
-
-/* An engine on the base config and @p signals; the config outlives it
- * (done()). */
+/* An engine on the base config and @p signals, not yet run; results in
+ * DIR/results.csv, a 5 s drain. xr_test_done() destroys it, then its
+ * config. */
 static struct xr_engine *
 create(const char *signals)
 {
-	char err[512];
-
-	write_config((struct variant){0});
-	write_file("signals.csv", signals);
-	cfg = xr_config_load(path_of("xroute.ini"), err, sizeof(err));
-	cr_assert_not_null(cfg, "config: %s", err);
-	struct xr_engine_io io = {
-		.signals_path = path_of("signals.csv"),
-		.results_path = path_of("results.csv"),
-		.drain_timeout_ms = 5000,
-	};
-	struct xr_engine *e = xr_engine_create(cfg, &io, err, sizeof(err));
-	cr_assert_not_null(e, "engine: %s", err);
-	return e;
-}
-
-static void
-done(struct xr_engine *e)
-{
-	xr_engine_destroy(e);
-	xr_config_free(cfg);
-	cfg = NULL;
+	return xr_test_start(config_text((struct variant){0}), signals,
+			     (struct xr_engine_io){.drain_timeout_ms = 5000});
 }
 
 /* The parameters now published (no reader thread runs). */
@@ -136,7 +95,7 @@ params(struct xr_engine *e)
 static void
 reload(struct xr_engine *e, int rc, char *err, size_t err_len)
 {
-	int got = xr_engine_reload(e, path_of("xroute.ini"), err, err_len);
+	int got = xr_engine_reload(e, xr_test_path("xroute.ini"), err, err_len);
 	cr_assert_eq(got, rc, "reload returned %d (%s), expected %d", got, err, rc);
 }
 
@@ -144,7 +103,7 @@ reload(struct xr_engine *e, int rc, char *err, size_t err_len)
 static void
 first_result_venue(char *venue, size_t len)
 {
-	FILE *f = fopen(path_of("results.csv"), "r");
+	FILE *f = fopen(xr_test_path("results.csv"), "r");
 	char line[2048];
 
 	cr_assert_not_null(f);
@@ -160,7 +119,7 @@ first_result_venue(char *venue, size_t len)
 
 #define ONE_ORDER HEADER "100000000001,1,ann,BTC-USD,buy,5,market,,,entry,,\n"
 
-Test(reload, publishes_new_weights_and_fees, .init = make_dir)
+Test(reload, publishes_new_weights_and_fees, .init = xr_test_make_dir)
 {
 	struct xr_engine *e = create(HEADER);
 	const struct xr_params *before = params(e);
@@ -202,18 +161,18 @@ Test(reload, publishes_new_weights_and_fees, .init = make_dir)
 	reload(e, 0, err, sizeof(err));
 	cr_assert_eq(params(e)->version, 3);
 	cr_assert_eq(params(e)->venue[0].fee_taker_cbps, 6000);
-	done(e); /* the retired versions are freed by call_rcu (ASan: no leak) */
+	xr_test_done(e); /* the retired versions are freed by call_rcu (ASan: no leak) */
 }
 
-Test(reload, syntax_error_names_file_and_line, .init = make_dir)
+Test(reload, syntax_error_names_file_and_line, .init = xr_test_make_dir)
 {
 	struct xr_engine *e = create(HEADER);
 	const struct xr_params *before = params(e);
 	char err[512], want[600];
 
-	write_file("xroute.ini", "[engine]\nburst = 8\n[venue alpha\n");
+	xr_test_write_file("xroute.ini", "[engine]\nburst = 8\n[venue alpha\n");
 	reload(e, -EINVAL, err, sizeof(err));
-	snprintf(want, sizeof(want), "%s:3: ", path_of("xroute.ini"));
+	snprintf(want, sizeof(want), "%s:3: ", xr_test_path("xroute.ini"));
 	cr_assert(strncmp(err, want, strlen(want)) == 0, "error \"%s\" does not start with %s",
 		  err, want);
 	cr_assert(params(e) == before && params(e)->version == 1, "parameters unchanged");
@@ -224,10 +183,10 @@ Test(reload, syntax_error_names_file_and_line, .init = make_dir)
 	cr_assert(strstr(err, "[venue alpha] fee_taker_bps: \"abc\" is not a number") != NULL,
 		  "%s", err);
 	cr_assert_eq(params(e)->version, 1);
-	done(e);
+	xr_test_done(e);
 }
 
-Test(reload, added_venue_is_rejected, .init = make_dir)
+Test(reload, added_venue_is_rejected, .init = xr_test_make_dir)
 {
 	struct xr_engine *e = create(HEADER);
 	char err[512], want[600];
@@ -239,14 +198,14 @@ Test(reload, added_venue_is_rejected, .init = make_dir)
 	reload(e, -ENOTSUP, err, sizeof(err));
 	snprintf(want, sizeof(want),
 		 "%s: [venue charlie] added; venues, symbols, users and threads need a restart",
-		 path_of("xroute.ini"));
+		 xr_test_path("xroute.ini"));
 	cr_assert_str_eq(err, want);
 	cr_assert_eq(params(e)->version, 1);
 	cr_assert_eq(params(e)->venue[0].fee_taker_cbps, 200, "nothing applied");
-	done(e);
+	xr_test_done(e);
 }
 
-Test(reload, ring_capacity_change_is_rejected, .init = make_dir)
+Test(reload, ring_capacity_change_is_rejected, .init = xr_test_make_dir)
 {
 	struct xr_engine *e = create(HEADER);
 	char err[512], want[600];
@@ -255,14 +214,14 @@ Test(reload, ring_capacity_change_is_rejected, .init = make_dir)
 	reload(e, -ENOTSUP, err, sizeof(err));
 	snprintf(want, sizeof(want),
 		 "%s: [engine] ring_capacity cannot change without a restart (1024 -> 2048)",
-		 path_of("xroute.ini"));
+		 xr_test_path("xroute.ini"));
 	cr_assert_str_eq(err, want);
 	cr_assert_eq(params(e)->version, 1);
 	cr_assert_eq(params(e)->venue[0].fee_taker_cbps, 200);
-	done(e);
+	xr_test_done(e);
 }
 
-Test(reload, every_restart_change_is_named, .init = make_dir)
+Test(reload, every_restart_change_is_named, .init = xr_test_make_dir)
 {
 	static const struct {
 		struct variant v;
@@ -308,10 +267,10 @@ Test(reload, every_restart_change_is_named, .init = make_dir)
 	write_config((struct variant){0});
 	reload(e, 0, err, sizeof(err));
 	cr_assert_eq(params(e)->version, 2);
-	done(e);
+	xr_test_done(e);
 }
 
-Test(reload, without_reload_the_cheaper_venue_wins, .init = make_dir)
+Test(reload, without_reload_the_cheaper_venue_wins, .init = xr_test_make_dir)
 {
 	struct xr_engine *e = create(ONE_ORDER);
 	char err[512], venue[32];
@@ -321,10 +280,10 @@ Test(reload, without_reload_the_cheaper_venue_wins, .init = make_dir)
 	cr_assert_str_eq(venue, "alpha");
 	cr_assert_eq(xr_engine_summary(e)->reloads, 0);
 	cr_assert_eq(xr_engine_summary(e)->reloads_rejected, 0);
-	done(e);
+	xr_test_done(e);
 }
 
-Test(reload, reloaded_fees_route_the_next_orders, .init = make_dir)
+Test(reload, reloaded_fees_route_the_next_orders, .init = xr_test_make_dir)
 {
 	struct xr_engine *e = create(ONE_ORDER);
 	char err[512], venue[32];
@@ -340,5 +299,5 @@ Test(reload, reloaded_fees_route_the_next_orders, .init = make_dir)
 	cr_assert_eq(s->reloads, 1);
 	cr_assert_eq(s->reloads_rejected, 1);
 	cr_assert_eq(s->unaccounted, 0);
-	done(e);
+	xr_test_done(e);
 }
