@@ -40,19 +40,9 @@ cleanup() {
 	if [ "${keep:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
+# shellcheck source=tests/integration/lib.sh
+. "$src/tests/integration/lib.sh" # wait_for
 header="ts_ns,signal_id,user,symbol,side,qty,order_type,limit_px,tif,signal_type,strategy,max_slippage_bps"
-
-# Wait (bounded, 20 s) until command $2.. succeeds; $1 = what.
-wait_for() {
-	local what=$1
-	shift
-	for _ in $(seq 1 400); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	echo "timed out waiting for $what" >&2
-	return 1
-}
 
 signals() { # $1 = file, $2 = qty, $3 = ns between signals
 	{
@@ -283,7 +273,8 @@ if want sigterm; then
 	wait_for "5 fills and 2 resting orders at the venue" resting
 	kill -TERM "$xpid"
 	# Bounded wait for its exit (a hang is a failure): poll the process.
-	for _ in $(seq 1 400); do kill -0 "$xpid" 2>/dev/null || break; sleep 0.05; done
+	gone() { ! kill -0 "$xpid" 2>/dev/null; }
+	wait_for "xroute to exit after SIGTERM" gone
 	if kill -0 "$xpid" 2>/dev/null; then
 		kill -KILL "$xpid"
 		rc=137

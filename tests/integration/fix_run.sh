@@ -31,6 +31,8 @@ here="$src/tests/integration"
 qfv="$here/fix/quickfix-venues.sh"
 send="$here/fix/fix_send.py"
 fail() { keep=1; echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=tests/integration/lib.sh
+. "$here/lib.sh" # wait_for
 
 # The venues, built once next to the xroute build.
 export QF_VENUES_BIN
@@ -52,16 +54,6 @@ p_om=$(free_port)
 "$qfv" start executor "$work" "$p_exec" >/dev/null
 "$qfv" start ordermatch "$work" "$p_om" >/dev/null
 
-# Wait (bounded) until command $2.. succeeds; $1 = what, for the error.
-wait_for() {
-	local what=$1
-	shift
-	for _ in $(seq 1 400); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	fail "timed out waiting for $what"
-}
 count() { grep -c -- "$1" "$2" 2>/dev/null || true; }
 # Summary JSON field, e.g. json run.json invariants.unaccounted
 json() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
@@ -174,11 +166,12 @@ om_orders_before=$(count "35=D" "$work/ordermatch.log")
 	2> "$work/two.err" &
 xpid=$!
 exec_has() { [ "$(count "35=D" "$work/executor.log")" -ge "$1" ]; }
-wait_for "executor to receive 400 orders" exec_has 400
+wait_for "executor to receive 400 orders" exec_has 400 || fail "run 2: executor stalled"
 kill -STOP "$(cat "$work/executor.pid")"
-wait_for "exec's circuit to open" grep -q "exec: closed -> open" "$work/two.err"
+wait_for "exec's circuit to open" grep -q "exec: closed -> open" "$work/two.err" ||
+	fail "run 2: exec's circuit stayed closed"
 om_has() { [ "$(count "35=D" "$work/ordermatch.log")" -ge $((om_orders_before + 50)) ]; }
-wait_for "orders to fail over to ordermatch" om_has
+wait_for "orders to fail over to ordermatch" om_has || fail "run 2: no failover"
 "$qfv" stop executor "$work" -9 >/dev/null
 seqf="$work/store-executor/FIX.4.4-EXEC-XROUTE.seqnums"
 python3 - "$seqf" <<-'EOF'
