@@ -1,7 +1,7 @@
 /*
  * fixtures.c: the engine tests' shared fixtures (fixtures.h): a scratch
  * directory, files in it, a config from text, an engine created and run
- * on them. Per-test state lives in static storage: Criterion gives each
+ * on them, the books of a run checked. Per-test state lives in static storage: Criterion gives each
  * test its own process.
  */
 #include "fixtures.h"
@@ -108,6 +108,19 @@ xr_test_done(struct xr_engine *e)
 	xr_engine_destroy(e);
 	xr_config_free(started_cfg);
 	started_cfg = NULL;
+}
+
+void
+xr_test_check_invariants(const struct xr_summary *s, uint64_t signals)
+{
+	cr_assert_eq(s->signals_read, signals);
+	cr_assert_eq(s->results, signals, "one result per signal");
+	cr_assert_eq(s->unaccounted, 0);
+	cr_assert_eq(s->duplicates, 0);
+	cr_assert_eq(s->overfills, 0);
+	cr_assert_eq(s->position_mismatches, 0);
+	cr_assert_eq(s->filled + s->partially_filled + s->canceled + s->rejected + s->failed,
+		     signals, "every result has exactly one final status");
 }
 
 void

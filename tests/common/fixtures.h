@@ -18,8 +18,15 @@
 #ifndef XR_TEST_FIXTURES_H
 #define XR_TEST_FIXTURES_H
 
+#include <stdint.h>
+
 #include "xr_config.h"
 #include "xr_engine.h"
+
+/** The signal file's header line, canonical column order (docs/signals.md). */
+#define XR_TEST_SIGNAL_HEADER                                                                      \
+	"ts_ns,signal_id,user,symbol,side,qty,order_type,limit_px,tif,signal_type,strategy,"       \
+	"max_slippage_bps\n"
 
 /**
  * Make this test's scratch directory, /tmp/xr_<program>_XXXXXX (e.g.
@@ -84,6 +91,14 @@ struct xr_engine *xr_test_run(const char *config_text, const char *signals_text,
 
 /** Destroy an engine of xr_test_start() or xr_test_run(), then its config. */
 void xr_test_done(struct xr_engine *e);
+
+/**
+ * Assert the summary's books of a run in which every signal settled:
+ * @p signals read, one result each, unaccounted, duplicates, overfills and
+ * position_mismatches 0, and each result filled, partially filled,
+ * canceled, rejected or failed (none unknown or open).
+ */
+void xr_test_check_invariants(const struct xr_summary *s, uint64_t signals);
 
 /**
  * Remove the files named through xr_test_path() (and so

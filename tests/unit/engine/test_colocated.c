@@ -374,9 +374,6 @@ cpus_0_and_1(void)
 	"burst = 10000000\n"                                                                       \
 	"[user ann]\n"
 
-#define SIGNAL_HEADER                                                                              \
-	"ts_ns,signal_id,user,symbol,side,qty,order_type,limit_px,tif,signal_type,strategy,"       \
-	"max_slippage_bps\n"
 
 Test(colocated, engine_rings_in_arena_and_run, .init = xr_test_make_dir)
 {
@@ -386,10 +383,10 @@ Test(colocated, engine_rings_in_arena_and_run, .init = xr_test_make_dir)
 	 * periods must keep completing (the owner's kick) for buffers to come
 	 * back. */
 	enum { N = 20000 };
-	size_t cap = strlen(SIGNAL_HEADER) + (size_t)N * 64;
+	size_t cap = strlen(XR_TEST_SIGNAL_HEADER) + (size_t)N * 64;
 	char *sig = malloc(cap), err[512];
 	cr_assert_not_null(sig);
-	size_t len = (size_t)snprintf(sig, cap, SIGNAL_HEADER);
+	size_t len = (size_t)snprintf(sig, cap, XR_TEST_SIGNAL_HEADER);
 	for (int i = 1; i <= N; i++)
 		len += (size_t)snprintf(sig + len, cap - len,
 					"%d,%d,ann,BTC-USD,%s,1,market,,,entry,,\n",
@@ -457,7 +454,7 @@ Test(colocated, engine_refuses_offline_cpu, .init = xr_test_make_dir)
 							     "b.stages = execute.*, aggregate, output\n"
 							     "b.cpu = 0\n");
 	struct xr_engine_io io = { .signals_path =
-					   xr_test_write_file("signals.csv", SIGNAL_HEADER) };
+					   xr_test_write_file("signals.csv", XR_TEST_SIGNAL_HEADER) };
 	cr_assert_null(xr_engine_create(cfg, &io, err, sizeof(err)));
 	const char *head = "mode = colocated: thread a: cpu 1023 is not online (online: ";
 	cr_assert_eq(strncmp(err, head, strlen(head)), 0, "%s", err);

@@ -72,8 +72,6 @@ write_config(struct variant v)
 	xr_test_write_file("xroute.ini", config_text(v));
 }
 
-#define HEADER "ts_ns,signal_id,user,symbol,side,qty,order_type,limit_px,tif,signal_type,strategy,max_slippage_bps\n"
-
 /* An engine on the base config and @p signals, not yet run; results in
  * DIR/results.csv, a 5 s drain. xr_test_done() destroys it, then its
  * config. */
@@ -117,11 +115,11 @@ first_result_venue(char *venue, size_t len)
 	snprintf(venue, len, "%s", field);
 }
 
-#define ONE_ORDER HEADER "100000000001,1,ann,BTC-USD,buy,5,market,,,entry,,\n"
+#define ONE_ORDER XR_TEST_SIGNAL_HEADER "100000000001,1,ann,BTC-USD,buy,5,market,,,entry,,\n"
 
 Test(reload, publishes_new_weights_and_fees, .init = xr_test_make_dir)
 {
-	struct xr_engine *e = create(HEADER);
+	struct xr_engine *e = create(XR_TEST_SIGNAL_HEADER);
 	const struct xr_params *before = params(e);
 	char err[512] = "x";
 
@@ -166,7 +164,7 @@ Test(reload, publishes_new_weights_and_fees, .init = xr_test_make_dir)
 
 Test(reload, syntax_error_names_file_and_line, .init = xr_test_make_dir)
 {
-	struct xr_engine *e = create(HEADER);
+	struct xr_engine *e = create(XR_TEST_SIGNAL_HEADER);
 	const struct xr_params *before = params(e);
 	char err[512], want[600];
 
@@ -188,7 +186,7 @@ Test(reload, syntax_error_names_file_and_line, .init = xr_test_make_dir)
 
 Test(reload, added_venue_is_rejected, .init = xr_test_make_dir)
 {
-	struct xr_engine *e = create(HEADER);
+	struct xr_engine *e = create(XR_TEST_SIGNAL_HEADER);
 	char err[512], want[600];
 
 	write_config((struct variant){
@@ -207,7 +205,7 @@ Test(reload, added_venue_is_rejected, .init = xr_test_make_dir)
 
 Test(reload, ring_capacity_change_is_rejected, .init = xr_test_make_dir)
 {
-	struct xr_engine *e = create(HEADER);
+	struct xr_engine *e = create(XR_TEST_SIGNAL_HEADER);
 	char err[512], want[600];
 
 	write_config((struct variant){.ring = "2048", .fee = "60"});
@@ -253,7 +251,7 @@ Test(reload, every_restart_change_is_named, .init = xr_test_make_dir)
 			      "back.wait = yield\n"},
 		 "[threads] back.wait cannot change without a restart (backoff -> yield)"},
 	};
-	struct xr_engine *e = create(HEADER);
+	struct xr_engine *e = create(XR_TEST_SIGNAL_HEADER);
 	char err[512];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

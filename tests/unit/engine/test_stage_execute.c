@@ -1,11 +1,12 @@
 /*
- * How a run ends (engine.c xr_engine_run, stage_execute.c xr__drain_step):
- * a venue that never settles its orders, DAY orders resting at the end
- * (exit_orders cancel and leave), a stop request (SIGTERM in xroute run),
- * the bound on status queries per child, and what the execute stage does
- * with reports that cannot be right (an overfill, a fill outside the
- * limit). Every case must leave one result per signal read and every
- * invariant at 0.
+ * The execute stage (engine/stage_execute.c) at the end of a run and on
+ * reports that cannot be right. The end of a run: the owner thread
+ * (engine.c xr_engine_run) raises the drain steps, which the stage carries
+ * out (xr__drain_step): a venue that never settles its orders, DAY orders
+ * resting at the end (exit_orders cancel and leave), a stop request
+ * (SIGTERM in xroute run), the bound on status queries per child. Bad
+ * reports: an overfill, a fill outside the limit. Every case must leave
+ * one result per signal read and every invariant at 0.
  */
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -17,8 +18,6 @@
 #include "fixtures.h"
 #include "xr_config.h"
 #include "xr_engine.h"
-
-#define HEADER "ts_ns,signal_id,user,symbol,side,qty,order_type,limit_px,tif,signal_type,strategy,max_slippage_bps\n"
 
 #define USERS "[user_defaults]\nrate_per_s = 1000000\nburst = 1000000\n[user eve]\n"
 
@@ -76,7 +75,7 @@ signals(unsigned n, const char *side, const char *type, const char *px, const ch
 {
 	size_t cap = (size_t)n * 128 + 256;
 	char *buf = malloc(cap);
-	size_t len = (size_t)snprintf(buf, cap, HEADER);
+	size_t len = (size_t)snprintf(buf, cap, XR_TEST_SIGNAL_HEADER);
 
 	for (unsigned i = 1; i <= n; i++)
 		len += (size_t)snprintf(buf + len, cap - len,
@@ -86,7 +85,7 @@ signals(unsigned n, const char *side, const char *type, const char *px, const ch
 	return buf;
 }
 
-Test(drain, a_venue_that_never_settles_ends_its_signals_unknown, .init = xr_test_make_dir)
+Test(stage_execute, a_venue_that_never_settles_ends_its_signals_unknown, .init = xr_test_make_dir)
 {
 	/* An outage for the whole run: orders sent are lost, status queries
 	 * too. Nothing can settle them; the run must still end every signal. */
@@ -127,7 +126,7 @@ static const char *resting_cfg(const char *exit_orders)
 	return cfg;
 }
 
-Test(drain, a_day_order_resting_at_the_end_is_cancelled_before_exit, .init = xr_test_make_dir)
+Test(stage_execute, a_day_order_resting_at_the_end_is_cancelled_before_exit, .init = xr_test_make_dir)
 {
 	/* Far below the bid: it rests until session end, an hour away. */
 	char *sig = signals(3, "buy", "limit", "50", "day", 1000);
@@ -143,7 +142,7 @@ Test(drain, a_day_order_resting_at_the_end_is_cancelled_before_exit, .init = xr_
 	free(sig);
 }
 
-Test(drain, exit_orders_leave_keeps_them_resting_and_names_them, .init = xr_test_make_dir)
+Test(stage_execute, exit_orders_leave_keeps_them_resting_and_names_them, .init = xr_test_make_dir)
 {
 	char *sig = signals(3, "buy", "limit", "50", "day", 1000);
 	struct xr_engine *e = xr_test_run(resting_cfg("leave"), sig, drain_io(NULL), 0);
@@ -161,7 +160,7 @@ Test(drain, exit_orders_leave_keeps_them_resting_and_names_them, .init = xr_test
 	free(sig);
 }
 
-Test(drain, a_stop_request_stops_intake_and_settles_what_was_read, .init = xr_test_make_dir)
+Test(stage_execute, a_stop_request_stops_intake_and_settles_what_was_read, .init = xr_test_make_dir)
 {
 	/* Paced: rows 1-3 are due at once, the rest 10 s of event time later,
 	 * so the stop, taken on the owner's first tick, comes before row 4
@@ -211,7 +210,7 @@ fault_cfg(const char *fault)
 	return cfg;
 }
 
-Test(drain, an_overfill_report_books_only_the_order_qty, .init = xr_test_make_dir)
+Test(stage_execute, an_overfill_report_books_only_the_order_qty, .init = xr_test_make_dir)
 {
 	/* Every report says the order filled once more: CumQty 2x qty. */
 	char *sig = signals(10, "buy", "limit", "101", "ioc", 1000);
@@ -226,7 +225,7 @@ Test(drain, an_overfill_report_books_only_the_order_qty, .init = xr_test_make_di
 	free(sig);
 }
 
-Test(drain, a_fill_outside_the_limit_is_booked_counted_and_alerted, .init = xr_test_make_dir)
+Test(stage_execute, a_fill_outside_the_limit_is_booked_counted_and_alerted, .init = xr_test_make_dir)
 {
 	/* Priced 100x worse than the book: a buy at limit 101 filled near
 	 * 10100. The fill stands (booked), but it is a violation. */
@@ -243,7 +242,7 @@ Test(drain, a_fill_outside_the_limit_is_booked_counted_and_alerted, .init = xr_t
 	free(sig);
 }
 
-Test(drain, fills_within_the_limit_are_not_violations, .init = xr_test_make_dir)
+Test(stage_execute, fills_within_the_limit_are_not_violations, .init = xr_test_make_dir)
 {
 	char *sig = signals(10, "buy", "limit", "101", "ioc", 1000);
 	struct xr_engine *e = xr_test_run(fault_cfg("bad_price factor=1"), sig, drain_io(NULL), 0);
