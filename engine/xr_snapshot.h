@@ -108,7 +108,7 @@ struct xr_venue_metrics {
 	uint32_t success_ppm;	  /* not rejected/failed; 10^6 with no samples */
 	uint32_t reject_ppm;	  /* venue rejects */
 	uint32_t timeout_ppm;	  /* ended by a timeout (XR_R_VENUE_FAILURE
-				   * with no answer; issue 5 adds timeouts) */
+				   * with no answer: order_timeout_us) */
 	uint32_t error_weight_ppm; /* exponentially decayed error indicator:
 				   * w += alpha (err - w) per result */
 	uint32_t error_slow_ppm;  /* the same at a quarter of alpha (trend) */

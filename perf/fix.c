@@ -1,7 +1,7 @@
 /*
  * fix: the FIX codec's cost (connectors/fix/xr_fix.h) on one pinned
  * thread: encode then decode one NewOrderSingle (35=D) and one
- * ExecutionReport (35=8), FIX 4.4, as the FIX connector will on the
+ * ExecutionReport (35=8), FIX 4.4, as the FIX connector does on the
  * execute stage.
  *
  *   encode  xr_fix_begin, the message's fields (NewOrderSingle: 49 56 34

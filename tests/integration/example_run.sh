@@ -74,7 +74,7 @@ python3 -c 'import json, sys; assert "hiccup" not in json.load(open(sys.argv[1])
 	"$dir/summary-nh.json" || fail "--no-hiccup wrote hiccups"
 
 [ "$(wc -l < "$dir/results.csv")" -eq $((n + 1)) ] || fail "results.csv has the wrong row count"
-# Every strategy routes (issue 4): each of the nine has routed results, and
+# Every strategy routes: each of the nine has routed results, and
 # the splitting ones split with allocations that sum to the order quantity.
 python3 - "$dir/results.csv" <<'PY'
 import csv, sys

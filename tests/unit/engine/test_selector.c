@@ -749,8 +749,8 @@ Test(selector, eligibility_min_health)
 Test(selector, eligibility_half_open_ignores_min_health)
 {
 	/* A half-open venue takes its breaker's probes whatever its score:
-	 * a low success rate could not rise otherwise (issue 6: a restarted
-	 * FIX venue stayed half open for the rest of the run). */
+	 * a low success rate could not rise otherwise (a restarted FIX venue
+	 * would stay half open for the rest of the run). */
 	eight_venues();
 	struct xr_select_order o = order(XR_SIDE_BUY, XR_STRAT_LOWEST_LATENCY, QTY(1));
 	o.allowed_mask = 0x7;
