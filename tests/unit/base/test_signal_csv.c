@@ -1,11 +1,10 @@
 /*
- * Signal file format: header, every field's accepted forms and exact error
- * messages, pass-through of unknown names, the names tables at 1,000,000
- * users, and round trips through `xroute gen`.
+ * Signal file format (base/signal_csv.c): header, every field's accepted
+ * forms and exact error messages, framing, pass-through of unknown names.
+ * The names tables: test_names.c; the generator: test_gen.c.
  *
- * The generator is base's (xr_gen.h), so the test needs nothing from the
- * launcher. Configs are filled by hand: this test does not depend on the
- * INI loader.
+ * Configs are filled by hand (tests/common/signal_fixtures.h): this test
+ * does not depend on the INI loader.
  */
 
 #include <criterion/criterion.h>
@@ -18,43 +17,9 @@
 #include <unistd.h>
 
 #include "xr_config.h"
-#include "xr_gen.h"
 #include "xr_names.h"
+#include "signal_fixtures.h"
 #include "xr_signal.h"
-
-static const char *const syms8[] = { "BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD",
-				     "DOGE-USD", "ADA-USD", "AVAX-USD", "LINK-USD" };
-
-/* A config with users PREFIX + 1-based number zero-padded to @p width
- * ("u" 3 -> u001..), and the 8 symbols. */
-static struct xr_config *
-cfg_make(uint32_t n_users, const char *prefix, int width)
-{
-	struct xr_config *cfg = calloc(1, sizeof(*cfg));
-	cr_assert_not_null(cfg);
-	cfg->n_users = n_users;
-	cfg->users = calloc(n_users, sizeof(*cfg->users));
-	cr_assert_not_null(cfg->users);
-	for (uint32_t i = 0; i < n_users; i++) {
-		snprintf(cfg->users[i].name, sizeof(cfg->users[i].name), "%s%0*u", prefix, width,
-			 i + 1);
-		cfg->users[i].enabled = true;
-	}
-	cfg->n_symbols = 8;
-	cfg->symbols = calloc(8, sizeof(*cfg->symbols));
-	cr_assert_not_null(cfg->symbols);
-	for (int i = 0; i < 8; i++)
-		strcpy(cfg->symbols[i], syms8[i]);
-	return cfg;
-}
-
-static void
-cfg_free(struct xr_config *cfg)
-{
-	free(cfg->users);
-	free(cfg->symbols);
-	free(cfg);
-}
 
 /* Shared fixture: users u001..u100, 8 symbols, canonical layout. */
 static struct xr_config *g_cfg;
@@ -65,7 +30,7 @@ static void
 setup(void)
 {
 	char err[256];
-	g_cfg = cfg_make(100, "u", 3);
+	g_cfg = xr_test_signal_config(100, "u", 3);
 	g_names = xr_names_create(g_cfg);
 	cr_assert_not_null(g_names);
 	cr_assert_eq(xr_signal_header_parse(XR_SIGNAL_HEADER, strlen(XR_SIGNAL_HEADER), &g_lay,
@@ -77,7 +42,7 @@ static void
 teardown(void)
 {
 	xr_names_destroy(g_names);
-	cfg_free(g_cfg);
+	xr_test_signal_config_free(g_cfg);
 }
 
 TestSuite(signal_csv, .init = setup, .fini = teardown);
@@ -768,329 +733,4 @@ Test(signal_csv, blank_or_comment)
 	cr_expect_not(xr_signal_line_is_blank_or_comment("1,2,u001", 8));
 	cr_expect_not(xr_signal_line_is_blank_or_comment(" 1#", 3));
 	cr_expect_not(xr_signal_line_is_blank_or_comment(",,,", 3));
-}
-
-/* ---- names --------------------------------------------------------------- */
-
-Test(signal_csv, names_million_users)
-{
-	const uint32_t n = 1000000;
-	/* Varied lengths and shapes: "t7", "trader-000123-x", ... */
-	struct xr_config *cfg = cfg_make(n, "trader-", 6);
-	for (uint32_t i = 0; i < n; i += 7)
-		snprintf(cfg->users[i].name, sizeof(cfg->users[i].name), "t%x", i);
-	struct xr_names *nm = xr_names_create(cfg);
-	cr_assert_not_null(nm, "errno %d", errno);
-	cr_expect_eq(xr_names_n_users(nm), n);
-	cr_expect_eq(xr_names_n_symbols(nm), 8);
-
-	for (uint32_t i = 0; i < n; i++) {
-		const char *s = cfg->users[i].name;
-		int64_t id = xr_names_user(nm, s, strlen(s));
-		if (id != (int64_t)i)
-			cr_assert_fail("user %s -> %" PRId64 ", expected %u", s, id, i);
-	}
-	char buf[64];
-	for (uint32_t i = 0; i < n; i++) {
-		/* Misses: beyond the range, a prefix, a longer string. */
-		int k = snprintf(buf, sizeof(buf), "trader-%06u", n + 1 + i);
-		if (xr_names_user(nm, buf, (size_t)k) != -1)
-			cr_assert_fail("miss %s found", buf);
-		k = snprintf(buf, sizeof(buf), "trader-%06ux", i + 1);
-		if (xr_names_user(nm, buf, (size_t)k) != -1)
-			cr_assert_fail("miss %s found", buf);
-	}
-	cr_expect_eq(xr_names_user(nm, "trader-000002", 12), -1, "prefix slice is a miss");
-	cr_expect_eq(xr_names_user(nm, "trader-000002", 13), 1);
-	cr_expect_eq(xr_names_user(nm, "", 0), -1);
-	cr_expect_eq(xr_names_user(nm, "BTC-USD", 7), -1, "symbols are a separate table");
-	memset(buf, 'a', sizeof(buf));
-	cr_expect_eq(xr_names_user(nm, buf, sizeof(buf)), -1);
-	for (int i = 0; i < 8; i++)
-		cr_expect_eq(xr_names_symbol(nm, syms8[i], strlen(syms8[i])), i);
-	cr_expect_eq(xr_names_symbol(nm, "BTC-USDT", 8), -1);
-	cr_expect_eq(xr_names_symbol(nm, "btc-usd", 7), -1);
-	xr_names_destroy(nm);
-	cfg_free(cfg);
-}
-
-Test(signal_csv, names_reject_duplicates_and_empty)
-{
-	struct xr_config *cfg = cfg_make(10, "u", 3);
-	strcpy(cfg->users[7].name, "u002");
-	errno = 0;
-	cr_expect_null(xr_names_create(cfg));
-	cr_expect_eq(errno, EEXIST);
-	cfg->users[7].name[0] = '\0';
-	errno = 0;
-	cr_expect_null(xr_names_create(cfg));
-	cr_expect_eq(errno, EINVAL);
-	strcpy(cfg->users[7].name, "u008");
-	strcpy(cfg->symbols[3], "BTC-USD");
-	errno = 0;
-	cr_expect_null(xr_names_create(cfg));
-	cr_expect_eq(errno, EEXIST);
-	cfg_free(cfg);
-}
-
-Test(signal_csv, names_hash_spreads)
-{
-	/* Sequential names must not collide in the low bits used for slots. */
-	enum { N = 1 << 16 };
-	static uint8_t seen[N];
-	char buf[32];
-	uint32_t distinct = 0;
-	for (uint32_t i = 0; i < N; i++) {
-		int k = snprintf(buf, sizeof(buf), "u%03u", i);
-		uint32_t b = (uint32_t)xr_names_hash(buf, (size_t)k) & (N - 1);
-		distinct += !seen[b];
-		seen[b] = 1;
-	}
-	/* Random placement fills 1 - 1/e = 63.2% of N buckets. */
-	cr_expect_gt(distinct, N * 60 / 100, "distinct buckets %u", distinct);
-	cr_expect_neq(xr_names_hash("a", 1), xr_names_hash("b", 1));
-	cr_expect_neq(xr_names_hash("", 0), xr_names_hash("\0", 1));
-}
-
-/* ---- generator round trip ------------------------------------------------ */
-
-static int
-run_gen(const char *const *args, int n)
-{
-	char *argv[32];
-	argv[0] = (char *)(uintptr_t) "gen";
-	for (int i = 0; i < n; i++)
-		argv[i + 1] = (char *)(uintptr_t)args[i];
-	argv[n + 1] = NULL;
-	return xr_gen_main(n + 1, argv);
-}
-
-static void
-tmp_path(char *path, size_t len)
-{
-	const char *dir = getenv("TMPDIR");
-	snprintf(path, len, "%s/xr_sig_XXXXXX", dir != NULL ? dir : "/tmp");
-	int fd = mkstemp(path);
-	cr_assert_geq(fd, 0);
-	close(fd);
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	cr_assert_not_null(f);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *b = malloc((size_t)n + 1);
-	cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	b[n] = '\0';
-	*len = (size_t)n;
-	return b;
-}
-
-struct gen_stats {
-	uint64_t rows, errors, dup_ids;
-	uint64_t bad_qty, bad_side, missing_col, other;
-	uint64_t types[4], market, limit, unknown;
-};
-
-/* Parse a generated file with the fixture's names; tally what was seen. */
-static void
-parse_file(const char *path, struct gen_stats *st)
-{
-	FILE *f = fopen(path, "rb");
-	cr_assert_not_null(f);
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	uint32_t lineno = 0;
-	struct xr_signal_layout lay;
-	int64_t last_ts = -1;
-	uint64_t last_id = 0;
-	char err[256];
-
-	memset(st, 0, sizeof(*st));
-	n = getline(&line, &cap, f);
-	lineno++;
-	cr_assert_gt(n, 0);
-	cr_assert_eq(xr_signal_header_parse(line, (size_t)n, &lay, err, sizeof(err)), 0, "%s", err);
-	while ((n = getline(&line, &cap, f)) > 0) {
-		struct xr_msg m;
-		lineno++;
-		if (xr_signal_line_is_blank_or_comment(line, (size_t)n))
-			continue;
-		st->rows++;
-		int rc = xr_signal_parse(&lay, g_names, line, (size_t)n, lineno, &m, err, sizeof(err));
-		cr_assert_eq(m.line, lineno);
-		cr_assert_eq(m.kind, XR_MSG_SIGNAL);
-		if (rc != 0) {
-			st->errors++;
-			cr_assert_eq(m.reason, XR_R_PARSE);
-			cr_assert_neq(m.signal_id, 0, "%s", err);
-			if (strcmp(err, "qty: \"abc\" is not a decimal number") == 0 ||
-			    strcmp(err, "qty: \"-5\" must be > 0") == 0 ||
-			    strcmp(err, "qty: \"0.123456789\" has more than 8 decimals") == 0)
-				st->bad_qty++;
-			else if (strcmp(err, "side: \"hold\" is not buy or sell") == 0)
-				st->bad_side++;
-			else if (strcmp(err, "11 fields, expected 12 (missing max_slippage_bps)") == 0)
-				st->missing_col++;
-			else
-				st->other++;
-		} else {
-			cr_assert_eq(m.reason, XR_R_NONE);
-			cr_assert_neq(m.user, XR_SIGNAL_UNKNOWN_USER, "line %u", lineno);
-			cr_assert_neq(m.symbol, XR_SIGNAL_UNKNOWN_SYMBOL, "line %u", lineno);
-			cr_assert_neq(m.strategy, XR_SIGNAL_UNKNOWN_STRATEGY);
-			cr_assert_gt(m.qty, 0);
-			cr_assert_leq(m.max_slippage_bps, 50);
-			st->types[m.signal_type]++;
-			if (m.ord_type == XR_ORD_MARKET)
-				st->market++;
-			else
-				st->limit++;
-		}
-		/* ts strictly increasing, ids increasing except duplicates. */
-		cr_assert_gt(m.ts_ns, last_ts, "line %u", lineno);
-		last_ts = m.ts_ns;
-		if (m.signal_id == last_id)
-			st->dup_ids++;
-		else
-			cr_assert_eq(m.signal_id, last_id + 1, "line %u", lineno);
-		last_id = m.signal_id;
-	}
-	free(line);
-	fclose(f);
-}
-
-Test(signal_csv, gen_round_trip)
-{
-	char path[256];
-	tmp_path(path, sizeof(path));
-	const char *args[] = { "--signals", "50000", "--users", "100", "--symbols", "8",
-			       "--seed", "7", "-o", path };
-	cr_assert_eq(run_gen(args, 10), 0);
-
-	struct gen_stats st;
-	parse_file(path, &st);
-	cr_expect_eq(st.rows, 50000);
-	cr_expect_eq(st.errors, 0);
-	cr_expect_eq(st.dup_ids, 0);
-	/* Mix: 50/25/15/10 +- a few percent. */
-	cr_expect(st.types[XR_SIG_ENTRY] > 23500 && st.types[XR_SIG_ENTRY] < 26500);
-	cr_expect(st.types[XR_SIG_STOP_LOSS] > 4000 && st.types[XR_SIG_STOP_LOSS] < 6000);
-	cr_expect(st.market > 10000 && st.limit > 10000);
-
-	size_t len;
-	char *b = slurp(path, &len);
-	cr_expect(strncmp(b, XR_SIGNAL_HEADER "\n", sizeof(XR_SIGNAL_HEADER)) == 0);
-	cr_expect_eq(b[len - 1], '\n');
-	free(b);
-	unlink(path);
-}
-
-Test(signal_csv, gen_same_seed_same_bytes)
-{
-	char p1[256], p2[256], p3[256];
-	tmp_path(p1, sizeof(p1));
-	tmp_path(p2, sizeof(p2));
-	tmp_path(p3, sizeof(p3));
-	const char *a1[] = { "--signals", "20000", "--users", "1000", "--symbols", "5",
-			     "--seed", "123456789", "-o", p1, "--rate", "1000", "--error-ppm", "500" };
-	const char *a2[] = { "--signals=20000", "--users=1000", "--symbols=5", "--seed=123456789",
-			     "--rate=1000", "--error-ppm=500", "-o", p2 };
-	const char *a3[] = { "--signals", "20000", "--users", "1000", "--symbols", "5",
-			     "--seed", "123456790", "-o", p3, "--rate", "1000", "--error-ppm", "500" };
-	cr_assert_eq(run_gen(a1, 14), 0);
-	cr_assert_eq(run_gen(a2, 8), 0);
-	cr_assert_eq(run_gen(a3, 14), 0);
-	size_t n1, n2, n3;
-	char *b1 = slurp(p1, &n1), *b2 = slurp(p2, &n2), *b3 = slurp(p3, &n3);
-	cr_expect_eq(n1, n2);
-	cr_expect(n1 == n2 && memcmp(b1, b2, n1) == 0, "same seed, different bytes");
-	cr_expect(n1 != n3 || memcmp(b1, b3, n1) != 0, "different seed, same bytes");
-	/* Only the first S symbols; ~1 event per ms from the default start. */
-	cr_expect_null(strstr(b1, "AVAX-USD"));
-	cr_expect_not_null(strstr(b1, "DOGE-USD"));
-	cr_expect(strncmp(strchr(b1, '\n') + 1, "170000000000", 12) == 0);
-	free(b1);
-	free(b2);
-	free(b3);
-	unlink(p1);
-	unlink(p2);
-	unlink(p3);
-}
-
-Test(signal_csv, gen_error_ppm)
-{
-	char path[256];
-	tmp_path(path, sizeof(path));
-	/* 2% of 100000 rows: ~2000 broken, ~500 of each of the four kinds. */
-	const char *args[] = { "--signals", "100000", "--users", "100", "--symbols", "8",
-			       "--seed", "99", "-o", path, "--error-ppm", "20000",
-			       "--start-ns", "5" };
-	cr_assert_eq(run_gen(args, 14), 0);
-	struct gen_stats st;
-	parse_file(path, &st);
-	cr_expect_eq(st.rows, 100000);
-	cr_expect_eq(st.other, 0, "unexpected error kind");
-	cr_expect_eq(st.errors, st.bad_qty + st.bad_side + st.missing_col);
-	cr_expect(st.bad_qty > 350 && st.bad_qty < 650, "bad qty %" PRIu64, st.bad_qty);
-	cr_expect(st.bad_side > 350 && st.bad_side < 650, "bad side %" PRIu64, st.bad_side);
-	cr_expect(st.missing_col > 350 && st.missing_col < 650, "missing %" PRIu64,
-		  st.missing_col);
-	cr_expect(st.dup_ids > 350 && st.dup_ids < 650, "dup ids %" PRIu64, st.dup_ids);
-	unlink(path);
-}
-
-Test(signal_csv, gen_usage, .init = cr_redirect_stderr)
-{
-	char path[256];
-	tmp_path(path, sizeof(path));
-	const char *no_seed[] = { "--signals", "1", "--users", "1", "--symbols", "1", "-o", path };
-	cr_expect_eq(run_gen(no_seed, 8), 2);
-	const char *no_out[] = { "--signals", "1", "--users", "1", "--symbols", "1", "--seed", "1" };
-	cr_expect_eq(run_gen(no_out, 8), 2);
-	const char *bad_sym[] = { "--signals", "1", "--users", "1", "--symbols", "9",
-				  "--seed", "1", "-o", path };
-	cr_expect_eq(run_gen(bad_sym, 10), 2);
-	const char *bad_users[] = { "--signals", "1", "--users", "0", "--symbols", "1",
-				    "--seed", "1", "-o", path };
-	cr_expect_eq(run_gen(bad_users, 10), 2);
-	const char *bad_rate[] = { "--signals", "1", "--users", "1", "--symbols", "1",
-				   "--seed", "1", "-o", path, "--rate", "fast" };
-	cr_expect_eq(run_gen(bad_rate, 12), 2);
-	const char *unknown[] = { "--signals", "1", "--bogus", "1" };
-	cr_expect_eq(run_gen(unknown, 4), 2);
-	const char *missing_val[] = { "--seed" };
-	cr_expect_eq(run_gen(missing_val, 1), 2);
-	const char *unwritable[] = { "--signals", "1", "--users", "1", "--symbols", "1",
-				     "--seed", "1", "-o", "/nonexistent-dir/x.csv" };
-	cr_expect_eq(run_gen(unwritable, 10), 1);
-	unlink(path);
-}
-
-Test(signal_csv, gen_help, .init = cr_redirect_stdout)
-{
-	const char *help[] = { "--help" };
-	cr_expect_eq(run_gen(help, 1), 0);
-	fflush(stdout);
-	cr_expect_stdout_eq_str(xr_gen_usage);
-}
-
-Test(signal_csv, gen_zero_signals_header_only)
-{
-	char path[256];
-	tmp_path(path, sizeof(path));
-	const char *args[] = { "--signals", "0", "--users", "1", "--symbols", "1",
-			       "--seed", "0", "-o", path };
-	cr_assert_eq(run_gen(args, 10), 0);
-	size_t n;
-	char *b = slurp(path, &n);
-	cr_expect_str_eq(b, XR_SIGNAL_HEADER "\n");
-	free(b);
-	unlink(path);
 }
