@@ -29,76 +29,65 @@
 /* Whole-file checks. */
 
 /*
- * Keys of one connector kind set on a venue of another, and the keys a FIX
- * venue needs; venue_symbol keys resolved to symbol ids of the venue's books.
+ * A venue's connector keys: none of another kind set (table keys in table
+ * order, then the kind's other keys, kinds in list order), then its own
+ * kind's check. The venue then owns its kind's struct.
  */
 static int
-xr__check_connector_keys(struct xr__load *ld, struct xr_venue_cfg *v)
+xr__check_connector_keys(struct xr_config_loader *ld, uint32_t venue)
 {
-	bool fix = strcmp(v->connector, "fix") == 0;
-	struct xr_fix_venue_cfg *f = &v->fix;
+	struct xr_venue_cfg *v = &ld->cfg->venues[venue];
+	struct xr__vraw *raw = &ld->vraw[venue];
+	uint32_t own = 0;
+	char buf[XR_NAME_MAX + 32];
 
-	for (const struct xr__key *k = xr__venue_keys; k->name != NULL; k++) {
-		unsigned other = fix ? XR__SIM : XR__FIX;
-		if ((k->flags & other) && (v->set_mask & (UINT32_C(1) << (k - xr__venue_keys))))
-			return xr__err(ld, v->line, "[venue %s]: %s applies only to connector = %s",
-				       v->name, k->name, fix ? "sim" : "fix");
+	while (strcmp(ld->schemas[own]->name, v->connector) != 0)
+		own++;
+	for (uint32_t i = 0; i < ld->n_schemas; i++) {
+		const struct xr_config_schema *s = ld->schemas[i];
+		const char *extra;
+		if (i == own)
+			continue;
+		for (uint32_t k = 0; s->keys != NULL && s->keys[k].name != NULL; k++)
+			if ((raw->set[i] >> k) & 1u)
+				return xr_config_err(ld, v->line,
+						     "[venue %s]: %s applies only to connector = %s",
+						     v->name, s->keys[k].name, s->name);
+		if (s->extra_set != NULL && (extra = s->extra_set(raw->cc[i], buf, sizeof(buf))))
+			return xr_config_err(ld, v->line,
+					     "[venue %s]: %s applies only to connector = %s", v->name,
+					     extra, s->name);
 	}
-	if (!fix) {
-		if (f->n_symbols > 0 || v->tif_set)
-			return xr__err(ld, v->line, "[venue %s]: %s applies only to connector = fix",
-				       v->name, f->n_symbols > 0 ? "venue_symbol" : "time_in_force");
-		return 0;
-	}
-	if (v->n_faults > 0)
-		return xr__err(ld, v->line, "[venue %s]: fault.%s applies only to connector = sim",
-			       v->name, v->faults[0].name);
-	const char *missing = f->host[0] == '\0'	       ? "host"
-			      : f->port == 0		       ? "port"
-			      : f->sender_comp_id[0] == '\0' ? "sender_comp_id"
-			      : f->target_comp_id[0] == '\0' ? "target_comp_id"
-							       : NULL;
-	if (missing != NULL)
-		return xr__err(ld, v->line, "[venue %s]: connector = fix needs %s", v->name,
-			       missing);
-	if (f->reconnect_max_ms < f->reconnect_min_ms)
-		return xr__err(ld, v->line, "[venue %s]: reconnect_max_ms is below reconnect_min_ms",
-			       v->name);
-	for (uint32_t i = 0; i < f->n_symbols; i++) {
-		struct xr_venue_symbol *e = &f->symbols[i];
-		uint32_t b = 0;
-		for (; b < v->n_books; b++)
-			if (strcmp(ld->cfg->symbols[v->books[b].symbol], e->key) == 0)
-				break;
-		if (b == v->n_books)
-			return xr__err(ld, e->line, "[venue %s] venue_symbol.%s: the venue has no "
-				       "book.%s", v->name, e->key, e->key);
-		e->symbol = v->books[b].symbol;
-	}
+	const struct xr_config_schema *s = ld->schemas[own];
+	if (s->check != NULL && s->check(ld, ld->cfg, v, raw->cc[own]) != 0)
+		return -1;
+	v->schema = s;
+	v->conn = raw->cc[own];
+	raw->cc[own] = NULL;
 	return 0;
 }
 
 int
-xr__check_venues(struct xr__load *ld)
+xr__check_venues(struct xr_config_loader *ld)
 {
 	struct xr_config *cfg = ld->cfg;
 
 	if (cfg->n_venues == 0)
-		return xr__err(ld, 0, "no venue (a [venue NAME] section is needed)");
+		return xr_config_err(ld, 0, "no venue (a [venue NAME] section is needed)");
 	for (uint32_t i = 0; i < cfg->n_venues; i++) {
 		if (cfg->venues[i].n_books == 0)
-			return xr__err(
+			return xr_config_err(
 				ld, cfg->venues[i].line,
 				"[venue %s]: no book.SYMBOL key (a venue needs at least one book)",
 				cfg->venues[i].name);
-		if (xr__check_connector_keys(ld, &cfg->venues[i]) != 0)
+		if (xr__check_connector_keys(ld, i) != 0)
 			return -1;
 	}
 	return 0;
 }
 
 int
-xr__check_weights(struct xr__load *ld)
+xr__check_weights(struct xr_config_loader *ld)
 {
 	const struct xr_engine_cfg *e = &ld->cfg->engine;
 	int64_t sum = (int64_t)e->w_fees + e->w_latency + e->w_success + e->w_load + e->w_pair;
@@ -107,7 +96,7 @@ xr__check_weights(struct xr__load *ld)
 	if (sum == XR_WEIGHT_ONE)
 		return 0;
 	xr_fixed_format(s, sum, 4);
-	return xr__err(ld, ld->engine_line,
+	return xr_config_err(ld, ld->engine_line,
 		       "[engine]: weight_fees + weight_latency + weight_success + weight_load + "
 		       "weight_pair = %s, must be exactly 1",
 		       s);
@@ -119,7 +108,7 @@ xr__check_weights(struct xr__load *ld)
  * Runs after xr__check_weights.
  */
 int
-xr__check_strategies(struct xr__load *ld)
+xr__check_strategies(struct xr_config_loader *ld)
 {
 	struct xr_engine_cfg *e = &ld->cfg->engine;
 
@@ -149,7 +138,7 @@ xr__check_strategies(struct xr__load *ld)
 				n += (size_t)snprintf(keys + n, sizeof(keys) - n, "%s%s",
 						      n ? " + " : "", xr__strategy_keys[f].name);
 		xr_fixed_format(sum_text, sum, 4);
-		return xr__err(ld, sc->line,
+		return xr_config_err(ld, sc->line,
 			       "[strategy %s]: %s = %s, must be exactly 1 (weights not set in "
 			       "the section are 0)",
 			       xr_strategy_name((enum xr_strategy)s), keys, sum_text);
@@ -193,7 +182,7 @@ xr__default_threads(struct xr_config *cfg)
  * the venues no thread names, in venue order.
  */
 int
-xr__check_threads(struct xr__load *ld)
+xr__check_threads(struct xr_config_loader *ld)
 {
 	struct xr_config *cfg = ld->cfg;
 	int fixed_owner[XR__N_FIXED_STAGES], venue_owner[XR_MAX_VENUES];
@@ -215,7 +204,7 @@ xr__check_threads(struct xr__load *ld)
 		snprintf(key, sizeof(key), "%s.stages", th->name);
 		line = plan_given ? ld->traw[t].stages_line : 0;
 		if (plan_given && line == 0)
-			return xr__err(ld, ld->traw[t].line,
+			return xr_config_err(ld, ld->traw[t].line,
 				       "[threads] %s: no %s key (thread %s runs no stage)",
 				       th->name, key, th->name);
 		for (uint32_t s = 0; s < th->n_stages; s++) {
@@ -248,12 +237,12 @@ xr__check_threads(struct xr__load *ld)
 	line = ld->threads_line;
 	for (int f = 0; f < XR__N_FIXED_STAGES; f++)
 		if (fixed_owner[f] < 0)
-			return xr__err(ld, line, "[threads]: stage %s is run by no thread",
+			return xr_config_err(ld, line, "[threads]: stage %s is run by no thread",
 				       xr__fixed_stages[f]);
 	if (star_owner < 0) {
 		for (uint32_t v = 0; v < cfg->n_venues; v++)
 			if (venue_owner[v] < 0)
-				return xr__err(ld, line,
+				return xr_config_err(ld, line,
 					       "[threads]: stage execute.%s is run by no thread "
 					       "(name it, or use execute.*)",
 					       cfg->venues[v].name);
@@ -266,7 +255,7 @@ xr__check_threads(struct xr__load *ld)
 	for (uint32_t v = 0; v < cfg->n_venues; v++)
 		add += venue_owner[v] < 0;
 	if (th->n_stages - 1 + add > XR_MAX_STAGES_PER_THREAD)
-		return xr__err(ld, plan_given ? ld->traw[star_owner].stages_line : 0,
+		return xr_config_err(ld, plan_given ? ld->traw[star_owner].stages_line : 0,
 			       "[threads] %s.stages: execute.* makes %" PRIu32
 			       " stages, more than %d",
 			       th->name, th->n_stages - 1 + add, XR_MAX_STAGES_PER_THREAD);
@@ -288,7 +277,7 @@ xr__check_threads(struct xr__load *ld)
  * Runs after xr__check_threads (the default plan is in place).
  */
 int
-xr__check_mode(struct xr__load *ld)
+xr__check_mode(struct xr_config_loader *ld)
 {
 	struct xr_config *cfg = ld->cfg;
 	struct xr_engine_cfg *ec = &cfg->engine;
@@ -310,7 +299,7 @@ xr__check_mode(struct xr__load *ld)
 						"is not allowed with mode = colocated ([engine] "
 						"line %" PRIu32 "): every thread is pinned to a CPU",
 						ld->mode_line);
-			return xr__err(ld, raw->line,
+			return xr_config_err(ld, raw->line,
 				       "[threads] %s: missing: mode = colocated ([engine] line "
 				       "%" PRIu32 ") pins every thread to a CPU; give thread %s one",
 				       key, ld->mode_line, th->name);
@@ -318,7 +307,7 @@ xr__check_mode(struct xr__load *ld)
 		if (raw->wait_line != 0 && th->wait != XR_WAIT_BUSY_SPIN) {
 			snprintf(key, sizeof(key), "%s.wait", th->name);
 			return xr__kerr(ld, raw->wait_line, "threads", key,
-					xr__word_name(xr__w_wait, th->wait),
+					xr_config_word_name(xr__w_wait, th->wait),
 					"is not allowed with mode = colocated ([engine] line "
 					"%" PRIu32 "): colocated threads busy-spin (write busy_spin "
 					"or remove the key)",
@@ -331,7 +320,7 @@ xr__check_mode(struct xr__load *ld)
 
 /** Resolve a venues list into a mask; errors name @p label and @p line. */
 static int
-xr__venue_list(struct xr__load *ld, const char *label, uint32_t line, const char *list,
+xr__venue_list(struct xr_config_loader *ld, const char *label, uint32_t line, const char *list,
 	       uint64_t *mask)
 {
 	const struct xr_config *cfg = ld->cfg;
@@ -340,7 +329,7 @@ xr__venue_list(struct xr__load *ld, const char *label, uint32_t line, const char
 	uint64_t m = 0;
 	bool star = false, named = false;
 
-	while ((item = xr__list_next(&cur, &len)) != NULL) {
+	while ((item = xr_config_list_next(&cur, &len)) != NULL) {
 		char name[XR_NAME_MAX + 4];
 		if (len == 1 && *item == '*') {
 			star = true;
@@ -366,7 +355,7 @@ xr__venue_list(struct xr__load *ld, const char *label, uint32_t line, const char
 
 /** Resolve a symbols list into bits. */
 static int
-xr__symbol_list(struct xr__load *ld, const char *label, uint32_t line, const char *list,
+xr__symbol_list(struct xr_config_loader *ld, const char *label, uint32_t line, const char *list,
 		uint64_t bits[XR_MAX_SYMBOLS / 64])
 {
 	const struct xr_config *cfg = ld->cfg;
@@ -375,7 +364,7 @@ xr__symbol_list(struct xr__load *ld, const char *label, uint32_t line, const cha
 	bool any = false, star = false, named = false;
 
 	memset(bits, 0, XR_MAX_SYMBOLS / 8);
-	while ((item = xr__list_next(&cur, &len)) != NULL) {
+	while ((item = xr_config_list_next(&cur, &len)) != NULL) {
 		char name[XR_NAME_MAX + 4];
 		any = true;
 		if (len == 1 && *item == '*') {
@@ -409,7 +398,7 @@ xr__symbol_list(struct xr__load *ld, const char *label, uint32_t line, const cha
  * value, else @p base (NULL: unlimited).
  */
 static int
-xr__limits(struct xr__load *ld, const char *label, const struct xr__uraw *r, const int64_t *base_oq,
+xr__limits(struct xr_config_loader *ld, const char *label, const struct xr__uraw *r, const int64_t *base_oq,
 	   const int64_t *base_pos, int64_t *oq, int64_t *pos)
 {
 	const struct xr_config *cfg = ld->cfg;
@@ -427,7 +416,7 @@ xr__limits(struct xr__load *ld, const char *label, const struct xr__uraw *r, con
 		int64_t s = xr__index_find(&ld->symbols_ix, cfg->symbols[0], sizeof(*cfg->symbols),
 					   l->symbol);
 		if (s < 0)
-			return xr__err(ld, l->line,
+			return xr_config_err(ld, l->line,
 				       "[%s] %s.%s: \"%s\" is not a symbol (no venue has book.%s)",
 				       label, l->position ? "max_position" : "max_order_qty",
 				       l->symbol, l->symbol, l->symbol);
@@ -438,7 +427,7 @@ xr__limits(struct xr__load *ld, const char *label, const struct xr__uraw *r, con
 
 /** Append venue @p name of key @p key to @p out; checks the user's mask. */
 static int
-xr__plan_add(struct xr__load *ld, const char *label, uint32_t line, const char *key,
+xr__plan_add(struct xr_config_loader *ld, const char *label, uint32_t line, const char *key,
 	     const char *item, size_t len, uint64_t allowed, struct xr_venue_plan *out)
 {
 	char name[XR_NAME_MAX + 4];
@@ -469,7 +458,7 @@ xr__plan_add(struct xr__load *ld, const char *label, uint32_t line, const char *
  * by @p allowed. auto_failover defaults to true.
  */
 static int
-xr__plan_resolve(struct xr__load *ld, const char *label, const struct xr__praw *r,
+xr__plan_resolve(struct xr_config_loader *ld, const char *label, const struct xr__praw *r,
 		 const struct xr__praw *d, uint64_t allowed, bool partial,
 		 struct xr_venue_plan *out)
 {
@@ -487,22 +476,22 @@ xr__plan_resolve(struct xr__load *ld, const char *label, const struct xr__praw *
 		if (fail != NULL && !partial)
 			return xr__kerr(ld, fline, label, "failover_venues", fail,
 					"needs a primary_venue");
-		for (cur = fail; fail != NULL && (item = xr__list_next(&cur, &len)) != NULL;)
+		for (cur = fail; fail != NULL && (item = xr_config_list_next(&cur, &len)) != NULL;)
 			if (xr__plan_add(ld, label, fline, "failover_venues", item, len, allowed,
 					 out))
 				return -1;
 		return 0;
 	}
 	cur = primary;
-	item = xr__list_next(&cur, &len);
-	if (item == NULL || xr__list_next(&cur, &len) != NULL)
+	item = xr_config_list_next(&cur, &len);
+	if (item == NULL || xr_config_list_next(&cur, &len) != NULL)
 		return xr__kerr(ld, pline, label, "primary_venue", primary,
 				"must name exactly one venue");
 	cur = primary;
-	item = xr__list_next(&cur, &len);
+	item = xr_config_list_next(&cur, &len);
 	if (xr__plan_add(ld, label, pline, "primary_venue", item, len, allowed, out))
 		return -1;
-	for (cur = fail; fail != NULL && (item = xr__list_next(&cur, &len)) != NULL;)
+	for (cur = fail; fail != NULL && (item = xr_config_list_next(&cur, &len)) != NULL;)
 		if (xr__plan_add(ld, label, fline, "failover_venues", item, len, allowed, out))
 			return -1;
 	return 0;
@@ -510,7 +499,7 @@ xr__plan_resolve(struct xr__load *ld, const char *label, const struct xr__praw *
 
 /** [symbol NAME] sections: their symbols exist; their plans resolve. */
 int
-xr__resolve_symbols(struct xr__load *ld)
+xr__resolve_symbols(struct xr_config_loader *ld)
 {
 	struct xr_config *cfg = ld->cfg;
 	uint64_t all = cfg->n_venues == 64 ? UINT64_MAX : (UINT64_C(1) << cfg->n_venues) - 1;
@@ -518,13 +507,13 @@ xr__resolve_symbols(struct xr__load *ld)
 
 	cfg->symbol_plans = calloc(cfg->n_symbols ? cfg->n_symbols : 1, sizeof(*cfg->symbol_plans));
 	if (cfg->symbol_plans == NULL)
-		return xr__oom(ld);
+		return xr_config_oom(ld);
 	for (uint32_t i = 0; i < ld->n_sraw; i++) {
 		const struct xr__sraw *r = &ld->sraw[i];
 		int64_t s = xr__index_find(&ld->symbols_ix, cfg->symbols[0], sizeof(*cfg->symbols),
 					   r->name);
 		if (s < 0)
-			return xr__err(ld, r->line,
+			return xr_config_err(ld, r->line,
 				       "[symbol %s]: \"%s\" is not a symbol (no venue has book.%s)",
 				       r->name, r->name, r->name);
 		snprintf(label, sizeof(label), "symbol %s", r->name);
@@ -535,7 +524,7 @@ xr__resolve_symbols(struct xr__load *ld)
 }
 
 int
-xr__resolve_users(struct xr__load *ld)
+xr__resolve_users(struct xr_config_loader *ld)
 {
 	struct xr_config *cfg = ld->cfg;
 	const struct xr__uraw *d = &ld->defaults;
@@ -543,7 +532,7 @@ xr__resolve_users(struct xr__load *ld)
 	char label[XR_NAME_MAX + 8];
 
 	if (cfg->n_users == 0)
-		return xr__err(ld, 0, "no user (a [user NAME] section is needed)");
+		return xr_config_err(ld, 0, "no user (a [user NAME] section is needed)");
 
 	ld->def_venue_mask = cfg->n_venues == 64 ? UINT64_MAX : (UINT64_C(1) << cfg->n_venues) - 1;
 	for (uint32_t s = 0; s < ns; s++)
@@ -563,7 +552,7 @@ xr__resolve_users(struct xr__load *ld)
 	ld->def_order_qty = malloc(ns * sizeof(int64_t));
 	ld->def_position = malloc(ns * sizeof(int64_t));
 	if (ld->def_order_qty == NULL || ld->def_position == NULL)
-		return xr__err(ld, 0, "out of memory");
+		return xr_config_err(ld, 0, "out of memory");
 	if (xr__limits(ld, "user_defaults", d, NULL, NULL, ld->def_order_qty, ld->def_position))
 		return -1;
 
@@ -611,7 +600,7 @@ xr__resolve_users(struct xr__load *ld)
 		u->max_position = malloc(ns * sizeof(int64_t));
 		u->own_limits = true;
 		if (u->max_order_qty == NULL || u->max_position == NULL)
-			return xr__err(ld, 0, "out of memory");
+			return xr_config_err(ld, 0, "out of memory");
 		if (xr__limits(ld, label, r, ld->def_order_qty, ld->def_position, u->max_order_qty,
 			       u->max_position))
 			return -1;

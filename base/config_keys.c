@@ -1,7 +1,7 @@
 /*
  * config_keys: one key's value, parsed when the reader hands it over.
  * Numbers with xr_fixed_parse() (no floating point), words against their
- * lists, table keys through struct xr__key (config_tables.c), and the
+ * lists, table keys through struct xr_config_key (config_tables.c), and the
  * per-section handlers: [engine], [strategy NAME], [threads], [venue NAME],
  * [user NAME] / [user_defaults] and [symbol NAME].
  *
@@ -56,9 +56,9 @@ xr__range_text(char *buf, size_t len, int dec, int64_t min, int64_t max, unsigne
 	xr_fixed_format(a, min, dec);
 	xr_fixed_format(b, max, dec);
 	if (max == INT64_MAX && min == 1)
-		snprintf(buf, len, "> 0%s", flags & XR__NONE_OK ? " or none" : "");
+		snprintf(buf, len, "> 0%s", flags & XR_CONFIG_NONE_OK ? " or none" : "");
 	else if (max == INT64_MAX)
-		snprintf(buf, len, ">= %s%s", a, flags & XR__NONE_OK ? " or none" : "");
+		snprintf(buf, len, ">= %s%s", a, flags & XR_CONFIG_NONE_OK ? " or none" : "");
 	else
 		snprintf(buf, len, "%s..%s", a, b);
 }
@@ -67,15 +67,15 @@ xr__range_text(char *buf, size_t len, int dec, int64_t min, int64_t max, unsigne
  * Parse a number with @p dec decimal places (0: an integer) in min..max.
  * @return 0, or -1 with the reason in @p why ("is not a number", ...).
  */
-static int
-xr__num(const char *v, int dec, int64_t min, int64_t max, unsigned flags, int64_t *out, char *why,
+int
+xr_config_num(const char *v, int dec, int64_t min, int64_t max, unsigned flags, int64_t *out, char *why,
 	size_t why_len)
 {
 	char range[64];
 	int frac;
 	int64_t x;
 
-	if ((flags & XR__NONE_OK) && strcmp(v, "none") == 0) {
+	if ((flags & XR_CONFIG_NONE_OK) && strcmp(v, "none") == 0) {
 		*out = INT64_MAX;
 		return 0;
 	}
@@ -96,7 +96,7 @@ xr__num(const char *v, int dec, int64_t min, int64_t max, unsigned flags, int64_
 		snprintf(why, why_len, "is out of range (%s)", range);
 		return -1;
 	}
-	if ((flags & XR__POW2) && (x & (x - 1)) != 0) {
+	if ((flags & XR_CONFIG_POW2) && (x & (x - 1)) != 0) {
 		snprintf(why, why_len, "is not a power of two (%s)", range);
 		return -1;
 	}
@@ -139,22 +139,22 @@ range:
 
 /** Write @p words as "a, b, c" into @p buf (@p len bytes, > 0). */
 void
-xr__word_list(const struct xr__word *words, char *buf, size_t len)
+xr_config_word_list(const struct xr_config_word *words, char *buf, size_t len)
 {
 	size_t n = 0;
 
 	buf[0] = '\0';
-	for (const struct xr__word *w = words; w->word != NULL && n < len; w++)
+	for (const struct xr_config_word *w = words; w->word != NULL && n < len; w++)
 		n += (size_t)snprintf(buf + n, len - n, "%s%s", w == words ? "" : ", ", w->word);
 }
 
 /** Look @p v up in @p words. 0 or -1 with "is not one of a, b" in @p why. */
 int
-xr__word(const struct xr__word *words, const char *v, uint8_t *out, char *why, size_t why_len)
+xr_config_word(const struct xr_config_word *words, const char *v, uint8_t *out, char *why, size_t why_len)
 {
 	size_t n;
 
-	for (const struct xr__word *w = words; w->word != NULL; w++) {
+	for (const struct xr_config_word *w = words; w->word != NULL; w++) {
 		if (strcmp(w->word, v) == 0) {
 			*out = w->value;
 			return 0;
@@ -162,15 +162,15 @@ xr__word(const struct xr__word *words, const char *v, uint8_t *out, char *why, s
 	}
 	n = (size_t)snprintf(why, why_len, "is not one of ");
 	if (n < why_len)
-		xr__word_list(words, why + n, why_len - n);
+		xr_config_word_list(words, why + n, why_len - n);
 	return -1;
 }
 
 /** @return the word of @p value in @p words ("?" if none). */
 const char *
-xr__word_name(const struct xr__word *words, uint8_t value)
+xr_config_word_name(const struct xr_config_word *words, uint8_t value)
 {
-	for (const struct xr__word *w = words; w->word != NULL; w++)
+	for (const struct xr_config_word *w = words; w->word != NULL; w++)
 		if (w->value == value)
 			return w->word;
 	return "?";
@@ -181,47 +181,47 @@ static int
 xr__type_dec(uint8_t type)
 {
 	switch (type) {
-	case XR__T_CBPS: return 2;
-	case XR__T_PPM: return 6;
-	case XR__T_WEIGHT: return 4;
-	case XR__T_CASH:
-	case XR__T_QTY: return 8;
+	case XR_CONFIG_T_CBPS: return 2;
+	case XR_CONFIG_T_PPM: return 6;
+	case XR_CONFIG_T_WEIGHT: return 4;
+	case XR_CONFIG_T_CASH:
+	case XR_CONFIG_T_QTY: return 8;
 	default: return 0;
 	}
 }
 
 /** Store a table key's value @p x into @p obj. */
 static void
-xr__key_store(const struct xr__key *k, void *obj, int64_t x)
+xr__key_store(const struct xr_config_key *k, void *obj, int64_t x)
 {
 	char *p = (char *)obj + k->off;
 
 	switch (k->type) {
-	case XR__T_U32:
-	case XR__T_PPM:
-	case XR__T_WEIGHT: *(uint32_t *)(void *)p = (uint32_t)x; break;
-	case XR__T_U64: *(uint64_t *)(void *)p = (uint64_t)x; break;
-	case XR__T_CBPS:
-	case XR__T_CASH:
-	case XR__T_QTY: *(int64_t *)(void *)p = x; break;
-	case XR__T_ENUM: *(uint8_t *)(void *)p = (uint8_t)x; break;
-	case XR__T_KIND: snprintf(p, 16, "%s", xr__word_name(k->words, (uint8_t)x)); break;
-	case XR__T_STR: p[0] = '\0'; break;
+	case XR_CONFIG_T_U32:
+	case XR_CONFIG_T_PPM:
+	case XR_CONFIG_T_WEIGHT: *(uint32_t *)(void *)p = (uint32_t)x; break;
+	case XR_CONFIG_T_U64: *(uint64_t *)(void *)p = (uint64_t)x; break;
+	case XR_CONFIG_T_CBPS:
+	case XR_CONFIG_T_CASH:
+	case XR_CONFIG_T_QTY: *(int64_t *)(void *)p = x; break;
+	case XR_CONFIG_T_ENUM: *(uint8_t *)(void *)p = (uint8_t)x; break;
+	case XR_CONFIG_T_KIND: break; /* the kind's name: xr__key_connector, the loader */
+	case XR_CONFIG_T_STR: p[0] = '\0'; break;
 	}
 }
 
 /** Write every key of @p keys at its default into @p obj. */
 void
-xr__keys_default(const struct xr__key *keys, void *obj)
+xr__keys_default(const struct xr_config_key *keys, void *obj)
 {
-	for (const struct xr__key *k = keys; k->name != NULL; k++)
+	for (const struct xr_config_key *k = keys; k->name != NULL; k++)
 		xr__key_store(k, obj, k->def);
 }
 
-static const struct xr__key *
-xr__key_find(const struct xr__key *keys, const char *name)
+static const struct xr_config_key *
+xr__key_find(const struct xr_config_key *keys, const char *name)
 {
-	for (const struct xr__key *k = keys; k->name != NULL; k++)
+	for (const struct xr_config_key *k = keys; k->name != NULL; k++)
 		if (strcmp(k->name, name) == 0)
 			return k;
 	return NULL;
@@ -229,7 +229,7 @@ xr__key_find(const struct xr__key *keys, const char *name)
 
 /** Parse @p v for table key @p k into @p obj; errors name the key. */
 static int
-xr__key_set(struct xr__load *ld, const struct xr__key *k, void *obj, const char *v)
+xr__key_set(struct xr_config_loader *ld, const struct xr_config_key *k, void *obj, const char *v)
 {
 	char why[200];
 	int64_t x;
@@ -237,18 +237,18 @@ xr__key_set(struct xr__load *ld, const struct xr__key *k, void *obj, const char 
 	uint8_t w;
 
 	switch (k->type) {
-	case XR__T_U64:
+	case XR_CONFIG_T_U64:
 		if (xr__u64(v, &u, why, sizeof(why)) != 0)
 			return xr__kerr(ld, XR__HERE(ld), k->name, v, "%s", why);
 		*(uint64_t *)(void *)((char *)obj + k->off) = u;
 		return 0;
-	case XR__T_ENUM:
-	case XR__T_KIND:
-		if (xr__word(k->words, v, &w, why, sizeof(why)) != 0)
+	case XR_CONFIG_T_ENUM:
+	case XR_CONFIG_T_KIND:
+		if (xr_config_word(k->words, v, &w, why, sizeof(why)) != 0)
 			return xr__kerr(ld, XR__HERE(ld), k->name, v, "%s", why);
 		xr__key_store(k, obj, w);
 		return 0;
-	case XR__T_STR: {
+	case XR_CONFIG_T_STR: {
 		size_t len = strlen(v);
 		if (len == 0 || len > (size_t)k->max)
 			return xr__kerr(ld, XR__HERE(ld), k->name, v, "must be 1..%" PRId64
@@ -262,7 +262,7 @@ xr__key_set(struct xr__load *ld, const struct xr__key *k, void *obj, const char 
 		return 0;
 	}
 	default:
-		if (xr__num(v, xr__type_dec(k->type), k->min, k->max, k->flags, &x, why,
+		if (xr_config_num(v, xr__type_dec(k->type), k->min, k->max, k->flags, &x, why,
 			    sizeof(why)) != 0)
 			return xr__kerr(ld, XR__HERE(ld), k->name, v, "%s", why);
 		xr__key_store(k, obj, x);
@@ -270,26 +270,45 @@ xr__key_set(struct xr__load *ld, const struct xr__key *k, void *obj, const char 
 	}
 }
 
+/** @return true if table key @p k holds its default in @p obj. */
+bool
+xr__key_is_default(const struct xr_config_key *k, const void *obj)
+{
+	const char *p = (const char *)obj + k->off;
+
+	switch (k->type) {
+	case XR_CONFIG_T_U32:
+	case XR_CONFIG_T_PPM:
+	case XR_CONFIG_T_WEIGHT: return *(const uint32_t *)(const void *)p == (uint32_t)k->def;
+	case XR_CONFIG_T_U64: return *(const uint64_t *)(const void *)p == (uint64_t)k->def;
+	case XR_CONFIG_T_CBPS:
+	case XR_CONFIG_T_CASH:
+	case XR_CONFIG_T_QTY: return *(const int64_t *)(const void *)p == k->def;
+	case XR_CONFIG_T_ENUM: return *(const uint8_t *)p == (uint8_t)k->def;
+	default: return p[0] == '\0';
+	}
+}
+
 /** Format a table key's value in @p obj as the file writes it. */
 void
-xr__key_format(const struct xr__key *k, const void *obj, char *buf, size_t len)
+xr__key_format(const struct xr_config_key *k, const void *obj, char *buf, size_t len)
 {
 	const char *p = (const char *)obj + k->off;
 	int64_t x = 0;
 
 	switch (k->type) {
-	case XR__T_U32:
-	case XR__T_PPM:
-	case XR__T_WEIGHT: x = *(const uint32_t *)(const void *)p; break;
-	case XR__T_U64: snprintf(buf, len, "%" PRIu64, *(const uint64_t *)(const void *)p); return;
-	case XR__T_CBPS:
-	case XR__T_CASH:
-	case XR__T_QTY: x = *(const int64_t *)(const void *)p; break;
-	case XR__T_ENUM:
-		snprintf(buf, len, "%s", xr__word_name(k->words, *(const uint8_t *)p));
+	case XR_CONFIG_T_U32:
+	case XR_CONFIG_T_PPM:
+	case XR_CONFIG_T_WEIGHT: x = *(const uint32_t *)(const void *)p; break;
+	case XR_CONFIG_T_U64: snprintf(buf, len, "%" PRIu64, *(const uint64_t *)(const void *)p); return;
+	case XR_CONFIG_T_CBPS:
+	case XR_CONFIG_T_CASH:
+	case XR_CONFIG_T_QTY: x = *(const int64_t *)(const void *)p; break;
+	case XR_CONFIG_T_ENUM:
+		snprintf(buf, len, "%s", xr_config_word_name(k->words, *(const uint8_t *)p));
 		return;
-	case XR__T_KIND:
-	case XR__T_STR: snprintf(buf, len, "%s", p); return;
+	case XR_CONFIG_T_KIND:
+	case XR_CONFIG_T_STR: snprintf(buf, len, "%s", p); return;
 	}
 	char tmp[24];
 	xr_fixed_format(tmp, x, xr__type_dec(k->type));
@@ -300,29 +319,29 @@ xr__key_format(const struct xr__key *k, const void *obj, char *buf, size_t len)
 
 /** Record @p key as seen in this section; a duplicate is an error. */
 int
-xr__seen_add(struct xr__load *ld, const char *key)
+xr__seen_add(struct xr_config_loader *ld, const char *key)
 {
 	for (uint32_t i = 0; i < ld->n_seen; i++)
 		if (strcmp(ld->seen[i].key, key) == 0)
-			return xr__err(ld, ld->line,
+			return xr_config_err(ld, ld->line,
 				       "[%s] %s: duplicate key (first at line %" PRIu32 ")",
 				       ld->label, key, ld->seen[i].line);
 	if (xr__grow((void **)&ld->seen, &ld->cap_seen, ld->n_seen + 1, sizeof(*ld->seen)))
-		return xr__oom(ld);
+		return xr_config_oom(ld);
 	snprintf(ld->seen[ld->n_seen].key, sizeof(ld->seen[0].key), "%s", key);
 	ld->seen[ld->n_seen++].line = ld->line;
 	return 0;
 }
 
 static int
-xr__unknown_key(struct xr__load *ld, const char *key)
+xr__unknown_key(struct xr_config_loader *ld, const char *key)
 {
-	return xr__err(ld, ld->line, "[%s] %s: unknown key", ld->label, key);
+	return xr_config_err(ld, ld->line, "[%s] %s: unknown key", ld->label, key);
 }
 
 /** @return the id of symbol @p name, adding it if new; -1 on error. */
 static int64_t
-xr__symbol_add(struct xr__load *ld, const char *key, const char *v, const char *name)
+xr__symbol_add(struct xr_config_loader *ld, const char *key, const char *v, const char *name)
 {
 	struct xr_config *cfg = ld->cfg;
 	int64_t id = xr__index_find(&ld->symbols_ix, cfg->symbols ? cfg->symbols[0] : NULL,
@@ -336,16 +355,16 @@ xr__symbol_add(struct xr__load *ld, const char *key, const char *v, const char *
 				XR_MAX_SYMBOLS);
 	if (xr__grow((void **)&cfg->symbols, &ld->cap_symbols, cfg->n_symbols + 1,
 		     sizeof(*cfg->symbols)))
-		return xr__oom(ld);
+		return xr_config_oom(ld);
 	xr__name_copy(cfg->symbols[cfg->n_symbols], name, strlen(name));
 	if (xr__index_add(&ld->symbols_ix, cfg->symbols[0], sizeof(*cfg->symbols), cfg->n_symbols))
-		return xr__oom(ld);
+		return xr_config_oom(ld);
 	return cfg->n_symbols++;
 }
 
 /** book.SYMBOL = mid=PX tick=PX levels=N level_qty=QTY */
 static int
-xr__key_book(struct xr__load *ld, struct xr_venue_cfg *v, const char *key, const char *value)
+xr__key_book(struct xr_config_loader *ld, struct xr_venue_cfg *v, const char *key, const char *value)
 {
 	static const char *const fields[4] = { "mid", "tick", "levels", "level_qty" };
 	const char *sym = key + strlen("book.");
@@ -355,10 +374,10 @@ xr__key_book(struct xr__load *ld, struct xr_venue_cfg *v, const char *key, const
 	size_t len;
 	char tok[128], why[200];
 
-	if (!xr__valid_name(sym, strlen(sym), "./"))
-		return xr__err(ld, ld->line, "[%s] %s: symbol \"%s\" " XR__SYMBOL_RULE, ld->label,
+	if (!xr_config_valid_name(sym, strlen(sym), "./"))
+		return xr_config_err(ld, ld->line, "[%s] %s: symbol \"%s\" " XR__SYMBOL_RULE, ld->label,
 			       key, sym);
-	while ((item = xr__list_next(&cur, &len)) != NULL) {
+	while ((item = xr_config_list_next(&cur, &len)) != NULL) {
 		const char *eq = memchr(item, '=', len);
 		int f;
 		if (len >= sizeof(tok))
@@ -375,8 +394,8 @@ xr__key_book(struct xr__load *ld, struct xr_venue_cfg *v, const char *key, const
 		if (have[f])
 			return xr__kerr(ld, XR__HERE(ld), key, value, "sets %s twice", fields[f]);
 		const char *num = tok + strlen(fields[f]) + 1;
-		int rc = f == 2 ? xr__num(num, 0, 1, 1000, 0, &x[f], why, sizeof(why))
-				: xr__num(num, 8, 1, INT64_MAX, 0, &x[f], why, sizeof(why));
+		int rc = f == 2 ? xr_config_num(num, 0, 1, 1000, 0, &x[f], why, sizeof(why))
+				: xr_config_num(num, 8, 1, INT64_MAX, 0, &x[f], why, sizeof(why));
 		if (rc != 0)
 			return xr__kerr(ld, XR__HERE(ld), key, tok, "%s", why);
 		have[f] = true;
@@ -402,11 +421,11 @@ xr__key_book(struct xr__load *ld, struct xr_venue_cfg *v, const char *key, const
 	if (id < 0)
 		return -1;
 	uint32_t cap = v->n_books; /* books grow one at a time; n_books is the cap */
-	struct xr_sim_book_cfg *b = realloc(v->books, (size_t)(cap + 1) * sizeof(*b));
+	struct xr_venue_book_cfg *b = realloc(v->books, (size_t)(cap + 1) * sizeof(*b));
 	if (b == NULL)
-		return xr__oom(ld);
+		return xr_config_oom(ld);
 	v->books = b;
-	b[v->n_books++] = (struct xr_sim_book_cfg){
+	b[v->n_books++] = (struct xr_venue_book_cfg){
 		.symbol = (uint16_t)id,
 		.mid_px = x[0],
 		.tick_px = x[1],
@@ -416,210 +435,63 @@ xr__key_book(struct xr__load *ld, struct xr_venue_cfg *v, const char *key, const
 	return 0;
 }
 
-const struct xr__word xr__w_fault[] = {
-	{ "outage", XR_FAULT_OUTAGE },
-	{ "disconnect", XR_FAULT_DISCONNECT },
-	{ "latency_spike", XR_FAULT_LATENCY_SPIKE },
-	{ "reject_burst", XR_FAULT_REJECT_BURST },
-	{ "partial_fill", XR_FAULT_PARTIAL_FILL },
-	{ "drop_answers", XR_FAULT_DROP_ANSWERS },
-	{ "late_answers", XR_FAULT_LATE_ANSWERS },
-	{ "dup_fill", XR_FAULT_DUP_FILL },
-	{ "overfill", XR_FAULT_OVERFILL },
-	{ "bad_price", XR_FAULT_BAD_PRICE },
-	{ "foreign_report", XR_FAULT_FOREIGN_REPORT },
-	{ NULL, 0 },
-};
-#define XR__FAULT_FORM                                                                         \
-	"(form: KIND start_ms=N end_ms=N [every_ms=N] [prob=P] [ratio=R] [extra_us=N] "         \
-	"[factor=F])"
 
-/* Fields a fault kind needs (bit i = field i of xr__key_fault's list). */
-const uint8_t xr__fault_needs[XR_FAULT_COUNT] = {
-	[XR_FAULT_OUTAGE] = 0x03,
-	[XR_FAULT_DISCONNECT] = 0x03,
-	[XR_FAULT_LATENCY_SPIKE] = 0x03 | 0x20,
-	[XR_FAULT_REJECT_BURST] = 0x03 | 0x08,
-	[XR_FAULT_PARTIAL_FILL] = 0x03 | 0x10,
-	[XR_FAULT_DROP_ANSWERS] = 0x03 | 0x08,
-	[XR_FAULT_LATE_ANSWERS] = 0x03 | 0x08 | 0x20,
-	[XR_FAULT_DUP_FILL] = 0x03 | 0x08,
-	[XR_FAULT_OVERFILL] = 0x03 | 0x08,
-	[XR_FAULT_BAD_PRICE] = 0x03 | 0x08 | 0x40,
-	[XR_FAULT_FOREIGN_REPORT] = 0x03 | 0x08,
-};
-
-/** fault.NAME = KIND start_ms=N end_ms=N [every_ms=N] [prob=P] [ratio=R] [extra_us=N]
- *  [factor=F] */
+/** connector = NAME: one of the schemas' names, in list order. */
 static int
-xr__key_fault(struct xr__load *ld, struct xr_venue_cfg *v, const char *key, const char *value)
+xr__key_connector(struct xr_config_loader *ld, struct xr_venue_cfg *v, const char *key,
+		  const char *value)
 {
-	static const char *const fields[7] = { "start_ms", "end_ms",   "every_ms", "prob",
-					       "ratio",	   "extra_us", "factor" };
-	const char *name = key + strlen("fault."), *cur = value, *item;
-	struct xr_sim_fault_cfg f = { .kind = XR_FAULT_COUNT };
-	int64_t x[7] = { 0, 0, 0, 0, 0, 0, 0 };
-	unsigned have = 0;
-	size_t len;
-	char tok[128], why[200];
+	struct xr_config_word words[XR_CONFIG_MAX_SCHEMAS + 1];
+	char why[200];
+	uint8_t w;
 
-	if (!xr__valid_name(name, strlen(name), NULL))
-		return xr__err(ld, ld->line, "[%s] %s: fault name \"%s\" must be 1..31 of "
-			       "A-Z a-z 0-9 _ -", ld->label, key, name);
-	if (v->n_faults == XR_SIM_MAX_FAULTS)
-		return xr__err(ld, ld->line, "[%s] %s: more than %d faults", ld->label, key,
-			       XR_SIM_MAX_FAULTS);
-	item = xr__list_next(&cur, &len);
-	if (item != NULL) {
-		snprintf(tok, sizeof(tok), "%.*s", (int)len, item);
-		for (const struct xr__word *w = xr__w_fault; w->word != NULL; w++)
-			if (strcmp(w->word, tok) == 0)
-				f.kind = (uint8_t)w->value;
-	}
-	if (f.kind == XR_FAULT_COUNT) {
-		char list[160];
-		xr__word_list(xr__w_fault, list, sizeof(list));
-		return xr__kerr(ld, XR__HERE(ld), key, value,
-				"does not start with a fault kind (one of: %s)", list);
-	}
-	while ((item = xr__list_next(&cur, &len)) != NULL) {
-		const char *eq = memchr(item, '=', len);
-		int i;
-		if (len >= sizeof(tok))
-			return xr__kerr(ld, XR__HERE(ld), key, value,
-					"has a field longer than %zu characters", sizeof(tok) - 1);
-		snprintf(tok, sizeof(tok), "%.*s", (int)len, item);
-		for (i = 0; i < 7; i++)
-			if (eq != NULL && (size_t)(eq - item) == strlen(fields[i]) &&
-			    memcmp(item, fields[i], strlen(fields[i])) == 0)
-				break;
-		if (i == 7)
-			return xr__kerr(ld, XR__HERE(ld), key, value,
-					"has unknown field \"%s\" " XR__FAULT_FORM, tok);
-		if (have & (1u << i))
-			return xr__kerr(ld, XR__HERE(ld), key, value, "sets %s twice", fields[i]);
-		const char *num = tok + strlen(fields[i]) + 1;
-		int rc = i == 3 || i == 4
-				 ? xr__num(num, 6, 0, 1000000, 0, &x[i], why, sizeof(why))
-			 : i == 6 ? xr__num(num, 6, 1000000, 1000000000, 0, &x[i], why, sizeof(why))
-				  : xr__num(num, 0, 0, 86400000, 0, &x[i], why, sizeof(why));
-		if (rc != 0)
-			return xr__kerr(ld, XR__HERE(ld), key, tok, "%s", why);
-		if (!(xr__fault_needs[f.kind] & (1u << i)) && i != 2)
-			return xr__kerr(ld, XR__HERE(ld), key, value, "%s does not apply to %s",
-					fields[i], xr__word_name(xr__w_fault, f.kind));
-		have |= 1u << i;
-	}
-	for (int i = 0; i < 7; i++)
-		if ((xr__fault_needs[f.kind] & (1u << i)) && !(have & (1u << i)))
-			return xr__kerr(ld, XR__HERE(ld), key, value, "lacks %s= " XR__FAULT_FORM,
-					fields[i]);
-	if (x[1] <= x[0])
-		return xr__kerr(ld, XR__HERE(ld), key, value, "has end_ms <= start_ms");
-	if ((have & 4) && x[2] < x[1] - x[0])
-		return xr__kerr(ld, XR__HERE(ld), key, value,
-				"has every_ms shorter than the window (end_ms - start_ms)");
-	xr__name_copy(f.name, name, strlen(name));
-	f.start_ns = (uint64_t)x[0] * 1000000;
-	f.end_ns = (uint64_t)x[1] * 1000000;
-	f.every_ns = (uint64_t)x[2] * 1000000;
-	f.prob_ppm = (uint32_t)x[3];
-	f.ratio_ppm = (uint32_t)x[4];
-	f.extra_us = (uint32_t)x[5];
-	f.factor_ppm = (uint32_t)x[6];
-	struct xr_sim_fault_cfg *a = realloc(v->faults, (size_t)(v->n_faults + 1) * sizeof(*a));
-	if (a == NULL)
-		return xr__oom(ld);
-	v->faults = a;
-	a[v->n_faults++] = f;
+	for (uint32_t i = 0; i <= ld->n_schemas; i++)
+		words[i] = (struct xr_config_word){
+			i < ld->n_schemas ? ld->schemas[i]->name : NULL, (uint8_t)i };
+	if (xr_config_word(words, value, &w, why, sizeof(why)) != 0)
+		return xr__kerr(ld, XR__HERE(ld), key, value, "%s", why);
+	snprintf(v->connector, sizeof(v->connector), "%s", ld->schemas[w]->name);
 	return 0;
 }
 
-/* time_in_force = day, gtc, ioc, fok (the TimeInForce values a FIX venue takes) */
-static int
-xr__key_tif(struct xr__load *ld, struct xr_venue_cfg *v, const char *value)
-{
-	static const struct xr__word tifs[] = {
-		{ "day", XR_TIF_DAY }, { "gtc", XR_TIF_GTC }, { "ioc", XR_TIF_IOC },
-		{ "fok", XR_TIF_FOK }, { NULL, 0 },
-	};
-	const char *cur = value, *item;
-	size_t len;
-	uint8_t mask = 0, t;
-	char tok[16], why[120];
-
-	while ((item = xr__list_next(&cur, &len)) != NULL) {
-		snprintf(tok, sizeof(tok), "%.*s", (int)(len < 15 ? len : 15), item);
-		if (len >= sizeof(tok) || xr__word(tifs, tok, &t, why, sizeof(why)) != 0)
-			return xr__kerr(ld, XR__HERE(ld), "time_in_force", value,
-					"has \"%.*s\", which is not one of day, gtc, ioc, fok",
-					(int)len, item);
-		mask |= (uint8_t)(1u << t);
-	}
-	if (mask == 0)
-		return xr__kerr(ld, XR__HERE(ld), "time_in_force", value,
-				"names no time in force (day, gtc, ioc, fok)");
-	v->fix.tif_mask = mask;
-	v->tif_set = true;
-	return 0;
-}
-
-/* venue_symbol.SYMBOL = NAME (the venue's Symbol, 55); resolved after loading. */
-static int
-xr__key_venue_symbol(struct xr__load *ld, struct xr_venue_cfg *v, const char *key,
-		     const char *value)
-{
-	const char *sym = key + strlen("venue_symbol.");
-	size_t len = strlen(value);
-	struct xr_fix_venue_cfg *f = &v->fix;
-
-	if (!xr__valid_name(sym, strlen(sym), NULL))
-		return xr__err(ld, ld->line, "[%s] %s: \"%s\" is not a symbol name", ld->label,
-			       key, sym);
-	if (len == 0 || len > XR_NAME_MAX || !xr__valid_name(value, len, "./:"))
-		return xr__kerr(ld, XR__HERE(ld), key, value,
-				"must be 1..%d of A-Z a-z 0-9 _ - . / :", XR_NAME_MAX);
-	for (uint32_t i = 0; i < f->n_symbols; i++)
-		if (strcmp(f->symbols[i].key, sym) == 0)
-			return xr__err(ld, ld->line, "[%s] %s: set twice (first at line %" PRIu32
-				       ")", ld->label, key, f->symbols[i].line);
-	struct xr_venue_symbol *a = realloc(f->symbols, (size_t)(f->n_symbols + 1) * sizeof(*a));
-	if (a == NULL)
-		return xr__oom(ld);
-	f->symbols = a;
-	struct xr_venue_symbol *e = &a[f->n_symbols++];
-	memset(e, 0, sizeof(*e));
-	xr__name_copy(e->key, sym, strlen(sym));
-	xr__name_copy(e->name, value, len);
-	e->line = ld->line;
-	return 0;
-}
-
+/*
+ * [venue NAME] keys: book.SYMBOL and the common table, then every
+ * connector kind's keys in list order (each kind's struct takes its own
+ * keys, whatever the venue's connector; config_check.c refuses a key of
+ * another kind at end of file).
+ */
 int
-xr__key_venue(struct xr__load *ld, const char *key, const char *value)
+xr__key_venue(struct xr_config_loader *ld, const char *key, const char *value)
 {
 	struct xr_venue_cfg *v = &ld->cfg->venues[ld->cur];
-	const struct xr__key *k;
+	struct xr__vraw *raw = &ld->vraw[ld->cur];
+	const struct xr_config_key *k;
 
 	if (strncmp(key, "book.", 5) == 0)
 		return xr__key_book(ld, v, key, value);
-	if (strncmp(key, "fault.", 6) == 0)
-		return xr__key_fault(ld, v, key, value);
-	if (strncmp(key, "venue_symbol.", 13) == 0)
-		return xr__key_venue_symbol(ld, v, key, value);
-	if (strcmp(key, "time_in_force") == 0)
-		return xr__key_tif(ld, v, value);
 	k = xr__key_find(xr__venue_keys, key);
-	if (k == NULL)
-		return xr__unknown_key(ld, key);
-	v->set_mask |= UINT32_C(1) << (k - xr__venue_keys);
-	return xr__key_set(ld, k, v, value);
+	if (k != NULL)
+		return k->type == XR_CONFIG_T_KIND ? xr__key_connector(ld, v, key, value)
+						   : xr__key_set(ld, k, v, value);
+	for (uint32_t i = 0; i < ld->n_schemas; i++) {
+		const struct xr_config_schema *s = ld->schemas[i];
+		if (s->key != NULL) {
+			int rc = s->key(ld, raw->cc[i], key, value);
+			if (rc != 1)
+				return rc;
+		}
+		if (s->keys != NULL && (k = xr__key_find(s->keys, key)) != NULL) {
+			raw->set[i] |= UINT64_C(1) << (k - s->keys);
+			return xr__key_set(ld, k, raw->cc[i], value);
+		}
+	}
+	return xr__unknown_key(ld, key);
 }
 
 int
-xr__key_engine(struct xr__load *ld, const char *key, const char *value)
+xr__key_engine(struct xr_config_loader *ld, const char *key, const char *value)
 {
-	const struct xr__key *k = xr__key_find(xr__engine_keys, key);
+	const struct xr_config_key *k = xr__key_find(xr__engine_keys, key);
 
 	if (k == NULL)
 		return xr__unknown_key(ld, key);
@@ -633,15 +505,15 @@ xr__key_engine(struct xr__load *ld, const char *key, const char *value)
  * default weight vector, so the section's weights replace it.
  */
 int
-xr__key_strategy(struct xr__load *ld, const char *key, const char *value)
+xr__key_strategy(struct xr_config_loader *ld, const char *key, const char *value)
 {
 	struct xr_strategy_cfg *sc = &ld->cfg->engine.strategies[ld->cur];
-	const struct xr__key *k = xr__key_find(xr__strategy_keys, key);
+	const struct xr_config_key *k = xr__key_find(xr__strategy_keys, key);
 	uint32_t saved[XR_F_COUNT];
 
 	if (k == NULL)
 		return xr__unknown_key(ld, key);
-	if (k->type != XR__T_WEIGHT)
+	if (k->type != XR_CONFIG_T_WEIGHT)
 		return xr__key_set(ld, k, sc, value);
 	size_t f = (k->off - XR__S(w)) / sizeof(uint32_t);
 	memcpy(saved, sc->w, sizeof(saved));
@@ -664,12 +536,12 @@ xr__stage_form(const char *s, size_t len)
 			return true;
 	if (len < 9 || memcmp(s, "execute.", 8) != 0)
 		return false;
-	return (len == 9 && s[8] == '*') || xr__valid_name(s + 8, len - 8, NULL);
+	return (len == 9 && s[8] == '*') || xr_config_valid_name(s + 8, len - 8, NULL);
 }
 
 /** [threads] NAME.stages / NAME.cpu / NAME.wait */
 int
-xr__key_thread(struct xr__load *ld, const char *key, const char *value)
+xr__key_thread(struct xr_config_loader *ld, const char *key, const char *value)
 {
 	struct xr_config *cfg = ld->cfg;
 	const char *dot = strrchr(key, '.');
@@ -677,12 +549,12 @@ xr__key_thread(struct xr__load *ld, const char *key, const char *value)
 
 	if (dot == NULL ||
 	    (strcmp(dot, ".stages") != 0 && strcmp(dot, ".cpu") != 0 && strcmp(dot, ".wait") != 0))
-		return xr__err(ld, ld->line,
+		return xr_config_err(ld, ld->line,
 			       "[%s] %s: unknown key (expected NAME.stages, NAME.cpu or NAME.wait)",
 			       ld->label, key);
 	size_t nlen = (size_t)(dot - key);
-	if (!xr__valid_name(key, nlen, NULL))
-		return xr__err(ld, ld->line, "[%s] %s: thread name \"%.*s\" " XR__NAME_RULE,
+	if (!xr_config_valid_name(key, nlen, NULL))
+		return xr_config_err(ld, ld->line, "[%s] %s: thread name \"%.*s\" " XR__NAME_RULE,
 			       ld->label, key, (int)nlen, key);
 
 	uint32_t t;
@@ -692,7 +564,7 @@ xr__key_thread(struct xr__load *ld, const char *key, const char *value)
 			break;
 	if (t == cfg->n_threads) {
 		if (t == XR_MAX_THREADS)
-			return xr__err(ld, ld->line, "[%s] %s: too many threads (at most %d)",
+			return xr_config_err(ld, ld->line, "[%s] %s: too many threads (at most %d)",
 				       ld->label, key, XR_MAX_THREADS);
 		struct xr_thread_cfg *th = &cfg->threads[t];
 		memset(th, 0, sizeof(*th));
@@ -711,20 +583,20 @@ xr__key_thread(struct xr__load *ld, const char *key, const char *value)
 			th->cpu = -1;
 			return 0;
 		}
-		if (xr__num(value, 0, 0, 1023, 0, &cpu, why, sizeof(why)) != 0)
+		if (xr_config_num(value, 0, 0, 1023, 0, &cpu, why, sizeof(why)) != 0)
 			return xr__kerr(ld, XR__HERE(ld), key, value, "%s (or none)", why);
 		th->cpu = (int)cpu;
 		return 0;
 	}
 	if (strcmp(dot, ".wait") == 0) {
 		ld->traw[t].wait_line = ld->line;
-		if (xr__word(xr__w_wait, value, &th->wait, why, sizeof(why)) != 0)
+		if (xr_config_word(xr__w_wait, value, &th->wait, why, sizeof(why)) != 0)
 			return xr__kerr(ld, XR__HERE(ld), key, value, "%s", why);
 		return 0;
 	}
 	const char *cur = value, *item;
 	size_t len;
-	while ((item = xr__list_next(&cur, &len)) != NULL) {
+	while ((item = xr_config_list_next(&cur, &len)) != NULL) {
 		char tok[XR_NAME_MAX + 10];
 		snprintf(tok, sizeof(tok), "%.*s%s", (int)(len < 36 ? len : 36), item,
 			 len < 36 ? "" : "...");
@@ -748,13 +620,13 @@ xr__key_thread(struct xr__load *ld, const char *key, const char *value)
  * symbols). @return 0 taken, 1 not a plan key, -1 error.
  */
 static int
-xr__key_plan(struct xr__load *ld, struct xr__praw *p, const char *key, const char *value)
+xr__key_plan(struct xr_config_loader *ld, struct xr__praw *p, const char *key, const char *value)
 {
 	char why[200];
 	uint8_t w;
 
 	if (strcmp(key, "auto_failover") == 0) {
-		if (xr__word(xr__w_bool, value, &w, why, sizeof(why)) != 0)
+		if (xr_config_word(xr_config_bool_words, value, &w, why, sizeof(why)) != 0)
 			return xr__kerr(ld, XR__HERE(ld), key, value, "%s", why);
 		p->auto_failover = w != 0;
 		p->auto_line = ld->line;
@@ -765,7 +637,7 @@ xr__key_plan(struct xr__load *ld, struct xr__praw *p, const char *key, const cha
 		return 1;
 	char *copy = strdup(value);
 	if (copy == NULL)
-		return xr__oom(ld);
+		return xr_config_oom(ld);
 	*(primary ? &p->primary : &p->failovers) = copy;
 	*(primary ? &p->primary_line : &p->failovers_line) = ld->line;
 	return 0;
@@ -773,7 +645,7 @@ xr__key_plan(struct xr__load *ld, struct xr__praw *p, const char *key, const cha
 
 /** Keys of [symbol NAME]. */
 int
-xr__key_symbol(struct xr__load *ld, const char *key, const char *value)
+xr__key_symbol(struct xr_config_loader *ld, const char *key, const char *value)
 {
 	int rc = xr__key_plan(ld, &ld->sraw[ld->cur].plan, key, value);
 
@@ -782,7 +654,7 @@ xr__key_symbol(struct xr__load *ld, const char *key, const char *value)
 
 /** Keys of [user NAME] and [user_defaults]. */
 int
-xr__key_user(struct xr__load *ld, struct xr__uraw *r, const char *key, const char *value)
+xr__key_user(struct xr_config_loader *ld, struct xr__uraw *r, const char *key, const char *value)
 {
 	char why[200];
 	int64_t x;
@@ -793,14 +665,14 @@ xr__key_user(struct xr__load *ld, struct xr__uraw *r, const char *key, const cha
 		return rc;
 
 	if (strcmp(key, "enabled") == 0) {
-		if (xr__word(xr__w_bool, value, &w, why, sizeof(why)) != 0)
+		if (xr_config_word(xr_config_bool_words, value, &w, why, sizeof(why)) != 0)
 			return xr__kerr(ld, XR__HERE(ld), key, value, "%s", why);
 		r->enabled = w != 0;
 		r->set |= XR__U_ENABLED;
 		return 0;
 	}
 	if (strcmp(key, "strategy") == 0) {
-		if (xr__word(xr__w_user_strategy, value, &r->strategy, why, sizeof(why)) != 0)
+		if (xr_config_word(xr__w_user_strategy, value, &r->strategy, why, sizeof(why)) != 0)
 			return xr__kerr(ld, XR__HERE(ld), key, value, "%s", why);
 		r->set |= XR__U_STRATEGY;
 		return 0;
@@ -809,13 +681,13 @@ xr__key_user(struct xr__load *ld, struct xr__uraw *r, const char *key, const cha
 		bool venues = key[0] == 'v';
 		char *copy = strdup(value);
 		if (copy == NULL)
-			return xr__oom(ld);
+			return xr_config_oom(ld);
 		*(venues ? &r->venues : &r->symbols) = copy;
 		*(venues ? &r->venues_line : &r->symbols_line) = ld->line;
 		return 0;
 	}
 	if (strcmp(key, "rate_per_s") == 0 || strcmp(key, "burst") == 0) {
-		if (xr__num(value, 0, 1, XR__USER_RATE_MAX, 0, &x, why, sizeof(why)) != 0)
+		if (xr_config_num(value, 0, 1, XR__USER_RATE_MAX, 0, &x, why, sizeof(why)) != 0)
 			return xr__kerr(ld, XR__HERE(ld), key, value, "%s", why);
 		if (key[0] == 'r') {
 			r->rate_per_s = (uint32_t)x;
@@ -834,7 +706,7 @@ xr__key_user(struct xr__load *ld, struct xr__uraw *r, const char *key, const cha
 	const char *sym = oq ? key + 13 : pos ? key + 12 : "";
 	if (!notional && !oq && !pos)
 		return xr__unknown_key(ld, key);
-	if (xr__num(value, 8, 1, INT64_MAX, XR__NONE_OK, &x, why, sizeof(why)) != 0)
+	if (xr_config_num(value, 8, 1, INT64_MAX, XR_CONFIG_NONE_OK, &x, why, sizeof(why)) != 0)
 		return xr__kerr(ld, XR__HERE(ld), key, value, "%s", why);
 	if (notional) {
 		r->max_notional = x;
@@ -844,12 +716,12 @@ xr__key_user(struct xr__load *ld, struct xr__uraw *r, const char *key, const cha
 		r->set |= oq ? XR__U_ORDER_QTY : XR__U_POSITION;
 	} else {
 		sym++;
-		if (!xr__valid_name(sym, strlen(sym), "./"))
-			return xr__err(ld, ld->line, "[%s] %s: symbol \"%s\" " XR__SYMBOL_RULE,
+		if (!xr_config_valid_name(sym, strlen(sym), "./"))
+			return xr_config_err(ld, ld->line, "[%s] %s: symbol \"%s\" " XR__SYMBOL_RULE,
 				       ld->label, key, sym);
 		struct xr__lim *l = realloc(r->lims, (r->n_lims + 1) * sizeof(*l));
 		if (l == NULL)
-			return xr__oom(ld);
+			return xr_config_oom(ld);
 		r->lims = l;
 		l = &l[r->n_lims++];
 		xr__name_copy(l->symbol, sym, strlen(sym));

@@ -83,6 +83,55 @@ xr__print_plan(FILE *out, const struct xr_config *cfg, const struct xr_venue_pla
 	fprintf(out, "auto_failover = %s\n", p->auto_failover ? "true" : "false");
 }
 
+/** Print the keys of @p keys in @p obj, but those at their unset default. */
+static void
+xr__print_keys(FILE *out, const struct xr_config_key *keys, const void *obj)
+{
+	char b[64]; /* as ever: longer values print cut */
+
+	for (const struct xr_config_key *k = keys; k != NULL && k->name != NULL; k++) {
+		xr__key_format(k, obj, b, sizeof(b));
+		if (b[0] == '\0' || ((k->flags & XR_CONFIG_UNSET) && xr__key_is_default(k, obj)))
+			continue;
+		fprintf(out, "%s = %s\n", k->name, b);
+	}
+}
+
+/*
+ * A [venue NAME] section: the common keys with the kind's table keys after
+ * its print_after key, the kind's other keys, the books, the kind's keys
+ * that follow the books.
+ */
+static void
+xr__print_venue(FILE *out, const struct xr_config *cfg, const struct xr_venue_cfg *v)
+{
+	const struct xr_config_schema *s = v->conn != NULL ? v->schema : NULL;
+	char b[64]; /* as ever: longer values print cut */
+
+	fprintf(out, "\n[venue %s]\n", v->name);
+	for (const struct xr_config_key *k = xr__venue_keys; k->name != NULL; k++) {
+		xr__key_format(k, v, b, sizeof(b));
+		fprintf(out, "%s = %s\n", k->name, b);
+		if (s != NULL && s->print_after != NULL && strcmp(k->name, s->print_after) == 0)
+			xr__print_keys(out, s->keys, v->conn);
+	}
+	if (s != NULL && s->print_after == NULL)
+		xr__print_keys(out, s->keys, v->conn);
+	if (s != NULL && s->print != NULL)
+		s->print(cfg, v, v->conn, out);
+	for (uint32_t j = 0; j < v->n_books; j++) {
+		const struct xr_venue_book_cfg *bk = &v->books[j];
+		char mid[24], tick[24], qty[24];
+		xr_fixed_format(mid, bk->mid_px, 8);
+		xr_fixed_format(tick, bk->tick_px, 8);
+		xr_fixed_format(qty, bk->level_qty, 8);
+		fprintf(out, "book.%s = mid=%s tick=%s levels=%" PRIu32 " level_qty=%s\n",
+			cfg->symbols[bk->symbol], mid, tick, bk->levels, qty);
+	}
+	if (s != NULL && s->print_tail != NULL)
+		s->print_tail(cfg, v, v->conn, out);
+}
+
 void
 xr_config_print(const struct xr_config *cfg, FILE *out)
 {
@@ -92,7 +141,7 @@ xr_config_print(const struct xr_config *cfg, FILE *out)
 
 	fprintf(out, "; xroute effective configuration of %s\n", cfg->path);
 	fprintf(out, "\n[engine]\n");
-	for (const struct xr__key *k = xr__engine_keys; k->name != NULL; k++) {
+	for (const struct xr_config_key *k = xr__engine_keys; k->name != NULL; k++) {
 		xr__key_format(k, &cfg->engine, b, sizeof(b));
 		fprintf(out, "%s = %s\n", k->name, b);
 	}
@@ -100,7 +149,7 @@ xr_config_print(const struct xr_config *cfg, FILE *out)
 	for (int s = XR_STRAT_DEFAULT + 1; s < XR_STRAT_COUNT; s++) {
 		const struct xr_strategy_cfg *sc = &cfg->engine.strategies[s];
 		fprintf(out, "\n[strategy %s]\n", xr_strategy_name((enum xr_strategy)s));
-		for (const struct xr__key *k = xr__strategy_keys; k->name != NULL; k++) {
+		for (const struct xr_config_key *k = xr__strategy_keys; k->name != NULL; k++) {
 			xr__key_format(k, sc, b, sizeof(b));
 			fprintf(out, "%s = %s\n", k->name, b);
 		}
@@ -116,69 +165,11 @@ xr_config_print(const struct xr_config *cfg, FILE *out)
 			fprintf(out, "\n%s.cpu = none\n", th->name);
 		else
 			fprintf(out, "\n%s.cpu = %d\n", th->name, th->cpu);
-		fprintf(out, "%s.wait = %s\n", th->name, xr__word_name(xr__w_wait, th->wait));
+		fprintf(out, "%s.wait = %s\n", th->name, xr_config_word_name(xr__w_wait, th->wait));
 	}
 
-	for (uint32_t i = 0; i < cfg->n_venues; i++) {
-		const struct xr_venue_cfg *v = &cfg->venues[i];
-		fprintf(out, "\n[venue %s]\n", v->name);
-		bool fix = strcmp(v->connector, "fix") == 0;
-		for (const struct xr__key *k = xr__venue_keys; k->name != NULL; k++) {
-			if (k->flags & (fix ? XR__SIM : XR__FIX))
-				continue;
-			xr__key_format(k, v, b, sizeof(b));
-			if (b[0] == '\0' || (k->off == XR__V(fix.port) && v->fix.port == 0))
-				continue;
-			fprintf(out, "%s = %s\n", k->name, b);
-		}
-		if (fix) {
-			static const char *const tif[] = { "day", "gtc", "", "ioc", "fok" };
-			const char *sep = "";
-			fprintf(out, "time_in_force = ");
-			for (unsigned t = 0; t < 5; t++)
-				if (v->fix.tif_mask & (1u << t)) {
-					fprintf(out, "%s%s", sep, tif[t]);
-					sep = ", ";
-				}
-			fprintf(out, "\n");
-			for (uint32_t j = 0; j < v->fix.n_symbols; j++)
-				fprintf(out, "venue_symbol.%s = %s\n", v->fix.symbols[j].key,
-					v->fix.symbols[j].name);
-		}
-		for (uint32_t j = 0; j < v->n_books; j++) {
-			const struct xr_sim_book_cfg *bk = &v->books[j];
-			char mid[24], tick[24], qty[24];
-			xr_fixed_format(mid, bk->mid_px, 8);
-			xr_fixed_format(tick, bk->tick_px, 8);
-			xr_fixed_format(qty, bk->level_qty, 8);
-			fprintf(out, "book.%s = mid=%s tick=%s levels=%" PRIu32 " level_qty=%s\n",
-				cfg->symbols[bk->symbol], mid, tick, bk->levels, qty);
-		}
-		for (uint32_t j = 0; j < v->n_faults; j++) {
-			const struct xr_sim_fault_cfg *f = &v->faults[j];
-			char pb[24];
-			fprintf(out, "fault.%s = %s start_ms=%" PRIu64 " end_ms=%" PRIu64, f->name,
-				xr__word_name(xr__w_fault, f->kind), f->start_ns / 1000000,
-				f->end_ns / 1000000);
-			if (f->every_ns != 0)
-				fprintf(out, " every_ms=%" PRIu64, f->every_ns / 1000000);
-			if (xr__fault_needs[f->kind] & 0x08) {
-				xr_fixed_format(pb, f->prob_ppm, 6);
-				fprintf(out, " prob=%s", pb);
-			}
-			if (xr__fault_needs[f->kind] & 0x10) {
-				xr_fixed_format(pb, f->ratio_ppm, 6);
-				fprintf(out, " ratio=%s", pb);
-			}
-			if (xr__fault_needs[f->kind] & 0x20)
-				fprintf(out, " extra_us=%" PRIu32, f->extra_us);
-			if (xr__fault_needs[f->kind] & 0x40) {
-				xr_fixed_format(pb, f->factor_ppm, 6);
-				fprintf(out, " factor=%s", pb);
-			}
-			fprintf(out, "\n");
-		}
-	}
+	for (uint32_t i = 0; i < cfg->n_venues; i++)
+		xr__print_venue(out, cfg, &cfg->venues[i]);
 
 	/* [user_defaults] carries only the limits users share; every user
 	 * lists its other keys itself. */
@@ -222,7 +213,7 @@ xr_config_print(const struct xr_config *cfg, FILE *out)
 		fprintf(out, "\nrate_per_s = %" PRIu32 "\nburst = %" PRIu32 "\n", u->rate_per_s,
 			u->burst);
 		xr__print_qty(out, "max_notional", NULL, u->max_notional);
-		fprintf(out, "strategy = %s\n", xr__word_name(xr__w_user_strategy, u->strategy));
+		fprintf(out, "strategy = %s\n", xr_config_word_name(xr__w_user_strategy, u->strategy));
 		if (u->own_limits) {
 			xr__print_limits(out, cfg, "max_order_qty", u->max_order_qty);
 			xr__print_limits(out, cfg, "max_position", u->max_position);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "xr_config.h"
+#include "xr_config_schema.h"
 
 /* Value inih sees for a line too long for its buffer (see xr__read_line). */
 #define XR__LONG_MARK "\x1f"
@@ -29,48 +30,10 @@
 #define XR__PRINTF(f, a)
 #endif
 
-/* ------------------------------------------------------------------ */
-/* Key tables: [engine] and [venue NAME] keys, their defaults and ranges. */
-
-/** How a table key is written and stored. */
-enum xr__type {
-	XR__T_U32,    /* integer -> uint32_t */
-	XR__T_U64,    /* integer -> uint64_t, full range */
-	XR__T_CBPS,   /* decimal, 2 places (bps) -> int64_t centi-bps */
-	XR__T_PPM,    /* decimal, 6 places (0..1) -> uint32_t ppm */
-	XR__T_WEIGHT, /* decimal, 4 places (0..1) -> uint32_t XR_WEIGHT_ONE */
-	XR__T_CASH,   /* decimal, 8 places -> int64_t cash scale */
-	XR__T_QTY,    /* decimal, 8 places -> int64_t qty scale */
-	XR__T_ENUM,   /* word -> uint8_t */
-	XR__T_KIND,   /* word -> its text in char[16] (connector) */
-	XR__T_STR,    /* text of 1..max bytes -> char[max + 1]; default "" */
-};
-
-/* Number flags. */
-#define XR__POW2 1u    /* integer must be a power of two */
-#define XR__NONE_OK 2u /* the word "none" means INT64_MAX (unlimited) */
-/* Venue key flags: the key applies to one connector kind only. */
-#define XR__SIM 4u /* connector = sim */
-#define XR__FIX 8u /* connector = fix */
-
-struct xr__word {
-	const char *word;
-	uint8_t value;
-};
-
-struct xr__key {
-	const char *name;
-	uint8_t type;  /* enum xr__type */
-	uint8_t flags; /* XR__POW2 */
-	size_t off;    /* of the field in its struct */
-	int64_t def;   /* default, in the stored unit (ENUM/KIND: value) */
-	int64_t min, max;
-	const struct xr__word *words; /* ENUM/KIND: accepted words, NULL-ended */
-};
-
-
+/* lock_memory until the end of the file: not given, so it follows mode. */
 #define XR__LOCK_MEMORY_AUTO 0xff
 
+/* Offsets into the structs the key tables fill. */
 #define XR__E(f) offsetof(struct xr_engine_cfg, f)
 #define XR__V(f) offsetof(struct xr_venue_cfg, f)
 #define XR__WONE XR_WEIGHT_ONE
@@ -84,6 +47,7 @@ struct xr__key {
 #define XR__USER_BURST_DEF 100
 #define XR__USER_RATE_MAX 10000000
 
+/* Stages that are not execute.VENUE (xr__fixed_stages). */
 #define XR__N_FIXED_STAGES 5
 
 /* ------------------------------------------------------------------ */
@@ -155,6 +119,12 @@ struct xr__traw {
 	uint32_t wait_line;   /* 0: no NAME.wait key */
 };
 
+/** A venue's connector keys as read: one struct per kind (config_keys.c). */
+struct xr__vraw {
+	void *cc[XR_CONFIG_MAX_SCHEMAS];     /* schemas[i]->size bytes each */
+	uint64_t set[XR_CONFIG_MAX_SCHEMAS]; /* bit k: table key k of kind i set */
+};
+
 /** Keys seen in the current section, for duplicates. */
 struct xr__seen {
 	char key[XR__KEY_MAX + 1];
@@ -168,7 +138,7 @@ struct xr__index {
 	uint32_t n;
 };
 
-struct xr__load {
+struct xr_config_loader {
 	const char *path;
 	FILE *f;
 	char *buf; /* getline buffer */
@@ -181,6 +151,10 @@ struct xr__load {
 	char err[512];
 
 	struct xr_config *cfg;
+	const struct xr_config_schema *const *schemas; /* connector kinds */
+	uint32_t n_schemas;
+	struct xr__vraw *vraw; /* n_venues entries */
+	uint32_t cap_vraw;
 	enum xr__sect sect;
 	char label[XR_NAME_MAX + 16]; /* "venue alpha", for messages */
 	uint32_t cur;                 /* venue or user index of the section */
@@ -210,33 +184,23 @@ struct xr__load {
 #define XR__HERE(ld) (ld)->line, (ld)->label
 
 /* config_tables.c */
-extern const struct xr__word xr__w_engine_strategy[];
-extern const struct xr__word xr__w_user_strategy[];
-extern const struct xr__word xr__w_wait[];
-extern const struct xr__word xr__w_bool[];
-extern const struct xr__key xr__engine_keys[];
-extern const struct xr__key xr__venue_keys[];
-extern const struct xr__key xr__strategy_keys[];
+extern const struct xr_config_word xr__w_engine_strategy[];
+extern const struct xr_config_word xr__w_user_strategy[];
+extern const struct xr_config_word xr__w_wait[];
+extern const struct xr_config_key xr__engine_keys[];
+extern const struct xr_config_key xr__venue_keys[];
+extern const struct xr_config_key xr__strategy_keys[];
 extern const char *const xr__fixed_stages[];
 
 /* config_read.c */
-XR__PRINTF(3, 4)
-int
-xr__err(struct xr__load *ld, uint32_t line, const char *fmt, ...);
 XR__PRINTF(6, 7)
 int
-xr__kerr(struct xr__load *ld, uint32_t line, const char *label, const char *key, const char *v,
+xr__kerr(struct xr_config_loader *ld, uint32_t line, const char *label, const char *key, const char *v,
 	 const char *fmt, ...);
-int
-xr__oom(struct xr__load *ld);
-bool
-xr__valid_name(const char *s, size_t len, const char *extra);
 void
 xr__name_copy(char dst[XR_NAME_MAX + 1], const char *s, size_t len);
 int
 xr__grow(void **p, uint32_t *cap, uint32_t need, size_t size);
-const char *
-xr__list_next(const char **cursor, size_t *len);
 int64_t
 xr__index_find(const struct xr__index *ix, const char *base, size_t stride, const char *name);
 int
@@ -244,46 +208,40 @@ xr__index_add(struct xr__index *ix, const char *base, size_t stride, uint32_t id
 
 /* config_keys.c */
 void
-xr__word_list(const struct xr__word *words, char *buf, size_t len);
-int
-xr__word(const struct xr__word *words, const char *v, uint8_t *out, char *why, size_t why_len);
-const char *
-xr__word_name(const struct xr__word *words, uint8_t value);
+xr__keys_default(const struct xr_config_key *keys, void *obj);
+bool
+xr__key_is_default(const struct xr_config_key *k, const void *obj);
 void
-xr__keys_default(const struct xr__key *keys, void *obj);
-void
-xr__key_format(const struct xr__key *k, const void *obj, char *buf, size_t len);
+xr__key_format(const struct xr_config_key *k, const void *obj, char *buf, size_t len);
 int
-xr__seen_add(struct xr__load *ld, const char *key);
-extern const struct xr__word xr__w_fault[];
-extern const uint8_t xr__fault_needs[XR_FAULT_COUNT];
+xr__seen_add(struct xr_config_loader *ld, const char *key);
 int
-xr__key_venue(struct xr__load *ld, const char *key, const char *value);
+xr__key_venue(struct xr_config_loader *ld, const char *key, const char *value);
 int
-xr__key_engine(struct xr__load *ld, const char *key, const char *value);
+xr__key_engine(struct xr_config_loader *ld, const char *key, const char *value);
 int
-xr__key_strategy(struct xr__load *ld, const char *key, const char *value);
+xr__key_strategy(struct xr_config_loader *ld, const char *key, const char *value);
 int
-xr__key_thread(struct xr__load *ld, const char *key, const char *value);
+xr__key_thread(struct xr_config_loader *ld, const char *key, const char *value);
 int
-xr__key_symbol(struct xr__load *ld, const char *key, const char *value);
+xr__key_symbol(struct xr_config_loader *ld, const char *key, const char *value);
 int
-xr__key_user(struct xr__load *ld, struct xr__uraw *r, const char *key, const char *value);
+xr__key_user(struct xr_config_loader *ld, struct xr__uraw *r, const char *key, const char *value);
 
 /* config_check.c */
 int
-xr__check_venues(struct xr__load *ld);
+xr__check_venues(struct xr_config_loader *ld);
 int
-xr__check_weights(struct xr__load *ld);
+xr__check_weights(struct xr_config_loader *ld);
 int
-xr__check_strategies(struct xr__load *ld);
+xr__check_strategies(struct xr_config_loader *ld);
 int
-xr__check_threads(struct xr__load *ld);
+xr__check_threads(struct xr_config_loader *ld);
 int
-xr__check_mode(struct xr__load *ld);
+xr__check_mode(struct xr_config_loader *ld);
 int
-xr__resolve_symbols(struct xr__load *ld);
+xr__resolve_symbols(struct xr_config_loader *ld);
 int
-xr__resolve_users(struct xr__load *ld);
+xr__resolve_users(struct xr_config_loader *ld);
 
 #endif /* XR_CONFIG_PVT_H */

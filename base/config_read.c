@@ -45,7 +45,7 @@
 
 XR__PRINTF(3, 4)
 int
-xr__err(struct xr__load *ld, uint32_t line, const char *fmt, ...)
+xr_config_err(struct xr_config_loader *ld, uint32_t line, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -72,7 +72,7 @@ xr__err(struct xr__load *ld, uint32_t line, const char *fmt, ...)
  */
 XR__PRINTF(6, 7)
 int
-xr__kerr(struct xr__load *ld, uint32_t line, const char *label, const char *key, const char *v,
+xr__kerr(struct xr_config_loader *ld, uint32_t line, const char *label, const char *key, const char *v,
 	 const char *fmt, ...)
 {
 	char why[256];
@@ -82,15 +82,40 @@ xr__kerr(struct xr__load *ld, uint32_t line, const char *label, const char *key,
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	return xr__err(ld, line, "[%s] %s: \"%.*s%s\" %s", label, key, vlen > 80 ? 77 : vlen, v,
+	return xr_config_err(ld, line, "[%s] %s: \"%.*s%s\" %s", label, key, vlen > 80 ? 77 : vlen, v,
 		       vlen > 80 ? "..." : "", why);
+}
+
+int
+xr_config_value_err(struct xr_config_loader *ld, const char *key, const char *value,
+		    const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return xr__kerr(ld, XR__HERE(ld), key, value, "%s", why);
+}
+
+uint32_t
+xr_config_line(const struct xr_config_loader *ld)
+{
+	return ld->line;
+}
+
+const char *
+xr_config_label(const struct xr_config_loader *ld)
+{
+	return ld->label;
 }
 
 
 int
-xr__oom(struct xr__load *ld)
+xr_config_oom(struct xr_config_loader *ld)
 {
-	return xr__err(ld, ld->line, "out of memory");
+	return xr_config_err(ld, ld->line, "out of memory");
 }
 
 /* ------------------------------------------------------------------ */
@@ -111,7 +136,7 @@ xr__name_char(char c, const char *extra)
 
 /** @return true if s[0..len) is 1..XR_NAME_MAX name characters. */
 bool
-xr__valid_name(const char *s, size_t len, const char *extra)
+xr_config_valid_name(const char *s, size_t len, const char *extra)
 {
 	if (len == 0 || len > XR_NAME_MAX)
 		return false;
@@ -148,7 +173,7 @@ xr__grow(void **p, uint32_t *cap, uint32_t need, size_t size)
 
 /** Next list item of a comma or blank separated list; NULL at the end. */
 const char *
-xr__list_next(const char **cursor, size_t *len)
+xr_config_list_next(const char **cursor, size_t *len)
 {
 	const char *s = *cursor;
 	while (*s != '\0' && (*s == ',' || xr__is_space(*s)))
@@ -224,17 +249,17 @@ xr__index_add(struct xr__index *ix, const char *base, size_t stride, uint32_t id
 /* Sections (seen by the reader, since inih reports only keys). */
 
 static void
-xr__label(struct xr__load *ld, const char *kind, const char *name)
+xr__label(struct xr_config_loader *ld, const char *kind, const char *name)
 {
 	snprintf(ld->label, sizeof(ld->label), "%s%s%s", kind, name ? " " : "", name ? name : "");
 }
 
 /** Once-only sections: 0, or a duplicate-section error. */
 static int
-xr__section_once(struct xr__load *ld, uint32_t *first, enum xr__sect s)
+xr__section_once(struct xr_config_loader *ld, uint32_t *first, enum xr__sect s)
 {
 	if (*first != 0)
-		return xr__err(ld, ld->line, "[%s]: duplicate section (first at line %" PRIu32 ")",
+		return xr_config_err(ld, ld->line, "[%s]: duplicate section (first at line %" PRIu32 ")",
 			       ld->label, *first);
 	*first = ld->line;
 	ld->sect = s;
@@ -242,35 +267,48 @@ xr__section_once(struct xr__load *ld, uint32_t *first, enum xr__sect s)
 }
 
 static int
-xr__section_venue(struct xr__load *ld, const char *name)
+xr__section_venue(struct xr_config_loader *ld, const char *name)
 {
 	struct xr_config *cfg = ld->cfg;
 
 	for (uint32_t i = 0; i < cfg->n_venues; i++)
 		if (strcmp(cfg->venues[i].name, name) == 0)
-			return xr__err(ld, ld->line,
+			return xr_config_err(ld, ld->line,
 				       "[%s]: duplicate section (first at line %" PRIu32 ")",
 				       ld->label, cfg->venues[i].line);
 	if (cfg->n_venues == XR_MAX_VENUES)
-		return xr__err(ld, ld->line, "[%s]: too many venues (at most %d)", ld->label,
+		return xr_config_err(ld, ld->line, "[%s]: too many venues (at most %d)", ld->label,
 			       XR_MAX_VENUES);
 	if (xr__grow((void **)&cfg->venues, &ld->cap_venues, cfg->n_venues + 1,
-		     sizeof(*cfg->venues)) != 0)
-		return xr__oom(ld);
+		     sizeof(*cfg->venues)) != 0 ||
+	    xr__grow((void **)&ld->vraw, &ld->cap_vraw, cfg->n_venues + 1, sizeof(*ld->vraw)) != 0)
+		return xr_config_oom(ld);
 	struct xr_venue_cfg *v = &cfg->venues[cfg->n_venues];
+	struct xr__vraw *raw = &ld->vraw[cfg->n_venues];
 	memset(v, 0, sizeof(*v));
+	memset(raw, 0, sizeof(*raw));
 	xr__name_copy(v->name, name, strlen(name));
 	xr__keys_default(xr__venue_keys, v);
-	v->fix.tif_mask = (1u << XR_TIF_DAY) | (1u << XR_TIF_GTC) | (1u << XR_TIF_IOC) |
-			  (1u << XR_TIF_FOK);
+	snprintf(v->connector, sizeof(v->connector), "%s", ld->schemas[0]->name);
 	v->line = ld->line;
 	ld->cur = cfg->n_venues++;
+	/* One struct per kind at its defaults: connector = may come last. */
+	for (uint32_t i = 0; i < ld->n_schemas; i++) {
+		const struct xr_config_schema *s = ld->schemas[i];
+		raw->cc[i] = calloc(1, s->size ? s->size : 1);
+		if (raw->cc[i] == NULL)
+			return xr_config_oom(ld);
+		if (s->keys != NULL)
+			xr__keys_default(s->keys, raw->cc[i]);
+		if (s->init != NULL)
+			s->init(raw->cc[i]);
+	}
 	ld->sect = XR__S_VENUE;
 	return 0;
 }
 
 static int
-xr__section_user(struct xr__load *ld, const char *name)
+xr__section_user(struct xr_config_loader *ld, const char *name)
 {
 	struct xr_config *cfg = ld->cfg;
 	int64_t dup = cfg->users == NULL ? -1
@@ -278,20 +316,20 @@ xr__section_user(struct xr__load *ld, const char *name)
 							  sizeof(*cfg->users), name);
 
 	if (dup >= 0)
-		return xr__err(ld, ld->line, "[%s]: duplicate section (first at line %" PRIu32 ")",
+		return xr_config_err(ld, ld->line, "[%s]: duplicate section (first at line %" PRIu32 ")",
 			       ld->label, cfg->users[dup].line);
 	if (cfg->n_users == UINT32_MAX - 1)
-		return xr__err(ld, ld->line, "[%s]: too many users", ld->label);
+		return xr_config_err(ld, ld->line, "[%s]: too many users", ld->label);
 	if (xr__grow((void **)&cfg->users, &ld->cap_users, cfg->n_users + 1, sizeof(*cfg->users)) ||
 	    xr__grow((void **)&ld->uraw, &ld->cap_uraw, cfg->n_users + 1, sizeof(*ld->uraw)))
-		return xr__oom(ld);
+		return xr_config_oom(ld);
 	struct xr_user_cfg *u = &cfg->users[cfg->n_users];
 	memset(u, 0, sizeof(*u));
 	memset(&ld->uraw[cfg->n_users], 0, sizeof(*ld->uraw));
 	xr__name_copy(u->name, name, strlen(name));
 	u->line = ld->line;
 	if (xr__index_add(&ld->users_ix, cfg->users[0].name, sizeof(*cfg->users), cfg->n_users))
-		return xr__oom(ld);
+		return xr_config_oom(ld);
 	ld->cur = cfg->n_users++;
 	ld->sect = XR__S_USER;
 	return 0;
@@ -299,15 +337,15 @@ xr__section_user(struct xr__load *ld, const char *name)
 
 /** [symbol NAME]: once per symbol; the symbol is checked at end of file. */
 static int
-xr__section_symbol(struct xr__load *ld, const char *name)
+xr__section_symbol(struct xr_config_loader *ld, const char *name)
 {
 	for (uint32_t i = 0; i < ld->n_sraw; i++)
 		if (strcmp(ld->sraw[i].name, name) == 0)
-			return xr__err(ld, ld->line,
+			return xr_config_err(ld, ld->line,
 				       "[%s]: duplicate section (first at line %" PRIu32 ")",
 				       ld->label, ld->sraw[i].line);
 	if (xr__grow((void **)&ld->sraw, &ld->cap_sraw, ld->n_sraw + 1, sizeof(*ld->sraw)))
-		return xr__oom(ld);
+		return xr_config_oom(ld);
 	struct xr__sraw *r = &ld->sraw[ld->n_sraw];
 	memset(r, 0, sizeof(*r));
 	xr__name_copy(r->name, name, strlen(name));
@@ -319,25 +357,25 @@ xr__section_symbol(struct xr__load *ld, const char *name)
 
 /** [strategy NAME]: NAME is a strategy other than default, once. */
 static int
-xr__section_strategy(struct xr__load *ld, const char *name)
+xr__section_strategy(struct xr_config_loader *ld, const char *name)
 {
 	struct xr_strategy_cfg *sc;
 	int s = xr_strategy_parse(name, strlen(name));
 
 	if (s <= XR_STRAT_DEFAULT) {
 		char names[200];
-		xr__word_list(xr__w_engine_strategy, names, sizeof(names));
+		xr_config_word_list(xr__w_engine_strategy, names, sizeof(names));
 		if (s == XR_STRAT_DEFAULT)
-			return xr__err(ld, ld->line,
+			return xr_config_err(ld, ld->line,
 				       "[%s]: \"default\" has no section, it is [engine] "
 				       "default_strategy (expected %s)",
 				       ld->label, names);
-		return xr__err(ld, ld->line, "[%s]: unknown strategy \"%s\" (expected %s)",
+		return xr_config_err(ld, ld->line, "[%s]: unknown strategy \"%s\" (expected %s)",
 			       ld->label, name, names);
 	}
 	sc = &ld->cfg->engine.strategies[s];
 	if (sc->line != 0)
-		return xr__err(ld, ld->line, "[%s]: duplicate section (first at line %" PRIu32 ")",
+		return xr_config_err(ld, ld->line, "[%s]: duplicate section (first at line %" PRIu32 ")",
 			       ld->label, sc->line);
 	sc->line = ld->line;
 	ld->cur = (uint32_t)s;
@@ -350,7 +388,7 @@ xr__section_strategy(struct xr__load *ld, const char *name)
  * Blanks around the text and between kind and name are ignored.
  */
 static int
-xr__section(struct xr__load *ld, char *text)
+xr__section(struct xr_config_loader *ld, char *text)
 {
 	char *s = text, *e = text + strlen(text);
 
@@ -375,7 +413,7 @@ xr__section(struct xr__load *ld, char *text)
 	if (!venue && !user && !strategy && !symbol) {
 		snprintf(ld->label, sizeof(ld->label), "%.*s%s", XR_NAME_MAX + 8, s,
 			 strlen(s) > XR_NAME_MAX + 8 ? "..." : "");
-		return xr__err(ld, ld->line,
+		return xr_config_err(ld, ld->line,
 			       "[%s]: unknown section (expected engine, threads, user_defaults, "
 			       "venue NAME, user NAME, strategy NAME or symbol NAME)",
 			       ld->label);
@@ -385,11 +423,11 @@ xr__section(struct xr__load *ld, char *text)
 	while (xr__is_space(*name))
 		name++;
 	if (*name == '\0')
-		return xr__err(ld, ld->line, "[%s]: missing name ([%s NAME])", kind, kind);
-	if (!xr__valid_name(name, strlen(name), symbol ? "./" : NULL)) {
+		return xr_config_err(ld, ld->line, "[%s]: missing name ([%s NAME])", kind, kind);
+	if (!xr_config_valid_name(name, strlen(name), symbol ? "./" : NULL)) {
 		snprintf(ld->label, sizeof(ld->label), "%s %.*s%s", kind, XR_NAME_MAX, name,
 			 strlen(name) > XR_NAME_MAX ? "..." : "");
-		return xr__err(ld, ld->line, "[%s]: %s name \"%s\" %s", ld->label, kind, name,
+		return xr_config_err(ld, ld->line, "[%s]: %s name \"%s\" %s", ld->label, kind, name,
 			       symbol ? XR__SYMBOL_RULE : XR__NAME_RULE);
 	}
 	xr__label(ld, kind, name);
@@ -435,7 +473,7 @@ xr__rstrip(char *s)
  * the value (byte 10 of the line)`. @return -1.
  */
 static int
-xr__nul_error(struct xr__load *ld, char *s, size_t nul)
+xr__nul_error(struct xr_config_loader *ld, char *s, size_t nul)
 {
 	char *p = s;
 
@@ -446,10 +484,10 @@ xr__nul_error(struct xr__load *ld, char *s, size_t nul)
 		p[key] = '\0';
 		xr__rstrip(p);
 		if (*p != '\0')
-			return xr__err(ld, ld->line, "[%s] %s: NUL byte in the value (byte %zu of "
+			return xr_config_err(ld, ld->line, "[%s] %s: NUL byte in the value (byte %zu of "
 				       "the line)", ld->label, p, nul + 1);
 	}
-	return xr__err(ld, ld->line, "NUL byte in the line (byte %zu)", nul + 1);
+	return xr_config_err(ld, ld->line, "NUL byte in the line (byte %zu)", nul + 1);
 }
 
 /**
@@ -459,7 +497,7 @@ xr__nul_error(struct xr__load *ld, char *s, size_t nul)
 static char *
 xr__read_line(char *str, int num, void *stream)
 {
-	struct xr__load *ld = stream;
+	struct xr_config_loader *ld = stream;
 	ssize_t got;
 	size_t n;
 	char *s;
@@ -525,7 +563,7 @@ xr__read_line(char *str, int num, void *stream)
 		value++;
 	xr__rstrip(value);
 	if (strlen(s) + 3 > (size_t)num) {
-		xr__err(ld, ld->line, "line too long");
+		xr_config_err(ld, ld->line, "line too long");
 		return NULL;
 	}
 	ld->long_value = value;
@@ -537,7 +575,7 @@ xr__read_line(char *str, int num, void *stream)
 static int
 xr__handler(void *user, const char *section, const char *name, const char *value)
 {
-	struct xr__load *ld = user;
+	struct xr_config_loader *ld = user;
 	int rc;
 
 	(void)section; /* the reader tracks sections, including empty ones */
@@ -546,7 +584,7 @@ xr__handler(void *user, const char *section, const char *name, const char *value
 	if (ld->long_value != NULL && strcmp(value, XR__LONG_MARK) == 0)
 		value = ld->long_value;
 	if (ld->sect == XR__S_NONE) {
-		xr__err(ld, ld->line, "%s: key before any [section]", name);
+		xr_config_err(ld, ld->line, "%s: key before any [section]", name);
 		return 0;
 	}
 	if (xr__seen_add(ld, name) != 0)
@@ -571,9 +609,11 @@ static void
 xr__config_destroy(struct xr_config *cfg, int64_t *shared_oq, int64_t *shared_pos)
 {
 	for (uint32_t i = 0; i < cfg->n_venues; i++) {
-		free(cfg->venues[i].books);
-		free(cfg->venues[i].faults);
-		free(cfg->venues[i].fix.symbols);
+		struct xr_venue_cfg *v = &cfg->venues[i];
+		free(v->books);
+		if (v->conn != NULL && v->schema != NULL && v->schema->free != NULL)
+			v->schema->free(v->conn);
+		free(v->conn);
 	}
 	free(cfg->venues);
 	for (uint32_t i = 0; i < cfg->n_users; i++) {
@@ -589,6 +629,43 @@ xr__config_destroy(struct xr_config *cfg, int64_t *shared_oq, int64_t *shared_po
 	free(cfg->symbol_plans);
 	free(cfg->threads);
 	free(cfg);
+}
+
+/** The schema list: 1..XR_CONFIG_MAX_SCHEMAS kinds, each named, <= 64 keys. */
+static int
+xr__schemas_check(struct xr_config_loader *ld)
+{
+	while (ld->schemas != NULL && ld->schemas[ld->n_schemas] != NULL) {
+		const struct xr_config_schema *s = ld->schemas[ld->n_schemas];
+		uint32_t n = 0;
+		while (s->keys != NULL && s->keys[n].name != NULL)
+			n++;
+		if (ld->n_schemas == XR_CONFIG_MAX_SCHEMAS || s->name == NULL ||
+		    s->name[0] == '\0' || strlen(s->name) > 15 || n > 64)
+			return xr_config_err(ld, 0, "bad connector schema list (at most %d kinds, "
+					     "each named, at most 64 keys)", XR_CONFIG_MAX_SCHEMAS);
+		ld->n_schemas++;
+	}
+	if (ld->n_schemas == 0)
+		return xr_config_err(ld, 0, "no connector kind (the schema list is empty)");
+	return 0;
+}
+
+/** Free the connector structs still held by the load (not given to a venue). */
+static void
+xr__vraw_free(struct xr_config_loader *ld)
+{
+	uint32_t n = ld->cfg != NULL ? ld->cfg->n_venues : 0;
+
+	for (uint32_t v = 0; v < n; v++)
+		for (uint32_t i = 0; i < ld->n_schemas; i++) {
+			if (ld->vraw[v].cc[i] == NULL)
+				continue;
+			if (ld->schemas[i]->free != NULL)
+				ld->schemas[i]->free(ld->vraw[v].cc[i]);
+			free(ld->vraw[v].cc[i]);
+		}
+	free(ld->vraw);
 }
 
 static void
@@ -608,37 +685,40 @@ xr__uraw_free(struct xr__uraw *r)
 }
 
 struct xr_config *
-xr_config_load(const char *path, char *err, size_t err_len)
+xr_config_load(const char *path, const struct xr_config_schema *const *schemas, char *err,
+	       size_t err_len)
 {
-	struct xr__load ld = { .path = path };
+	struct xr_config_loader ld = { .path = path, .schemas = schemas };
 	struct xr_config *cfg = calloc(1, sizeof(*cfg));
 	int rc;
 
 	ld.cfg = cfg;
 	if (cfg == NULL || (cfg->threads = calloc(XR_MAX_THREADS, sizeof(*cfg->threads))) == NULL) {
-		xr__err(&ld, 0, "out of memory");
+		xr_config_err(&ld, 0, "out of memory");
 		goto out;
 	}
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
 	xr__keys_default(xr__engine_keys, &cfg->engine);
 	for (int s = 0; s < XR_STRAT_COUNT; s++)
 		xr_strategy_defaults((enum xr_strategy)s, &cfg->engine.strategies[s]);
+	if (xr__schemas_check(&ld) != 0)
+		goto out;
 
 	ld.f = fopen(path, "r");
 	if (ld.f == NULL) {
-		xr__err(&ld, 0, "cannot open: %s", strerror(errno));
+		xr_config_err(&ld, 0, "cannot open: %s", strerror(errno));
 		goto out;
 	}
 	rc = ini_parse_stream(xr__read_line, &ld, xr__handler, &ld);
 	if (rc > 0 && (!ld.failed || (uint32_t)rc < ld.err_line)) {
 		/* inih found a malformed line before any error of ours. */
 		ld.failed = false;
-		xr__err(&ld, (uint32_t)rc, "syntax error");
+		xr_config_err(&ld, (uint32_t)rc, "syntax error");
 	} else if (rc == -2) {
-		xr__err(&ld, 0, "out of memory");
+		xr_config_err(&ld, 0, "out of memory");
 	}
 	if (!ld.failed && ferror(ld.f))
-		xr__err(&ld, ld.line, "read error");
+		xr_config_err(&ld, ld.line, "read error");
 	fclose(ld.f);
 
 	if (!ld.failed && xr__check_venues(&ld) == 0 && xr__check_weights(&ld) == 0 &&
@@ -658,6 +738,7 @@ out:
 	for (uint32_t i = 0; i < ld.n_sraw; i++)
 		xr__praw_free(&ld.sraw[i].plan);
 	free(ld.sraw);
+	xr__vraw_free(&ld);
 	if (ld.failed) {
 		if (err != NULL && err_len > 0)
 			snprintf(err, err_len, "%s", ld.err);
@@ -718,4 +799,12 @@ xr_config_symbol_id(const struct xr_config *cfg, const char *name)
 		if (strcmp(cfg->symbols[i], name) == 0)
 			return (int)i;
 	return -1;
+}
+
+uint64_t
+xr_config_venue_seed(const struct xr_venue_cfg *v)
+{
+	if (v->schema != NULL && v->conn != NULL && v->schema->seed != NULL)
+		return v->schema->seed(v->conn);
+	return 1;
 }

@@ -38,6 +38,7 @@
 #include "xr_clock.h"
 #include "xr_config.h"
 #include "xr_fix.h"
+#include "xr_fix_config.h"
 #include "xr_idmap.h"
 
 #define XR__NIL UINT32_MAX
@@ -152,6 +153,7 @@ struct xr__fix {
 	socklen_t addr_len;
 	/* Settings. */
 	const struct xr_venue_cfg *vc;
+	const struct xr_fix_venue_cfg *fc; /* vc's FIX keys */
 	char venue[XR_NAME_MAX + 1];
 	int64_t fee_maker_cbps, fee_taker_cbps;
 	uint64_t cancel_after_ns, backoff_min_ns, backoff_max_ns;
@@ -723,7 +725,7 @@ xr__on_state(void *ctx, bool up, uint64_t now)
 	f->up = up;
 	if (up) {
 		f->backoff_ns = f->backoff_min_ns;
-		f->status_ok = f->vc->fix.status_requests != 0;
+		f->status_ok = f->fc->status_requests != 0;
 	} else {
 		f->down_since = now;
 	}
@@ -772,7 +774,7 @@ xr__connect_failed(struct xr__fix *f, const char *why, uint64_t now)
 
 	if ((k & (k - 1)) == 0)
 		xr__logf(f, XR_FIX_LOG_WARN, "connect to %s:%u: %s (attempt %u; retrying every "
-			 "%llu ms at most)", f->vc->fix.host, (unsigned)f->vc->fix.port, why, k,
+			 "%llu ms at most)", f->fc->host, (unsigned)f->fc->port, why, k,
 			 (unsigned long long)(f->backoff_max_ns / 1000000));
 	xr__close(f, now);
 }
@@ -1264,6 +1266,7 @@ xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_connec
 		   char *err, size_t err_len)
 {
 	const struct xr_venue_cfg *v;
+	const struct xr_fix_venue_cfg *fc;
 	struct xr__fix *f = NULL;
 	char why[160];
 	int rc = -EINVAL;
@@ -1274,20 +1277,27 @@ xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_connec
 		return -EINVAL;
 	}
 	v = &cfg->venues[venue];
+	fc = xr_fix_venue_cfg(v);
+	if (fc == NULL) {
+		if (err_len > 0)
+			snprintf(err, err_len, "venue %s: not a FIX venue (no fix keys)", v->name);
+		return -EINVAL;
+	}
 	f = calloc(1, sizeof(*f));
 	if (f == NULL)
 		goto nomem;
 	f->fd = f->seq_fd = -1;
 	f->vc = v;
+	f->fc = fc;
 	snprintf(f->venue, sizeof(f->venue), "%s", v->name);
 	f->fee_maker_cbps = v->fee_maker_cbps;
 	f->fee_taker_cbps = v->fee_taker_cbps;
-	f->cancel_after_ns = (uint64_t)v->fix.cancel_after_ms * 1000000u;
-	f->backoff_min_ns = (uint64_t)v->fix.reconnect_min_ms * 1000000u;
-	f->backoff_max_ns = (uint64_t)v->fix.reconnect_max_ms * 1000000u;
-	f->market_ok = v->fix.market_orders != 0;
-	f->status_ok = v->fix.status_requests != 0;
-	f->tif_mask = v->fix.tif_mask;
+	f->cancel_after_ns = (uint64_t)fc->cancel_after_ms * 1000000u;
+	f->backoff_min_ns = (uint64_t)fc->reconnect_min_ms * 1000000u;
+	f->backoff_max_ns = (uint64_t)fc->reconnect_max_ms * 1000000u;
+	f->market_ok = fc->market_orders != 0;
+	f->status_ok = fc->status_requests != 0;
+	f->tif_mask = fc->tif_mask;
 	f->old_head = f->old_tail = XR__NIL;
 	f->books = calloc(v->n_books ? v->n_books : 1, sizeof(*f->books));
 	if (f->books == NULL)
@@ -1303,9 +1313,9 @@ xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_connec
 			.symbol = sym,
 		};
 		f->sym[sym] = cfg->symbols[sym];
-		for (uint32_t j = 0; j < v->fix.n_symbols; j++)
-			if (v->fix.symbols[j].symbol == sym)
-				f->sym[sym] = v->fix.symbols[j].name;
+		for (uint32_t j = 0; j < fc->n_symbols; j++)
+			if (fc->symbols[j].symbol == sym)
+				f->sym[sym] = fc->symbols[j].name;
 		f->sym_len[sym] = (uint8_t)strlen(f->sym[sym]);
 	}
 
@@ -1320,7 +1330,7 @@ xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_connec
 
 	f->cap = v->max_open_orders;
 	f->evq_cap = f->cap + XR__EVQ_SLACK;
-	uint32_t frame = v->fix.max_frame_bytes != 0 ? v->fix.max_frame_bytes
+	uint32_t frame = fc->max_frame_bytes != 0 ? fc->max_frame_bytes
 						       : XR_FIX_FRAME_DEFAULT;
 	uint32_t window = XR__SENT_MIN;
 	while (window < 4 * (uint64_t)f->cap && window < (1u << 30))
@@ -1339,11 +1349,11 @@ xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_connec
 		f->o[i].next = i + 1 < f->cap ? i + 1 : XR__NIL;
 	f->free_head = 0;
 
-	if (v->fix.seq_store[0] != '\0') {
-		if (xr__open_store(f, v->fix.seq_store, why, sizeof(why)) != 0) {
+	if (fc->seq_store[0] != '\0') {
+		if (xr__open_store(f, fc->seq_store, why, sizeof(why)) != 0) {
 			if (err_len > 0)
 				snprintf(err, err_len, "venue %s: seq_store %s: %s", v->name,
-					 v->fix.seq_store, why);
+					 fc->seq_store, why);
 			rc = -EINVAL;
 			goto fail;
 		}
@@ -1352,16 +1362,16 @@ xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_connec
 	}
 
 	struct xr_fix_session_cfg sc = {
-		.version = v->fix.begin_string,
-		.heartbeat_s = v->fix.heartbeat_s,
-		.reset_on_logon = v->fix.reset_on_logon != 0,
-		.logon_timeout_ns = (uint64_t)v->fix.logon_timeout_ms * 1000000u,
+		.version = fc->begin_string,
+		.heartbeat_s = fc->heartbeat_s,
+		.reset_on_logon = fc->reset_on_logon != 0,
+		.logon_timeout_ns = (uint64_t)fc->logon_timeout_ms * 1000000u,
 		.logout_timeout_ns = 2000000000u,
-		.resend_timeout_ns = (uint64_t)v->fix.resend_timeout_ms * 1000000u,
+		.resend_timeout_ns = (uint64_t)fc->resend_timeout_ms * 1000000u,
 		.max_frame_bytes = frame,
 	};
-	snprintf(sc.sender, sizeof(sc.sender), "%s", v->fix.sender_comp_id);
-	snprintf(sc.target, sizeof(sc.target), "%s", v->fix.target_comp_id);
+	snprintf(sc.sender, sizeof(sc.sender), "%s", fc->sender_comp_id);
+	snprintf(sc.target, sizeof(sc.target), "%s", fc->target_comp_id);
 	if (xr_fix_session_init(f->s, &sc, f->seq, &xr__session_ops, f) != 0) {
 		if (err_len > 0)
 			snprintf(err, err_len, "venue %s: bad FIX session settings", v->name);
@@ -1371,11 +1381,11 @@ xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_connec
 
 	char port[8];
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
-	snprintf(port, sizeof(port), "%u", (unsigned)v->fix.port);
-	int gai = getaddrinfo(v->fix.host, port, &hints, &ai);
+	snprintf(port, sizeof(port), "%u", (unsigned)fc->port);
+	int gai = getaddrinfo(fc->host, port, &hints, &ai);
 	if (gai != 0 || ai == NULL || ai->ai_addrlen > sizeof(f->addr)) {
 		if (err_len > 0)
-			snprintf(err, err_len, "venue %s: host %s: %s", v->name, v->fix.host,
+			snprintf(err, err_len, "venue %s: host %s: %s", v->name, fc->host,
 				 gai != 0 ? gai_strerror(gai) : "no address");
 		if (ai != NULL)
 			freeaddrinfo(ai);
@@ -1389,7 +1399,7 @@ xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_connec
 	if (xr__logon_blocking(f) != 0)
 		xr__logf(f, XR_FIX_LOG_WARN, "not logged on to %s:%u at start: reconnecting "
 			 "in the background (orders meanwhile are refused as disconnected)",
-			 v->fix.host, (unsigned)v->fix.port);
+			 fc->host, (unsigned)fc->port);
 	out->ops = &xr_fix_conn_ops;
 	out->ctx = f;
 	out->venue = (uint8_t)venue;
