@@ -164,7 +164,7 @@ struct xr_config_schema;
  */
 struct xr_venue_cfg {
 	char name[XR_NAME_MAX + 1];
-	char connector[16];	 /* connector kind: "sim" or "fix" */
+	char connector[16];	 /* connector kind: its schema's name ("sim", "fix") */
 	int64_t fee_maker_cbps;	 /* fee_maker_bps, centi-bps (negative = rebate) */
 	int64_t fee_taker_cbps;	 /* fee_taker_bps, centi-bps */
 	uint32_t max_open_orders; /* orders the venue holds at once */

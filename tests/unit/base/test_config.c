@@ -2008,3 +2008,186 @@ Test(config, error_field_too_long_is_not_cut)
 	cr_assert_null(load_text(text, err, sizeof(err)));
 	cr_assert(strstr(err, "has a field longer than 127 characters") != NULL, "%s", err);
 }
+
+/* ------------------------------------------------------------------ */
+/* Connector schemas (xr_config_schema.h): a kind declared here, "toy",
+ * shows what base does for any kind: its table keys with defaults and
+ * ranges, a suffix key through the hook, its check, where its keys print,
+ * and a key of another kind refused. */
+
+struct toy_cfg {
+	uint32_t speed;
+	char label[16];
+	uint32_t n_tags;
+	char tags[4][XR_NAME_MAX + 1];
+};
+
+static const struct xr_config_key toy_keys[] = {
+	{ "speed", XR_CONFIG_T_U32, 0, offsetof(struct toy_cfg, speed), 7, 1, 100, NULL },
+	{ "label", XR_CONFIG_T_STR, XR_CONFIG_UNSET, offsetof(struct toy_cfg, label), 0, 0, 15,
+	  NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
+};
+
+static int
+toy_key(struct xr_config_loader *ld, void *cc, const char *key, const char *value)
+{
+	struct toy_cfg *t = cc;
+
+	if (strncmp(key, "tag.", 4) != 0)
+		return 1;
+	if (t->n_tags == 4)
+		return xr_config_value_err(ld, key, value, "is a fifth tag");
+	snprintf(t->tags[t->n_tags++], sizeof(t->tags[0]), "%s", key + 4);
+	return 0;
+}
+
+static const char *
+toy_extra_set(const void *cc, char *buf, size_t len)
+{
+	const struct toy_cfg *t = cc;
+
+	if (t->n_tags == 0)
+		return NULL;
+	snprintf(buf, len, "tag.%s", t->tags[0]);
+	return buf;
+}
+
+static int
+toy_check(struct xr_config_loader *ld, const struct xr_config *cfg, const struct xr_venue_cfg *v,
+	  void *cc)
+{
+	(void)cfg;
+	if (((struct toy_cfg *)cc)->speed == 13)
+		return xr_config_err(ld, v->line, "[venue %s]: speed 13 is unlucky", v->name);
+	return 0;
+}
+
+static void
+toy_print_tail(const struct xr_config *cfg, const struct xr_venue_cfg *v, const void *cc,
+	       FILE *out)
+{
+	const struct toy_cfg *t = cc;
+
+	(void)cfg;
+	(void)v;
+	for (uint32_t i = 0; i < t->n_tags; i++)
+		fprintf(out, "tag.%s = 1\n", t->tags[i]);
+}
+
+static const struct xr_config_schema toy_schema = {
+	.name = "toy",
+	.keys = toy_keys,
+	.size = sizeof(struct toy_cfg),
+	.print_after = "fee_maker_bps",
+	.key = toy_key,
+	.extra_set = toy_extra_set,
+	.check = toy_check,
+	.print_tail = toy_print_tail,
+};
+
+/* Load @p text with the kinds @p schemas; NULL on error (err filled). */
+static struct xr_config *
+load_kinds(const char *text, const struct xr_config_schema *const *schemas, char *err,
+	   size_t err_len)
+{
+	write_file("xroute.ini", text);
+	err[0] = '\0';
+	return xr_config_load("xroute.ini", schemas, err, err_len);
+}
+
+Test(config, schema_kind_keys_parsed_checked_printed)
+{
+	static const struct xr_config_schema *const toys[] = { &toy_schema, NULL };
+	char err[512];
+	struct xr_config *cfg = load_kinds("[venue a]\nspeed = 9\ntag.x = 1\n"
+					   "book.BTC-USD = mid=1 tick=0.01 levels=2 level_qty=1\n"
+					   "[venue b]\n"
+					   "book.BTC-USD = mid=1 tick=0.01 levels=2 level_qty=1\n"
+					   "[user u]\n",
+					   toys, err, sizeof(err));
+	cr_assert_not_null(cfg, "%s", err);
+	const struct toy_cfg *a = cfg->venues[0].conn, *b = cfg->venues[1].conn;
+	cr_assert_eq(cfg->venues[0].schema, &toy_schema);
+	cr_assert_str_eq(cfg->venues[0].connector, "toy", "the first kind is the default");
+	cr_assert_eq(a->speed, 9);
+	cr_assert_eq(a->n_tags, 1);
+	cr_assert_str_eq(a->tags[0], "x");
+	cr_assert_eq(b->speed, 7, "table default");
+	cr_assert_eq(xr_config_venue_seed(&cfg->venues[0]), 1, "no seed hook: 1");
+
+	/* The table keys after print_after, the unset label not at all, the
+	 * tail after the books; the printed file loads again to the same. */
+	char *p1 = print_to_string(cfg);
+	cr_assert_not_null(strstr(p1, "\n[venue a]\nconnector = toy\nfee_maker_bps = 1\n"
+				      "speed = 9\nfee_taker_bps = 2.5\n"), "%s", p1);
+	cr_assert_null(strstr(p1, "label"), "%s", p1);
+	cr_assert_not_null(strstr(p1, "level_qty=1\ntag.x = 1\n\n[venue b]\n"), "%s", p1);
+	write_file("print1.ini", p1);
+	struct xr_config *again = xr_config_load("print1.ini", toys, err, sizeof(err));
+	cr_assert_not_null(again, "%s", err);
+	char *p2 = print_to_string(again);
+	cr_assert_str_eq(strchr(p1, '\n'), strchr(p2, '\n'));
+	free(p1);
+	free(p2);
+	xr_config_free(again);
+	xr_config_free(cfg);
+
+	/* Range, hook and check errors name the place as every key does. */
+	cr_assert_null(load_kinds("[venue a]\nspeed = 101\n", toys, err, sizeof(err)));
+	cr_assert_str_eq(err, "xroute.ini:2: [venue a] speed: \"101\" is out of range (1..100)");
+	cr_assert_null(load_kinds("[venue a]\ntag.a = 1\ntag.b = 1\ntag.c = 1\ntag.d = 1\n"
+				  "tag.e = 1\n", toys, err, sizeof(err)));
+	cr_assert_str_eq(err, "xroute.ini:6: [venue a] tag.e: \"1\" is a fifth tag");
+	cr_assert_null(load_kinds("[venue a]\nspeed = 13\n"
+				  "book.BTC-USD = mid=1 tick=0.01 levels=2 level_qty=1\n[user u]\n",
+				  toys, err, sizeof(err)));
+	cr_assert_str_eq(err, "xroute.ini:1: [venue a]: speed 13 is unlucky");
+}
+
+Test(config, schema_key_of_another_kind_refused)
+{
+	static const struct xr_config_schema *const kinds[] = { &xr_sim_config_schema, &toy_schema,
+								NULL };
+	char err[512];
+
+	cr_assert_null(load_kinds("[venue a]\nconnector = fix\n", kinds, err, sizeof(err)));
+	cr_assert_str_eq(err, "xroute.ini:2: [venue a] connector: \"fix\" is not one of sim, toy");
+	cr_assert_null(load_kinds(MINIMAL "[venue b]\nspeed = 5\n"
+				  "book.BTC-USD = mid=1 tick=0.01 levels=2 level_qty=1\n",
+				  kinds, err, sizeof(err)));
+	cr_assert_str_eq(err, "xroute.ini:4: [venue b]: speed applies only to connector = toy");
+	cr_assert_null(load_kinds(MINIMAL "[venue b]\ntag.q = 1\n"
+				  "book.BTC-USD = mid=1 tick=0.01 levels=2 level_qty=1\n",
+				  kinds, err, sizeof(err)));
+	cr_assert_str_eq(err, "xroute.ini:4: [venue b]: tag.q applies only to connector = toy");
+	cr_assert_null(load_kinds(MINIMAL "[venue b]\nconnector = toy\nseed = 5\n"
+				  "book.BTC-USD = mid=1 tick=0.01 levels=2 level_qty=1\n",
+				  kinds, err, sizeof(err)));
+	cr_assert_str_eq(err, "xroute.ini:4: [venue b]: seed applies only to connector = sim");
+
+	/* Each venue keeps its own kind's keys. */
+	struct xr_config *cfg = load_kinds("[venue alpha]\nseed = 5\n"
+					   "book.BTC-USD = mid=1 tick=0.01 levels=2 level_qty=1\n"
+					   "[user u1]\n[venue b]\nconnector = toy\n"
+					   "speed = 3\n"
+					   "book.BTC-USD = mid=1 tick=0.01 levels=2 level_qty=1\n",
+					   kinds, err, sizeof(err));
+	cr_assert_not_null(cfg, "%s", err);
+	cr_assert_eq(xr_sim_venue_cfg(&cfg->venues[0])->seed, 5);
+	cr_assert_eq(xr_config_venue_seed(&cfg->venues[0]), 5, "the sim's seed hook");
+	cr_assert_null(xr_sim_venue_cfg(&cfg->venues[1]));
+	cr_assert_eq(((const struct toy_cfg *)cfg->venues[1].conn)->speed, 3);
+	xr_config_free(cfg);
+}
+
+Test(config, schema_list_empty_is_an_error)
+{
+	static const struct xr_config_schema *const none[] = { NULL };
+	char err[512];
+
+	cr_assert_null(load_kinds(MINIMAL, none, err, sizeof(err)));
+	cr_assert_str_eq(err, "xroute.ini: no connector kind (the schema list is empty)");
+	cr_assert_null(load_kinds(MINIMAL, NULL, err, sizeof(err)));
+	cr_assert_str_eq(err, "xroute.ini: no connector kind (the schema list is empty)");
+}
