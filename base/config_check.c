@@ -50,13 +50,14 @@ xr__check_connector_keys(struct xr_config_loader *ld, uint32_t venue)
 			continue;
 		for (uint32_t k = 0; s->keys != NULL && s->keys[k].name != NULL; k++)
 			if ((raw->set[i] >> k) & 1u)
-				return xr_config_err(ld, v->line,
-						     "[venue %s]: %s applies only to connector = %s",
-						     v->name, s->keys[k].name, s->name);
+				return xr_config_err(
+					ld, v->line,
+					"[venue %s]: %s applies only to connector = %s", v->name,
+					s->keys[k].name, s->name);
 		if (s->extra_set != NULL && (extra = s->extra_set(raw->cc[i], buf, sizeof(buf))))
 			return xr_config_err(ld, v->line,
-					     "[venue %s]: %s applies only to connector = %s", v->name,
-					     extra, s->name);
+					     "[venue %s]: %s applies only to connector = %s",
+					     v->name, extra, s->name);
 	}
 	const struct xr_config_schema *s = ld->schemas[own];
 	if (s->check != NULL && s->check(ld, ld->cfg, v, raw->cc[own]) != 0)
@@ -96,10 +97,11 @@ xr__check_weights(struct xr_config_loader *ld)
 	if (sum == XR_WEIGHT_ONE)
 		return 0;
 	xr_fixed_format(s, sum, 4);
-	return xr_config_err(ld, ld->engine_line,
-		       "[engine]: weight_fees + weight_latency + weight_success + weight_load + "
-		       "weight_pair = %s, must be exactly 1",
-		       s);
+	return xr_config_err(
+		ld, ld->engine_line,
+		"[engine]: weight_fees + weight_latency + weight_success + weight_load + "
+		"weight_pair = %s, must be exactly 1",
+		s);
 }
 
 /**
@@ -138,10 +140,11 @@ xr__check_strategies(struct xr_config_loader *ld)
 				n += (size_t)snprintf(keys + n, sizeof(keys) - n, "%s%s",
 						      n ? " + " : "", xr__strategy_keys[f].name);
 		xr_fixed_format(sum_text, sum, 4);
-		return xr_config_err(ld, sc->line,
-			       "[strategy %s]: %s = %s, must be exactly 1 (weights not set in "
-			       "the section are 0)",
-			       xr_strategy_name((enum xr_strategy)s), keys, sum_text);
+		return xr_config_err(
+			ld, sc->line,
+			"[strategy %s]: %s = %s, must be exactly 1 (weights not set in "
+			"the section are 0)",
+			xr_strategy_name((enum xr_strategy)s), keys, sum_text);
 	}
 	return 0;
 }
@@ -205,8 +208,8 @@ xr__check_threads(struct xr_config_loader *ld)
 		line = plan_given ? ld->traw[t].stages_line : 0;
 		if (plan_given && line == 0)
 			return xr_config_err(ld, ld->traw[t].line,
-				       "[threads] %s: no %s key (thread %s runs no stage)",
-				       th->name, key, th->name);
+					     "[threads] %s: no %s key (thread %s runs no stage)",
+					     th->name, key, th->name);
 		for (uint32_t s = 0; s < th->n_stages; s++) {
 			const char *st = th->stages[s];
 			int *owner;
@@ -238,14 +241,15 @@ xr__check_threads(struct xr_config_loader *ld)
 	for (int f = 0; f < XR__N_FIXED_STAGES; f++)
 		if (fixed_owner[f] < 0)
 			return xr_config_err(ld, line, "[threads]: stage %s is run by no thread",
-				       xr__fixed_stages[f]);
+					     xr__fixed_stages[f]);
 	if (star_owner < 0) {
 		for (uint32_t v = 0; v < cfg->n_venues; v++)
 			if (venue_owner[v] < 0)
-				return xr_config_err(ld, line,
-					       "[threads]: stage execute.%s is run by no thread "
-					       "(name it, or use execute.*)",
-					       cfg->venues[v].name);
+				return xr_config_err(
+					ld, line,
+					"[threads]: stage execute.%s is run by no thread "
+					"(name it, or use execute.*)",
+					cfg->venues[v].name);
 		return 0;
 	}
 
@@ -256,9 +260,9 @@ xr__check_threads(struct xr_config_loader *ld)
 		add += venue_owner[v] < 0;
 	if (th->n_stages - 1 + add > XR_MAX_STAGES_PER_THREAD)
 		return xr_config_err(ld, plan_given ? ld->traw[star_owner].stages_line : 0,
-			       "[threads] %s.stages: execute.* makes %" PRIu32
-			       " stages, more than %d",
-			       th->name, th->n_stages - 1 + add, XR_MAX_STAGES_PER_THREAD);
+				     "[threads] %s.stages: execute.* makes %" PRIu32
+				     " stages, more than %d",
+				     th->name, th->n_stages - 1 + add, XR_MAX_STAGES_PER_THREAD);
 	uint32_t tail = th->n_stages - (uint32_t)star_pos - 1;
 	memmove(th->stages[star_pos + (int)add], th->stages[star_pos + 1],
 		tail * sizeof(th->stages[0]));
@@ -297,19 +301,22 @@ xr__check_mode(struct xr_config_loader *ld)
 			if (raw->cpu_line != 0)
 				return xr__kerr(ld, raw->cpu_line, "threads", key, "none",
 						"is not allowed with mode = colocated ([engine] "
-						"line %" PRIu32 "): every thread is pinned to a CPU",
+						"line %" PRIu32
+						"): every thread is pinned to a CPU",
 						ld->mode_line);
-			return xr_config_err(ld, raw->line,
-				       "[threads] %s: missing: mode = colocated ([engine] line "
-				       "%" PRIu32 ") pins every thread to a CPU; give thread %s one",
-				       key, ld->mode_line, th->name);
+			return xr_config_err(
+				ld, raw->line,
+				"[threads] %s: missing: mode = colocated ([engine] line "
+				"%" PRIu32 ") pins every thread to a CPU; give thread %s one",
+				key, ld->mode_line, th->name);
 		}
 		if (raw->wait_line != 0 && th->wait != XR_WAIT_BUSY_SPIN) {
 			snprintf(key, sizeof(key), "%s.wait", th->name);
 			return xr__kerr(ld, raw->wait_line, "threads", key,
 					xr_config_word_name(xr__w_wait, th->wait),
 					"is not allowed with mode = colocated ([engine] line "
-					"%" PRIu32 "): colocated threads busy-spin (write busy_spin "
+					"%" PRIu32
+					"): colocated threads busy-spin (write busy_spin "
 					"or remove the key)",
 					ld->mode_line);
 		}
@@ -398,8 +405,8 @@ xr__symbol_list(struct xr_config_loader *ld, const char *label, uint32_t line, c
  * value, else @p base (NULL: unlimited).
  */
 static int
-xr__limits(struct xr_config_loader *ld, const char *label, const struct xr__uraw *r, const int64_t *base_oq,
-	   const int64_t *base_pos, int64_t *oq, int64_t *pos)
+xr__limits(struct xr_config_loader *ld, const char *label, const struct xr__uraw *r,
+	   const int64_t *base_oq, const int64_t *base_pos, int64_t *oq, int64_t *pos)
 {
 	const struct xr_config *cfg = ld->cfg;
 
@@ -416,10 +423,11 @@ xr__limits(struct xr_config_loader *ld, const char *label, const struct xr__uraw
 		int64_t s = xr__index_find(&ld->symbols_ix, cfg->symbols[0], sizeof(*cfg->symbols),
 					   l->symbol);
 		if (s < 0)
-			return xr_config_err(ld, l->line,
-				       "[%s] %s.%s: \"%s\" is not a symbol (no venue has book.%s)",
-				       label, l->position ? "max_position" : "max_order_qty",
-				       l->symbol, l->symbol, l->symbol);
+			return xr_config_err(
+				ld, l->line,
+				"[%s] %s.%s: \"%s\" is not a symbol (no venue has book.%s)", label,
+				l->position ? "max_position" : "max_order_qty", l->symbol,
+				l->symbol, l->symbol);
 		(l->position ? pos : oq)[s] = l->qty;
 	}
 	return 0;
@@ -513,9 +521,10 @@ xr__resolve_symbols(struct xr_config_loader *ld)
 		int64_t s = xr__index_find(&ld->symbols_ix, cfg->symbols[0], sizeof(*cfg->symbols),
 					   r->name);
 		if (s < 0)
-			return xr_config_err(ld, r->line,
-				       "[symbol %s]: \"%s\" is not a symbol (no venue has book.%s)",
-				       r->name, r->name, r->name);
+			return xr_config_err(
+				ld, r->line,
+				"[symbol %s]: \"%s\" is not a symbol (no venue has book.%s)",
+				r->name, r->name, r->name);
 		snprintf(label, sizeof(label), "symbol %s", r->name);
 		if (xr__plan_resolve(ld, label, &r->plan, NULL, all, false, &cfg->symbol_plans[s]))
 			return -1;

@@ -68,8 +68,8 @@ xr__range_text(char *buf, size_t len, int dec, int64_t min, int64_t max, unsigne
  * @return 0, or -1 with the reason in @p why ("is not a number", ...).
  */
 int
-xr_config_num(const char *v, int dec, int64_t min, int64_t max, unsigned flags, int64_t *out, char *why,
-	size_t why_len)
+xr_config_num(const char *v, int dec, int64_t min, int64_t max, unsigned flags, int64_t *out,
+	      char *why, size_t why_len)
 {
 	char range[64];
 	int frac;
@@ -150,7 +150,8 @@ xr_config_word_list(const struct xr_config_word *words, char *buf, size_t len)
 
 /** Look @p v up in @p words. 0 or -1 with "is not one of a, b" in @p why. */
 int
-xr_config_word(const struct xr_config_word *words, const char *v, uint8_t *out, char *why, size_t why_len)
+xr_config_word(const struct xr_config_word *words, const char *v, uint8_t *out, char *why,
+	       size_t why_len)
 {
 	size_t n;
 
@@ -300,7 +301,9 @@ xr__key_format(const struct xr_config_key *k, const void *obj, char *buf, size_t
 	case XR_CONFIG_T_U32:
 	case XR_CONFIG_T_PPM:
 	case XR_CONFIG_T_WEIGHT: x = *(const uint32_t *)(const void *)p; break;
-	case XR_CONFIG_T_U64: snprintf(buf, len, "%" PRIu64, *(const uint64_t *)(const void *)p); return;
+	case XR_CONFIG_T_U64:
+		snprintf(buf, len, "%" PRIu64, *(const uint64_t *)(const void *)p);
+		return;
 	case XR_CONFIG_T_CBPS:
 	case XR_CONFIG_T_CASH:
 	case XR_CONFIG_T_QTY: x = *(const int64_t *)(const void *)p; break;
@@ -324,8 +327,8 @@ xr__seen_add(struct xr_config_loader *ld, const char *key)
 	for (uint32_t i = 0; i < ld->n_seen; i++)
 		if (strcmp(ld->seen[i].key, key) == 0)
 			return xr_config_err(ld, ld->line,
-				       "[%s] %s: duplicate key (first at line %" PRIu32 ")",
-				       ld->label, key, ld->seen[i].line);
+					     "[%s] %s: duplicate key (first at line %" PRIu32 ")",
+					     ld->label, key, ld->seen[i].line);
 	if (xr__grow((void **)&ld->seen, &ld->cap_seen, ld->n_seen + 1, sizeof(*ld->seen)))
 		return xr_config_oom(ld);
 	snprintf(ld->seen[ld->n_seen].key, sizeof(ld->seen[0].key), "%s", key);
@@ -364,7 +367,8 @@ xr__symbol_add(struct xr_config_loader *ld, const char *key, const char *v, cons
 
 /** book.SYMBOL = mid=PX tick=PX levels=N level_qty=QTY */
 static int
-xr__key_book(struct xr_config_loader *ld, struct xr_venue_cfg *v, const char *key, const char *value)
+xr__key_book(struct xr_config_loader *ld, struct xr_venue_cfg *v, const char *key,
+	     const char *value)
 {
 	static const char *const fields[4] = { "mid", "tick", "levels", "level_qty" };
 	const char *sym = key + strlen("book.");
@@ -375,8 +379,8 @@ xr__key_book(struct xr_config_loader *ld, struct xr_venue_cfg *v, const char *ke
 	char tok[128], why[200];
 
 	if (!xr_config_valid_name(sym, strlen(sym), "./"))
-		return xr_config_err(ld, ld->line, "[%s] %s: symbol \"%s\" " XR__SYMBOL_RULE, ld->label,
-			       key, sym);
+		return xr_config_err(ld, ld->line, "[%s] %s: symbol \"%s\" " XR__SYMBOL_RULE,
+				     ld->label, key, sym);
 	while ((item = xr_config_list_next(&cur, &len)) != NULL) {
 		const char *eq = memchr(item, '=', len);
 		int f;
@@ -549,13 +553,14 @@ xr__key_thread(struct xr_config_loader *ld, const char *key, const char *value)
 
 	if (dot == NULL ||
 	    (strcmp(dot, ".stages") != 0 && strcmp(dot, ".cpu") != 0 && strcmp(dot, ".wait") != 0))
-		return xr_config_err(ld, ld->line,
-			       "[%s] %s: unknown key (expected NAME.stages, NAME.cpu or NAME.wait)",
-			       ld->label, key);
+		return xr_config_err(
+			ld, ld->line,
+			"[%s] %s: unknown key (expected NAME.stages, NAME.cpu or NAME.wait)",
+			ld->label, key);
 	size_t nlen = (size_t)(dot - key);
 	if (!xr_config_valid_name(key, nlen, NULL))
 		return xr_config_err(ld, ld->line, "[%s] %s: thread name \"%.*s\" " XR__NAME_RULE,
-			       ld->label, key, (int)nlen, key);
+				     ld->label, key, (int)nlen, key);
 
 	uint32_t t;
 	for (t = 0; t < cfg->n_threads; t++)
@@ -565,7 +570,7 @@ xr__key_thread(struct xr_config_loader *ld, const char *key, const char *value)
 	if (t == cfg->n_threads) {
 		if (t == XR_MAX_THREADS)
 			return xr_config_err(ld, ld->line, "[%s] %s: too many threads (at most %d)",
-				       ld->label, key, XR_MAX_THREADS);
+					     ld->label, key, XR_MAX_THREADS);
 		struct xr_thread_cfg *th = &cfg->threads[t];
 		memset(th, 0, sizeof(*th));
 		xr__name_copy(th->name, key, nlen);
@@ -717,8 +722,9 @@ xr__key_user(struct xr_config_loader *ld, struct xr__uraw *r, const char *key, c
 	} else {
 		sym++;
 		if (!xr_config_valid_name(sym, strlen(sym), "./"))
-			return xr_config_err(ld, ld->line, "[%s] %s: symbol \"%s\" " XR__SYMBOL_RULE,
-				       ld->label, key, sym);
+			return xr_config_err(ld, ld->line,
+					     "[%s] %s: symbol \"%s\" " XR__SYMBOL_RULE, ld->label,
+					     key, sym);
 		struct xr__lim *l = realloc(r->lims, (r->n_lims + 1) * sizeof(*l));
 		if (l == NULL)
 			return xr_config_oom(ld);

@@ -213,7 +213,8 @@ xr_config_print(const struct xr_config *cfg, FILE *out)
 		fprintf(out, "\nrate_per_s = %" PRIu32 "\nburst = %" PRIu32 "\n", u->rate_per_s,
 			u->burst);
 		xr__print_qty(out, "max_notional", NULL, u->max_notional);
-		fprintf(out, "strategy = %s\n", xr_config_word_name(xr__w_user_strategy, u->strategy));
+		fprintf(out, "strategy = %s\n",
+			xr_config_word_name(xr__w_user_strategy, u->strategy));
 		if (u->own_limits) {
 			xr__print_limits(out, cfg, "max_order_qty", u->max_order_qty);
 			xr__print_limits(out, cfg, "max_position", u->max_position);

@@ -194,9 +194,8 @@ extern const char *const xr__fixed_stages[];
 
 /* config_read.c */
 XR__PRINTF(6, 7)
-int
-xr__kerr(struct xr_config_loader *ld, uint32_t line, const char *label, const char *key, const char *v,
-	 const char *fmt, ...);
+int xr__kerr(struct xr_config_loader *ld, uint32_t line, const char *label, const char *key,
+	     const char *v, const char *fmt, ...);
 void
 xr__name_copy(char dst[XR_NAME_MAX + 1], const char *s, size_t len);
 int

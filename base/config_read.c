@@ -72,8 +72,8 @@ xr_config_err(struct xr_config_loader *ld, uint32_t line, const char *fmt, ...)
  */
 XR__PRINTF(6, 7)
 int
-xr__kerr(struct xr_config_loader *ld, uint32_t line, const char *label, const char *key, const char *v,
-	 const char *fmt, ...)
+xr__kerr(struct xr_config_loader *ld, uint32_t line, const char *label, const char *key,
+	 const char *v, const char *fmt, ...)
 {
 	char why[256];
 	va_list ap;
@@ -82,8 +82,8 @@ xr__kerr(struct xr_config_loader *ld, uint32_t line, const char *label, const ch
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	return xr_config_err(ld, line, "[%s] %s: \"%.*s%s\" %s", label, key, vlen > 80 ? 77 : vlen, v,
-		       vlen > 80 ? "..." : "", why);
+	return xr_config_err(ld, line, "[%s] %s: \"%.*s%s\" %s", label, key, vlen > 80 ? 77 : vlen,
+			     v, vlen > 80 ? "..." : "", why);
 }
 
 int
@@ -110,7 +110,6 @@ xr_config_label(const struct xr_config_loader *ld)
 {
 	return ld->label;
 }
-
 
 int
 xr_config_oom(struct xr_config_loader *ld)
@@ -259,8 +258,9 @@ static int
 xr__section_once(struct xr_config_loader *ld, uint32_t *first, enum xr__sect s)
 {
 	if (*first != 0)
-		return xr_config_err(ld, ld->line, "[%s]: duplicate section (first at line %" PRIu32 ")",
-			       ld->label, *first);
+		return xr_config_err(ld, ld->line,
+				     "[%s]: duplicate section (first at line %" PRIu32 ")",
+				     ld->label, *first);
 	*first = ld->line;
 	ld->sect = s;
 	return 0;
@@ -274,11 +274,11 @@ xr__section_venue(struct xr_config_loader *ld, const char *name)
 	for (uint32_t i = 0; i < cfg->n_venues; i++)
 		if (strcmp(cfg->venues[i].name, name) == 0)
 			return xr_config_err(ld, ld->line,
-				       "[%s]: duplicate section (first at line %" PRIu32 ")",
-				       ld->label, cfg->venues[i].line);
+					     "[%s]: duplicate section (first at line %" PRIu32 ")",
+					     ld->label, cfg->venues[i].line);
 	if (cfg->n_venues == XR_MAX_VENUES)
 		return xr_config_err(ld, ld->line, "[%s]: too many venues (at most %d)", ld->label,
-			       XR_MAX_VENUES);
+				     XR_MAX_VENUES);
 	if (xr__grow((void **)&cfg->venues, &ld->cap_venues, cfg->n_venues + 1,
 		     sizeof(*cfg->venues)) != 0 ||
 	    xr__grow((void **)&ld->vraw, &ld->cap_vraw, cfg->n_venues + 1, sizeof(*ld->vraw)) != 0)
@@ -316,8 +316,9 @@ xr__section_user(struct xr_config_loader *ld, const char *name)
 							  sizeof(*cfg->users), name);
 
 	if (dup >= 0)
-		return xr_config_err(ld, ld->line, "[%s]: duplicate section (first at line %" PRIu32 ")",
-			       ld->label, cfg->users[dup].line);
+		return xr_config_err(ld, ld->line,
+				     "[%s]: duplicate section (first at line %" PRIu32 ")",
+				     ld->label, cfg->users[dup].line);
 	if (cfg->n_users == UINT32_MAX - 1)
 		return xr_config_err(ld, ld->line, "[%s]: too many users", ld->label);
 	if (xr__grow((void **)&cfg->users, &ld->cap_users, cfg->n_users + 1, sizeof(*cfg->users)) ||
@@ -342,8 +343,8 @@ xr__section_symbol(struct xr_config_loader *ld, const char *name)
 	for (uint32_t i = 0; i < ld->n_sraw; i++)
 		if (strcmp(ld->sraw[i].name, name) == 0)
 			return xr_config_err(ld, ld->line,
-				       "[%s]: duplicate section (first at line %" PRIu32 ")",
-				       ld->label, ld->sraw[i].line);
+					     "[%s]: duplicate section (first at line %" PRIu32 ")",
+					     ld->label, ld->sraw[i].line);
 	if (xr__grow((void **)&ld->sraw, &ld->cap_sraw, ld->n_sraw + 1, sizeof(*ld->sraw)))
 		return xr_config_oom(ld);
 	struct xr__sraw *r = &ld->sraw[ld->n_sraw];
@@ -367,16 +368,17 @@ xr__section_strategy(struct xr_config_loader *ld, const char *name)
 		xr_config_word_list(xr__w_engine_strategy, names, sizeof(names));
 		if (s == XR_STRAT_DEFAULT)
 			return xr_config_err(ld, ld->line,
-				       "[%s]: \"default\" has no section, it is [engine] "
-				       "default_strategy (expected %s)",
-				       ld->label, names);
+					     "[%s]: \"default\" has no section, it is [engine] "
+					     "default_strategy (expected %s)",
+					     ld->label, names);
 		return xr_config_err(ld, ld->line, "[%s]: unknown strategy \"%s\" (expected %s)",
-			       ld->label, name, names);
+				     ld->label, name, names);
 	}
 	sc = &ld->cfg->engine.strategies[s];
 	if (sc->line != 0)
-		return xr_config_err(ld, ld->line, "[%s]: duplicate section (first at line %" PRIu32 ")",
-			       ld->label, sc->line);
+		return xr_config_err(ld, ld->line,
+				     "[%s]: duplicate section (first at line %" PRIu32 ")",
+				     ld->label, sc->line);
 	sc->line = ld->line;
 	ld->cur = (uint32_t)s;
 	ld->sect = XR__S_STRATEGY;
@@ -413,10 +415,11 @@ xr__section(struct xr_config_loader *ld, char *text)
 	if (!venue && !user && !strategy && !symbol) {
 		snprintf(ld->label, sizeof(ld->label), "%.*s%s", XR_NAME_MAX + 8, s,
 			 strlen(s) > XR_NAME_MAX + 8 ? "..." : "");
-		return xr_config_err(ld, ld->line,
-			       "[%s]: unknown section (expected engine, threads, user_defaults, "
-			       "venue NAME, user NAME, strategy NAME or symbol NAME)",
-			       ld->label);
+		return xr_config_err(
+			ld, ld->line,
+			"[%s]: unknown section (expected engine, threads, user_defaults, "
+			"venue NAME, user NAME, strategy NAME or symbol NAME)",
+			ld->label);
 	}
 	const char *kind = venue ? "venue" : user ? "user" : strategy ? "strategy" : "symbol";
 	char *name = s + strlen(kind);
@@ -428,7 +431,7 @@ xr__section(struct xr_config_loader *ld, char *text)
 		snprintf(ld->label, sizeof(ld->label), "%s %.*s%s", kind, XR_NAME_MAX, name,
 			 strlen(name) > XR_NAME_MAX ? "..." : "");
 		return xr_config_err(ld, ld->line, "[%s]: %s name \"%s\" %s", ld->label, kind, name,
-			       symbol ? XR__SYMBOL_RULE : XR__NAME_RULE);
+				     symbol ? XR__SYMBOL_RULE : XR__NAME_RULE);
 	}
 	xr__label(ld, kind, name);
 	if (strategy)
@@ -484,8 +487,10 @@ xr__nul_error(struct xr_config_loader *ld, char *s, size_t nul)
 		p[key] = '\0';
 		xr__rstrip(p);
 		if (*p != '\0')
-			return xr_config_err(ld, ld->line, "[%s] %s: NUL byte in the value (byte %zu of "
-				       "the line)", ld->label, p, nul + 1);
+			return xr_config_err(ld, ld->line,
+					     "[%s] %s: NUL byte in the value (byte %zu of "
+					     "the line)",
+					     ld->label, p, nul + 1);
 	}
 	return xr_config_err(ld, ld->line, "NUL byte in the line (byte %zu)", nul + 1);
 }
@@ -642,8 +647,10 @@ xr__schemas_check(struct xr_config_loader *ld)
 			n++;
 		if (ld->n_schemas == XR_CONFIG_MAX_SCHEMAS || s->name == NULL ||
 		    s->name[0] == '\0' || strlen(s->name) > 15 || n > 64)
-			return xr_config_err(ld, 0, "bad connector schema list (at most %d kinds, "
-					     "each named, at most 64 keys)", XR_CONFIG_MAX_SCHEMAS);
+			return xr_config_err(ld, 0,
+					     "bad connector schema list (at most %d kinds, "
+					     "each named, at most 64 keys)",
+					     XR_CONFIG_MAX_SCHEMAS);
 		ld->n_schemas++;
 	}
 	if (ld->n_schemas == 0)

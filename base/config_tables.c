@@ -99,7 +99,8 @@ const struct xr_config_word xr_config_bool_words[] = {
 
 
 const struct xr_config_key xr__engine_keys[] = {
-	{ "ring_capacity", XR_CONFIG_T_U32, XR_CONFIG_POW2, XR__E(ring_capacity), 4096, 64, 16777216, NULL },
+	{ "ring_capacity", XR_CONFIG_T_U32, XR_CONFIG_POW2, XR__E(ring_capacity), 4096, 64, 16777216,
+	  NULL },
 	{ "burst", XR_CONFIG_T_U32, 0, XR__E(burst), 32, 1, 256, NULL },
 	{ "max_inflight_orders", XR_CONFIG_T_U32, 0, XR__E(max_inflight_orders), 65536, 1, 16777216,
 	  NULL },

@@ -81,14 +81,15 @@ xr__key_tif(struct xr_config_loader *ld, struct xr_fix_venue_cfg *f, const char 
 	while ((item = xr_config_list_next(&cur, &len)) != NULL) {
 		snprintf(tok, sizeof(tok), "%.*s", (int)(len < 15 ? len : 15), item);
 		if (len >= sizeof(tok) || xr_config_word(tifs, tok, &t, why, sizeof(why)) != 0)
-			return xr_config_value_err(ld, "time_in_force", value,
-					"has \"%.*s\", which is not one of day, gtc, ioc, fok",
-					(int)len, item);
+			return xr_config_value_err(
+				ld, "time_in_force", value,
+				"has \"%.*s\", which is not one of day, gtc, ioc, fok", (int)len,
+				item);
 		mask |= (uint8_t)(1u << t);
 	}
 	if (mask == 0)
 		return xr_config_value_err(ld, "time_in_force", value,
-				"names no time in force (day, gtc, ioc, fok)");
+					   "names no time in force (day, gtc, ioc, fok)");
 	f->tif_mask = mask;
 	f->tif_set = true;
 	return 0;
@@ -103,15 +104,16 @@ xr__key_venue_symbol(struct xr_config_loader *ld, struct xr_fix_venue_cfg *f, co
 	size_t len = strlen(value);
 
 	if (!xr_config_valid_name(sym, strlen(sym), NULL))
-		return xr_config_err(ld, xr_config_line(ld), "[%s] %s: \"%s\" is not a symbol name", xr_config_label(ld),
-			       key, sym);
+		return xr_config_err(ld, xr_config_line(ld), "[%s] %s: \"%s\" is not a symbol name",
+				     xr_config_label(ld), key, sym);
 	if (len == 0 || len > XR_NAME_MAX || !xr_config_valid_name(value, len, "./:"))
 		return xr_config_value_err(ld, key, value,
-				"must be 1..%d of A-Z a-z 0-9 _ - . / :", XR_NAME_MAX);
+					   "must be 1..%d of A-Z a-z 0-9 _ - . / :", XR_NAME_MAX);
 	for (uint32_t i = 0; i < f->n_symbols; i++)
 		if (strcmp(f->symbols[i].key, sym) == 0)
-			return xr_config_err(ld, xr_config_line(ld), "[%s] %s: set twice (first at line %" PRIu32
-				       ")", xr_config_label(ld), key, f->symbols[i].line);
+			return xr_config_err(ld, xr_config_line(ld),
+					     "[%s] %s: set twice (first at line %" PRIu32 ")",
+					     xr_config_label(ld), key, f->symbols[i].line);
 	struct xr_venue_symbol *a = realloc(f->symbols, (size_t)(f->n_symbols + 1) * sizeof(*a));
 	if (a == NULL)
 		return xr_config_oom(ld);
@@ -162,10 +164,11 @@ xr__fix_check(struct xr_config_loader *ld, const struct xr_config *cfg,
 							       : NULL;
 	if (missing != NULL)
 		return xr_config_err(ld, v->line, "[venue %s]: connector = fix needs %s", v->name,
-			       missing);
+				     missing);
 	if (f->reconnect_max_ms < f->reconnect_min_ms)
-		return xr_config_err(ld, v->line, "[venue %s]: reconnect_max_ms is below reconnect_min_ms",
-			       v->name);
+		return xr_config_err(ld, v->line,
+				     "[venue %s]: reconnect_max_ms is below reconnect_min_ms",
+				     v->name);
 	for (uint32_t i = 0; i < f->n_symbols; i++) {
 		struct xr_venue_symbol *e = &f->symbols[i];
 		uint32_t b = 0;
@@ -173,8 +176,10 @@ xr__fix_check(struct xr_config_loader *ld, const struct xr_config *cfg,
 			if (strcmp(cfg->symbols[v->books[b].symbol], e->key) == 0)
 				break;
 		if (b == v->n_books)
-			return xr_config_err(ld, e->line, "[venue %s] venue_symbol.%s: the venue has no "
-				       "book.%s", v->name, e->key, e->key);
+			return xr_config_err(ld, e->line,
+					     "[venue %s] venue_symbol.%s: the venue has no "
+					     "book.%s",
+					     v->name, e->key, e->key);
 		e->symbol = v->books[b].symbol;
 	}
 	return 0;

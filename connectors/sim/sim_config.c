@@ -80,11 +80,13 @@ xr__key_fault(struct xr_config_loader *ld, struct xr_sim_venue_cfg *sc, const ch
 	char tok[128], why[200];
 
 	if (!xr_config_valid_name(name, strlen(name), NULL))
-		return xr_config_err(ld, xr_config_line(ld), "[%s] %s: fault name \"%s\" must be 1..31 of "
-			       "A-Z a-z 0-9 _ -", xr_config_label(ld), key, name);
+		return xr_config_err(ld, xr_config_line(ld),
+				     "[%s] %s: fault name \"%s\" must be 1..31 of "
+				     "A-Z a-z 0-9 _ -",
+				     xr_config_label(ld), key, name);
 	if (sc->n_faults == XR_SIM_MAX_FAULTS)
-		return xr_config_err(ld, xr_config_line(ld), "[%s] %s: more than %d faults", xr_config_label(ld), key,
-			       XR_SIM_MAX_FAULTS);
+		return xr_config_err(ld, xr_config_line(ld), "[%s] %s: more than %d faults",
+				     xr_config_label(ld), key, XR_SIM_MAX_FAULTS);
 	item = xr_config_list_next(&cur, &len);
 	if (item != NULL) {
 		snprintf(tok, sizeof(tok), "%.*s", (int)len, item);
@@ -96,14 +98,15 @@ xr__key_fault(struct xr_config_loader *ld, struct xr_sim_venue_cfg *sc, const ch
 		char list[160];
 		xr_config_word_list(xr__w_fault, list, sizeof(list));
 		return xr_config_value_err(ld, key, value,
-				"does not start with a fault kind (one of: %s)", list);
+					   "does not start with a fault kind (one of: %s)", list);
 	}
 	while ((item = xr_config_list_next(&cur, &len)) != NULL) {
 		const char *eq = memchr(item, '=', len);
 		int i;
 		if (len >= sizeof(tok))
 			return xr_config_value_err(ld, key, value,
-					"has a field longer than %zu characters", sizeof(tok) - 1);
+						   "has a field longer than %zu characters",
+						   sizeof(tok) - 1);
 		snprintf(tok, sizeof(tok), "%.*s", (int)len, item);
 		for (i = 0; i < 7; i++)
 			if (eq != NULL && (size_t)(eq - item) == strlen(fields[i]) &&
@@ -111,30 +114,32 @@ xr__key_fault(struct xr_config_loader *ld, struct xr_sim_venue_cfg *sc, const ch
 				break;
 		if (i == 7)
 			return xr_config_value_err(ld, key, value,
-					"has unknown field \"%s\" " XR__FAULT_FORM, tok);
+						   "has unknown field \"%s\" " XR__FAULT_FORM, tok);
 		if (have & (1u << i))
 			return xr_config_value_err(ld, key, value, "sets %s twice", fields[i]);
 		const char *num = tok + strlen(fields[i]) + 1;
 		int rc = i == 3 || i == 4
 				 ? xr_config_num(num, 6, 0, 1000000, 0, &x[i], why, sizeof(why))
-			 : i == 6 ? xr_config_num(num, 6, 1000000, 1000000000, 0, &x[i], why, sizeof(why))
+			 : i == 6 ? xr_config_num(num, 6, 1000000, 1000000000, 0, &x[i], why,
+						  sizeof(why))
 				  : xr_config_num(num, 0, 0, 86400000, 0, &x[i], why, sizeof(why));
 		if (rc != 0)
 			return xr_config_value_err(ld, key, tok, "%s", why);
 		if (!(xr__fault_needs[f.kind] & (1u << i)) && i != 2)
 			return xr_config_value_err(ld, key, value, "%s does not apply to %s",
-					fields[i], xr_config_word_name(xr__w_fault, f.kind));
+						   fields[i],
+						   xr_config_word_name(xr__w_fault, f.kind));
 		have |= 1u << i;
 	}
 	for (int i = 0; i < 7; i++)
 		if ((xr__fault_needs[f.kind] & (1u << i)) && !(have & (1u << i)))
 			return xr_config_value_err(ld, key, value, "lacks %s= " XR__FAULT_FORM,
-					fields[i]);
+						   fields[i]);
 	if (x[1] <= x[0])
 		return xr_config_value_err(ld, key, value, "has end_ms <= start_ms");
 	if ((have & 4) && x[2] < x[1] - x[0])
-		return xr_config_value_err(ld, key, value,
-				"has every_ms shorter than the window (end_ms - start_ms)");
+		return xr_config_value_err(
+			ld, key, value, "has every_ms shorter than the window (end_ms - start_ms)");
 	snprintf(f.name, sizeof(f.name), "%s", name);
 	f.start_ns = (uint64_t)x[0] * 1000000;
 	f.end_ns = (uint64_t)x[1] * 1000000;
