@@ -49,6 +49,7 @@
 
 #include "engine_pvt.h"
 #include "xr_clock.h"
+#include "xr_config_schema.h"
 
 /* ---- held children: a binary min-heap by send_at_ns ---- */
 
@@ -910,7 +911,7 @@ xr_execute_init(struct xr_engine *e, unsigned venue, char *err, size_t err_len)
 	x->max_queries = ec->max_status_queries ? ec->max_status_queries : 32;
 	x->collar_bps = ec->fill_collar_bps;
 	x->health_period_ns = (uint64_t)ec->health_check_interval_us * 1000;
-	x->rng = vc->seed ^ (UINT64_C(0x9e3779b97f4a7c15) * (venue + 1));
+	x->rng = xr_config_venue_seed(vc) ^ (UINT64_C(0x9e3779b97f4a7c15) * (venue + 1));
 	return 0;
 }
 

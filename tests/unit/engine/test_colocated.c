@@ -17,6 +17,7 @@
 #include "colocated_pvt.h"
 #include "engine_pvt.h"
 #include "xr_config.h"
+#include "xr_connector.h"
 #include "xr_engine.h"
 
 /* Parse @p s, which must succeed, into a set. */
@@ -419,7 +420,7 @@ Test(colocated, engine_rings_in_arena_and_run, .init = make_dir)
 					"%d,%d,ann,BTC-USD,%s,1,market,,,entry,,\n",
 					1000000 + i, i, i % 2 ? "buy" : "sell");
 	struct xr_config *cfg =
-		xr_config_load(file_in_dir("xroute.ini", COLOC_CONFIG), err, sizeof(err));
+		xr_config_load(file_in_dir("xroute.ini", COLOC_CONFIG), xr_connector_schemas, err, sizeof(err));
 	cr_assert_not_null(cfg, "%s", err);
 	struct xr_engine_io io = { .signals_path = file_in_dir("signals.csv", sig),
 				   .drain_timeout_ms = 10000 };
@@ -479,12 +480,11 @@ Test(colocated, engine_rings_in_arena_and_run, .init = make_dir)
 Test(colocated, engine_refuses_offline_cpu, .init = make_dir)
 {
 	char err[512];
-	struct xr_config *cfg = xr_config_load(
-		file_in_dir("xroute.ini", COLOC_CONFIG "[threads]\n"
+	struct xr_config *cfg = xr_config_load(file_in_dir("xroute.ini", COLOC_CONFIG "[threads]\n"
 						       "a.stages = ingress, validate, route\n"
 						       "a.cpu = 1023\n"
 						       "b.stages = execute.*, aggregate, output\n"
-						       "b.cpu = 0\n"),
+						       "b.cpu = 0\n"), xr_connector_schemas,
 		err, sizeof(err));
 	cr_assert_not_null(cfg, "%s", err);
 	struct xr_engine_io io = { .signals_path = file_in_dir("signals.csv", SIGNAL_HEADER) };

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "xr_config.h"
+#include "xr_connector.h"
 #include "xr_engine.h"
 
 static char dir[256];
@@ -59,7 +60,7 @@ run(const char *config, const char *signals, int expect_rc, _Atomic int *stop)
 
 	write_file("xroute.ini", config);
 	write_file("signals.csv", signals);
-	run_cfg = xr_config_load(path_of("xroute.ini"), err, sizeof(err));
+	run_cfg = xr_config_load(path_of("xroute.ini"), xr_connector_schemas, err, sizeof(err));
 	cr_assert_not_null(run_cfg, "config: %s", err);
 	struct xr_engine_io io = {
 		.signals_path = path_of("signals.csv"),

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "xr_config.h"
+#include "xr_connector.h"
 #include "xr_engine.h"
 
 static char dir[256];
@@ -128,7 +129,7 @@ run(const char *config_text, const char *signals_text, int expect_rc)
 
 	write_file("xroute.ini", config_text);
 	write_file("signals.csv", signals_text);
-	struct xr_config *cfg = xr_config_load(path_of("xroute.ini"), err, sizeof(err));
+	struct xr_config *cfg = xr_config_load(path_of("xroute.ini"), xr_connector_schemas, err, sizeof(err));
 	cr_assert_not_null(cfg, "config: %s", err);
 	struct xr_engine_io io = {
 		.signals_path = path_of("signals.csv"),
@@ -421,7 +422,7 @@ Test(engine, bad_signal_header_is_refused_at_create, .init = make_dir)
 
 	write_file("xroute.ini", "[engine]\n" VENUES USERS);
 	write_file("signals.csv", "ts_ns,signal_id,user\n1,2,ann\n");
-	struct xr_config *cfg = xr_config_load(path_of("xroute.ini"), err, sizeof(err));
+	struct xr_config *cfg = xr_config_load(path_of("xroute.ini"), xr_connector_schemas, err, sizeof(err));
 	cr_assert_not_null(cfg);
 	struct xr_engine_io io = {.signals_path = path_of("signals.csv")};
 	cr_assert_null(xr_engine_create(cfg, &io, err, sizeof(err)));
@@ -443,7 +444,7 @@ Test(engine, feedback_child_goes_to_an_untried_venue, .init = make_dir)
 
 	write_file("xroute.ini", "[engine]\n" VENUES USERS);
 	write_file("signals.csv", HEADER);
-	struct xr_config *cfg = xr_config_load(path_of("xroute.ini"), err, sizeof(err));
+	struct xr_config *cfg = xr_config_load(path_of("xroute.ini"), xr_connector_schemas, err, sizeof(err));
 	cr_assert_not_null(cfg, "%s", err);
 	struct xr_engine_io io = {.signals_path = path_of("signals.csv")};
 	struct xr_engine *e = xr_engine_create(cfg, &io, err, sizeof(err));
@@ -589,7 +590,7 @@ start(const char *config_text, const char *signals_text)
 	snprintf(io_signals, sizeof(io_signals), "%s/signals.csv", dir);
 	snprintf(io_results, sizeof(io_results), "%s/results.csv", dir);
 	snprintf(io_events, sizeof(io_events), "%s/events.jsonl", dir);
-	struct xr_config *cfg = xr_config_load(path_of("xroute.ini"), err, sizeof(err));
+	struct xr_config *cfg = xr_config_load(path_of("xroute.ini"), xr_connector_schemas, err, sizeof(err));
 	cr_assert_not_null(cfg, "config: %s", err);
 	struct xr_engine_io io = {
 		.signals_path = io_signals,

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "xr_config.h"
+#include "xr_connector.h"
 #include "xr_engine.h"
 
 static struct xr_config *
@@ -23,7 +24,7 @@ load(const char *text)
 	FILE *f = fdopen(fd, "w");
 	fputs(text, f);
 	fclose(f);
-	struct xr_config *cfg = xr_config_load(path, err, sizeof(err));
+	struct xr_config *cfg = xr_config_load(path, xr_connector_schemas, err, sizeof(err));
 	cr_assert_not_null(cfg, "%s", err);
 	unlink(path);
 	return cfg;

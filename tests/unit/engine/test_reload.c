@@ -15,6 +15,7 @@
 
 #include "engine_pvt.h"
 #include "xr_config.h"
+#include "xr_connector.h"
 #include "xr_engine.h"
 
 static char dir[256];
@@ -105,7 +106,7 @@ create(const char *signals)
 
 	write_config((struct variant){0});
 	write_file("signals.csv", signals);
-	cfg = xr_config_load(path_of("xroute.ini"), err, sizeof(err));
+	cfg = xr_config_load(path_of("xroute.ini"), xr_connector_schemas, err, sizeof(err));
 	cr_assert_not_null(cfg, "config: %s", err);
 	struct xr_engine_io io = {
 		.signals_path = path_of("signals.csv"),
