@@ -629,6 +629,13 @@ uint32_t xr_execute_poll(struct xr_execute *x, uint64_t now_ns);
 /** Flush the output buffer to the file. @return 0 or -errno. */
 int xr_output_flush(struct xr_output *o);
 
+/**
+ * Fill e->summary from every stage's counters (summary.c): the figures
+ * xr_engine_summary() returns and the reports print.
+ * Thread: the owner, after xr_runner_stop() and the last events drained.
+ */
+void xr_summary_collect(struct xr_engine *e);
+
 /** Start every thread of the plan. @return 0 or -errno (err filled). */
 int xr_runner_start(struct xr_engine *e, char *err, size_t err_len);
 /** Ask every thread to stop and join them. Thread: the engine's owner. */
