@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "engine_pvt.h"
+#include "venue_stats_pvt.h"
 #include "xr_table.h"
 #include "xr_clock.h"
 
@@ -338,11 +339,9 @@ xr_engine_run(struct xr_engine *e, char *err, size_t err_len)
 
 	/* Snapshot 1 before any thread runs: the venues' first market data
 	 * goes straight into the aggregator's stats. */
-	e->aggregate.start_ns = now;
+	xr_venue_stats_start(&e->aggregate, now);
 	for (uint32_t v = 0; v < e->n_venues; v++) {
 		struct xr_execute *x = &e->execute[v];
-		e->aggregate.venues[v].up_since_ns = now;
-		e->aggregate.venues[v].closed_since_ns = now;
 		/* Until a poll brings nothing: a book is 2 x levels events. */
 		while (xr_execute_poll(x, now) != 0) {
 			for (uint32_t i = 0; i < x->outbox_n; i++)

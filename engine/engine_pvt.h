@@ -332,53 +332,6 @@ struct xr_msg_fifo {
 	uint32_t cap, head, n;
 };
 
-/** Rolling window: rates and percentiles over the last 100 results. */
-#define XR_STATS_WINDOW 100
-
-/** Aggregator's view of one venue (the source of snapshots). */
-struct xr_venue_stats {
-	uint64_t lat_ns[XR_STATS_WINDOW];	/* ring of the last latencies */
-	uint64_t lat_sorted[XR_STATS_WINDOW];	/* the same, sorted (percentiles) */
-	uint64_t lat_sum;
-	uint32_t lat_n, lat_pos;
-	uint64_t lat_fast_ns, lat_slow_ns;	/* EWMAs (fast, quarter weight) */
-	uint8_t outcome[XR_STATS_WINDOW];	/* enum xr__outcome, ring */
-	uint32_t out_n, out_pos;
-	uint32_t n_ok, n_reject, n_timeout;	/* counts in the outcome window */
-	uint32_t err_fast_ppm, err_slow_ppm;	/* decayed error weight, trend */
-	uint64_t completed;
-	uint8_t healthy;
-	uint64_t up_ns;				/* connected time before up_since */
-	uint64_t up_since_ns;			/* last connect, 0 while down */
-	/* Lifetime counters for the summary. */
-	uint64_t children, filled, rejected, failed;
-	/* Circuit, as the execute stage's events tell it. */
-	uint8_t circuit;			/* enum xr_circuit */
-	uint64_t open_ns;			/* last CLOSED -> OPEN */
-	uint64_t opens;
-	int32_t history;			/* failover history entry of the
-						 * current failure, -1 if none */
-	/* Reliability (MTBF, MTTR): a failure runs from CLOSED -> OPEN to
-	 * the next -> CLOSED (failed probes re-open within it). */
-	uint64_t fail_start_ns;			/* its CLOSED -> OPEN */
-	uint64_t closed_since_ns;		/* last -> CLOSED (or start) */
-	uint64_t closed_ns;			/* closed time before that */
-	uint64_t recoveries;			/* failures ended (-> CLOSED) */
-	uint64_t repair_ns;			/* sum of their durations */
-	uint8_t alert_on;			/* bit per enum xr_alert raised */
-	uint64_t alert_at_ns[XR_ALERT_COUNT];	/* its last change */
-	uint64_t alerts;			/* alerts raised */
-};
-
-/** Aggregator's view of one (venue, symbol). */
-struct xr_pair_stats {
-	struct xr_book book;		/* from market data */
-	uint8_t n_lv[2];		/* levels per side ([0] bids, [1] asks) */
-	uint64_t book_gen;		/* bumped per book change (snapshot copy) */
-	uint8_t ok[XR_STATS_WINDOW];
-	uint32_t ok_sum, ok_n, ok_pos;
-};
-
 /** Histograms the aggregator records, one per stage and end to end. */
 enum xr_hist_id {
 	XR_H_E2E = 0,	 /* ingress -> aggregate */
@@ -600,13 +553,6 @@ int xr_output_init(struct xr_engine *e, char *err, size_t err_len);
 void xr_output_fini(struct xr_output *s);
 
 /**
- * Apply one market-data or venue-status message to the aggregator's stats
- * (also used at start, before the threads run, to build snapshot 1).
- * Thread: the aggregate stage's, or the engine's before start.
- */
-void xr_aggregate_apply(struct xr_aggregate *a, const struct xr_msg *m);
-
-/**
  * Move queued events (struct xr_aggregate.evq) into the output ring while
  * it has room. Thread: the aggregate stage's, or the owner once the
  * threads have stopped.
@@ -614,10 +560,12 @@ void xr_aggregate_apply(struct xr_aggregate *a, const struct xr_msg *m);
 void xr_aggregate_flush_events(struct xr_aggregate *a);
 
 /**
- * Build and publish a snapshot from the aggregator's stats.
- * Thread: as xr_aggregate_apply.
+ * Queue event @p m (a circuit transition, an operator command's record, an
+ * alert) for the output stage: it waits in a->evq for room in
+ * aggregate_to_output; a full queue drops it and counts it in
+ * a->events_dropped. Thread: the aggregate stage's.
  */
-void xr_aggregate_publish(struct xr_aggregate *a, uint64_t now_ns);
+void xr_aggregate_push_event(struct xr_aggregate *a, const struct xr_msg *m);
 
 /**
  * Poll the venue's connector once and forward what it has (used at start

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "engine_pvt.h"
+#include "venue_stats_pvt.h"
 
 /* ---- collecting ---- */
 

@@ -435,6 +435,7 @@ Test(engine, bad_signal_header_is_refused_at_create, .init = make_dir)
 /* ---- the feedback ring: route re-routes a child to an untried venue ---- */
 
 #include "engine_pvt.h"
+#include "venue_stats_pvt.h"
 #include "xr_clock.h"
 
 Test(engine, feedback_child_goes_to_an_untried_venue, .init = make_dir)
