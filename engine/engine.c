@@ -103,6 +103,33 @@ xr__ring(struct xr_engine *e)
 	return xr_ring_create(cap, sizeof(struct xr_msg));
 }
 
+/*
+ * Every region of the engine's parts to prefault (xr_regions_fn over the
+ * engine, regions_pvt.h), in the order of the parts: the stages' call
+ * histograms, the snapshot pool, route, each execute stage, aggregate,
+ * output. Validate has none: its tables, like the duplicate window, the
+ * order table, the exposure arrays and output's tables, come from
+ * xr_table_calloc() (xr_table.h), which faults them in at creation in
+ * every mode.
+ */
+static void
+xr__regions(void *owner, xr_region_fn visit, void *ctx)
+{
+	struct xr_engine *e = owner;
+
+	/* The stages' call histograms come from calloc, untouched. */
+	for (uint32_t i = 0; i < e->n_threads; i++)
+		for (uint32_t k = 0; k < e->threads[i].n_stages; k++)
+			visit(ctx, e->threads[i].stages[k]->work_hist,
+			      sizeof(*e->threads[i].stages[k]->work_hist));
+	xr_snapshot_pool_regions(&e->snaps, visit, ctx);
+	xr_route_regions(&e->route, visit, ctx);
+	for (uint32_t v = 0; v < e->n_venues; v++)
+		xr_execute_regions(&e->execute[v], visit, ctx);
+	xr_aggregate_regions(&e->aggregate, visit, ctx);
+	xr_output_regions(&e->output, visit, ctx);
+}
+
 struct xr_engine *
 xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 		 char *err, size_t err_len)
@@ -202,7 +229,7 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 			goto fail;
 	if (xr__plan_threads(e, err, err_len) != 0)
 		goto fail;
-	xr_coloc_prefault(e);
+	xr_coloc_prefault(&e->coloc, xr__regions, e);
 	return e;
 fail:
 	xr_engine_destroy(e);

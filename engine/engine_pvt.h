@@ -26,6 +26,7 @@
 
 #include "colocated_pvt.h"
 #include "params_pvt.h"
+#include "regions_pvt.h"
 #include "risk_pvt.h"
 #include "xr_selector.h"
 #include "xr_snapshot.h"
@@ -523,7 +524,7 @@ struct xr_engine {
 	struct xr_snapshot_pool snaps;
 	bool snaps_ready;
 	struct xr_coloc coloc;			/* colocated mode, memory locking,
-						 * the ring arena (colocated.c) */
+						 * the ring arena (colocated_mem.c) */
 
 	struct xr_thread threads[XR_MAX_THREADS];
 	uint32_t n_threads;
@@ -551,6 +552,14 @@ int xr_aggregate_init(struct xr_engine *e, char *err, size_t err_len);
 void xr_aggregate_fini(struct xr_aggregate *s);
 int xr_output_init(struct xr_engine *e, char *err, size_t err_len);
 void xr_output_fini(struct xr_output *s);
+
+/* Each stage's regions to prefault (regions_pvt.h): its pools and tables
+ * that xr_table_calloc() did not fault in. Thread: the owner, before the
+ * run. */
+void xr_route_regions(struct xr_route *r, xr_region_fn visit, void *ctx);
+void xr_execute_regions(struct xr_execute *x, xr_region_fn visit, void *ctx);
+void xr_aggregate_regions(struct xr_aggregate *a, xr_region_fn visit, void *ctx);
+void xr_output_regions(struct xr_output *o, xr_region_fn visit, void *ctx);
 
 /**
  * Move queued events (struct xr_aggregate.evq) into the output ring while

@@ -557,24 +557,22 @@ xr_aggregate_fini(struct xr_aggregate *a)
 	a->pairs = NULL;
 }
 
-size_t
-xr_aggregate_prefault(struct xr_aggregate *a)
+void
+xr_aggregate_regions(struct xr_aggregate *a, xr_region_fn visit, void *ctx)
 {
 	const struct xr_engine *e = a->st.eng;
-	size_t n = xr_prefault(a->venues, e->n_venues * sizeof(*a->venues)) +
-		   xr_prefault(a->pairs, (size_t)e->n_venues * e->n_symbols * sizeof(*a->pairs)) +
-		   xr_prefault(a->venue_hist, e->n_venues * sizeof(*a->venue_hist));
 
+	visit(ctx, a->venues, e->n_venues * sizeof(*a->venues));
+	visit(ctx, a->pairs, (size_t)e->n_venues * e->n_symbols * sizeof(*a->pairs));
+	visit(ctx, a->venue_hist, e->n_venues * sizeof(*a->venue_hist));
 	for (uint32_t v = 0; v < e->n_venues; v++)
-		n += xr_prefault(a->venue_hist[v], sizeof(*a->venue_hist[v]));
+	visit(ctx, a->venue_hist[v], sizeof(*a->venue_hist[v]));
 	for (int h = 0; h < XR_H_COUNT; h++)
-		n += xr_prefault(a->hist[h], sizeof(*a->hist[h]));
-	n += xr_prefault(a->detect_hist, sizeof(*a->detect_hist));
-	n += xr_prefault(a->fb_over.m, (size_t)a->fb_over.cap * sizeof(*a->fb_over.m));
-	n += xr_prefault(a->reroute_hist, sizeof(*a->reroute_hist));
-	n += xr_prefault(a->recovery_hist, sizeof(*a->recovery_hist));
-	n += xr_prefault(a->evq.m, (size_t)a->evq.cap * sizeof(*a->evq.m));
-	n += xr_prefault(a->pos, (size_t)e->n_users * e->n_venues * e->n_symbols *
-					 sizeof(*a->pos));
-	return n;
+	visit(ctx, a->hist[h], sizeof(*a->hist[h]));
+	visit(ctx, a->detect_hist, sizeof(*a->detect_hist));
+	visit(ctx, a->fb_over.m, (size_t)a->fb_over.cap * sizeof(*a->fb_over.m));
+	visit(ctx, a->reroute_hist, sizeof(*a->reroute_hist));
+	visit(ctx, a->recovery_hist, sizeof(*a->recovery_hist));
+	visit(ctx, a->evq.m, (size_t)a->evq.cap * sizeof(*a->evq.m));
+	visit(ctx, a->pos, (size_t)e->n_users * e->n_venues * e->n_symbols * sizeof(*a->pos));
 }

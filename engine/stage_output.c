@@ -389,9 +389,9 @@ xr_output_fini(struct xr_output *o)
 	o->fills_net = NULL;
 }
 
-size_t
-xr_output_prefault(struct xr_output *o)
+void
+xr_output_regions(struct xr_output *o, xr_region_fn visit, void *ctx)
 {
 	/* seen and fills_net came from xr_table_calloc, already faulted in. */
-	return xr_prefault(o->buf, o->buf_cap);
+	visit(ctx, o->buf, o->buf_cap);
 }

@@ -559,9 +559,9 @@ xr_route_fini(struct xr_route *r)
 	r->user_pin = r->symbol_pin = NULL;
 }
 
-size_t
-xr_route_prefault(struct xr_route *r)
+void
+xr_route_regions(struct xr_route *r, xr_region_fn visit, void *ctx)
 {
-	return xr_prefault(r->stash, r->stash_cap * sizeof(*r->stash)) +
-	       xr_prefault(r->sent, r->st.eng->n_venues * sizeof(*r->sent));
+	visit(ctx, r->stash, r->stash_cap * sizeof(*r->stash));
+	visit(ctx, r->sent, r->st.eng->n_venues * sizeof(*r->sent));
 }
