@@ -14,6 +14,11 @@
 #include <time.h>
 
 #include "engine_pvt.h"
+#include "stage_execute_pvt.h"
+#include "stage_ingress_pvt.h"
+#include "stage_output_pvt.h"
+#include "stage_route_pvt.h"
+#include "stage_validate_pvt.h"
 #include "venue_stats_pvt.h"
 #include "xr_table.h"
 #include "xr_clock.h"
@@ -24,15 +29,15 @@ static struct xr_stage *
 xr__stage_by_name(struct xr_engine *e, const char *name)
 {
 	if (strcmp(name, "ingress") == 0)
-		return &e->ingress.st;
+		return &e->ingress->st;
 	if (strcmp(name, "validate") == 0)
-		return &e->validate.st;
+		return &e->validate->st;
 	if (strcmp(name, "route") == 0)
-		return &e->route.st;
+		return &e->route->st;
 	if (strcmp(name, "aggregate") == 0)
-		return &e->aggregate.st;
+		return &e->aggregate->st;
 	if (strcmp(name, "output") == 0)
-		return &e->output.st;
+		return &e->output->st;
 	for (uint32_t v = 0; v < e->n_venues; v++)
 		if (strcmp(name, e->execute[v].st.name) == 0)
 			return &e->execute[v].st;
@@ -72,8 +77,8 @@ xr__plan_threads(struct xr_engine *e, char *err, size_t err_len)
 			}
 		}
 	}
-	struct xr_stage *all[] = {&e->ingress.st, &e->validate.st, &e->route.st,
-				  &e->aggregate.st, &e->output.st};
+	struct xr_stage *all[] = {&e->ingress->st, &e->validate->st, &e->route->st,
+				  &e->aggregate->st, &e->output->st};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (!all[i]->assigned) {
 			snprintf(err, err_len, "thread plan: no thread runs stage %s", all[i]->name);
@@ -123,11 +128,11 @@ xr__regions(void *owner, xr_region_fn visit, void *ctx)
 			visit(ctx, e->threads[i].stages[k]->work_hist,
 			      sizeof(*e->threads[i].stages[k]->work_hist));
 	xr_snapshot_pool_regions(&e->snaps, visit, ctx);
-	xr_route_regions(&e->route, visit, ctx);
+	xr_route_regions(e->route, visit, ctx);
 	for (uint32_t v = 0; v < e->n_venues; v++)
 		xr_execute_regions(&e->execute[v], visit, ctx);
-	xr_aggregate_regions(&e->aggregate, visit, ctx);
-	xr_output_regions(&e->output, visit, ctx);
+	xr_aggregate_regions(e->aggregate, visit, ctx);
+	xr_output_regions(e->output, visit, ctx);
 }
 
 struct xr_engine *
@@ -151,7 +156,21 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 	}
 	e->cfg = cfg;
 	e->io = *io;
-	e->output.fd = e->events.fd = -1; /* destroy may run before their init */
+	/* Each stage's state, zeroed: its init fills it, and destroy may run
+	 * before that. */
+	e->ingress = calloc(1, sizeof(*e->ingress));
+	e->validate = calloc(1, sizeof(*e->validate));
+	e->route = calloc(1, sizeof(*e->route));
+	e->aggregate = calloc(1, sizeof(*e->aggregate));
+	e->output = calloc(1, sizeof(*e->output));
+	e->events.fd = -1; /* destroy may run before its init */
+	if (e->ingress == NULL || e->validate == NULL || e->route == NULL ||
+	    e->aggregate == NULL || e->output == NULL) {
+		snprintf(err, err_len, "out of memory");
+		xr_engine_destroy(e);
+		return NULL;
+	}
+	e->output->fd = -1; /* destroy may run before its init */
 	if (e->io.drain_timeout_ms == 0)
 		e->io.drain_timeout_ms = 10000;
 	if (e->io.max_parse_errors_logged == 0)
@@ -245,11 +264,16 @@ xr_engine_destroy(struct xr_engine *e)
 	for (uint32_t i = 0; i < e->n_threads; i++)
 		for (uint32_t k = 0; k < e->threads[i].n_stages; k++)
 			xr_hist_destroy(e->threads[i].stages[k]->work_hist);
-	xr_ingress_fini(&e->ingress);
-	xr_validate_fini(&e->validate);
-	xr_route_fini(&e->route);
-	xr_aggregate_fini(&e->aggregate);
-	xr_output_fini(&e->output);
+	if (e->ingress != NULL)
+		xr_ingress_fini(e->ingress);
+	if (e->validate != NULL)
+		xr_validate_fini(e->validate);
+	if (e->route != NULL)
+		xr_route_fini(e->route);
+	if (e->aggregate != NULL)
+		xr_aggregate_fini(e->aggregate);
+	if (e->output != NULL)
+		xr_output_fini(e->output);
 	xr_events_fini(&e->events);
 	if (e->execute != NULL)
 		for (uint32_t v = 0; v < e->n_venues; v++)
@@ -281,6 +305,11 @@ xr_engine_destroy(struct xr_engine *e)
 	free(e->route_to_execute);
 	free(e->execute_to_aggregate);
 	free(e->execute);
+	free(e->ingress);
+	free(e->validate);
+	free(e->route);
+	free(e->aggregate);
+	free(e->output);
 	xr_table_free(e->exp_a);
 	xr_names_destroy(e->names);
 	xr_coloc_teardown(e);
@@ -293,8 +322,8 @@ xr_engine_destroy(struct xr_engine *e)
 static void
 xr__drain_events(struct xr_engine *e)
 {
-	struct xr_aggregate *a = &e->aggregate;
-	struct xr_stage *out = &e->output.st;
+	struct xr_aggregate *a = e->aggregate;
+	struct xr_stage *out = &e->output->st;
 
 	while (out->do_work(out) != 0 || a->evq.n != 0)
 		xr_aggregate_flush_events(a);
@@ -321,7 +350,7 @@ xr__stop_intake(struct xr_engine *e, int sig)
 	e->stop_signal = sig;
 	xr__drain_set(e, XR_DRAIN_STOP_INTAKE | (cancel ? XR_DRAIN_CANCEL : 0));
 	fprintf(stderr, "xroute: %s: intake stopped after %" PRIu64 " signals; %s\n",
-		strsignal(sig), atomic_load_explicit(&e->ingress.read, memory_order_acquire),
+		strsignal(sig), atomic_load_explicit(&e->ingress->read, memory_order_acquire),
 		cancel ? "cancelling open orders at their venues (stop_policy = cancel)"
 		       : "open orders may run for the drain timeout (stop_policy = wait)");
 }
@@ -366,17 +395,17 @@ xr_engine_run(struct xr_engine *e, char *err, size_t err_len)
 
 	/* Snapshot 1 before any thread runs: the venues' first market data
 	 * goes straight into the aggregator's stats. */
-	xr_venue_stats_start(&e->aggregate, now);
+	xr_venue_stats_start(e->aggregate, now);
 	for (uint32_t v = 0; v < e->n_venues; v++) {
 		struct xr_execute *x = &e->execute[v];
 		/* Until a poll brings nothing: a book is 2 x levels events. */
 		while (xr_execute_poll(x, now) != 0) {
 			for (uint32_t i = 0; i < x->outbox_n; i++)
-				xr_aggregate_apply(&e->aggregate, &x->outbox[i]);
+				xr_aggregate_apply(e->aggregate, &x->outbox[i]);
 			x->outbox_n = x->outbox_pos = 0;
 		}
 	}
-	xr_aggregate_publish(&e->aggregate, now);
+	xr_aggregate_publish(e->aggregate, now);
 
 	/* The start line and warnings (colocated mode, locking, CPUs). */
 	xr_coloc_report(e, stderr);
@@ -404,9 +433,9 @@ xr_engine_run(struct xr_engine *e, char *err, size_t err_len)
 				phase_at = t;
 			}
 		}
-		int done = atomic_load_explicit(&e->ingress.done, memory_order_acquire);
-		uint64_t read = atomic_load_explicit(&e->ingress.read, memory_order_acquire);
-		uint64_t distinct = atomic_load_explicit(&e->output.distinct_pub,
+		int done = atomic_load_explicit(&e->ingress->done, memory_order_acquire);
+		uint64_t read = atomic_load_explicit(&e->ingress->read, memory_order_acquire);
+		uint64_t distinct = atomic_load_explicit(&e->output->distinct_pub,
 							 memory_order_acquire);
 		if (done && distinct >= read)
 			break;
@@ -442,7 +471,7 @@ xr_engine_run(struct xr_engine *e, char *err, size_t err_len)
 	xr_runner_stop(e);
 	e->end_ns = xr_now_ns();
 	xr__drain_events(e);
-	if (xr_output_flush(&e->output) != 0 && rc == 0) {
+	if (xr_output_flush(e->output) != 0 && rc == 0) {
 		snprintf(err, err_len, "%s: write failed", e->io.results_path);
 		rc = -EIO;
 	}

@@ -458,7 +458,7 @@ xr__aggregate_thread_init(struct xr_stage *st)
 int
 xr_aggregate_init(struct xr_engine *e, char *err, size_t err_len)
 {
-	struct xr_aggregate *a = &e->aggregate;
+	struct xr_aggregate *a = e->aggregate;
 
 	snprintf(a->st.name, sizeof(a->st.name), "aggregate");
 	a->st.do_work = xr__aggregate_work;

@@ -47,7 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine_pvt.h"
+#include "stage_execute_pvt.h"
 #include "xr_clock.h"
 
 /* ---- held children: a binary min-heap by send_at_ns ---- */

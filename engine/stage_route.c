@@ -37,7 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine_pvt.h"
+#include "stage_route_pvt.h"
 #include "xr_clock.h"
 
 /** Most children one parent is cut into (venues x time slices). */
@@ -522,7 +522,7 @@ xr__route_work(struct xr_stage *st)
 int
 xr_route_init(struct xr_engine *e, char *err, size_t err_len)
 {
-	struct xr_route *r = &e->route;
+	struct xr_route *r = e->route;
 	const struct xr_engine_cfg *ec = &e->cfg->engine;
 
 	snprintf(r->st.name, sizeof(r->st.name), "route");

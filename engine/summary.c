@@ -22,6 +22,11 @@
 #include <sys/stat.h>
 
 #include "engine_pvt.h"
+#include "stage_execute_pvt.h"
+#include "stage_ingress_pvt.h"
+#include "stage_output_pvt.h"
+#include "stage_route_pvt.h"
+#include "stage_validate_pvt.h"
 #include "venue_stats_pvt.h"
 
 /* ---- collecting ---- */
@@ -67,13 +72,13 @@ void
 xr_summary_collect(struct xr_engine *e)
 {
 	struct xr_summary *s = &e->summary;
-	const struct xr_aggregate *a = &e->aggregate;
-	const struct xr_output *o = &e->output;
+	const struct xr_aggregate *a = e->aggregate;
+	const struct xr_output *o = e->output;
 
 	memset(s, 0, sizeof(*s));
-	s->signals_read = atomic_load_explicit(&e->ingress.read, memory_order_acquire);
-	s->parse_errors = e->ingress.parse_errors;
-	s->accepted = e->validate.accepted;
+	s->signals_read = atomic_load_explicit(&e->ingress->read, memory_order_acquire);
+	s->parse_errors = e->ingress->parse_errors;
+	s->accepted = e->validate->accepted;
 	s->rejected = a->finals[XR_FINAL_REJECTED];
 	s->filled = a->finals[XR_FINAL_FILLED];
 	s->partially_filled = a->finals[XR_FINAL_PARTIALLY_FILLED];
@@ -87,16 +92,16 @@ xr_summary_collect(struct xr_engine *e)
 	s->duplicates = o->duplicates;
 	s->overfills = o->overfills;
 	memcpy(s->by_reason, a->by_reason, sizeof(s->by_reason));
-	s->ingress_stalls = e->ingress.st.out_stalls;
-	s->overloaded = e->ingress.overloaded;
-	s->credit_stalls = e->validate.credit_stalls;
+	s->ingress_stalls = e->ingress->st.out_stalls;
+	s->overloaded = e->ingress->overloaded;
+	s->credit_stalls = e->validate->credit_stalls;
 	s->snapshots = e->snaps.seq;
 	s->snapshots_skipped = e->snaps.skipped;
 	s->reloads = e->reloads;
-	memcpy(s->by_strategy, e->route.by_strategy, sizeof(s->by_strategy));
-	memcpy(s->by_decision, e->route.by_decision, sizeof(s->by_decision));
-	s->split_parents = e->route.split_parents;
-	s->rerouted = e->route.rerouted;
+	memcpy(s->by_strategy, e->route->by_strategy, sizeof(s->by_strategy));
+	memcpy(s->by_decision, e->route->by_decision, sizeof(s->by_decision));
+	s->split_parents = e->route->split_parents;
+	s->rerouted = e->route->rerouted;
 	s->failover_events = a->failover_events;
 	xr__latency(&s->detection, a->detect_hist);
 	xr__latency(&s->reroute, a->reroute_hist);
@@ -188,7 +193,7 @@ xr_summary_collect(struct xr_engine *e)
 			s->position_mismatches++;
 		/* Every order ended: what validate reserved was filled or
 		 * released, to the unit. */
-		const struct xr_exposure_v *ev = &e->validate.exp_v[k];
+		const struct xr_exposure_v *ev = &e->validate->exp_v[k];
 		if (ev->reserved_buy != atomic_load_explicit(&e->exp_a[k].released_buy,
 							     memory_order_relaxed) ||
 		    ev->reserved_sell != atomic_load_explicit(&e->exp_a[k].released_sell,
@@ -254,7 +259,7 @@ int
 xr_engine_write_positions(const struct xr_engine *e, FILE *out)
 {
 	const struct xr_config *cfg = e->cfg;
-	const int64_t *pos = e->aggregate.pos;
+	const int64_t *pos = e->aggregate->pos;
 	char q[32];
 
 	fprintf(out, "user,symbol,venue,net_qty\n");
@@ -662,7 +667,7 @@ xr_engine_write_hgrm(const struct xr_engine *e, const char *dir, char *err,
 			snprintf(err, err_len, "%s: %s", path, strerror(rc));
 			return -rc;
 		}
-		int rc = xr_hist_write_hgrm(e->aggregate.hist[h], f, 1000.0);
+		int rc = xr_hist_write_hgrm(e->aggregate->hist[h], f, 1000.0);
 		if (fclose(f) != 0 && rc == 0)
 			rc = -errno;
 		if (rc != 0) {

@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "engine_pvt.h"
+#include "stage_aggregate_pvt.h"
 
 /** Rolling window: rates and percentiles over the last 100 results. */
 #define XR_STATS_WINDOW 100

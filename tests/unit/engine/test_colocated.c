@@ -16,6 +16,7 @@
 
 #include "colocated_pvt.h"
 #include "engine_pvt.h"
+#include "stage_aggregate_pvt.h"
 #include "xr_config.h"
 #include "xr_engine.h"
 
