@@ -41,7 +41,8 @@ struct xr_snapshot_pool;
 
 /**
  * The snapshot pool's regions: the buffer table and every buffer's header
- * and arrays (snapshot.c). Thread: the owner, before the threads start.
+ * and arrays (snapshot.c), so that colocated mode prefaults them.
+ * Thread: the pool's owner, before any reader or writer thread runs.
  */
 void xr_snapshot_pool_regions(struct xr_snapshot_pool *p, xr_region_fn visit, void *ctx);
 
