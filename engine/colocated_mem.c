@@ -428,11 +428,9 @@ xr_coloc_report(const struct xr_engine *e, FILE *out)
 	const struct xr_coloc *c = &e->coloc;
 	const struct xr_config *cfg = e->cfg;
 	struct xr_cpuset spin;
-	uint32_t n_spin = 0;
+	uint32_t n_spin = xr_cpu_spinning(cfg, &spin);
 	char line[1024], buf[512];
 	size_t n = 0;
-
-	n_spin = xr_cpu_spinning(cfg, &spin);
 
 	if (c->active || c->locked || c->lock_note[0] != '\0' || c->arena.base != NULL) {
 #define XR__ADD(...)                                                                               \
@@ -481,10 +479,7 @@ xr_coloc_report(const struct xr_engine *e, FILE *out)
 		fprintf(out, "xroute: warning: %s\n", c->lock_note);
 	if (c->arena_note[0] != '\0')
 		fprintf(out, "xroute: warning: %s\n", c->arena_note);
-	if (n_spin == 0)
-		return;
-
-	xr_cpu_report_isolation(cfg, out);
+	xr_cpu_report_isolation(cfg, out); /* nothing if no thread busy-spins */
 }
 
 void
