@@ -47,7 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine_pvt.h"
+#include "stage_execute_pvt.h"
 #include "xr_clock.h"
 #include "xr_config_schema.h"
 
@@ -934,15 +934,15 @@ xr_execute_fini(struct xr_execute *x)
 	x->outbox = NULL;
 }
 
-size_t
-xr_execute_prefault(struct xr_execute *x)
+void
+xr_execute_regions(struct xr_execute *x, xr_region_fn visit, void *ctx)
 {
 	/* The connector's own tables are populated by mlockall(MCL_FUTURE)
 	 * only: they are behind struct xr_connector_ops. */
-	return xr_prefault(x->live, x->cap * sizeof(*x->live)) +
-	       xr_prefault(x->free_tokens, x->cap * sizeof(*x->free_tokens)) +
-	       xr_prefault(x->held, x->held_cap * sizeof(*x->held)) +
-	       xr_prefault(x->outbox, x->outbox_cap * sizeof(*x->outbox)) +
-	       xr_prefault(x->timer, x->cap * sizeof(*x->timer)) +
-	       xr_prefault(x->theap, x->cap * sizeof(*x->theap));
+	visit(ctx, x->live, x->cap * sizeof(*x->live));
+	visit(ctx, x->free_tokens, x->cap * sizeof(*x->free_tokens));
+	visit(ctx, x->held, x->held_cap * sizeof(*x->held));
+	visit(ctx, x->outbox, x->outbox_cap * sizeof(*x->outbox));
+	visit(ctx, x->timer, x->cap * sizeof(*x->timer));
+	visit(ctx, x->theap, x->cap * sizeof(*x->theap));
 }

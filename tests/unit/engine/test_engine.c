@@ -436,6 +436,9 @@ Test(engine, bad_signal_header_is_refused_at_create, .init = make_dir)
 /* ---- the feedback ring: route re-routes a child to an untried venue ---- */
 
 #include "engine_pvt.h"
+#include "stage_execute_pvt.h"
+#include "stage_route_pvt.h"
+#include "venue_stats_pvt.h"
 #include "xr_clock.h"
 
 Test(engine, feedback_child_goes_to_an_untried_venue, .init = make_dir)
@@ -456,10 +459,10 @@ Test(engine, feedback_child_goes_to_an_untried_venue, .init = make_dir)
 		struct xr_execute *x = &e->execute[v];
 		xr_execute_poll(x, now);
 		for (uint32_t i = 0; i < x->outbox_n; i++)
-			xr_aggregate_apply(&e->aggregate, &x->outbox[i]);
+			xr_aggregate_apply(e->aggregate, &x->outbox[i]);
 		x->outbox_n = 0;
 	}
-	xr_aggregate_publish(&e->aggregate, now);
+	xr_aggregate_publish(e->aggregate, now);
 
 	/* A child of eve's that failed at alpha (venue 0). */
 	struct xr_msg c = {
@@ -471,7 +474,7 @@ Test(engine, feedback_child_goes_to_an_untried_venue, .init = make_dir)
 	};
 	struct xr_msg out;
 	cr_assert(xr_ring_enqueue(e->aggregate_to_route, &c));
-	cr_assert_eq(e->route.st.do_work(&e->route.st), 1);
+	cr_assert_eq(e->route->st.do_work(&e->route->st), 1);
 	cr_assert(xr_ring_dequeue(e->route_to_execute[1], &out), "re-routed to bravo");
 	cr_assert_not(xr_ring_dequeue(e->route_to_execute[0], &out) && out.order_id == 7);
 	cr_assert_eq(out.venue, 1);
@@ -485,7 +488,7 @@ Test(engine, feedback_child_goes_to_an_untried_venue, .init = make_dir)
 	retry.decision = XR_D_RETRY;
 	retry.send_at_ns = now + 12345;
 	cr_assert(xr_ring_enqueue(e->aggregate_to_route, &retry));
-	cr_assert_eq(e->route.st.do_work(&e->route.st), 1);
+	cr_assert_eq(e->route->st.do_work(&e->route->st), 1);
 	struct xr_msg again;
 	cr_assert(xr_ring_dequeue(e->route_to_execute[1], &again), "retried at bravo");
 	cr_assert_eq(again.attempts, 3);
@@ -495,7 +498,7 @@ Test(engine, feedback_child_goes_to_an_untried_venue, .init = make_dir)
 	/* Both tried: the child ends as a failed report of its parent. */
 	out.reason = XR_R_VENUE_FAILURE;
 	cr_assert(xr_ring_enqueue(e->aggregate_to_route, &out));
-	cr_assert_eq(e->route.st.do_work(&e->route.st), 1);
+	cr_assert_eq(e->route->st.do_work(&e->route->st), 1);
 	cr_assert(xr_ring_dequeue(e->route_to_aggregate, &out));
 	cr_assert_eq(out.kind, XR_MSG_REPORT);
 	cr_assert_eq(out.ord_status, XR_OS_REJECTED);
@@ -1297,10 +1300,10 @@ Test(engine, disable_reaches_the_venue_behind_orders_sent_before, .init = make_d
 		struct xr_execute *x = &e->execute[v];
 		xr_execute_poll(x, now);
 		for (uint32_t i = 0; i < x->outbox_n; i++)
-			xr_aggregate_apply(&e->aggregate, &x->outbox[i]);
+			xr_aggregate_apply(e->aggregate, &x->outbox[i]);
 		x->outbox_n = 0;
 	}
-	xr_aggregate_publish(&e->aggregate, now);
+	xr_aggregate_publish(e->aggregate, now);
 
 	/* ann's children, failed at charlie: her plan sends them to bravo. */
 	struct xr_msg c = {
@@ -1316,11 +1319,11 @@ Test(engine, disable_reaches_the_venue_behind_orders_sent_before, .init = make_d
 		cr_assert(xr_ring_enqueue(e->aggregate_to_route, &c));
 	}
 	while (xr_ring_count(e->aggregate_to_route) != 0)
-		cr_assert_gt(e->route.st.do_work(&e->route.st), 0);
+		cr_assert_gt(e->route->st.do_work(&e->route->st), 0);
 	cr_assert_eq(xr_ring_count(e->route_to_execute[BRAVO]), n, "the children went to bravo");
 
 	control(e, "disable bravo");
-	cr_assert_eq(e->route.st.do_work(&e->route.st), 1, "route takes the command");
+	cr_assert_eq(e->route->st.do_work(&e->route->st), 1, "route takes the command");
 	cr_assert_eq(xr_ring_count(e->route_to_execute[BRAVO]), n + 1, "the command follows");
 
 	struct xr_execute *x = &e->execute[BRAVO];
