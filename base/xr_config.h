@@ -6,7 +6,9 @@
  * Sections: [engine], [threads], [user_defaults], one [venue NAME] per
  * venue, one [user NAME] per user and at most one [strategy NAME] per
  * strategy. Symbols are the union of the venues'
- * book.SYMBOL keys, indexed in order of first appearance.
+ * book.SYMBOL keys, indexed in order of first appearance. A venue's
+ * connector kind declares the keys of its own (xr_config_schema.h); this
+ * header knows no connector.
  *
  * Errors name the place: "xroute.ini:42: [venue kraken] fee_taker_bps: "abc"
  * is not a number". Loading is control-path code: it allocates, and may be
@@ -139,8 +141,12 @@ struct xr_strategy_cfg {
 	uint32_t line;		  /* section header line, 0 = defaults */
 };
 
-/** One synthetic order book of a sim venue (book.SYMBOL key). */
-struct xr_sim_book_cfg {
+/**
+ * One book.SYMBOL key of a venue: the sim's synthetic book, a FIX venue's
+ * reference book (docs/connectors.md). Every venue has at least one; the
+ * config's symbols are the union of the venues' books.
+ */
+struct xr_venue_book_cfg {
 	uint16_t symbol;   /* symbol id */
 	int64_t mid_px;	   /* mid price (px scale), > 0 */
 	int64_t tick_px;   /* price step between levels (px scale), > 0 */
@@ -148,115 +154,30 @@ struct xr_sim_book_cfg {
 	int64_t level_qty; /* quantity resting at each level (qty scale), > 0 */
 };
 
-/** Kind of a sim venue fault (fault.NAME key; docs/connectors.md "Faults"). */
-enum xr_sim_fault_kind {
-	XR_FAULT_OUTAGE = 0,	/* unreachable: orders and answers are lost */
-	XR_FAULT_DISCONNECT,	/* session down: submit refused, answers lost */
-	XR_FAULT_LATENCY_SPIKE,	/* orders sent in the window take extra_us more */
-	XR_FAULT_REJECT_BURST,	/* orders sent in the window are rejected with
-				 * probability prob */
-	XR_FAULT_PARTIAL_FILL,	/* orders arriving fill at most ratio of qty */
-	XR_FAULT_DROP_ANSWERS,	/* an answer is lost with probability prob
-				 * (the venue did the work) */
-	XR_FAULT_LATE_ANSWERS,	/* a terminal answer comes extra_us late with
-				 * probability prob */
-	XR_FAULT_DUP_FILL,	/* a fill report is sent twice, same CumQty,
-				 * with probability prob */
-	XR_FAULT_OVERFILL,	/* a fill report's CumQty goes above the order
-				 * qty, with probability prob */
-	XR_FAULT_BAD_PRICE,	/* a fill is priced factor times worse than
-				 * its own price, with probability prob */
-	XR_FAULT_FOREIGN_REPORT, /* with an answer, with probability prob, a
-				  * report for a ClOrdID never sent */
-	XR_FAULT_COUNT
-};
-
-/** Most fault.NAME keys per venue. */
-#define XR_SIM_MAX_FAULTS 32
+struct xr_config_schema;
 
 /**
- * One timed fault of a sim venue. Times are from the venue's start (its
- * first poll): active for t in [start, end), and again every every_ns
- * after (t - start) mod every_ns < end - start) when every_ns != 0.
+ * One [venue NAME] section: the keys every venue has. The keys of its
+ * connector kind are in the kind's own struct at @p conn (struct
+ * xr_sim_venue_cfg, struct xr_fix_venue_cfg), declared by the kind's
+ * struct xr_config_schema (xr_config_schema.h).
  */
-struct xr_sim_fault_cfg {
-	char name[XR_NAME_MAX + 1];
-	uint8_t kind;		/* enum xr_sim_fault_kind */
-	uint64_t start_ns, end_ns, every_ns;
-	uint32_t prob_ppm;	/* reject_burst, drop_answers, late_answers,
-				 * dup_fill, overfill, bad_price, foreign_report */
-	uint32_t ratio_ppm;	/* partial_fill */
-	uint32_t extra_us;	/* latency_spike, late_answers */
-	uint32_t factor_ppm;	/* bad_price: price factor, 1..1000 as ppm */
-};
-
-/** One venue_symbol.SYMBOL key of a FIX venue: the symbol's name there. */
-struct xr_venue_symbol {
-	uint16_t symbol;		/* symbol id (resolved after loading) */
-	char key[XR_NAME_MAX + 1];	/* xroute's name, as written */
-	char name[XR_NAME_MAX + 1];	/* the venue's Symbol (55) */
-	uint32_t line;
-};
-
-/** Longest FIX venue host name (bytes, without NUL). */
-#define XR_HOST_MAX 63
-/** Longest sequence store path (bytes, without NUL). */
-#define XR_PATH_MAX 255
-
-/**
- * The [venue NAME] keys of connector = fix (docs/connectors.md "FIX
- * venues"); unused by other connectors.
- */
-struct xr_fix_venue_cfg {
-	char host[XR_HOST_MAX + 1];	/* IPv4/IPv6 address or host name */
-	uint32_t port;			/* TCP port, 1..65535 (0 = unset) */
-	char sender_comp_id[32];	/* SenderCompID (49): us */
-	char target_comp_id[32];	/* TargetCompID (56): the venue */
-	uint8_t begin_string;		/* 0 = FIX.4.2, 1 = FIX.4.4 (enum
-					 * xr_fix_version) */
-	uint32_t heartbeat_s;		/* HeartBtInt (108), seconds */
-	uint8_t reset_on_logon;		/* ResetSeqNumFlag (141=Y) on Logon */
-	char seq_store[XR_PATH_MAX + 1]; /* MsgSeqNum store file, "" = memory */
-	uint8_t market_orders;		/* the venue takes OrdType market */
-	uint8_t status_requests;	/* it answers OrderStatusRequest (35=H) */
-	uint8_t tif_mask;		/* time_in_force: bit 1 << enum xr_tif
-					 * for each TimeInForce it takes */
-	uint32_t cancel_after_ms;	/* cancel orders live this long; 0 = never */
-	uint32_t reconnect_min_ms;	/* reconnect backoff: first wait */
-	uint32_t reconnect_max_ms;	/* ... doubling up to this */
-	uint32_t logon_timeout_ms;	/* connect + Logon answer, at most */
-	uint32_t resend_timeout_ms;	/* ResendRequest unanswered this long:
-					 * escalate (0 = default 2000) */
-	uint32_t max_frame_bytes;	/* longest venue message taken, bytes
-					 * (0 = default 16384) */
-	uint32_t n_symbols;
-	struct xr_venue_symbol *symbols; /* venue_symbol.SYMBOL keys */
-};
-
-/** One [venue NAME] section. */
 struct xr_venue_cfg {
 	char name[XR_NAME_MAX + 1];
-	char connector[16];	 /* connector kind: "sim" or "fix" */
+	char connector[16];	 /* connector kind: its schema's name ("sim", "fix") */
 	int64_t fee_maker_cbps;	 /* fee_maker_bps, centi-bps (negative = rebate) */
 	int64_t fee_taker_cbps;	 /* fee_taker_bps, centi-bps */
-	uint32_t latency_us;	 /* sim: fixed one-way order latency (us) */
-	uint32_t jitter_us;	 /* sim: uniform extra latency 0..jitter_us */
-	uint32_t reject_ppm;	 /* sim: reject_prob, parts per million */
-	uint32_t fail_ppm;	 /* sim: fail_prob, parts per million */
-	uint64_t seed;		 /* sim: PRNG seed */
-	uint32_t session_ms;	 /* sim: DAY/GTC orders expire after this (ms) */
-	uint32_t max_open_orders; /* sim: orders the venue holds at once */
+	uint32_t max_open_orders; /* orders the venue holds at once */
 	uint32_t network_distance_us; /* configured one-way distance (us): the
 				       * latency prior before measurements */
 	uint32_t rate_limit_per_s; /* venue token bucket refill, 0 = none */
 	uint32_t rate_limit_burst; /* its depth (orders) */
 	uint32_t n_books;
-	struct xr_sim_book_cfg *books; /* n_books entries */
-	uint32_t n_faults;
-	struct xr_sim_fault_cfg *faults; /* n_faults entries (sim) */
-	struct xr_fix_venue_cfg fix;	 /* connector = fix */
-	uint32_t set_mask;	 /* config.c: bit i = venue key i was set */
-	bool tif_set;		 /* time_in_force was set */
+	struct xr_venue_book_cfg *books; /* n_books entries */
+	const struct xr_config_schema *schema; /* of the connector kind; NULL in
+				 * a struct a test builds by hand */
+	void *conn;		 /* the kind's keys, schema->size bytes; owned
+				 * by the config (xr_config_free()) */
 	uint32_t line;		 /* line of the section header */
 };
 
@@ -396,19 +317,25 @@ struct xr_config {
 /**
  * Load and validate a config file.
  *
- * @param path  INI file.
- * @param err   receives a message naming file:line, section and key on
- *              failure; err_len bytes.
+ * @param path     INI file.
+ * @param schemas  the connector kinds a venue may name (`connector =`),
+ *                 NULL-ended, at most XR_CONFIG_MAX_SCHEMAS; the first is
+ *                 the default kind. Programs pass xr_connector_schemas
+ *                 (connectors/xr_connector.h). Must outlive the config.
+ * @param err      receives a message naming file:line, section and key on
+ *                 failure; err_len bytes.
  * @return the config, or NULL on error (err filled). Errors: unreadable
  *         file, INI syntax error, unknown section or key, bad value, a
  *         reference to an unknown venue/symbol/stage, a stage run by no
  *         thread or by two, no venue, no user; with mode = colocated, a
- *         thread without a cpu or with a wait other than busy_spin.
+ *         thread without a cpu or with a wait other than busy_spin; a
+ *         key of another connector kind; what a kind's check refuses.
  *         In colocated mode every thread's wait is busy_spin in the
  *         result.
  * Thread: any (control path, allocates).
  */
-struct xr_config *xr_config_load(const char *path, char *err, size_t err_len);
+struct xr_config *xr_config_load(const char *path, const struct xr_config_schema *const *schemas,
+				 char *err, size_t err_len);
 
 /** Free a config; NULL accepted. Thread: any. */
 void xr_config_free(struct xr_config *cfg);

@@ -1,7 +1,9 @@
 /*
  * The connector factory: maps a venue's `connector =` kind to the kind's
- * create function. Adding a connector kind means one row in xr__kinds[] and
- * one folder under connectors/; no venue code lives anywhere else.
+ * create function, and lists the kinds' config schemas for the loader
+ * (xr_connector_schemas). Adding a connector kind means one row in
+ * xr__kinds[], one in xr_connector_schemas[] and one folder under
+ * connectors/ with its keys' schema; no venue code lives anywhere else.
  *
  * Control path only: creation allocates, and both functions may be called
  * from any thread while the venue's execute stage is not running.
@@ -12,8 +14,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fix/xr_fix_config.h"
 #include "fix/xr_fix_conn.h"
 #include "sim/xr_sim.h"
+#include "sim/xr_sim_config.h"
 #include "xr_config.h"
 
 /** Create function of one connector kind (same contract as the factory). */
@@ -28,6 +32,12 @@ static const struct {
 } xr__kinds[] = {
 	{ "sim", xr_sim_create },
 	{ "fix", xr_fix_conn_create },
+};
+
+const struct xr_config_schema *const xr_connector_schemas[] = {
+	&xr_sim_config_schema,
+	&xr_fix_config_schema,
+	NULL,
 };
 
 #define XR__N_KINDS (sizeof(xr__kinds) / sizeof(xr__kinds[0]))

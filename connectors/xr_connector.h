@@ -22,6 +22,15 @@
 #include "xr_types.h"
 
 struct xr_config;
+struct xr_config_schema;
+
+/**
+ * The config schemas of the connector kinds, NULL-ended, the default kind
+ * ("sim") first: what programs pass to xr_config_load() so that a venue's
+ * `connector =` and its kind's keys are known. Static, read-only.
+ * Thread: any.
+ */
+extern const struct xr_config_schema *const xr_connector_schemas[];
 
 /** A child order handed to a connector. */
 struct xr_conn_order {

@@ -1,13 +1,18 @@
 /*
  * Colocated deployment mode ([engine] mode = colocated; docs/deploy.md):
  * locked and prefaulted memory, the rings in one arena (optionally in huge
- * pages), and the CPU checks and warnings printed when a run starts.
+ * pages), and the CPU checks and warnings printed when a run starts. Two
+ * files implement it: colocated_cpu.c (the cpulist format, the CPU checks
+ * and warnings) and colocated_mem.c (locking, the arena, prefaulting, and
+ * the engine's setup, report and teardown, which call the CPU part; the CPU
+ * part calls nothing of the memory part).
  *
  * DESIGN
  *   Everything here is control path and runs on the engine's owner thread:
  *   xr_coloc_setup() before the engine allocates anything (so mlockall's
  *   MCL_FUTURE populates every later allocation), xr_coloc_prefault() once
- *   every stage is built, xr_coloc_report() just before the threads start,
+ *   every stage is built (on the regions the engine's parts expose,
+ *   regions_pvt.h: it knows no stage), xr_coloc_report() just before the threads start,
  *   xr_coloc_teardown() from xr_engine_destroy(). The pure parts (the
  *   kernel cpulist format, the warning rules) take their inputs as
  *   arguments so the unit tests drive them without /sys.
@@ -24,16 +29,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "regions_pvt.h"
 #include "xr_config.h"
 
 struct xr_engine;
-struct xr_validate;
-struct xr_route;
-struct xr_execute;
-struct xr_aggregate;
-struct xr_output;
-struct xr_snapshot_pool;
-struct xr_u64map;
 
 /** CPUs a set holds: 0..XR_CPUSET_MAX - 1 (the config allows 0..1023). */
 #define XR_CPUSET_MAX 1024
@@ -136,6 +135,23 @@ uint32_t xr_cpu_warnings(const struct xr_config *cfg, const struct xr_cpuset *is
 void xr_cpu_warning_format(const struct xr_config *cfg, const struct xr_cpu_warning *w,
 			   char *buf, size_t len);
 
+/**
+ * The busy_spin threads of @p cfg: their pinned CPUs into @p spin (cleared
+ * first; unpinned ones add none).
+ * @return how many threads busy-spin, pinned or not.
+ * Thread: any. Pure.
+ */
+uint32_t xr_cpu_spinning(const struct xr_config *cfg, struct xr_cpuset *spin);
+
+/**
+ * If a thread of @p cfg busy-spins: read /sys/devices/system/cpu/{isolated,
+ * nohz_full} (a file that cannot be read is a warning and the empty set)
+ * and print every xr_cpu_warnings() warning, one "xroute: warning: " line
+ * each, to @p out. Prints nothing if no thread busy-spins.
+ * Thread: any; control path (reads sysfs).
+ */
+void xr_cpu_report_isolation(const struct xr_config *cfg, FILE *out);
+
 /** How the ring arena's memory is backed. */
 enum xr_arena_pages {
 	XR_ARENA_SMALL = 0, /* base pages (4 KiB) */
@@ -206,18 +222,6 @@ int xr_memory_lock(uint8_t mode, bool *locked, char *msg, size_t msg_len);
  */
 size_t xr_prefault(void *p, size_t bytes);
 
-/* Prefault helpers of each stage's small pools (stage_*.c, snapshot.c).
- * Each returns the bytes touched. Thread: the owner, before the run.
- * Validate has none: its tables, like the duplicate window, the order
- * table, the exposure arrays and output's tables, come from
- * xr_table_calloc() (xr_table.h), which faults them in at creation in
- * every mode. */
-size_t xr_route_prefault(struct xr_route *r);
-size_t xr_execute_prefault(struct xr_execute *x);
-size_t xr_aggregate_prefault(struct xr_aggregate *a);
-size_t xr_output_prefault(struct xr_output *o);
-size_t xr_snapshot_pool_prefault(struct xr_snapshot_pool *p);
-
 /** An engine's colocated-mode state (struct xr_engine.coloc). */
 struct xr_coloc {
 	bool active;	      /* mode = colocated */
@@ -241,15 +245,27 @@ struct xr_coloc {
 int xr_coloc_setup(struct xr_engine *e, uint32_t n_rings, char *err, size_t err_len);
 
 /**
- * Write one byte per page of every ring, pool and table the stages use
- * that xr_table_calloc() did not already fault in (heap rings, snapshot
- * pool, stage call histograms, route's stash, execute's tables,
- * aggregate's venue statistics and histograms, output's buffer), so the
- * first signals take no page fault, whatever the mode and whether or not
- * mlockall succeeded. Records the bytes in e->coloc.prefault_bytes.
- * Thread: the owner, after every stage is built, before the run.
+ * Colocated mode: check that every thread's CPU of e->cfg is online
+ * (/sys/devices/system/cpu/online, else CPUs 0..n-1 of sysconf).
+ * @return 0, or -EINVAL with @p err naming the thread, its CPU and the
+ *         online set.
+ * Thread: the engine's owner, from xr_coloc_setup() (colocated_cpu.c).
  */
-void xr_coloc_prefault(struct xr_engine *e);
+int xr_coloc_check_cpus(const struct xr_engine *e, char *err, size_t err_len);
+
+/**
+ * Prefault every region @p walk visits of @p owner (xr_prefault(): the
+ * pages are faulted in writable, contents unchanged), so the first signals
+ * take no page fault, whatever the mode and whether or not mlockall
+ * succeeded. The engine's walk (engine.c) visits the pools and tables its
+ * parts expose that xr_table_calloc() did not already fault in: the stage
+ * call histograms, the snapshot pool, route's stash, execute's tables,
+ * aggregate's venue statistics and histograms, output's buffer (rings are
+ * zeroed when made, so faulted in). This is the one place that prefaults
+ * them. Records the bytes visited in c->prefault_bytes.
+ * Thread: the owner, after every part is built, before the run.
+ */
+void xr_coloc_prefault(struct xr_coloc *c, xr_regions_fn walk, void *owner);
 
 /**
  * Print the start line ("xroute: colocated: mlockall ok, rings 12.3 MiB in

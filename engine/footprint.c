@@ -12,6 +12,9 @@
 #include <unistd.h>
 
 #include "engine_pvt.h"
+#include "stage_aggregate_pvt.h"
+#include "stage_execute_pvt.h"
+#include "stage_validate_pvt.h"
 
 /* Bytes of an xr_u64map of @p max_keys keys with @p val values
  * (u64map.c: the next power of two >= 2 x max_keys slots). */

@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "engine_pvt.h"
+#include "xr_connector.h"
 
 #define XR__RESTART "venues, symbols, users and threads need a restart"
 
@@ -331,7 +332,7 @@ xr__compatible(const struct xr_config *rc, struct xr_config *nc, char *err, size
 int
 xr_engine_reload(struct xr_engine *e, const char *path, char *err, size_t err_len)
 {
-	struct xr_config *nc = xr_config_load(path, err, err_len);
+	struct xr_config *nc = xr_config_load(path, xr_connector_schemas, err, err_len);
 	int ret;
 
 	if (nc == NULL) {

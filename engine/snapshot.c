@@ -18,7 +18,7 @@
  * futex), for the two colocated-mode functions at the end of this file. */
 #include <urcu/static/urcu-qsbr.h>
 
-#include "colocated_pvt.h"
+#include "regions_pvt.h"
 
 int xr_snapshot_gp_token;
 
@@ -248,24 +248,22 @@ xr_pair_derive(struct xr_venue_sym_metrics *vm, struct xr_book *b, uint8_t n_bid
 			: 0;
 }
 
-size_t
-xr_snapshot_pool_prefault(struct xr_snapshot_pool *p)
+void
+xr_snapshot_pool_regions(struct xr_snapshot_pool *p, xr_region_fn visit, void *ctx)
 {
-	size_t n = xr_prefault(p->bufs, p->n_bufs * sizeof(*p->bufs));
-
+	visit(ctx, p->bufs, p->n_bufs * sizeof(*p->bufs));
 	for (uint32_t i = 0; p->bufs != NULL && i < p->n_bufs; i++) {
 		struct xr_snapshot *s = p->bufs[i];
 		/* The buffer's header holds the R3/A3 flag: written back as read,
 		 * before any thread that uses it exists. */
-		n += xr_prefault(s, sizeof(*s));
-		n += xr_prefault(s->ref_px, p->n_symbols * sizeof(*s->ref_px));
-		n += xr_prefault(s->venues, p->n_venues * sizeof(*s->venues));
-		n += xr_prefault(s->vs, (size_t)p->n_venues * p->n_symbols * sizeof(*s->vs));
-		n += xr_prefault(s->books, (size_t)p->n_venues * p->n_symbols * sizeof(*s->books));
-		n += xr_prefault(s->book_gen,
-				 (size_t)p->n_venues * p->n_symbols * sizeof(*s->book_gen));
+		visit(ctx, s, sizeof(*s));
+		visit(ctx, s->ref_px, p->n_symbols * sizeof(*s->ref_px));
+		visit(ctx, s->venues, p->n_venues * sizeof(*s->venues));
+		visit(ctx, s->vs, (size_t)p->n_venues * p->n_symbols * sizeof(*s->vs));
+		visit(ctx, s->books, (size_t)p->n_venues * p->n_symbols * sizeof(*s->books));
+		visit(ctx, s->book_gen,
+		      (size_t)p->n_venues * p->n_symbols * sizeof(*s->book_gen));
 	}
-	return n;
 }
 
 void

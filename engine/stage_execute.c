@@ -47,8 +47,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine_pvt.h"
+#include "stage_execute_pvt.h"
 #include "xr_clock.h"
+#include "xr_config_schema.h"
 
 /* ---- held children: a binary min-heap by send_at_ns ---- */
 
@@ -910,7 +911,7 @@ xr_execute_init(struct xr_engine *e, unsigned venue, char *err, size_t err_len)
 	x->max_queries = ec->max_status_queries ? ec->max_status_queries : 32;
 	x->collar_bps = ec->fill_collar_bps;
 	x->health_period_ns = (uint64_t)ec->health_check_interval_us * 1000;
-	x->rng = vc->seed ^ (UINT64_C(0x9e3779b97f4a7c15) * (venue + 1));
+	x->rng = xr_config_venue_seed(vc) ^ (UINT64_C(0x9e3779b97f4a7c15) * (venue + 1));
 	return 0;
 }
 
@@ -933,15 +934,15 @@ xr_execute_fini(struct xr_execute *x)
 	x->outbox = NULL;
 }
 
-size_t
-xr_execute_prefault(struct xr_execute *x)
+void
+xr_execute_regions(struct xr_execute *x, xr_region_fn visit, void *ctx)
 {
 	/* The connector's own tables are populated by mlockall(MCL_FUTURE)
 	 * only: they are behind struct xr_connector_ops. */
-	return xr_prefault(x->live, x->cap * sizeof(*x->live)) +
-	       xr_prefault(x->free_tokens, x->cap * sizeof(*x->free_tokens)) +
-	       xr_prefault(x->held, x->held_cap * sizeof(*x->held)) +
-	       xr_prefault(x->outbox, x->outbox_cap * sizeof(*x->outbox)) +
-	       xr_prefault(x->timer, x->cap * sizeof(*x->timer)) +
-	       xr_prefault(x->theap, x->cap * sizeof(*x->theap));
+	visit(ctx, x->live, x->cap * sizeof(*x->live));
+	visit(ctx, x->free_tokens, x->cap * sizeof(*x->free_tokens));
+	visit(ctx, x->held, x->held_cap * sizeof(*x->held));
+	visit(ctx, x->outbox, x->outbox_cap * sizeof(*x->outbox));
+	visit(ctx, x->timer, x->cap * sizeof(*x->timer));
+	visit(ctx, x->theap, x->cap * sizeof(*x->theap));
 }

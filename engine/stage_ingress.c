@@ -32,7 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine_pvt.h"
+#include "stage_ingress_pvt.h"
 #include "xr_clock.h"
 
 /* Next line of the mapped file: [*pos, end) without the newline. */
@@ -220,7 +220,7 @@ xr__ingress_work(struct xr_stage *st)
 int
 xr_ingress_init(struct xr_engine *e, char *err, size_t err_len)
 {
-	struct xr_ingress *in = &e->ingress;
+	struct xr_ingress *in = e->ingress;
 	struct stat sb;
 
 	snprintf(in->st.name, sizeof(in->st.name), "ingress");
@@ -285,6 +285,7 @@ xr_ingress_init(struct xr_engine *e, char *err, size_t err_len)
 		return -EFBIG;
 	}
 	in->max_lines = (uint32_t)lines;
+	e->signal_lines = in->max_lines; /* output sizes its bitmap by it */
 
 	const char *line;
 	size_t len;

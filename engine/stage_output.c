@@ -24,7 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine_pvt.h"
+#include "stage_output_pvt.h"
 #include "xr_table.h"
 #include "xr_clock.h"
 
@@ -339,7 +339,7 @@ xr__output_work(struct xr_stage *st)
 int
 xr_output_init(struct xr_engine *e, char *err, size_t err_len)
 {
-	struct xr_output *o = &e->output;
+	struct xr_output *o = e->output;
 
 	snprintf(o->st.name, sizeof(o->st.name), "output");
 	o->st.do_work = xr__output_work;
@@ -347,7 +347,7 @@ xr_output_init(struct xr_engine *e, char *err, size_t err_len)
 	o->in = e->aggregate_to_output;
 	o->fd = -1;
 	o->format = e->cfg->engine.results_format;
-	o->seen_bits = e->ingress.max_lines + 2;
+	o->seen_bits = e->signal_lines + 2;
 	o->seen = xr_table_calloc((o->seen_bits + 63) / 64, sizeof(uint64_t));
 	o->fills_net = xr_table_calloc((size_t)e->n_users * e->n_symbols, sizeof(int64_t));
 	if (o->seen == NULL || o->fills_net == NULL) {
@@ -389,9 +389,9 @@ xr_output_fini(struct xr_output *o)
 	o->fills_net = NULL;
 }
 
-size_t
-xr_output_prefault(struct xr_output *o)
+void
+xr_output_regions(struct xr_output *o, xr_region_fn visit, void *ctx)
 {
 	/* seen and fills_net came from xr_table_calloc, already faulted in. */
-	return xr_prefault(o->buf, o->buf_cap);
+	visit(ctx, o->buf, o->buf_cap);
 }

@@ -37,7 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine_pvt.h"
+#include "stage_route_pvt.h"
 #include "xr_clock.h"
 
 /** Most children one parent is cut into (venues x time slices). */
@@ -522,7 +522,7 @@ xr__route_work(struct xr_stage *st)
 int
 xr_route_init(struct xr_engine *e, char *err, size_t err_len)
 {
-	struct xr_route *r = &e->route;
+	struct xr_route *r = e->route;
 	const struct xr_engine_cfg *ec = &e->cfg->engine;
 
 	snprintf(r->st.name, sizeof(r->st.name), "route");
@@ -559,9 +559,9 @@ xr_route_fini(struct xr_route *r)
 	r->user_pin = r->symbol_pin = NULL;
 }
 
-size_t
-xr_route_prefault(struct xr_route *r)
+void
+xr_route_regions(struct xr_route *r, xr_region_fn visit, void *ctx)
 {
-	return xr_prefault(r->stash, r->stash_cap * sizeof(*r->stash)) +
-	       xr_prefault(r->sent, r->st.eng->n_venues * sizeof(*r->sent));
+	visit(ctx, r->stash, r->stash_cap * sizeof(*r->stash));
+	visit(ctx, r->sent, r->st.eng->n_venues * sizeof(*r->sent));
 }

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine_pvt.h"
+#include "stage_validate_pvt.h"
 #include "xr_table.h"
 #include "xr_clock.h"
 
@@ -166,7 +166,7 @@ xr__validate_work(struct xr_stage *st)
 int
 xr_validate_init(struct xr_engine *e, char *err, size_t err_len)
 {
-	struct xr_validate *v = &e->validate;
+	struct xr_validate *v = e->validate;
 
 	snprintf(v->st.name, sizeof(v->st.name), "validate");
 	v->st.do_work = xr__validate_work;

@@ -223,13 +223,6 @@ void xr_snapshot_publish(struct xr_snapshot_pool *p, struct xr_snapshot *s,
 			 uint64_t now_ns);
 
 /**
- * Write one byte per page of the pool's buffers so they are faulted in
- * (colocated mode, colocated_pvt.h). @return the bytes touched.
- * Thread: the pool's owner, before any reader or writer thread runs.
- */
-size_t xr_snapshot_pool_prefault(struct xr_snapshot_pool *p);
-
-/**
  * A QSBR quiescent state that never makes a syscall: what
  * rcu_quiescent_state() does, minus waking a grace-period waiter that went
  * to sleep. liburcu 0.13's reader does that futex(FUTEX_WAKE) itself when

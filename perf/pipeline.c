@@ -41,6 +41,7 @@
 #include "perf_pvt.h"
 #include "xr_alloc_probe.h"
 #include "xr_config.h"
+#include "xr_connector.h"
 #include "xr_engine.h"
 #include "xr_gen.h"
 #include "xr_hiccup.h"
@@ -111,7 +112,7 @@ xr__run(const char *cfg_path, const char *sig_path, uint32_t speed_milli,
 	struct xr_summary *out)
 {
 	char err[512];
-	struct xr_config *cfg = xr_config_load(cfg_path, err, sizeof(err));
+	struct xr_config *cfg = xr_config_load(cfg_path, xr_connector_schemas, err, sizeof(err));
 	if (cfg == NULL) {
 		fprintf(stderr, "xroute-perf pipeline: %s\n", err);
 		return -1;

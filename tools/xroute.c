@@ -51,6 +51,7 @@
 
 #include "xr_alloc_probe.h"
 #include "xr_config.h"
+#include "xr_connector.h"
 #include "xr_engine.h"
 #include "xr_gen.h"
 #include "xr_hiccup.h"
@@ -468,7 +469,7 @@ static struct xr_config *
 load_config(const char *path)
 {
 	char err[512];
-	struct xr_config *cfg = xr_config_load(path, err, sizeof(err));
+	struct xr_config *cfg = xr_config_load(path, xr_connector_schemas, err, sizeof(err));
 
 	if (cfg == NULL)
 		fprintf(stderr, "xroute: %s\n", err);

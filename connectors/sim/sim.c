@@ -949,7 +949,7 @@ xr__sim_sym(const struct xr_config *cfg, uint16_t id, char buf[16])
 /** Check one book; 0 or -EINVAL with err filled. */
 static int
 xr__sim_check_book(const struct xr_config *cfg, const struct xr_venue_cfg *v,
-		   const struct xr_sim_book_cfg *b, char *err, size_t err_len)
+		   const struct xr_venue_book_cfg *b, char *err, size_t err_len)
 {
 	char buf[16];
 	const char *why = NULL;
@@ -987,12 +987,15 @@ xr_sim_create(const struct xr_config *cfg, unsigned venue,
 		return -EINVAL;
 	}
 	const struct xr_venue_cfg *v = &cfg->venues[venue];
+	const struct xr_sim_venue_cfg *sc = xr_sim_venue_cfg(v);
 	const char *why = NULL;
-	if (v->max_open_orders < 1 || v->max_open_orders > XR_SIM_MAX_OPEN_ORDERS)
+	if (sc == NULL)
+		why = "not a sim venue (no sim keys)";
+	else if (v->max_open_orders < 1 || v->max_open_orders > XR_SIM_MAX_OPEN_ORDERS)
 		why = "max_open_orders must be 1..16777216";
-	else if (v->reject_ppm > XR_SIM_PPM_ONE)
+	else if (sc->reject_ppm > XR_SIM_PPM_ONE)
 		why = "reject_prob must be 0..1";
-	else if (v->fail_ppm > XR_SIM_PPM_ONE)
+	else if (sc->fail_ppm > XR_SIM_PPM_ONE)
 		why = "fail_prob must be 0..1";
 	else if (v->n_books == 0 || v->books == NULL)
 		why = "a sim venue needs at least one book.SYMBOL";
@@ -1016,7 +1019,7 @@ xr_sim_create(const struct xr_config *cfg, unsigned venue,
 	if (s->books == NULL)
 		goto nomem;
 	for (uint32_t i = 0; i < v->n_books; i++) {
-		const struct xr_sim_book_cfg *b = &v->books[i];
+		const struct xr_venue_book_cfg *b = &v->books[i];
 		int rc = xr__sim_check_book(cfg, v, b, err, err_len);
 		if (rc == 0 && s->book_of[b->symbol] != XR__SIM_NO_BOOK) {
 			char buf[16];
@@ -1060,28 +1063,28 @@ xr_sim_create(const struct xr_config *cfg, unsigned venue,
 		s->orders[i].next_free = i + 1 < s->cap ? i + 1 : XR__SIM_NIL;
 	s->free_head = 0;
 
-	s->rng = v->seed;
-	s->latency_ns = (uint64_t)v->latency_us * 1000u;
-	s->jitter_ns = (uint64_t)v->jitter_us * 1000u;
-	s->session_ns = (uint64_t)v->session_ms * 1000000u;
+	s->rng = sc->seed;
+	s->latency_ns = (uint64_t)sc->latency_us * 1000u;
+	s->jitter_ns = (uint64_t)sc->jitter_us * 1000u;
+	s->session_ns = (uint64_t)sc->session_ms * 1000000u;
 	s->fee_taker_cbps = v->fee_taker_cbps;
-	s->reject_ppm = v->reject_ppm;
-	s->fail_ppm = v->fail_ppm;
-	if (v->n_faults > XR_SIM_MAX_FAULTS) {
+	s->reject_ppm = sc->reject_ppm;
+	s->fail_ppm = sc->fail_ppm;
+	if (sc->n_faults > XR_SIM_MAX_FAULTS) {
 		xr__sim_destroy(s);
 		if (err_len > 0)
 			snprintf(err, err_len, "venue %s: more than %d faults", v->name,
 				 XR_SIM_MAX_FAULTS);
 		return -EINVAL;
 	}
-	if (v->n_faults > 0) {
-		s->faults = malloc(v->n_faults * sizeof(*s->faults));
+	if (sc->n_faults > 0) {
+		s->faults = malloc(sc->n_faults * sizeof(*s->faults));
 		if (s->faults == NULL)
 			goto nomem;
-		memcpy(s->faults, v->faults, v->n_faults * sizeof(*s->faults));
+		memcpy(s->faults, sc->faults, sc->n_faults * sizeof(*s->faults));
 	}
-	s->n_faults = v->n_faults;
-	s->fault_rng = v->seed ^ UINT64_C(0x5eed0fa017);
+	s->n_faults = sc->n_faults;
+	s->fault_rng = sc->seed ^ UINT64_C(0x5eed0fa017);
 
 	out->ops = &xr_sim_ops;
 	out->ctx = s;

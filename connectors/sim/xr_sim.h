@@ -51,6 +51,7 @@
 #include <stdint.h>
 
 #include "xr_connector.h"
+#include "xr_sim_config.h"
 
 struct xr_config;
 
@@ -71,14 +72,16 @@ extern const struct xr_connector_ops xr_sim_ops;
  * slots, a binary min-heap of as many entries and a ClOrdID hash of at least
  * twice as many buckets. Nothing is allocated afterwards.
  *
- * @param cfg      configuration; cfg->venues[venue] must be a "sim" venue.
+ * @param cfg      configuration; cfg->venues[venue] must be a "sim" venue
+ *                 (its conn a struct xr_sim_venue_cfg, xr_sim_venue_cfg()).
  *                 Only read during the call (symbol names for messages).
  * @param venue    venue id, < cfg->n_venues.
  * @param out      receives ops = &xr_sim_ops, ctx and venue.
  * @param err      on failure, a message naming the venue and the parameter:
  *                 "venue alpha: book BTC-USD: mid - levels*tick must be > 0";
  *                 err_len bytes (err may be NULL when err_len is 0).
- * @return 0; -EINVAL on a bad parameter (venue id out of range,
+ * @return 0; -EINVAL on a bad parameter (venue id out of range, no sim
+ *         keys,
  *         max_open_orders not in 1..XR_SIM_MAX_OPEN_ORDERS, reject_prob or
  *         fail_prob above 10^6 ppm, no book, a book with mid_px <= 0,
  *         tick_px <= 0, levels not in 1..XR_SIM_MAX_LEVELS, level_qty <= 0,

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "xr_connector.h"
+
 enum { XR_TEST_MAX_PATHS = 32, XR_TEST_PATH_LEN = 512 };
 
 static char dir[256];
@@ -66,8 +68,8 @@ struct xr_config *
 xr_test_load_config(const char *text)
 {
 	char err[512];
-	struct xr_config *cfg =
-		xr_config_load(xr_test_write_file("xroute.ini", text), err, sizeof(err));
+	struct xr_config *cfg = xr_config_load(xr_test_write_file("xroute.ini", text),
+					       xr_connector_schemas, err, sizeof(err));
 
 	cr_assert_not_null(cfg, "config: %s", err);
 	return cfg;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "xr_config.h"
+#include "xr_connector.h"
 #include "xr_engine.h"
 
 static const char *const plans[] = {
@@ -107,7 +108,7 @@ main(int argc, char **argv)
 		}
 		snprintf(path, sizeof(path), "%s/xroute.ini", dir);
 		snprintf(sig, sizeof(sig), "%s/signals.csv", dir);
-		struct xr_config *cfg = xr_config_load(path, err, sizeof(err));
+		struct xr_config *cfg = xr_config_load(path, xr_connector_schemas, err, sizeof(err));
 		if (cfg == NULL) {
 			fprintf(stderr, "%s\n", err);
 			return 2;

@@ -1,113 +1,24 @@
 /*
- * Unit tests of base/config.c: the example config, defaults, every error
+ * Unit tests of the config loader (base/config_*.c): the example config, defaults, every error
  * class with its exact message, print -> load round trips, [user_defaults]
  * placement, shared limit arrays, the thread plan, the deployment mode
  * (mode, huge_pages, lock_memory, colocated threads), the selector keys of
- * [engine] and [venue NAME], the [strategy NAME] sections, the sim
- * venue's fault.NAME keys, and venue plans (primary_venue, failover_venues,
- * auto_failover) of users, [user_defaults] and [symbol NAME] sections.
+ * [engine] and [venue NAME], the [strategy NAME] sections, venue plans
+ * (primary_venue, failover_venues, auto_failover) of users, [user_defaults]
+ * and [symbol NAME] sections, and connector schemas (a kind declared by a
+ * test). The sim's and FIX's own keys are tested in
+ * tests/unit/connectors/test_sim_config.c and test_fix_config.c.
  *
- * Each test runs in its own process (Criterion) inside a fresh temporary
- * directory, and writes its fixture there as "xroute.ini", so messages
- * start with "xroute.ini:LINE:" exactly as a user would see them.
+ * Helpers and the temporary directory: tests/common/config_test.h.
  */
-#include <criterion/criterion.h>
+#include "../../common/config_test.h"
+#include "xr_config_schema.h"
+#include "sim/xr_sim_config.h"
 
-#include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+TestSuite(config, .init = config_test_enter, .fini = config_test_leave);
 
-#include "xr_config.h"
-
-static char test_dir[64];
-
-static void
-enter_tmp(void)
-{
-	snprintf(test_dir, sizeof(test_dir), "/tmp/xr_test_config_XXXXXX");
-	cr_assert_not_null(mkdtemp(test_dir));
-	cr_assert_eq(chdir(test_dir), 0);
-}
-
-static void
-leave_tmp(void)
-{
-	static const char *const files[] = { "xroute.ini", "print1.ini", "print2.ini" };
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		unlink(files[i]);
-	if (chdir("/") == 0)
-		rmdir(test_dir);
-}
-
-TestSuite(config, .init = enter_tmp, .fini = leave_tmp);
-
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	cr_assert_eq(fclose(f), 0);
-}
-
-/* Load @p text from ./xroute.ini; err gets the message on failure. */
-static struct xr_config *
-load_text(const char *text, char *err, size_t err_len)
-{
-	write_file("xroute.ini", text);
-	err[0] = '\0';
-	return xr_config_load("xroute.ini", err, err_len);
-}
-
-/* Load @p text, which must fail with exactly @p want. */
-static void
-expect_error(const char *text, const char *want)
-{
-	char err[512];
-	struct xr_config *cfg = load_text(text, err, sizeof(err));
-	cr_assert_null(cfg, "loaded, expected: %s", want);
-	cr_assert_str_eq(err, want);
-}
-
-/* Load @p text, which must succeed. */
-static struct xr_config *
-load_ok(const char *text)
-{
-	char err[512];
-	struct xr_config *cfg = load_text(text, err, sizeof(err));
-	cr_assert_not_null(cfg, "load failed: %s", err);
-	return cfg;
-}
-
-static char *
-print_to_string(const struct xr_config *cfg)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	cr_assert_not_null(f);
-	xr_config_print(cfg, f);
-	cr_assert_eq(fclose(f), 0);
-	return buf;
-}
-
-static const char *
-example_path(void)
-{
-	static char path[PATH_MAX];
-	const char *root = getenv("XR_SOURCE_ROOT");
-	cr_assert_not_null(root, "XR_SOURCE_ROOT is not set");
-	snprintf(path, sizeof(path), "%s/docs/examples/xroute.ini", root);
-	return path;
-}
-
-/* A venue, a book and a user: the smallest valid file (3 lines). */
-#define MINIMAL                                                                                    \
-	"[venue alpha]\n"                                                                          \
-	"book.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n"                                \
-	"[user u1]\n"
+/* The sim keys of a loaded sim venue (never NULL in these tests). */
+#define SIM(v) xr_sim_venue_cfg(v)
 
 #define Q(x) ((int64_t)(x)*XR_QTY_SCALE)
 
@@ -134,7 +45,7 @@ assert_strategy_eq(const struct xr_strategy_cfg *a, const struct xr_strategy_cfg
 Test(config, example_loads)
 {
 	char err[512];
-	struct xr_config *cfg = xr_config_load(example_path(), err, sizeof(err));
+	struct xr_config *cfg = xr_config_load(example_path(), xr_connector_schemas, err, sizeof(err));
 	cr_assert_not_null(cfg, "%s", err);
 
 	cr_assert_eq(cfg->n_venues, 5);
@@ -156,13 +67,13 @@ Test(config, example_loads)
 		const struct xr_venue_cfg *vc = &cfg->venues[v];
 		cr_assert_eq(vc->books[0].symbol, 0);
 		cr_assert_eq(vc->books[1].symbol, 1);
-		cr_assert(vc->latency_us >= 20 && vc->latency_us <= 120);
+		cr_assert(SIM(vc)->latency_us >= 20 && SIM(vc)->latency_us <= 120);
 		cr_assert(vc->n_books >= 1);
 	}
 	const struct xr_venue_cfg *alpha = &cfg->venues[0];
 	cr_assert_eq(alpha->fee_taker_cbps, 250);
-	cr_assert_eq(alpha->reject_ppm, 1000);
-	cr_assert_eq(alpha->fail_ppm, 500);
+	cr_assert_eq(SIM(alpha)->reject_ppm, 1000);
+	cr_assert_eq(SIM(alpha)->fail_ppm, 500);
 	cr_assert_eq(alpha->books[0].mid_px, 50000 * XR_PX_SCALE);
 	cr_assert_eq(alpha->books[0].tick_px, XR_PX_SCALE / 2);
 	cr_assert_eq(cfg->venues[2].fee_maker_cbps, -25);
@@ -227,12 +138,12 @@ Test(config, defaults_applied)
 	cr_assert_str_eq(v->connector, "sim");
 	cr_assert_eq(v->fee_maker_cbps, 100);
 	cr_assert_eq(v->fee_taker_cbps, 250);
-	cr_assert_eq(v->latency_us, 50);
-	cr_assert_eq(v->jitter_us, 20);
-	cr_assert_eq(v->reject_ppm, 0);
-	cr_assert_eq(v->fail_ppm, 0);
-	cr_assert_eq(v->seed, 1);
-	cr_assert_eq(v->session_ms, 100);
+	cr_assert_eq(SIM(v)->latency_us, 50);
+	cr_assert_eq(SIM(v)->jitter_us, 20);
+	cr_assert_eq(SIM(v)->reject_ppm, 0);
+	cr_assert_eq(SIM(v)->fail_ppm, 0);
+	cr_assert_eq(SIM(v)->seed, 1);
+	cr_assert_eq(SIM(v)->session_ms, 100);
 	cr_assert_eq(v->max_open_orders, 4096);
 	cr_assert_eq(v->line, 1);
 	cr_assert_eq(v->n_books, 1);
@@ -294,9 +205,9 @@ Test(config, values_parsed_exactly)
 	cr_assert_eq(cfg->engine.results_format, XR_RESULTS_JSONL);
 	cr_assert_eq(cfg->venues[0].fee_maker_cbps, -25);
 	cr_assert_eq(cfg->venues[0].fee_taker_cbps, 250);
-	cr_assert_eq(cfg->venues[0].reject_ppm, 1);
-	cr_assert_eq(cfg->venues[0].fail_ppm, 1000000);
-	cr_assert_eq(cfg->venues[0].seed, UINT64_MAX);
+	cr_assert_eq(SIM(&cfg->venues[0])->reject_ppm, 1);
+	cr_assert_eq(SIM(&cfg->venues[0])->fail_ppm, 1000000);
+	cr_assert_eq(SIM(&cfg->venues[0])->seed, UINT64_MAX);
 	cr_assert_eq(cfg->venues[0].books[0].mid_px, 15000000);
 	cr_assert_eq(cfg->venues[0].books[0].tick_px, 1000);
 	cr_assert_eq(cfg->venues[0].books[0].levels, 40);
@@ -312,7 +223,7 @@ Test(config, values_parsed_exactly)
 Test(config, error_cannot_open)
 {
 	char err[256];
-	cr_assert_null(xr_config_load("missing.ini", err, sizeof(err)));
+	cr_assert_null(xr_config_load("missing.ini", xr_connector_schemas, err, sizeof(err)));
 	cr_assert_str_eq(err, "missing.ini: cannot open: No such file or directory");
 }
 
@@ -443,7 +354,7 @@ expect_error_bytes(const char *text, size_t n, const char *want)
 	cr_assert_eq(fwrite(text, 1, n, f), n);
 	cr_assert_eq(fclose(f), 0);
 	err[0] = '\0';
-	struct xr_config *cfg = xr_config_load("xroute.ini", err, sizeof(err));
+	struct xr_config *cfg = xr_config_load("xroute.ini", xr_connector_schemas, err, sizeof(err));
 	cr_assert_null(cfg, "loaded, expected: %s", want);
 	cr_assert_str_eq(err, want);
 }
@@ -733,7 +644,7 @@ Test(config, colocated_example_loads)
 	char path[PATH_MAX], err[512];
 	snprintf(path, sizeof(path), "%s/docs/examples/xroute-colocated.ini",
 		 getenv("XR_SOURCE_ROOT"));
-	struct xr_config *cfg = xr_config_load(path, err, sizeof(err));
+	struct xr_config *cfg = xr_config_load(path, xr_connector_schemas, err, sizeof(err));
 	cr_assert_not_null(cfg, "%s", err);
 	cr_assert_eq(cfg->engine.mode, XR_MODE_COLOCATED);
 	cr_assert_eq(cfg->engine.lock_memory, XR_LOCK_MEMORY_TRUE);
@@ -744,7 +655,7 @@ Test(config, colocated_example_loads)
 		cr_assert_eq(cfg->threads[t].wait, XR_WAIT_BUSY_SPIN);
 	}
 	/* The same venues and users as the standard example. */
-	struct xr_config *std = xr_config_load(example_path(), err, sizeof(err));
+	struct xr_config *std = xr_config_load(example_path(), xr_connector_schemas, err, sizeof(err));
 	cr_assert_not_null(std, "%s", err);
 	char *p1 = print_to_string(cfg), *p2 = print_to_string(std);
 	cr_assert_str_eq(strstr(p1, "\n[venue alpha]\n"), strstr(p2, "\n[venue alpha]\n"));
@@ -760,16 +671,16 @@ Test(config, colocated_example_loads)
 Test(config, print_round_trip)
 {
 	char err[512];
-	struct xr_config *a = xr_config_load(example_path(), err, sizeof(err));
+	struct xr_config *a = xr_config_load(example_path(), xr_connector_schemas, err, sizeof(err));
 	cr_assert_not_null(a, "%s", err);
 	char *p1 = print_to_string(a);
 	write_file("print1.ini", p1);
 
-	struct xr_config *b = xr_config_load("print1.ini", err, sizeof(err));
+	struct xr_config *b = xr_config_load("print1.ini", xr_connector_schemas, err, sizeof(err));
 	cr_assert_not_null(b, "%s", err);
 	char *p2 = print_to_string(b);
 	write_file("print2.ini", p2);
-	struct xr_config *c = xr_config_load("print2.ini", err, sizeof(err));
+	struct xr_config *c = xr_config_load("print2.ini", xr_connector_schemas, err, sizeof(err));
 	cr_assert_not_null(c, "%s", err);
 	char *p3 = print_to_string(c);
 
@@ -1018,7 +929,7 @@ Test(config, fixture_files)
 	/* tests/data holds a small file with every section. */
 	char path[PATH_MAX], err[512];
 	snprintf(path, sizeof(path), "%s/tests/data/config_small.ini", getenv("XR_SOURCE_ROOT"));
-	struct xr_config *cfg = xr_config_load(path, err, sizeof(err));
+	struct xr_config *cfg = xr_config_load(path, xr_connector_schemas, err, sizeof(err));
 	cr_assert_not_null(cfg, "%s", err);
 	cr_assert_eq(cfg->n_venues, 2);
 	cr_assert_eq(cfg->n_users, 2);
@@ -1026,7 +937,7 @@ Test(config, fixture_files)
 	xr_config_free(cfg);
 
 	snprintf(path, sizeof(path), "%s/tests/data/config_bad_fee.ini", getenv("XR_SOURCE_ROOT"));
-	cr_assert_null(xr_config_load(path, err, sizeof(err)));
+	cr_assert_null(xr_config_load(path, xr_connector_schemas, err, sizeof(err)));
 	char want[PATH_MAX + 128];
 	snprintf(want, sizeof(want), "%s:4: [venue kraken] fee_taker_bps: \"abc\" is not a number",
 		 path);
@@ -1444,545 +1355,6 @@ Test(config, print_round_trip_selector)
 	free(p2);
 	xr_config_free(a);
 	xr_config_free(b);
-}
-
-/* ------------------------------------------------------------------ */
-/* Sim venue faults: fault.NAME keys (docs/config.md, docs/connectors.md
- * "Faults"). The loader checks them all; the sim's create only counts them
- * (tests/unit/connectors/test_sim.c). */
-
-/* A venue with a book, then the fault key on line 3. */
-#define FAULT_VENUE                                                                                \
-	"[venue a]\n"                                                                              \
-	"book.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n"
-
-#define FAULT_FORM                                                                                 \
-	"(form: KIND start_ms=N end_ms=N [every_ms=N] [prob=P] [ratio=R] [extra_us=N] "          \
-	"[factor=F])"
-
-#define FAULT_KINDS                                                                                \
-	"outage, disconnect, latency_spike, reject_burst, partial_fill, drop_answers, "          \
-	"late_answers, dup_fill, overfill, bad_price, foreign_report"
-
-#define MS_NS(x) ((uint64_t)(x)*1000000u)
-
-/* Fault @p i of venue @p v is exactly this. */
-static void
-assert_fault(const struct xr_venue_cfg *v, uint32_t i, const char *name, unsigned kind,
-	     uint64_t start_ns, uint64_t end_ns, uint64_t every_ns, uint32_t prob_ppm,
-	     uint32_t ratio_ppm, uint32_t extra_us)
-{
-	cr_assert_lt(i, v->n_faults, "venue %s has %u faults", v->name, v->n_faults);
-	const struct xr_sim_fault_cfg *f = &v->faults[i];
-	cr_assert_str_eq(f->name, name);
-	cr_assert_eq(f->kind, kind, "fault %s", name);
-	cr_assert_eq(f->start_ns, start_ns, "fault %s", name);
-	cr_assert_eq(f->end_ns, end_ns, "fault %s", name);
-	cr_assert_eq(f->every_ns, every_ns, "fault %s", name);
-	cr_assert_eq(f->prob_ppm, prob_ppm, "fault %s", name);
-	cr_assert_eq(f->ratio_ppm, ratio_ppm, "fault %s", name);
-	cr_assert_eq(f->extra_us, extra_us, "fault %s", name);
-}
-
-Test(config, fault_every_kind_parsed)
-{
-	struct xr_config *cfg = load_ok(
-		FAULT_VENUE
-		"fault.down = outage start_ms=1000 end_ms=1300\n"
-		"fault.cut = disconnect start_ms=2500 end_ms=2700 every_ms=4000\n"
-		"fault.slow = latency_spike start_ms=500 end_ms=700 extra_us=3000\n"
-		"fault.no = reject_burst start_ms=1500 end_ms=1600 every_ms=5000 prob=0.8\n"
-		"fault.half = partial_fill start_ms=3000 end_ms=3500 ratio=0.5\n"
-		"fault.lost = drop_answers start_ms=0 end_ms=100000 prob=0.001\n"
-		"fault.late = late_answers start_ms=0 end_ms=86400000 prob=0.000002 extra_us=5000\n"
-		"[user u1]\n");
-	const struct xr_venue_cfg *v = &cfg->venues[0];
-
-	cr_assert_eq(v->n_faults, 7);
-	/* In file order; every_ms absent is 0 (no repeat). */
-	assert_fault(v, 0, "down", XR_FAULT_OUTAGE, MS_NS(1000), MS_NS(1300), 0, 0, 0, 0);
-	assert_fault(v, 1, "cut", XR_FAULT_DISCONNECT, MS_NS(2500), MS_NS(2700), MS_NS(4000), 0,
-		     0, 0);
-	assert_fault(v, 2, "slow", XR_FAULT_LATENCY_SPIKE, MS_NS(500), MS_NS(700), 0, 0, 0,
-		     3000);
-	assert_fault(v, 3, "no", XR_FAULT_REJECT_BURST, MS_NS(1500), MS_NS(1600), MS_NS(5000),
-		     800000, 0, 0);
-	assert_fault(v, 4, "half", XR_FAULT_PARTIAL_FILL, MS_NS(3000), MS_NS(3500), 0, 0, 500000,
-		     0);
-	assert_fault(v, 5, "lost", XR_FAULT_DROP_ANSWERS, 0, MS_NS(100000), 0, 1000, 0, 0);
-	assert_fault(v, 6, "late", XR_FAULT_LATE_ANSWERS, 0, MS_NS(86400000), 0, 2, 0, 5000);
-	xr_config_free(cfg);
-}
-
-/* The hostile kinds: a probability each, and bad_price a price factor. */
-Test(config, fault_hostile_kinds_parsed)
-{
-	struct xr_config *cfg = load_ok(
-		FAULT_VENUE
-		"fault.dup = dup_fill start_ms=0 end_ms=1000 prob=0.01\n"
-		"fault.over = overfill start_ms=100 end_ms=200 every_ms=1000 prob=1\n"
-		"fault.px = bad_price start_ms=0 end_ms=10 prob=0.5 factor=100\n"
-		"fault.alien = foreign_report start_ms=0 end_ms=10 prob=0.001\n"
-		"[user u1]\n");
-	const struct xr_venue_cfg *v = &cfg->venues[0];
-
-	cr_assert_eq(v->n_faults, 4);
-	assert_fault(v, 0, "dup", XR_FAULT_DUP_FILL, 0, MS_NS(1000), 0, 10000, 0, 0);
-	assert_fault(v, 1, "over", XR_FAULT_OVERFILL, MS_NS(100), MS_NS(200), MS_NS(1000),
-		     1000000, 0, 0);
-	assert_fault(v, 2, "px", XR_FAULT_BAD_PRICE, 0, MS_NS(10), 0, 500000, 0, 0);
-	cr_assert_eq(v->faults[2].factor_ppm, 100000000u, "factor 100 as ppm");
-	assert_fault(v, 3, "alien", XR_FAULT_FOREIGN_REPORT, 0, MS_NS(10), 0, 1000, 0, 0);
-	xr_config_free(cfg);
-
-	expect_error(FAULT_VENUE "fault.x = bad_price start_ms=0 end_ms=10 prob=1\n",
-		     "xroute.ini:3: [venue a] fault.x: \"bad_price start_ms=0 end_ms=10 prob=1\" "
-		     "lacks factor= " FAULT_FORM);
-	expect_error(FAULT_VENUE "fault.x = bad_price start_ms=0 end_ms=10 prob=1 factor=0.5\n",
-		     "xroute.ini:3: [venue a] fault.x: \"factor=0.5\" is out of range (1..1000)");
-	expect_error(FAULT_VENUE "fault.x = dup_fill start_ms=0 end_ms=10 prob=1 factor=2\n",
-		     "xroute.ini:3: [venue a] fault.x: \"dup_fill start_ms=0 end_ms=10 prob=1 "
-		     "factor=2\" factor does not apply to dup_fill");
-}
-
-Test(config, fault_limits_accepted)
-{
-	/* prob and ratio take both ends of 0..1; every_ms may equal the window
-	 * (always on from start_ms); extra_us 0 and its maximum; fields after
-	 * KIND in any order, separated by blanks; a name of 31 characters and
-	 * the same name in another venue. */
-	struct xr_config *cfg = load_ok(
-		FAULT_VENUE
-		"fault.r0 = reject_burst start_ms=0 end_ms=1 prob=0\n"
-		"fault.r1 = reject_burst start_ms=0 end_ms=1 prob=1\n"
-		"fault.p0 = partial_fill start_ms=0 end_ms=1 ratio=0\n"
-		"fault.p1 = partial_fill start_ms=0 end_ms=1 ratio=1.000000\n"
-		"fault.always = outage start_ms=10 end_ms=20 every_ms=10\n"
-		"fault.s0 = latency_spike start_ms=0 end_ms=1 extra_us=0\n"
-		"fault.s1 = latency_spike extra_us=86400000   end_ms=86400000\tstart_ms=86399999\n"
-		"fault.A23456789_123456789-12345678901 = disconnect start_ms=0 end_ms=1\n"
-		"[venue b]\n"
-		"book.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n"
-		"fault.r0 = outage start_ms=5 end_ms=6\n"
-		"[user u1]\n");
-	const struct xr_venue_cfg *a = &cfg->venues[0], *b = &cfg->venues[1];
-
-	cr_assert_eq(a->n_faults, 8);
-	assert_fault(a, 0, "r0", XR_FAULT_REJECT_BURST, 0, MS_NS(1), 0, 0, 0, 0);
-	assert_fault(a, 1, "r1", XR_FAULT_REJECT_BURST, 0, MS_NS(1), 0, 1000000, 0, 0);
-	assert_fault(a, 2, "p0", XR_FAULT_PARTIAL_FILL, 0, MS_NS(1), 0, 0, 0, 0);
-	assert_fault(a, 3, "p1", XR_FAULT_PARTIAL_FILL, 0, MS_NS(1), 0, 0, 1000000, 0);
-	assert_fault(a, 4, "always", XR_FAULT_OUTAGE, MS_NS(10), MS_NS(20), MS_NS(10), 0, 0, 0);
-	assert_fault(a, 5, "s0", XR_FAULT_LATENCY_SPIKE, 0, MS_NS(1), 0, 0, 0, 0);
-	assert_fault(a, 6, "s1", XR_FAULT_LATENCY_SPIKE, MS_NS(86399999), MS_NS(86400000), 0, 0,
-		     0, 86400000);
-	assert_fault(a, 7, "A23456789_123456789-12345678901", XR_FAULT_DISCONNECT, 0, MS_NS(1), 0,
-		     0, 0, 0);
-	cr_assert_eq(b->n_faults, 1);
-	assert_fault(b, 0, "r0", XR_FAULT_OUTAGE, MS_NS(5), MS_NS(6), 0, 0, 0, 0);
-	xr_config_free(cfg);
-}
-
-Test(config, fault_at_most_32_per_venue)
-{
-	char text[4096];
-	int n = snprintf(text, sizeof(text), "%s", FAULT_VENUE);
-	for (int i = 0; i < 33; i++)
-		n += snprintf(text + n, sizeof(text) - (size_t)n,
-			      "fault.f%d = outage start_ms=%d end_ms=%d\n", i, i, i + 1);
-	cr_assert_lt((size_t)n, sizeof(text));
-
-	/* Line 3 + 32 = 35 is the 33rd fault. */
-	expect_error(text, "xroute.ini:35: [venue a] fault.f32: more than 32 faults");
-
-	/* Without it, 32 load. */
-	*strstr(text, "fault.f32") = '\0';
-	strcat(text, "[user u1]\n");
-	struct xr_config *cfg = load_ok(text);
-	cr_assert_eq(cfg->venues[0].n_faults, 32);
-	assert_fault(&cfg->venues[0], 31, "f31", XR_FAULT_OUTAGE, MS_NS(31), MS_NS(32), 0, 0, 0,
-		     0);
-	xr_config_free(cfg);
-}
-
-Test(config, error_fault_kind)
-{
-	expect_error(FAULT_VENUE "fault.x = blackout start_ms=0 end_ms=10\n",
-		     "xroute.ini:3: [venue a] fault.x: \"blackout start_ms=0 end_ms=10\" does not "
-		     "start with a fault kind (one of: " FAULT_KINDS ")");
-	/* Kinds are case-sensitive. */
-	expect_error(FAULT_VENUE "fault.x = Outage start_ms=0 end_ms=10\n",
-		     "xroute.ini:3: [venue a] fault.x: \"Outage start_ms=0 end_ms=10\" does not "
-		     "start with a fault kind (one of: " FAULT_KINDS ")");
-	/* The kind comes first. */
-	expect_error(FAULT_VENUE "fault.x = start_ms=0 end_ms=10 outage\n",
-		     "xroute.ini:3: [venue a] fault.x: \"start_ms=0 end_ms=10 outage\" does not "
-		     "start with a fault kind (one of: " FAULT_KINDS ")");
-	expect_error(FAULT_VENUE "fault.x =\n",
-		     "xroute.ini:3: [venue a] fault.x: \"\" does not start with a fault kind "
-		     "(one of: " FAULT_KINDS ")");
-}
-
-Test(config, error_fault_number)
-{
-	expect_error(FAULT_VENUE "fault.x = outage start_ms=abc end_ms=10\n",
-		     "xroute.ini:3: [venue a] fault.x: \"start_ms=abc\" is not a number");
-	expect_error(FAULT_VENUE "fault.x = outage start_ms= end_ms=10\n",
-		     "xroute.ini:3: [venue a] fault.x: \"start_ms=\" is not a number");
-	expect_error(FAULT_VENUE "fault.x = outage start_ms=0 end_ms=1.5\n",
-		     "xroute.ini:3: [venue a] fault.x: \"end_ms=1.5\" is not an integer");
-	expect_error(FAULT_VENUE "fault.x = outage start_ms=0 end_ms=10 every_ms=1e3\n",
-		     "xroute.ini:3: [venue a] fault.x: \"every_ms=1e3\" is not a number");
-	expect_error(FAULT_VENUE "fault.x = outage start_ms=-1 end_ms=10\n",
-		     "xroute.ini:3: [venue a] fault.x: \"start_ms=-1\" is out of range "
-		     "(0..86400000)");
-	expect_error(FAULT_VENUE "fault.x = outage start_ms=0 end_ms=86400001\n",
-		     "xroute.ini:3: [venue a] fault.x: \"end_ms=86400001\" is out of range "
-		     "(0..86400000)");
-	expect_error(FAULT_VENUE "fault.x = latency_spike start_ms=0 end_ms=10 extra_us=86400001\n",
-		     "xroute.ini:3: [venue a] fault.x: \"extra_us=86400001\" is out of range "
-		     "(0..86400000)");
-	expect_error(FAULT_VENUE "fault.x = reject_burst start_ms=0 end_ms=10 prob=often\n",
-		     "xroute.ini:3: [venue a] fault.x: \"prob=often\" is not a number");
-	expect_error(FAULT_VENUE "fault.x = reject_burst start_ms=0 end_ms=10 prob=0.0000001\n",
-		     "xroute.ini:3: [venue a] fault.x: \"prob=0.0000001\" has more than 6 decimal "
-		     "places");
-}
-
-Test(config, error_fault_window)
-{
-	expect_error(FAULT_VENUE "fault.x = outage start_ms=20 end_ms=10\n",
-		     "xroute.ini:3: [venue a] fault.x: \"outage start_ms=20 end_ms=10\" has "
-		     "end_ms <= start_ms");
-	/* [start, end) must not be empty. */
-	expect_error(FAULT_VENUE "fault.x = outage start_ms=10 end_ms=10\n",
-		     "xroute.ini:3: [venue a] fault.x: \"outage start_ms=10 end_ms=10\" has "
-		     "end_ms <= start_ms");
-	expect_error(FAULT_VENUE "fault.x = outage start_ms=0 end_ms=100 every_ms=99\n",
-		     "xroute.ini:3: [venue a] fault.x: \"outage start_ms=0 end_ms=100 "
-		     "every_ms=99\" has every_ms shorter than the window (end_ms - start_ms)");
-	expect_error(FAULT_VENUE "fault.x = outage start_ms=0 end_ms=100 every_ms=0\n",
-		     "xroute.ini:3: [venue a] fault.x: \"outage start_ms=0 end_ms=100 "
-		     "every_ms=0\" has every_ms shorter than the window (end_ms - start_ms)");
-}
-
-Test(config, error_fault_prob_ratio_range)
-{
-	expect_error(FAULT_VENUE "fault.x = reject_burst start_ms=0 end_ms=10 prob=1.5\n",
-		     "xroute.ini:3: [venue a] fault.x: \"prob=1.5\" is out of range (0..1)");
-	expect_error(FAULT_VENUE "fault.x = drop_answers start_ms=0 end_ms=10 prob=1.000001\n",
-		     "xroute.ini:3: [venue a] fault.x: \"prob=1.000001\" is out of range (0..1)");
-	expect_error(FAULT_VENUE
-		     "fault.x = late_answers start_ms=0 end_ms=10 prob=-0.1 extra_us=5\n",
-		     "xroute.ini:3: [venue a] fault.x: \"prob=-0.1\" is out of range (0..1)");
-	expect_error(FAULT_VENUE "fault.x = partial_fill start_ms=0 end_ms=10 ratio=2\n",
-		     "xroute.ini:3: [venue a] fault.x: \"ratio=2\" is out of range (0..1)");
-	expect_error(FAULT_VENUE "fault.x = partial_fill start_ms=0 end_ms=10 ratio=-0.000001\n",
-		     "xroute.ini:3: [venue a] fault.x: \"ratio=-0.000001\" is out of range (0..1)");
-}
-
-Test(config, error_fault_fields)
-{
-	/* A field the kind does not use. */
-	expect_error(FAULT_VENUE "fault.x = outage start_ms=0 end_ms=10 prob=0.5\n",
-		     "xroute.ini:3: [venue a] fault.x: \"outage start_ms=0 end_ms=10 prob=0.5\" "
-		     "prob does not apply to outage");
-	expect_error(FAULT_VENUE "fault.x = reject_burst start_ms=0 end_ms=10 ratio=0.5\n",
-		     "xroute.ini:3: [venue a] fault.x: \"reject_burst start_ms=0 end_ms=10 "
-		     "ratio=0.5\" ratio does not apply to reject_burst");
-	expect_error(FAULT_VENUE "fault.x = partial_fill start_ms=0 end_ms=10 extra_us=5\n",
-		     "xroute.ini:3: [venue a] fault.x: \"partial_fill start_ms=0 end_ms=10 "
-		     "extra_us=5\" extra_us does not apply to partial_fill");
-	expect_error(FAULT_VENUE "fault.x = latency_spike start_ms=0 end_ms=10 prob=0.5\n",
-		     "xroute.ini:3: [venue a] fault.x: \"latency_spike start_ms=0 end_ms=10 "
-		     "prob=0.5\" prob does not apply to latency_spike");
-	/* A field the kind needs. */
-	expect_error(FAULT_VENUE "fault.x = outage end_ms=10\n",
-		     "xroute.ini:3: [venue a] fault.x: \"outage end_ms=10\" lacks start_ms= "
-		     FAULT_FORM);
-	expect_error(FAULT_VENUE "fault.x = disconnect start_ms=0\n",
-		     "xroute.ini:3: [venue a] fault.x: \"disconnect start_ms=0\" lacks end_ms= "
-		     FAULT_FORM);
-	expect_error(FAULT_VENUE "fault.x = latency_spike start_ms=0 end_ms=10\n",
-		     "xroute.ini:3: [venue a] fault.x: \"latency_spike start_ms=0 end_ms=10\" "
-		     "lacks extra_us= " FAULT_FORM);
-	expect_error(FAULT_VENUE "fault.x = reject_burst start_ms=0 end_ms=10\n",
-		     "xroute.ini:3: [venue a] fault.x: \"reject_burst start_ms=0 end_ms=10\" lacks "
-		     "prob= " FAULT_FORM);
-	expect_error(FAULT_VENUE "fault.x = partial_fill start_ms=0 end_ms=10\n",
-		     "xroute.ini:3: [venue a] fault.x: \"partial_fill start_ms=0 end_ms=10\" lacks "
-		     "ratio= " FAULT_FORM);
-	expect_error(FAULT_VENUE "fault.x = drop_answers start_ms=0 end_ms=10\n",
-		     "xroute.ini:3: [venue a] fault.x: \"drop_answers start_ms=0 end_ms=10\" lacks "
-		     "prob= " FAULT_FORM);
-	expect_error(FAULT_VENUE "fault.x = late_answers start_ms=0 end_ms=10 extra_us=5\n",
-		     "xroute.ini:3: [venue a] fault.x: \"late_answers start_ms=0 end_ms=10 "
-		     "extra_us=5\" lacks prob= " FAULT_FORM);
-	expect_error(FAULT_VENUE "fault.x = late_answers start_ms=0 end_ms=10 prob=0.5\n",
-		     "xroute.ini:3: [venue a] fault.x: \"late_answers start_ms=0 end_ms=10 "
-		     "prob=0.5\" lacks extra_us= " FAULT_FORM);
-	/* Unknown and repeated fields. */
-	expect_error(FAULT_VENUE "fault.x = outage start_ms=0 end_ms=10 depth=3\n",
-		     "xroute.ini:3: [venue a] fault.x: \"outage start_ms=0 end_ms=10 depth=3\" has "
-		     "unknown field \"depth=3\" " FAULT_FORM);
-	expect_error(FAULT_VENUE "fault.x = outage start_ms=0 end_ms 10\n",
-		     "xroute.ini:3: [venue a] fault.x: \"outage start_ms=0 end_ms 10\" has unknown "
-		     "field \"end_ms\" " FAULT_FORM);
-	expect_error(FAULT_VENUE "fault.x = outage start_ms=0 start_ms=1 end_ms=10\n",
-		     "xroute.ini:3: [venue a] fault.x: \"outage start_ms=0 start_ms=1 end_ms=10\" "
-		     "sets start_ms twice");
-}
-
-Test(config, error_fault_name)
-{
-	expect_error(FAULT_VENUE "fault.a b = outage start_ms=0 end_ms=10\n",
-		     "xroute.ini:3: [venue a] fault.a b: fault name \"a b\" must be 1..31 of "
-		     "A-Z a-z 0-9 _ -");
-	expect_error(FAULT_VENUE "fault.a.b = outage start_ms=0 end_ms=10\n",
-		     "xroute.ini:3: [venue a] fault.a.b: fault name \"a.b\" must be 1..31 of "
-		     "A-Z a-z 0-9 _ -");
-	expect_error(FAULT_VENUE "fault. = outage start_ms=0 end_ms=10\n",
-		     "xroute.ini:3: [venue a] fault.: fault name \"\" must be 1..31 of "
-		     "A-Z a-z 0-9 _ -");
-	expect_error(FAULT_VENUE "fault.A23456789_123456789-123456789012 = outage start_ms=0 "
-				 "end_ms=10\n",
-		     "xroute.ini:3: [venue a] fault.A23456789_123456789-123456789012: fault name "
-		     "\"A23456789_123456789-123456789012\" must be 1..31 of A-Z a-z 0-9 _ -");
-	/* One name per venue, even with another kind. */
-	expect_error(FAULT_VENUE "fault.x = outage start_ms=0 end_ms=10\n\n"
-				 "fault.x = disconnect start_ms=20 end_ms=30\n",
-		     "xroute.ini:5: [venue a] fault.x: duplicate key (first at line 3)");
-	/* Faults are venue keys only. */
-	expect_error(MINIMAL "fault.x = outage start_ms=0 end_ms=10\n",
-		     "xroute.ini:4: [user u1] fault.x: unknown key");
-	expect_error("[engine]\nfault.x = outage start_ms=0 end_ms=10\n",
-		     "xroute.ini:2: [engine] fault.x: unknown key");
-}
-
-Test(config, error_fault_message_names_the_place)
-{
-	/* The second venue's fault on line 8: the message names the file and
-	 * line, the venue, the key and the offending field, as a user reads it. */
-	char err[512];
-	struct xr_config *cfg =
-		load_text(MINIMAL "[venue beta]\n"
-				  "latency_us = 100\n"
-				  "book.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n"
-				  "fault.calm = outage start_ms=0 end_ms=10\n"
-				  "fault.storm = reject_burst start_ms=100 end_ms=200 prob=1.25\n",
-			  err, sizeof(err));
-	cr_assert_null(cfg);
-	cr_assert_eq(strncmp(err, "xroute.ini:8: ", 14), 0, "%s", err);
-	cr_assert_not_null(strstr(err, "[venue beta]"), "%s", err);
-	cr_assert_not_null(strstr(err, " fault.storm: "), "%s", err);
-	cr_assert_not_null(strstr(err, "\"prob=1.25\""), "%s", err);
-	cr_assert_not_null(strstr(err, "out of range (0..1)"), "%s", err);
-	cr_assert_null(strstr(err, "calm"), "%s", err);
-
-	/* A whole-value error quotes the value. */
-	cfg = load_text(FAULT_VENUE "[venue gamma]\n"
-				    "book.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n"
-				    "fault.slow = latency_spike start_ms=9 end_ms=3 extra_us=1\n",
-			err, sizeof(err));
-	cr_assert_null(cfg);
-	cr_assert_eq(strncmp(err, "xroute.ini:5: ", 14), 0, "%s", err);
-	cr_assert_not_null(strstr(err, "[venue gamma] fault.slow: "), "%s", err);
-	cr_assert_not_null(strstr(err, "\"latency_spike start_ms=9 end_ms=3 extra_us=1\""), "%s",
-			   err);
-	cr_assert_not_null(strstr(err, "end_ms <= start_ms"), "%s", err);
-}
-
-Test(config, print_round_trip_faults)
-{
-	struct xr_config *a = load_ok(
-		FAULT_VENUE
-		"fault.down = outage start_ms=1000 end_ms=1300 every_ms=4000\n"
-		"fault.cut = disconnect   end_ms=2700\tstart_ms=2500\n"
-		"fault.slow = latency_spike start_ms=500 end_ms=700 extra_us=3000\n"
-		"fault.no = reject_burst start_ms=1500 end_ms=1600 prob=0.80\n"
-		"fault.half = partial_fill start_ms=3000 end_ms=3500 every_ms=6000 ratio=0.5\n"
-		"fault.lost = drop_answers start_ms=0 end_ms=100000 prob=0.001\n"
-		"fault.late = late_answers start_ms=0 end_ms=86400000 prob=1 extra_us=5000\n"
-		"fault.never = drop_answers start_ms=7 end_ms=8 prob=0\n"
-		"[venue b]\n"
-		"book.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n"
-		"[user u1]\n");
-	char *p1 = print_to_string(a);
-
-	/* After the books, in file order, fields in the form's order, decimals
-	 * without trailing zeros, every_ms only when given; no faults in b. */
-	cr_assert_not_null(
-		strstr(p1, "\nbook.BTC-USD = mid=50000 tick=0.5 levels=10 level_qty=1\n"
-			   "fault.down = outage start_ms=1000 end_ms=1300 every_ms=4000\n"
-			   "fault.cut = disconnect start_ms=2500 end_ms=2700\n"
-			   "fault.slow = latency_spike start_ms=500 end_ms=700 extra_us=3000\n"
-			   "fault.no = reject_burst start_ms=1500 end_ms=1600 prob=0.8\n"
-			   "fault.half = partial_fill start_ms=3000 end_ms=3500 every_ms=6000 "
-			   "ratio=0.5\n"
-			   "fault.lost = drop_answers start_ms=0 end_ms=100000 prob=0.001\n"
-			   "fault.late = late_answers start_ms=0 end_ms=86400000 prob=1 "
-			   "extra_us=5000\n"
-			   "fault.never = drop_answers start_ms=7 end_ms=8 prob=0\n"
-			   "\n[venue b]\n"),
-		"%s", p1);
-	cr_assert_null(strstr(strstr(p1, "\n[venue b]\n"), "fault."), "%s", p1);
-
-	struct xr_config *b = load_ok(p1);
-	char *p2 = print_to_string(b);
-	cr_assert_str_eq(strchr(p1, '\n'), strchr(p2, '\n'));
-	cr_assert_eq(b->venues[0].n_faults, a->venues[0].n_faults);
-	cr_assert_eq(b->venues[1].n_faults, 0);
-	for (uint32_t i = 0; i < a->venues[0].n_faults; i++) {
-		const struct xr_sim_fault_cfg *f = &a->venues[0].faults[i];
-		assert_fault(&b->venues[0], i, f->name, f->kind, f->start_ns, f->end_ns,
-			     f->every_ns, f->prob_ppm, f->ratio_ppm, f->extra_us);
-	}
-	free(p1);
-	free(p2);
-	xr_config_free(a);
-	xr_config_free(b);
-}
-
-Test(config, chaos_example_faults)
-{
-	/* docs/examples/xroute-chaos.ini uses every kind (docs/connectors.md). */
-	char path[PATH_MAX], err[512];
-	snprintf(path, sizeof(path), "%s/docs/examples/xroute-chaos.ini", getenv("XR_SOURCE_ROOT"));
-	struct xr_config *a = xr_config_load(path, err, sizeof(err));
-	cr_assert_not_null(a, "%s", err);
-	static const uint32_t want[] = { 2, 3, 3, 2, 3 };
-	unsigned kinds = 0;
-	cr_assert_eq(a->n_venues, 5);
-	for (uint32_t v = 0; v < a->n_venues; v++) {
-		cr_assert_eq(a->venues[v].n_faults, want[v], "venue %s", a->venues[v].name);
-		for (uint32_t i = 0; i < a->venues[v].n_faults; i++)
-			kinds |= 1u << a->venues[v].faults[i].kind;
-	}
-	cr_assert_eq(kinds, (1u << XR_FAULT_COUNT) - 1);
-	assert_fault(&a->venues[3], 0, "late", XR_FAULT_LATE_ANSWERS, 0, MS_NS(100000), 0, 2000,
-		     0, 5000);
-	assert_fault(&a->venues[4], 0, "outage", XR_FAULT_OUTAGE, MS_NS(6000), MS_NS(6200),
-		     MS_NS(7000), 0, 0, 0);
-
-	char *p1 = print_to_string(a);
-	write_file("print1.ini", p1);
-	struct xr_config *b = xr_config_load("print1.ini", err, sizeof(err));
-	cr_assert_not_null(b, "%s", err);
-	char *p2 = print_to_string(b);
-	cr_assert_str_eq(strchr(p1, '\n'), strchr(p2, '\n'));
-	cr_assert_not_null(strstr(p2, "\nfault.late = late_answers start_ms=0 end_ms=100000 "
-				      "prob=0.002 extra_us=5000\n"
-				      "fault.partial = partial_fill start_ms=3000 end_ms=3500 "
-				      "every_ms=6000 ratio=0.5\n"));
-	free(p1);
-	free(p2);
-	xr_config_free(a);
-	xr_config_free(b);
-}
-
-/* ------------------------------------------------------------------ */
-/* connector = fix venues (docs/connectors.md "FIX venues"). */
-
-Test(config, fix_example_loads_and_prints_back)
-{
-	char path[PATH_MAX], err[512];
-	snprintf(path, sizeof(path), "%s/docs/examples/xroute-fix.ini", getenv("XR_SOURCE_ROOT"));
-	struct xr_config *a = xr_config_load(path, err, sizeof(err));
-	cr_assert_not_null(a, "%s", err);
-	cr_assert_eq(a->n_venues, 2);
-	const struct xr_fix_venue_cfg *x = &a->venues[0].fix, *o = &a->venues[1].fix;
-	cr_assert_str_eq(a->venues[0].connector, "fix");
-	cr_assert_str_eq(x->host, "127.0.0.1");
-	cr_assert_eq(x->port, 9878);
-	cr_assert_str_eq(x->sender_comp_id, "XROUTE");
-	cr_assert_str_eq(x->target_comp_id, "EXEC");
-	cr_assert_eq(x->begin_string, 1); /* FIX.4.4 */
-	cr_assert_eq(o->begin_string, 0); /* FIX.4.2 */
-	cr_assert_eq(x->market_orders, 0);
-	cr_assert_eq(x->status_requests, 0);
-	cr_assert_eq(x->tif_mask, (1u << XR_TIF_DAY) | (1u << XR_TIF_GTC) | (1u << XR_TIF_IOC) |
-				  (1u << XR_TIF_FOK));
-	cr_assert_eq(o->tif_mask, 1u << XR_TIF_DAY);
-	cr_assert_eq(o->cancel_after_ms, 300);
-	cr_assert_eq(x->reconnect_min_ms, 100); /* defaults */
-	cr_assert_eq(x->reconnect_max_ms, 5000);
-	cr_assert_eq(x->heartbeat_s, 30);
-	cr_assert_eq(x->resend_timeout_ms, 2000);
-	cr_assert_eq(x->max_frame_bytes, 16384);
-	cr_assert_eq(o->n_symbols, 1);
-	cr_assert_str_eq(o->symbols[0].name, "BTCUSD");
-	cr_assert_str_eq(a->symbols[o->symbols[0].symbol], "BTC-USD");
-
-	/* Printed back: FIX keys for FIX venues, no sim-only key; reloads. */
-	char *p1 = print_to_string(a);
-	cr_assert_null(strstr(p1, "latency_us"));
-	cr_assert_not_null(strstr(p1, "\ntime_in_force = day\n"));
-	cr_assert_not_null(strstr(p1, "\nvenue_symbol.BTC-USD = BTCUSD\n"));
-	cr_assert_not_null(strstr(p1, "\nresend_timeout_ms = 2000\n"));
-	cr_assert_not_null(strstr(p1, "\nmax_frame_bytes = 16384\n"));
-	write_file("print1.ini", p1);
-	struct xr_config *b = xr_config_load("print1.ini", err, sizeof(err));
-	cr_assert_not_null(b, "%s", err);
-	char *p2 = print_to_string(b);
-	cr_assert_str_eq(strchr(p1, '\n'), strchr(p2, '\n'));
-	free(p1);
-	free(p2);
-	xr_config_free(a);
-	xr_config_free(b);
-}
-
-#define FIXV                                                                                       \
-	"[venue f]\nconnector = fix\nhost = h\nport = 1\nsender_comp_id = A\n"                \
-	"target_comp_id = B\nbook.BTC-USD = mid=1 tick=0.01 levels=2 level_qty=1\n"
-
-Test(config, fix_errors)
-{
-	expect_error("[venue f]\nconnector = fix\nport = 1\nsender_comp_id = A\n"
-		     "target_comp_id = B\nbook.X = mid=1 tick=0.01 levels=2 level_qty=1\n[user u]\n",
-		     "xroute.ini:1: [venue f]: connector = fix needs host");
-	expect_error("[venue f]\nconnector = fix\nhost = h\nsender_comp_id = A\n"
-		     "target_comp_id = B\nbook.X = mid=1 tick=0.01 levels=2 level_qty=1\n[user u]\n",
-		     "xroute.ini:1: [venue f]: connector = fix needs port");
-	expect_error(FIXV "latency_us = 5\n[user u]\n",
-		     "xroute.ini:1: [venue f]: latency_us applies only to connector = sim");
-	expect_error(FIXV "fault.x = outage start_ms=0 end_ms=1\n[user u]\n",
-		     "xroute.ini:1: [venue f]: fault.x applies only to connector = sim");
-	expect_error(MINIMAL "[venue b]\nhost = h\nbook.BTC-USD = mid=1 tick=0.01 levels=2 "
-		     "level_qty=1\n",
-		     "xroute.ini:4: [venue b]: host applies only to connector = fix");
-	expect_error(MINIMAL "[venue b]\ntime_in_force = day\nbook.BTC-USD = mid=1 tick=0.01 "
-		     "levels=2 level_qty=1\n",
-		     "xroute.ini:4: [venue b]: time_in_force applies only to connector = fix");
-	expect_error(FIXV "time_in_force = day, opg\n[user u]\n",
-		     "xroute.ini:8: [venue f] time_in_force: \"day, opg\" has \"opg\", which is "
-		     "not one of day, gtc, ioc, fok");
-	expect_error(FIXV "begin_string = FIX.4.3\n[user u]\n",
-		     "xroute.ini:8: [venue f] begin_string: \"FIX.4.3\" is not one of FIX.4.2, "
-		     "FIX.4.4");
-	expect_error("[venue f]\nconnector = fix\nport = 70000\n",
-		     "xroute.ini:3: [venue f] port: \"70000\" is out of range (1..65535)");
-	expect_error(FIXV "venue_symbol.ETH-USD = ETHUSD\n[user u]\n",
-		     "xroute.ini:8: [venue f] venue_symbol.ETH-USD: the venue has no book.ETH-USD");
-	expect_error(FIXV "max_frame_bytes = 1023\n[user u]\n",
-		     "xroute.ini:8: [venue f] max_frame_bytes: \"1023\" is out of range "
-		     "(1024..1048576)");
-	expect_error(FIXV "max_frame_bytes = 1048577\n[user u]\n",
-		     "xroute.ini:8: [venue f] max_frame_bytes: \"1048577\" is out of range "
-		     "(1024..1048576)");
-	expect_error(FIXV "resend_timeout_ms = 9\n[user u]\n",
-		     "xroute.ini:8: [venue f] resend_timeout_ms: \"9\" is out of range "
-		     "(10..600000)");
-	expect_error(FIXV "resend_timeout_ms = 600001\n[user u]\n",
-		     "xroute.ini:8: [venue f] resend_timeout_ms: \"600001\" is out of range "
-		     "(10..600000)");
-	expect_error(MINIMAL "[venue b]\nmax_frame_bytes = 4096\nbook.BTC-USD = mid=1 tick=0.01 "
-		     "levels=2 level_qty=1\n",
-		     "xroute.ini:4: [venue b]: max_frame_bytes applies only to connector = fix");
-	expect_error(FIXV "reconnect_min_ms = 10\nreconnect_max_ms = 5\n[user u]\n",
-		     "xroute.ini:1: [venue f]: reconnect_max_ms is below reconnect_min_ms");
-	expect_error("[venue f]\nsender_comp_id = ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456\n",
-		     "xroute.ini:2: [venue f] sender_comp_id: \"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456\" "
-		     "must be 1..31 characters");
 }
 
 /* ------------------------------------------------------------------ */
@@ -2635,4 +2007,187 @@ Test(config, error_field_too_long_is_not_cut)
 		 "[venue a]\nbook.X = mid=1 tick=0.1 levels=1 level_qty=%s1\n[user u]\n", zeros);
 	cr_assert_null(load_text(text, err, sizeof(err)));
 	cr_assert(strstr(err, "has a field longer than 127 characters") != NULL, "%s", err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Connector schemas (xr_config_schema.h): a kind declared here, "toy",
+ * shows what base does for any kind: its table keys with defaults and
+ * ranges, a suffix key through the hook, its check, where its keys print,
+ * and a key of another kind refused. */
+
+struct toy_cfg {
+	uint32_t speed;
+	char label[16];
+	uint32_t n_tags;
+	char tags[4][XR_NAME_MAX + 1];
+};
+
+static const struct xr_config_key toy_keys[] = {
+	{ "speed", XR_CONFIG_T_U32, 0, offsetof(struct toy_cfg, speed), 7, 1, 100, NULL },
+	{ "label", XR_CONFIG_T_STR, XR_CONFIG_UNSET, offsetof(struct toy_cfg, label), 0, 0, 15,
+	  NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
+};
+
+static int
+toy_key(struct xr_config_loader *ld, void *cc, const char *key, const char *value)
+{
+	struct toy_cfg *t = cc;
+
+	if (strncmp(key, "tag.", 4) != 0)
+		return 1;
+	if (t->n_tags == 4)
+		return xr_config_value_err(ld, key, value, "is a fifth tag");
+	snprintf(t->tags[t->n_tags++], sizeof(t->tags[0]), "%s", key + 4);
+	return 0;
+}
+
+static const char *
+toy_extra_set(const void *cc, char *buf, size_t len)
+{
+	const struct toy_cfg *t = cc;
+
+	if (t->n_tags == 0)
+		return NULL;
+	snprintf(buf, len, "tag.%s", t->tags[0]);
+	return buf;
+}
+
+static int
+toy_check(struct xr_config_loader *ld, const struct xr_config *cfg, const struct xr_venue_cfg *v,
+	  void *cc)
+{
+	(void)cfg;
+	if (((struct toy_cfg *)cc)->speed == 13)
+		return xr_config_err(ld, v->line, "[venue %s]: speed 13 is unlucky", v->name);
+	return 0;
+}
+
+static void
+toy_print_tail(const struct xr_config *cfg, const struct xr_venue_cfg *v, const void *cc,
+	       FILE *out)
+{
+	const struct toy_cfg *t = cc;
+
+	(void)cfg;
+	(void)v;
+	for (uint32_t i = 0; i < t->n_tags; i++)
+		fprintf(out, "tag.%s = 1\n", t->tags[i]);
+}
+
+static const struct xr_config_schema toy_schema = {
+	.name = "toy",
+	.keys = toy_keys,
+	.size = sizeof(struct toy_cfg),
+	.print_after = "fee_maker_bps",
+	.key = toy_key,
+	.extra_set = toy_extra_set,
+	.check = toy_check,
+	.print_tail = toy_print_tail,
+};
+
+/* Load @p text with the kinds @p schemas; NULL on error (err filled). */
+static struct xr_config *
+load_kinds(const char *text, const struct xr_config_schema *const *schemas, char *err,
+	   size_t err_len)
+{
+	write_file("xroute.ini", text);
+	err[0] = '\0';
+	return xr_config_load("xroute.ini", schemas, err, err_len);
+}
+
+Test(config, schema_kind_keys_parsed_checked_printed)
+{
+	static const struct xr_config_schema *const toys[] = { &toy_schema, NULL };
+	char err[512];
+	struct xr_config *cfg = load_kinds("[venue a]\nspeed = 9\ntag.x = 1\n"
+					   "book.BTC-USD = mid=1 tick=0.01 levels=2 level_qty=1\n"
+					   "[venue b]\n"
+					   "book.BTC-USD = mid=1 tick=0.01 levels=2 level_qty=1\n"
+					   "[user u]\n",
+					   toys, err, sizeof(err));
+	cr_assert_not_null(cfg, "%s", err);
+	const struct toy_cfg *a = cfg->venues[0].conn, *b = cfg->venues[1].conn;
+	cr_assert_eq(cfg->venues[0].schema, &toy_schema);
+	cr_assert_str_eq(cfg->venues[0].connector, "toy", "the first kind is the default");
+	cr_assert_eq(a->speed, 9);
+	cr_assert_eq(a->n_tags, 1);
+	cr_assert_str_eq(a->tags[0], "x");
+	cr_assert_eq(b->speed, 7, "table default");
+	cr_assert_eq(xr_config_venue_seed(&cfg->venues[0]), 1, "no seed hook: 1");
+
+	/* The table keys after print_after, the unset label not at all, the
+	 * tail after the books; the printed file loads again to the same. */
+	char *p1 = print_to_string(cfg);
+	cr_assert_not_null(strstr(p1, "\n[venue a]\nconnector = toy\nfee_maker_bps = 1\n"
+				      "speed = 9\nfee_taker_bps = 2.5\n"), "%s", p1);
+	cr_assert_null(strstr(p1, "label"), "%s", p1);
+	cr_assert_not_null(strstr(p1, "level_qty=1\ntag.x = 1\n\n[venue b]\n"), "%s", p1);
+	write_file("print1.ini", p1);
+	struct xr_config *again = xr_config_load("print1.ini", toys, err, sizeof(err));
+	cr_assert_not_null(again, "%s", err);
+	char *p2 = print_to_string(again);
+	cr_assert_str_eq(strchr(p1, '\n'), strchr(p2, '\n'));
+	free(p1);
+	free(p2);
+	xr_config_free(again);
+	xr_config_free(cfg);
+
+	/* Range, hook and check errors name the place as every key does. */
+	cr_assert_null(load_kinds("[venue a]\nspeed = 101\n", toys, err, sizeof(err)));
+	cr_assert_str_eq(err, "xroute.ini:2: [venue a] speed: \"101\" is out of range (1..100)");
+	cr_assert_null(load_kinds("[venue a]\ntag.a = 1\ntag.b = 1\ntag.c = 1\ntag.d = 1\n"
+				  "tag.e = 1\n", toys, err, sizeof(err)));
+	cr_assert_str_eq(err, "xroute.ini:6: [venue a] tag.e: \"1\" is a fifth tag");
+	cr_assert_null(load_kinds("[venue a]\nspeed = 13\n"
+				  "book.BTC-USD = mid=1 tick=0.01 levels=2 level_qty=1\n[user u]\n",
+				  toys, err, sizeof(err)));
+	cr_assert_str_eq(err, "xroute.ini:1: [venue a]: speed 13 is unlucky");
+}
+
+Test(config, schema_key_of_another_kind_refused)
+{
+	static const struct xr_config_schema *const kinds[] = { &xr_sim_config_schema, &toy_schema,
+								NULL };
+	char err[512];
+
+	cr_assert_null(load_kinds("[venue a]\nconnector = fix\n", kinds, err, sizeof(err)));
+	cr_assert_str_eq(err, "xroute.ini:2: [venue a] connector: \"fix\" is not one of sim, toy");
+	cr_assert_null(load_kinds(MINIMAL "[venue b]\nspeed = 5\n"
+				  "book.BTC-USD = mid=1 tick=0.01 levels=2 level_qty=1\n",
+				  kinds, err, sizeof(err)));
+	cr_assert_str_eq(err, "xroute.ini:4: [venue b]: speed applies only to connector = toy");
+	cr_assert_null(load_kinds(MINIMAL "[venue b]\ntag.q = 1\n"
+				  "book.BTC-USD = mid=1 tick=0.01 levels=2 level_qty=1\n",
+				  kinds, err, sizeof(err)));
+	cr_assert_str_eq(err, "xroute.ini:4: [venue b]: tag.q applies only to connector = toy");
+	cr_assert_null(load_kinds(MINIMAL "[venue b]\nconnector = toy\nseed = 5\n"
+				  "book.BTC-USD = mid=1 tick=0.01 levels=2 level_qty=1\n",
+				  kinds, err, sizeof(err)));
+	cr_assert_str_eq(err, "xroute.ini:4: [venue b]: seed applies only to connector = sim");
+
+	/* Each venue keeps its own kind's keys. */
+	struct xr_config *cfg = load_kinds("[venue alpha]\nseed = 5\n"
+					   "book.BTC-USD = mid=1 tick=0.01 levels=2 level_qty=1\n"
+					   "[user u1]\n[venue b]\nconnector = toy\n"
+					   "speed = 3\n"
+					   "book.BTC-USD = mid=1 tick=0.01 levels=2 level_qty=1\n",
+					   kinds, err, sizeof(err));
+	cr_assert_not_null(cfg, "%s", err);
+	cr_assert_eq(xr_sim_venue_cfg(&cfg->venues[0])->seed, 5);
+	cr_assert_eq(xr_config_venue_seed(&cfg->venues[0]), 5, "the sim's seed hook");
+	cr_assert_null(xr_sim_venue_cfg(&cfg->venues[1]));
+	cr_assert_eq(((const struct toy_cfg *)cfg->venues[1].conn)->speed, 3);
+	xr_config_free(cfg);
+}
+
+Test(config, schema_list_empty_is_an_error)
+{
+	static const struct xr_config_schema *const none[] = { NULL };
+	char err[512];
+
+	cr_assert_null(load_kinds(MINIMAL, none, err, sizeof(err)));
+	cr_assert_str_eq(err, "xroute.ini: no connector kind (the schema list is empty)");
+	cr_assert_null(load_kinds(MINIMAL, NULL, err, sizeof(err)));
+	cr_assert_str_eq(err, "xroute.ini: no connector kind (the schema list is empty)");
 }

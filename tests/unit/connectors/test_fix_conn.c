@@ -46,6 +46,7 @@
 #include "xr_config.h"
 #include "xr_connector.h"
 #include "xr_fix.h"
+#include "xr_fix_config.h"
 #include "xr_fix_conn.h"
 #include "xr_fix_session.h"
 
@@ -447,9 +448,10 @@ v_drop(void)
 
 /* ------------------------------------------------------------ the connector */
 
-static struct xr_sim_book_cfg g_books[2];
+static struct xr_venue_book_cfg g_books[2];
 static struct xr_venue_symbol g_vsym[1];
 static struct xr_venue_cfg g_venue[2];
+static struct xr_fix_venue_cfg g_fix[2]; /* g_venue[i].conn: its FIX keys */
 static char g_symbols[3][XR_NAME_MAX + 1] = { "BTC-USD", "ETH-USD", "SOL-USD" };
 static struct xr_config g_cfg;
 static struct xr_connector g_c;
@@ -474,11 +476,12 @@ fx_init(uint16_t port)
 {
 	memset(&g_cfg, 0, sizeof(g_cfg));
 	memset(g_venue, 0, sizeof(g_venue));
-	g_books[0] = (struct xr_sim_book_cfg){
+	memset(g_fix, 0, sizeof(g_fix));
+	g_books[0] = (struct xr_venue_book_cfg){
 		.symbol = SYM_BTC, .mid_px = U(50000), .tick_px = U(1), .levels = 1,
 		.level_qty = U(1),
 	};
-	g_books[1] = (struct xr_sim_book_cfg){
+	g_books[1] = (struct xr_venue_book_cfg){
 		.symbol = SYM_ETH, .mid_px = U(3000), .tick_px = U(1), .levels = 1,
 		.level_qty = U(1),
 	};
@@ -492,22 +495,24 @@ fx_init(uint16_t port)
 	v->max_open_orders = 8;
 	v->n_books = 2;
 	v->books = g_books;
-	strcpy(v->fix.host, "127.0.0.1");
-	v->fix.port = port;
-	strcpy(v->fix.sender_comp_id, "XR");
-	strcpy(v->fix.target_comp_id, "VEN");
-	v->fix.begin_string = XR_FIX_44;
-	v->fix.heartbeat_s = 30;
-	v->fix.seq_store[0] = '\0';
-	v->fix.market_orders = 0;
-	v->fix.status_requests = 1;
-	v->fix.tif_mask = (1u << XR_TIF_DAY) | (1u << XR_TIF_GTC) | (1u << XR_TIF_IOC);
-	v->fix.cancel_after_ms = 0;
-	v->fix.reconnect_min_ms = 20;
-	v->fix.reconnect_max_ms = 200;
-	v->fix.logon_timeout_ms = 2000;
-	v->fix.n_symbols = 1;
-	v->fix.symbols = g_vsym;
+	v->schema = &xr_fix_config_schema;
+	v->conn = &g_fix[0];
+	strcpy(g_fix[0].host, "127.0.0.1");
+	g_fix[0].port = port;
+	strcpy(g_fix[0].sender_comp_id, "XR");
+	strcpy(g_fix[0].target_comp_id, "VEN");
+	g_fix[0].begin_string = XR_FIX_44;
+	g_fix[0].heartbeat_s = 30;
+	g_fix[0].seq_store[0] = '\0';
+	g_fix[0].market_orders = 0;
+	g_fix[0].status_requests = 1;
+	g_fix[0].tif_mask = (1u << XR_TIF_DAY) | (1u << XR_TIF_GTC) | (1u << XR_TIF_IOC);
+	g_fix[0].cancel_after_ms = 0;
+	g_fix[0].reconnect_min_ms = 20;
+	g_fix[0].reconnect_max_ms = 200;
+	g_fix[0].logon_timeout_ms = 2000;
+	g_fix[0].n_symbols = 1;
+	g_fix[0].symbols = g_vsym;
 	g_cfg.n_venues = 1;
 	g_cfg.venues = g_venue;
 	g_cfg.n_symbols = 3;
@@ -558,7 +563,7 @@ fx_start_v(uint8_t version)
 {
 	v_start(version);
 	fx_init(g_v.port);
-	g_venue[0].fix.begin_string = version;
+	g_fix[0].begin_string = version;
 	cr_assert_eq(fx_create(), 0, "create: %s", g_err);
 	/* The static books: 2 books x 2 sides x 1 level, all in the first poll. */
 	cr_assert_eq(pump(), 4);
@@ -840,7 +845,7 @@ Test(fix_conn, market_order_when_the_venue_takes_them, .fini = fx_fini)
 {
 	v_start(XR_FIX_44);
 	fx_init(g_v.port);
-	g_venue[0].fix.market_orders = 1;
+	g_fix[0].market_orders = 1;
 	cr_assert_eq(fx_create(), 0, "%s", g_err);
 	uint32_t from = v_count();
 	cr_assert_eq(submit(7, SYM_BTC, XR_SIDE_SELL, XR_ORD_MARKET, XR_TIF_IOC, U(3), 0), 0);
@@ -1163,7 +1168,7 @@ Test(fix_conn, cancel_after_ms_cancels_old_orders_as_expired, .fini = fx_fini)
 {
 	v_start(XR_FIX_44);
 	fx_init(g_v.port);
-	g_venue[0].fix.cancel_after_ms = 30;
+	g_fix[0].cancel_after_ms = 30;
 	cr_assert_eq(fx_create(), 0, "%s", g_err);
 	uint64_t t0 = xr_now_ns();
 	struct sent a = send_order(1, XR_TIF_GTC, U(1), U(100));
@@ -1193,7 +1198,7 @@ Test(fix_conn, cancel_after_ms_cancels_again_when_its_cancel_was_gap_filled, .fi
 {
 	v_start(XR_FIX_44);
 	fx_init(g_v.port);
-	g_venue[0].fix.cancel_after_ms = 30;
+	g_fix[0].cancel_after_ms = 30;
 	cr_assert_eq(fx_create(), 0, "%s", g_err);
 	struct sent a = send_order(1, XR_TIF_GTC, U(1), U(100));
 	v_send("8", "150=0|39=0|11=%s|14=0|151=1", a.wire);
@@ -1562,7 +1567,7 @@ reset_session_with_order_in_flight(struct sent *a, struct sent *b)
 {
 	v_start(XR_FIX_44);
 	fx_init(g_v.port);
-	g_venue[0].fix.reset_on_logon = 1;
+	g_fix[0].reset_on_logon = 1;
 	cr_assert_eq(fx_create(), 0, "%s", g_err);
 	cr_assert_str_eq(v_field(0, 141), "Y");
 	*a = send_order(1, XR_TIF_GTC, U(1), U(100)); /* in flight: no answer */
@@ -1629,7 +1634,7 @@ Test(fix_conn, seq_store_keeps_msg_seq_nums_across_restarts, .fini = fx_fini)
 	store_path(path, sizeof(path), "restart");
 	v_start(XR_FIX_44);
 	fx_init(g_v.port);
-	snprintf(g_venue[0].fix.seq_store, sizeof(g_venue[0].fix.seq_store), "%s", path);
+	snprintf(g_fix[0].seq_store, sizeof(g_fix[0].seq_store), "%s", path);
 	cr_assert_eq(fx_create(), 0, "%s", g_err);
 	cr_assert_eq(v_u64(0, 34), 1);
 	struct sent a = send_order(1, XR_TIF_DAY, U(1), U(100));
@@ -1667,7 +1672,7 @@ Test(fix_conn, seq_store_of_the_wrong_size_is_refused)
 	cr_assert_eq(write(fd, st, sizeof(st)), (ssize_t)sizeof(st));
 	close(fd);
 	fx_init(1);
-	snprintf(g_venue[0].fix.seq_store, sizeof(g_venue[0].fix.seq_store), "%s", path);
+	snprintf(g_fix[0].seq_store, sizeof(g_fix[0].seq_store), "%s", path);
 	cr_assert_eq(fx_create(), -EINVAL);
 	cr_assert_not_null(strstr(g_err, path), "error names the file: %s", g_err);
 	cr_assert_not_null(strstr(g_err, "not a sequence store"), "%s", g_err);
@@ -1685,7 +1690,7 @@ Test(fix_conn, seq_store_in_use_is_refused, .fini = fx_fini)
 	store_path(path, sizeof(path), "inuse");
 	v_start(XR_FIX_44);
 	fx_init(g_v.port);
-	snprintf(g_venue[0].fix.seq_store, sizeof(g_venue[0].fix.seq_store), "%s", path);
+	snprintf(g_fix[0].seq_store, sizeof(g_fix[0].seq_store), "%s", path);
 	g_venue[1] = g_venue[0];
 	strcpy(g_venue[1].name, "ven2");
 	g_cfg.n_venues = 2;

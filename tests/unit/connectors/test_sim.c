@@ -32,8 +32,9 @@ enum { SYM_BTC = 0, SYM_DOGE = 1, SYM_UNLISTED = 2 };
  * 49997.5). DOGE-USD: mid 3, tick 0.00000001, 3 levels of 0.33333333, to
  * see the per-level truncation of notional. Taker fee 2.5 bps = 250 cbps,
  * latency 100 us, no jitter, no rejects or failures, session 1000 ms. */
-static struct xr_sim_book_cfg g_books[2];
+static struct xr_venue_book_cfg g_books[2];
 static struct xr_venue_cfg g_venue;
+static struct xr_sim_venue_cfg g_sim; /* g_venue.conn: its sim keys */
 static char g_symbols[3][XR_NAME_MAX + 1] = { "BTC-USD", "DOGE-USD", "SOL-USD" };
 static struct xr_config g_cfg;
 static struct xr_connector g_c;
@@ -44,11 +45,12 @@ fx_init(void)
 {
 	memset(&g_cfg, 0, sizeof(g_cfg));
 	memset(&g_venue, 0, sizeof(g_venue));
-	g_books[0] = (struct xr_sim_book_cfg){
+	memset(&g_sim, 0, sizeof(g_sim));
+	g_books[0] = (struct xr_venue_book_cfg){
 		.symbol = SYM_BTC, .mid_px = U(50000), .tick_px = U(1) / 2,
 		.levels = 5, .level_qty = U(1),
 	};
-	g_books[1] = (struct xr_sim_book_cfg){
+	g_books[1] = (struct xr_venue_book_cfg){
 		.symbol = SYM_DOGE, .mid_px = U(3), .tick_px = 1,
 		.levels = 3, .level_qty = 33333333,
 	};
@@ -56,12 +58,14 @@ fx_init(void)
 	strcpy(g_venue.connector, "sim");
 	g_venue.fee_maker_cbps = 100;
 	g_venue.fee_taker_cbps = 250;
-	g_venue.latency_us = 100;
-	g_venue.jitter_us = 0;
-	g_venue.reject_ppm = 0;
-	g_venue.fail_ppm = 0;
-	g_venue.seed = 42;
-	g_venue.session_ms = 1000;
+	g_sim.latency_us = 100;
+	g_sim.jitter_us = 0;
+	g_sim.reject_ppm = 0;
+	g_sim.fail_ppm = 0;
+	g_sim.seed = 42;
+	g_sim.session_ms = 1000;
+	g_venue.schema = &xr_sim_config_schema;
+	g_venue.conn = &g_sim;
 	g_venue.max_open_orders = 64;
 	g_venue.n_books = 2;
 	g_venue.books = g_books;
@@ -211,7 +215,7 @@ Test(sim, bad_parameters_einval)
 		     -EINVAL);
 
 	fx_init();
-	g_venue.reject_ppm = XR_SIM_PPM_ONE + 1;
+	g_sim.reject_ppm = XR_SIM_PPM_ONE + 1;
 	cr_assert_eq(xr_connector_create(&g_cfg, 0, &g_c, g_err, sizeof(g_err)),
 		     -EINVAL);
 }
@@ -542,8 +546,8 @@ run_simple_orders(uint32_t n, uint8_t want_kind, uint8_t want_status,
 Test(sim, reject_prob_one, .fini = fx_fini)
 {
 	fx_init();
-	g_venue.reject_ppm = 1000000;
-	g_venue.fail_ppm = 1000000; /* reject is drawn first */
+	g_sim.reject_ppm = 1000000;
+	g_sim.fail_ppm = 1000000; /* reject is drawn first */
 	g_venue.max_open_orders = 1000;
 	fx_create();
 	drain_md();
@@ -553,7 +557,7 @@ Test(sim, reject_prob_one, .fini = fx_fini)
 Test(sim, fail_prob_one, .fini = fx_fini)
 {
 	fx_init();
-	g_venue.fail_ppm = 1000000;
+	g_sim.fail_ppm = 1000000;
 	g_venue.max_open_orders = 1000;
 	fx_create();
 	drain_md();
@@ -623,11 +627,11 @@ run_recorded(uint64_t seed, uint32_t n, struct rec *out, uint32_t cap)
 {
 	struct xr_conn_event ev[4];
 	fx_init();
-	g_venue.seed = seed;
-	g_venue.jitter_us = 500;
-	g_venue.reject_ppm = 100000;
-	g_venue.fail_ppm = 100000;
-	g_venue.session_ms = 2;
+	g_sim.seed = seed;
+	g_sim.jitter_us = 500;
+	g_sim.reject_ppm = 100000;
+	g_sim.fail_ppm = 100000;
+	g_sim.session_ms = 2;
 	g_venue.max_open_orders = 1024;
 	fx_create();
 	uint32_t k = 0;
@@ -698,7 +702,7 @@ Test(sim, events_at_due_time_in_due_order, .fini = fx_fini)
 {
 	struct xr_conn_event ev[4];
 	fx_init();
-	g_venue.jitter_us = 50;
+	g_sim.jitter_us = 50;
 	g_venue.max_open_orders = 256;
 	fx_create();
 	drain_md();
@@ -809,10 +813,10 @@ Test(sim, one_terminal_event_per_order_100k, .fini = fx_fini, .timeout = 120)
 	uint64_t rs = 20240601, now = 0, n_open = 0;
 	uint32_t busy = 0;
 	fx_init();
-	g_venue.jitter_us = 200;
-	g_venue.reject_ppm = 20000;
-	g_venue.fail_ppm = 20000;
-	g_venue.session_ms = 20;
+	g_sim.jitter_us = 200;
+	g_sim.reject_ppm = 20000;
+	g_sim.fail_ppm = 20000;
+	g_sim.session_ms = 20;
 	g_venue.max_open_orders = 256;
 	fx_create();
 	drain_md();
@@ -821,7 +825,7 @@ Test(sim, one_terminal_event_per_order_100k, .fini = fx_fini, .timeout = 120)
 	while (id < N_RANDOM) {
 		now += test_rand(&rs) % US(20);
 		uint64_t r = test_rand(&rs);
-		const struct xr_sim_book_cfg *b = &g_books[r & 1];
+		const struct xr_venue_book_cfg *b = &g_books[r & 1];
 		struct xr_conn_order o = {
 			.cl_ord_id = id + 1,
 			.token = (uint32_t)((id + 1) * 3 + 1),
@@ -884,8 +888,8 @@ fx_start_faults(const struct xr_sim_fault_cfg *f, uint32_t n)
 	struct xr_conn_event ev[32];
 	fx_init();
 	memcpy(g_faults, f, n * sizeof(*f));
-	g_venue.faults = g_faults;
-	g_venue.n_faults = n;
+	g_sim.faults = g_faults;
+	g_sim.n_faults = n;
 	fx_create();
 	cr_assert_eq(g_c.ops->poll(g_c.ctx, 0, ev, 32), 16); /* t0 = 0 */
 }
@@ -1032,13 +1036,13 @@ Test(sim_faults, more_than_32_faults_einval)
 		f[i] = (struct xr_sim_fault_cfg){ .kind = XR_FAULT_OUTAGE, .start_ns = MS(i),
 						  .end_ns = MS(i + 1) };
 	fx_init();
-	g_venue.faults = f;
-	g_venue.n_faults = XR_SIM_MAX_FAULTS + 1;
+	g_sim.faults = f;
+	g_sim.n_faults = XR_SIM_MAX_FAULTS + 1;
 	cr_assert_eq(xr_connector_create(&g_cfg, 0, &g_c, g_err, sizeof(g_err)), -EINVAL);
 	cr_assert_str_eq(g_err, "venue alpha: more than 32 faults");
 	cr_assert_null(g_c.ops);
 
-	g_venue.n_faults = XR_SIM_MAX_FAULTS;
+	g_sim.n_faults = XR_SIM_MAX_FAULTS;
 	fx_create();
 	xr_connector_destroy(&g_c);
 }
@@ -1052,8 +1056,8 @@ Test(sim_faults, faults_are_copied_at_create, .fini = fx_fini)
 	struct xr_conn_health h;
 	fx_start_faults(&f, 1);
 	memset(g_faults, 0, sizeof(g_faults)); /* outage of [0, 0): never on */
-	g_venue.faults = NULL;
-	g_venue.n_faults = 0;
+	g_sim.faults = NULL;
+	g_sim.n_faults = 0;
 
 	cr_assert_eq(submit(1, SYM_BTC, XR_SIDE_BUY, XR_ORD_MARKET, XR_TIF_IOC, U(1), 0, MS(9)),
 		     0);

@@ -1,7 +1,7 @@
 /*
- * Unit tests of engine/colocated.c's pure parts and its memory helpers:
- * the kernel cpulist parser and formatter, the CPU warning rules given an
- * isolated set and a plan (with their exact texts), prefaulting, the ring
+ * Unit tests of engine/colocated_cpu.c's pure parts and colocated_mem.c's
+ * memory helpers: the kernel cpulist parser and formatter, the CPU warning
+ * rules given an isolated set and a plan (with their exact texts), prefaulting, the ring
  * arena with base pages, and lock_memory = false; then a colocated engine
  * end to end: rings in the arena, tables prefaulted, the start line, and a
  * run whose stage threads use the syscall-free quiescent state.
@@ -17,7 +17,9 @@
 #include "colocated_pvt.h"
 #include "engine_pvt.h"
 #include "fixtures.h"
+#include "stage_aggregate_pvt.h"
 #include "xr_config.h"
+#include "xr_connector.h"
 #include "xr_engine.h"
 
 /* Parse @p s, which must succeed, into a set. */

@@ -15,6 +15,9 @@
 
 #include "engine_pvt.h"
 #include "fixtures.h"
+#include "stage_execute_pvt.h"
+#include "stage_route_pvt.h"
+#include "venue_stats_pvt.h"
 #include "xr_clock.h"
 #include "xr_config.h"
 #include "xr_engine.h"
@@ -790,10 +793,10 @@ Test(control, disable_reaches_the_venue_behind_orders_sent_before, .init = xr_te
 		struct xr_execute *x = &e->execute[v];
 		xr_execute_poll(x, now);
 		for (uint32_t i = 0; i < x->outbox_n; i++)
-			xr_aggregate_apply(&e->aggregate, &x->outbox[i]);
+			xr_aggregate_apply(e->aggregate, &x->outbox[i]);
 		x->outbox_n = 0;
 	}
-	xr_aggregate_publish(&e->aggregate, now);
+	xr_aggregate_publish(e->aggregate, now);
 
 	/* ann's children, failed at charlie: her plan sends them to bravo. */
 	struct xr_msg c = {
@@ -809,11 +812,11 @@ Test(control, disable_reaches_the_venue_behind_orders_sent_before, .init = xr_te
 		cr_assert(xr_ring_enqueue(e->aggregate_to_route, &c));
 	}
 	while (xr_ring_count(e->aggregate_to_route) != 0)
-		cr_assert_gt(e->route.st.do_work(&e->route.st), 0);
+		cr_assert_gt(e->route->st.do_work(&e->route->st), 0);
 	cr_assert_eq(xr_ring_count(e->route_to_execute[BRAVO]), n, "the children went to bravo");
 
 	control(e, "disable bravo");
-	cr_assert_eq(e->route.st.do_work(&e->route.st), 1, "route takes the command");
+	cr_assert_eq(e->route->st.do_work(&e->route->st), 1, "route takes the command");
 	cr_assert_eq(xr_ring_count(e->route_to_execute[BRAVO]), n + 1, "the command follows");
 
 	struct xr_execute *x = &e->execute[BRAVO];

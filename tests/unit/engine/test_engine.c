@@ -16,6 +16,7 @@
 
 #include "fixtures.h"
 #include "xr_config.h"
+#include "xr_connector.h"
 #include "xr_engine.h"
 
 /* This file's runs: results in DIR/results.csv, a 5 s drain. */
@@ -346,7 +347,8 @@ Test(engine, bad_signal_header_is_refused_at_create, .init = xr_test_make_dir)
 
 	xr_test_write_file("xroute.ini", "[engine]\n" VENUES USERS);
 	xr_test_write_file("signals.csv", "ts_ns,signal_id,user\n1,2,ann\n");
-	struct xr_config *cfg = xr_config_load(xr_test_path("xroute.ini"), err, sizeof(err));
+	struct xr_config *cfg = xr_config_load(xr_test_path("xroute.ini"), xr_connector_schemas, err,
+					       sizeof(err));
 	cr_assert_not_null(cfg);
 	struct xr_engine_io io = {.signals_path = xr_test_path("signals.csv")};
 	cr_assert_null(xr_engine_create(cfg, &io, err, sizeof(err)));
@@ -360,6 +362,9 @@ Test(engine, bad_signal_header_is_refused_at_create, .init = xr_test_make_dir)
 /* ---- the feedback ring: route re-routes a child to an untried venue ---- */
 
 #include "engine_pvt.h"
+#include "stage_execute_pvt.h"
+#include "stage_route_pvt.h"
+#include "venue_stats_pvt.h"
 #include "xr_clock.h"
 
 Test(engine, feedback_child_goes_to_an_untried_venue, .init = xr_test_make_dir)
@@ -368,7 +373,8 @@ Test(engine, feedback_child_goes_to_an_untried_venue, .init = xr_test_make_dir)
 
 	xr_test_write_file("xroute.ini", "[engine]\n" VENUES USERS);
 	xr_test_write_file("signals.csv", XR_TEST_SIGNAL_HEADER);
-	struct xr_config *cfg = xr_config_load(xr_test_path("xroute.ini"), err, sizeof(err));
+	struct xr_config *cfg = xr_config_load(xr_test_path("xroute.ini"), xr_connector_schemas, err,
+					       sizeof(err));
 	cr_assert_not_null(cfg, "%s", err);
 	struct xr_engine_io io = {.signals_path = xr_test_path("signals.csv")};
 	struct xr_engine *e = xr_engine_create(cfg, &io, err, sizeof(err));
@@ -380,10 +386,10 @@ Test(engine, feedback_child_goes_to_an_untried_venue, .init = xr_test_make_dir)
 		struct xr_execute *x = &e->execute[v];
 		xr_execute_poll(x, now);
 		for (uint32_t i = 0; i < x->outbox_n; i++)
-			xr_aggregate_apply(&e->aggregate, &x->outbox[i]);
+			xr_aggregate_apply(e->aggregate, &x->outbox[i]);
 		x->outbox_n = 0;
 	}
-	xr_aggregate_publish(&e->aggregate, now);
+	xr_aggregate_publish(e->aggregate, now);
 
 	/* A child of eve's that failed at alpha (venue 0). */
 	struct xr_msg c = {
@@ -395,7 +401,7 @@ Test(engine, feedback_child_goes_to_an_untried_venue, .init = xr_test_make_dir)
 	};
 	struct xr_msg out;
 	cr_assert(xr_ring_enqueue(e->aggregate_to_route, &c));
-	cr_assert_eq(e->route.st.do_work(&e->route.st), 1);
+	cr_assert_eq(e->route->st.do_work(&e->route->st), 1);
 	cr_assert(xr_ring_dequeue(e->route_to_execute[1], &out), "re-routed to bravo");
 	cr_assert_not(xr_ring_dequeue(e->route_to_execute[0], &out) && out.order_id == 7);
 	cr_assert_eq(out.venue, 1);
@@ -409,7 +415,7 @@ Test(engine, feedback_child_goes_to_an_untried_venue, .init = xr_test_make_dir)
 	retry.decision = XR_D_RETRY;
 	retry.send_at_ns = now + 12345;
 	cr_assert(xr_ring_enqueue(e->aggregate_to_route, &retry));
-	cr_assert_eq(e->route.st.do_work(&e->route.st), 1);
+	cr_assert_eq(e->route->st.do_work(&e->route->st), 1);
 	struct xr_msg again;
 	cr_assert(xr_ring_dequeue(e->route_to_execute[1], &again), "retried at bravo");
 	cr_assert_eq(again.attempts, 3);
@@ -419,7 +425,7 @@ Test(engine, feedback_child_goes_to_an_untried_venue, .init = xr_test_make_dir)
 	/* Both tried: the child ends as a failed report of its parent. */
 	out.reason = XR_R_VENUE_FAILURE;
 	cr_assert(xr_ring_enqueue(e->aggregate_to_route, &out));
-	cr_assert_eq(e->route.st.do_work(&e->route.st), 1);
+	cr_assert_eq(e->route->st.do_work(&e->route->st), 1);
 	cr_assert(xr_ring_dequeue(e->route_to_aggregate, &out));
 	cr_assert_eq(out.kind, XR_MSG_REPORT);
 	cr_assert_eq(out.ord_status, XR_OS_REJECTED);

@@ -12,6 +12,7 @@
 
 #include "fixtures.h"
 #include "xr_config.h"
+#include "xr_connector.h"
 #include "xr_engine.h"
 
 #define VENUE "[venue a]\nbook.BTC-USD = mid=100 tick=1 levels=10 level_qty=10\n[user u]\n"

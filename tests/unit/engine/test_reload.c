@@ -16,6 +16,7 @@
 #include "engine_pvt.h"
 #include "fixtures.h"
 #include "xr_config.h"
+#include "xr_connector.h"
 #include "xr_engine.h"
 
 /* What differs from the base config; NULL = as in the base. */

@@ -17,6 +17,7 @@
 
 #include "fixtures.h"
 #include "xr_config.h"
+#include "xr_connector.h"
 #include "xr_engine.h"
 
 #define USERS "[user_defaults]\nrate_per_s = 1000000\nburst = 1000000\n[user eve]\n"

@@ -1,0 +1,54 @@
+/*
+ * The route stage's state (stage_route.c): child orders not yet sent,
+ * counters, and the operator state of xr_engine_control().
+ * Private to its stage and to the engine's assembly (engine.c, summary.c,
+ * footprint.c) and tests; no other stage includes it.
+ */
+#ifndef XR_STAGE_ROUTE_PVT_H
+#define XR_STAGE_ROUTE_PVT_H
+
+#include "engine_pvt.h"
+
+/** Route: venue selection, execution method, child orders. */
+struct xr_route {
+	struct xr_stage st;
+	struct xr_ring *in;		/* validate_to_route */
+	struct xr_ring *feedback;	/* aggregate_to_route */
+	struct xr_ring *control;	/* control_to_route (operator commands) */
+	struct xr_ring *rejects;	/* route_to_aggregate */
+	struct xr_ring **out;		/* route_to_execute[v] */
+	uint64_t *sent;			/* children sent per venue */
+	uint64_t next_cl_ord_id;
+	struct xr_msg *stash;		/* children not yet enqueued */
+	uint32_t stash_n, stash_pos, stash_cap;
+	uint64_t no_route;
+	uint64_t rerouted;
+	uint64_t by_strategy[XR_STRAT_COUNT]; /* parents routed */
+	uint64_t by_decision[XR_D_COUNT];     /* parents by decision code */
+	uint64_t split_parents;		      /* parents on more than one venue */
+	/* Operator state (xr_engine_control()). */
+	uint64_t disabled_mask;		/* venues disabled: never selected */
+	uint8_t *user_pin;		/* n_users: venue a manual failover put
+					 * first in the user's plan, or NONE */
+	uint8_t *symbol_pin;		/* n_symbols: the same for symbol plans */
+	uint64_t pins;			/* entries of both that are not NONE */
+	uint64_t controls;		/* commands applied */
+};
+
+/*
+ * Construction (control path, the owner thread): init fills the stage the
+ * engine allocated in @p e (zeroed) from e->cfg and wires its rings;
+ * @return 0, or -errno with @p err filled. fini frees what init allocated
+ * and accepts a half-built (or never initialised, zeroed) stage; it does
+ * not free the stage itself.
+ */
+int xr_route_init(struct xr_engine *e, char *err, size_t err_len);
+void xr_route_fini(struct xr_route *s);
+
+/**
+ * Its regions to prefault (regions_pvt.h): pools and tables that
+ * xr_table_calloc() did not fault in. Thread: the owner, before the run.
+ */
+void xr_route_regions(struct xr_route *r, xr_region_fn visit, void *ctx);
+
+#endif /* XR_STAGE_ROUTE_PVT_H */
