@@ -4,7 +4,8 @@
  *
  * DESIGN
  *   Orders live in a fixed table of max_open_orders slots; a ClOrdID map
- *   (xr_idmap) finds a slot from the ClOrdID a venue echoes. Live slots
+ *   (xr_u64map, sequential mode: the engine's ClOrdIDs come from one
+ *   counter) finds a slot from the ClOrdID a venue echoes. Live slots
  *   are also on a list in the order they were sent, so cancel_after_ms
  *   looks only at the oldest. A slot is freed right after its terminal
  *   event is queued, and that is the only place one is freed: every order
@@ -38,7 +39,7 @@
 #include "xr_clock.h"
 #include "xr_config.h"
 #include "xr_fix.h"
-#include "xr_idmap.h"
+#include "xr_u64map.h"
 
 #define XR__NIL UINT32_MAX
 /** Event ring room beyond one event per order slot. */
@@ -164,7 +165,7 @@ struct xr__fix {
 	/* Orders. */
 	struct xr__order *o;
 	uint32_t cap, n_open, free_head, old_head, old_tail;
-	struct xr_idmap ids;
+	struct xr_u64map ids;		/* ClOrdID -> slot (uint32_t) */
 	/* ClOrdIDs sent: sent[id & sent_mask] == id for the newest ones, so a
 	 * report for one of them that is not live is stale, for any other
 	 * foreign (ids more than the window below sent_max: stale). */
@@ -277,6 +278,15 @@ xr__event(struct xr__fix *f)
 }
 
 /* Unlink slot @p i from the sent-order list and free it. */
+/* The slot of live ClOrdID @p id, or XR__NIL. */
+static inline uint32_t
+xr__slot_by_id(const struct xr__fix *f, uint64_t id)
+{
+	const uint32_t *slot = xr_u64map_find(&f->ids, id);
+
+	return slot != NULL ? *slot : XR__NIL;
+}
+
 static void
 xr__release(struct xr__fix *f, uint32_t i)
 {
@@ -290,7 +300,7 @@ xr__release(struct xr__fix *f, uint32_t i)
 		f->o[o->next].prev = o->prev;
 	else
 		f->old_tail = o->prev;
-	xr_idmap_del(&f->ids, o->cl_ord_id);
+	xr_u64map_remove(&f->ids, o->cl_ord_id);
 	o->state = XR__O_FREE;
 	o->next = f->free_head;
 	f->free_head = i;
@@ -358,7 +368,7 @@ xr__slot_of_id(struct xr__fix *f, const struct xr_fix_msg *m, uint32_t tag, bool
 	}
 	if (id != NULL)
 		*id = v;
-	return xr_idmap_get(&f->ids, v);
+	return xr__slot_by_id(f, v);
 }
 
 static uint32_t
@@ -978,10 +988,13 @@ xr__submit(void *ctx, const struct xr_conn_order *in, uint64_t now)
 	if (in->ord_type == XR_ORD_LIMIT)
 		xr_fix_put_fixed(&w, XR__T_PRICE, in->limit_px, 8);
 	xr_fix_put_char(&w, XR__T_TIF, (char)('0' + in->tif));
-	if (xr_idmap_put(&f->ids, in->cl_ord_id, i) != 0)
-		return -EINVAL; /* a ClOrdID already live: nothing queued */
+	bool fresh;
+	uint32_t *slot = xr_u64map_upsert(&f->ids, in->cl_ord_id, &fresh);
+	if (slot == NULL || !fresh)
+		return -EINVAL; /* a ClOrdID already live (or 0): nothing queued */
+	*slot = i;
 	if (xr_fix_session_send(f->s, &w, &seq, now) != 0) {
-		xr_idmap_del(&f->ids, in->cl_ord_id);
+		xr_u64map_remove(&f->ids, in->cl_ord_id);
 		return -EBUSY;
 	}
 	f->free_head = o->next;
@@ -1020,9 +1033,9 @@ xr__cancel(void *ctx, uint64_t cl_ord_id, uint64_t now)
 {
 	struct xr__fix *f = ctx;
 	struct xr_fix_writer w;
-	uint32_t i = xr_idmap_get(&f->ids, cl_ord_id);
+	uint32_t i = xr__slot_by_id(f, cl_ord_id);
 
-	if (i == XR_IDMAP_NONE)
+	if (i == XR__NIL)
 		return -ENOENT;
 	if (!f->up)
 		return -ENOTCONN;
@@ -1050,14 +1063,14 @@ xr__status(void *ctx, uint64_t cl_ord_id, uint32_t token, uint64_t now)
 {
 	struct xr__fix *f = ctx;
 	struct xr_fix_writer w;
-	uint32_t i = xr_idmap_get(&f->ids, cl_ord_id);
+	uint32_t i = xr__slot_by_id(f, cl_ord_id);
 
 	(void)token;
 	if (!f->up)
 		return -ENOTCONN;
 	if (!f->status_ok)
 		return -EOPNOTSUPP;
-	if (i == XR_IDMAP_NONE)
+	if (i == XR__NIL)
 		return -ENOENT; /* ended: its terminal event is queued */
 	struct xr__order *o = &f->o[i];
 	if (o->overfill && o->doubt_queries >= XR__DOUBT_QUERIES)
@@ -1167,7 +1180,7 @@ xr__destroy(void *ctx)
 	}
 	if (f->seq_fd >= 0)
 		close(f->seq_fd);
-	xr_idmap_free(&f->ids);
+	xr_u64map_fini(&f->ids);
 	free(f->sent);
 	free(f->books);
 	free(f->o);
@@ -1332,7 +1345,7 @@ xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_connec
 	f->s = malloc(xr_fix_session_size(frame));
 	if (f->o == NULL || f->evq == NULL || f->sent == NULL || f->s == NULL)
 		goto nomem;
-	rc = xr_idmap_init(&f->ids, f->cap);
+	rc = xr_u64map_init_seq(&f->ids, f->cap, sizeof(uint32_t));
 	if (rc != 0)
 		goto fail_rc;
 	for (uint32_t i = 0; i < f->cap; i++)
