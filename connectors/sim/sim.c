@@ -16,9 +16,11 @@
  *   pop frees the slot. This is why every order gets exactly one terminal
  *   event: the slot is freed in exactly one place, right after writing it.
  *
- *   cancel() finds a slot through an open-addressing hash of ClOrdIDs
- *   (linear probing, at least 2 buckets per slot, backward-shift deletion,
- *   no tombstones).
+ *   cancel() finds a slot through a map of ClOrdIDs (xr_u64map in
+ *   sequential mode: the ClOrdID's own low bits are its home, since the
+ *   engine hands them out from one counter and the live ones are a window
+ *   of recent ids; at least 2 buckets per slot, backward-shift deletion, no
+ *   tombstones).
  *
  *   Venue time advances only inside poll(): submit and cancel act on the
  *   state the last poll left. A cancel of a PENDING order is remembered and
@@ -48,10 +50,11 @@
 #include <string.h>
 
 #include "xr_config.h"
+#include "xr_u64map.h"
 
 __extension__ typedef unsigned __int128 xr__u128;
 
-/** Slot and bucket value meaning "none". */
+/** Slot value meaning "none". */
 #define XR__SIM_NIL UINT32_MAX
 /** book_of[] value for a symbol this venue does not list. */
 #define XR__SIM_NO_BOOK UINT16_MAX
@@ -123,12 +126,11 @@ struct xr__sim {
 	uint32_t n_open;	 /* live slots: pending + resting */
 	uint32_t free_head;	 /* first FREE slot, or NIL */
 	uint32_t n_heap;	 /* heap entries (== n_open) */
-	uint32_t hash_mask;	 /* buckets - 1 */
 	uint32_t n_books;
 	struct xr_conn_md_cursor md; /* static books' market data still to send */
 	struct xr__sim_order *orders; /* cap slots */
 	uint32_t *heap;		 /* cap slot indices, min-heap on (due, seq) */
-	uint32_t *hash;		 /* hash_mask + 1 buckets of slot indices */
+	struct xr_u64map ids;	 /* live ClOrdID -> slot (uint32_t) */
 	struct xr_conn_book *books; /* n_books */
 	uint16_t book_of[XR_MAX_SYMBOLS]; /* symbol id -> book, or NO_BOOK */
 	/* Faults (docs/connectors.md "Faults"). */
@@ -338,58 +340,25 @@ xr__sim_heap_remove(struct xr__sim *s, uint32_t slot)
 		xr__sim_sift_down(s, pos);
 }
 
-/* ------------------------------------------------------------------ hash */
+/* ------------------------------------------------------------------ ids */
 
-static uint32_t
-xr__sim_home(const struct xr__sim *s, uint64_t cl_ord_id)
+/** @return the slot of live ClOrdID @p cl_ord_id, or XR__SIM_NIL. */
+static inline uint32_t
+xr__sim_slot_of(const struct xr__sim *s, uint64_t cl_ord_id)
 {
-	/* The ClOrdID's own low bits: the engine hands out ClOrdIDs from one
-	 * counter, so consecutive orders take nearby buckets, whose lines
-	 * stay in cache; a scattering hash made every order entry a cache
-	 * miss. The live orders are a window of recent ids in a table of at
-	 * least twice as many buckets, so home buckets rarely collide. */
-	return (uint32_t)cl_ord_id & s->hash_mask;
-}
+	const uint32_t *slot = xr_u64map_find(&s->ids, cl_ord_id);
 
-/** @return bucket holding @p cl_ord_id, or the empty bucket ending its run. */
-static uint32_t
-xr__sim_hash_find(const struct xr__sim *s, uint64_t cl_ord_id)
-{
-	uint32_t i = xr__sim_home(s, cl_ord_id);
-	while (s->hash[i] != XR__SIM_NIL &&
-	       s->orders[s->hash[i]].o.cl_ord_id != cl_ord_id)
-		i = (i + 1) & s->hash_mask;
-	return i;
-}
-
-/** Remove bucket @p i, shifting later members of its run back (Knuth 6.4 R). */
-static void
-xr__sim_hash_remove(struct xr__sim *s, uint32_t i)
-{
-	uint32_t j = i;
-	for (;;) {
-		j = (j + 1) & s->hash_mask;
-		if (s->hash[j] == XR__SIM_NIL)
-			break;
-		uint32_t k = xr__sim_home(s, s->orders[s->hash[j]].o.cl_ord_id);
-		/* Entry j may stay if its home k lies cyclically in (i, j]. */
-		bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
-		if (stays)
-			continue;
-		s->hash[i] = s->hash[j];
-		i = j;
-	}
-	s->hash[i] = XR__SIM_NIL;
+	return slot != NULL ? *slot : XR__SIM_NIL;
 }
 
 /* ------------------------------------------------------------------ slots */
 
-/** Free @p slot after its terminal event: hash, free list, count. */
+/** Free @p slot after its terminal event: ids, free list, count. */
 static void
 xr__sim_release(struct xr__sim *s, uint32_t slot)
 {
 	struct xr__sim_order *so = &s->orders[slot];
-	xr__sim_hash_remove(s, xr__sim_hash_find(s, so->o.cl_ord_id));
+	xr_u64map_remove(&s->ids, so->o.cl_ord_id);
 	so->state = XR__SIM_FREE;
 	so->next_free = s->free_head;
 	s->free_head = slot;
@@ -648,17 +617,23 @@ xr__sim_submit(void *ctx, const struct xr_conn_order *o, uint64_t now_ns)
 		return -EINVAL;
 	if (xr__sim_fault(s, XR_FAULT_DISCONNECT, now_ns) != NULL)
 		return -ENOTCONN;
-	uint32_t bucket = xr__sim_hash_find(s, o->cl_ord_id);
-	if (s->hash[bucket] != XR__SIM_NIL)
-		return -EINVAL; /* ClOrdID of a live order */
-	if (s->free_head == XR__SIM_NIL)
+	/* One probe: the ClOrdID is entered now and taken out again if the
+	 * order goes no further. */
+	bool fresh;
+	uint32_t *id_slot = xr_u64map_upsert(&s->ids, o->cl_ord_id, &fresh);
+	if (id_slot == NULL || !fresh)
+		return -EINVAL; /* ClOrdID of a live order (or 0) */
+	if (s->free_head == XR__SIM_NIL) {
+		xr_u64map_remove(&s->ids, o->cl_ord_id);
 		return -EBUSY;
+	}
 
 	/* Three draws per order, always, in this order (see the header). */
 	uint64_t jitter = xr__sim_below(xr__sim_rand(s), s->jitter_ns + 1);
 	bool reject = xr__sim_below(xr__sim_rand(s), XR_SIM_PPM_ONE) < s->reject_ppm;
 	bool fail = xr__sim_below(xr__sim_rand(s), XR_SIM_PPM_ONE) < s->fail_ppm;
 	if (xr__sim_fault(s, XR_FAULT_OUTAGE, now_ns) != NULL) {
+		xr_u64map_remove(&s->ids, o->cl_ord_id);
 		s->lost_orders++; /* never reaches the venue */
 		return 0;
 	}
@@ -672,7 +647,7 @@ xr__sim_submit(void *ctx, const struct xr_conn_order *o, uint64_t now_ns)
 	struct xr__sim_order *so = &s->orders[slot];
 	s->free_head = so->next_free;
 	s->n_open++;
-	s->hash[bucket] = slot;
+	*id_slot = slot;
 	so->o = *o;
 	so->cum_qty = so->cum_notional = so->cum_fees = 0;
 	so->rep_qty = so->rep_notional = so->rep_fees = 0;
@@ -692,7 +667,7 @@ xr__sim_cancel(void *ctx, uint64_t cl_ord_id, uint64_t now_ns)
 	xr__sim_clock(s, now_ns);
 	if (xr__sim_fault(s, XR_FAULT_DISCONNECT, now_ns) != NULL)
 		return -ENOTCONN;
-	uint32_t slot = s->hash[xr__sim_hash_find(s, cl_ord_id)];
+	uint32_t slot = xr__sim_slot_of(s, cl_ord_id);
 	if (slot == XR__SIM_NIL)
 		return -ENOENT;
 	if (xr__sim_fault(s, XR_FAULT_OUTAGE, now_ns) != NULL)
@@ -748,7 +723,7 @@ xr__sim_deliver(struct xr__sim *s, uint32_t slot, struct xr_conn_event *e)
 static uint32_t
 xr__sim_answer(struct xr__sim *s, const struct xr__sim_query *q, struct xr_conn_event *e)
 {
-	uint32_t slot = s->hash[xr__sim_hash_find(s, q->cl_ord_id)];
+	uint32_t slot = xr__sim_slot_of(s, q->cl_ord_id);
 	if (slot == XR__SIM_NIL) {
 		memset(e, 0, sizeof(*e));
 		e->kind = XR_EV_ORDER_UNKNOWN;
@@ -875,7 +850,7 @@ xr__sim_poll(void *ctx, uint64_t now_ns, struct xr_conn_event *ev, uint32_t max)
 			s->lost_answers++;
 			continue;
 		}
-		uint32_t slot = s->hash[xr__sim_hash_find(s, q.cl_ord_id)];
+		uint32_t slot = xr__sim_slot_of(s, q.cl_ord_id);
 		const struct xr__sim_order *so = slot == XR__SIM_NIL ? NULL : &s->orders[slot];
 		uint32_t k = xr__sim_answer(s, &q, &ev[n]);
 		s->queries_answered += k;
@@ -908,7 +883,7 @@ xr__sim_destroy(void *ctx)
 		return;
 	free(s->orders);
 	free(s->heap);
-	free(s->hash);
+	xr_u64map_fini(&s->ids);
 	free(s->books);
 	free(s->queries);
 	free(s->faults);
@@ -1041,17 +1016,12 @@ xr_sim_create(const struct xr_config *cfg, unsigned venue,
 	s->n_books = v->n_books;
 
 	s->cap = v->max_open_orders;
-	uint32_t buckets = 2;
-	while (buckets < 2 * s->cap)
-		buckets <<= 1;
-	s->hash_mask = buckets - 1;
 	s->orders = calloc(s->cap, sizeof(*s->orders));
 	s->queries = calloc(s->cap, sizeof(*s->queries));
 	s->heap = calloc(s->cap, sizeof(*s->heap));
-	s->hash = malloc((size_t)buckets * sizeof(*s->hash));
-	if (s->orders == NULL || s->heap == NULL || s->hash == NULL || s->queries == NULL)
+	if (s->orders == NULL || s->heap == NULL || s->queries == NULL ||
+	    xr_u64map_init_seq(&s->ids, s->cap, sizeof(uint32_t)) != 0)
 		goto nomem;
-	memset(s->hash, 0xff, (size_t)buckets * sizeof(*s->hash)); /* all NIL */
 	/* calloc's large blocks are fresh zero pages: written now, so the
 	 * run's first orders take no page fault. */
 	memset(s->queries, 0, s->cap * sizeof(*s->queries));
