@@ -141,6 +141,37 @@ xr_u64map_upsert(struct xr_u64map *m, uint64_t key, bool *inserted)
 	return xr_u64map_val_at(m, i);
 }
 
+/* Copy value slot @p from to slot @p to; a set has none. The usual sizes
+ * are fixed-size copies (one move), not a call to memcpy. */
+static inline void
+xr__u64map_val_copy(struct xr_u64map *m, uint64_t to, uint64_t from)
+{
+	size_t n = m->val_size;
+
+	if (n == sizeof(uint32_t))
+		memcpy(m->vals + to * sizeof(uint32_t), m->vals + from * sizeof(uint32_t),
+		       sizeof(uint32_t));
+	else if (n == sizeof(uint64_t))
+		memcpy(m->vals + to * sizeof(uint64_t), m->vals + from * sizeof(uint64_t),
+		       sizeof(uint64_t));
+	else if (n != 0)
+		memcpy(m->vals + to * n, m->vals + from * n, n);
+}
+
+/* Zero value slot @p i; a set has none. */
+static inline void
+xr__u64map_val_clear(struct xr_u64map *m, uint64_t i)
+{
+	size_t n = m->val_size;
+
+	if (n == sizeof(uint32_t))
+		memset(m->vals + i * sizeof(uint32_t), 0, sizeof(uint32_t));
+	else if (n == sizeof(uint64_t))
+		memset(m->vals + i * sizeof(uint64_t), 0, sizeof(uint64_t));
+	else if (n != 0)
+		memset(m->vals + i * n, 0, n);
+}
+
 /**
  * Remove @p key if present, by backward shift (Knuth, TAOCP vol. 3, 6.4
  * Algorithm R): later members of its probe run move back into the hole
@@ -170,13 +201,11 @@ xr_u64map_remove(struct xr_u64map *m, uint64_t key)
 		if (stays)
 			continue;
 		m->keys[i] = m->keys[j];
-		if (m->vals != NULL)
-			memcpy(xr_u64map_val_at(m, i), xr_u64map_val_at(m, j), m->val_size);
+		xr__u64map_val_copy(m, i, j);
 		i = j;
 	}
 	m->keys[i] = 0;
-	if (m->vals != NULL)
-		memset(xr_u64map_val_at(m, i), 0, m->val_size);
+	xr__u64map_val_clear(m, i);
 	m->count--;
 	return true;
 }
