@@ -8,12 +8,12 @@
  *   the unused ones). A slot is PENDING from submit until its arrival, then,
  *   if it rests, RESTING until its expiry or cancel; it is freed when its
  *   terminal event is written. Each live slot has exactly one entry in a
- *   binary min-heap keyed by (due_ns, seq): its arrival, its expiry, or the
- *   cancel of a resting order. seq is a counter taken whenever a key is set,
- *   so equal due times come out first-in first-out and the order of events
- *   is fully determined. Each heap entry produces exactly one event when
- *   popped; an arrival that rests is keyed again for its expiry, every other
- *   pop frees the slot. This is why every order gets exactly one terminal
+ *   binary min-heap (xr_heap, FIFO mode) keyed by its due time: its
+ *   arrival, its expiry, or the cancel of a resting order. The heap takes a
+ *   counter whenever a key is set, so equal due times come out first-in
+ *   first-out and the order of events is fully determined. Each heap entry
+ *   produces exactly one event when popped; an arrival that rests is keyed
+ *   again for its expiry, every other pop frees the slot. This is why every order gets exactly one terminal
  *   event: the slot is freed in exactly one place, right after writing it.
  *
  *   cancel() finds a slot through a map of ClOrdIDs (xr_u64map in
@@ -50,6 +50,7 @@
 #include <string.h>
 
 #include "xr_config.h"
+#include "xr_heap.h"
 #include "xr_u64map.h"
 
 __extension__ typedef unsigned __int128 xr__u128;
@@ -86,14 +87,10 @@ enum xr__sim_fate {
 /** One order slot. */
 struct xr__sim_order {
 	struct xr_conn_order o; /* as submitted */
-	uint64_t due_ns;	/* heap key, part 1 */
-	uint64_t seq;		/* heap key, part 2 (FIFO among equal due) */
 	int64_t cum_qty;	/* filled so far (qty scale) */
 	int64_t cum_notional;	/* cash of those fills */
 	int64_t cum_fees;	/* their fees */
 	int64_t rep_qty, rep_notional, rep_fees; /* what answers delivered */
-	uint32_t heap_pos;	/* index in heap[] while keyed */
-	uint8_t in_heap;	/* has a heap entry */
 	uint8_t fin_kind;	/* DONE: the terminal event's kind, */
 	uint8_t fin_status;	/* OrdStatus, */
 	uint16_t fin_reason;	/* and reason */
@@ -115,7 +112,6 @@ struct xr__sim_query {
 /** A sim venue instance (the connector's ctx). */
 struct xr__sim {
 	uint64_t rng;		 /* splitmix64 state */
-	uint64_t seq;		 /* last heap key sequence number */
 	uint64_t latency_ns;	 /* fixed one-way latency */
 	uint64_t jitter_ns;	 /* uniform extra latency 0..jitter_ns */
 	uint64_t session_ns;	 /* resting orders expire after this */
@@ -125,11 +121,10 @@ struct xr__sim {
 	uint32_t cap;		 /* order slots (max_open_orders) */
 	uint32_t n_open;	 /* live slots: pending + resting */
 	uint32_t free_head;	 /* first FREE slot, or NIL */
-	uint32_t n_heap;	 /* heap entries (== n_open) */
 	uint32_t n_books;
 	struct xr_conn_md_cursor md; /* static books' market data still to send */
 	struct xr__sim_order *orders; /* cap slots */
-	uint32_t *heap;		 /* cap slot indices, min-heap on (due, seq) */
+	struct xr_heap heap;	 /* slots by due time (ns), FIFO among equal */
 	struct xr_u64map ids;	 /* live ClOrdID -> slot (uint32_t) */
 	struct xr_conn_book *books; /* n_books */
 	uint16_t book_of[XR_MAX_SYMBOLS]; /* symbol id -> book, or NO_BOOK */
@@ -251,93 +246,6 @@ xr__sim_answer_lost(struct xr__sim *s, uint64_t now_ns)
 
 	return xr__sim_unreachable(s, now_ns) ||
 	       (drop != NULL && xr__sim_chance(s, drop->prob_ppm));
-}
-
-/* ------------------------------------------------------------------ heap */
-
-static bool
-xr__sim_before(const struct xr__sim *s, uint32_t a, uint32_t b)
-{
-	const struct xr__sim_order *x = &s->orders[a], *y = &s->orders[b];
-	return x->due_ns < y->due_ns || (x->due_ns == y->due_ns && x->seq < y->seq);
-}
-
-static void
-xr__sim_heap_set(struct xr__sim *s, uint32_t pos, uint32_t slot)
-{
-	s->heap[pos] = slot;
-	s->orders[slot].heap_pos = pos;
-}
-
-static void
-xr__sim_sift_up(struct xr__sim *s, uint32_t pos)
-{
-	uint32_t slot = s->heap[pos];
-	while (pos > 0) {
-		uint32_t parent = (pos - 1) / 2;
-		if (!xr__sim_before(s, slot, s->heap[parent]))
-			break;
-		xr__sim_heap_set(s, pos, s->heap[parent]);
-		pos = parent;
-	}
-	xr__sim_heap_set(s, pos, slot);
-}
-
-static void
-xr__sim_sift_down(struct xr__sim *s, uint32_t pos)
-{
-	uint32_t slot = s->heap[pos];
-	for (;;) {
-		uint32_t child = 2 * pos + 1;
-		if (child >= s->n_heap)
-			break;
-		if (child + 1 < s->n_heap &&
-		    xr__sim_before(s, s->heap[child + 1], s->heap[child]))
-			child++;
-		if (!xr__sim_before(s, s->heap[child], slot))
-			break;
-		xr__sim_heap_set(s, pos, s->heap[child]);
-		pos = child;
-	}
-	xr__sim_heap_set(s, pos, slot);
-}
-
-/** Key @p slot for @p due_ns and insert it. */
-static void
-xr__sim_heap_push(struct xr__sim *s, uint32_t slot, uint64_t due_ns)
-{
-	s->orders[slot].due_ns = due_ns;
-	s->orders[slot].seq = ++s->seq;
-	s->orders[slot].in_heap = 1;
-	xr__sim_heap_set(s, s->n_heap++, slot);
-	xr__sim_sift_up(s, s->n_heap - 1);
-}
-
-/** Remove the top entry. */
-static void
-xr__sim_heap_pop(struct xr__sim *s)
-{
-	s->orders[s->heap[0]].in_heap = 0;
-	if (--s->n_heap > 0) {
-		xr__sim_heap_set(s, 0, s->heap[s->n_heap]);
-		xr__sim_sift_down(s, 0);
-	}
-}
-
-/** Remove @p slot's entry, wherever it is. */
-static void
-xr__sim_heap_remove(struct xr__sim *s, uint32_t slot)
-{
-	uint32_t pos = s->orders[slot].heap_pos;
-
-	s->orders[slot].in_heap = 0;
-	if (--s->n_heap == pos)
-		return;
-	uint32_t moved = s->heap[s->n_heap];
-	xr__sim_heap_set(s, pos, moved);
-	xr__sim_sift_up(s, pos);
-	if (s->orders[moved].heap_pos == pos)
-		xr__sim_sift_down(s, pos);
 }
 
 /* ------------------------------------------------------------------ ids */
@@ -656,7 +564,7 @@ xr__sim_submit(void *ctx, const struct xr_conn_order *o, uint64_t now_ns)
 	so->action = XR__SIM_ARRIVE;
 	so->fate = reject ? XR__SIM_REJECT : fail ? XR__SIM_FAIL : XR__SIM_MATCH;
 	so->cancel_req = 0;
-	xr__sim_heap_push(s, slot, now_ns + s->latency_ns + jitter + extra);
+	xr_heap_push(&s->heap, slot, now_ns + s->latency_ns + jitter + extra);
 	return 0;
 }
 
@@ -682,12 +590,8 @@ xr__sim_cancel(void *ctx, uint64_t cl_ord_id, uint64_t now_ns)
 	if (so->action == XR__SIM_CANCEL)
 		return 0; /* already being canceled */
 	so->action = XR__SIM_CANCEL;
-	if (now_ns < so->due_ns) {
-		/* Decrease the key: due at the cancel's time. */
-		so->due_ns = now_ns;
-		so->seq = ++s->seq;
-		xr__sim_sift_up(s, so->heap_pos);
-	}
+	if (now_ns < xr_heap_key(&s->heap, slot)) /* decrease: due at the cancel's time */
+		xr_heap_update(&s->heap, slot, now_ns);
 	/* Else the expiry is already due: keep the key, Canceled replaces it. */
 	return 0;
 }
@@ -714,8 +618,7 @@ xr__sim_deliver(struct xr__sim *s, uint32_t slot, struct xr_conn_event *e)
 {
 	struct xr__sim_order *so = &s->orders[slot];
 	xr__sim_emit(e, so, so->fin_kind, so->fin_status, so->fin_reason, 0);
-	if (so->in_heap)
-		xr__sim_heap_remove(s, slot);
+	xr_heap_remove(&s->heap, slot); /* if a late answer was keyed */
 	xr__sim_release(s, slot);
 }
 
@@ -762,7 +665,7 @@ xr__sim_finish(struct xr__sim *s, uint32_t slot, uint64_t now_ns, uint8_t kind, 
 	if (late != NULL && xr__sim_chance(s, late->prob_ppm)) {
 		xr__sim_keep(so, kind, status, reason);
 		so->action = XR__SIM_DELIVER;
-		xr__sim_heap_push(s, slot, now_ns + (uint64_t)late->extra_us * 1000);
+		xr_heap_push(&s->heap, slot, now_ns + (uint64_t)late->extra_us * 1000);
 		s->late_answers++;
 		return 0;
 	}
@@ -788,19 +691,19 @@ xr__sim_poll(void *ctx, uint64_t now_ns, struct xr_conn_event *ev, uint32_t max)
 		s->n_extra -= x;
 	}
 
-	while (n < max && s->n_extra == 0 && s->n_heap > 0) {
-		uint32_t slot = s->heap[0];
-		struct xr__sim_order *so = &s->orders[slot];
-		uint64_t t = so->due_ns;
+	while (n < max && s->n_extra == 0 && xr_heap_count(&s->heap) > 0) {
+		uint64_t t = xr_heap_top_key(&s->heap);
 		if (t > now_ns)
 			break;
+		uint32_t slot = xr_heap_top(&s->heap);
+		struct xr__sim_order *so = &s->orders[slot];
 		struct xr_conn_event *e = &ev[n];
 		uint8_t kind = XR_EV_EXEC_REPORT, status = XR_OS_CANCELED;
 		uint16_t reason = XR_R_NONE;
 		if (so->action == XR__SIM_ARRIVE) {
 			if (xr__sim_unreachable(s, t)) {
 				/* In flight when the venue went away: lost. */
-				xr__sim_heap_pop(s);
+				xr_heap_pop(&s->heap);
 				xr__sim_release(s, slot);
 				s->lost_orders++;
 				continue;
@@ -811,9 +714,7 @@ xr__sim_poll(void *ctx, uint64_t now_ns, struct xr_conn_event *ev, uint32_t max)
 				 * undelivered until a later answer. */
 				so->state = XR__SIM_RESTING;
 				so->action = XR__SIM_EXPIRE;
-				so->due_ns = t + s->session_ns;
-				so->seq = ++s->seq;
-				xr__sim_sift_down(s, 0);
+				xr_heap_update(&s->heap, slot, t + s->session_ns);
 				if (xr__sim_answer_lost(s, t)) {
 					so->rep_qty = so->rep_notional = so->rep_fees = 0;
 					s->lost_answers++;
@@ -826,7 +727,7 @@ xr__sim_poll(void *ctx, uint64_t now_ns, struct xr_conn_event *ev, uint32_t max)
 			status = XR_OS_EXPIRED;
 			reason = XR_R_EXPIRED;
 		} else if (so->action == XR__SIM_DELIVER) {
-			xr__sim_heap_pop(s);
+			xr_heap_pop(&s->heap);
 			if (xr__sim_unreachable(s, t)) {
 				s->lost_answers++; /* stays DONE until a status query */
 				continue;
@@ -835,7 +736,7 @@ xr__sim_poll(void *ctx, uint64_t now_ns, struct xr_conn_event *ev, uint32_t max)
 			n += xr__sim_hostile(s, so, t, ev, n, max);
 			continue;
 		}
-		xr__sim_heap_pop(s);
+		xr_heap_pop(&s->heap);
 		/* A freed slot keeps its order until the next submit. */
 		if (xr__sim_finish(s, slot, t, kind, status, reason, e) != 0)
 			n += xr__sim_hostile(s, so, t, ev, n, max);
@@ -882,7 +783,7 @@ xr__sim_destroy(void *ctx)
 	if (s == NULL)
 		return;
 	free(s->orders);
-	free(s->heap);
+	xr_heap_fini(&s->heap);
 	xr_u64map_fini(&s->ids);
 	free(s->books);
 	free(s->queries);
@@ -906,7 +807,7 @@ xr_sim_next_due_ns(const struct xr_connector *c)
 	if (c == NULL || c->ops != &xr_sim_ops)
 		return UINT64_MAX;
 	const struct xr__sim *s = c->ctx;
-	return s->n_heap > 0 ? s->orders[s->heap[0]].due_ns : UINT64_MAX;
+	return xr_heap_top_key(&s->heap);
 }
 
 /* ------------------------------------------------------------------ create */
@@ -1018,14 +919,13 @@ xr_sim_create(const struct xr_config *cfg, unsigned venue,
 	s->cap = v->max_open_orders;
 	s->orders = calloc(s->cap, sizeof(*s->orders));
 	s->queries = calloc(s->cap, sizeof(*s->queries));
-	s->heap = calloc(s->cap, sizeof(*s->heap));
-	if (s->orders == NULL || s->heap == NULL || s->queries == NULL ||
+	if (s->orders == NULL || s->queries == NULL ||
+	    xr_heap_init(&s->heap, s->cap, true) != 0 ||
 	    xr_u64map_init_seq(&s->ids, s->cap, sizeof(uint32_t)) != 0)
 		goto nomem;
 	/* calloc's large blocks are fresh zero pages: written now, so the
 	 * run's first orders take no page fault. */
 	memset(s->queries, 0, s->cap * sizeof(*s->queries));
-	memset(s->heap, 0, s->cap * sizeof(*s->heap));
 	for (uint32_t i = 0; i < s->cap; i++)
 		s->orders[i].next_free = i + 1 < s->cap ? i + 1 : XR__SIM_NIL;
 	s->free_head = 0;
