@@ -65,6 +65,13 @@ struct xr_heap {
  */
 int xr_heap_init(struct xr_heap *h, uint32_t cap, bool fifo);
 
+/** @return bytes xr_heap_init() allocates for @p cap ids. Thread: any. Pure. */
+static inline uint64_t
+xr_heap_bytes(uint64_t cap)
+{
+	return cap * (sizeof(struct xr_heap_ent) + sizeof(uint32_t));
+}
+
 /** Free the heap; @p h may be zeroed or already freed. Thread: the owner. */
 void xr_heap_fini(struct xr_heap *h);
 
