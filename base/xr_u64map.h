@@ -79,7 +79,10 @@ int xr_u64map_init(struct xr_u64map *m, uint64_t max_keys, size_t val_size);
  * and the live window stays in a few hot cache lines instead of one miss per
  * lookup. Keys from outside (signal ids) must use xr_u64map_init(): a
  * crafted key set would collide. Looking up keys from outside (a ClOrdID a
- * venue echoes) is fine: only the stored keys shape the probe runs.
+ * venue echoes) is fine: only the stored keys shape the probe runs. The
+ * live window is one probe run, so removing its oldest key walks the whole
+ * window (each key stays): keep the window short (zero-latency venues,
+ * parents in flight) or use xr_u64map_init().
  * Thread: any (control path).
  */
 int xr_u64map_init_seq(struct xr_u64map *m, uint64_t max_keys, size_t val_size);

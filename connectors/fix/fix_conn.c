@@ -4,8 +4,9 @@
  *
  * DESIGN
  *   Orders live in a fixed table of max_open_orders slots; a ClOrdID map
- *   (xr_u64map, sequential mode: the engine's ClOrdIDs come from one
- *   counter) finds a slot from the ClOrdID a venue echoes. Live slots
+ *   (xr_u64map, mixed home slots) finds a slot from the ClOrdID a venue
+ *   echoes. Not sequential mode: orders may rest for long, so the live ids
+ *   are a wide window, and there removing the oldest would walk all of it. Live slots
  *   are also on a list in the order they were sent, so cancel_after_ms
  *   looks only at the oldest. A slot is freed right after its terminal
  *   event is queued, and that is the only place one is freed: every order
@@ -1345,7 +1346,7 @@ xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_connec
 	f->s = malloc(xr_fix_session_size(frame));
 	if (f->o == NULL || f->evq == NULL || f->sent == NULL || f->s == NULL)
 		goto nomem;
-	rc = xr_u64map_init_seq(&f->ids, f->cap, sizeof(uint32_t));
+	rc = xr_u64map_init(&f->ids, f->cap, sizeof(uint32_t));
 	if (rc != 0)
 		goto fail_rc;
 	for (uint32_t i = 0; i < f->cap; i++)
