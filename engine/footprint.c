@@ -40,13 +40,15 @@ xr_engine_footprint(const struct xr_config *cfg, struct xr_footprint *fp)
 	fp->n_rings = 7 + 2 * v;
 	fp->ring_bytes = fp->n_rings * ((uint64_t)ec->ring_capacity * msg + 256) +
 			 (XR_CONTROL_RING + XR_EVENT_RING) * msg;
-	/* Per venue: open orders (live, timers, heap, tokens), held children
-	 * (one more burst), the outbox. */
-	uint64_t per_order = msg + sizeof(struct xr_child_timer) + 2 * sizeof(uint32_t);
+	/* Per venue: open orders (live, timers, timer heap, tokens), held
+	 * children (one more burst: slots, their heap, free slots), the outbox. */
+	uint64_t per_order = msg + sizeof(struct xr_child_timer) + xr_heap_bytes(1) +
+			     sizeof(uint32_t);
+	uint64_t per_held = msg + xr_heap_bytes(1) + sizeof(uint32_t);
 	uint64_t bound = (uint64_t)ec->burst * 64 + ec->ring_capacity;
 	for (uint32_t i = 0; i < cfg->n_venues; i++) {
 		uint64_t cap = cfg->venues[i].max_open_orders;
-		fp->order_bytes += cap * per_order + (cap + XR_MAX_BURST) * msg +
+		fp->order_bytes += cap * per_order + (cap + XR_MAX_BURST) * per_held +
 				   (4 * XR_MAX_BURST + 16) * msg;
 		bound += 2ull * ec->ring_capacity + 2ull * cap + 4 * XR_MAX_BURST + 16;
 	}

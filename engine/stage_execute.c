@@ -51,43 +51,24 @@
 #include "xr_clock.h"
 #include "xr_config_schema.h"
 
-/* ---- held children: a binary min-heap by send_at_ns ---- */
+/* ---- held children: slots of held[], in an xr_heap by send_at_ns ---- */
 
 static void
 xr__held_push(struct xr_execute *x, const struct xr_msg *m)
 {
-	uint32_t i = x->n_held++;
+	uint32_t slot = x->held_free[--x->n_held_free];
 
-	while (i > 0) {
-		uint32_t p = (i - 1) / 2;
-		if (x->held[p].send_at_ns <= m->send_at_ns)
-			break;
-		x->held[i] = x->held[p];
-		i = p;
-	}
-	x->held[i] = *m;
+	x->held[slot] = *m;
+	xr_heap_push(&x->held_q, slot, m->send_at_ns);
 }
 
 static void
 xr__held_pop(struct xr_execute *x, struct xr_msg *out)
 {
-	*out = x->held[0];
-	struct xr_msg last = x->held[--x->n_held];
-	uint32_t i = 0, n = x->n_held;
+	uint32_t slot = xr_heap_pop(&x->held_q);
 
-	for (;;) {
-		uint32_t c = 2 * i + 1;
-		if (c >= n)
-			break;
-		if (c + 1 < n && x->held[c + 1].send_at_ns < x->held[c].send_at_ns)
-			c++;
-		if (last.send_at_ns <= x->held[c].send_at_ns)
-			break;
-		x->held[i] = x->held[c];
-		i = c;
-	}
-	if (n > 0)
-		x->held[i] = last;
+	*out = x->held[slot];
+	x->held_free[x->n_held_free++] = slot;
 }
 
 /* ---- reports to the aggregator ---- */
@@ -151,50 +132,6 @@ xr__tl_unlink(struct xr_execute *x, struct xr_timer_list *l, uint32_t tok)
 }
 
 static void
-xr__t_set(struct xr_execute *x, uint32_t pos, uint32_t tok)
-{
-	x->theap[pos] = tok;
-	x->timer[tok].heap_pos = pos;
-}
-
-static void
-xr__t_up(struct xr_execute *x, uint32_t pos)
-{
-	uint32_t tok = x->theap[pos];
-	uint64_t due = x->timer[tok].due_ns;
-
-	while (pos > 0) {
-		uint32_t p = (pos - 1) / 2;
-		if (x->timer[x->theap[p]].due_ns <= due)
-			break;
-		xr__t_set(x, pos, x->theap[p]);
-		pos = p;
-	}
-	xr__t_set(x, pos, tok);
-}
-
-static void
-xr__t_down(struct xr_execute *x, uint32_t pos)
-{
-	uint32_t tok = x->theap[pos];
-	uint64_t due = x->timer[tok].due_ns;
-
-	for (;;) {
-		uint32_t c = 2 * pos + 1;
-		if (c >= x->n_theap)
-			break;
-		if (c + 1 < x->n_theap &&
-		    x->timer[x->theap[c + 1]].due_ns < x->timer[x->theap[c]].due_ns)
-			c++;
-		if (due <= x->timer[x->theap[c]].due_ns)
-			break;
-		xr__t_set(x, pos, x->theap[c]);
-		pos = c;
-	}
-	xr__t_set(x, pos, tok);
-}
-
-static void
 xr__timer_cancel(struct xr_execute *x, uint32_t tok)
 {
 	struct xr_child_timer *ct = &x->timer[tok];
@@ -206,14 +143,7 @@ xr__timer_cancel(struct xr_execute *x, uint32_t tok)
 	} else if (q == XR_TQ_LIVE) {
 		xr__tl_unlink(x, &x->tlive, tok);
 	} else if (q == XR_TQ_HEAP) {
-		uint32_t pos = ct->heap_pos;
-		if (--x->n_theap == pos)
-			return;
-		uint32_t moved = x->theap[x->n_theap];
-		xr__t_set(x, pos, moved);
-		xr__t_up(x, pos);
-		if (x->timer[moved].heap_pos == pos)
-			xr__t_down(x, pos);
+		xr_heap_remove(&x->theap, tok);
 	}
 }
 
@@ -233,8 +163,7 @@ xr__timer_arm(struct xr_execute *x, uint32_t tok, uint8_t q, uint64_t due)
 	} else if (q == XR_TQ_LIVE) {
 		xr__tl_append(x, &x->tlive, tok);
 	} else {
-		xr__t_set(x, x->n_theap++, tok);
-		xr__t_up(x, x->n_theap - 1);
+		xr_heap_push(&x->theap, tok, due);
 	}
 }
 
@@ -244,7 +173,7 @@ xr__timer_due(const struct xr_execute *x, uint64_t now)
 {
 	uint32_t best = XR__NIL;
 	uint64_t best_due = now;
-	uint32_t cand[3] = { x->tsent.head, x->tlive.head, x->n_theap ? x->theap[0] : XR__NIL };
+	uint32_t cand[3] = { x->tsent.head, x->tlive.head, xr_heap_top(&x->theap) };
 
 	for (int i = 0; i < 3; i++) {
 		if (cand[i] != XR__NIL && x->timer[cand[i]].due_ns <= best_due) {
@@ -435,7 +364,7 @@ xr__rate_limit_sync(struct xr_execute *x, uint64_t now)
 static void
 xr__gauges(struct xr_execute *x)
 {
-	uint32_t headroom = 1000000, depth = x->n_held + (x->cap - x->n_free);
+	uint32_t headroom = 1000000, depth = xr_heap_count(&x->held_q) + (x->cap - x->n_free);
 
 	if (x->bucket_rate != 0) {
 		int64_t t = x->bucket.nano_tokens < 0 ? 0 : x->bucket.nano_tokens;
@@ -703,7 +632,7 @@ xr__drain_step(struct xr_execute *x, uint32_t drain, uint64_t now, uint32_t burs
 			    x->conn.ops->cancel(x->conn.ctx, x->live[t].cl_ord_id, now) == 0)
 				x->stop_cancels++;
 	}
-	for (uint32_t k = 0; k < burst && x->n_held > 0; k++, work++) {
+	for (uint32_t k = 0; k < burst && xr_heap_count(&x->held_q) > 0; k++, work++) {
 		struct xr_msg c;
 		xr__held_pop(x, &c);
 		xr__stop_child(x, &c, now);
@@ -789,8 +718,8 @@ xr__execute_work(struct xr_stage *st)
 	}
 
 	/* Held children due now, while tokens last, at most a burst. */
-	for (uint32_t k = 0; !stopping && k < burst && x->n_held > 0 && x->n_free > 0 &&
-			     x->held[0].send_at_ns <= now; k++) {
+	for (uint32_t k = 0; !stopping && k < burst && x->n_free > 0 &&
+			     xr_heap_top_key(&x->held_q) <= now; k++) {
 		struct xr_msg c;
 		xr__held_pop(x, &c);
 		work++;
@@ -801,8 +730,8 @@ xr__execute_work(struct xr_stage *st)
 	uint32_t want = burst;
 	if (want > x->n_free)
 		want = x->n_free;
-	if (want > x->held_cap - x->n_held)
-		want = x->held_cap - x->n_held;
+	if (want > x->n_held_free)
+		want = x->n_held_free;
 	uint32_t n = want ? xr_ring_dequeue_burst(x->in, batch, want) : 0;
 	xr__order_by_priority(batch, n, ord);
 	if (n != 0)
@@ -879,12 +808,14 @@ xr_execute_init(struct xr_engine *e, unsigned venue, char *err, size_t err_len)
 	x->outbox_cap = 4 * XR_MAX_BURST + 16;
 	x->live = calloc(x->cap, sizeof(*x->live));
 	x->timer = calloc(x->cap, sizeof(*x->timer));
-	x->theap = calloc(x->cap, sizeof(*x->theap));
 	x->free_tokens = calloc(x->cap, sizeof(*x->free_tokens));
 	x->held = calloc(x->held_cap, sizeof(*x->held));
+	x->held_free = calloc(x->held_cap, sizeof(*x->held_free));
 	x->outbox = calloc(x->outbox_cap, sizeof(*x->outbox));
 	if (x->live == NULL || x->free_tokens == NULL || x->held == NULL ||
-	    x->outbox == NULL || x->timer == NULL || x->theap == NULL) {
+	    x->held_free == NULL || x->outbox == NULL || x->timer == NULL ||
+	    xr_heap_init(&x->theap, x->cap, false) != 0 ||
+	    xr_heap_init(&x->held_q, x->held_cap, false) != 0) {
 		snprintf(err, err_len, "venue %s: out of memory for %u open orders",
 			 vc->name, x->cap);
 		return -ENOMEM;
@@ -893,6 +824,9 @@ xr_execute_init(struct xr_engine *e, unsigned venue, char *err, size_t err_len)
 		x->free_tokens[i] = x->cap - 1 - i;
 		x->timer[i].prev = x->timer[i].next = XR__NIL;
 	}
+	for (uint32_t i = 0; i < x->held_cap; i++)
+		x->held_free[i] = x->held_cap - 1 - i;
+	x->n_held_free = x->held_cap;
 	x->tsent.head = x->tsent.tail = XR__NIL;
 	x->cancel_on_timeout = e->cfg->engine.timeout_policy == XR_TIMEOUT_CANCEL;
 	x->tlive.head = x->tlive.tail = XR__NIL;
@@ -923,11 +857,13 @@ xr_execute_fini(struct xr_execute *x)
 	free(x->live);
 	free(x->free_tokens);
 	free(x->held);
+	free(x->held_free);
 	free(x->outbox);
 	free(x->timer);
-	free(x->theap);
+	xr_heap_fini(&x->theap);
+	xr_heap_fini(&x->held_q);
 	x->timer = NULL;
-	x->theap = NULL;
+	x->held_free = NULL;
 	x->live = NULL;
 	x->free_tokens = NULL;
 	x->held = NULL;
@@ -942,7 +878,11 @@ xr_execute_regions(struct xr_execute *x, xr_region_fn visit, void *ctx)
 	visit(ctx, x->live, x->cap * sizeof(*x->live));
 	visit(ctx, x->free_tokens, x->cap * sizeof(*x->free_tokens));
 	visit(ctx, x->held, x->held_cap * sizeof(*x->held));
+	visit(ctx, x->held_free, x->held_cap * sizeof(*x->held_free));
 	visit(ctx, x->outbox, x->outbox_cap * sizeof(*x->outbox));
 	visit(ctx, x->timer, x->cap * sizeof(*x->timer));
-	visit(ctx, x->theap, x->cap * sizeof(*x->theap));
+	visit(ctx, x->theap.ent, x->cap * sizeof(*x->theap.ent));
+	visit(ctx, x->theap.pos, x->cap * sizeof(*x->theap.pos));
+	visit(ctx, x->held_q.ent, x->held_cap * sizeof(*x->held_q.ent));
+	visit(ctx, x->held_q.pos, x->held_cap * sizeof(*x->held_q.pos));
 }

@@ -8,6 +8,7 @@
 #define XR_STAGE_EXECUTE_PVT_H
 
 #include "engine_pvt.h"
+#include "xr_heap.h"
 
 /** Where a child at the venue stands (struct xr_child_timer.state). */
 enum xr_child_state {
@@ -28,7 +29,6 @@ struct xr_child_timer {
 	uint64_t due_ns;	/* SENT: the order timeout; UNKNOWN: the next
 				 * status query; LIVE: the next status check */
 	uint32_t prev, next;	/* list links (tokens), UINT32_MAX = none */
-	uint32_t heap_pos;	/* index in the heap while UNKNOWN */
 	uint8_t queue;		/* enum xr_timer_queue */
 	uint8_t state;		/* enum xr_child_state; 0 = no child */
 	uint8_t probe;		/* admitted as a HALF_OPEN probe */
@@ -70,8 +70,10 @@ struct xr_execute {
 	struct xr_msg *live;	    /* children at the venue, by token */
 	uint32_t *free_tokens;	    /* stack of free tokens */
 	uint32_t n_free, cap;
-	struct xr_msg *held;	    /* min-heap by send_at_ns (TWAP slices) */
-	uint32_t n_held, held_cap;
+	struct xr_msg *held;	    /* held children (TWAP slices), by slot */
+	struct xr_heap held_q;	    /* their slots by send_at_ns */
+	uint32_t *held_free;	    /* stack of free slots */
+	uint32_t n_held_free, held_cap;
 	struct xr_msg *outbox;	    /* reports not yet enqueued */
 	uint32_t outbox_n, outbox_pos, outbox_cap;
 	struct xr_venue_live *live_gauges; /* this venue's, in the engine */
@@ -89,8 +91,7 @@ struct xr_execute {
 	struct xr_child_timer *timer; /* cap, by token */
 	struct xr_timer_list tsent; /* SENT children, by due_ns */
 	struct xr_timer_list tlive; /* LIVE children, by due_ns */
-	uint32_t *theap;	    /* UNKNOWN children, min-heap by due_ns */
-	uint32_t n_theap;
+	struct xr_heap theap;	    /* UNKNOWN children's tokens by due_ns */
 	uint64_t order_timeout_ns;
 	bool cancel_on_timeout;	    /* timeout_policy = cancel */
 	uint64_t timeout_cancels;   /* cancels sent for timed-out children */

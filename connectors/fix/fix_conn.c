@@ -8,7 +8,10 @@
  *
  * DESIGN
  *   Orders live in a fixed table of max_open_orders slots; a ClOrdID map
- *   (xr_idmap) finds a slot from the ClOrdID a venue echoes. Live slots
+ *   (xr_u64map, mixed home slots) finds a slot from the ClOrdID a venue
+ *   echoes. Not sequential mode: orders may rest for long, so the live ids
+ *   are a wide window, and there removing the oldest would walk all of it.
+ *   Live slots
  *   are also on a list in the order they were sent, so cancel_after_ms
  *   looks only at the oldest. A slot is freed right after its terminal
  *   event is queued, and that is the only place one is freed: every order
@@ -281,10 +284,13 @@ xr__submit(void *ctx, const struct xr_conn_order *in, uint64_t now)
 	if (in->ord_type == XR_ORD_LIMIT)
 		xr_fix_put_fixed(&w, XR__T_PRICE, in->limit_px, 8);
 	xr_fix_put_char(&w, XR__T_TIF, (char)('0' + in->tif));
-	if (xr_idmap_put(&f->ids, in->cl_ord_id, i) != 0)
-		return -EINVAL; /* a ClOrdID already live: nothing queued */
+	bool fresh;
+	uint32_t *slot = xr_u64map_upsert(&f->ids, in->cl_ord_id, &fresh);
+	if (slot == NULL || !fresh)
+		return -EINVAL; /* a ClOrdID already live (or 0): nothing queued */
+	*slot = i;
 	if (xr_fix_session_send(f->s, &w, &seq, now) != 0) {
-		xr_idmap_del(&f->ids, in->cl_ord_id);
+		xr_u64map_remove(&f->ids, in->cl_ord_id);
 		return -EBUSY;
 	}
 	f->free_head = o->next;
@@ -323,9 +329,9 @@ xr__cancel(void *ctx, uint64_t cl_ord_id, uint64_t now)
 {
 	struct xr__fix *f = ctx;
 	struct xr_fix_writer w;
-	uint32_t i = xr_idmap_get(&f->ids, cl_ord_id);
+	uint32_t i = xr__slot_by_id(f, cl_ord_id);
 
-	if (i == XR_IDMAP_NONE)
+	if (i == XR__NIL)
 		return -ENOENT;
 	if (!f->up)
 		return -ENOTCONN;
@@ -353,14 +359,14 @@ xr__status(void *ctx, uint64_t cl_ord_id, uint32_t token, uint64_t now)
 {
 	struct xr__fix *f = ctx;
 	struct xr_fix_writer w;
-	uint32_t i = xr_idmap_get(&f->ids, cl_ord_id);
+	uint32_t i = xr__slot_by_id(f, cl_ord_id);
 
 	(void)token;
 	if (!f->up)
 		return -ENOTCONN;
 	if (!f->status_ok)
 		return -EOPNOTSUPP;
-	if (i == XR_IDMAP_NONE)
+	if (i == XR__NIL)
 		return -ENOENT; /* ended: its terminal event is queued */
 	struct xr__order *o = &f->o[i];
 	if (o->overfill && o->doubt_queries >= XR__DOUBT_QUERIES)
@@ -470,7 +476,7 @@ xr__destroy(void *ctx)
 	}
 	if (f->seq_fd >= 0)
 		close(f->seq_fd);
-	xr_idmap_free(&f->ids);
+	xr_u64map_fini(&f->ids);
 	free(f->sent);
 	free(f->books);
 	free(f->o);
@@ -643,7 +649,7 @@ xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_connec
 	f->s = malloc(xr_fix_session_size(frame));
 	if (f->o == NULL || f->evq == NULL || f->sent == NULL || f->s == NULL)
 		goto nomem;
-	rc = xr_idmap_init(&f->ids, f->cap);
+	rc = xr_u64map_init(&f->ids, f->cap, sizeof(uint32_t));
 	if (rc != 0)
 		goto fail_rc;
 	for (uint32_t i = 0; i < f->cap; i++)

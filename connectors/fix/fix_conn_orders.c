@@ -131,7 +131,7 @@ xr__release(struct xr__fix *f, uint32_t i)
 		f->o[o->next].prev = o->prev;
 	else
 		f->old_tail = o->prev;
-	xr_idmap_del(&f->ids, o->cl_ord_id);
+	xr_u64map_remove(&f->ids, o->cl_ord_id);
 	o->state = XR__O_FREE;
 	o->next = f->free_head;
 	f->free_head = i;
@@ -199,7 +199,7 @@ xr__slot_of_id(struct xr__fix *f, const struct xr_fix_msg *m, uint32_t tag, bool
 	}
 	if (id != NULL)
 		*id = v;
-	return xr_idmap_get(&f->ids, v);
+	return xr__slot_by_id(f, v);
 }
 
 static uint32_t

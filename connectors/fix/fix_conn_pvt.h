@@ -17,7 +17,7 @@
 #include "xr_config.h"
 #include "xr_fix.h"
 #include "xr_fix_config.h"
-#include "xr_idmap.h"
+#include "xr_u64map.h"
 
 #define XR__NIL UINT32_MAX
 /** Event ring room beyond one event per order slot. */
@@ -144,7 +144,7 @@ struct xr__fix {
 	/* Orders. */
 	struct xr__order *o;
 	uint32_t cap, n_open, free_head, old_head, old_tail;
-	struct xr_idmap ids;
+	struct xr_u64map ids;		/* ClOrdID -> slot (uint32_t) */
 	/* ClOrdIDs sent: sent[id & sent_mask] == id for the newest ones, so a
 	 * report for one of them that is not live is stale, for any other
 	 * foreign (ids more than the window below sent_max: stale). */
@@ -178,5 +178,14 @@ void
 xr__fix_on_gap_fill(void *ctx, uint64_t begin, uint64_t end);
 /** The session's callbacks into the order side (reports, gap fills, state). */
 extern const struct xr_fix_session_ops xr__fix_session_ops;
+
+/** @return the slot of live ClOrdID @p id, or XR__NIL. O(1) expected. */
+static inline uint32_t
+xr__slot_by_id(const struct xr__fix *f, uint64_t id)
+{
+	const uint32_t *slot = xr_u64map_find(&f->ids, id);
+
+	return slot != NULL ? *slot : XR__NIL;
+}
 
 #endif /* XR_FIX_CONN_PVT_H */

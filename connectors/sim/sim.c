@@ -8,17 +8,19 @@
  *   the unused ones). A slot is PENDING from submit until its arrival, then,
  *   if it rests, RESTING until its expiry or cancel; it is freed when its
  *   terminal event is written. Each live slot has exactly one entry in a
- *   binary min-heap keyed by (due_ns, seq): its arrival, its expiry, or the
- *   cancel of a resting order. seq is a counter taken whenever a key is set,
- *   so equal due times come out first-in first-out and the order of events
- *   is fully determined. Each heap entry produces exactly one event when
- *   popped; an arrival that rests is keyed again for its expiry, every other
- *   pop frees the slot. This is why every order gets exactly one terminal
+ *   binary min-heap (xr_heap, FIFO mode) keyed by its due time: its
+ *   arrival, its expiry, or the cancel of a resting order. The heap takes a
+ *   counter whenever a key is set, so equal due times come out first-in
+ *   first-out and the order of events is fully determined. Each heap entry
+ *   produces exactly one event when popped; an arrival that rests is keyed
+ *   again for its expiry, every other pop frees the slot. This is why every order gets exactly one terminal
  *   event: the slot is freed in exactly one place, right after writing it.
  *
- *   cancel() finds a slot through an open-addressing hash of ClOrdIDs
- *   (linear probing, at least 2 buckets per slot, backward-shift deletion,
- *   no tombstones).
+ *   cancel() finds a slot through a map of ClOrdIDs (xr_u64map in
+ *   sequential mode: the ClOrdID's own low bits are its home, since the
+ *   engine hands them out from one counter and the live ones are a window
+ *   of recent ids; at least 2 buckets per slot, backward-shift deletion, no
+ *   tombstones).
  *
  *   Venue time advances only inside poll(): submit and cancel act on the
  *   state the last poll left. A cancel of a PENDING order is remembered and
@@ -48,10 +50,12 @@
 #include <string.h>
 
 #include "xr_config.h"
+#include "xr_heap.h"
+#include "xr_u64map.h"
 
 __extension__ typedef unsigned __int128 xr__u128;
 
-/** Slot and bucket value meaning "none". */
+/** Slot value meaning "none". */
 #define XR__SIM_NIL UINT32_MAX
 /** book_of[] value for a symbol this venue does not list. */
 #define XR__SIM_NO_BOOK UINT16_MAX
@@ -83,14 +87,10 @@ enum xr__sim_fate {
 /** One order slot. */
 struct xr__sim_order {
 	struct xr_conn_order o; /* as submitted */
-	uint64_t due_ns;	/* heap key, part 1 */
-	uint64_t seq;		/* heap key, part 2 (FIFO among equal due) */
 	int64_t cum_qty;	/* filled so far (qty scale) */
 	int64_t cum_notional;	/* cash of those fills */
 	int64_t cum_fees;	/* their fees */
 	int64_t rep_qty, rep_notional, rep_fees; /* what answers delivered */
-	uint32_t heap_pos;	/* index in heap[] while keyed */
-	uint8_t in_heap;	/* has a heap entry */
 	uint8_t fin_kind;	/* DONE: the terminal event's kind, */
 	uint8_t fin_status;	/* OrdStatus, */
 	uint16_t fin_reason;	/* and reason */
@@ -112,7 +112,6 @@ struct xr__sim_query {
 /** A sim venue instance (the connector's ctx). */
 struct xr__sim {
 	uint64_t rng;		 /* splitmix64 state */
-	uint64_t seq;		 /* last heap key sequence number */
 	uint64_t latency_ns;	 /* fixed one-way latency */
 	uint64_t jitter_ns;	 /* uniform extra latency 0..jitter_ns */
 	uint64_t session_ns;	 /* resting orders expire after this */
@@ -122,13 +121,11 @@ struct xr__sim {
 	uint32_t cap;		 /* order slots (max_open_orders) */
 	uint32_t n_open;	 /* live slots: pending + resting */
 	uint32_t free_head;	 /* first FREE slot, or NIL */
-	uint32_t n_heap;	 /* heap entries (== n_open) */
-	uint32_t hash_mask;	 /* buckets - 1 */
 	uint32_t n_books;
 	struct xr_conn_md_cursor md; /* static books' market data still to send */
 	struct xr__sim_order *orders; /* cap slots */
-	uint32_t *heap;		 /* cap slot indices, min-heap on (due, seq) */
-	uint32_t *hash;		 /* hash_mask + 1 buckets of slot indices */
+	struct xr_heap heap;	 /* slots by due time (ns), FIFO among equal */
+	struct xr_u64map ids;	 /* live ClOrdID -> slot (uint32_t) */
 	struct xr_conn_book *books; /* n_books */
 	uint16_t book_of[XR_MAX_SYMBOLS]; /* symbol id -> book, or NO_BOOK */
 	/* Faults (docs/connectors.md "Faults"). */
@@ -251,145 +248,25 @@ xr__sim_answer_lost(struct xr__sim *s, uint64_t now_ns)
 	       (drop != NULL && xr__sim_chance(s, drop->prob_ppm));
 }
 
-/* ------------------------------------------------------------------ heap */
+/* ------------------------------------------------------------------ ids */
 
-static bool
-xr__sim_before(const struct xr__sim *s, uint32_t a, uint32_t b)
+/** @return the slot of live ClOrdID @p cl_ord_id, or XR__SIM_NIL. */
+static inline uint32_t
+xr__sim_slot_of(const struct xr__sim *s, uint64_t cl_ord_id)
 {
-	const struct xr__sim_order *x = &s->orders[a], *y = &s->orders[b];
-	return x->due_ns < y->due_ns || (x->due_ns == y->due_ns && x->seq < y->seq);
-}
+	const uint32_t *slot = xr_u64map_find(&s->ids, cl_ord_id);
 
-static void
-xr__sim_heap_set(struct xr__sim *s, uint32_t pos, uint32_t slot)
-{
-	s->heap[pos] = slot;
-	s->orders[slot].heap_pos = pos;
-}
-
-static void
-xr__sim_sift_up(struct xr__sim *s, uint32_t pos)
-{
-	uint32_t slot = s->heap[pos];
-	while (pos > 0) {
-		uint32_t parent = (pos - 1) / 2;
-		if (!xr__sim_before(s, slot, s->heap[parent]))
-			break;
-		xr__sim_heap_set(s, pos, s->heap[parent]);
-		pos = parent;
-	}
-	xr__sim_heap_set(s, pos, slot);
-}
-
-static void
-xr__sim_sift_down(struct xr__sim *s, uint32_t pos)
-{
-	uint32_t slot = s->heap[pos];
-	for (;;) {
-		uint32_t child = 2 * pos + 1;
-		if (child >= s->n_heap)
-			break;
-		if (child + 1 < s->n_heap &&
-		    xr__sim_before(s, s->heap[child + 1], s->heap[child]))
-			child++;
-		if (!xr__sim_before(s, s->heap[child], slot))
-			break;
-		xr__sim_heap_set(s, pos, s->heap[child]);
-		pos = child;
-	}
-	xr__sim_heap_set(s, pos, slot);
-}
-
-/** Key @p slot for @p due_ns and insert it. */
-static void
-xr__sim_heap_push(struct xr__sim *s, uint32_t slot, uint64_t due_ns)
-{
-	s->orders[slot].due_ns = due_ns;
-	s->orders[slot].seq = ++s->seq;
-	s->orders[slot].in_heap = 1;
-	xr__sim_heap_set(s, s->n_heap++, slot);
-	xr__sim_sift_up(s, s->n_heap - 1);
-}
-
-/** Remove the top entry. */
-static void
-xr__sim_heap_pop(struct xr__sim *s)
-{
-	s->orders[s->heap[0]].in_heap = 0;
-	if (--s->n_heap > 0) {
-		xr__sim_heap_set(s, 0, s->heap[s->n_heap]);
-		xr__sim_sift_down(s, 0);
-	}
-}
-
-/** Remove @p slot's entry, wherever it is. */
-static void
-xr__sim_heap_remove(struct xr__sim *s, uint32_t slot)
-{
-	uint32_t pos = s->orders[slot].heap_pos;
-
-	s->orders[slot].in_heap = 0;
-	if (--s->n_heap == pos)
-		return;
-	uint32_t moved = s->heap[s->n_heap];
-	xr__sim_heap_set(s, pos, moved);
-	xr__sim_sift_up(s, pos);
-	if (s->orders[moved].heap_pos == pos)
-		xr__sim_sift_down(s, pos);
-}
-
-/* ------------------------------------------------------------------ hash */
-
-static uint32_t
-xr__sim_home(const struct xr__sim *s, uint64_t cl_ord_id)
-{
-	/* The ClOrdID's own low bits: the engine hands out ClOrdIDs from one
-	 * counter, so consecutive orders take nearby buckets, whose lines
-	 * stay in cache; a scattering hash made every order entry a cache
-	 * miss. The live orders are a window of recent ids in a table of at
-	 * least twice as many buckets, so home buckets rarely collide. */
-	return (uint32_t)cl_ord_id & s->hash_mask;
-}
-
-/** @return bucket holding @p cl_ord_id, or the empty bucket ending its run. */
-static uint32_t
-xr__sim_hash_find(const struct xr__sim *s, uint64_t cl_ord_id)
-{
-	uint32_t i = xr__sim_home(s, cl_ord_id);
-	while (s->hash[i] != XR__SIM_NIL &&
-	       s->orders[s->hash[i]].o.cl_ord_id != cl_ord_id)
-		i = (i + 1) & s->hash_mask;
-	return i;
-}
-
-/** Remove bucket @p i, shifting later members of its run back (Knuth 6.4 R). */
-static void
-xr__sim_hash_remove(struct xr__sim *s, uint32_t i)
-{
-	uint32_t j = i;
-	for (;;) {
-		j = (j + 1) & s->hash_mask;
-		if (s->hash[j] == XR__SIM_NIL)
-			break;
-		uint32_t k = xr__sim_home(s, s->orders[s->hash[j]].o.cl_ord_id);
-		/* Entry j may stay if its home k lies cyclically in (i, j]. */
-		bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
-		if (stays)
-			continue;
-		s->hash[i] = s->hash[j];
-		i = j;
-	}
-	s->hash[i] = XR__SIM_NIL;
+	return slot != NULL ? *slot : XR__SIM_NIL;
 }
 
 /* ------------------------------------------------------------------ slots */
 
-/** Free @p slot after its terminal event: hash, free list, count. */
+/** Free @p slot after its terminal event: ids, free list, count. */
 static void
 xr__sim_release(struct xr__sim *s, uint32_t slot)
 {
 	struct xr__sim_order *so = &s->orders[slot];
-	xr__sim_hash_remove(s, xr__sim_hash_find(s, so->o.cl_ord_id));
+	xr_u64map_remove(&s->ids, so->o.cl_ord_id);
 	so->state = XR__SIM_FREE;
 	so->next_free = s->free_head;
 	s->free_head = slot;
@@ -648,17 +525,23 @@ xr__sim_submit(void *ctx, const struct xr_conn_order *o, uint64_t now_ns)
 		return -EINVAL;
 	if (xr__sim_fault(s, XR_FAULT_DISCONNECT, now_ns) != NULL)
 		return -ENOTCONN;
-	uint32_t bucket = xr__sim_hash_find(s, o->cl_ord_id);
-	if (s->hash[bucket] != XR__SIM_NIL)
-		return -EINVAL; /* ClOrdID of a live order */
-	if (s->free_head == XR__SIM_NIL)
+	/* One probe: the ClOrdID is entered now and taken out again if the
+	 * order goes no further. */
+	bool fresh;
+	uint32_t *id_slot = xr_u64map_upsert(&s->ids, o->cl_ord_id, &fresh);
+	if (id_slot == NULL || !fresh)
+		return -EINVAL; /* ClOrdID of a live order (or 0) */
+	if (s->free_head == XR__SIM_NIL) {
+		xr_u64map_remove(&s->ids, o->cl_ord_id);
 		return -EBUSY;
+	}
 
 	/* Three draws per order, always, in this order (see the header). */
 	uint64_t jitter = xr__sim_below(xr__sim_rand(s), s->jitter_ns + 1);
 	bool reject = xr__sim_below(xr__sim_rand(s), XR_SIM_PPM_ONE) < s->reject_ppm;
 	bool fail = xr__sim_below(xr__sim_rand(s), XR_SIM_PPM_ONE) < s->fail_ppm;
 	if (xr__sim_fault(s, XR_FAULT_OUTAGE, now_ns) != NULL) {
+		xr_u64map_remove(&s->ids, o->cl_ord_id);
 		s->lost_orders++; /* never reaches the venue */
 		return 0;
 	}
@@ -672,7 +555,7 @@ xr__sim_submit(void *ctx, const struct xr_conn_order *o, uint64_t now_ns)
 	struct xr__sim_order *so = &s->orders[slot];
 	s->free_head = so->next_free;
 	s->n_open++;
-	s->hash[bucket] = slot;
+	*id_slot = slot;
 	so->o = *o;
 	so->cum_qty = so->cum_notional = so->cum_fees = 0;
 	so->rep_qty = so->rep_notional = so->rep_fees = 0;
@@ -681,7 +564,7 @@ xr__sim_submit(void *ctx, const struct xr_conn_order *o, uint64_t now_ns)
 	so->action = XR__SIM_ARRIVE;
 	so->fate = reject ? XR__SIM_REJECT : fail ? XR__SIM_FAIL : XR__SIM_MATCH;
 	so->cancel_req = 0;
-	xr__sim_heap_push(s, slot, now_ns + s->latency_ns + jitter + extra);
+	xr_heap_push(&s->heap, slot, now_ns + s->latency_ns + jitter + extra);
 	return 0;
 }
 
@@ -692,7 +575,7 @@ xr__sim_cancel(void *ctx, uint64_t cl_ord_id, uint64_t now_ns)
 	xr__sim_clock(s, now_ns);
 	if (xr__sim_fault(s, XR_FAULT_DISCONNECT, now_ns) != NULL)
 		return -ENOTCONN;
-	uint32_t slot = s->hash[xr__sim_hash_find(s, cl_ord_id)];
+	uint32_t slot = xr__sim_slot_of(s, cl_ord_id);
 	if (slot == XR__SIM_NIL)
 		return -ENOENT;
 	if (xr__sim_fault(s, XR_FAULT_OUTAGE, now_ns) != NULL)
@@ -707,12 +590,8 @@ xr__sim_cancel(void *ctx, uint64_t cl_ord_id, uint64_t now_ns)
 	if (so->action == XR__SIM_CANCEL)
 		return 0; /* already being canceled */
 	so->action = XR__SIM_CANCEL;
-	if (now_ns < so->due_ns) {
-		/* Decrease the key: due at the cancel's time. */
-		so->due_ns = now_ns;
-		so->seq = ++s->seq;
-		xr__sim_sift_up(s, so->heap_pos);
-	}
+	if (now_ns < xr_heap_key(&s->heap, slot)) /* decrease: due at the cancel's time */
+		xr_heap_update(&s->heap, slot, now_ns);
 	/* Else the expiry is already due: keep the key, Canceled replaces it. */
 	return 0;
 }
@@ -739,8 +618,7 @@ xr__sim_deliver(struct xr__sim *s, uint32_t slot, struct xr_conn_event *e)
 {
 	struct xr__sim_order *so = &s->orders[slot];
 	xr__sim_emit(e, so, so->fin_kind, so->fin_status, so->fin_reason, 0);
-	if (so->in_heap)
-		xr__sim_heap_remove(s, slot);
+	xr_heap_remove(&s->heap, slot); /* if a late answer was keyed */
 	xr__sim_release(s, slot);
 }
 
@@ -748,7 +626,7 @@ xr__sim_deliver(struct xr__sim *s, uint32_t slot, struct xr_conn_event *e)
 static uint32_t
 xr__sim_answer(struct xr__sim *s, const struct xr__sim_query *q, struct xr_conn_event *e)
 {
-	uint32_t slot = s->hash[xr__sim_hash_find(s, q->cl_ord_id)];
+	uint32_t slot = xr__sim_slot_of(s, q->cl_ord_id);
 	if (slot == XR__SIM_NIL) {
 		memset(e, 0, sizeof(*e));
 		e->kind = XR_EV_ORDER_UNKNOWN;
@@ -787,7 +665,7 @@ xr__sim_finish(struct xr__sim *s, uint32_t slot, uint64_t now_ns, uint8_t kind, 
 	if (late != NULL && xr__sim_chance(s, late->prob_ppm)) {
 		xr__sim_keep(so, kind, status, reason);
 		so->action = XR__SIM_DELIVER;
-		xr__sim_heap_push(s, slot, now_ns + (uint64_t)late->extra_us * 1000);
+		xr_heap_push(&s->heap, slot, now_ns + (uint64_t)late->extra_us * 1000);
 		s->late_answers++;
 		return 0;
 	}
@@ -813,19 +691,19 @@ xr__sim_poll(void *ctx, uint64_t now_ns, struct xr_conn_event *ev, uint32_t max)
 		s->n_extra -= x;
 	}
 
-	while (n < max && s->n_extra == 0 && s->n_heap > 0) {
-		uint32_t slot = s->heap[0];
-		struct xr__sim_order *so = &s->orders[slot];
-		uint64_t t = so->due_ns;
+	while (n < max && s->n_extra == 0 && xr_heap_count(&s->heap) > 0) {
+		uint64_t t = xr_heap_top_key(&s->heap);
 		if (t > now_ns)
 			break;
+		uint32_t slot = xr_heap_top(&s->heap);
+		struct xr__sim_order *so = &s->orders[slot];
 		struct xr_conn_event *e = &ev[n];
 		uint8_t kind = XR_EV_EXEC_REPORT, status = XR_OS_CANCELED;
 		uint16_t reason = XR_R_NONE;
 		if (so->action == XR__SIM_ARRIVE) {
 			if (xr__sim_unreachable(s, t)) {
 				/* In flight when the venue went away: lost. */
-				xr__sim_heap_pop(s);
+				xr_heap_pop(&s->heap);
 				xr__sim_release(s, slot);
 				s->lost_orders++;
 				continue;
@@ -836,9 +714,7 @@ xr__sim_poll(void *ctx, uint64_t now_ns, struct xr_conn_event *ev, uint32_t max)
 				 * undelivered until a later answer. */
 				so->state = XR__SIM_RESTING;
 				so->action = XR__SIM_EXPIRE;
-				so->due_ns = t + s->session_ns;
-				so->seq = ++s->seq;
-				xr__sim_sift_down(s, 0);
+				xr_heap_update(&s->heap, slot, t + s->session_ns);
 				if (xr__sim_answer_lost(s, t)) {
 					so->rep_qty = so->rep_notional = so->rep_fees = 0;
 					s->lost_answers++;
@@ -851,7 +727,7 @@ xr__sim_poll(void *ctx, uint64_t now_ns, struct xr_conn_event *ev, uint32_t max)
 			status = XR_OS_EXPIRED;
 			reason = XR_R_EXPIRED;
 		} else if (so->action == XR__SIM_DELIVER) {
-			xr__sim_heap_pop(s);
+			xr_heap_pop(&s->heap);
 			if (xr__sim_unreachable(s, t)) {
 				s->lost_answers++; /* stays DONE until a status query */
 				continue;
@@ -860,7 +736,7 @@ xr__sim_poll(void *ctx, uint64_t now_ns, struct xr_conn_event *ev, uint32_t max)
 			n += xr__sim_hostile(s, so, t, ev, n, max);
 			continue;
 		}
-		xr__sim_heap_pop(s);
+		xr_heap_pop(&s->heap);
 		/* A freed slot keeps its order until the next submit. */
 		if (xr__sim_finish(s, slot, t, kind, status, reason, e) != 0)
 			n += xr__sim_hostile(s, so, t, ev, n, max);
@@ -875,7 +751,7 @@ xr__sim_poll(void *ctx, uint64_t now_ns, struct xr_conn_event *ev, uint32_t max)
 			s->lost_answers++;
 			continue;
 		}
-		uint32_t slot = s->hash[xr__sim_hash_find(s, q.cl_ord_id)];
+		uint32_t slot = xr__sim_slot_of(s, q.cl_ord_id);
 		const struct xr__sim_order *so = slot == XR__SIM_NIL ? NULL : &s->orders[slot];
 		uint32_t k = xr__sim_answer(s, &q, &ev[n]);
 		s->queries_answered += k;
@@ -907,8 +783,8 @@ xr__sim_destroy(void *ctx)
 	if (s == NULL)
 		return;
 	free(s->orders);
-	free(s->heap);
-	free(s->hash);
+	xr_heap_fini(&s->heap);
+	xr_u64map_fini(&s->ids);
 	free(s->books);
 	free(s->queries);
 	free(s->faults);
@@ -931,7 +807,7 @@ xr_sim_next_due_ns(const struct xr_connector *c)
 	if (c == NULL || c->ops != &xr_sim_ops)
 		return UINT64_MAX;
 	const struct xr__sim *s = c->ctx;
-	return s->n_heap > 0 ? s->orders[s->heap[0]].due_ns : UINT64_MAX;
+	return xr_heap_top_key(&s->heap);
 }
 
 /* ------------------------------------------------------------------ create */
@@ -1044,21 +920,15 @@ xr_sim_create(const struct xr_config *cfg, unsigned venue,
 	s->n_books = v->n_books;
 
 	s->cap = v->max_open_orders;
-	uint32_t buckets = 2;
-	while (buckets < 2 * s->cap)
-		buckets <<= 1;
-	s->hash_mask = buckets - 1;
 	s->orders = calloc(s->cap, sizeof(*s->orders));
 	s->queries = calloc(s->cap, sizeof(*s->queries));
-	s->heap = calloc(s->cap, sizeof(*s->heap));
-	s->hash = malloc((size_t)buckets * sizeof(*s->hash));
-	if (s->orders == NULL || s->heap == NULL || s->hash == NULL || s->queries == NULL)
+	if (s->orders == NULL || s->queries == NULL ||
+	    xr_heap_init(&s->heap, s->cap, true) != 0 ||
+	    xr_u64map_init_seq(&s->ids, s->cap, sizeof(uint32_t)) != 0)
 		goto nomem;
-	memset(s->hash, 0xff, (size_t)buckets * sizeof(*s->hash)); /* all NIL */
 	/* calloc's large blocks are fresh zero pages: written now, so the
 	 * run's first orders take no page fault. */
 	memset(s->queries, 0, s->cap * sizeof(*s->queries));
-	memset(s->heap, 0, s->cap * sizeof(*s->heap));
 	for (uint32_t i = 0; i < s->cap; i++)
 		s->orders[i].next_free = i + 1 < s->cap ? i + 1 : XR__SIM_NIL;
 	s->free_head = 0;

@@ -1,13 +1,12 @@
 /*
- * Pre-trade risk primitives: token bucket, duplicate window, exposure, and
- * the u64 map under them.
+ * Pre-trade risk primitives: token bucket, duplicate window, exposure (the
+ * u64 map under the window: tests/unit/base/test_u64map.c).
  */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdlib.h>
 
 #include "risk_pvt.h"
-#include "xr_u64map.h"
 #include "xr_types.h"
 
 #define SEC UINT64_C(1000000000)
@@ -149,99 +148,4 @@ Test(risk, exposure_counts_orders_in_flight)
 	/* Long 4: a sell may take the position to -10, i.e. sell 14. */
 	cr_assert(xr_exposure_allows(&v, &a, XR_SIDE_SELL, 14 * XR_QTY_SCALE, max));
 	cr_assert_not(xr_exposure_allows(&v, &a, XR_SIDE_SELL, 14 * XR_QTY_SCALE + 1, max));
-}
-
-Test(u64map, insert_find_remove_with_collisions)
-{
-	struct xr_u64map m;
-	enum { N = 50000 };
-
-	cr_assert_eq(xr_u64map_init(&m, N, sizeof(uint64_t)), 0);
-	for (uint64_t k = 1; k <= N; k++) {
-		bool ins;
-		uint64_t *v = xr_u64map_upsert(&m, k * 7919, &ins);
-		cr_assert(v != NULL && ins);
-		*v = k;
-	}
-	/* Remove every third key, then check every key's presence and value:
-	 * backward-shift deletion must keep the probe runs intact. */
-	for (uint64_t k = 3; k <= N; k += 3)
-		cr_assert(xr_u64map_remove(&m, k * 7919));
-	for (uint64_t k = 1; k <= N; k++) {
-		uint64_t *v = xr_u64map_find(&m, k * 7919);
-		if (k % 3 == 0) {
-			cr_assert_null(v, "key %lu was removed", (unsigned long)k);
-		} else {
-			cr_assert_not_null(v, "key %lu lost", (unsigned long)k);
-			cr_assert_eq(*v, k);
-		}
-	}
-	cr_assert_eq(m.count, N - N / 3);
-	cr_assert_not(xr_u64map_remove(&m, 3 * 7919));
-	xr_u64map_fini(&m);
-}
-
-Test(u64map, sequential_window_with_stragglers)
-{
-	/* Order ids: a sliding window of live keys from a counter, with every
-	 * 97th key left live long after its neighbours (a resting order), so
-	 * keys a table size apart share a home slot and probe runs wrap. */
-	struct xr_u64map m;
-	enum { LIVE = 1000, N = 200000 };
-	static uint8_t live[N + 1];
-
-	cr_assert_eq(xr_u64map_init_seq(&m, 2 * LIVE, sizeof(uint64_t)), 0);
-	cr_assert(m.sequential);
-	uint64_t n_live = 0;
-	for (uint64_t k = 1; k <= N; k++) {
-		bool ins;
-		uint64_t *v = xr_u64map_upsert(&m, k, &ins);
-		cr_assert(v != NULL && ins, "key %lu", (unsigned long)k);
-		*v = k * 3;
-		live[k] = 1;
-		n_live++;
-		if (k > LIVE && (k - LIVE) % 97 != 0) {
-			cr_assert(xr_u64map_remove(&m, k - LIVE));
-			live[k - LIVE] = 0;
-			n_live--;
-		}
-		if (n_live >= 2 * LIVE - 1) {
-			/* Retire the oldest stragglers to stay within capacity. */
-			for (uint64_t j = 1; j <= k && n_live > LIVE; j++)
-				if (live[j] && xr_u64map_remove(&m, j)) {
-					live[j] = 0;
-					n_live--;
-				}
-		}
-	}
-	cr_assert_eq(m.count, n_live);
-	for (uint64_t k = 1; k <= N; k++) {
-		uint64_t *v = xr_u64map_find(&m, k);
-		if (live[k]) {
-			cr_assert_not_null(v, "live key %lu lost", (unsigned long)k);
-			cr_assert_eq(*v, k * 3);
-		} else {
-			cr_assert_null(v, "removed key %lu found", (unsigned long)k);
-		}
-	}
-	xr_u64map_fini(&m);
-}
-
-Test(u64map, upsert_returns_existing_value)
-{
-	struct xr_u64map m;
-	bool ins;
-
-	cr_assert_eq(xr_u64map_init(&m, 16, sizeof(int)), 0);
-	int *v = xr_u64map_upsert(&m, 99, &ins);
-	cr_assert(ins);
-	*v = 5;
-	v = xr_u64map_upsert(&m, 99, &ins);
-	cr_assert_not(ins);
-	cr_assert_eq(*v, 5);
-	cr_assert(xr_u64map_remove(&m, 99));
-	v = xr_u64map_upsert(&m, 99, &ins);
-	cr_assert(ins);
-	cr_assert_eq(*v, 0, "a re-inserted key starts zeroed");
-	xr_u64map_fini(&m);
 }
