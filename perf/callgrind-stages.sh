@@ -596,7 +596,7 @@ KEY = ["xr_signal_parse", "xr_names_user", "xr_names_symbol", "xr_dedup_check_in
        "xr_route_method", "xr_ring_enqueue_burst", "xr_ring_dequeue_burst", "xr_ring_enqueue",
        "xr_hist_record", "xr_u64map_upsert", "xr_u64map_remove", "xr_aggregate_publish",
        "xr_snapshot_publish", "xr_execute_poll", "xr__submit", "xr__sim_poll",
-       "xr__sim_submit", "xr__sim_sift_down", "xr_fixed_format",
+       "xr__sim_submit", "xr_heap_push", "xr_heap_pop", "xr_fixed_format",
        "xr_u64_format", "__divti3", "clock_gettime"]
 print()
 print("key functions (main run, inclusive; 'inlined' = no out-of-line copy was called)")
