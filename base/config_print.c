@@ -87,7 +87,7 @@ xr__print_plan(FILE *out, const struct xr_config *cfg, const struct xr_venue_pla
 static void
 xr__print_keys(FILE *out, const struct xr_config_key *keys, const void *obj)
 {
-	char b[64]; /* as ever: longer values print cut */
+	char b[XR_CONFIG_STR_MAX + 1]; /* any value whole */
 
 	for (const struct xr_config_key *k = keys; k != NULL && k->name != NULL; k++) {
 		xr__key_format(k, obj, b, sizeof(b));
@@ -106,7 +106,7 @@ static void
 xr__print_venue(FILE *out, const struct xr_config *cfg, const struct xr_venue_cfg *v)
 {
 	const struct xr_config_schema *s = v->conn != NULL ? v->schema : NULL;
-	char b[64]; /* as ever: longer values print cut */
+	char b[XR_CONFIG_STR_MAX + 1]; /* any value whole */
 
 	fprintf(out, "\n[venue %s]\n", v->name);
 	for (const struct xr_config_key *k = xr__venue_keys; k->name != NULL; k++) {
@@ -135,7 +135,7 @@ xr__print_venue(FILE *out, const struct xr_config *cfg, const struct xr_venue_cf
 void
 xr_config_print(const struct xr_config *cfg, FILE *out)
 {
-	char b[64];
+	char b[XR_CONFIG_STR_MAX + 1];
 	const struct xr_user_cfg *shared = NULL;
 	uint64_t all_venues = cfg->n_venues == 64 ? UINT64_MAX : (UINT64_C(1) << cfg->n_venues) - 1;
 

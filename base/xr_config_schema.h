@@ -55,6 +55,11 @@ enum xr_config_type {
 			     * char[max + 1]; default "" */
 };
 
+/** Longest value an XR_CONFIG_T_STR key may declare as its max (bytes):
+ * xr_config_print() formats every value whole into a buffer of this size
+ * plus one. */
+#define XR_CONFIG_STR_MAX 1023
+
 /* Key flags. */
 #define XR_CONFIG_POW2 1u    /* integer must be a power of two */
 #define XR_CONFIG_NONE_OK 2u /* the word "none" means INT64_MAX (unlimited) */

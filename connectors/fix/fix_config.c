@@ -28,6 +28,9 @@ static const struct xr_config_word xr__w_begin[] = {
 	{ NULL, 0 },
 };
 
+_Static_assert(XR_PATH_MAX <= XR_CONFIG_STR_MAX && XR_HOST_MAX <= XR_CONFIG_STR_MAX,
+	       "a FIX key's value must fit xr_config_print()'s buffer");
+
 /* In the order xr_config_print() writes them (after the common keys). */
 static const struct xr_config_key xr__fix_keys[] = {
 	{ "host", XR_CONFIG_T_STR, 0, XR__FV(host), 0, 0, XR_HOST_MAX, NULL },

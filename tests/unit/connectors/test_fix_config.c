@@ -69,6 +69,24 @@ Test(fix_config, fix_example_loads_and_prints_back)
 	"[venue f]\nconnector = fix\nhost = h\nport = 1\nsender_comp_id = A\n"                \
 	"target_comp_id = B\nbook.BTC-USD = mid=1 tick=0.01 levels=2 level_qty=1\n"
 
+/* A value longer than 63 bytes (a seq_store path of 255) prints whole, so
+ * `xroute check`'s output loads back as the same config. */
+Test(fix_config, long_value_prints_whole)
+{
+	char text[1024], path[256];
+	memset(path, 'p', 255);
+	path[0] = '/';
+	path[255] = '\0';
+	snprintf(text, sizeof(text), FIXV "seq_store = %s\n[user u]\n", path);
+	struct xr_config *a = load_ok(text);
+	char *p1 = print_to_string(a);
+	char want[300];
+	snprintf(want, sizeof(want), "\nseq_store = %s\n", path);
+	cr_assert_not_null(strstr(p1, want), "%s", p1);
+	free(p1);
+	xr_config_free(a);
+}
+
 Test(fix_config, fix_errors)
 {
 	expect_error("[venue f]\nconnector = fix\nport = 1\nsender_comp_id = A\n"
