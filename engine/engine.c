@@ -387,25 +387,29 @@ xr__drain_next(struct xr_engine *e, uint64_t open, uint64_t read)
 	return false;
 }
 
+void
+xr_engine_first_snapshot(struct xr_engine *e, uint64_t now_ns)
+{
+	xr_venue_stats_start(e->aggregate, now_ns);
+	for (uint32_t v = 0; v < e->n_venues; v++) {
+		struct xr_execute *x = &e->execute[v];
+		/* Until a poll brings nothing: a book is 2 x levels events. */
+		while (xr_execute_poll(x, now_ns) != 0) {
+			for (uint32_t i = 0; i < x->outbox_n; i++)
+				xr_aggregate_apply(e->aggregate, &x->outbox[i]);
+			x->outbox_n = x->outbox_pos = 0;
+		}
+	}
+	xr_aggregate_publish(e->aggregate, now_ns);
+}
+
 int
 xr_engine_run(struct xr_engine *e, char *err, size_t err_len)
 {
 	uint64_t now = xr_now_ns();
 	int rc = 0;
 
-	/* Snapshot 1 before any thread runs: the venues' first market data
-	 * goes straight into the aggregator's stats. */
-	xr_venue_stats_start(e->aggregate, now);
-	for (uint32_t v = 0; v < e->n_venues; v++) {
-		struct xr_execute *x = &e->execute[v];
-		/* Until a poll brings nothing: a book is 2 x levels events. */
-		while (xr_execute_poll(x, now) != 0) {
-			for (uint32_t i = 0; i < x->outbox_n; i++)
-				xr_aggregate_apply(e->aggregate, &x->outbox[i]);
-			x->outbox_n = x->outbox_pos = 0;
-		}
-	}
-	xr_aggregate_publish(e->aggregate, now);
+	xr_engine_first_snapshot(e, now);
 
 	/* The start line and warnings (colocated mode, locking, CPUs). */
 	xr_coloc_report(e, stderr);

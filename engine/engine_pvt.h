@@ -248,6 +248,16 @@ void xr_summary_collect(struct xr_engine *e);
 
 /** Start every thread of the plan. @return 0 or -errno (err filled). */
 int xr_runner_start(struct xr_engine *e, char *err, size_t err_len);
+
+/**
+ * Snapshot 1, before any stage thread runs: each venue's first events
+ * (its books' market data) are polled until none are left and applied
+ * straight to the aggregator's stats, bypassing the rings, then published.
+ * @param now_ns  CLOCK_MONOTONIC ns.
+ * Thread: the owner, before xr_runner_start() (xr_engine_run(); tests that
+ * drive the stages by hand).
+ */
+void xr_engine_first_snapshot(struct xr_engine *e, uint64_t now_ns);
 /** Ask every thread to stop and join them. Thread: the engine's owner. */
 void xr_runner_stop(struct xr_engine *e);
 

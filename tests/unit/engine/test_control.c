@@ -789,14 +789,7 @@ Test(control, disable_reaches_the_venue_behind_orders_sent_before, .init = xr_te
 	uint32_t burst = cfg->engine.burst, n = burst + 8;
 
 	uint64_t now = xr_now_ns();
-	for (uint32_t v = 0; v < e->n_venues; v++) {
-		struct xr_execute *x = &e->execute[v];
-		xr_execute_poll(x, now);
-		for (uint32_t i = 0; i < x->outbox_n; i++)
-			xr_aggregate_apply(e->aggregate, &x->outbox[i]);
-		x->outbox_n = 0;
-	}
-	xr_aggregate_publish(e->aggregate, now);
+	xr_engine_first_snapshot(e, now);
 
 	/* ann's children, failed at charlie: her plan sends them to bravo. */
 	struct xr_msg c = {

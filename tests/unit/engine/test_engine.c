@@ -380,16 +380,9 @@ Test(engine, feedback_child_goes_to_an_untried_venue, .init = xr_test_make_dir)
 	struct xr_engine *e = xr_engine_create(cfg, &io, err, sizeof(err));
 	cr_assert_not_null(e, "%s", err);
 
-	/* Snapshot 1, as xr_engine_run builds it, on this (only) thread. */
+	/* Snapshot 1, built as xr_engine_run builds it, on this (only) thread. */
 	uint64_t now = xr_now_ns();
-	for (uint32_t v = 0; v < e->n_venues; v++) {
-		struct xr_execute *x = &e->execute[v];
-		xr_execute_poll(x, now);
-		for (uint32_t i = 0; i < x->outbox_n; i++)
-			xr_aggregate_apply(e->aggregate, &x->outbox[i]);
-		x->outbox_n = 0;
-	}
-	xr_aggregate_publish(e->aggregate, now);
+	xr_engine_first_snapshot(e, now);
 
 	/* A child of eve's that failed at alpha (venue 0). */
 	struct xr_msg c = {
