@@ -171,10 +171,15 @@ struct xr_client_event {
 };
 
 /* The record sizes are the wire; a change here is a new version. */
-_Static_assert(sizeof(struct xr_client_hello) == 64, "hello is 64 bytes");
-_Static_assert(sizeof(struct xr_client_welcome) == 64, "welcome is 64 bytes");
-_Static_assert(sizeof(struct xr_client_shm_hdr) == 128, "header is 128 bytes");
-_Static_assert(sizeof(struct xr_client_signal) == XR_CLIENT_SIGNAL_SIZE, "signal slot");
-_Static_assert(sizeof(struct xr_client_event) == XR_CLIENT_EVENT_SIZE, "event slot");
+#ifdef __cplusplus
+#define XR_CLIENT_STATIC_ASSERT static_assert
+#else
+#define XR_CLIENT_STATIC_ASSERT _Static_assert
+#endif
+XR_CLIENT_STATIC_ASSERT(sizeof(struct xr_client_hello) == 64, "hello is 64 bytes");
+XR_CLIENT_STATIC_ASSERT(sizeof(struct xr_client_welcome) == 64, "welcome is 64 bytes");
+XR_CLIENT_STATIC_ASSERT(sizeof(struct xr_client_shm_hdr) == 128, "header is 128 bytes");
+XR_CLIENT_STATIC_ASSERT(sizeof(struct xr_client_signal) == XR_CLIENT_SIGNAL_SIZE, "signal slot");
+XR_CLIENT_STATIC_ASSERT(sizeof(struct xr_client_event) == XR_CLIENT_EVENT_SIZE, "event slot");
 
 #endif /* XR_CLIENT_PROTO_H */
