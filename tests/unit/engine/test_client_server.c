@@ -272,6 +272,8 @@ child_garbage(int done_wr, int go_rd)
 	struct xr_client_signal s = good(1);
 	if (xr_client_submit(c, &s) != 0)
 		return 11;
+	if (xr_client_cancel(c, 1, "BTC-USD") != 0)
+		return 13;
 	s = good(2);
 	s.side = 7;
 	if (xr_client_submit(c, &s) != 0)
@@ -290,6 +292,13 @@ Test(client_server, garbage_record_retires_with_reason, .init = setup)
 	for (long i = 0; i < 1000000000L && rc == 0; i++)
 		rc = xr_client_server_next(srv, 0, NULL, &m);
 	cr_assert_eq(rc, 1);
+	cr_assert_eq(m.signal_id, 1);
+	cr_assert_eq(m.kind, XR_MSG_SIGNAL);
+	rc = 0;
+	for (long i = 0; i < 1000000000L && rc == 0; i++)
+		rc = xr_client_server_next(srv, 0, NULL, &m);
+	cr_assert_eq(rc, 1);
+	cr_assert_eq(m.kind, XR_MSG_CONTROL); /* the cancel */
 	cr_assert_eq(m.signal_id, 1);
 	for (long i = 0; i < 1000000000L && (rc = xr_client_server_next(srv, 0, NULL, &m)) == 0;
 	     i++)
@@ -490,5 +499,45 @@ Test(client_server, library_refuses_long_name, .init = setup)
 	cr_assert_not_null(srv);
 	struct child ch = spawn(child_long_name);
 	cr_assert_eq(reap(&ch), 0);
+	xr_client_server_destroy(srv);
+}
+
+/* --- a full router ------------------------------------------------------ */
+
+static int
+child_second(int done_wr, int go_rd)
+{
+	(void)done_wr;
+	(void)go_rd;
+	errno = 0;
+	if (xr_client_connect(g_path, "bob") != NULL)
+		return 10;
+	return errno == EBUSY ? 0 : 11;
+}
+
+Test(client_server, full_router_refuses_with_ebusy, .init = setup)
+{
+	struct xr_client_server *srv = xr_client_server_create(g_path, 1, CAP, CAP);
+	cr_assert_not_null(srv);
+	struct child a = spawn(child_report_ino);
+	serve_until(srv, 0, XR_CLIENT_OPEN);
+	struct child b = spawn(child_second);
+	/* Serve until b has its answer and exits (its pipe hangs up). */
+	for (int i = 0; i < 1000; i++) {
+		struct pollfd fds[9];
+		int n = xr_client_server_pollfds(srv, fds, 8);
+		fds[n] = (struct pollfd){.fd = b.done_rd, .events = POLLIN};
+		cr_assert_geq(poll(fds, (nfds_t)n + 1, 10000), 1);
+		if (fds[n].revents != 0)
+			break;
+		cr_assert_geq(xr_client_server_service(srv), 0);
+	}
+	cr_assert_eq(reap(&b), 0, "the second client was not refused with EBUSY");
+	struct xr_client_info info;
+	xr_client_server_info(srv, 0, &info);
+	cr_assert_eq(info.state, XR_CLIENT_OPEN); /* the first one trades on */
+	wait_child_pipe(&a);
+	cr_assert_eq(write(a.go_wr, "g", 1), 1);
+	cr_assert_eq(reap(&a), 0);
 	xr_client_server_destroy(srv);
 }
