@@ -49,6 +49,24 @@ struct xr_client_server {
 	struct xr_ring *views;	      /* 2 * max_clients ring headers, XR_RING_PAD-aligned */
 };
 
+/*
+ * Close a session socket so the peer still reads what we sent. A Unix
+ * socket closed with unread data in its queue makes the peer's next recv
+ * fail with ECONNRESET, dropping our queued welcome; shutting our read side
+ * first stops new data (the peer's send gets EPIPE), then the queue is
+ * drained (bounded: a queue holds few messages) and the close is clean.
+ */
+static void
+xr__sock_close(int fd)
+{
+	char buf[sizeof(struct xr_client_hello)];
+
+	shutdown(fd, SHUT_RD);
+	for (int i = 0; i < 256 && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0; i++)
+		;
+	close(fd);
+}
+
 static int
 xr__pow2(uint32_t v)
 {
@@ -129,7 +147,7 @@ xr_client_server_retire(struct xr_client_server *srv, uint32_t id, const char *w
 	if (s->memfd >= 0)
 		close(s->memfd);
 	if (s->sock >= 0)
-		close(s->sock);
+		xr__sock_close(s->sock);
 	s->map = NULL;
 	s->c2r = s->r2c = NULL;
 	s->memfd = s->sock = -1;
@@ -318,7 +336,7 @@ xr_client_server_service(struct xr_client_server *srv)
 						      .version = XR_CLIENT_VERSION,
 						      .status = XR_CLIENT_E_FULL};
 			xr__send_welcome(fd, &w, -1);
-			close(fd);
+			xr__sock_close(fd);
 			continue;
 		}
 		struct xr__client_session *s = &srv->s[id];

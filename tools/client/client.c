@@ -87,14 +87,16 @@ xr_client_connect(const char *socket_path, const char *name)
 	}
 	struct xr_client_hello hello = {.magic = XR_CLIENT_MAGIC, .version = XR_CLIENT_VERSION};
 	memcpy(hello.name, name, nl);
-	if (send(c->sock, &hello, sizeof(hello), MSG_NOSIGNAL) != (ssize_t)sizeof(hello)) {
-		e = errno;
-		goto fail;
-	}
+	/* A router that refuses at once (full) may answer and close before
+	 * our hello goes out; its welcome is still queued for us, so a failed
+	 * send is judged by what we then receive. */
+	int se = 0;
+	if (send(c->sock, &hello, sizeof(hello), MSG_NOSIGNAL) != (ssize_t)sizeof(hello))
+		se = errno ? errno : EPROTO;
 	struct xr_client_welcome w;
 	ssize_t r = xr__recv_welcome(c->sock, &w, &fd);
 	if (r != (ssize_t)sizeof(w) || w.magic != XR_CLIENT_MAGIC) {
-		e = r < 0 ? errno : EPROTO;
+		e = se ? se : r < 0 ? errno : EPROTO;
 		goto fail;
 	}
 	if (w.status != XR_CLIENT_OK) {
