@@ -257,9 +257,11 @@ xr__session_map(struct xr_client_server *srv, struct xr__client_session *s, uint
 	    !xr_ring_view_init(s->c2r_view, s->c2r, srv->c2r_capacity, XR_CLIENT_SIGNAL_SIZE) ||
 	    !xr_ring_view_init(s->r2c_view, s->r2c, srv->r2c_capacity, XR_CLIENT_EVENT_SIZE))
 		return -1;
-	/* The shared blocks hold our addresses after xr_ring_init(); the
-	 * client rebases them to its own (xr_ring_rebase()), and we never
-	 * read them. */
+	/* The shared blocks hold our addresses after xr_ring_init(): clear
+	 * them (ASLR); the client rebases them to its own, and we never read
+	 * them (the views hold our pointers). */
+	xr_ring_unbase(s->c2r);
+	xr_ring_unbase(s->r2c);
 	return 0;
 }
 

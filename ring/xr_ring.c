@@ -107,6 +107,13 @@ xr_ring_rebase(struct xr_ring *r)
 	r->cons.cells = r->cell_storage;
 }
 
+void
+xr_ring_unbase(struct xr_ring *r)
+{
+	r->prod.cells = NULL;
+	r->cons.cells = NULL;
+}
+
 struct xr_ring *
 xr_ring_view_init(struct xr_ring *view, struct xr_ring *shared, uint32_t capacity,
 		  uint32_t slot_size)

@@ -560,6 +560,16 @@ xr_ring_room(struct xr_ring *r, uint32_t want)
 void xr_ring_rebase(struct xr_ring *r);
 
 /**
+ * Clear both sides' cell pointers, before handing @p r's memory to another
+ * process, which must xr_ring_rebase() it: the pointers would tell that
+ * process where this one maps its memory. No call but xr_ring_rebase() may
+ * follow on @p r in this process (a view keeps its own pointer).
+ *
+ * Thread: any; control path.
+ */
+void xr_ring_unbase(struct xr_ring *r);
+
+/**
  * Build a private view of the ring @p shared, whose control block a peer may
  * write: the view's shape is @p capacity and @p slot_size (not read from
  * @p shared), its cells are @p shared's, its indices start at 0.

@@ -1214,3 +1214,18 @@ Test(ring, view_ignores_shared_shape)
 	free(view);
 	free(sh);
 }
+
+/* Unbase clears the cell pointers; rebase makes the ring usable again. */
+Test(ring, unbase_then_rebase)
+{
+	struct xr_ring *sh = shared_ring(4, 64);
+	unsigned char msg[64] = {5}, out[64];
+	xr_ring_unbase(sh);
+	cr_assert_null(sh->prod.cells);
+	cr_assert_null(sh->cons.cells);
+	xr_ring_rebase(sh);
+	cr_assert(xr_ring_enqueue(sh, msg));
+	cr_assert(xr_ring_dequeue(sh, out));
+	cr_assert_eq(out[0], 5);
+	free(sh);
+}
