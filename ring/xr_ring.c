@@ -101,6 +101,45 @@ xr__ring_start_at(struct xr_ring *r, uint64_t start)
 }
 
 void
+xr_ring_rebase(struct xr_ring *r)
+{
+	r->prod.cells = r->cell_storage;
+	r->cons.cells = r->cell_storage;
+}
+
+void
+xr_ring_unbase(struct xr_ring *r)
+{
+	r->prod.cells = NULL;
+	r->cons.cells = NULL;
+}
+
+struct xr_ring *
+xr_ring_view_init(struct xr_ring *view, struct xr_ring *shared, uint32_t capacity,
+		  uint32_t slot_size)
+{
+	if (!xr_ring_shape_valid(capacity, slot_size) || xr__ring_has_seq(slot_size) ||
+	    view == NULL || shared == NULL || (uintptr_t)view % XR_RING_PAD != 0 ||
+	    (uintptr_t)shared % XR_RING_PAD != 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	memset(view, 0, sizeof(*view));
+	struct xr__ring_side side = {
+		.capacity = capacity,
+		.mask = capacity - 1,
+		.cells = shared->cell_storage,
+		.slot_size = slot_size,
+		.cell_size = xr__ring_cell_size(slot_size),
+	};
+	view->prod = side;
+	view->cons = side;
+	atomic_init(&view->prod.index, 0);
+	atomic_init(&view->cons.index, 0);
+	return view;
+}
+
+void
 xr_ring_destroy(struct xr_ring *r)
 {
 	free(r);

@@ -532,4 +532,136 @@ xr_ring_room(struct xr_ring *r, uint32_t want)
 	return space < want ? (uint32_t)space : want;
 }
 
+/*
+ * SHARED MEMORY WITH AN UNTRUSTED PEER
+ *   A ring may sit in memory shared with another process (a client of
+ *   `xroute serve`, base/xr_client_proto.h). The process that does not trust
+ *   its peer never runs the fast path on the shared struct: the peer could
+ *   rewrite the shape or the cell pointer there. It runs it on a private
+ *   view (xr_ring_view_init()) whose shape is its own and whose cells are the
+ *   shared ones, and moves the two indices by hand: it pulls the peer's
+ *   index into the view, checking that it is possible, and pushes its own
+ *   index out after the burst. The trusting peer maps the shared struct and
+ *   calls xr_ring_rebase() once, then uses the ordinary calls on it.
+ *   Only the index layout (slots of 64 bytes and up) is supported: in the
+ *   sequence-word layout the consumer would trust words in the cells.
+ *
+ *   R3 (push of own index, release) pairs with the peer's A0 (our tail) or
+ *   A1 (our head) on the shared struct; A3 (pull of the peer's index,
+ *   acquire) pairs with the peer's R0 (its head) or R1 (its tail).
+ */
+
+/**
+ * Point both sides' cell pointers at @p r's own cells, for a ring built by
+ * another process (xr_ring_init() there) and mapped here at another address.
+ *
+ * Thread: before either side is used in this process; control path.
+ */
+void xr_ring_rebase(struct xr_ring *r);
+
+/**
+ * Clear both sides' cell pointers, before handing @p r's memory to another
+ * process, which must xr_ring_rebase() it: the pointers would tell that
+ * process where this one maps its memory. No call but xr_ring_rebase() may
+ * follow on @p r in this process (a view keeps its own pointer).
+ *
+ * Thread: any; control path.
+ */
+void xr_ring_unbase(struct xr_ring *r);
+
+/**
+ * Build a private view of the ring @p shared, whose control block a peer may
+ * write: the view's shape is @p capacity and @p slot_size (not read from
+ * @p shared), its cells are @p shared's, its indices start at 0.
+ *
+ * @param view       sizeof(struct xr_ring) bytes, aligned to XR_RING_PAD;
+ *                   private memory.
+ * @param shared     the ring, built by xr_ring_init() with the same shape
+ *                   and not used since.
+ * @param capacity   as for xr_ring_create().
+ * @param slot_size  a multiple of XR_CACHE_LINE (index layout only).
+ * @return           @p view, or NULL with errno EINVAL (bad shape, a slot
+ *                   under 64 bytes, NULL or misaligned pointers).
+ *
+ * Thread: any; control path.
+ */
+struct xr_ring *xr_ring_view_init(struct xr_ring *view, struct xr_ring *shared,
+				  uint32_t capacity, uint32_t slot_size);
+
+/**
+ * Consumer view: pull the peer producer's head from @p shared into @p view.
+ *
+ * @return 0, or -1 if the head is impossible: behind the last head pulled
+ *         or more than capacity past the consumer's tail. The view is then
+ *         unchanged; the caller retires the peer.
+ * Thread: the consumer of @p view. Progress: wait-free.
+ */
+static inline int
+xr_ring_view_pull_head(struct xr_ring *view, const struct xr_ring *shared)
+{
+	/* A3: pairs with R0 in the peer's xr_ring_enqueue_burst; every cell
+	 * below head is written. The cast drops const for the atomic load
+	 * only (C17 atomic_load takes a non-const pointer). */
+	uint64_t head = atomic_load_explicit(
+		(_Atomic uint64_t *)(uintptr_t)&shared->prod.index, memory_order_acquire);
+	uint64_t tail = atomic_load_explicit(&view->cons.index, memory_order_relaxed);
+	uint64_t last = atomic_load_explicit(&view->prod.index, memory_order_relaxed);
+
+	if (head - tail > view->cons.capacity || head - last > view->cons.capacity)
+		return -1;
+	atomic_store_explicit(&view->prod.index, head, memory_order_relaxed);
+	return 0;
+}
+
+/**
+ * Consumer view: publish the view's tail to the peer producer.
+ * Thread: the consumer of @p view, after its dequeues. Progress: wait-free.
+ */
+static inline void
+xr_ring_view_push_tail(const struct xr_ring *view, struct xr_ring *shared)
+{
+	uint64_t tail = atomic_load_explicit(
+		(_Atomic uint64_t *)(uintptr_t)&view->cons.index, memory_order_relaxed);
+	/* R3: pairs with A0 in the peer's xr_ring_enqueue_burst; our reads of
+	 * the cells below tail are done. */
+	atomic_store_explicit(&shared->cons.index, tail, memory_order_release);
+}
+
+/**
+ * Producer view: pull the peer consumer's tail from @p shared into @p view.
+ *
+ * @return 0, or -1 if the tail is impossible: behind the last tail pulled
+ *         or past the producer's head. The view is then unchanged.
+ * Thread: the producer of @p view. Progress: wait-free.
+ */
+static inline int
+xr_ring_view_pull_tail(struct xr_ring *view, const struct xr_ring *shared)
+{
+	/* A3: pairs with R1 in the peer's xr_ring_dequeue_burst; its reads of
+	 * the cells below tail are done. */
+	uint64_t tail = atomic_load_explicit(
+		(_Atomic uint64_t *)(uintptr_t)&shared->cons.index, memory_order_acquire);
+	uint64_t head = atomic_load_explicit(&view->prod.index, memory_order_relaxed);
+	uint64_t last = atomic_load_explicit(&view->cons.index, memory_order_relaxed);
+
+	if (head - tail > view->prod.capacity || tail - last > view->prod.capacity)
+		return -1;
+	atomic_store_explicit(&view->cons.index, tail, memory_order_relaxed);
+	return 0;
+}
+
+/**
+ * Producer view: publish the view's head to the peer consumer.
+ * Thread: the producer of @p view, after its enqueues. Progress: wait-free.
+ */
+static inline void
+xr_ring_view_push_head(const struct xr_ring *view, struct xr_ring *shared)
+{
+	uint64_t head = atomic_load_explicit(
+		(_Atomic uint64_t *)(uintptr_t)&view->prod.index, memory_order_relaxed);
+	/* R3: pairs with A1 in the peer's xr_ring_dequeue_burst; the cells
+	 * below head are written. */
+	atomic_store_explicit(&shared->prod.index, head, memory_order_release);
+}
+
 #endif /* XR_RING_H */

@@ -1104,3 +1104,128 @@ main(void)
 	return bad;
 }
 #endif /* XR_TEST_TSAN */
+
+/* --- Views of a ring shared with an untrusted peer (xr_ring_view_*) --- */
+
+static struct xr_ring *
+shared_ring(uint32_t cap, uint32_t ss)
+{
+	void *mem = aligned_alloc(XR_RING_PAD, xr_ring_memsize(cap, ss));
+	cr_assert_not_null(mem);
+	return xr_ring_init(mem, cap, ss);
+}
+
+Test(ring, view_rejects_small_slots_and_bad_shapes)
+{
+	struct xr_ring *sh = shared_ring(8, 64);
+	struct xr_ring *view = aligned_alloc(XR_RING_PAD, sizeof(struct xr_ring));
+	errno = 0;
+	cr_assert_null(xr_ring_view_init(view, sh, 8, 32));
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_null(xr_ring_view_init(view, sh, 6, 64));
+	cr_assert_not_null(xr_ring_view_init(view, sh, 8, 64));
+	free(view);
+	free(sh);
+}
+
+/* Peer produces on the shared ring; we consume through the view, which
+ * takes the peer's head only once checked, and hands our tail back. */
+Test(ring, view_consumer_round_trip_and_impossible_heads)
+{
+	struct xr_ring *sh = shared_ring(8, 128);
+	struct xr_ring *view = aligned_alloc(XR_RING_PAD, sizeof(struct xr_ring));
+	cr_assert_not_null(xr_ring_view_init(view, sh, 8, 128));
+	unsigned char msg[128], out[128];
+	for (int i = 0; i < 8; i++) {
+		memset(msg, i + 1, sizeof(msg));
+		cr_assert(xr_ring_enqueue(sh, msg));
+	}
+	cr_assert_not(xr_ring_enqueue(sh, msg)); /* peer sees a full ring */
+	cr_assert_eq(xr_ring_view_pull_head(view, sh), 0);
+	for (int i = 0; i < 3; i++) {
+		cr_assert(xr_ring_dequeue(view, out));
+		cr_assert_eq(out[0], i + 1);
+	}
+	xr_ring_view_push_tail(view, sh);
+	cr_assert_eq(xr_ring_free_count(sh), 3); /* the peer sees our tail */
+
+	/* Impossible heads: more than capacity past our tail, and backwards. */
+	uint64_t head = atomic_load(&sh->prod.index);
+	atomic_store(&sh->prod.index, 3 + 8 + 1);
+	cr_assert_eq(xr_ring_view_pull_head(view, sh), -1);
+	atomic_store(&sh->prod.index, head - 1);
+	cr_assert_eq(xr_ring_view_pull_head(view, sh), -1);
+	atomic_store(&sh->prod.index, UINT64_MAX);
+	cr_assert_eq(xr_ring_view_pull_head(view, sh), -1);
+	/* The view kept the last good head: the rest still comes out. */
+	atomic_store(&sh->prod.index, head);
+	cr_assert_eq(xr_ring_view_pull_head(view, sh), 0);
+	for (int i = 3; i < 8; i++) {
+		cr_assert(xr_ring_dequeue(view, out));
+		cr_assert_eq(out[0], i + 1);
+	}
+	cr_assert_not(xr_ring_dequeue(view, out));
+	free(view);
+	free(sh);
+}
+
+/* We produce through the view; the peer consumes on the shared ring. A
+ * tail past our head or going backwards is impossible. */
+Test(ring, view_producer_round_trip_and_impossible_tails)
+{
+	struct xr_ring *sh = shared_ring(4, 64);
+	struct xr_ring *view = aligned_alloc(XR_RING_PAD, sizeof(struct xr_ring));
+	cr_assert_not_null(xr_ring_view_init(view, sh, 4, 64));
+	unsigned char msg[64] = {7}, out[64];
+	cr_assert_eq(xr_ring_view_pull_tail(view, sh), 0);
+	for (int i = 0; i < 4; i++)
+		cr_assert(xr_ring_enqueue(view, msg));
+	cr_assert_not(xr_ring_enqueue(view, msg));
+	xr_ring_view_push_head(view, sh);
+	cr_assert(xr_ring_dequeue(sh, out));
+	cr_assert_eq(out[0], 7);
+	cr_assert_eq(xr_ring_view_pull_tail(view, sh), 0);
+	cr_assert(xr_ring_enqueue(view, msg)); /* the freed cell */
+	xr_ring_view_push_head(view, sh);
+
+	atomic_store(&sh->cons.index, 6); /* past head 5 */
+	cr_assert_eq(xr_ring_view_pull_tail(view, sh), -1);
+	atomic_store(&sh->cons.index, 0); /* behind the last tail, 1 */
+	cr_assert_eq(xr_ring_view_pull_tail(view, sh), -1);
+	free(view);
+	free(sh);
+}
+
+/* A peer that rewrites the shared shape and cell pointer changes nothing
+ * for the view, which never reads them. */
+Test(ring, view_ignores_shared_shape)
+{
+	struct xr_ring *sh = shared_ring(4, 64);
+	struct xr_ring *view = aligned_alloc(XR_RING_PAD, sizeof(struct xr_ring));
+	cr_assert_not_null(xr_ring_view_init(view, sh, 4, 64));
+	unsigned char msg[64] = {9}, out[64];
+	cr_assert(xr_ring_enqueue(sh, msg));
+	sh->cons.cells = NULL;
+	sh->cons.mask = UINT64_MAX;
+	sh->cons.capacity = UINT64_MAX;
+	cr_assert_eq(xr_ring_view_pull_head(view, sh), 0);
+	cr_assert(xr_ring_dequeue(view, out));
+	cr_assert_eq(out[0], 9);
+	free(view);
+	free(sh);
+}
+
+/* Unbase clears the cell pointers; rebase makes the ring usable again. */
+Test(ring, unbase_then_rebase)
+{
+	struct xr_ring *sh = shared_ring(4, 64);
+	unsigned char msg[64] = {5}, out[64];
+	xr_ring_unbase(sh);
+	cr_assert_null(sh->prod.cells);
+	cr_assert_null(sh->cons.cells);
+	xr_ring_rebase(sh);
+	cr_assert(xr_ring_enqueue(sh, msg));
+	cr_assert(xr_ring_dequeue(sh, out));
+	cr_assert_eq(out[0], 5);
+	free(sh);
+}
