@@ -56,6 +56,7 @@ xr_fix_state_name(enum xr_fix_state st)
 	case XR_FIX_S_LOGON_SENT: return "logon_sent";
 	case XR_FIX_S_ACTIVE: return "active";
 	case XR_FIX_S_LOGOUT_SENT: return "logout_sent";
+	case XR_FIX_S_LOGON_WAIT: return "logon_wait";
 	}
 	return "invalid";
 }
@@ -110,6 +111,7 @@ xr_fix_session_init(struct xr_fix_session *s, const struct xr_fix_session_cfg *c
 
 	if (sl == 0 || sl > XR_FIX_COMPID_MAX || tl == 0 || tl > XR_FIX_COMPID_MAX ||
 	    cfg->heartbeat_s < 1 || cfg->heartbeat_s > 3600 || cfg->version >= XR_FIX_VERSIONS ||
+	    cfg->role > XR_FIX_ROLE_ACCEPTOR ||
 	    cap < XR_FIX_FRAME_MIN || cap > XR_FIX_FRAME_MAX || seq == NULL)
 		return -EINVAL;
 	memset(s, 0, offsetof(struct xr_fix_session, tx));
@@ -193,8 +195,9 @@ xr_fix_session_send(struct xr_fix_session *s, struct xr_fix_writer *w, uint64_t 
 /* An admin message with only @p type's header; the caller adds fields. */
 #define XR__ADMIN(s, w, type, now) (xr__begin((s), (w), (type), (s)->seq->next_out, (now)) == 0)
 
+/* Logon (35=A); @p reset: with ResetSeqNumFlag (141=Y). */
 static void
-xr__send_logon(struct xr_fix_session *s, uint64_t now)
+xr__send_logon(struct xr_fix_session *s, bool reset, uint64_t now)
 {
 	struct xr_fix_writer w;
 
@@ -202,7 +205,7 @@ xr__send_logon(struct xr_fix_session *s, uint64_t now)
 		return;
 	xr_fix_put_u64(&w, XR__T_ENCRYPT_METHOD, 0);
 	xr_fix_put_u64(&w, XR__T_HEARTBT_INT, s->cfg.heartbeat_s);
-	if (s->cfg.reset_on_logon)
+	if (reset)
 		xr_fix_put_char(&w, XR__T_RESET_SEQ_NUM, 'Y');
 	xr__finish(s, &w, true, NULL, now);
 }
@@ -326,12 +329,17 @@ xr_fix_session_connected(struct xr_fix_session *s, uint64_t now_ns)
 	s->rx_len = s->tx_len = 0;
 	s->want_close = s->test_pending = s->resend_pending = s->resync = false;
 	s->last_in_ns = s->last_out_ns = now_ns;
+	if (s->cfg.role == XR_FIX_ROLE_ACCEPTOR) {
+		/* The initiator speaks first (FIX 4.4 Vol. 2, "Logon"). */
+		xr__enter(s, XR_FIX_S_LOGON_WAIT, now_ns);
+		return;
+	}
 	if (s->cfg.reset_on_logon) {
 		s->seq->next_out = s->seq->next_in = 1;
 		s->epoch++;
 	}
 	xr__enter(s, XR_FIX_S_LOGON_SENT, now_ns);
-	xr__send_logon(s, now_ns);
+	xr__send_logon(s, s->cfg.reset_on_logon, now_ns);
 }
 
 void
@@ -432,6 +440,7 @@ xr_fix_session_tick(struct xr_fix_session *s, uint64_t now_ns)
 	uint64_t hb = (uint64_t)s->cfg.heartbeat_s * 1000000000u;
 
 	switch (s->state) {
+	case XR_FIX_S_LOGON_WAIT:
 	case XR_FIX_S_LOGON_SENT:
 		if (now_ns - s->state_ns >= s->cfg.logon_timeout_ns) {
 			xr__log(s, XR_FIX_LOG_ERROR, "no Logon answer within %llu ms",
@@ -549,6 +558,91 @@ xr__too_low(struct xr_fix_session *s, uint64_t seq, uint64_t now)
 	xr__abort(s, why, now);
 }
 
+/* A Logon with MsgSeqNum @p seq (not too low) was accepted: ACTIVE, and a
+ * ResendRequest if it is above the one expected (both roles; FIX 4.4
+ * Vol. 2, "Logon": a Logon above the expected MsgSeqNum is accepted, then
+ * the gap asked for). */
+static void
+xr__logged_on(struct xr_fix_session *s, uint64_t seq, uint64_t now)
+{
+	s->st.logons++;
+	xr__enter(s, XR_FIX_S_ACTIVE, now);
+	xr__log(s, XR_FIX_LOG_INFO, "logged on (MsgSeqNum out %llu, in %llu)",
+		(unsigned long long)s->seq->next_out, (unsigned long long)seq);
+	if (seq > s->seq->next_in)
+		xr__send_resend_request(s, seq, now);
+	else
+		s->seq->next_in = seq + 1;
+}
+
+/* Acceptor: refuse a Logon with Logout @p text and close (FIX 4.4 Vol. 2,
+ * session-level test cases, "Receive Logon message": an invalid Logon is
+ * not answered with Logon; we say why in Logout Text (58)). */
+static void
+xr__refuse(struct xr_fix_session *s, const char *text, uint64_t now)
+{
+	s->st.logons_refused++;
+	xr__abort(s, text, now);
+}
+
+/*
+ * Acceptor: the first message of a connection (state LOGON_WAIT). It must
+ * be a Logon of the configured session: BeginString, SenderCompID (49) =
+ * our TargetCompID, TargetCompID (56) = our SenderCompID, a MsgSeqNum and
+ * HeartBtInt 1..3600. We answer with Logon (FIX 4.4 Vol. 2, "Logon":
+ * the acceptor acknowledges with its own Logon), adopting HeartBtInt and
+ * echoing ResetSeqNumFlag (141=Y: both sides restart at 1, Vol. 2
+ * "ResetSeqNumFlag").
+ */
+static void
+xr__acceptor_logon(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t now)
+{
+	uint64_t seq, hb;
+	char reset = 'N';
+
+	if (strcmp(m->msg_type, "A") != 0) {
+		/* Test cases, "Receive Logon message": a first message other
+		 * than Logon ends the connection without a message. */
+		xr__log(s, XR_FIX_LOG_ERROR, "first message is MsgType %s, not Logon: "
+			"disconnecting", m->msg_type);
+		s->want_close = true;
+		return;
+	}
+	if (m->version != s->cfg.version) {
+		xr__refuse(s, "BeginString differs from the session's", now);
+		return;
+	}
+	if (!xr__field_is(m, XR__T_SENDER, s->cfg.target, s->target_len) ||
+	    !xr__field_is(m, XR__T_TARGET, s->cfg.sender, s->sender_len)) {
+		xr__refuse(s, "unknown SenderCompID/TargetCompID", now);
+		return;
+	}
+	if (!xr_fix_get_u64(m, XR__T_MSG_SEQ_NUM, &seq) || seq == 0) {
+		xr__refuse(s, "MsgSeqNum (34) missing or invalid", now);
+		return;
+	}
+	if (!xr_fix_get_u64(m, XR__T_HEARTBT_INT, &hb) || hb < 1 || hb > 3600) {
+		xr__refuse(s, "HeartBtInt (108) missing or not 1..3600", now);
+		return;
+	}
+	s->cfg.heartbeat_s = (uint32_t)hb;
+	xr_fix_get_char(m, XR__T_RESET_SEQ_NUM, &reset);
+	if (reset == 'Y') {
+		s->seq->next_in = seq;
+		s->seq->next_out = 1;
+		s->epoch++;
+		xr__log(s, XR_FIX_LOG_WARN, "counterparty reset MsgSeqNums (141=Y)");
+	}
+	if (seq < s->seq->next_in) {
+		/* Vol. 2 "Logon": MsgSeqNum too low is a Logout, never a
+		 * Logon answer. */
+		xr__too_low(s, seq, now);
+		return;
+	}
+	xr__send_logon(s, reset == 'Y', now);
+	xr__logged_on(s, seq, now);
+}
+
 /* The venue's Logon, answering ours. */
 static void
 xr__on_logon(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t seq, uint64_t now)
@@ -568,14 +662,7 @@ xr__on_logon(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t seq,
 		xr__too_low(s, seq, now);
 		return;
 	}
-	s->st.logons++;
-	xr__enter(s, XR_FIX_S_ACTIVE, now);
-	xr__log(s, XR_FIX_LOG_INFO, "logged on (MsgSeqNum out %llu, in %llu)",
-		(unsigned long long)s->seq->next_out, (unsigned long long)seq);
-	if (seq > s->seq->next_in)
-		xr__send_resend_request(s, seq, now);
-	else
-		s->seq->next_in = seq + 1;
+	xr__logged_on(s, seq, now);
 }
 
 /* next_in moves to @p to: our resend ends once it passes resend_until
@@ -625,6 +712,10 @@ xr__process(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t now)
 	uint64_t seq;
 	char flag = 'N';
 
+	if (s->state == XR_FIX_S_LOGON_WAIT) {
+		xr__acceptor_logon(s, m, now);
+		return;
+	}
 	if (m->version != s->cfg.version) {
 		xr__abort(s, "BeginString differs from the session's", now);
 		return;
@@ -742,6 +833,63 @@ xr__dropped(struct xr_fix_session *s, enum xr_fix_error why, size_t len, const c
 	s->drop_log_skipped = 0;
 }
 
+/*
+ * Acceptor, ACTIVE: a message with a good CheckSum that xr_fix_parse()
+ * refused (@p why BAD_FIELD: a tag not a number, no '=', an empty value).
+ * If its MsgSeqNum (34) can be read and is the one expected, it is
+ * answered with a session Reject, SessionRejectReason 0 "Invalid tag
+ * number" or 4 "Tag specified without a value" with RefTagID, and its
+ * MsgSeqNum counts as received (FIX 4.4 Vol. 2, "Reject": the rejected
+ * message's MsgSeqNum is consumed, so the sequence stays consistent).
+ * Anything else is only dropped; the sequence check asks for it again.
+ * @return true if rejected.
+ */
+static bool
+xr__reject_garbled(struct xr_fix_session *s, const char *b, size_t len, enum xr_fix_error why,
+		   uint64_t now)
+{
+	uint64_t seq = 0;
+	uint32_t bad_tag = 0, reason = 0;
+	bool bad = false;
+	char type[3] = "";
+
+	if (s->cfg.role != XR_FIX_ROLE_ACCEPTOR || s->state != XR_FIX_S_ACTIVE ||
+	    why != XR_FIX_BAD_FIELD)
+		return false;
+	for (size_t i = 0; i < len;) {
+		size_t j = i, eq;
+		uint64_t tag = 0;
+		while (j < len && b[j] != XR_FIX_SOH)
+			j++;
+		for (eq = i; eq < j && b[eq] >= '0' && b[eq] <= '9' && tag < 100000000u; eq++)
+			tag = tag * 10 + (uint64_t)(b[eq] - '0');
+		if (!bad && (eq == i || eq >= j || b[eq] != '=' || b[i] == '0')) {
+			bad = true; /* SessionRejectReason 0: Invalid tag number */
+			reason = 0;
+			bad_tag = eq > i && eq < j && b[eq] == '=' ? (uint32_t)tag : 0;
+		} else if (!bad && eq + 1 == j) {
+			bad = true; /* 4: Tag specified without a value */
+			reason = 4;
+			bad_tag = (uint32_t)tag;
+		} else if (eq < j && b[eq] == '=' && tag == XR__T_MSG_SEQ_NUM) {
+			seq = 0;
+			for (size_t k = eq + 1; k < j && b[k] >= '0' && b[k] <= '9'; k++)
+				seq = seq * 10 + (uint64_t)(b[k] - '0');
+		} else if (eq < j && b[eq] == '=' && tag == 35 && j - eq - 1 <= 2) {
+			memcpy(type, b + eq + 1, j - eq - 1);
+			type[j - eq - 1] = '\0';
+		}
+		i = j + 1;
+	}
+	if (!bad || seq == 0 || seq != s->seq->next_in)
+		return false;
+	xr_fix_session_reject(s, seq, type, bad_tag, reason,
+			      reason == 4 ? "Tag specified without a value" : "Invalid tag number",
+			      now);
+	xr__advance(s, seq + 1, now);
+	return true;
+}
+
 uint32_t
 xr_fix_session_input(struct xr_fix_session *s, uint64_t now_ns, uint32_t max_msgs)
 {
@@ -769,6 +917,13 @@ xr_fix_session_input(struct xr_fix_session *s, uint64_t now_ns, uint32_t max_msg
 		}
 		s->resync = false;
 		if (xr_fix_parse(s->rx + pos, mlen, &m, &why) != 0) {
+			if (xr__reject_garbled(s, s->rx + pos, mlen, why, now_ns)) {
+				s->st.frame_errors[why]++;
+				s->last_in_ns = now_ns;
+				pos += (uint32_t)mlen;
+				n++;
+				continue;
+			}
 			s->st.bytes_dropped += mlen;
 			xr__dropped(s, why, mlen, "message", now_ns);
 			pos += (uint32_t)mlen;
