@@ -575,14 +575,42 @@ xr__logged_on(struct xr_fix_session *s, uint64_t seq, uint64_t now)
 		s->seq->next_in = seq + 1;
 }
 
-/* Acceptor: refuse a Logon with Logout @p text and close (FIX 4.4 Vol. 2,
- * session-level test cases, "Receive Logon message": an invalid Logon is
- * not answered with Logon; we say why in Logout Text (58)). */
+/*
+ * Acceptor: refuse the Logon @p m with a Logout carrying @p text (58) and
+ * close. FIX 4.4 Vol. 2, "Logon": "If authentication fails, the session
+ * acceptor should shut down the connection after optionally sending a
+ * Logout message to indicate the reason of failure. Sending a Logout in
+ * this case is not required because doing so would consume a sequence
+ * number". We send it (operators of a strategy need the reason) but
+ * consume nothing: it carries our next MsgSeqNum without taking it, and
+ * is addressed to the SenderCompID the Logon named (56), which need not
+ * be our session's counterparty.
+ */
 static void
-xr__refuse(struct xr_fix_session *s, const char *text, uint64_t now)
+xr__refuse(struct xr_fix_session *s, const struct xr_fix_msg *m, const char *text, uint64_t now)
 {
+	struct xr_fix_writer w;
+	const char *to = s->cfg.target;
+	uint32_t to_len = s->target_len;
+
 	s->st.logons_refused++;
-	xr__abort(s, text, now);
+	xr__log(s, XR_FIX_LOG_ERROR, "Logon refused: %s", text);
+	s->want_close = true;
+	if (XR_FIX_TX_CAP - s->tx_len < XR_FIX_MAX_MSG)
+		return;
+	xr_fix_get_str(m, XR__T_SENDER, &to, &to_len);
+	if (to_len == 0 || to_len > XR_FIX_COMPID_MAX) {
+		to = s->cfg.target;
+		to_len = s->target_len;
+	}
+	xr_fix_begin(&w, s->tx + s->tx_len, XR_FIX_MAX_MSG, (enum xr_fix_version)s->cfg.version,
+		     "5");
+	xr_fix_put_str(&w, XR__T_SENDER, s->cfg.sender, s->sender_len);
+	xr_fix_put_str(&w, XR__T_TARGET, to, to_len);
+	xr_fix_put_u64(&w, XR__T_MSG_SEQ_NUM, s->seq->next_out);
+	xr_fix_put_time(&w, XR__T_SENDING_TIME, now + (uint64_t)s->wall_offset_ns);
+	xr_fix_put_str(&w, XR__T_TEXT, text, strlen(text));
+	xr__finish(s, &w, false, NULL, now);
 }
 
 /*
@@ -609,20 +637,20 @@ xr__acceptor_logon(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_
 		return;
 	}
 	if (m->version != s->cfg.version) {
-		xr__refuse(s, "BeginString differs from the session's", now);
+		xr__refuse(s, m, "BeginString differs from the session's", now);
 		return;
 	}
 	if (!xr__field_is(m, XR__T_SENDER, s->cfg.target, s->target_len) ||
 	    !xr__field_is(m, XR__T_TARGET, s->cfg.sender, s->sender_len)) {
-		xr__refuse(s, "unknown SenderCompID/TargetCompID", now);
+		xr__refuse(s, m, "unknown SenderCompID/TargetCompID", now);
 		return;
 	}
 	if (!xr_fix_get_u64(m, XR__T_MSG_SEQ_NUM, &seq) || seq == 0) {
-		xr__refuse(s, "MsgSeqNum (34) missing or invalid", now);
+		xr__refuse(s, m, "MsgSeqNum (34) missing or invalid", now);
 		return;
 	}
 	if (!xr_fix_get_u64(m, XR__T_HEARTBT_INT, &hb) || hb < 1 || hb > 3600) {
-		xr__refuse(s, "HeartBtInt (108) missing or not 1..3600", now);
+		xr__refuse(s, m, "HeartBtInt (108) missing or not 1..3600", now);
 		return;
 	}
 	s->cfg.heartbeat_s = (uint32_t)hb;

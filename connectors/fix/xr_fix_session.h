@@ -74,7 +74,10 @@
  *              message that is not a Logon: disconnect without a message.
  *              A Logon with a BeginString, SenderCompID or TargetCompID
  *              other than the configured session's, or a HeartBtInt (108)
- *              out of 1..3600: Logout with Text, then close. Otherwise we
+ *              out of 1..3600: Logout with Text, then close (that
+ *              Logout takes no MsgSeqNum and goes to the CompID the Logon
+ *              came from; Vol. 2 "Logon" makes it optional because it
+ *              would consume one). Otherwise we
  *              answer with Logon carrying the initiator's HeartBtInt
  *              (it declares the interval; we adopt it) and echo 141=Y
  *              when it asked to reset (both MsgSeqNums restart at 1).

@@ -155,6 +155,7 @@ TestSuite(fix_acceptor, .init = setup, .fini = teardown);
 #define OUT_MAX 16
 static char OUTBUF[XR_FIX_TX_CAP];
 static struct xr_fix_msg OUT[OUT_MAX];
+static const char *TX_TARGET = "STRAT"; /* 56 expected on tx */
 
 /* Parse the acceptor's tx into OUT[] (valid FIX, 49=XROUTE 56=STRAT),
  * empty it. @return how many. */
@@ -176,8 +177,8 @@ take_tx(void)
 		cr_assert_eq(xr_fix_parse(OUTBUF + pos, mlen, &OUT[n], &why), 0);
 		cr_assert(xr_fix_get_str(&OUT[n], 49, &v, &vl) && vl == 6 &&
 			  memcmp(v, "XROUTE", 6) == 0);
-		cr_assert(xr_fix_get_str(&OUT[n], 56, &v, &vl) && vl == 5 &&
-			  memcmp(v, "STRAT", 5) == 0);
+		cr_assert(xr_fix_get_str(&OUT[n], 56, &v, &vl) && vl == strlen(TX_TARGET) &&
+			  memcmp(v, TX_TARGET, vl) == 0, "tx[%u] TargetCompID", n);
 		pos += mlen;
 		n++;
 	}
@@ -347,7 +348,10 @@ Test(fix_acceptor, unknown_compid_gets_logout_with_text_and_close)
 	cr_assert(A.s->want_close);
 	cr_assert_neq(A.s->state, XR_FIX_S_ACTIVE);
 	cr_assert_eq(A.ups, 0);
+	TX_TARGET = "INTRUDER"; /* addressed to whoever logged on */
 	cr_assert_eq(take_tx(), 1);
+	TX_TARGET = "STRAT";
+	cr_assert_eq(A.seq.next_out, 1, "the refusal consumes no MsgSeqNum");
 	cr_assert_str_eq(OUT[0].msg_type, "5");
 	cr_assert(fis(0, 58, "unknown SenderCompID/TargetCompID"));
 	cr_assert_eq(A.s->st.logons_refused, 1);
@@ -371,6 +375,7 @@ Test(fix_acceptor, wrong_beginstring_and_bad_heartbtint_refused)
 	cr_assert_eq(take_tx(), 1);
 	cr_assert(fis(0, 58, "HeartBtInt (108) missing or not 1..3600"));
 	cr_assert_eq(A.s->st.logons_refused, 2);
+	cr_assert_eq(A.seq.next_out, 1);
 }
 
 Test(fix_acceptor, first_message_not_logon_disconnects_silently)
