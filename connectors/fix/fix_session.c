@@ -9,44 +9,19 @@
  *   begin and taken at send, so a message that does not fit leaves no gap.
  *   Incoming messages are framed and parsed in place in rx; what is left
  *   of a partial message moves to the front of rx afterwards.
+ *   What only the acceptor role does (its Logon, Rejects of garbled
+ *   messages) is in fix_session_acceptor.c; the helpers both files use
+ *   are declared in fix_session_pvt.h.
  */
 #include "xr_fix_session.h"
+
+#include "fix_session_pvt.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-
-/* Session-level tags (FIX 4.4 Volume 2). */
-enum {
-	XR__T_BEGIN_SEQ_NO = 7,
-	XR__T_END_SEQ_NO = 16,
-	XR__T_MSG_SEQ_NUM = 34,
-	XR__T_POSS_DUP = 43,
-	XR__T_REF_SEQ_NUM = 45,
-	XR__T_SENDER = 49,
-	XR__T_SENDING_TIME = 52,
-	XR__T_TARGET = 56,
-	XR__T_TEXT = 58,
-	XR__T_NEW_SEQ_NO = 36,
-	XR__T_ENCRYPT_METHOD = 98,
-	XR__T_HEARTBT_INT = 108,
-	XR__T_TEST_REQ_ID = 112,
-	XR__T_ORIG_SENDING_TIME = 122,
-	XR__T_GAP_FILL = 123,
-	XR__T_RESET_SEQ_NUM = 141,
-	XR__T_REF_TAG_ID = 371,
-	XR__T_REF_MSG_TYPE = 372,
-	XR__T_SESSION_REJECT_REASON = 373,
-	XR__T_BUSINESS_REJECT_REASON = 380,
-};
-
-/* SessionRejectReason (373) values used here. */
-enum {
-	XR__SRR_VALUE_INCORRECT = 5,
-	XR__SRR_COMPID_PROBLEM = 9,
-};
 
 const char *
 xr_fix_state_name(enum xr_fix_state st)
@@ -56,13 +31,14 @@ xr_fix_state_name(enum xr_fix_state st)
 	case XR_FIX_S_LOGON_SENT: return "logon_sent";
 	case XR_FIX_S_ACTIVE: return "active";
 	case XR_FIX_S_LOGOUT_SENT: return "logout_sent";
+	case XR_FIX_S_LOGON_WAIT: return "logon_wait";
 	}
 	return "invalid";
 }
 
 /* A log line through the owner; printf-formatted, cut at 255 bytes. */
-__attribute__((format(printf, 3, 4))) static void
-xr__log(struct xr_fix_session *s, enum xr_fix_log_level lvl, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) void
+xr__fs_log(struct xr_fix_session *s, enum xr_fix_log_level lvl, const char *fmt, ...)
 {
 	char line[256];
 	va_list ap;
@@ -110,6 +86,7 @@ xr_fix_session_init(struct xr_fix_session *s, const struct xr_fix_session_cfg *c
 
 	if (sl == 0 || sl > XR_FIX_COMPID_MAX || tl == 0 || tl > XR_FIX_COMPID_MAX ||
 	    cfg->heartbeat_s < 1 || cfg->heartbeat_s > 3600 || cfg->version >= XR_FIX_VERSIONS ||
+	    cfg->role > XR_FIX_ROLE_ACCEPTOR ||
 	    cap < XR_FIX_FRAME_MIN || cap > XR_FIX_FRAME_MAX || seq == NULL)
 		return -EINVAL;
 	memset(s, 0, offsetof(struct xr_fix_session, tx));
@@ -154,8 +131,8 @@ xr__begin(struct xr_fix_session *s, struct xr_fix_writer *w, const char *type,
 }
 
 /* Finish and queue; @p take: the message uses next_out (not a GapFill). */
-static int
-xr__finish(struct xr_fix_session *s, struct xr_fix_writer *w, bool take, uint64_t *seq,
+int
+xr__fs_finish(struct xr_fix_session *s, struct xr_fix_writer *w, bool take, uint64_t *seq,
 	   uint64_t now)
 {
 	const char *out;
@@ -187,14 +164,15 @@ int
 xr_fix_session_send(struct xr_fix_session *s, struct xr_fix_writer *w, uint64_t *seq,
 		    uint64_t now_ns)
 {
-	return xr__finish(s, w, true, seq, now_ns);
+	return xr__fs_finish(s, w, true, seq, now_ns);
 }
 
 /* An admin message with only @p type's header; the caller adds fields. */
 #define XR__ADMIN(s, w, type, now) (xr__begin((s), (w), (type), (s)->seq->next_out, (now)) == 0)
 
-static void
-xr__send_logon(struct xr_fix_session *s, uint64_t now)
+/* Logon (35=A); @p reset: with ResetSeqNumFlag (141=Y). */
+void
+xr__fs_send_logon(struct xr_fix_session *s, bool reset, uint64_t now)
 {
 	struct xr_fix_writer w;
 
@@ -202,9 +180,9 @@ xr__send_logon(struct xr_fix_session *s, uint64_t now)
 		return;
 	xr_fix_put_u64(&w, XR__T_ENCRYPT_METHOD, 0);
 	xr_fix_put_u64(&w, XR__T_HEARTBT_INT, s->cfg.heartbeat_s);
-	if (s->cfg.reset_on_logon)
+	if (reset)
 		xr_fix_put_char(&w, XR__T_RESET_SEQ_NUM, 'Y');
-	xr__finish(s, &w, true, NULL, now);
+	xr__fs_finish(s, &w, true, NULL, now);
 }
 
 static void
@@ -216,7 +194,7 @@ xr__send_heartbeat(struct xr_fix_session *s, const char *test_id, uint32_t id_le
 		return;
 	if (test_id != NULL)
 		xr_fix_put_str(&w, XR__T_TEST_REQ_ID, test_id, id_len);
-	xr__finish(s, &w, true, NULL, now);
+	xr__fs_finish(s, &w, true, NULL, now);
 }
 
 static void
@@ -228,7 +206,7 @@ xr__send_logout(struct xr_fix_session *s, const char *text, uint64_t now)
 		return;
 	if (text != NULL && text[0] != '\0')
 		xr_fix_put_str(&w, XR__T_TEXT, text, strlen(text));
-	xr__finish(s, &w, true, NULL, now);
+	xr__fs_finish(s, &w, true, NULL, now);
 }
 
 static void
@@ -245,14 +223,14 @@ xr__send_resend_request(struct xr_fix_session *s, uint64_t until, uint64_t now)
 		return;
 	xr_fix_put_u64(&w, XR__T_BEGIN_SEQ_NO, s->seq->next_in);
 	xr_fix_put_u64(&w, XR__T_END_SEQ_NO, 0);
-	if (xr__finish(s, &w, true, NULL, now) != 0)
+	if (xr__fs_finish(s, &w, true, NULL, now) != 0)
 		return;
 	s->resend_pending = true;
 	s->resend_until = until;
 	s->resend_ns = now;
 	s->resend_stage = 0;
 	s->st.resend_requests_sent++;
-	xr__log(s, XR_FIX_LOG_WARN, "gap: expected MsgSeqNum %llu, received %llu; "
+	xr__fs_log(s, XR_FIX_LOG_WARN, "gap: expected MsgSeqNum %llu, received %llu; "
 		"ResendRequest sent", (unsigned long long)s->seq->next_in,
 		(unsigned long long)until);
 }
@@ -273,9 +251,9 @@ xr_fix_session_reject(struct xr_fix_session *s, uint64_t ref_seq, const char *re
 	xr_fix_put_u64(&w, XR__T_SESSION_REJECT_REASON, reason);
 	if (text != NULL && text[0] != '\0')
 		xr_fix_put_str(&w, XR__T_TEXT, text, strlen(text));
-	if (xr__finish(s, &w, true, NULL, now_ns) == 0)
+	if (xr__fs_finish(s, &w, true, NULL, now_ns) == 0)
 		s->st.rejects_sent++;
-	xr__log(s, XR_FIX_LOG_WARN, "Reject sent for MsgSeqNum %llu (%s): %s",
+	xr__fs_log(s, XR_FIX_LOG_WARN, "Reject sent for MsgSeqNum %llu (%s): %s",
 		(unsigned long long)ref_seq, ref_type != NULL ? ref_type : "?",
 		text != NULL ? text : "");
 }
@@ -293,16 +271,16 @@ xr_fix_session_bmr(struct xr_fix_session *s, uint64_t ref_seq, const char *ref_t
 	xr_fix_put_u64(&w, XR__T_BUSINESS_REJECT_REASON, reason);
 	if (text != NULL && text[0] != '\0')
 		xr_fix_put_str(&w, XR__T_TEXT, text, strlen(text));
-	xr__finish(s, &w, true, NULL, now_ns);
-	xr__log(s, XR_FIX_LOG_WARN, "BusinessMessageReject sent for MsgSeqNum %llu (%s): %s",
+	xr__fs_finish(s, &w, true, NULL, now_ns);
+	xr__fs_log(s, XR_FIX_LOG_WARN, "BusinessMessageReject sent for MsgSeqNum %llu (%s): %s",
 		(unsigned long long)ref_seq, ref_type, text != NULL ? text : "");
 }
 
 /* Log out with @p text and close once it is queued (a protocol error). */
-static void
-xr__abort(struct xr_fix_session *s, const char *text, uint64_t now)
+void
+xr__fs_abort(struct xr_fix_session *s, const char *text, uint64_t now)
 {
-	xr__log(s, XR_FIX_LOG_ERROR, "logout: %s", text);
+	xr__fs_log(s, XR_FIX_LOG_ERROR, "logout: %s", text);
 	xr__send_logout(s, text, now);
 	s->want_close = true;
 }
@@ -326,12 +304,17 @@ xr_fix_session_connected(struct xr_fix_session *s, uint64_t now_ns)
 	s->rx_len = s->tx_len = 0;
 	s->want_close = s->test_pending = s->resend_pending = s->resync = false;
 	s->last_in_ns = s->last_out_ns = now_ns;
+	if (s->cfg.role == XR_FIX_ROLE_ACCEPTOR) {
+		/* The initiator speaks first (FIX 4.4 Vol. 2, "Logon"). */
+		xr__enter(s, XR_FIX_S_LOGON_WAIT, now_ns);
+		return;
+	}
 	if (s->cfg.reset_on_logon) {
 		s->seq->next_out = s->seq->next_in = 1;
 		s->epoch++;
 	}
 	xr__enter(s, XR_FIX_S_LOGON_SENT, now_ns);
-	xr__send_logon(s, now_ns);
+	xr__fs_send_logon(s, s->cfg.reset_on_logon, now_ns);
 }
 
 void
@@ -354,7 +337,7 @@ xr__send_test_request(struct xr_fix_session *s, uint64_t now)
 	if (!XR__ADMIN(s, &w, "1", now))
 		return;
 	xr_fix_put_str(&w, XR__T_TEST_REQ_ID, id, (size_t)n);
-	if (xr__finish(s, &w, true, NULL, now) == 0) {
+	if (xr__fs_finish(s, &w, true, NULL, now) == 0) {
 		s->test_pending = true;
 		s->test_ns = now;
 		s->st.test_requests_sent++;
@@ -369,7 +352,7 @@ xr__skip(struct xr_fix_session *s, uint64_t to, const char *why)
 
 	s->st.gaps_skipped++;
 	s->st.msgs_skipped += to - from;
-	xr__log(s, XR_FIX_LOG_ERROR, "MsgSeqNum %llu..%llu %s: given up, lost; expecting %llu",
+	xr__fs_log(s, XR_FIX_LOG_ERROR, "MsgSeqNum %llu..%llu %s: given up, lost; expecting %llu",
 		(unsigned long long)from, (unsigned long long)(to - 1), why,
 		(unsigned long long)to);
 	s->seq->next_in = to;
@@ -398,7 +381,7 @@ xr__escalate(struct xr_fix_session *s, uint64_t now)
 	}
 	if (s->resend_stage == 0) {
 		s->resend_stage = 1;
-		xr__log(s, XR_FIX_LOG_WARN, "ResendRequest from MsgSeqNum %llu unanswered for "
+		xr__fs_log(s, XR_FIX_LOG_WARN, "ResendRequest from MsgSeqNum %llu unanswered for "
 			"%llu ms: TestRequest sent", (unsigned long long)from,
 			(unsigned long long)waited_ms);
 		if (!s->test_pending)
@@ -421,7 +404,7 @@ xr__escalate(struct xr_fix_session *s, uint64_t now)
 	s->gap_from = from;
 	s->gap_epoch = s->epoch;
 	s->st.resend_logouts++;
-	xr__log(s, XR_FIX_LOG_ERROR, "ResendRequest from MsgSeqNum %llu still unanswered "
+	xr__fs_log(s, XR_FIX_LOG_ERROR, "ResendRequest from MsgSeqNum %llu still unanswered "
 		"after a TestRequest: Logout, reconnecting", (unsigned long long)from);
 	xr_fix_session_logout(s, "ResendRequest unanswered", now);
 }
@@ -432,9 +415,10 @@ xr_fix_session_tick(struct xr_fix_session *s, uint64_t now_ns)
 	uint64_t hb = (uint64_t)s->cfg.heartbeat_s * 1000000000u;
 
 	switch (s->state) {
+	case XR_FIX_S_LOGON_WAIT:
 	case XR_FIX_S_LOGON_SENT:
 		if (now_ns - s->state_ns >= s->cfg.logon_timeout_ns) {
-			xr__log(s, XR_FIX_LOG_ERROR, "no Logon answer within %llu ms",
+			xr__fs_log(s, XR_FIX_LOG_ERROR, "no Logon answer within %llu ms",
 				(unsigned long long)(s->cfg.logon_timeout_ns / 1000000));
 			s->want_close = true;
 		}
@@ -450,7 +434,7 @@ xr_fix_session_tick(struct xr_fix_session *s, uint64_t now_ns)
 	}
 	if (s->test_pending && now_ns - s->test_ns >= hb) {
 		s->st.heartbeat_timeouts++;
-		xr__log(s, XR_FIX_LOG_ERROR, "TestRequest unanswered for %u s: disconnecting",
+		xr__fs_log(s, XR_FIX_LOG_ERROR, "TestRequest unanswered for %u s: disconnecting",
 			s->cfg.heartbeat_s);
 		s->want_close = true;
 		return;
@@ -469,8 +453,8 @@ xr_fix_session_tick(struct xr_fix_session *s, uint64_t now_ns)
 /* ------------------------------------------------------------------ input */
 
 /* Is field @p tag of @p m exactly @p want? */
-static bool
-xr__field_is(const struct xr_fix_msg *m, uint32_t tag, const char *want, uint32_t want_len)
+bool
+xr__fs_field_is(const struct xr_fix_msg *m, uint32_t tag, const char *want, uint32_t want_len)
 {
 	const char *v;
 	uint32_t len;
@@ -488,7 +472,7 @@ xr__on_resend_request(struct xr_fix_session *s, const struct xr_fix_msg *m, uint
 	s->st.resend_requests_received++;
 	if (!xr_fix_get_u64(m, XR__T_BEGIN_SEQ_NO, &begin) ||
 	    !xr_fix_get_u64(m, XR__T_END_SEQ_NO, &end) || begin == 0) {
-		xr__log(s, XR_FIX_LOG_WARN, "ResendRequest without valid BeginSeqNo/EndSeqNo");
+		xr__fs_log(s, XR_FIX_LOG_WARN, "ResendRequest without valid BeginSeqNo/EndSeqNo");
 		return;
 	}
 	if (end != 0 && end < begin) {
@@ -497,7 +481,7 @@ xr__on_resend_request(struct xr_fix_session *s, const struct xr_fix_msg *m, uint
 		return;
 	}
 	if (begin >= next) {
-		xr__log(s, XR_FIX_LOG_WARN, "ResendRequest from %llu: nothing sent from there "
+		xr__fs_log(s, XR_FIX_LOG_WARN, "ResendRequest from %llu: nothing sent from there "
 			"(next MsgSeqNum %llu)", (unsigned long long)begin,
 			(unsigned long long)next);
 		return;
@@ -510,10 +494,10 @@ xr__on_resend_request(struct xr_fix_session *s, const struct xr_fix_msg *m, uint
 	xr_fix_put_time(&w, XR__T_ORIG_SENDING_TIME, now + (uint64_t)s->wall_offset_ns);
 	xr_fix_put_char(&w, XR__T_GAP_FILL, 'Y');
 	xr_fix_put_u64(&w, XR__T_NEW_SEQ_NO, stop);
-	if (xr__finish(s, &w, false, NULL, now) != 0)
+	if (xr__fs_finish(s, &w, false, NULL, now) != 0)
 		return;
 	s->st.gap_fills_sent++;
-	xr__log(s, XR_FIX_LOG_WARN, "ResendRequest %llu..%llu answered with GapFill to %llu",
+	xr__fs_log(s, XR_FIX_LOG_WARN, "ResendRequest %llu..%llu answered with GapFill to %llu",
 		(unsigned long long)begin, (unsigned long long)end, (unsigned long long)stop);
 	if (s->ops != NULL && s->ops->on_gap_fill != NULL)
 		s->ops->on_gap_fill(s->ctx, begin, stop);
@@ -528,9 +512,9 @@ xr__on_logout(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t now
 	s->st.logouts_received++;
 	xr_fix_get_str(m, XR__T_TEXT, &text, &len);
 	if (s->state == XR_FIX_S_LOGOUT_SENT) {
-		xr__log(s, XR_FIX_LOG_INFO, "logged out");
+		xr__fs_log(s, XR_FIX_LOG_INFO, "logged out");
 	} else {
-		xr__log(s, XR_FIX_LOG_WARN, "Logout from the venue: %.*s", (int)len, text);
+		xr__fs_log(s, XR_FIX_LOG_WARN, "Logout from the venue: %.*s", (int)len, text);
 		xr__send_logout(s, NULL, now);
 	}
 	s->want_close = true;
@@ -538,15 +522,32 @@ xr__on_logout(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t now
 
 /* MsgSeqNum @p seq below the one expected, without PossDupFlag: a serious
  * error (the venue's store is behind ours), Logout and disconnect. */
-static void
-xr__too_low(struct xr_fix_session *s, uint64_t seq, uint64_t now)
+void
+xr__fs_too_low(struct xr_fix_session *s, uint64_t seq, uint64_t now)
 {
 	char why[96];
 
 	snprintf(why, sizeof(why), "MsgSeqNum too low, expecting %llu but received %llu",
 		 (unsigned long long)s->seq->next_in, (unsigned long long)seq);
 	s->st.seq_too_low++;
-	xr__abort(s, why, now);
+	xr__fs_abort(s, why, now);
+}
+
+/* A Logon with MsgSeqNum @p seq (not too low) was accepted: ACTIVE, and a
+ * ResendRequest if it is above the one expected (both roles; FIX 4.4
+ * Vol. 2, "Logon": a Logon above the expected MsgSeqNum is accepted, then
+ * the gap asked for). */
+void
+xr__fs_logged_on(struct xr_fix_session *s, uint64_t seq, uint64_t now)
+{
+	s->st.logons++;
+	xr__enter(s, XR_FIX_S_ACTIVE, now);
+	xr__fs_log(s, XR_FIX_LOG_INFO, "logged on (MsgSeqNum out %llu, in %llu)",
+		(unsigned long long)s->seq->next_out, (unsigned long long)seq);
+	if (seq > s->seq->next_in)
+		xr__send_resend_request(s, seq, now);
+	else
+		s->seq->next_in = seq + 1;
 }
 
 /* The venue's Logon, answering ours. */
@@ -562,27 +563,20 @@ xr__on_logon(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t seq,
 		s->seq->next_in = seq;
 		s->seq->next_out = 2;
 		s->epoch++;
-		xr__log(s, XR_FIX_LOG_WARN, "venue reset MsgSeqNums (141=Y)");
+		xr__fs_log(s, XR_FIX_LOG_WARN, "venue reset MsgSeqNums (141=Y)");
 	}
 	if (seq < s->seq->next_in) {
-		xr__too_low(s, seq, now);
+		xr__fs_too_low(s, seq, now);
 		return;
 	}
-	s->st.logons++;
-	xr__enter(s, XR_FIX_S_ACTIVE, now);
-	xr__log(s, XR_FIX_LOG_INFO, "logged on (MsgSeqNum out %llu, in %llu)",
-		(unsigned long long)s->seq->next_out, (unsigned long long)seq);
-	if (seq > s->seq->next_in)
-		xr__send_resend_request(s, seq, now);
-	else
-		s->seq->next_in = seq + 1;
+	xr__fs_logged_on(s, seq, now);
 }
 
 /* next_in moves to @p to: our resend ends once it passes resend_until
  * (either SequenceReset mode may end it); short of that, the gap narrowed
  * and its escalation starts over. */
-static void
-xr__advance(struct xr_fix_session *s, uint64_t to, uint64_t now)
+void
+xr__fs_advance(struct xr_fix_session *s, uint64_t to, uint64_t now)
 {
 	bool moved = to > s->seq->next_in;
 
@@ -614,7 +608,7 @@ xr__on_sequence_reset(struct xr_fix_session *s, const struct xr_fix_msg *m, uint
 		s->st.gap_fills_received++;
 	else
 		s->st.seq_resets_received++;
-	xr__advance(s, to, now);
+	xr__fs_advance(s, to, now);
 }
 
 /* One framed, parsed message. */
@@ -625,19 +619,23 @@ xr__process(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t now)
 	uint64_t seq;
 	char flag = 'N';
 
+	if (s->state == XR_FIX_S_LOGON_WAIT) {
+		xr__fs_acceptor_logon(s, m, now);
+		return;
+	}
 	if (m->version != s->cfg.version) {
-		xr__abort(s, "BeginString differs from the session's", now);
+		xr__fs_abort(s, "BeginString differs from the session's", now);
 		return;
 	}
 	if (!xr_fix_get_u64(m, XR__T_MSG_SEQ_NUM, &seq) || seq == 0) {
-		xr__abort(s, "MsgSeqNum (34) missing or invalid", now);
+		xr__fs_abort(s, "MsgSeqNum (34) missing or invalid", now);
 		return;
 	}
-	if (!xr__field_is(m, XR__T_SENDER, s->cfg.target, s->target_len) ||
-	    !xr__field_is(m, XR__T_TARGET, s->cfg.sender, s->sender_len)) {
+	if (!xr__fs_field_is(m, XR__T_SENDER, s->cfg.target, s->target_len) ||
+	    !xr__fs_field_is(m, XR__T_TARGET, s->cfg.sender, s->sender_len)) {
 		xr_fix_session_reject(s, seq, type, XR__T_SENDER, XR__SRR_COMPID_PROBLEM,
 				      "CompID problem", now);
-		xr__abort(s, "SenderCompID/TargetCompID do not match the session", now);
+		xr__fs_abort(s, "SenderCompID/TargetCompID do not match the session", now);
 		return;
 	}
 	bool poss_dup = xr_fix_get_char(m, XR__T_POSS_DUP, &flag) && flag == 'Y';
@@ -650,7 +648,7 @@ xr__process(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t now)
 		} else {
 			char why[64];
 			snprintf(why, sizeof(why), "first message is MsgType %s, not Logon", type);
-			xr__abort(s, why, now);
+			xr__fs_abort(s, why, now);
 		}
 		return;
 	}
@@ -676,10 +674,10 @@ xr__process(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t now)
 			s->st.dups_ignored++;
 			return;
 		}
-		xr__too_low(s, seq, now);
+		xr__fs_too_low(s, seq, now);
 		return;
 	}
-	xr__advance(s, seq + 1, now);
+	xr__fs_advance(s, seq + 1, now);
 
 	if (type[1] == '\0') {
 		switch (type[0]) {
@@ -702,7 +700,7 @@ xr__process(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t now)
 			xr__on_logout(s, m, now);
 			return;
 		case 'A':
-			xr__log(s, XR_FIX_LOG_WARN, "Logon while logged on: ignored");
+			xr__fs_log(s, XR_FIX_LOG_WARN, "Logon while logged on: ignored");
 			return;
 		default:
 			break;
@@ -730,14 +728,14 @@ xr__dropped(struct xr_fix_session *s, enum xr_fix_error why, size_t len, const c
 	}
 	s->drop_log_lines++;
 	if (why == XR_FIX_OVERSIZE)
-		xr__log(s, XR_FIX_LOG_WARN, "malformed %s (oversize): %zu bytes dropped: a frame "
+		xr__fs_log(s, XR_FIX_LOG_WARN, "malformed %s (oversize): %zu bytes dropped: a frame "
 			"longer than max_frame_bytes %u (%u more not logged)", what, len,
 			s->cfg.max_frame_bytes, s->drop_log_skipped);
 	else if (s->drop_log_skipped > 0)
-		xr__log(s, XR_FIX_LOG_WARN, "malformed %s (%s): %zu bytes dropped (%u more "
+		xr__fs_log(s, XR_FIX_LOG_WARN, "malformed %s (%s): %zu bytes dropped (%u more "
 			"not logged)", what, xr_fix_error_name(why), len, s->drop_log_skipped);
 	else
-		xr__log(s, XR_FIX_LOG_WARN, "malformed %s (%s): %zu bytes dropped", what,
+		xr__fs_log(s, XR_FIX_LOG_WARN, "malformed %s (%s): %zu bytes dropped", what,
 			xr_fix_error_name(why), len);
 	s->drop_log_skipped = 0;
 }
@@ -769,6 +767,13 @@ xr_fix_session_input(struct xr_fix_session *s, uint64_t now_ns, uint32_t max_msg
 		}
 		s->resync = false;
 		if (xr_fix_parse(s->rx + pos, mlen, &m, &why) != 0) {
+			if (xr__fs_reject_garbled(s, s->rx + pos, mlen, why, now_ns)) {
+				s->st.frame_errors[why]++;
+				s->last_in_ns = now_ns;
+				pos += (uint32_t)mlen;
+				n++;
+				continue;
+			}
 			s->st.bytes_dropped += mlen;
 			xr__dropped(s, why, mlen, "message", now_ns);
 			pos += (uint32_t)mlen;

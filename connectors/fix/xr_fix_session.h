@@ -1,5 +1,6 @@
 /*
- * xr_fix_session: the FIX session layer (FIX 4.2/4.4, initiator side),
+ * xr_fix_session: the FIX session layer (FIX 4.2/4.4, initiator or acceptor
+ * role, cfg.role; one state machine, the roles differ at Logon only),
  * independent of the transport: bytes in (rx), bytes out (tx), callbacks
  * for application messages. The FIX connector (xr_fix_conn.h) moves the
  * bytes over a non-blocking TCP socket; tests feed them directly.
@@ -66,6 +67,29 @@
  *              lost report is made good by the order's next report or
  *              status answer. Every step counts in escalations.
  *
+ *   Acceptor   (cfg.role XR_FIX_ROLE_ACCEPTOR; FIX 4.4 Vol. 2, "Logon" and
+ *              the session-level test cases "Receive Logon message")
+ *              connected() sends nothing and waits (LOGON_WAIT, at most
+ *              logon_timeout_ns) for the counterparty's Logon. A first
+ *              message that is not a Logon: disconnect without a message.
+ *              A Logon with a BeginString, SenderCompID or TargetCompID
+ *              other than the configured session's, or a HeartBtInt (108)
+ *              out of 1..3600: Logout with Text, then close (that
+ *              Logout takes no MsgSeqNum and goes to the CompID the Logon
+ *              came from; Vol. 2 "Logon" makes it optional because it
+ *              would consume one). Otherwise we
+ *              answer with Logon carrying the initiator's HeartBtInt
+ *              (it declares the interval; we adopt it) and echo 141=Y
+ *              when it asked to reset (both MsgSeqNums restart at 1).
+ *              After that both roles are the same code: sequence rules,
+ *              resend, heartbeats, Logout. The acceptor also answers a
+ *              garbled message whose CheckSum is good (bad tag, empty
+ *              value) and whose MsgSeqNum is the expected one with a
+ *              session Reject (373=0 or 4, RefTagID) and counts the
+ *              MsgSeqNum as used (Vol. 2 "Reject"); bad CheckSum or
+ *              framing is dropped, never rejected (Vol. 2, "garbled
+ *              messages" are ignored), for both roles.
+ *
  *   MsgSeqNums live in a struct xr_fix_seq (the connector maps it from
  *   the session's store file, so they survive a restart of xroute).
  *
@@ -115,6 +139,13 @@ enum xr_fix_state {
 	XR_FIX_S_LOGON_SENT,  /* connected, our Logon sent, waiting for theirs */
 	XR_FIX_S_ACTIVE,      /* logged on */
 	XR_FIX_S_LOGOUT_SENT, /* our Logout sent, waiting for theirs */
+	XR_FIX_S_LOGON_WAIT,  /* acceptor: connected, waiting for their Logon */
+};
+
+/** Session role (cfg.role). */
+enum xr_fix_role {
+	XR_FIX_ROLE_INITIATOR = 0, /* we connect and send Logon first */
+	XR_FIX_ROLE_ACCEPTOR,	   /* the counterparty sends Logon first */
 };
 
 /** Counters of a session (monotonic; read by the owning thread). */
@@ -130,6 +161,7 @@ struct xr_fix_session_stats {
 	uint64_t rejects_sent;	    /* session Rejects (35=3) we sent */
 	uint64_t test_requests_sent, heartbeat_timeouts;
 	uint64_t logons, logouts_received;
+	uint64_t logons_refused;    /* acceptor: Logons answered with Logout */
 	uint64_t escalations;	    /* steps taken for an unanswered ResendRequest:
 				     * TestRequest, Logout, gap skipped */
 	uint64_t resend_logouts;    /* ... of which Logouts (then reconnect) */
@@ -167,10 +199,13 @@ struct xr_fix_session_ops {
 /** Session settings (from the venue's config). */
 struct xr_fix_session_cfg {
 	uint8_t version;			/* enum xr_fix_version */
+	uint8_t role;				/* enum xr_fix_role (0 = initiator) */
 	char sender[XR_FIX_COMPID_MAX + 1];	/* SenderCompID (49) */
 	char target[XR_FIX_COMPID_MAX + 1];	/* TargetCompID (56) */
-	uint32_t heartbeat_s;			/* HeartBtInt (108), 1..3600 s */
-	bool reset_on_logon;			/* send ResetSeqNumFlag (141=Y) */
+	uint32_t heartbeat_s;			/* HeartBtInt (108), 1..3600 s; an
+						 * acceptor adopts the initiator's */
+	bool reset_on_logon;			/* send ResetSeqNumFlag (141=Y);
+						 * initiator only */
 	uint64_t logon_timeout_ns;		/* LOGON_SENT at most this long */
 	uint64_t logout_timeout_ns;		/* LOGOUT_SENT at most this long */
 	uint64_t resend_timeout_ns;		/* a ResendRequest without progress
@@ -233,7 +268,7 @@ size_t xr_fix_session_size(uint32_t max_frame_bytes);
  * cfg->max_frame_bytes) bytes. @p seq must outlive the session; a zeroed
  * or foreign store is reset to MsgSeqNums 1/1.
  * @return 0, or -EINVAL (CompID empty or too long, HeartBtInt out of
- *         1..3600, version unknown, max_frame_bytes out of range).
+ *         1..3600, version or role unknown, max_frame_bytes out of range).
  * Thread: any, before the session is used.
  */
 int xr_fix_session_init(struct xr_fix_session *s, const struct xr_fix_session_cfg *cfg,
@@ -248,7 +283,8 @@ void xr_fix_session_set_clock(struct xr_fix_session *s, int64_t wall_offset_ns);
 
 /**
  * The transport connected: clear rx/tx and send Logon (state LOGON_SENT).
- * With reset_on_logon both MsgSeqNums restart at 1.
+ * With reset_on_logon both MsgSeqNums restart at 1. Acceptor role: send
+ * nothing, wait for the counterparty's Logon (state LOGON_WAIT).
  * Thread: the owner's. No allocation.
  */
 void xr_fix_session_connected(struct xr_fix_session *s, uint64_t now_ns);
@@ -318,7 +354,8 @@ void xr_fix_session_bmr(struct xr_fix_session *s, uint64_t ref_seq, const char *
  */
 void xr_fix_session_logout(struct xr_fix_session *s, const char *text, uint64_t now_ns);
 
-/** @return "down", "logon_sent", "active", "logout_sent". Thread: any. */
+/** @return "down", "logon_sent", "active", "logout_sent", "logon_wait".
+ * Thread: any. */
 const char *xr_fix_state_name(enum xr_fix_state st);
 
 #endif /* XR_FIX_SESSION_H */
