@@ -41,6 +41,7 @@ xr_reason_name(enum xr_reason r)
 		[XR_R_IN_DOUBT] = "in_doubt",
 		[XR_R_LEFT_OPEN] = "left_open",
 		[XR_R_STOPPED] = "stopped",
+		[XR_R_NOT_AUTHORIZED] = "not_authorized",
 	};
 	return (unsigned)r < XR_R_COUNT ? names[r] : "invalid";
 }

@@ -297,6 +297,85 @@ struct xr_engine_cfg {
 	uint32_t health_check_interval_us; /* connector health checks */
 };
 
+/**
+ * Users a client or FIX session may trade for (`users = a, b` or
+ * `users = *`): all, or n user indices, ascending and distinct.
+ */
+struct xr_user_set {
+	bool all;	  /* `*`: every user of the config */
+	uint32_t n;	  /* entries of ids */
+	uint32_t *ids;	  /* user indices; owned by the config */
+};
+
+/**
+ * [serve] section: `xroute serve`'s listening endpoints and the limits it
+ * holds every source to (docs/serve.md).
+ */
+struct xr_serve_cfg {
+	char socket[108];	     /* Unix-domain socket path of the
+				      * shared-memory clients; default
+				      * "xroute.sock" (relative to the working
+				      * directory) */
+	uint32_t max_clients;	     /* sessions at once, 1..1024; default 16 */
+	uint32_t client_ring;	     /* slots of a client's client_to_router
+				      * ring, power of two, 64..1048576;
+				      * default 4096 */
+	uint32_t result_ring;	     /* slots of a client's router_to_client
+				      * ring, power of two, 64..1048576;
+				      * default 8192 */
+	uint32_t result_buffer;	     /* events held for a client whose ring
+				      * is full, 0..16777216; past it the
+				      * client is disconnected; default 65536 */
+	uint32_t idempotency_window; /* signal_ids remembered per client with
+				      * their outcome, 1024..67108864; default
+				      * 1048576 */
+	uint32_t source_burst;	     /* most signals ingress takes from one
+				      * source before serving the next,
+				      * 1..256; default 32 */
+	uint32_t hello_timeout_ms;   /* a connection that sends no hello in
+				      * this time is closed, 1..60000;
+				      * default 1000 */
+	char fix_listen[64];	     /* FIX order entry listen address,
+				      * "HOST:PORT"; "" = no FIX order entry
+				      * (default); HOST defaults to 127.0.0.1 */
+	uint32_t line;		     /* line of the section, 0 if absent */
+};
+
+/**
+ * One [client NAME] section: a shared-memory client that may connect to
+ * `xroute serve` under NAME (the name in its hello) from processes of
+ * user id uid (SO_PEERCRED), trading for the users in `users`.
+ */
+struct xr_client_cfg {
+	char name[XR_NAME_MAX + 1];
+	uint32_t uid;				/* required */
+	struct xr_user_set users;		/* required */
+	uint32_t line;
+};
+
+/**
+ * One [fix_client NAME] section: a FIX order-entry session `xroute serve`
+ * accepts (docs/serve.md "FIX order entry"). CompIDs are as the client
+ * sends them: its SenderCompID is sender_comp_id, and it addresses
+ * TargetCompID target_comp_id (xroute's).
+ */
+struct xr_fix_client_cfg {
+	char name[XR_NAME_MAX + 1];
+	char begin_string[16];			/* "FIX.4.2" or "FIX.4.4" (default) */
+	char sender_comp_id[XR_NAME_MAX + 1];	/* the client's; required */
+	char target_comp_id[XR_NAME_MAX + 1];	/* xroute's; default "XROUTE" */
+	struct xr_user_set users;		/* users it trades for; required */
+	uint32_t default_user;			/* user index of a NewOrderSingle
+						 * without Account (1); `user =`,
+						 * default the first of users */
+	char seq_store[256];			/* MsgSeqNum file; "" = in memory
+						 * (sequence numbers restart at 1) */
+	uint32_t heartbeat_s;			/* HeartBtInt accepted, max 1..3600;
+						 * default 30 */
+	uint32_t max_frame_bytes;		/* 1024..1048576; default 16384 */
+	uint32_t line;
+};
+
 /** A loaded configuration. Free with xr_config_free(). */
 struct xr_config {
 	char path[256];
@@ -312,6 +391,11 @@ struct xr_config {
 	struct xr_venue_plan *symbol_plans;
 	uint32_t n_threads;
 	struct xr_thread_cfg *threads;
+	struct xr_serve_cfg serve;		/* [serve], defaults if absent */
+	uint32_t n_clients;
+	struct xr_client_cfg *clients;		/* [client NAME] sections */
+	uint32_t n_fix_clients;
+	struct xr_fix_client_cfg *fix_clients;	/* [fix_client NAME] sections */
 };
 
 /**
@@ -363,6 +447,13 @@ void xr_strategy_defaults(enum xr_strategy s, struct xr_strategy_cfg *out);
 int xr_config_venue_id(const struct xr_config *cfg, const char *name);
 /** @return user index of @p name, or -1. Linear; control path only. */
 int xr_config_user_id(const struct xr_config *cfg, const char *name);
+/** @return index of [client NAME] @p name, or -1. Thread: any. */
+int xr_config_client_id(const struct xr_config *cfg, const char *name);
+/** @return index of [fix_client NAME] @p name, or -1. Thread: any. */
+int xr_config_fix_client_id(const struct xr_config *cfg, const char *name);
+/** @return true if @p set holds user index @p u (binary search; control
+ * path, the engine builds bitmaps for the data path). Thread: any. */
+bool xr_user_set_has(const struct xr_user_set *set, uint32_t u);
 /** @return symbol id of @p name, or -1. Thread: any. */
 int xr_config_symbol_id(const struct xr_config *cfg, const char *name);
 

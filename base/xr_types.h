@@ -325,6 +325,8 @@ enum xr_reason {
 				 * exit (final open) */
 	XR_R_STOPPED,		/* not sent: the run was stopping (SIGTERM,
 				 * SIGINT, or the end-of-run cancel) */
+	XR_R_NOT_AUTHORIZED,	/* the client or FIX session may not trade
+				 * for the signal's user ([client NAME] users) */
 	XR_R_COUNT
 };
 

@@ -303,6 +303,7 @@ Test(types, reason_names_are_distinct)
 	cr_assert_str_eq(xr_reason_name(XR_R_IN_DOUBT), "in_doubt");
 	cr_assert_str_eq(xr_reason_name(XR_R_LEFT_OPEN), "left_open");
 	cr_assert_str_eq(xr_reason_name(XR_R_STOPPED), "stopped");
+	cr_assert_str_eq(xr_reason_name(XR_R_NOT_AUTHORIZED), "not_authorized");
 	cr_assert_str_eq(xr_reason_name(XR_R_COUNT), "invalid");
 	cr_assert_str_eq(xr_reason_name((enum xr_reason)-1), "invalid");
 }
