@@ -357,6 +357,11 @@ enum xr_msg_kind {
 			      * (enum xr_control_op, fields below) */
 	XR_MSG_ALERT,	     /* aggregate -> output: a venue alert raised or
 			      * cleared (enum xr_alert, fields below) */
+	XR_MSG_FILL,	     /* aggregate -> output (io.fill_events only): one
+			      * execution of a child, for the signal's
+			      * source: signal_id, user, symbol, side, venue;
+			      * cum_qty = LastQty (qty), cum_notional =
+			      * LastQty * LastPx (cash), fees = its fees */
 };
 
 /**
@@ -372,6 +377,12 @@ enum xr_control_op {
 	XR_CTL_ENABLE,	     /* venue: route there again; circuit closed */
 	XR_CTL_FAILOVER,     /* venue plans in scope: use this venue first
 			      * (XR_VENUE_NONE: back to the plan's order) */
+	XR_CTL_CANCEL_SIGNAL, /* ingress -> validate -> route -> execute[v]:
+			      * cancel what is left of the parent of
+			      * signal_id (held slices and live children);
+			      * the parent then ends as usual (canceled if
+			      * nothing filled). Unknown or ended: ignored
+			      * (counted), the source answers it. */
 };
 
 /** Which venue plans a failover command changes. */
