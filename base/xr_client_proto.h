@@ -149,6 +149,9 @@ enum xr_client_event_kind {
 	XR_CEV_FILL = 1,	  /* one execution: last_qty at last_px */
 	XR_CEV_RESULT = 2,	  /* the signal's terminal result */
 	XR_CEV_CANCEL_REJECT = 3, /* a cancel that found nothing to cancel */
+	XR_CEV_NEW = 4,		  /* the order is live: a venue acknowledged
+				   * its first child (sent once, before its
+				   * first fill) */
 };
 
 /**

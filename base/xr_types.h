@@ -361,7 +361,11 @@ enum xr_msg_kind {
 			      * execution of a child, for the signal's
 			      * source: signal_id, user, symbol, side, venue;
 			      * cum_qty = LastQty (qty), cum_notional =
-			      * LastQty * LastPx (cash), fees = its fees */
+			      * LastQty * LastPx (cash), fees = its fees;
+			      * cum_qty 0: the parent's first child was
+			      * acknowledged by its venue (the order is
+			      * live), sent once per parent before its
+			      * first fill */
 };
 
 /**
