@@ -71,6 +71,52 @@ xr__fail(struct xr_msg *out, uint64_t signal_id, char *err, size_t err_len, cons
 	return -EINVAL;
 }
 
+/* The value rules of a new-order record; 0, or -EINVAL with @p out and
+ * @p err filled by xr__fail(). */
+static int
+xr__values(const struct xr_client_signal *rec, struct xr_msg *out, char *err, size_t err_len)
+{
+	uint64_t id = rec->signal_id;
+
+	if (rec->ts_ns < 0)
+		return xr__fail(out, id, err, err_len, "ts_ns: %" PRId64 " is negative",
+				rec->ts_ns);
+	if (rec->side != XR_SIDE_BUY && rec->side != XR_SIDE_SELL)
+		return xr__fail(out, id, err, err_len, "side: %u is not 1 (buy) or 2 (sell)",
+				rec->side);
+	if (rec->qty <= 0)
+		return xr__fail(out, id, err, err_len, "qty: %" PRId64 " is not positive",
+				rec->qty);
+	if (rec->ord_type != XR_ORD_MARKET && rec->ord_type != XR_ORD_LIMIT)
+		return xr__fail(out, id, err, err_len,
+				"ord_type: %u is not 1 (market) or 2 (limit)", rec->ord_type);
+	if (rec->ord_type == XR_ORD_LIMIT && rec->limit_px <= 0)
+		return xr__fail(out, id, err, err_len,
+				"limit_px: %" PRId64 " is not positive for a limit order",
+				rec->limit_px);
+	if (rec->ord_type == XR_ORD_MARKET && rec->limit_px != 0)
+		return xr__fail(out, id, err, err_len,
+				"limit_px: %" PRId64 " is not 0 for a market order",
+				rec->limit_px);
+	uint8_t tif = rec->tif;
+	if (tif != 0xff && tif != XR_TIF_DAY && tif != XR_TIF_GTC && tif != XR_TIF_IOC &&
+	    tif != XR_TIF_FOK)
+		return xr__fail(out, id, err, err_len,
+				"tif: %u is not 0 (day), 1 (gtc), 3 (ioc), 4 (fok) or 255",
+				rec->tif);
+	if (rec->signal_type > XR_SIG_STOP_LOSS)
+		return xr__fail(out, id, err, err_len, "signal_type: %u is not 0..3",
+				rec->signal_type);
+	if (rec->strategy >= XR_STRAT_COUNT)
+		return xr__fail(out, id, err, err_len, "strategy: %u is not 0..%d",
+				rec->strategy, XR_STRAT_COUNT - 1);
+	if (rec->max_slippage_bps < 0 || rec->max_slippage_bps > 10000)
+		return xr__fail(out, id, err, err_len,
+				"max_slippage_bps: %" PRId32 " is not 0..10000",
+				rec->max_slippage_bps);
+	return 0;
+}
+
 int
 xr_client_signal_parse(const struct xr_client_signal *rec, const char *session_user,
 		       const struct xr_names *names, struct xr_msg *out, char *err,
@@ -87,7 +133,7 @@ xr_client_signal_parse(const struct xr_client_signal *rec, const char *session_u
 	if (ul < 0)
 		return xr__fail(out, id, err, err_len,
 				"user: not a NUL-padded name of 1..%d bytes", XR_NAME_MAX);
-	if (session_user == NULL || strcmp(rec->user, session_user) != 0)
+	if (session_user != NULL && strcmp(rec->user, session_user) != 0)
 		return xr__fail(out, id, err, err_len,
 				"user: \"%s\" is not this session's user \"%s\"", rec->user,
 				session_user ? session_user : "");
@@ -117,44 +163,15 @@ xr_client_signal_parse(const struct xr_client_signal *rec, const char *session_u
 		return 0;
 	}
 
-	if (rec->ts_ns < 0)
-		return xr__fail(out, id, err, err_len, "ts_ns: %" PRId64 " is negative",
-				rec->ts_ns);
-	if (rec->side != XR_SIDE_BUY && rec->side != XR_SIDE_SELL)
-		return xr__fail(out, id, err, err_len, "side: %u is not 1 (buy) or 2 (sell)",
-				rec->side);
-	if (rec->qty <= 0)
-		return xr__fail(out, id, err, err_len, "qty: %" PRId64 " is not positive",
-				rec->qty);
-	if (rec->ord_type != XR_ORD_MARKET && rec->ord_type != XR_ORD_LIMIT)
-		return xr__fail(out, id, err, err_len,
-				"ord_type: %u is not 1 (market) or 2 (limit)", rec->ord_type);
-	if (rec->ord_type == XR_ORD_LIMIT && rec->limit_px <= 0)
-		return xr__fail(out, id, err, err_len,
-				"limit_px: %" PRId64 " is not positive for a limit order",
-				rec->limit_px);
-	if (rec->ord_type == XR_ORD_MARKET && rec->limit_px != 0)
-		return xr__fail(out, id, err, err_len,
-				"limit_px: %" PRId64 " is not 0 for a market order",
-				rec->limit_px);
+	if (xr__values(rec, out, err, err_len) != 0) {
+		/* Well formed: the result names its user and symbol. */
+		out->user = u < 0 ? XR_SIGNAL_UNKNOWN_USER : (uint32_t)u;
+		out->symbol = s < 0 ? XR_SIGNAL_UNKNOWN_SYMBOL : (uint16_t)s;
+		return -ERANGE;
+	}
 	uint8_t tif = rec->tif;
 	if (tif == 0xff)
 		tif = rec->ord_type == XR_ORD_MARKET ? XR_TIF_IOC : XR_TIF_DAY;
-	else if (tif != XR_TIF_DAY && tif != XR_TIF_GTC && tif != XR_TIF_IOC &&
-		 tif != XR_TIF_FOK)
-		return xr__fail(out, id, err, err_len,
-				"tif: %u is not 0 (day), 1 (gtc), 3 (ioc), 4 (fok) or 255",
-				rec->tif);
-	if (rec->signal_type > XR_SIG_STOP_LOSS)
-		return xr__fail(out, id, err, err_len, "signal_type: %u is not 0..3",
-				rec->signal_type);
-	if (rec->strategy >= XR_STRAT_COUNT)
-		return xr__fail(out, id, err, err_len, "strategy: %u is not 0..%d",
-				rec->strategy, XR_STRAT_COUNT - 1);
-	if (rec->max_slippage_bps < 0 || rec->max_slippage_bps > 10000)
-		return xr__fail(out, id, err, err_len,
-				"max_slippage_bps: %" PRId32 " is not 0..10000",
-				rec->max_slippage_bps);
 
 	memset(out, 0, sizeof(*out));
 	out->kind = XR_MSG_SIGNAL;

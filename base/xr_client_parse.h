@@ -31,18 +31,22 @@ struct xr_names;
  * user, symbol only and sets out->kind = XR_MSG_CONTROL, reason 0.
  *
  * On failure @p out carries only the identity: kind XR_MSG_SIGNAL, reason
- * XR_R_PARSE, signal_id if non-zero, venue XR_VENUE_NONE, everything else 0.
+ * XR_R_PARSE, signal_id if non-zero, venue XR_VENUE_NONE, everything else 0
+ * (for -ERANGE also user and symbol, looked up).
  *
  * @param rec           the record (a private copy).
- * @param session_user  the name the session was opened with (its hello);
- *                      the record's user must be exactly that.
+ * @param session_user  NULL: any user name (the caller authorizes it), or
+ *                      a name the record's user must be exactly.
  * @param names         user and symbol tables; NULL makes every name unknown.
  * @param out           receives the message.
  * @param err           receives e.g. `side: 7 is not 1 (buy) or 2 (sell)`;
  *                      err_len bytes, NUL-terminated if err_len > 0.
- * @return 0, or -EINVAL: a field breaking its rule (named in err), a name
- *         not NUL-terminated or with bytes after its NUL, non-zero padding,
- *         or a user other than the session's.
+ * @return 0; -ERANGE: a well-formed record with a value out of its range
+ *         (side, qty, ord_type, limit_px, tif, signal_type, strategy,
+ *         max_slippage_bps, ts_ns; named in err): a signal to reject;
+ *         -EINVAL: garbage: kind not 1 or 2, signal_id 0, a name not
+ *         NUL-terminated or with bytes after its NUL, non-zero padding, a
+ *         cancel with other fields set, or a user other than session_user.
  * Thread: any; the router's client thread. Progress: wait-free.
  */
 int xr_client_signal_parse(const struct xr_client_signal *rec, const char *session_user,

@@ -73,6 +73,9 @@ enum xr_client_status {
 	XR_CLIENT_E_NAME = -2,	  /* name empty, too long or not NUL-terminated */
 	XR_CLIENT_E_FULL = -3,	  /* the router serves its maximum of clients */
 	XR_CLIENT_E_INTERNAL = -4, /* memfd, mmap or sendmsg failed in the router */
+	XR_CLIENT_E_DENIED = -5,  /* no [client NAME] of this name, or the
+				   * peer's uid is not its uid */
+	XR_CLIENT_E_BUSY = -6,	  /* a session of this name is open already */
 };
 
 /** Client -> router, the first and only message on the socket (64 bytes). */

@@ -13,8 +13,10 @@
 #include "xr_client_server.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdalign.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,7 @@
 #include <unistd.h>
 
 #include "xr_client_parse.h"
+#include "xr_clock.h"
 #include "xr_ring.h"
 
 struct xr__client_session {
@@ -37,6 +40,29 @@ struct xr__client_session {
 	int sock;
 	int memfd;
 	struct xr_client_info info;
+	/* Who may touch the mapping (enum xr__phase): the owner writes FREE,
+	 * HELLO, LIVE and CLOSING; the data thread writes RELEASED. */
+	_Atomic int phase;
+	uint64_t hello_by_ns;	  /* HELLO: retired if no hello by then */
+	int32_t book;		  /* the authorizer's answer, for the notice */
+	bool close_told;	  /* CLOSING notice sent */
+	char release_why[120];	  /* the data thread's reason, read by the
+				   * owner after the RELEASED acquire */
+};
+
+/*
+ * A session's phase. The owner runs the socket side; the data thread the
+ * rings. LIVE: the data thread may use the rings (told by an OPEN notice).
+ * CLOSING: the owner saw the socket end and asks for the rings back (a
+ * CLOSE notice). RELEASED: the data thread let go (release store); the
+ * owner unmaps and frees the slot on its next service().
+ */
+enum xr__phase {
+	XR__PH_FREE = 0,
+	XR__PH_HELLO,
+	XR__PH_LIVE,
+	XR__PH_CLOSING,
+	XR__PH_RELEASED,
 };
 
 struct xr_client_server {
@@ -47,6 +73,10 @@ struct xr_client_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct xr__client_session *s; /* max_clients */
 	struct xr_ring *views;	      /* 2 * max_clients ring headers, XR_RING_PAD-aligned */
+	struct xr_ring *notices;      /* owner -> data thread, struct xr_client_notice */
+	xr_client_authorize_fn authorize;
+	void *auth_ctx;
+	uint64_t hello_timeout_ns;
 };
 
 /*
@@ -94,9 +124,16 @@ xr_client_server_create(const char *path, uint32_t max_clients, uint32_t c2r_cap
 	/* sizeof(struct xr_ring) is a multiple of XR_RING_PAD (its members'
 	 * alignment), so every header of the array is aligned. */
 	srv->views = aligned_alloc(XR_RING_PAD, 2 * (size_t)max_clients * sizeof(struct xr_ring));
-	if (srv->s == NULL || srv->views == NULL) {
+	/* At most an OPEN and a CLOSE per slot are ever waiting: a slot is
+	 * reused only after the data thread released it, having read both. */
+	uint32_t nq = 64;
+	while (nq < 2 * max_clients)
+		nq *= 2;
+	srv->notices = xr_ring_create(nq, sizeof(struct xr_client_notice));
+	if (srv->s == NULL || srv->views == NULL || srv->notices == NULL) {
 		free(srv->s);
 		free(srv->views);
+		xr_ring_destroy(srv->notices);
 		free(srv);
 		errno = ENOMEM;
 		return NULL;
@@ -129,6 +166,7 @@ fail:;
 		close(srv->listen_fd);
 	free(srv->s);
 	free(srv->views);
+	xr_ring_destroy(srv->notices);
 	free(srv);
 	errno = e;
 	return NULL;
@@ -154,6 +192,10 @@ xr_client_server_retire(struct xr_client_server *srv, uint32_t id, const char *w
 	struct xr_client_info keep = s->info;
 	memset(&s->info, 0, sizeof(s->info));
 	s->info.state = XR_CLIENT_FREE;
+	s->book = -1;
+	s->close_told = false;
+	/* Release: the slot's reset fields before anyone sees it free. */
+	atomic_store_explicit(&s->phase, XR__PH_FREE, memory_order_release);
 	snprintf(s->info.error, sizeof(s->info.error), "client %u (pid %ld, user \"%s\"): %s", id,
 		 (long)keep.pid, keep.name, why ? why : "retired");
 }
@@ -169,7 +211,17 @@ xr_client_server_destroy(struct xr_client_server *srv)
 	unlink(srv->path);
 	free(srv->s);
 	free(srv->views);
+	xr_ring_destroy(srv->notices);
 	free(srv);
+}
+
+void
+xr_client_server_set_auth(struct xr_client_server *srv, xr_client_authorize_fn fn, void *ctx,
+			  uint64_t hello_timeout_ns)
+{
+	srv->authorize = fn;
+	srv->auth_ctx = ctx;
+	srv->hello_timeout_ns = hello_timeout_ns;
 }
 
 int
@@ -298,6 +350,19 @@ xr__session_hello(struct xr_client_server *srv, uint32_t id)
 	}
 	memset(s->info.name, 0, sizeof(s->info.name));
 	memcpy(s->info.name, hello.name, nl);
+	s->book = 0;
+	if (srv->authorize != NULL) {
+		char denied[120] = "";
+		int b = srv->authorize(srv->auth_ctx, s->info.name, s->info.uid, denied,
+				       sizeof(denied));
+		if (b < 0) {
+			w.status = b;
+			xr__send_welcome(s->sock, &w, -1);
+			xr_client_server_retire(srv, id, denied[0] ? denied : "hello refused");
+			return 1;
+		}
+		s->book = b;
+	}
 	if (xr__session_map(srv, s, id) < 0) {
 		w.status = XR_CLIENT_E_INTERNAL;
 		xr__send_welcome(s->sock, &w, -1);
@@ -310,6 +375,11 @@ xr__session_hello(struct xr_client_server *srv, uint32_t id)
 		return 1;
 	}
 	s->info.state = XR_CLIENT_OPEN;
+	/* Release: the mapping and the views before the data thread's
+	 * acquire of the phase (the notice ring orders it too). */
+	atomic_store_explicit(&s->phase, XR__PH_LIVE, memory_order_release);
+	struct xr_client_notice n = {.op = XR_CLIENT_NOTICE_OPEN, .id = id, .book = s->book};
+	xr_ring_enqueue(srv->notices, &n); /* sized so it never fails */
 	return 1;
 }
 
@@ -344,30 +414,83 @@ xr_client_server_service(struct xr_client_server *srv)
 		struct xr__client_session *s = &srv->s[id];
 		memset(&s->info, 0, sizeof(s->info));
 		s->info.state = XR_CLIENT_HELLO;
+		atomic_store_explicit(&s->phase, XR__PH_HELLO, memory_order_relaxed);
+		s->hello_by_ns = srv->hello_timeout_ns ? xr_now_ns() + srv->hello_timeout_ns : 0;
 		s->info.pid = cred.pid;
 		s->info.uid = cred.uid;
 		s->info.gid = cred.gid;
 		s->sock = fd;
 	}
+	uint64_t now = srv->hello_timeout_ns ? xr_now_ns() : 0;
 	for (uint32_t id = 0; id < srv->max_clients; id++) {
 		struct xr__client_session *s = &srv->s[id];
-		if (s->info.state == XR_CLIENT_HELLO) {
-			changed += xr__session_hello(srv, id);
-		} else if (s->info.state == XR_CLIENT_OPEN) {
+		int ph = atomic_load_explicit(&s->phase, memory_order_acquire);
+		if (ph == XR__PH_HELLO) {
+			int c = xr__session_hello(srv, id);
+			if (c == 0 && s->hello_by_ns != 0 && now > s->hello_by_ns) {
+				xr_client_server_retire(srv, id, "sent no hello in time");
+				c = 1;
+			}
+			changed += c;
+		} else if (ph == XR__PH_RELEASED) {
+			/* Acquire above: release_why is the data thread's. */
+			xr_client_server_retire(srv, id, s->release_why);
+			changed++;
+		} else if (ph == XR__PH_LIVE && !s->close_told) {
 			/* An open session sends nothing more: any byte or a
-			 * hang-up ends it. */
+			 * hang-up ends it. The data thread gives the rings
+			 * back first (CLOSE notice, then RELEASED). */
 			char b;
 			ssize_t r = recv(s->sock, &b, 1, MSG_DONTWAIT);
-			if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
-				xr_client_server_retire(srv, id, "hung up");
-				changed++;
-			} else if (r > 0) {
-				xr_client_server_retire(srv, id, "sent bytes after its hello");
+			const char *why = NULL;
+			if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+				why = "hung up";
+			else if (r > 0)
+				why = "sent bytes after its hello";
+			if (why != NULL) {
+				snprintf(s->release_why, sizeof(s->release_why), "%s", why);
+				s->close_told = true;
+				atomic_store_explicit(&s->phase, XR__PH_CLOSING, memory_order_release);
+				struct xr_client_notice n = {.op = XR_CLIENT_NOTICE_CLOSE, .id = id,
+							     .book = s->book};
+				xr_ring_enqueue(srv->notices, &n);
 				changed++;
 			}
 		}
 	}
 	return changed;
+}
+
+bool
+xr_client_server_notice(struct xr_client_server *srv, struct xr_client_notice *n)
+{
+	return xr_ring_dequeue(srv->notices, n);
+}
+
+void
+xr_client_server_release(struct xr_client_server *srv, uint32_t id, const char *why)
+{
+	if (id >= srv->max_clients)
+		return;
+	struct xr__client_session *s = &srv->s[id];
+	int ph = atomic_load_explicit(&s->phase, memory_order_acquire);
+	if (ph != XR__PH_LIVE && ph != XR__PH_CLOSING)
+		return;
+	if (ph == XR__PH_LIVE || why != NULL)
+		snprintf(s->release_why, sizeof(s->release_why), "%s", why ? why : "released");
+	/* Release: our last ring access and release_why before the owner
+	 * unmaps (its acquire in service()). */
+	atomic_store_explicit(&s->phase, XR__PH_RELEASED, memory_order_release);
+}
+
+/* The data thread may use session @p id's rings. */
+static inline bool
+xr__usable(const struct xr_client_server *srv, uint32_t id)
+{
+	if (id >= srv->max_clients)
+		return false;
+	int ph = atomic_load_explicit(&srv->s[id].phase, memory_order_acquire);
+	return ph == XR__PH_LIVE || ph == XR__PH_CLOSING;
 }
 
 int
@@ -383,51 +506,78 @@ xr_client_server_info(const struct xr_client_server *srv, uint32_t id,
 int
 xr_client_server_check(struct xr_client_server *srv, uint32_t id)
 {
-	if (id >= srv->max_clients || srv->s[id].info.state != XR_CLIENT_OPEN)
+	if (!xr__usable(srv, id))
 		return -ENOTCONN;
 	struct xr__client_session *s = &srv->s[id];
 	if (xr_ring_view_pull_head(s->c2r_view, s->c2r) < 0) {
-		xr_client_server_retire(srv, id, "client_to_router head is impossible");
+		xr_client_server_release(srv, id, "client_to_router head is impossible");
 		return -EPROTO;
 	}
 	if (xr_ring_view_pull_tail(s->r2c_view, s->r2c) < 0) {
-		xr_client_server_retire(srv, id, "router_to_client tail is impossible");
+		xr_client_server_release(srv, id, "router_to_client tail is impossible");
 		return -EPROTO;
 	}
 	return 0;
 }
 
 int
+xr_client_server_next_burst(struct xr_client_server *srv, uint32_t id,
+			    const struct xr_names *names, struct xr_msg *out, uint32_t n,
+			    char *err, size_t err_len)
+{
+	if (!xr__usable(srv, id))
+		return -ENOTCONN;
+	struct xr__client_session *s = &srv->s[id];
+	if (xr_ring_view_pull_head(s->c2r_view, s->c2r) < 0) {
+		xr_client_server_release(srv, id, "client_to_router head is impossible");
+		return -EPROTO;
+	}
+	alignas(64) struct xr_client_signal rec[XR_CLIENT_BURST_MAX];
+	if (n > XR_CLIENT_BURST_MAX)
+		n = XR_CLIENT_BURST_MAX;
+	/* Copied out of the shared cells first: the client cannot change a
+	 * record under the parse (no TOCTOU). */
+	uint32_t got = xr_ring_dequeue_burst(s->c2r_view, rec, n);
+	if (got == 0)
+		return 0;
+	xr_ring_view_push_tail(s->c2r_view, s->c2r);
+	bool first = true;
+	for (uint32_t i = 0; i < got; i++) {
+		char e[128];
+		int rc = xr_client_signal_parse(&rec[i], NULL, names, &out[i], e, sizeof(e));
+		if (rc == -EINVAL) {
+			char why[160];
+			snprintf(why, sizeof(why), "garbage record: %s", e);
+			xr_client_server_release(srv, id, why);
+			if (err_len > 0)
+				snprintf(err, err_len, "%s", why);
+			return -EBADMSG;
+		}
+		if (rc != 0 && first && err_len > 0) {
+			/* The first refused value of the burst, for the log. */
+			snprintf(err, err_len, "signal_id %" PRIu64 ": %s", rec[i].signal_id, e);
+			first = false;
+		}
+	}
+	return (int)got;
+}
+
+int
 xr_client_server_next(struct xr_client_server *srv, uint32_t id,
 		      const struct xr_names *names, struct xr_msg *out)
 {
-	int rc = xr_client_server_check(srv, id);
-	if (rc < 0)
-		return rc;
-	struct xr__client_session *s = &srv->s[id];
-	alignas(64) struct xr_client_signal rec;
-	if (!xr_ring_dequeue(s->c2r_view, &rec))
-		return 0;
-	xr_ring_view_push_tail(s->c2r_view, s->c2r);
-	char err[128];
-	if (xr_client_signal_parse(&rec, s->info.name, names, out, err, sizeof(err)) < 0) {
-		char why[160];
-		snprintf(why, sizeof(why), "garbage record: %s", err);
-		xr_client_server_retire(srv, id, why);
-		return -EBADMSG;
-	}
-	return 1;
+	return xr_client_server_next_burst(srv, id, names, out, 1, NULL, 0);
 }
 
 int
 xr_client_server_send(struct xr_client_server *srv, uint32_t id,
 		      const struct xr_client_event *ev)
 {
-	if (id >= srv->max_clients || srv->s[id].info.state != XR_CLIENT_OPEN)
+	if (!xr__usable(srv, id))
 		return -ENOTCONN;
 	struct xr__client_session *s = &srv->s[id];
 	if (xr_ring_view_pull_tail(s->r2c_view, s->r2c) < 0) {
-		xr_client_server_retire(srv, id, "router_to_client tail is impossible");
+		xr_client_server_release(srv, id, "router_to_client tail is impossible");
 		return -EPROTO;
 	}
 	if (!xr_ring_enqueue(s->r2c_view, ev))

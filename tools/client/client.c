@@ -100,7 +100,10 @@ xr_client_connect(const char *socket_path, const char *name)
 		goto fail;
 	}
 	if (w.status != XR_CLIENT_OK) {
-		e = w.status == XR_CLIENT_E_FULL ? EBUSY : EPERM;
+		e = w.status == XR_CLIENT_E_FULL	 ? EBUSY
+		    : w.status == XR_CLIENT_E_DENIED ? EACCES
+		    : w.status == XR_CLIENT_E_BUSY   ? EALREADY
+						     : EPERM;
 		goto fail;
 	}
 	if (fd < 0 || w.map_size < sizeof(struct xr_client_shm_hdr) || w.map_size > (1ull << 40))

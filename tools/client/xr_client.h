@@ -34,11 +34,15 @@ struct xr_client;
  * handshake (one message each way).
  *
  * @param socket_path  the router's socket (< 108 bytes).
- * @param name         user name, 1..31 bytes.
+ * @param name         the client's name, 1..31 bytes: a [client NAME] of the
+ *                     router's config (docs/serve.md "Clients").
  * @return a client, or NULL with errno: EINVAL (bad name or path),
  *         ECONNREFUSED / ENOENT (no router), EPROTO (a bad welcome or
- *         mapping), EPERM (the router refused the hello), EBUSY (the
- *         router is full), ENOMEM, or connect/mmap's.
+ *         mapping), EACCES (no [client NAME] of that name, or this
+ *         process's uid is not its uid), EALREADY (a session of that name
+ *         is open), EBUSY (the router serves its maximum of clients),
+ *         EPERM (the hello was refused otherwise), ENOMEM, or
+ *         connect/mmap's.
  * Thread: any; control path.
  */
 struct xr_client *xr_client_connect(const char *socket_path, const char *name);

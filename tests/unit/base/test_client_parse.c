@@ -23,17 +23,30 @@ good(void)
 	return s;
 }
 
+/* Refused with @p rc (-EINVAL garbage, -ERANGE a value out of range). */
 static void
-refused(const struct xr_client_signal *s, const char *want)
+refused_rc(const struct xr_client_signal *s, int rc, const char *want)
 {
 	struct xr_msg m;
 	char err[160] = "";
-	cr_assert_eq(xr_client_signal_parse(s, "alice", NULL, &m, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(xr_client_signal_parse(s, "alice", NULL, &m, err, sizeof(err)), rc, "%s", want);
 	cr_assert_str_eq(err, want);
 	cr_assert_eq(m.reason, XR_R_PARSE);
 	cr_assert_eq(m.qty, 0);
 	cr_assert_eq(m.side, 0);
 	cr_assert_eq(m.limit_px, 0);
+}
+
+static void
+refused(const struct xr_client_signal *s, const char *want)
+{
+	refused_rc(s, -EINVAL, want);
+}
+
+static void
+out_of_range(const struct xr_client_signal *s, const char *want)
+{
+	refused_rc(s, -ERANGE, want);
 }
 
 Test(client_parse, valid_record_is_a_signal)
@@ -78,25 +91,25 @@ Test(client_parse, each_broken_field_is_named)
 	s = good(); s.signal_id = 0;
 	refused(&s, "signal_id: 0 is not 1..UINT64_MAX");
 	s = good(); s.side = 7;
-	refused(&s, "side: 7 is not 1 (buy) or 2 (sell)");
+	out_of_range(&s, "side: 7 is not 1 (buy) or 2 (sell)");
 	s = good(); s.qty = -5;
-	refused(&s, "qty: -5 is not positive");
+	out_of_range(&s, "qty: -5 is not positive");
 	s = good(); s.ord_type = 3;
-	refused(&s, "ord_type: 3 is not 1 (market) or 2 (limit)");
+	out_of_range(&s, "ord_type: 3 is not 1 (market) or 2 (limit)");
 	s = good(); s.limit_px = 0;
-	refused(&s, "limit_px: 0 is not positive for a limit order");
+	out_of_range(&s, "limit_px: 0 is not positive for a limit order");
 	s = good(); s.ord_type = 1;
-	refused(&s, "limit_px: 5000025000000 is not 0 for a market order");
+	out_of_range(&s, "limit_px: 5000025000000 is not 0 for a market order");
 	s = good(); s.tif = 2;
-	refused(&s, "tif: 2 is not 0 (day), 1 (gtc), 3 (ioc), 4 (fok) or 255");
+	out_of_range(&s, "tif: 2 is not 0 (day), 1 (gtc), 3 (ioc), 4 (fok) or 255");
 	s = good(); s.signal_type = 4;
-	refused(&s, "signal_type: 4 is not 0..3");
+	out_of_range(&s, "signal_type: 4 is not 0..3");
 	s = good(); s.strategy = 200;
-	refused(&s, "strategy: 200 is not 0..9");
+	out_of_range(&s, "strategy: 200 is not 0..9");
 	s = good(); s.max_slippage_bps = 10001;
-	refused(&s, "max_slippage_bps: 10001 is not 0..10000");
+	out_of_range(&s, "max_slippage_bps: 10001 is not 0..10000");
 	s = good(); s.ts_ns = -1;
-	refused(&s, "ts_ns: -1 is negative");
+	out_of_range(&s, "ts_ns: -1 is negative");
 	s = good(); s.pad1[3] = 1;
 	refused(&s, "padding: not zero");
 }
@@ -126,8 +139,24 @@ Test(client_parse, refused_record_keeps_its_identity)
 	s.side = 0;
 	struct xr_msg m;
 	char err[160];
-	cr_assert_eq(xr_client_signal_parse(&s, "alice", NULL, &m, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(xr_client_signal_parse(&s, "alice", NULL, &m, err, sizeof(err)), -ERANGE);
 	cr_assert_eq(m.signal_id, 42);
 	cr_assert_eq(m.kind, XR_MSG_SIGNAL);
 	cr_assert_eq(m.venue, XR_VENUE_NONE);
+	s = good();
+	s.pad0[0] = 1;
+	cr_assert_eq(xr_client_signal_parse(&s, "alice", NULL, &m, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(m.signal_id, 42);
+}
+
+Test(client_parse, any_user_without_a_session_user)
+{
+	struct xr_client_signal s = good();
+	memset(s.user, 0, sizeof(s.user));
+	strcpy(s.user, "bob");
+	struct xr_msg m;
+	char err[160];
+	cr_assert_eq(xr_client_signal_parse(&s, NULL, NULL, &m, err, sizeof(err)), 0);
+	cr_assert_eq(m.user, XR_SIGNAL_UNKNOWN_USER); /* no names: unknown, for validate */
+	cr_assert_eq(m.signal_id, 42);
 }
