@@ -17,6 +17,14 @@
 
 /* The proto header writes xroute's enum values as numbers. */
 _Static_assert(XR_SIDE_BUY == 1 && XR_SIDE_SELL == 2, "side values");
+_Static_assert((int)XR_CFINAL_FILLED == (int)XR_FINAL_FILLED &&
+		       (int)XR_CFINAL_PARTIAL == (int)XR_FINAL_PARTIALLY_FILLED &&
+		       (int)XR_CFINAL_CANCELED == (int)XR_FINAL_CANCELED &&
+		       (int)XR_CFINAL_REJECTED == (int)XR_FINAL_REJECTED &&
+		       (int)XR_CFINAL_FAILED == (int)XR_FINAL_FAILED &&
+		       (int)XR_CFINAL_UNKNOWN == (int)XR_FINAL_UNKNOWN &&
+		       (int)XR_CFINAL_OPEN == (int)XR_FINAL_OPEN,
+	       "final values");
 _Static_assert(XR_ORD_MARKET == 1 && XR_ORD_LIMIT == 2, "ord_type values");
 _Static_assert(XR_TIF_DAY == 0 && XR_TIF_GTC == 1 && XR_TIF_IOC == 3 && XR_TIF_FOK == 4,
 	       "tif values");

@@ -157,6 +157,17 @@ enum xr_client_event_kind {
 				   * first fill) */
 };
 
+/** How a signal ended (struct xr_client_event.final; xroute's enum xr_final). */
+enum xr_client_final {
+	XR_CFINAL_FILLED = 1,	 /* filled qty == order qty */
+	XR_CFINAL_PARTIAL = 2,	 /* 0 < filled < order qty, nothing live */
+	XR_CFINAL_CANCELED = 3,	 /* accepted, nothing filled */
+	XR_CFINAL_REJECTED = 4,	 /* refused: reason says why */
+	XR_CFINAL_FAILED = 5,	 /* venue or transport failure */
+	XR_CFINAL_UNKNOWN = 6,	 /* in doubt at a venue when the router stopped */
+	XR_CFINAL_OPEN = 7,	 /* left resting at a venue when it stopped */
+};
+
 /**
  * Router -> client: a fill or a result (64 bytes). For XR_CEV_FILL: qty =
  * LastQty (FIX 32), px = LastPx (FIX 31), fees = this fill's fees. For

@@ -421,18 +421,12 @@ xr_client_server_service(struct xr_client_server *srv)
 		s->info.gid = cred.gid;
 		s->sock = fd;
 	}
-	uint64_t now = srv->hello_timeout_ns ? xr_now_ns() : 0;
+	/* Endings first, so a client reconnecting under its name finds its
+	 * old session closing (its CLOSE notice ahead of the new OPEN). */
 	for (uint32_t id = 0; id < srv->max_clients; id++) {
 		struct xr__client_session *s = &srv->s[id];
 		int ph = atomic_load_explicit(&s->phase, memory_order_acquire);
-		if (ph == XR__PH_HELLO) {
-			int c = xr__session_hello(srv, id);
-			if (c == 0 && s->hello_by_ns != 0 && now > s->hello_by_ns) {
-				xr_client_server_retire(srv, id, "sent no hello in time");
-				c = 1;
-			}
-			changed += c;
-		} else if (ph == XR__PH_RELEASED) {
+		if (ph == XR__PH_RELEASED) {
 			/* Acquire above: release_why is the data thread's. */
 			xr_client_server_retire(srv, id, s->release_why);
 			changed++;
@@ -450,6 +444,7 @@ xr_client_server_service(struct xr_client_server *srv)
 			if (why != NULL) {
 				snprintf(s->release_why, sizeof(s->release_why), "%s", why);
 				s->close_told = true;
+				s->info.state = XR_CLIENT_CLOSING;
 				atomic_store_explicit(&s->phase, XR__PH_CLOSING, memory_order_release);
 				struct xr_client_notice n = {.op = XR_CLIENT_NOTICE_CLOSE, .id = id,
 							     .book = s->book};
@@ -457,6 +452,18 @@ xr_client_server_service(struct xr_client_server *srv)
 				changed++;
 			}
 		}
+	}
+	uint64_t now = srv->hello_timeout_ns ? xr_now_ns() : 0;
+	for (uint32_t id = 0; id < srv->max_clients; id++) {
+		struct xr__client_session *s = &srv->s[id];
+		if (atomic_load_explicit(&s->phase, memory_order_relaxed) != XR__PH_HELLO)
+			continue;
+		int c = xr__session_hello(srv, id);
+		if (c == 0 && s->hello_by_ns != 0 && now > s->hello_by_ns) {
+			xr_client_server_retire(srv, id, "sent no hello in time");
+			c = 1;
+		}
+		changed += c;
 	}
 	return changed;
 }

@@ -185,8 +185,13 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 	/* Before anything else is allocated: mlockall(MCL_FUTURE) then
 	 * populates every later allocation; the arena holds the 7 fixed rings
 	 * and 2 per venue. */
-	if (xr_coloc_setup(e, 7 + 2 * e->n_venues, err, err_len) != 0)
+	if (xr_coloc_setup(e, 7 + (e->io.serve ? 1 : 0) + 2 * e->n_venues, err, err_len) != 0)
 		goto fail;
+	if (e->io.serve && e->io.results_path != NULL) {
+		snprintf(err, err_len, "serve: results go back to each signal's source; a results "
+			 "file is for xroute run");
+		goto fail;
+	}
 
 	e->ingress_to_validate = xr__ring(e);
 	e->ingress_to_aggregate = xr__ring(e);
@@ -195,6 +200,11 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 	e->route_to_aggregate = xr__ring(e);
 	e->aggregate_to_route = xr__ring(e);
 	e->aggregate_to_output = xr__ring(e);
+	if (e->io.serve && (e->output_to_ingress = xr__ring(e)) == NULL) {
+		snprintf(err, err_len, "out of memory for rings of %u slots",
+			 cfg->engine.ring_capacity);
+		goto fail;
+	}
 	e->control_to_route = xr_ring_create(XR_CONTROL_RING, sizeof(struct xr_msg));
 	e->output_to_owner = xr_ring_create(XR_EVENT_RING, sizeof(struct xr_msg));
 	e->control_mu_ready = pthread_mutex_init(&e->control_mu, NULL) == 0;
@@ -297,6 +307,7 @@ xr_engine_destroy(struct xr_engine *e)
 		xr_ring_destroy(e->route_to_aggregate);
 		xr_ring_destroy(e->aggregate_to_route);
 		xr_ring_destroy(e->aggregate_to_output);
+		xr_ring_destroy(e->output_to_ingress);
 	}
 	xr_ring_destroy(e->control_to_route); /* on the heap in either mode */
 	xr_ring_destroy(e->output_to_owner);
@@ -325,8 +336,15 @@ xr__drain_events(struct xr_engine *e)
 	struct xr_aggregate *a = e->aggregate;
 	struct xr_stage *out = &e->output->st;
 
-	while (out->do_work(out) != 0 || a->evq.n != 0)
+	for (;;) {
+		bool more = out->do_work(out) != 0 || a->evq.n != 0;
 		xr_aggregate_flush_events(a);
+		/* serve: the last results and fills to their sources. */
+		if (e->io.serve)
+			more |= xr_sources_return(&e->ingress->srcs, xr_now_ns()) != 0;
+		if (!more)
+			break;
+	}
 	xr_events_drain(e);
 }
 
@@ -439,8 +457,12 @@ xr_engine_run(struct xr_engine *e, char *err, size_t err_len)
 		}
 		int done = atomic_load_explicit(&e->ingress->done, memory_order_acquire);
 		uint64_t read = atomic_load_explicit(&e->ingress->read, memory_order_acquire);
-		uint64_t distinct = atomic_load_explicit(&e->output->distinct_pub,
-							 memory_order_acquire);
+		/* serve: results that reached their source's book. */
+		uint64_t distinct =
+			e->io.serve ? atomic_load_explicit(&e->ingress->srcs.answered,
+							   memory_order_acquire)
+				    : atomic_load_explicit(&e->output->distinct_pub,
+							   memory_order_acquire);
 		if (done && distinct >= read)
 			break;
 		if (distinct != last_distinct || !done) {
@@ -470,6 +492,11 @@ xr_engine_run(struct xr_engine *e, char *err, size_t err_len)
 		/* Hot reload (SIGHUP in xroute run): control path, this thread. */
 		xr_reload_poll(e);
 		xr_events_drain(e);
+		/* serve: the clients' sockets (accept, hellos, hang-ups). */
+		if (e->io.serve)
+			xr_sources_owner_tick(&e->ingress->srcs);
+		if (e->io.on_tick != NULL)
+			e->io.on_tick(e->io.on_tick_arg, t);
 		nanosleep(&tick, NULL);
 	}
 	xr_runner_stop(e);

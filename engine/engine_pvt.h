@@ -19,6 +19,7 @@
  *   route --route_to_execute[v]--> execute[v] --execute_to_aggregate[v]--> aggregate
  *   aggregate --aggregate_to_route (feedback: re-route a child)--> route
  *   aggregate --aggregate_to_output--> output
+ *   output --output_to_ingress (serve: results and fills)--> ingress
  *
  * A thread runs an ordered list of stages (runner.c); stages never block,
  * never allocate and never log per signal once running.
@@ -188,6 +189,9 @@ struct xr_engine {
 	struct xr_ring *aggregate_to_route;
 	struct xr_ring *aggregate_to_output;
 	struct xr_ring *output_to_owner; /* events: output -> owner (events.c) */
+	struct xr_ring *output_to_ingress; /* serve: results and fills back to
+					    * their sources (sources.c); NULL
+					    * otherwise */
 	struct xr_ring *control_to_route;	/* xr_engine_control() -> route */
 	pthread_mutex_t control_mu;		/* serialises the ring's producers */
 	bool control_mu_ready;

@@ -217,11 +217,75 @@ xr__ingress_work(struct xr_stage *st)
 	return n + n_rej;
 }
 
+/*
+ * `xroute serve`: every source, fairly. The clients' records and the
+ * file's rows (when --signals is given, at its pace) go to validate; the
+ * results come back through xr_sources_return(). Intake ends only when
+ * the owner stops it; records that arrive after are answered stopped.
+ */
+static uint32_t
+xr__ingress_serve_work(struct xr_stage *st)
+{
+	struct xr_ingress *in = (struct xr_ingress *)st;
+	struct xr_engine *e = st->eng;
+	struct xr_msg batch[XR_MAX_BURST];
+	uint32_t n = 0;
+	bool stopped = atomic_load_explicit(&e->drain, memory_order_relaxed) &
+		       XR_DRAIN_STOP_INTAKE;
+
+	uint64_t now = xr_now_ns();
+	uint32_t room = xr_ring_room(in->out, XR_MAX_BURST);
+	uint32_t did = xr_sources_work(&in->srcs, now, stopped, batch, room, &n);
+	/* The file: after the clients, in what room they left. */
+	bool paced = e->io.replay_speed_milli != 0;
+	while (!stopped && !in->file_done && n < room) {
+		struct xr_msg *m = &batch[n];
+		if (in->has_next) {
+			*m = in->next;
+			in->has_next = false;
+		} else if (!xr__read_signal(in, m)) {
+			xr__report_end(in);
+			in->file_done = true;
+			break;
+		}
+		m->t[XR_T_INGRESS] = now;
+		if (paced) {
+			uint64_t due = xr__due_ns(in, m, now);
+			if (due > now) {
+				in->next = *m;
+				in->has_next = true;
+				break;
+			}
+			m->t[XR_T_INGRESS] = due;
+		}
+		m->line = 0; /* lines mean nothing to the serve books */
+		n += (uint32_t)xr_sources_admit(&in->srcs, in->srcs.file, m);
+	}
+	if (n != 0) {
+		xr_ring_enqueue_burst(in->out, batch, n);
+		uint64_t signals = 0;
+		for (uint32_t i = 0; i < n; i++)
+			signals += batch[i].kind == XR_MSG_SIGNAL;
+		st->items += n;
+		/* Release: the owner compares this with the results answered. */
+		atomic_store_explicit(&in->read,
+				      atomic_load_explicit(&in->read, memory_order_relaxed) + signals,
+				      memory_order_release);
+	} else if (room == 0) {
+		st->out_stalls++;
+	}
+	if (stopped && !atomic_load_explicit(&in->done, memory_order_relaxed))
+		atomic_store_explicit(&in->done, 1, memory_order_release);
+	return did + n;
+}
+
+/* Map and check the signal file (both modes). */
+static int xr__file_open(struct xr_ingress *in, struct xr_engine *e, char *err, size_t err_len);
+
 int
 xr_ingress_init(struct xr_engine *e, char *err, size_t err_len)
 {
 	struct xr_ingress *in = e->ingress;
-	struct stat sb;
 
 	snprintf(in->st.name, sizeof(in->st.name), "ingress");
 	in->st.do_work = xr__ingress_work;
@@ -233,6 +297,23 @@ xr_ingress_init(struct xr_engine *e, char *err, size_t err_len)
 	in->names = e->names;
 	in->max_gap_ns = (int64_t)(e->io.pace_max_gap_ms ? e->io.pace_max_gap_ms : 60000) *
 			 1000000;
+	if (e->io.serve) {
+		in->st.do_work = xr__ingress_serve_work;
+		in->file_done = in->path == NULL;
+		int rc = in->path != NULL ? xr__file_open(in, e, err, err_len) : 0;
+		if (rc != 0)
+			return rc;
+		e->signal_lines = 0; /* no line bitmap: the books count results */
+		return xr_sources_init(e, &in->srcs, err, err_len);
+	}
+	return xr__file_open(in, e, err, err_len);
+}
+
+static int
+xr__file_open(struct xr_ingress *in, struct xr_engine *e, char *err, size_t err_len)
+{
+	struct stat sb;
+
 	if (in->path == NULL) {
 		snprintf(err, err_len, "no signal file given (--signals FILE)");
 		return -EINVAL;
@@ -306,6 +387,7 @@ xr_ingress_init(struct xr_engine *e, char *err, size_t err_len)
 void
 xr_ingress_fini(struct xr_ingress *in)
 {
+	xr_sources_fini(&in->srcs);
 	if (in->data != NULL)
 		munmap((void *)(uintptr_t)in->data, in->size);
 	in->data = NULL;

@@ -7,8 +7,13 @@
 #define XR_STAGE_INGRESS_PVT_H
 
 #include "engine_pvt.h"
+#include "sources_pvt.h"
 
-/** Ingress: replays a signal file (mmap), one CSV row per signal. */
+/**
+ * Ingress: replays a signal file (mmap), one CSV row per signal; in
+ * `xroute serve` (io.serve) it serves every source instead: the clients,
+ * the FIX sessions and the file (sources_pvt.h).
+ */
 struct xr_ingress {
 	struct xr_stage st;
 	struct xr_ring *out;	/* ingress_to_validate */
@@ -34,8 +39,11 @@ struct xr_ingress {
 	uint64_t gaps;		/* paced replay: rows sent without their gap */
 	uint32_t first_gap_line; /* the first such row's line */
 	bool started;
-	_Atomic uint64_t read;	/* signals read (rows, incl. malformed) */
-	_Atomic int done;	/* whole file read */
+	bool file_done;		/* serve: the file source is read */
+	struct xr_sources srcs;	/* serve: the sources (io.serve) */
+	_Atomic uint64_t read;	/* signals read (rows, incl. malformed); in
+				 * serve, signals routed from every source */
+	_Atomic int done;	/* whole file read; in serve, intake stopped */
 };
 
 /*

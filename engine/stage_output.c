@@ -292,13 +292,26 @@ xr__output_work(struct xr_stage *st)
 	struct xr_output *o = (struct xr_output *)st;
 	struct xr_engine *e = st->eng;
 	struct xr_msg in[XR_MAX_BURST];
-	uint32_t n = xr_ring_dequeue_burst(o->in, in, e->cfg->engine.burst);
+	uint32_t want = e->cfg->engine.burst;
+	struct xr_ring *back = e->output_to_ingress;
+
+	/* serve: every result and fill goes back to its source; take no
+	 * more than that ring has room for (backpressure, never a drop). */
+	if (back != NULL && (want = xr_ring_room(back, want)) == 0) {
+		st->out_stalls++;
+		return 0;
+	}
+	uint32_t n = xr_ring_dequeue_burst(o->in, in, want);
 
 	if (n == 0)
 		return 0;
 	st->doing |= 1u << XR_DO_MESSAGES;
 	for (uint32_t i = 0; i < n; i++) {
 		const struct xr_msg *r = &in[i];
+		if (back != NULL && (r->kind == XR_MSG_RESULT || r->kind == XR_MSG_FILL))
+			xr_ring_enqueue(back, r); /* room taken above */
+		if (r->kind == XR_MSG_FILL)
+			continue;
 		if (r->kind != XR_MSG_RESULT) {
 			/* Formatted and written by the owner thread. */
 			if (!xr_ring_enqueue(e->output_to_owner, r))
@@ -306,7 +319,9 @@ xr__output_work(struct xr_stage *st)
 			continue;
 		}
 		o->results++;
-		if (r->line < o->seen_bits) {
+		if (back != NULL) {
+			o->distinct++; /* serve: the books tell duplicates */
+		} else if (r->line < o->seen_bits) {
 			uint64_t bit = UINT64_C(1) << (r->line % 64);
 			if (o->seen[r->line / 64] & bit) {
 				o->duplicates++;

@@ -30,8 +30,10 @@ xr__validate_one(struct xr_validate *v, const struct xr_engine *e,
 {
 	const struct xr_config *cfg = e->cfg;
 
-	if (m->reason == XR_R_PARSE)
-		return XR_R_PARSE;
+	/* Refused before validate: a malformed row (parse_error) or, in
+	 * xroute serve, a user the source may not trade for. */
+	if (m->reason != XR_R_NONE)
+		return (enum xr_reason)m->reason;
 	if (xr_dedup_check_insert(&v->dedup, m->signal_id))
 		return XR_R_DUPLICATE_ID;
 	if (m->user >= e->n_users)

@@ -88,8 +88,16 @@ xr_summary_collect(struct xr_engine *e)
 	s->open = a->finals[XR_FINAL_OPEN];
 	s->stop_signal = e->stop_signal;
 	s->results = o->results;
-	s->unaccounted = s->signals_read > o->distinct ? s->signals_read - o->distinct : 0;
-	s->duplicates = o->duplicates;
+	if (e->io.serve) {
+		/* The books matched each result to its signal. */
+		uint64_t answered = atomic_load_explicit(&e->ingress->srcs.answered,
+							 memory_order_acquire);
+		s->unaccounted = s->signals_read > answered ? s->signals_read - answered : 0;
+		s->duplicates = e->ingress->srcs.duplicates;
+	} else {
+		s->unaccounted = s->signals_read > o->distinct ? s->signals_read - o->distinct : 0;
+		s->duplicates = o->duplicates;
+	}
 	s->overfills = o->overfills;
 	memcpy(s->by_reason, a->by_reason, sizeof(s->by_reason));
 	s->ingress_stalls = e->ingress->st.out_stalls;

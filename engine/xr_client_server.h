@@ -52,6 +52,8 @@ enum xr_client_state {
 	XR_CLIENT_FREE = 0,  /* no session; retired ones come back here */
 	XR_CLIENT_HELLO = 1, /* accepted, hello not read yet */
 	XR_CLIENT_OPEN = 2,  /* mapping sent; rings live */
+	XR_CLIENT_CLOSING = 3, /* its socket ended; the data thread is giving
+				* the rings back */
 };
 
 /** Most records one xr_client_server_next_burst() call takes. */

@@ -29,7 +29,8 @@ struct xr_engine;
 
 /** Where an engine reads signals and writes results. */
 struct xr_engine_io {
-	const char *signals_path;   /* signal CSV (docs/signals.md); required */
+	const char *signals_path;   /* signal CSV (docs/signals.md); required
+				     * unless serve (then optional: one source) */
 	const char *results_path;   /* results file, NULL = none (counted only) */
 	uint32_t drain_timeout_ms;  /* give up after this long with no new
 				     * result once input ended; 0 = 10000 */
@@ -93,6 +94,17 @@ struct xr_engine_io {
 	 * the events' t_s), before any stage thread runs. Must not block. */
 	void (*on_start)(void *arg, uint64_t start_ns);
 	void *on_start_arg;
+	/* `xroute serve` (docs/serve.md): the ingress serves the clients of
+	 * [client NAME] on [serve] socket, the FIX sessions of [fix_client
+	 * NAME] and the signal file if given, and the run lasts until
+	 * stop_request; results go back to each signal's source (no results
+	 * file: results_path must be NULL). */
+	bool serve;
+	/* Optional: called by xr_engine_run()'s owner loop about once a
+	 * millisecond (now_ns: CLOCK_MONOTONIC), for a service manager's
+	 * watchdog (tools/xroute.c: sd_notify WATCHDOG=1). Must not block. */
+	void (*on_tick)(void *arg, uint64_t now_ns);
+	void *on_tick_arg;
 };
 
 /**

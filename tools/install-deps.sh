@@ -6,6 +6,7 @@ set -euo pipefail
 pkgs=(
 	gcc pkg-config meson ninja-build python3
 	liburcu-dev libck-dev libjemalloc-dev libcriterion-dev libinih-dev libjansson-dev
+	libsystemd-dev # xroute serve: sd_notify (READY, WATCHDOG, STOPPING)
 	g++ libquickfix-dev libquickfix-doc # tests/integration/fix: QuickFIX example venues
 	clang libclang-rt-14-dev # tests/fuzz: libFuzzer (clang only recommends the runtime)
 	valgrind # perf/check-stage-budget.sh: callgrind's instruction counts per stage

@@ -6,6 +6,9 @@
  *              [--drain-timeout-ms MS]
  *              [--events FILE] [--positions FILE] [--control FILE]
  *              [--overload wait|reject] [--no-hiccup] [--hiccup-probe-ms MS]
+ *   xroute serve -c FILE [--signals FILE] [--summary-json FILE] [--hist-dir DIR]
+ *              [--pace SPEED] [--drain-timeout-ms MS] [--events FILE]
+ *              [--positions FILE] [--control FILE] [--no-hiccup]
  *   xroute check -c FILE
  *   xroute gen --signals N --users U --symbols S --seed X -o FILE
  *   xroute --help | --version
@@ -23,6 +26,15 @@
  * after it stops, and the 1 ms sleeper while it runs; the summary prints
  * them after the engine's figures and --summary-json adds them as
  * "hiccup". --no-hiccup leaves them out.
+ *
+ * serve: the same engine as a service (docs/serve.md): strategies trade
+ * through it while it runs, as shared-memory clients ([client NAME]), FIX
+ * sessions ([fix_client NAME]) and the signal file if given. It tells a
+ * service manager it is ready once every venue's first state is known and
+ * the sockets listen (sd_notify READY=1; Type=notify in docs/deploy.md's
+ * unit), pings its watchdog from the owner loop when WatchdogSec is set,
+ * and says STOPPING=1 when a stop signal comes. It runs until SIGTERM or
+ * SIGINT, which drain it as they end a run.
  *
  * run: SIGTERM or SIGINT stops intake and ends the run in order (open
  * orders settled by [engine] stop_policy and exit_orders, bounded by the
@@ -48,6 +60,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <systemd/sd-daemon.h>
 
 #include "xr_alloc_probe.h"
 #include "xr_config.h"
@@ -432,6 +446,9 @@ usage(FILE *out)
 		"                  [--drain-timeout-ms MS]\n"
 		"                  [--events FILE] [--positions FILE] [--control FILE]\n"
 		"                  [--overload wait|reject] [--no-hiccup] [--hiccup-probe-ms MS]\n"
+		"       xroute serve -c CONFIG [--signals FILE] [--summary-json FILE] [--hist-dir DIR]\n"
+		"                  [--pace SPEED] [--drain-timeout-ms MS] [--events FILE]\n"
+		"                  [--positions FILE] [--control FILE] [--no-hiccup]\n"
 		"       xroute check -c CONFIG\n"
 		"       xroute gen --signals N --users U --symbols S --seed X -o FILE [options]\n"
 		"       xroute --help | --version\n"
@@ -456,13 +473,19 @@ usage(FILE *out)
 		"          CPU of the plan for --hiccup-probe-ms before and after, default 50,\n"
 		"          and a 1 ms sleeper during it) and printed after the summary\n"
 		"          (docs/perf.md \"Hiccups\"); --no-hiccup leaves them out\n"
+		"  serve   run the router as a service: strategies connect as shared-memory\n"
+		"          clients ([client NAME], libxroute-client) or FIX sessions ([fix_client\n"
+		"          NAME]) and get every result and fill back; --signals adds a file as\n"
+		"          one more source; ready for systemd (sd_notify) once the venues'\n"
+		"          first state is known; SIGTERM or SIGINT stops intake and drains\n"
+		"          (docs/serve.md)\n"
 		"  check   load and validate CONFIG, print the effective configuration\n"
 		"  gen     write a realistic signal file (xroute gen --help for options)\n"
 		"\n"
 		"Exit status: 0 ok (also after SIGTERM or SIGINT, which end the run in order),\n"
 		"1 run failed or an invariant broke, 2 usage or config error, 3 complete but\n"
 		"some signals ended unknown (a child order in doubt at a venue).\n"
-		"Docs: docs/config.md, docs/signals.md, docs/output.md.\n");
+		"Docs: docs/config.md, docs/signals.md, docs/output.md, docs/serve.md.\n");
 }
 
 static struct xr_config *
@@ -534,9 +557,54 @@ xr__opt_ms(const char *name, const char *arg, unsigned long max, uint32_t *out)
 	return true;
 }
 
-static int
-cmd_run(int argc, char **argv)
+/* ---- serve: the service manager (sd_notify; a no-op without one) ---- */
+
+/** What serve tells systemd. Owner thread only. */
+struct xr__sd {
+	struct xr__script *sc;	/* the control script, started with the run */
+	uint64_t watchdog_ns;	/* half of WatchdogSec, 0 = no watchdog */
+	uint64_t last_ping_ns;
+	bool stopping;
+};
+
+/* The run started: the venues' first state is known (the engine's first
+ * snapshot) and the sockets listen (engine create). */
+static void
+xr__sd_start(void *arg, uint64_t start_ns)
 {
+	struct xr__sd *sd = arg;
+	uint64_t usec = 0;
+
+	if (sd->sc != NULL && sd->sc->n > 0)
+		xr__script_start(sd->sc, start_ns);
+	/* Ping at half the interval, as sd_watchdog_enabled(3) advises. */
+	if (sd_watchdog_enabled(0, &usec) > 0)
+		sd->watchdog_ns = usec * 1000 / 2;
+	sd_notify(0, "READY=1\nSTATUS=serving");
+	fprintf(stderr, "xroute serve: ready\n");
+}
+
+/* About once a millisecond on the owner thread: the watchdog, and
+ * STOPPING=1 once a stop signal has come. */
+static void
+xr__sd_tick(void *arg, uint64_t now_ns)
+{
+	struct xr__sd *sd = arg;
+
+	if (!sd->stopping && atomic_load_explicit(&xr__stop_request, memory_order_relaxed) != 0) {
+		sd->stopping = true;
+		sd_notify(0, "STOPPING=1\nSTATUS=draining");
+	}
+	if (sd->watchdog_ns != 0 && now_ns - sd->last_ping_ns >= sd->watchdog_ns) {
+		sd->last_ping_ns = now_ns;
+		sd_notify(0, "WATCHDOG=1");
+	}
+}
+
+static int
+cmd_run(int argc, char **argv, bool serve)
+{
+	const char *cmd = serve ? "xroute serve" : "xroute run";
 	enum { OPT_SUMMARY = 256, OPT_HIST, OPT_DRAIN, OPT_PACE, OPT_EVENTS, OPT_POS, OPT_CTL,
 	       OPT_OVERLOAD, OPT_NO_HICCUP, OPT_HICCUP_MS, OPT_PACE_GAP };
 	static const struct option opts[] = {
@@ -576,8 +644,8 @@ cmd_run(int argc, char **argv)
 		case OPT_CTL: sc.path = optarg; break;
 		case OPT_OVERLOAD:
 			if (strcmp(optarg, "wait") != 0 && strcmp(optarg, "reject") != 0) {
-				fprintf(stderr, "xroute run: --overload: \"%s\" is not wait or "
-					"reject\n", optarg);
+				fprintf(stderr, "%s: --overload: \"%s\" is not wait or "
+					"reject\n", cmd, optarg);
 				return 2;
 			}
 			io.overload_reject = optarg[0] == 'r';
@@ -599,8 +667,8 @@ cmd_run(int argc, char **argv)
 			int64_t milli;
 			if (xr_fixed_parse(optarg, strlen(optarg), 3, &milli) != 0 || milli <= 0 ||
 			    milli > 1000000000) {
-				fprintf(stderr, "xroute run: --pace: \"%s\" is not a speed > 0 "
-					"(1 = real time, at most 3 decimals)\n", optarg);
+				fprintf(stderr, "%s: --pace: \"%s\" is not a speed > 0 "
+					"(1 = real time, at most 3 decimals)\n", cmd, optarg);
 				return 2;
 			}
 			io.replay_speed_milli = (uint32_t)milli;
@@ -610,19 +678,27 @@ cmd_run(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (config == NULL || io.signals_path == NULL || optind != argc) {
-		fprintf(stderr, "xroute run: -c CONFIG and --signals FILE are required\n");
+	if (serve && (io.results_path != NULL || io.overload_reject)) {
+		fprintf(stderr, "xroute serve: %s is for xroute run (results go back to each "
+			"signal's source; a live source is never made to wait)\n",
+			io.results_path != NULL ? "--out" : "--overload");
+		return 2;
+	}
+	if (config == NULL || (!serve && io.signals_path == NULL) || optind != argc) {
+		fprintf(stderr, "%s: -c CONFIG%s %s required\n", cmd,
+			serve ? "" : " and --signals FILE", serve ? "is" : "are");
 		usage(stderr);
 		return 2;
 	}
+	io.serve = serve;
 	/* Before anything else: from here on SIGHUP is a reload request, served
 	 * once the run loop starts, and harmless after it ends. */
 	if (xr__install_sighup() != 0) {
-		fprintf(stderr, "xroute run: sigaction(SIGHUP): %s\n", strerror(errno));
+		fprintf(stderr, "%s: sigaction(SIGHUP): %s\n", cmd, strerror(errno));
 		return 1;
 	}
 	if (xr__install_stop() != 0) {
-		fprintf(stderr, "xroute run: sigaction(SIGTERM, SIGINT): %s\n", strerror(errno));
+		fprintf(stderr, "%s: sigaction(SIGTERM, SIGINT): %s\n", cmd, strerror(errno));
 		return 1;
 	}
 	io.config_path = config;
@@ -638,7 +714,13 @@ cmd_run(int argc, char **argv)
 	}
 
 	char err[512];
-	if (sc.n > 0) {
+	struct xr__sd sd = {.sc = &sc};
+	if (serve) {
+		io.on_start = xr__sd_start;
+		io.on_start_arg = &sd;
+		io.on_tick = xr__sd_tick;
+		io.on_tick_arg = &sd;
+	} else if (sc.n > 0) {
 		io.on_start = xr__script_start;
 		io.on_start_arg = &sc;
 	}
@@ -760,7 +842,9 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(cmd, "run") == 0)
-		return cmd_run(argc - 1, argv + 1);
+		return cmd_run(argc - 1, argv + 1, false);
+	if (strcmp(cmd, "serve") == 0)
+		return cmd_run(argc - 1, argv + 1, true);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "gen") == 0)

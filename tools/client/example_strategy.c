@@ -1,0 +1,236 @@
+/*
+ * xroute-example-strategy: a strategy that trades through a running
+ * `xroute serve` with libxroute-client (xr_client.h): connect, submit
+ * signals, read every fill and result. It is the README's example and the
+ * load of the serve integration test.
+ *
+ *   xroute-example-strategy --socket PATH --name CLIENT --user USER
+ *       --symbol SYM [--count N] [--first-id ID] [--qty QTY] [--px PX]
+ *       [--side buy|sell] [--resubmit K] [--cancel-every M] [--quiet]
+ *
+ * It submits N limit orders (signal_id ID, ID+1, ...; QTY and PX in the
+ * 10^8 fixed-point scale of xr_client_proto.h; default 1 unit at 100.00),
+ * keeping the client ring full and reading events meanwhile, until every
+ * signal has its result. With --cancel-every M, every M-th signal is
+ * followed by a cancel of it. With --resubmit K it then submits the first
+ * K signal_ids again: each must be answered with the outcome it had (the
+ * router never routes a signal_id twice). The last line says
+ *   strategy CLIENT: signals N results N fills F filled A partial B
+ *   canceled C rejected D other E missing 0 duplicates 0 resubmits K
+ *   mismatched 0
+ * and the exit status is 0 only if missing, duplicates and mismatched are 0.
+ * A connect refused with EALREADY (the previous session of this name is
+ * still closing) is retried, at most for --connect-ms (default 5000).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xr_client.h"
+
+/** What the strategy knows of one of its signals. */
+struct sig_state {
+	uint8_t results;	/* terminal results seen (must end 1) */
+	uint8_t final;		/* enum xr_final of the result */
+	int64_t filled;		/* its qty */
+	int64_t fills;		/* sum of fill events' qty */
+};
+
+struct opts {
+	const char *socket, *name, *user, *symbol;
+	uint64_t count, first_id, resubmit, cancel_every;
+	uint32_t connect_ms;
+	int64_t qty, px;
+	uint8_t side;
+	bool quiet;
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static struct xr_client *
+connect_retry(const struct opts *o)
+{
+	uint64_t until = now_ms() + o->connect_ms;
+	for (;;) {
+		struct xr_client *c = xr_client_connect(o->socket, o->name);
+		if (c != NULL || (errno != EALREADY && errno != ECONNREFUSED && errno != ENOENT) ||
+		    now_ms() >= until)
+			return c;
+		/* The router closes the old session within a millisecond or
+		 * two; wait for its socket, not a fixed time. */
+		poll(NULL, 0, 1);
+	}
+}
+
+/* Read what events there are; @return events read. */
+static int
+drain(struct xr_client *c, const struct opts *o, struct sig_state *st, uint64_t *done,
+      uint64_t *dups, uint64_t *mismatched, uint64_t *fills, bool resubmitting)
+{
+	struct xr_client_event ev[256];
+	int n = xr_client_poll(c, ev, 256);
+	for (int i = 0; i < n; i++) {
+		uint64_t k = ev[i].signal_id - o->first_id;
+		if (ev[i].signal_id < o->first_id || k >= o->count)
+			continue; /* not ours: counted nowhere */
+		struct sig_state *s = &st[k];
+		if (ev[i].kind == XR_CEV_FILL) {
+			s->fills += ev[i].qty;
+			(*fills)++;
+		} else if (ev[i].kind == XR_CEV_RESULT) {
+			if (resubmitting) {
+				/* The answer to a resubmit: the same outcome. */
+				if (ev[i].final != s->final || ev[i].qty != s->filled)
+					(*mismatched)++;
+				(*done)++;
+				continue;
+			}
+			if (s->results++ != 0) {
+				(*dups)++;
+				continue;
+			}
+			s->final = ev[i].final;
+			s->filled = ev[i].qty;
+			(*done)++;
+		}
+	}
+	return n;
+}
+
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: xroute-example-strategy --socket PATH --name CLIENT --user USER "
+		"--symbol SYM [--count N] [--first-id ID] [--qty QTY] [--px PX] [--side buy|sell] "
+		"[--resubmit K] [--cancel-every M] [--connect-ms MS] [--quiet]\n");
+	return 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"socket", required_argument, NULL, 's'}, {"name", required_argument, NULL, 'n'},
+		{"user", required_argument, NULL, 'u'}, {"symbol", required_argument, NULL, 'y'},
+		{"count", required_argument, NULL, 'c'}, {"first-id", required_argument, NULL, 'f'},
+		{"qty", required_argument, NULL, 'q'}, {"px", required_argument, NULL, 'p'},
+		{"side", required_argument, NULL, 'd'}, {"resubmit", required_argument, NULL, 'r'},
+		{"cancel-every", required_argument, NULL, 'x'},
+		{"connect-ms", required_argument, NULL, 'm'}, {"quiet", no_argument, NULL, 'Q'},
+		{NULL, 0, NULL, 0},
+	};
+	struct opts o = {.count = 1000, .first_id = 1, .qty = 100000000, .px = 10000000000,
+			 .side = 1, .connect_ms = 5000};
+	int ch;
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 's': o.socket = optarg; break;
+		case 'n': o.name = optarg; break;
+		case 'u': o.user = optarg; break;
+		case 'y': o.symbol = optarg; break;
+		case 'c': o.count = strtoull(optarg, NULL, 10); break;
+		case 'f': o.first_id = strtoull(optarg, NULL, 10); break;
+		case 'q': o.qty = strtoll(optarg, NULL, 10); break;
+		case 'p': o.px = strtoll(optarg, NULL, 10); break;
+		case 'd': o.side = strcmp(optarg, "sell") == 0 ? 2 : 1; break;
+		case 'r': o.resubmit = strtoull(optarg, NULL, 10); break;
+		case 'x': o.cancel_every = strtoull(optarg, NULL, 10); break;
+		case 'm': o.connect_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'Q': o.quiet = true; break;
+		default: return usage();
+		}
+	}
+	if (o.socket == NULL || o.name == NULL || o.user == NULL || o.symbol == NULL ||
+	    o.count == 0 || o.first_id == 0 || o.resubmit > o.count ||
+	    strlen(o.user) >= XR_CLIENT_NAME_SIZE || strlen(o.symbol) >= XR_CLIENT_NAME_SIZE)
+		return usage();
+	struct sig_state *st = calloc(o.count, sizeof(*st));
+	if (st == NULL)
+		return 1;
+	struct xr_client *c = connect_retry(&o);
+	if (c == NULL) {
+		fprintf(stderr, "strategy %s: connect %s: %s\n", o.name, o.socket, strerror(errno));
+		return 1;
+	}
+	struct xr_client_signal sig = {.kind = XR_CSIG_NEW, .qty = o.qty, .limit_px = o.px,
+				       .side = o.side, .ord_type = 2, .tif = 0xff};
+	memcpy(sig.user, o.user, strlen(o.user));
+	memcpy(sig.symbol, o.symbol, strlen(o.symbol));
+
+	uint64_t sent = 0, done = 0, dups = 0, mismatched = 0, fills = 0;
+	bool cancel_due = false;
+	/* Submit while the ring takes them; read events whenever it is full. */
+	while (done < o.count) {
+		bool progressed = false;
+		while (sent < o.count) {
+			if (cancel_due) {
+				if (xr_client_cancel(c, o.first_id + sent - 1, o.symbol) != 0)
+					break;
+				cancel_due = false;
+			}
+			sig.signal_id = o.first_id + sent;
+			sig.ts_ns = (int64_t)sent;
+			if (xr_client_submit(c, &sig) != 0)
+				break;
+			sent++;
+			progressed = true;
+			cancel_due = o.cancel_every != 0 && sent % o.cancel_every == 0;
+		}
+		progressed |= drain(c, &o, st, &done, &dups, &mismatched, &fills, false) > 0;
+		if (!progressed) {
+			struct pollfd p = {.fd = xr_client_fd(c), .events = POLLIN};
+			if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR))) {
+				fprintf(stderr, "strategy %s: the router ended the session after "
+					"%" PRIu64 " of %" PRIu64 " results\n", o.name, done, o.count);
+				break;
+			}
+		}
+	}
+	/* Resubmit the first K: each answered with its outcome, not routed. */
+	uint64_t answered = 0;
+	for (uint64_t k = 0; k < o.resubmit;) {
+		sig.signal_id = o.first_id + k;
+		if (xr_client_submit(c, &sig) == 0)
+			k++;
+		drain(c, &o, st, &answered, &dups, &mismatched, &fills, true);
+	}
+	while (answered < o.resubmit) {
+		if (drain(c, &o, st, &answered, &dups, &mismatched, &fills, true) == 0) {
+			struct pollfd p = {.fd = xr_client_fd(c), .events = POLLIN};
+			if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR)))
+				break;
+		}
+	}
+	uint64_t by_final[8] = {0}, missing = 0;
+	for (uint64_t k = 0; k < o.count; k++) {
+		if (st[k].results == 0)
+			missing++;
+		else
+			by_final[st[k].final & 7]++;
+	}
+	printf("strategy %s: signals %" PRIu64 " results %" PRIu64 " fills %" PRIu64
+	       " filled %" PRIu64 " partial %" PRIu64 " canceled %" PRIu64 " rejected %" PRIu64
+	       " other %" PRIu64 " missing %" PRIu64 " duplicates %" PRIu64 " resubmits %" PRIu64
+	       " mismatched %" PRIu64 "\n",
+	       o.name, o.count, done, fills, by_final[XR_CFINAL_FILLED],
+	       by_final[XR_CFINAL_PARTIAL], by_final[XR_CFINAL_CANCELED],
+	       by_final[XR_CFINAL_REJECTED],
+	       o.count - missing - by_final[XR_CFINAL_FILLED] - by_final[XR_CFINAL_PARTIAL] -
+		       by_final[XR_CFINAL_CANCELED] - by_final[XR_CFINAL_REJECTED],
+	       missing, dups, answered, mismatched + (o.resubmit - answered));
+	xr_client_close(c);
+	free(st);
+	return missing == 0 && dups == 0 && mismatched == 0 && answered == o.resubmit ? 0 : 1;
+}
