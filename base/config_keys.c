@@ -219,7 +219,7 @@ xr__keys_default(const struct xr_config_key *keys, void *obj)
 		xr__key_store(k, obj, k->def);
 }
 
-static const struct xr_config_key *
+const struct xr_config_key *
 xr__key_find(const struct xr_config_key *keys, const char *name)
 {
 	for (const struct xr_config_key *k = keys; k->name != NULL; k++)
@@ -229,7 +229,7 @@ xr__key_find(const struct xr_config_key *keys, const char *name)
 }
 
 /** Parse @p v for table key @p k into @p obj; errors name the key. */
-static int
+int
 xr__key_set(struct xr_config_loader *ld, const struct xr_config_key *k, void *obj, const char *v)
 {
 	char why[200];
@@ -336,7 +336,7 @@ xr__seen_add(struct xr_config_loader *ld, const char *key)
 	return 0;
 }
 
-static int
+int
 xr__unknown_key(struct xr_config_loader *ld, const char *key)
 {
 	return xr_config_err(ld, ld->line, "[%s] %s: unknown key", ld->label, key);

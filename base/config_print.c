@@ -227,4 +227,5 @@ xr_config_print(const struct xr_config *cfg, FILE *out)
 		fprintf(out, "\n[symbol %s]\n", cfg->symbols[s]);
 		xr__print_plan(out, cfg, &cfg->symbol_plans[s]);
 	}
+	xr__print_serve(cfg, out);
 }

@@ -23,6 +23,7 @@
 	"(stages: ingress, validate, route, execute.VENUE, execute.*, aggregate, output)"
 #define XR__NAME_RULE "must be 1..31 of A-Z a-z 0-9 _ -"
 #define XR__SYMBOL_RULE "must be 1..31 of A-Z a-z 0-9 _ . / -"
+#define XR__COMP_ID_RULE "must be 1..31 of A-Z a-z 0-9 _ - ."
 
 #if defined(__GNUC__)
 #define XR__PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -62,6 +63,9 @@ enum xr__sect {
 	XR__S_USER,
 	XR__S_STRATEGY,
 	XR__S_SYMBOL,
+	XR__S_SERVE,
+	XR__S_CLIENT,
+	XR__S_FIX_CLIENT,
 };
 
 /* Bits of struct xr__uraw.set: the keys a user section gave. */
@@ -125,6 +129,16 @@ struct xr__vraw {
 	uint64_t set[XR_CONFIG_MAX_SCHEMAS]; /* bit k: table key k of kind i set */
 };
 
+/**
+ * The keys of a [client NAME] or [fix_client NAME] section that resolve at
+ * end of file (users against the [user NAME] sections), as written.
+ */
+struct xr__craw {
+	char *users, *user;  /* list values, NULL if not given */
+	uint32_t users_line, user_line;
+	uint32_t req_line;   /* uid / sender_comp_id key, 0 if not given */
+};
+
 /** Keys seen in the current section, for duplicates. */
 struct xr__seen {
 	char key[XR__KEY_MAX + 1];
@@ -173,6 +187,11 @@ struct xr_config_loader {
 	struct xr__index users_ix, symbols_ix;
 	struct xr__sraw *sraw; /* [symbol NAME] sections */
 	uint32_t n_sraw, cap_sraw;
+	/* [client NAME], [fix_client NAME] (config_serve.c); [serve] once:
+	 * cfg->serve.line. */
+	uint32_t cap_clients, cap_fix_clients, cap_craw, cap_fraw;
+	struct xr__craw *craw, *fraw; /* n_clients, n_fix_clients entries */
+	struct xr__index clients_ix, fix_clients_ix;
 
 	/* End of file: [user_defaults] resolved. */
 	uint64_t def_venue_mask;
@@ -208,6 +227,12 @@ xr__index_add(struct xr__index *ix, const char *base, size_t stride, uint32_t id
 /* config_keys.c */
 void
 xr__keys_default(const struct xr_config_key *keys, void *obj);
+const struct xr_config_key *
+xr__key_find(const struct xr_config_key *keys, const char *name);
+int
+xr__key_set(struct xr_config_loader *ld, const struct xr_config_key *k, void *obj, const char *v);
+int
+xr__unknown_key(struct xr_config_loader *ld, const char *key);
 bool
 xr__key_is_default(const struct xr_config_key *k, const void *obj);
 void
@@ -242,5 +267,25 @@ int
 xr__resolve_symbols(struct xr_config_loader *ld);
 int
 xr__resolve_users(struct xr_config_loader *ld);
+
+/* config_serve.c */
+void
+xr__serve_defaults(struct xr_serve_cfg *s);
+int
+xr__section_serve(struct xr_config_loader *ld, const char *kind, const char *name);
+int
+xr__key_serve(struct xr_config_loader *ld, const char *key, const char *value);
+int
+xr__key_client(struct xr_config_loader *ld, const char *key, const char *value);
+int
+xr__key_fix_client(struct xr_config_loader *ld, const char *key, const char *value);
+int
+xr__resolve_serve(struct xr_config_loader *ld);
+void
+xr__serve_load_free(struct xr_config_loader *ld);
+void
+xr__serve_destroy(struct xr_config *cfg);
+void
+xr__print_serve(const struct xr_config *cfg, FILE *out);
 
 #endif /* XR_CONFIG_PVT_H */

@@ -407,21 +407,28 @@ xr__section(struct xr_config_loader *ld, char *text)
 		return xr__section_once(ld, &ld->threads_line, XR__S_THREADS);
 	if (strcmp(s, "user_defaults") == 0)
 		return xr__section_once(ld, &ld->defaults_line, XR__S_USER_DEFAULTS);
+	if (strcmp(s, "serve") == 0)
+		return xr__section_once(ld, &ld->cfg->serve.line, XR__S_SERVE);
 
-	bool venue = strncmp(s, "venue", 5) == 0 && (s[5] == '\0' || xr__is_space(s[5]));
-	bool user = strncmp(s, "user", 4) == 0 && (s[4] == '\0' || xr__is_space(s[4]));
-	bool strategy = strncmp(s, "strategy", 8) == 0 && (s[8] == '\0' || xr__is_space(s[8]));
-	bool symbol = strncmp(s, "symbol", 6) == 0 && (s[6] == '\0' || xr__is_space(s[6]));
-	if (!venue && !user && !strategy && !symbol) {
+	static const char *const kinds[] = { "venue", "user", "strategy", "symbol", "client",
+					     "fix_client" };
+	const char *kind = NULL;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && kind == NULL; i++) {
+		size_t k = strlen(kinds[i]);
+		if (strncmp(s, kinds[i], k) == 0 && (s[k] == '\0' || xr__is_space(s[k])))
+			kind = kinds[i];
+	}
+	if (kind == NULL) {
 		snprintf(ld->label, sizeof(ld->label), "%.*s%s", XR_NAME_MAX + 8, s,
 			 strlen(s) > XR_NAME_MAX + 8 ? "..." : "");
 		return xr_config_err(
 			ld, ld->line,
 			"[%s]: unknown section (expected engine, threads, user_defaults, "
-			"venue NAME, user NAME, strategy NAME or symbol NAME)",
+			"serve, venue NAME, user NAME, strategy NAME, symbol NAME, client NAME "
+			"or fix_client NAME)",
 			ld->label);
 	}
-	const char *kind = venue ? "venue" : user ? "user" : strategy ? "strategy" : "symbol";
+	bool venue = kind == kinds[0], strategy = kind == kinds[2], symbol = kind == kinds[3];
 	char *name = s + strlen(kind);
 	while (xr__is_space(*name))
 		name++;
@@ -438,6 +445,8 @@ xr__section(struct xr_config_loader *ld, char *text)
 		return xr__section_strategy(ld, name);
 	if (symbol)
 		return xr__section_symbol(ld, name);
+	if (kind == kinds[4] || kind == kinds[5])
+		return xr__section_serve(ld, kind, name);
 	return venue ? xr__section_venue(ld, name) : xr__section_user(ld, name);
 }
 
@@ -602,6 +611,9 @@ xr__handler(void *user, const char *section, const char *name, const char *value
 	case XR__S_USER: rc = xr__key_user(ld, &ld->uraw[ld->cur], name, value); break;
 	case XR__S_STRATEGY: rc = xr__key_strategy(ld, name, value); break;
 	case XR__S_SYMBOL: rc = xr__key_symbol(ld, name, value); break;
+	case XR__S_SERVE: rc = xr__key_serve(ld, name, value); break;
+	case XR__S_CLIENT: rc = xr__key_client(ld, name, value); break;
+	case XR__S_FIX_CLIENT: rc = xr__key_fix_client(ld, name, value); break;
 	default: rc = -1; break;
 	}
 	return rc == 0;
@@ -633,6 +645,7 @@ xr__config_destroy(struct xr_config *cfg, int64_t *shared_oq, int64_t *shared_po
 	free(cfg->symbols);
 	free(cfg->symbol_plans);
 	free(cfg->threads);
+	xr__serve_destroy(cfg);
 	free(cfg);
 }
 
@@ -706,6 +719,7 @@ xr_config_load(const char *path, const struct xr_config_schema *const *schemas, 
 	}
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
 	xr__keys_default(xr__engine_keys, &cfg->engine);
+	xr__serve_defaults(&cfg->serve);
 	for (int s = 0; s < XR_STRAT_COUNT; s++)
 		xr_strategy_defaults((enum xr_strategy)s, &cfg->engine.strategies[s]);
 	if (xr__schemas_check(&ld) != 0)
@@ -730,8 +744,9 @@ xr_config_load(const char *path, const struct xr_config_schema *const *schemas, 
 
 	if (!ld.failed && xr__check_venues(&ld) == 0 && xr__check_weights(&ld) == 0 &&
 	    xr__check_strategies(&ld) == 0 && xr__check_threads(&ld) == 0 &&
-	    xr__check_mode(&ld) == 0 && xr__resolve_symbols(&ld) == 0)
-		xr__resolve_users(&ld);
+	    xr__check_mode(&ld) == 0 && xr__resolve_symbols(&ld) == 0 &&
+	    xr__resolve_users(&ld) == 0)
+		xr__resolve_serve(&ld);
 out:
 	free(ld.buf);
 	free(ld.seen);
@@ -745,6 +760,7 @@ out:
 	for (uint32_t i = 0; i < ld.n_sraw; i++)
 		xr__praw_free(&ld.sraw[i].plan);
 	free(ld.sraw);
+	xr__serve_load_free(&ld);
 	xr__vraw_free(&ld);
 	if (ld.failed) {
 		if (err != NULL && err_len > 0)

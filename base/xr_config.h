@@ -5,7 +5,9 @@
  *
  * Sections: [engine], [threads], [user_defaults], one [venue NAME] per
  * venue, one [user NAME] per user and at most one [strategy NAME] per
- * strategy. Symbols are the union of the venues'
+ * strategy; for `xroute serve`, [serve], one [client NAME] per
+ * shared-memory client and one [fix_client NAME] per FIX order-entry
+ * session. Symbols are the union of the venues'
  * book.SYMBOL keys, indexed in order of first appearance. A venue's
  * connector kind declares the keys of its own (xr_config_schema.h); this
  * header knows no connector.
@@ -413,7 +415,10 @@ struct xr_config {
  *         reference to an unknown venue/symbol/stage, a stage run by no
  *         thread or by two, no venue, no user; with mode = colocated, a
  *         thread without a cpu or with a wait other than busy_spin; a
- *         key of another connector kind; what a kind's check refuses.
+ *         key of another connector kind; what a kind's check refuses; a
+ *         [client NAME] or [fix_client NAME] without its required keys,
+ *         naming an unknown user, or two fix_clients with one
+ *         (sender_comp_id, target_comp_id) pair.
  *         In colocated mode every thread's wait is busy_spin in the
  *         result.
  * Thread: any (control path, allocates).

@@ -251,6 +251,8 @@ Test(reload, every_restart_change_is_named, .init = xr_test_make_dir)
 			      "back.stages = execute.*, aggregate, output\nback.cpu = 1\n"
 			      "back.wait = yield\n"},
 		 "[threads] back.wait cannot change without a restart (backoff -> yield)"},
+		{{.sections = "[serve]\nmax_clients = 4\n"},
+		 "[serve] max_clients cannot change without a restart (16 -> 4)"},
 	};
 	struct xr_engine *e = create(XR_TEST_SIGNAL_HEADER);
 	char err[512];
