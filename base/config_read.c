@@ -816,15 +816,6 @@ xr_config_user_id(const struct xr_config *cfg, const char *name)
 }
 
 int
-xr_config_client_id(const struct xr_config *cfg, const char *name)
-{
-	for (uint32_t i = 0; i < cfg->n_clients; i++)
-		if (strcmp(cfg->clients[i].name, name) == 0)
-			return (int)i;
-	return -1;
-}
-
-int
 xr_config_symbol_id(const struct xr_config *cfg, const char *name)
 {
 	for (uint32_t i = 0; i < cfg->n_symbols; i++)

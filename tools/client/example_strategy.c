@@ -8,8 +8,10 @@
  *       --symbol SYM [--count N] [--first-id ID] [--qty QTY] [--px PX]
  *       [--side buy|sell] [--resubmit K] [--cancel-every M] [--quiet]
  *
- * It submits N limit orders (signal_id ID, ID+1, ...; QTY and PX in the
- * 10^8 fixed-point scale of xr_client_proto.h; default 1 unit at 100.00),
+ * It submits N immediate-or-cancel orders (signal_id ID, ID+1, ...; ts_ns
+ * the wall clock; market orders, or limit orders at PX; QTY and PX in the
+ * 10^8 fixed-point scale of xr_client_proto.h; default QTY 1 unit; buy and
+ * sell in turn unless --side),
  * keeping the client ring full and reading events meanwhile, until every
  * signal has its result. With --cancel-every M, every M-th signal is
  * followed by a cancel of it. With --resubmit K it then submits the first
@@ -19,6 +21,9 @@
  *   canceled C rejected D other E missing 0 duplicates 0 resubmits K
  *   mismatched 0
  * and the exit status is 0 only if missing, duplicates and mismatched are 0.
+ * A signal may be answered more than once (a result held while it was
+ * away, then the answer to its resubmit): every answer must be the same
+ * outcome, and a different one counts as a duplicate.
  * A connect refused with EALREADY (the previous session of this name is
  * still closing) is retried, at most for --connect-ms (default 5000).
  */
@@ -26,6 +31,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +104,11 @@ drain(struct xr_client *c, const struct opts *o, struct sig_state *st, uint64_t 
 				continue;
 			}
 			if (s->results++ != 0) {
-				(*dups)++;
+				/* Again: a result held for us while we were away
+				 * and the answer to our own resubmit. It must be
+				 * the same outcome; another one is a duplicate. */
+				if (ev[i].final != s->final || ev[i].qty != s->filled)
+					(*dups)++;
 				continue;
 			}
 			s->final = ev[i].final;
@@ -131,8 +141,7 @@ main(int argc, char **argv)
 		{"connect-ms", required_argument, NULL, 'm'}, {"quiet", no_argument, NULL, 'Q'},
 		{NULL, 0, NULL, 0},
 	};
-	struct opts o = {.count = 1000, .first_id = 1, .qty = 100000000, .px = 10000000000,
-			 .side = 1, .connect_ms = 5000};
+	struct opts o = {.count = 1000, .first_id = 1, .qty = 100000000, .connect_ms = 5000};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
@@ -144,7 +153,11 @@ main(int argc, char **argv)
 		case 'f': o.first_id = strtoull(optarg, NULL, 10); break;
 		case 'q': o.qty = strtoll(optarg, NULL, 10); break;
 		case 'p': o.px = strtoll(optarg, NULL, 10); break;
-		case 'd': o.side = strcmp(optarg, "sell") == 0 ? 2 : 1; break;
+		case 'd':
+			o.side = strcmp(optarg, "buy") == 0 ? 1 : strcmp(optarg, "sell") == 0 ? 2 : 0;
+			if (o.side == 0)
+				return usage();
+			break;
 		case 'r': o.resubmit = strtoull(optarg, NULL, 10); break;
 		case 'x': o.cancel_every = strtoull(optarg, NULL, 10); break;
 		case 'm': o.connect_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
@@ -164,8 +177,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "strategy %s: connect %s: %s\n", o.name, o.socket, strerror(errno));
 		return 1;
 	}
+	/* Immediate or cancel: every signal ends at once, filled or not. A
+	 * market order unless --px gives a limit. */
 	struct xr_client_signal sig = {.kind = XR_CSIG_NEW, .qty = o.qty, .limit_px = o.px,
-				       .side = o.side, .ord_type = 2, .tif = 0xff};
+				       .ord_type = o.px != 0 ? 2 : 1, .tif = 3};
 	memcpy(sig.user, o.user, strlen(o.user));
 	memcpy(sig.symbol, o.symbol, strlen(o.symbol));
 
@@ -174,6 +189,9 @@ main(int argc, char **argv)
 	/* Submit while the ring takes them; read events whenever it is full. */
 	while (done < o.count) {
 		bool progressed = false;
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		int64_t now_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 		while (sent < o.count) {
 			if (cancel_due) {
 				if (xr_client_cancel(c, o.first_id + sent - 1, o.symbol) != 0)
@@ -181,14 +199,19 @@ main(int argc, char **argv)
 				cancel_due = false;
 			}
 			sig.signal_id = o.first_id + sent;
-			sig.ts_ns = (int64_t)sent;
+			sig.ts_ns = now_ns;
+			/* Buy, sell, buy...: the position stays near flat. */
+			sig.side = o.side != 0 ? o.side : (uint8_t)(1 + (sig.signal_id & 1));
 			if (xr_client_submit(c, &sig) != 0)
 				break;
 			sent++;
 			progressed = true;
 			cancel_due = o.cancel_every != 0 && sent % o.cancel_every == 0;
 		}
+		uint64_t before = done;
 		progressed |= drain(c, &o, st, &done, &dups, &mismatched, &fills, false) > 0;
+		if (before == 0 && done != 0 && !o.quiet)
+			fprintf(stderr, "strategy %s: first result\n", o.name);
 		if (!progressed) {
 			struct pollfd p = {.fd = xr_client_fd(c), .events = POLLIN};
 			if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR))) {
@@ -196,12 +219,15 @@ main(int argc, char **argv)
 					"%" PRIu64 " of %" PRIu64 " results\n", o.name, done, o.count);
 				break;
 			}
+			/* Nothing to do: let the router's threads have the CPU. */
+			sched_yield();
 		}
 	}
 	/* Resubmit the first K: each answered with its outcome, not routed. */
 	uint64_t answered = 0;
 	for (uint64_t k = 0; k < o.resubmit;) {
 		sig.signal_id = o.first_id + k;
+		sig.side = o.side != 0 ? o.side : (uint8_t)(1 + (sig.signal_id & 1));
 		if (xr_client_submit(c, &sig) == 0)
 			k++;
 		drain(c, &o, st, &answered, &dups, &mismatched, &fills, true);
