@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define XR__SV(f) offsetof(struct xr_serve_cfg, f)
 #define XR__CL(f) offsetof(struct xr_client_cfg, f)
@@ -390,10 +391,7 @@ xr__resolve_clients(struct xr_config_loader *ld)
 		const struct xr__craw *r = &ld->craw[i];
 		snprintf(label, sizeof(label), "client %s", c->name);
 		if (r->req_line == 0)
-			return xr_config_err(ld, c->line,
-					     "[%s]: no uid key (the user id the client's "
-					     "processes run as)",
-					     label);
+			c->uid = (uint32_t)getuid(); /* the user xroute runs as */
 		if (r->users == NULL)
 			return xr_config_err(ld, c->line,
 					     "[%s]: no users key (the users it trades for, or *)",

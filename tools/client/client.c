@@ -157,6 +157,12 @@ xr_client_cancel(struct xr_client *c, uint64_t signal_id, const char *symbol)
 	return xr_ring_enqueue(c->c2r, &s) ? 0 : -EAGAIN;
 }
 
+uint32_t
+xr_client_pending(const struct xr_client *c)
+{
+	return xr_ring_count(c->c2r);
+}
+
 int
 xr_client_poll(struct xr_client *c, struct xr_client_event *ev, int n)
 {

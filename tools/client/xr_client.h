@@ -71,6 +71,13 @@ int xr_client_cancel(struct xr_client *c, uint64_t signal_id, const char *symbol
  */
 int xr_client_poll(struct xr_client *c, struct xr_client_event *ev, int n);
 
+/**
+ * @return records submitted that the router has not taken from the ring
+ *         yet (0: every one is the router's; those still here are lost if
+ *         the process dies). Thread: the client's thread. Wait-free.
+ */
+uint32_t xr_client_pending(const struct xr_client *c);
+
 /** @return the session socket, for poll() (POLLHUP: the router ended it). */
 int xr_client_fd(const struct xr_client *c);
 

@@ -9,6 +9,8 @@
  *
  * Helpers and the temporary directory: tests/common/config_test.h.
  */
+#include <unistd.h>
+
 #include "../../common/config_test.h"
 
 TestSuite(config_serve, .init = config_test_enter, .fini = config_test_leave);
@@ -263,9 +265,6 @@ Test(config_serve, client_errors)
 		     "xroute.ini:8: [client c1] users: \"u1, *\" mixes * with names");
 	expect_error(USERS3 "[client c1]\nuid = 1\nusers =\n",
 		     "xroute.ini:8: [client c1] users: \"\" names no user (use * for all)");
-	expect_error(USERS3 "[client c1]\nusers = u1\n",
-		     "xroute.ini:6: [client c1]: no uid key (the user id the client's processes "
-		     "run as)");
 	expect_error(USERS3 "[client c1]\nuid = 1\n",
 		     "xroute.ini:6: [client c1]: no users key (the users it trades for, or *)");
 	expect_error(USERS3 "[client c1]\nuid = 4294967295\nusers = *\n",
@@ -575,4 +574,11 @@ Test(config_serve, print_round_trip_every_section)
 	free(p);
 	xr_config_free(a);
 	xr_config_free(b);
+}
+
+Test(config_serve, client_uid_defaults_to_the_loaders)
+{
+	struct xr_config *cfg = load_ok(USERS3 "[client c1]\nusers = u1\n");
+	cr_assert_eq(cfg->clients[0].uid, (uint32_t)getuid());
+	xr_config_free(cfg);
 }
