@@ -132,6 +132,7 @@ pump(void)
 struct cli {
 	int fd;
 	uint64_t seq; /* next MsgSeqNum we send */
+	uint8_t version; /* enum xr_fix_version, FIX 4.4 unless set */
 	char sender[32], target[32];
 	bool eof;
 	size_t rx_len;
@@ -152,6 +153,7 @@ cli_new(const char *sender)
 
 	cr_assert_not_null(c);
 	c->seq = 1;
+	c->version = XR_FIX_44;
 	snprintf(c->sender, sizeof(c->sender), "%s", sender);
 	snprintf(c->target, sizeof(c->target), "XROUTE");
 	c->fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -191,7 +193,7 @@ cli_raw(struct cli *c, const char *b, size_t len)
 static void
 cli_begin(struct cli *c, struct xr_fix_writer *w, const char *type)
 {
-	xr_fix_begin(w, c->wbuf, sizeof(c->wbuf), XR_FIX_44, type);
+	xr_fix_begin(w, c->wbuf, sizeof(c->wbuf), (enum xr_fix_version)c->version, type);
 	xr_fix_put_str(w, 49, c->sender, strlen(c->sender));
 	xr_fix_put_str(w, 56, c->target, strlen(c->target));
 	xr_fix_put_u64(w, 34, c->seq++);
@@ -724,6 +726,80 @@ Test(fix_gateway, result_totals_differing_from_fills_are_trusted_and_logged)
 	xr_fix_gateway_stats(GW, &st);
 	cr_assert_eq(st.result_mismatches, 1);
 	cr_assert(logged("the result is trusted", "M1"));
+	cli_free(c);
+}
+
+Test(fix_gateway, fix42_session_uses_fix42_values)
+{
+	struct xr_msg m;
+
+	xr_fix_gateway_destroy(GW);
+	snprintf(SESS[1].begin_string, sizeof(SESS[1].begin_string), "FIX.4.2");
+	GW = gw_new(16);
+	struct cli *c = cli_new("STRAT2");
+	c->version = XR_FIX_42;
+	cli_logon(c);
+	cli_expect(c, "A");
+	cr_assert_eq(c->m.version, XR_FIX_42);
+	cli_nos(c, "V1", NULL, "BTC-USD", '1', "2", "10");
+	cr_assert_eq(next_msg(&m), 1);
+	struct xr_client_event e = ev(m.signal_id, XR_CEV_FILL, Q(1), Q(10));
+	cr_assert_eq(xr_fix_gateway_event(GW, 1, &e), 0);
+	cli_expect(c, "8");
+	EXPECT_FIELD(c, 150, "0");
+	EXPECT_FIELD(c, 20, "0");
+	cli_expect(c, "8");
+	EXPECT_FIELD(c, 150, "1"); /* 4.2: Partial fill */
+	EXPECT_FIELD(c, 39, "1");
+	e = ev(m.signal_id, XR_CEV_FILL, Q(1), Q(10));
+	cr_assert_eq(xr_fix_gateway_event(GW, 1, &e), 0);
+	cli_expect(c, "8");
+	EXPECT_FIELD(c, 150, "2");
+	cli_nos(c, "V2", NULL, "BTC-USD", '1', "2", "10");
+	cr_assert_eq(next_msg(&m), 1);
+	e = result(m.signal_id, XR_FINAL_REJECTED, XR_R_NOT_AUTHORIZED, 0, 0);
+	cr_assert_eq(xr_fix_gateway_event(GW, 1, &e), 0);
+	cli_expect(c, "8");
+	EXPECT_FIELD(c, 103, "0"); /* 4.2 lacks 99 Other */
+	EXPECT_FIELD(c, 58, "not_authorized");
+	/* A 4.4 Logon with beta's CompIDs is refused by the session itself. */
+	cli_free(c);
+	for (int k = 0; k < 50 && xr_fix_gateway_session(GW, 1)->state != XR_FIX_S_DOWN; k++)
+		pump();
+	c = cli_new("STRAT2");
+	cli_logon(c);
+	cli_expect(c, "5");
+	cr_assert(strstr(f(c, 58), "BeginString") != NULL, "Text: %s", f(c, 58));
+	cli_free(c);
+}
+
+Test(fix_gateway, events_while_the_session_is_down_are_dropped_and_counted)
+{
+	struct cli *c = cli_on("STRAT");
+	struct xr_msg m;
+	struct xr_fix_gateway_stats st;
+
+	cli_nos(c, "W1", NULL, "BTC-USD", '1', "1", "10");
+	cr_assert_eq(next_msg(&m), 0);
+	uint64_t seq = c->seq;
+	cli_free(c);
+	for (int k = 0; k < 50 && xr_fix_gateway_session(GW, 0)->state != XR_FIX_S_DOWN; k++)
+		pump();
+	struct xr_client_event e = result(m.signal_id, XR_FINAL_CANCELED, XR_R_NO_LIQUIDITY, 0, 0);
+	cr_assert_eq(xr_fix_gateway_event(GW, 0, &e), -ENOTCONN);
+	xr_fix_gateway_stats(GW, &st);
+	cr_assert_eq(st.events_dropped, 1);
+	cr_assert(logged("W1", "report not sent"));
+	/* The order ended all the same: after a reconnect, a cancel is too
+	 * late. */
+	c = cli_new("STRAT");
+	c->seq = seq;
+	cli_logon(c);
+	cli_expect(c, "A");
+	cli_cancel(c, "W1-C", "W1");
+	cli_expect(c, "9");
+	EXPECT_FIELD(c, 102, "0");
+	EXPECT_FIELD(c, 39, "4");
 	cli_free(c);
 }
 
