@@ -177,9 +177,10 @@ xr__reject_nos(struct xr__gw_sess *gs, const struct xr_fix_nos *nos, uint32_t re
 }
 
 /* OrderCancelReject (35=9), FIX 4.4 Vol. 4 "OrderCancelReject": OrderID
- * ("NONE" for an unknown order), ClOrdID of the cancel, OrigClOrdID,
- * OrdStatus after the reject (Rejected '8' for an unknown order),
- * CxlRejResponseTo 1 (a cancel request), CxlRejReason, Text.
+ * ("NONE" if CxlRejReason is Unknown order), ClOrdID of the cancel,
+ * OrigClOrdID, OrdStatus after the reject is applied (Rejected '8' for an
+ * unknown order, as FIX 5.0's message table spells out), CxlRejResponseTo
+ * 1 (Order Cancel Request), CxlRejReason, Text.
  * @return 0 or the send's -errno. */
 static int
 xr__cancel_reject(struct xr__gw_sess *gs, uint64_t order_no, const char *clordid,
@@ -242,8 +243,12 @@ xr__on_nos(struct xr__gw_sess *gs, const struct xr_fix_msg *m, uint64_t seq, uin
 	uint64_t key = xr__key(nos.clordid, cl);
 	uint32_t *at = xr_u64map_find(&gs->ids, key);
 	if (at != NULL) {
-		/* FIX 4.4 Vol. 4: ClOrdID is unique per session (per trading
-		 * day); a repeat is refused, OrdRejReason 6 Duplicate Order. */
+		/* FIX 4.4 Vol. 6 "ClOrdID (11)": uniqueness must be guaranteed
+		 * within a single trading day; Vol. 4 "Order State Changes",
+		 * F.1.a: a NOS repeating a ClOrdID is rejected, OrdRejReason 6
+		 * Duplicate Order. The ER echoes the rejected NOS (its Symbol,
+		 * Side, OrderQty), not the earlier order, so the reject cannot
+		 * be mistaken for news of that order. */
 		bool same = strcmp(gs->o[*at].clordid, nos.clordid) == 0;
 		if (same)
 			gw->st.dup_clordids++;
