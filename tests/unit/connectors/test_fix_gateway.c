@@ -46,6 +46,8 @@ static void
 on_log(void *ctx, enum xr_fix_log_level lvl, const char *line)
 {
 	(void)ctx, (void)lvl;
+	if (getenv("XR_TEST_LOG") != NULL)
+		fprintf(stderr, "log: %s\n", line);
 	if (N_LOG < 256)
 		snprintf(LOG[N_LOG++], sizeof(LOG[0]), "%s", line);
 }
@@ -1021,6 +1023,93 @@ Test(fix_gateway, garbage_and_bad_seq_hurt_only_their_session)
 	cr_assert(logged("fix_client alpha (STRAT -> XROUTE", "MsgSeqNum too low"));
 	cli_nos(b, "G1", NULL, "BTC-USD", '1', "1", "10");
 	cr_assert_eq(next_msg(&m), 1);
+	cli_free(b);
+}
+
+/* A deterministic stream of hostile bytes: FIX-looking fragments, wrong
+ * lengths and checksums, stray SOHs, binary noise. */
+static uint64_t RNG = 0x9e3779b97f4a7c15u;
+
+static uint32_t
+rnd(uint32_t n)
+{
+	RNG ^= RNG << 13;
+	RNG ^= RNG >> 7;
+	RNG ^= RNG << 17;
+	return (uint32_t)(RNG % n);
+}
+
+static size_t
+hostile_chunk(char *buf, size_t cap)
+{
+	static const char *const bits[] = {
+		"8=FIX.4.4\x01", "9=", "35=D\x01", "34=", "10=000\x01", "\x01", "=", "49=STRAT\x01",
+		"56=XROUTE\x01", "8=FIX.4.2\x01", "9=99999999\x01", "11=\x01", "55=BTC-USD\x01",
+	};
+	size_t len = 0, n = 1 + rnd(40);
+
+	for (size_t i = 0; i < n && len + 32 < cap; i++) {
+		if (rnd(3) == 0) {
+			size_t k = 1 + rnd(24);
+			for (size_t j = 0; j < k; j++)
+				buf[len++] = (char)rnd(256);
+		} else {
+			const char *b = bits[rnd(sizeof(bits) / sizeof(bits[0]))];
+			size_t bl = strlen(b);
+			memcpy(buf + len, b, bl);
+			len += bl;
+			if (rnd(2) == 0)
+				len += (size_t)snprintf(buf + len, cap - len, "%u", rnd(100000));
+		}
+	}
+	return len;
+}
+
+Test(fix_gateway, hostile_bytes_before_and_after_logon_leave_other_sessions_alone)
+{
+	struct cli *a = cli_on("STRAT");
+	struct cli *b = cli_on("STRAT2");
+	char buf[2048];
+	struct xr_msg m;
+	uint32_t s;
+	unsigned orders = 0;
+
+	for (int round = 0; round < 200; round++) {
+		size_t len = hostile_chunk(buf, sizeof(buf));
+		if (a != NULL && !a->eof) {
+			if (send(a->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+				a->eof = true;
+		}
+		if (round % 20 == 0) { /* strangers before any Logon */
+			struct cli *x = cli_new("STRAT");
+			len = hostile_chunk(buf, sizeof(buf));
+			(void)!send(x->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+			for (int k = 0; k < 5; k++)
+				pump();
+			cli_free(x);
+		}
+		char id[16];
+		snprintf(id, sizeof(id), "H%d", round);
+		cli_nos(b, id, NULL, "BTC-USD", '1', "1", "10");
+		for (int k = 0; k < 3; k++) {
+			pump();
+			while (xr_fix_gateway_next(GW, &m, &s) == 1)
+				orders += s == 1;
+		}
+		/* drain what alpha gets, if anything */
+		ssize_t n = recv(a->fd, a->rx, sizeof(a->rx), MSG_DONTWAIT);
+		if (n == 0)
+			a->eof = true;
+	}
+	for (int k = 0; k < 100 && orders < 200; k++) {
+		pump();
+		while (xr_fix_gateway_next(GW, &m, &s) == 1)
+			orders += s == 1;
+	}
+	cr_assert_eq(orders, 200, "beta's orders: %u of 200", orders);
+	cr_assert_eq(xr_fix_gateway_session(GW, 1)->state, XR_FIX_S_ACTIVE);
+	cli_nothing_pending(b, "TH");
+	cli_free(a);
 	cli_free(b);
 }
 
