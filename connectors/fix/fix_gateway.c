@@ -257,6 +257,8 @@ xr__gw_refuse(struct xr_fix_gateway *gw, struct xr__gw_pending *p, const struct 
 	xr__gw_drop(gw, p);
 }
 
+static int xr__gw_sess_poll(struct xr_fix_gateway *gw, struct xr__gw_sess *gs);
+
 static bool
 xr__gw_is(const char *v, uint32_t len, const char *want)
 {
@@ -314,6 +316,10 @@ xr__gw_first(struct xr_fix_gateway *gw, struct xr__gw_pending *p, size_t mlen)
 		xr__gw_refuse(gw, p, &m, tgt, tl < 32 ? tl : 0, snd, sl < 32 ? sl : 0, 1, text);
 		return;
 	}
+	if (gs->fd >= 0)
+		xr__gw_sess_poll(gw, gs); /* a client that reconnects at once:
+					   * its old connection's EOF may wait
+					   * there unread */
 	if (gs->fd >= 0) {
 		/* One live connection per session: the second is refused and
 		 * the first goes on undisturbed (its MsgSeqNums untouched). */

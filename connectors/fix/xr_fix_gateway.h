@@ -19,7 +19,11 @@
  *   session's heartbeat_s: Logout with Text naming why (it takes no
  *   MsgSeqNum of any session) and close. CompIDs of a session with
  *   another BeginString: bound, and the session's own Logon check refuses
- *   it. No Logon within XR_FIX_GW_LOGON_TIMEOUT_NS: close.
+ *   it. No Logon within XR_FIX_GW_LOGON_TIMEOUT_NS: close. Before a
+ *   second connection is refused, the bound one is served once, so a
+ *   client that reconnects at once (its old connection's EOF still
+ *   unread) is not refused; a connection that died without an EOF holds
+ *   its session until the heartbeat timeout (TestRequest unanswered).
  *   A closed connection lingers (write side shut, input drained) up to
  *   XR_FIX_GW_LINGER_NS, so the last Logout reaches the peer instead of a
  *   reset.

@@ -1279,6 +1279,20 @@ Test(fix_gateway, msgseqnums_survive_a_reconnect_in_memory)
 	cli_free(c);
 }
 
+Test(fix_gateway, a_client_reconnecting_at_once_is_not_refused)
+{
+	struct cli *c = cli_on("STRAT");
+	uint64_t seq = c->seq;
+
+	cli_free(c); /* its EOF is not read before the new Logon */
+	c = cli_new("STRAT");
+	c->seq = seq;
+	cli_logon(c);
+	cli_expect(c, "A");
+	EXPECT_FIELD(c, 34, "2");
+	cli_free(c);
+}
+
 Test(fix_gateway, create_refuses_bad_settings)
 {
 	char err[256];
