@@ -92,7 +92,7 @@ xr__gw_log(struct xr_fix_gateway *gw, struct xr__gw_sess *gs, enum xr_fix_log_le
 		snprintf(more, sizeof(more), " (%u lines left out before)", skipped);
 	if (gs != NULL)
 		snprintf(line, sizeof(line), "fix_client %s (%s -> %s, peer %s): %s%s", gs->name,
-			 gs->client, gs->us, gs->fd >= 0 ? gs->peer : "none", text, more);
+			 gs->client, gs->us, gs->peer[0] != '\0' ? gs->peer : "none", text, more);
 	else
 		snprintf(line, sizeof(line), "fix gateway: %s%s", text, more);
 	gw->log_fn(gw->log_ctx, lvl, line);
@@ -233,9 +233,9 @@ xr__gw_unbind(struct xr_fix_gateway *gw, struct xr__gw_sess *gs, bool graceful)
  * FIX 4.4 Vol. 2 "Logon" makes this Logout optional because it would
  * consume one), then linger. */
 static void
-xr__gw_refuse(struct xr_fix_gateway *gw, struct xr__gw_pending *p, const struct xr_fix_msg *m,
-	      const char *sender, size_t sender_len, const char *target, size_t target_len,
-	      uint64_t seq, const char *text)
+xr__gw_refuse(struct xr_fix_gateway *gw, struct xr__gw_sess *gs, struct xr__gw_pending *p,
+	      const struct xr_fix_msg *m, const char *sender, size_t sender_len,
+	      const char *target, size_t target_len, uint64_t seq, const char *text)
 {
 	char buf[XR_FIX_MAX_MSG];
 	struct xr_fix_writer w;
@@ -243,7 +243,7 @@ xr__gw_refuse(struct xr_fix_gateway *gw, struct xr__gw_pending *p, const struct 
 	size_t len;
 
 	gw->st.logons_refused++;
-	xr__gw_log(gw, NULL, XR_FIX_LOG_ERROR, "Logon from %s refused: %s", p->peer, text);
+	xr__gw_log(gw, gs, XR_FIX_LOG_ERROR, "Logon from %s refused: %s", p->peer, text);
 	xr_fix_begin(&w, buf, sizeof(buf), (enum xr_fix_version)m->version, "5");
 	if (sender_len > 0)
 		xr_fix_put_str(&w, 49, sender, sender_len);
@@ -313,7 +313,8 @@ xr__gw_first(struct xr_fix_gateway *gw, struct xr__gw_pending *p, size_t mlen)
 	if (gs == NULL) {
 		snprintf(text, sizeof(text), "unknown SenderCompID/TargetCompID %.*s/%.*s",
 			 (int)(sl < 32 ? sl : 32), snd, (int)(tl < 32 ? tl : 32), tgt);
-		xr__gw_refuse(gw, p, &m, tgt, tl < 32 ? tl : 0, snd, sl < 32 ? sl : 0, 1, text);
+		xr__gw_refuse(gw, NULL, p, &m, tgt, tl < 32 ? tl : 0, snd, sl < 32 ? sl : 0, 1,
+			      text);
 		return;
 	}
 	if (gs->fd >= 0)
@@ -325,15 +326,15 @@ xr__gw_first(struct xr_fix_gateway *gw, struct xr__gw_pending *p, size_t mlen)
 		 * the first goes on undisturbed (its MsgSeqNums untouched). */
 		snprintf(text, sizeof(text), "session %s already logged on from %s", gs->name,
 			 gs->peer);
-		xr__gw_refuse(gw, p, &m, gs->us, strlen(gs->us), gs->client, strlen(gs->client),
-			      gs->seq->next_out, text);
+		xr__gw_refuse(gw, gs, p, &m, gs->us, strlen(gs->us), gs->client,
+			      strlen(gs->client), gs->seq->next_out, text);
 		return;
 	}
 	if (xr_fix_get_u64(&m, 108, &hb) && hb > gs->max_hb_s) {
 		snprintf(text, sizeof(text), "HeartBtInt (108) %llu above this session's "
 			 "maximum %u", (unsigned long long)hb, gs->max_hb_s);
-		xr__gw_refuse(gw, p, &m, gs->us, strlen(gs->us), gs->client, strlen(gs->client),
-			      gs->seq->next_out, text);
+		xr__gw_refuse(gw, gs, p, &m, gs->us, strlen(gs->us), gs->client,
+			      strlen(gs->client), gs->seq->next_out, text);
 		return;
 	}
 	gs->fd = p->fd;
