@@ -23,6 +23,7 @@
  *   has room for that plus the messages read.
  */
 #include "fix_conn_pvt.h"
+#include "fix_seq_pvt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,10 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -470,12 +468,7 @@ xr__destroy(void *ctx)
 		if (f->fd >= 0)
 			close(f->fd);
 	}
-	if (f->seq != NULL && f->seq != &f->mem_seq) {
-		msync(f->seq, sizeof(*f->seq), MS_SYNC);
-		munmap(f->seq, sizeof(*f->seq));
-	}
-	if (f->seq_fd >= 0)
-		close(f->seq_fd);
+	xr__fix_seq_close(f->seq_fd, f->seq != &f->mem_seq ? f->seq : NULL);
 	xr_u64map_fini(&f->ids);
 	free(f->sent);
 	free(f->books);
@@ -496,48 +489,6 @@ const struct xr_connector_ops xr_fix_conn_ops = {
 };
 
 /* ------------------------------------------------------------------ create */
-
-/* Open (or create) and map the MsgSeqNum store @p path, locked. */
-static int
-xr__open_store(struct xr__fix *f, const char *path, char *why, size_t why_len)
-{
-	struct stat sb;
-
-	f->seq_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (f->seq_fd < 0) {
-		snprintf(why, why_len, "%s", strerror(errno));
-		return -1;
-	}
-	if (flock(f->seq_fd, LOCK_EX | LOCK_NB) != 0) {
-		snprintf(why, why_len, "in use by another process (%s)", strerror(errno));
-		return -1;
-	}
-	if (fstat(f->seq_fd, &sb) != 0) {
-		snprintf(why, why_len, "%s", strerror(errno));
-		return -1;
-	}
-	if (sb.st_size != 0 && sb.st_size != (off_t)sizeof(struct xr_fix_seq)) {
-		snprintf(why, why_len, "not a sequence store (%lld bytes, expected %zu)",
-			 (long long)sb.st_size, sizeof(struct xr_fix_seq));
-		return -1;
-	}
-	if (sb.st_size == 0 && ftruncate(f->seq_fd, sizeof(struct xr_fix_seq)) != 0) {
-		snprintf(why, why_len, "%s", strerror(errno));
-		return -1;
-	}
-	void *p = mmap(NULL, sizeof(struct xr_fix_seq), PROT_READ | PROT_WRITE, MAP_SHARED,
-		       f->seq_fd, 0);
-	if (p == MAP_FAILED) {
-		snprintf(why, why_len, "mmap: %s", strerror(errno));
-		return -1;
-	}
-	f->seq = p;
-	if (sb.st_size != 0 && f->seq->magic != XR_FIX_SEQ_MAGIC) {
-		snprintf(why, why_len, "not a sequence store (bad magic)");
-		return -1;
-	}
-	return 0;
-}
 
 /* Connect and log on, blocking up to the Logon timeout. @return 0 if up. */
 static int
@@ -657,7 +608,7 @@ xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_connec
 	f->free_head = 0;
 
 	if (fc->seq_store[0] != '\0') {
-		if (xr__open_store(f, fc->seq_store, why, sizeof(why)) != 0) {
+		if (xr__fix_seq_open(fc->seq_store, &f->seq_fd, &f->seq, why, sizeof(why)) != 0) {
 			if (err_len > 0)
 				snprintf(err, err_len, "venue %s: seq_store %s: %s", v->name,
 					 fc->seq_store, why);
