@@ -189,7 +189,7 @@ xr__check_threads(struct xr_config_loader *ld)
 {
 	struct xr_config *cfg = ld->cfg;
 	int fixed_owner[XR__N_FIXED_STAGES], venue_owner[XR_MAX_VENUES];
-	int star_owner = -1, star_pos = -1;
+	int star_owner = -1, star_pos = -1, fix_owner = -1;
 	bool plan_given = ld->threads_line != 0;
 	uint32_t line;
 	char label[] = "threads";
@@ -216,6 +216,11 @@ xr__check_threads(struct xr_config_loader *ld)
 			if (strcmp(st, "execute.*") == 0) {
 				owner = &star_owner;
 				star_pos = (int)s;
+			} else if (strcmp(st, XR_STAGE_FIX_ENTRY) == 0) {
+				if (cfg->n_fix_clients == 0)
+					return xr__kerr(ld, line, label, key, st,
+							"has nothing to run: no [fix_client NAME]");
+				owner = &fix_owner;
 			} else if (strncmp(st, "execute.", 8) == 0) {
 				int v = xr_config_venue_id(cfg, st + 8);
 				if (v < 0)

@@ -538,6 +538,8 @@ xr__stage_form(const char *s, size_t len)
 	for (int i = 0; i < XR__N_FIXED_STAGES; i++)
 		if (len == strlen(xr__fixed_stages[i]) && memcmp(s, xr__fixed_stages[i], len) == 0)
 			return true;
+	if (len == strlen(XR_STAGE_FIX_ENTRY) && memcmp(s, XR_STAGE_FIX_ENTRY, len) == 0)
+		return true;
 	if (len < 9 || memcmp(s, "execute.", 8) != 0)
 		return false;
 	return (len == 9 && s[8] == '*') || xr_config_valid_name(s + 8, len - 8, NULL);

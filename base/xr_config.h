@@ -223,6 +223,13 @@ struct xr_user_cfg {
 	uint32_t line;
 };
 
+/**
+ * The stage of `xroute serve`'s FIX order-entry gateway: optional in
+ * [threads] (only with a [fix_client NAME]); a plan that does not name it
+ * runs it on the thread of ingress.
+ */
+#define XR_STAGE_FIX_ENTRY "fix_entry"
+
 /** One thread of the plan ([threads] NAME.stages / NAME.cpu / NAME.wait). */
 struct xr_thread_cfg {
 	char name[XR_NAME_MAX + 1];
@@ -230,7 +237,7 @@ struct xr_thread_cfg {
 	uint8_t wait;	/* enum xr_wait */
 	uint32_t n_stages;
 	/* Stage names in run order: "ingress", "validate", "route",
-	 * "execute.VENUE", "aggregate", "output". */
+	 * "execute.VENUE", "aggregate", "output", "fix_entry". */
 	char stages[XR_MAX_STAGES_PER_THREAD][XR_NAME_MAX + 10];
 };
 

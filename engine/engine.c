@@ -15,6 +15,7 @@
 
 #include "engine_pvt.h"
 #include "stage_execute_pvt.h"
+#include "stage_fix_entry_pvt.h"
 #include "stage_ingress_pvt.h"
 #include "stage_output_pvt.h"
 #include "stage_route_pvt.h"
@@ -38,6 +39,8 @@ xr__stage_by_name(struct xr_engine *e, const char *name)
 		return &e->aggregate->st;
 	if (strcmp(name, "output") == 0)
 		return &e->output->st;
+	if (strcmp(name, XR_STAGE_FIX_ENTRY) == 0)
+		return e->fix_entry != NULL ? &e->fix_entry->st : NULL;
 	for (uint32_t v = 0; v < e->n_venues; v++)
 		if (strcmp(name, e->execute[v].st.name) == 0)
 			return &e->execute[v].st;
@@ -75,6 +78,27 @@ xr__plan_threads(struct xr_engine *e, char *err, size_t err_len)
 				snprintf(err, err_len, "out of memory");
 				return -ENOMEM;
 			}
+		}
+	}
+	if (e->fix_entry != NULL && !e->fix_entry->st.assigned) {
+		/* Not in the plan: with ingress, its source (docs/serve.md). */
+		struct xr_thread *t = NULL;
+		for (uint32_t i = 0; i < e->n_threads && t == NULL; i++)
+			for (uint32_t k = 0; k < e->threads[i].n_stages; k++)
+				if (e->threads[i].stages[k] == &e->ingress->st)
+					t = &e->threads[i];
+		if (t == NULL || t->n_stages == XR_MAX_STAGES_PER_THREAD) {
+			snprintf(err, err_len, "thread plan: no room for stage %s",
+				 XR_STAGE_FIX_ENTRY);
+			return -EINVAL;
+		}
+		struct xr_stage *st = &e->fix_entry->st;
+		st->assigned = true;
+		st->loop_ns = &t->loop_ns;
+		t->stages[t->n_stages++] = st;
+		if ((st->work_hist = xr_hist_create()) == NULL) {
+			snprintf(err, err_len, "out of memory");
+			return -ENOMEM;
 		}
 	}
 	struct xr_stage *all[] = {&e->ingress->st, &e->validate->st, &e->route->st,
@@ -205,6 +229,18 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 			 cfg->engine.ring_capacity);
 		goto fail;
 	}
+	if (e->io.serve && cfg->n_fix_clients != 0) {
+		/* On the heap in either mode: the FIX path is not the
+		 * colocated one. */
+		e->fix_entry = calloc(1, sizeof(*e->fix_entry));
+		e->fix_to_ingress = xr_ring_create(cfg->engine.ring_capacity, sizeof(struct xr_msg));
+		e->ingress_to_fix = xr_ring_create(cfg->engine.ring_capacity,
+						   sizeof(struct xr_fix_out));
+		if (e->fix_entry == NULL || e->fix_to_ingress == NULL || e->ingress_to_fix == NULL) {
+			snprintf(err, err_len, "out of memory for the FIX order-entry rings");
+			goto fail;
+		}
+	}
 	e->control_to_route = xr_ring_create(XR_CONTROL_RING, sizeof(struct xr_msg));
 	e->output_to_owner = xr_ring_create(XR_EVENT_RING, sizeof(struct xr_msg));
 	e->control_mu_ready = pthread_mutex_init(&e->control_mu, NULL) == 0;
@@ -251,7 +287,8 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 	e->snaps_ready = true;
 	if (xr_ingress_init(e, err, err_len) != 0 || xr_validate_init(e, err, err_len) != 0 ||
 	    xr_route_init(e, err, err_len) != 0 || xr_aggregate_init(e, err, err_len) != 0 ||
-	    xr_output_init(e, err, err_len) != 0 || xr_events_init(e, err, err_len) != 0)
+	    xr_output_init(e, err, err_len) != 0 || xr_events_init(e, err, err_len) != 0 ||
+	    (e->fix_entry != NULL && xr_fix_entry_init(e, err, err_len) != 0))
 		goto fail;
 	for (uint32_t v = 0; v < e->n_venues; v++)
 		if (xr_execute_init(e, v, err, err_len) != 0)
@@ -284,6 +321,11 @@ xr_engine_destroy(struct xr_engine *e)
 		xr_aggregate_fini(e->aggregate);
 	if (e->output != NULL)
 		xr_output_fini(e->output);
+	if (e->fix_entry != NULL)
+		xr_fix_entry_fini(e->fix_entry);
+	free(e->fix_entry);
+	xr_ring_destroy(e->fix_to_ingress);
+	xr_ring_destroy(e->ingress_to_fix);
 	xr_events_fini(&e->events);
 	if (e->execute != NULL)
 		for (uint32_t v = 0; v < e->n_venues; v++)

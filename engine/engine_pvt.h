@@ -20,6 +20,8 @@
  *   aggregate --aggregate_to_route (feedback: re-route a child)--> route
  *   aggregate --aggregate_to_output--> output
  *   output --output_to_ingress (serve: results and fills)--> ingress
+ *   fix_entry --fix_to_ingress--> ingress --ingress_to_fix--> fix_entry
+ *     (serve with [fix_client NAME]: the FIX order-entry gateway)
  *
  * A thread runs an ordered list of stages (runner.c); stages never block,
  * never allocate and never log per signal once running.
@@ -38,6 +40,7 @@
 #include "risk_pvt.h"
 #include "xr_selector.h"
 #include "xr_snapshot.h"
+#include "xr_client_proto.h"
 #include "xr_config.h"
 #include "xr_connector.h"
 #include "xr_engine.h"
@@ -54,6 +57,7 @@ struct xr_route;
 struct xr_execute;
 struct xr_aggregate;
 struct xr_output;
+struct xr_fix_entry;
 
 /** Slots of the control ring (operator commands not yet taken by route). */
 #define XR_CONTROL_RING 64
@@ -159,6 +163,18 @@ uint32_t xr_events_drain(struct xr_engine *e);
 /** Close the events file. Thread: the owner. */
 void xr_events_fini(struct xr_events *ev);
 
+/**
+ * An outcome for a FIX order-entry session (ring ingress_to_fix, 128
+ * bytes): the event for its order (signal_id = the gateway's order
+ * number) and the session ([fix_client NAME] index).
+ */
+struct xr_fix_out {
+	struct xr_client_event ev;
+	uint32_t session;
+	uint8_t pad[60];
+};
+_Static_assert(sizeof(struct xr_fix_out) == 128, "a ring slot of two cache lines");
+
 /** A thread of the plan. */
 struct xr_thread {
 	struct xr_engine *eng;
@@ -192,6 +208,11 @@ struct xr_engine {
 	struct xr_ring *output_to_ingress; /* serve: results and fills back to
 					    * their sources (sources.c); NULL
 					    * otherwise */
+	struct xr_ring *fix_to_ingress;	   /* serve with [fix_client]s: the
+					    * gateway's orders and cancels
+					    * (xr_msg, line = its session) */
+	struct xr_ring *ingress_to_fix;	   /* and their outcomes back
+					    * (struct xr_fix_out); else NULL */
 	struct xr_ring *control_to_route;	/* xr_engine_control() -> route */
 	pthread_mutex_t control_mu;		/* serialises the ring's producers */
 	bool control_mu_ready;
@@ -210,6 +231,8 @@ struct xr_engine {
 	struct xr_execute *execute;		/* n_venues */
 	struct xr_aggregate *aggregate;
 	struct xr_output *output;
+	struct xr_fix_entry *fix_entry;		/* serve with [fix_client]s, else
+						 * NULL */
 	struct xr_events events;
 
 	/* Shared state: written by one side, read by the other, as noted. */

@@ -272,6 +272,15 @@ static uint32_t
 xr__flush_held(struct xr_sources *s, struct xr_source *src, uint64_t now)
 {
 	uint32_t sent = 0;
+	while (src->kind == XR_SRC_FIX && src->held_n != 0) {
+		struct xr_fix_out fo = {.ev = src->held[src->held_head], .session = src->cfg_index};
+		if (!xr_ring_enqueue(s->eng->ingress_to_fix, &fo))
+			return sent;
+		src->held_head = (src->held_head + 1) % src->held_cap;
+		src->held_n--;
+		src->c.events_sent++;
+		sent++;
+	}
 	while (src->held_n != 0 && src->session >= 0) {
 		int rc = xr_client_server_send(s->clients, (uint32_t)src->session,
 					       &src->held[src->held_head]);
@@ -299,8 +308,19 @@ static void
 xr__deliver(struct xr_sources *s, struct xr_source *src, const struct xr_client_event *ev,
 	    uint64_t now)
 {
-	if (src->kind != XR_SRC_CLIENT)
-		return; /* the file's results are counted only; FIX: the gateway */
+	if (src->kind == XR_SRC_FILE)
+		return; /* the file's results are counted only */
+	if (src->kind == XR_SRC_FIX) {
+		/* To the gateway's stage, in order: behind what waits. */
+		struct xr_fix_out fo = {.ev = *ev, .session = src->cfg_index};
+		if (src->held_n == 0 && xr_ring_enqueue(s->eng->ingress_to_fix, &fo)) {
+			src->c.events_sent++;
+			return;
+		}
+		if (!xr__hold(src, ev))
+			src->c.events_dropped++;
+		return;
+	}
 	if (src->session >= 0 && src->held_n == 0) {
 		int rc = xr_client_server_send(s->clients, (uint32_t)src->session, ev);
 		if (rc == 0) {
@@ -430,6 +450,48 @@ xr__cancel(struct xr_sources *s, struct xr_source *src, struct xr_msg *m, uint64
 	return 1;
 }
 
+/*
+ * One record @p m of @p src: a cancel (forwarded or answered), a signal
+ * after intake stopped (answered stopped), a refused value (parse_error,
+ * @p err says why), a user @p src may not trade for (not_authorized), or
+ * a signal to admit. @return 1 if @p out now holds a message to route.
+ */
+static uint32_t
+xr__take(struct xr_sources *s, struct xr_source *src, struct xr_msg *m, uint64_t now,
+	 bool stopped, const char *err, struct xr_msg *out)
+{
+	const struct xr_engine *e = s->eng;
+
+	src->c.records++;
+	m->t[XR_T_INGRESS] = now;
+	if (m->kind == XR_MSG_CONTROL) {
+		if (!xr__cancel(s, src, m, now))
+			return 0;
+		*out = *m;
+		return 1;
+	}
+	if (stopped) {
+		src->c.stopped++;
+		xr__answer(s, src, m->signal_id, XR_R_STOPPED, now);
+		return 0;
+	}
+	if (m->reason == XR_R_PARSE) {
+		src->c.refused++;
+		if (xr__may_log(src, now))
+			fprintf(stderr, "xroute: client %s: %s (rejected, parse_error)\n", src->name,
+				err);
+	} else if (src->allowed != NULL && m->user < e->n_users &&
+		   !((src->allowed[m->user / 64] >> (m->user % 64)) & 1u)) {
+		/* An unknown user is validate's to name (unknown_user). */
+		m->reason = XR_R_NOT_AUTHORIZED;
+		src->c.not_authorized++;
+	}
+	if (!xr_sources_admit(s, src->index, m))
+		return 0;
+	*out = *m;
+	return 1;
+}
+
 /* Take up to @p want records of session @p id into @p out. */
 static uint32_t
 xr__intake(struct xr_sources *s, uint32_t id, uint64_t now, bool stopped, struct xr_msg *out,
@@ -456,36 +518,28 @@ xr__intake(struct xr_sources *s, uint32_t id, uint64_t now, bool stopped, struct
 	if ((uint32_t)got == want)
 		src->c.burst_capped++;
 	uint32_t n = 0;
-	for (int k = 0; k < got; k++) {
-		struct xr_msg *m = &in[k];
-		src->c.records++;
-		m->t[XR_T_INGRESS] = now;
-		if (m->kind == XR_MSG_CONTROL) {
-			if (xr__cancel(s, src, m, now))
-				out[n++] = *m;
-			continue;
-		}
-		if (stopped) {
-			src->c.stopped++;
-			xr__answer(s, src, m->signal_id, XR_R_STOPPED, now);
-			continue;
-		}
-		if (m->reason == XR_R_PARSE) {
-			src->c.refused++;
-			if (xr__may_log(src, now))
-				fprintf(stderr, "xroute: client %s: %s (rejected, parse_error)\n",
-					src->name, err);
-		} else if (src->allowed != NULL &&
-			   (m->user >= e->n_users ||
-			    !((src->allowed[m->user / 64] >> (m->user % 64)) & 1u))) {
-			/* An unknown user is validate's to name (unknown_user). */
-			if (m->user < e->n_users) {
-				m->reason = XR_R_NOT_AUTHORIZED;
-				src->c.not_authorized++;
-			}
-		}
-		if (xr_sources_admit(s, src->index, m))
-			out[n++] = *m;
+	for (int k = 0; k < got; k++)
+		n += xr__take(s, src, &in[k], now, stopped, err, &out[n]);
+	return n;
+}
+
+/* The FIX gateway's orders and cancels (stage fix_entry): its sessions
+ * are the sources after the clients; @p m->line carries the session. */
+static uint32_t
+xr__intake_fix(struct xr_sources *s, uint64_t now, bool stopped, struct xr_msg *out, uint32_t want)
+{
+	const struct xr_config *cfg = s->eng->cfg;
+	struct xr_msg in[XR_MAX_BURST];
+	uint32_t got = xr_ring_dequeue_burst(s->eng->fix_to_ingress, in, want);
+	uint32_t n = 0;
+
+	for (uint32_t k = 0; k < got; k++) {
+		uint32_t session = in[k].line;
+		in[k].line = 0;
+		if (session >= cfg->n_fix_clients)
+			continue; /* the stage never sends one: nothing to answer */
+		n += xr__take(s, &s->src[cfg->n_clients + session], &in[k], now, stopped, "",
+			      &out[n]);
 	}
 	return n;
 }
@@ -535,6 +589,20 @@ xr_sources_work(struct xr_sources *s, uint64_t now, bool stopped, struct xr_msg 
 	}
 	if (s->n_active != 0)
 		s->rr = (s->rr + 1) % s->n_active;
+	if (s->eng->fix_to_ingress != NULL) {
+		const struct xr_config *cfg = s->eng->cfg;
+		for (uint32_t k = 0; k < cfg->n_fix_clients; k++) {
+			struct xr_source *src = &s->src[cfg->n_clients + k];
+			if (src->held_n != 0)
+				did += xr__flush_held(s, src, now);
+		}
+		if (*n_out < room) {
+			uint32_t want = room - *n_out < s->burst ? room - *n_out : s->burst;
+			uint32_t got = xr__intake_fix(s, now, stopped, out + *n_out, want);
+			*n_out += got;
+			did += got;
+		}
+	}
 	return did;
 }
 

@@ -34,8 +34,10 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "xr_client_proto.h"
+#include "xr_config.h"
 #include "xr_hist.h"
 #include "xr_types.h"
 #include "xr_u64map.h"
@@ -192,5 +194,13 @@ int xr_sources_admit(struct xr_sources *s, uint32_t src, struct xr_msg *m);
  * Thread: the ingress stage's, or the owner once the threads stopped.
  */
 uint32_t xr_sources_return(struct xr_sources *s, uint64_t now);
+
+/**
+ * The summary's per-source table (sources_report.c): text, and the JSON
+ * member "sources":[...] with its trailing comma.
+ * Thread: the owner, after the threads stopped.
+ */
+void xr_sources_print(const struct xr_sources *s, FILE *out);
+void xr_sources_write_json(const struct xr_sources *s, FILE *out);
 
 #endif /* XR_SOURCES_PVT_H */

@@ -454,6 +454,8 @@ xr_engine_print_summary(const struct xr_engine *e, FILE *out)
 		s->snapshots_skipped);
 	fprintf(out, "config reloads: %" PRIu64 " applied, %" PRIu64 " rejected\n", s->reloads,
 		s->reloads_rejected);
+	if (e->io.serve)
+		xr_sources_print(&e->ingress->srcs, out);
 	fprintf(out, "threads             cpu        loops   idle %%   cpu (s)  alloc (B)\n");
 	for (uint32_t i = 0; i < s->n_threads; i++) {
 		const struct xr_thread_summary *ts = &s->threads[i];
@@ -647,7 +649,10 @@ xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
 			fprintf(out, ",\"alloc_bytes\":%" PRIu64, ts->alloc_bytes);
 		fprintf(out, "}");
 	}
-	fprintf(out, "],\"backpressure\":{\"ingress_stalls\":%" PRIu64
+	fprintf(out, "],");
+	if (e->io.serve)
+		xr_sources_write_json(&e->ingress->srcs, out);
+	fprintf(out, "\"backpressure\":{\"ingress_stalls\":%" PRIu64
 		",\"overloaded\":%" PRIu64 ",\"credit_stalls\":%" PRIu64 "},\"snapshots\":%" PRIu64
 		",\"snapshots_skipped\":%" PRIu64 ",\"reloads\":%" PRIu64
 		",\"reloads_rejected\":%" PRIu64 "}\n",
