@@ -9,6 +9,20 @@
 
 #include "engine_pvt.h"
 #include "xr_heap.h"
+#include "xr_u64map.h"
+
+/** Links of a child in its signal's list (struct xr_execute.by_signal):
+ * tokens (live) or held slots, UINT32_MAX = none; prev none = the head. */
+struct xr_sig_link {
+	uint32_t prev, next;
+};
+
+/** A signal's children at one venue (struct xr_execute.by_signal): list
+ * heads as token + 1 and held slot + 1, 0 = empty, so a new (zeroed)
+ * entry is two empty lists. */
+struct xr_sig_children {
+	uint32_t live, held;
+};
 
 /** Where a child at the venue stands (struct xr_child_timer.state). */
 enum xr_child_state {
@@ -124,6 +138,18 @@ struct xr_execute {
 	uint64_t left_open;	    /* children left live at the end */
 	struct xr_doubt_rec doubt[XR_DOUBT_RECS]; /* the first of them */
 	uint32_t n_doubt;
+	/* Canceling a signal (XR_CTL_CANCEL_SIGNAL, docs/failover.md). With
+	 * io.signal_cancels, signal_id -> struct xr_sig_children, each list
+	 * threaded through live_link (tokens) or held_link (held slots),
+	 * kept on every add and end of a child; without, a cancel walks the
+	 * order table and the held slots. */
+	bool by_signal_on;
+	struct xr_u64map by_signal;
+	struct xr_sig_link *live_link; /* cap */
+	struct xr_sig_link *held_link; /* held_cap */
+	uint64_t cancels_seen;	    /* cancels that reached this stage */
+	uint64_t cancel_requests;   /* of its children: cancels sent to the venue */
+	uint64_t cancel_held;	    /* of its held children: ended canceled unsent */
 };
 
 /*
