@@ -75,8 +75,11 @@ xr__sig_link(struct xr_execute *x, uint64_t sid, bool held, uint32_t i)
 	/* Room: keys <= cap + held_cap, the size it was made for. */
 	struct xr_sig_children *h = xr_u64map_upsert(&x->by_signal, sid, &inserted);
 
-	if (h == NULL)
+	if (h == NULL) {
+		/* Unlinked: xr__sig_unlink() then touches no other child. */
+		l[i].prev = l[i].next = XR__NIL;
 		return;
+	}
 	uint32_t *head = held ? &h->held : &h->live;
 	l[i].prev = XR__NIL;
 	l[i].next = *head != 0 ? *head - 1 : XR__NIL;
