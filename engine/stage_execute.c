@@ -42,8 +42,8 @@
  *   answer ends it, canceled, or filled if the fill won the race); each
  *   held one ends canceled unsent, reason none, at the next call. An
  *   acknowledgment with the count goes to the aggregator for route. The
- *   children are found through by_signal (io.signal_cancels) or, without
- *   it, one walk of the order table and the held slots.
+ *   children are found through the signal index (io.signal_cancels) or,
+ *   without it, one walk of the order table and the held slots.
  *
  * ENDING THE RUN (enum xr_drain, set by the owner thread)
  *   CANCEL: one cancel per live child; held and new children end canceled
@@ -61,35 +61,33 @@
 
 #define XR__NIL UINT32_MAX
 
-/* ---- children by signal: struct xr_execute.by_signal (io.signal_cancels) ---- */
+/* ---- children by signal: struct xr_execute.sig_* (io.signal_cancels) ---- */
+
+/* The bucket of signal @p sid: splitmix64-mixed, so crafted ids from a
+ * source do not pile into one bucket. */
+static inline uint32_t
+xr__sig_bucket(const struct xr_execute *x, uint64_t sid)
+{
+	return (uint32_t)xr_u64map_mix(sid) & x->sig_mask;
+}
 
 /* Put child @p i (a token of live[] or a slot of held[]: @p held) at the
- * head of signal @p sid's list. Signal id 0 is not indexed (no key).
- * Both out of line: the callers stay small enough to be inlined where
- * the index is off (file replay). */
+ * head of signal @p sid's bucket. Both out of line: the callers stay
+ * small enough to be inlined where the index is off (file replay). */
 __attribute__((noinline)) static void
 xr__sig_link(struct xr_execute *x, uint64_t sid, bool held, uint32_t i)
 {
 	struct xr_sig_link *l = held ? x->held_link : x->live_link;
-	bool inserted;
-	/* Room: keys <= cap + held_cap, the size it was made for. */
-	struct xr_sig_children *h = xr_u64map_upsert(&x->by_signal, sid, &inserted);
+	uint32_t *head = &(held ? x->sig_held : x->sig_live)[xr__sig_bucket(x, sid)];
 
-	if (h == NULL) {
-		/* Unlinked: xr__sig_unlink() then touches no other child. */
-		l[i].prev = l[i].next = XR__NIL;
-		return;
-	}
-	uint32_t *head = held ? &h->held : &h->live;
 	l[i].prev = XR__NIL;
-	l[i].next = *head != 0 ? *head - 1 : XR__NIL;
+	l[i].next = *head - 1; /* empty (0) gives XR__NIL */
 	if (*head != 0)
 		l[*head - 1].prev = i;
 	*head = i + 1;
 }
 
-/* Take child @p i out of signal @p sid's list; the signal's entry goes
- * when both its lists are empty. */
+/* Take child @p i out of signal @p sid's bucket. */
 __attribute__((noinline)) static void
 xr__sig_unlink(struct xr_execute *x, uint64_t sid, bool held, uint32_t i)
 {
@@ -98,16 +96,10 @@ xr__sig_unlink(struct xr_execute *x, uint64_t sid, bool held, uint32_t i)
 
 	if (n != XR__NIL)
 		l[n].prev = p;
-	if (p != XR__NIL) {
+	if (p != XR__NIL)
 		l[p].next = n;
-		return;
-	}
-	struct xr_sig_children *h = xr_u64map_find(&x->by_signal, sid);
-	if (h == NULL)
-		return; /* signal id 0: never indexed */
-	*(held ? &h->held : &h->live) = n != XR__NIL ? n + 1 : 0;
-	if (h->live == 0 && h->held == 0)
-		xr_u64map_remove(&x->by_signal, sid);
+	else
+		(held ? x->sig_held : x->sig_live)[xr__sig_bucket(x, sid)] = n + 1; /* NIL: 0 */
 }
 
 /* ---- held children: slots of held[], in an xr_heap by send_at_ns ---- */
@@ -790,18 +782,15 @@ xr__cancel_signal(struct xr_execute *x, const struct xr_msg *b, uint64_t now)
 
 	x->cancels_seen++;
 	if (x->by_signal_on) {
-		const struct xr_sig_children *h = xr_u64map_find(&x->by_signal, sid);
-		if (h != NULL) {
-			/* Neither walk changes the lists: a child ends only when
-			 * its venue answers, a held one when the held loop pops it. */
-			for (uint32_t t = h->live - 1; h->live != 0 && t != XR__NIL;
-			     t = x->live_link[t].next)
+		/* Neither walk changes the lists: a child ends only when its
+		 * venue answers, a held one when the held loop pops it. */
+		uint32_t bk = xr__sig_bucket(x, sid);
+		for (uint32_t t = x->sig_live[bk] - 1; t != XR__NIL; t = x->live_link[t].next)
+			if (x->live[t].signal_id == sid)
 				found += xr__cancel_live(x, t, now);
-			for (uint32_t s = h->held - 1; h->held != 0 && s != XR__NIL;
-			     s = x->held_link[s].next)
-				if (x->held[s].ord_status != XR_OS_CANCELED)
-					found += xr__cancel_held(x, s);
-		}
+		for (uint32_t h = x->sig_held[bk] - 1; h != XR__NIL; h = x->held_link[h].next)
+			if (x->held[h].signal_id == sid && x->held[h].ord_status != XR_OS_CANCELED)
+				found += xr__cancel_held(x, h);
 	} else {
 		for (uint32_t t = 0; t < x->cap; t++)
 			if (x->timer[t].state != 0 && x->live[t].signal_id == sid)
@@ -973,11 +962,16 @@ xr_execute_init(struct xr_engine *e, unsigned venue, char *err, size_t err_len)
 	x->outbox_cap = 4 * XR_MAX_BURST + 16;
 	x->by_signal_on = e->io.signal_cancels;
 	if (x->by_signal_on) {
+		uint32_t buckets = 1;
+		while (buckets < x->held_cap + x->cap)
+			buckets <<= 1;
+		x->sig_mask = buckets - 1;
+		x->sig_live = calloc(buckets, sizeof(*x->sig_live));
+		x->sig_held = calloc(buckets, sizeof(*x->sig_held));
 		x->live_link = calloc(x->cap, sizeof(*x->live_link));
 		x->held_link = calloc(x->held_cap, sizeof(*x->held_link));
-		if (x->live_link == NULL || x->held_link == NULL ||
-		    xr_u64map_init(&x->by_signal, (uint64_t)x->cap + x->held_cap,
-				   sizeof(struct xr_sig_children)) != 0) {
+		if (x->sig_live == NULL || x->sig_held == NULL || x->live_link == NULL ||
+		    x->held_link == NULL) {
 			snprintf(err, err_len, "venue %s: out of memory for the signal index",
 				 vc->name);
 			return -ENOMEM;
@@ -1041,7 +1035,9 @@ xr_execute_fini(struct xr_execute *x)
 	xr_heap_fini(&x->held_q);
 	free(x->live_link);
 	free(x->held_link);
-	xr_u64map_fini(&x->by_signal);
+	free(x->sig_live);
+	free(x->sig_held);
+	x->sig_live = x->sig_held = NULL;
 	x->live_link = x->held_link = NULL;
 	x->timer = NULL;
 	x->held_free = NULL;
@@ -1067,6 +1063,8 @@ xr_execute_regions(struct xr_execute *x, xr_region_fn visit, void *ctx)
 	visit(ctx, x->held_q.ent, x->held_cap * sizeof(*x->held_q.ent));
 	visit(ctx, x->held_q.pos, x->held_cap * sizeof(*x->held_q.pos));
 	if (x->by_signal_on) {
+		visit(ctx, x->sig_live, ((size_t)x->sig_mask + 1) * sizeof(*x->sig_live));
+		visit(ctx, x->sig_held, ((size_t)x->sig_mask + 1) * sizeof(*x->sig_held));
 		visit(ctx, x->live_link, x->cap * sizeof(*x->live_link));
 		visit(ctx, x->held_link, x->held_cap * sizeof(*x->held_link));
 	}

@@ -399,3 +399,35 @@ Test(stage_route, a_child_sent_back_after_its_cancel_ends_canceled_unsent,
 	cr_assert_eq(r->canceled.count, 0, "forgotten once both venues answered");
 	xr_test_done(e);
 }
+
+static bool
+two_rest(struct xr_engine *e)
+{
+	return resting(e, ALPHA) == 2;
+}
+
+Test(stage_route, a_cancel_leaves_other_signals_in_its_bucket_alone, .init = xr_test_make_dir)
+{
+	/* One bucket for every signal (white box: before any child is
+	 * indexed), so the cancel's walk meets both and must pick its own. */
+	struct xr_engine *e = start("[engine]\n" VENUE("alpha") USERS, true);
+
+	e->execute[ALPHA].sig_mask = 0;
+	put_signal(e, 7, XR_SIDE_BUY, 1, 50, XR_TIF_DAY, XR_STRAT_DEFAULT);
+	put_signal(e, 8, XR_SIDE_BUY, 1, 51, XR_TIF_DAY, XR_STRAT_DEFAULT);
+	step_until(e, two_rest);
+	put_cancel(e, 8);
+	step_until(e, one_result_settled);
+	cr_assert_not_null(result_of(8));
+	cr_assert_eq(result_of(8)->final, XR_FINAL_CANCELED);
+	cr_assert_null(result_of(7), "signal 7 still rests");
+	cr_assert_eq(resting(e, ALPHA), 1);
+	cr_assert_eq(e->execute[ALPHA].cancel_requests, 1);
+	put_cancel(e, 7);
+	for (unsigned k = 0; k < 200000 && results() < 2; k++)
+		step(e);
+	cr_assert_eq(results(), 2);
+	cr_assert_eq(result_of(7)->final, XR_FINAL_CANCELED);
+	check_counts(e, 2, 2, 0);
+	xr_test_done(e);
+}
