@@ -411,11 +411,14 @@ xr__aggregate_work(struct xr_stage *st)
 	struct xr_engine *e = st->eng;
 	struct xr_msg in[XR_MAX_BURST], out[XR_MAX_BURST], fb[XR_MAX_BURST];
 	uint32_t n_out = 0, n_fb = 0, work = 0;
-	uint32_t room = xr_ring_room(a->out, e->cfg->engine.burst);
-	uint64_t now = 0, completed_before = a->completed;
 	/* Messages out per message in, at most: with fill events a report
-	 * may make an acknowledgment, a fill and a result. */
-	uint32_t per = a->fill_events ? 3 : 1;
+	 * may make an acknowledgment, a fill and a result; room for a burst
+	 * of input is then asked for (out[] holds XR_MAX_BURST). */
+	uint32_t per = a->fill_events ? 3 : 1, burst = e->cfg->engine.burst;
+	if (__builtin_expect(per != 1, 0))
+		burst = burst * per < XR_MAX_BURST ? burst * per : XR_MAX_BURST;
+	uint32_t room = xr_ring_room(a->out, burst);
+	uint64_t now = 0, completed_before = a->completed;
 
 	if (room == 0)
 		st->out_stalls++;

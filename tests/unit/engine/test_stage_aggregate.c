@@ -22,8 +22,9 @@
 #include "xr_engine.h"
 
 /* Bids 99 and down, asks 101 and up, 10 a level. */
-#define CFG                                                                      \
-	"[engine]\n"                                                                 \
+#define CFG "[engine]\n" VENUE
+
+#define VENUE                                                                    \
 	"[venue alpha]\n"                                                            \
 	"latency_us = 5\n"                                                           \
 	"jitter_us = 0\n"                                                            \
@@ -35,14 +36,20 @@ static struct xr_msg out[4096];
 static unsigned n_out;
 
 static struct xr_engine *
-start(bool fill_events)
+start_cfg(const char *cfg, bool fill_events)
 {
 	struct xr_engine_io io = {.events_quiet = true, .fill_events = fill_events};
-	struct xr_engine *e = xr_test_start(CFG, XR_TEST_SIGNAL_HEADER, io);
+	struct xr_engine *e = xr_test_start(cfg, XR_TEST_SIGNAL_HEADER, io);
 
 	xr_engine_first_snapshot(e, xr_now_ns());
 	n_out = 0;
 	return e;
+}
+
+static struct xr_engine *
+start(bool fill_events)
+{
+	return start_cfg(CFG, fill_events);
 }
 
 static void
@@ -192,5 +199,18 @@ Test(stage_aggregate, without_fill_events_there_are_none, .init = xr_test_make_d
 	for (unsigned i = 0; i < n_out; i++)
 		if (out[i].kind == XR_MSG_RESULT)
 			cr_assert_eq(out[i].final, XR_FINAL_FILLED);
+	xr_test_done(e);
+}
+
+Test(stage_aggregate, fill_events_flow_with_a_burst_of_one, .init = xr_test_make_dir)
+{
+	/* Three messages out for one in: the aggregator still takes input
+	 * when a burst is 1. */
+	struct xr_engine *e = start_cfg("[engine]\nburst = 1\n" VENUE, true);
+
+	put_buy(e, 24, 15, 102, XR_TIF_IOC);
+	put_buy(e, 25, 1, 102, XR_TIF_IOC);
+	run_until_results(e, 2);
+	cr_assert_geq(count(XR_MSG_FILL), 4, "an acknowledgment and a fill each");
 	xr_test_done(e);
 }
