@@ -412,13 +412,11 @@ xr__aggregate_work(struct xr_stage *st)
 	struct xr_msg in[XR_MAX_BURST], out[XR_MAX_BURST], fb[XR_MAX_BURST];
 	uint32_t n_out = 0, n_fb = 0, work = 0;
 	/* Messages out per message in, at most: with fill events a report
-	 * may make an acknowledgment, a fill and a result; room for a burst
-	 * of input is then asked for (out[] holds XR_MAX_BURST). */
-	uint32_t per = a->fill_events ? 3 : 1, burst = e->cfg->engine.burst;
-	if (__builtin_expect(per != 1, 0))
-		burst = burst * per < XR_MAX_BURST ? burst * per : XR_MAX_BURST;
-	uint32_t room = xr_ring_room(a->out, burst);
+	 * may make an acknowledgment, a fill and a result (out_extra then
+	 * asks room for up to three bursts, out[] holding XR_MAX_BURST). */
+	uint32_t room = xr_ring_room(a->out, e->cfg->engine.burst + a->out_extra);
 	uint64_t now = 0, completed_before = a->completed;
+	uint32_t per = a->fill_events ? 3 : 1;
 
 	if (room == 0)
 		st->out_stalls++;
@@ -529,6 +527,10 @@ xr_aggregate_init(struct xr_engine *e, char *err, size_t err_len)
 	a->feedback = e->aggregate_to_route;
 	a->publish_interval_ns = (uint64_t)e->cfg->engine.snapshot_interval_us * 1000;
 	a->fill_events = e->io.fill_events;
+	if (a->fill_events) {
+		uint32_t b = e->cfg->engine.burst;
+		a->out_extra = (b * 3 < XR_MAX_BURST ? b * 3 : XR_MAX_BURST) - b;
+	}
 	a->venues = calloc(e->n_venues, sizeof(*a->venues));
 	a->pairs = calloc((size_t)e->n_venues * e->n_symbols, sizeof(*a->pairs));
 	a->venue_hist = calloc(e->n_venues, sizeof(*a->venue_hist));

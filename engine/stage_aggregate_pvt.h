@@ -115,6 +115,9 @@ struct xr_aggregate {
 	uint64_t cancel_acks;		/* execute stages' acknowledgments of a
 					 * cancel of a signal, relayed to route */
 	bool fill_events;		/* io.fill_events */
+	uint32_t out_extra;		/* room asked of aggregate_to_output per
+					 * call beyond a burst: 0, or 2 bursts with
+					 * fill_events (at most XR_MAX_BURST in all) */
 	uint64_t fills_sent;		/* XR_MSG_FILL messages made */
 	uint64_t alerts[XR_ALERT_COUNT]; /* raised, per kind */
 	/* Events for the output stage (circuit transitions, commands,
