@@ -23,6 +23,13 @@
  *   fix_entry --fix_to_ingress--> ingress --ingress_to_fix--> fix_entry
  *     (serve with [fix_client NAME]: the FIX order-entry gateway)
  *
+ * A cancel of a signal (XR_MSG_CONTROL, XR_CTL_CANCEL_SIGNAL) goes
+ * ingress -> validate -> route -> every execute[v]; each execute[v]'s
+ * acknowledgment goes execute_to_aggregate[v] -> aggregate ->
+ * aggregate_to_route -> route (stage_route.c, "CANCELING A SIGNAL").
+ * With io.fill_events, aggregate_to_output also carries XR_MSG_FILL,
+ * which output counts and passes to no one.
+ *
  * A thread runs an ordered list of stages (runner.c); stages never block,
  * never allocate and never log per signal once running.
  */

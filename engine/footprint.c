@@ -14,6 +14,7 @@
 #include "engine_pvt.h"
 #include "stage_aggregate_pvt.h"
 #include "stage_execute_pvt.h"
+#include "stage_route_pvt.h"
 #include "stage_validate_pvt.h"
 
 /* Bytes of an xr_u64map of @p max_keys keys with @p val values
@@ -52,8 +53,15 @@ xr_engine_footprint(const struct xr_config *cfg, struct xr_footprint *fp)
 				   (4 * XR_MAX_BURST + 16) * msg;
 		bound += 2ull * ec->ring_capacity + 2ull * cap + 4 * XR_MAX_BURST + 16;
 	}
+	/* And a cancel's acknowledgment per venue for each cancel of a signal
+	 * in progress (route's cancel_cap = ring_capacity), whose ids route
+	 * keeps in its own table. */
+	bound += (uint64_t)ec->ring_capacity * v;
+	fp->order_bytes += xr__map_bytes(ec->ring_capacity, sizeof(struct xr_cancel_pending));
 	/* Aggregate: every child in existence may park in its overflow
-	 * (stage_aggregate.c), and the parents table. */
+	 * (stage_aggregate.c), and the parents table. The execute stages'
+	 * signal index (io.signal_cancels, not part of a config) is not
+	 * counted. */
 	fp->order_bytes += bound * msg + xr__map_bytes(ec->max_inflight_orders,
 						       sizeof(struct xr_parent));
 	/* Per (user, symbol) and (user, venue, symbol): exposure (both

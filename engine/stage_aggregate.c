@@ -17,8 +17,20 @@
  * and at least one failed, rejected if every child was rejected, canceled
  * if nothing filled for any other reason (IOC/FOK unfilled, expired).
  *
- * Each message in yields at most one result out; the stage takes no more
- * input than aggregate_to_output has room for.
+ * Fill events (io.fill_events, for xroute serve): one XR_MSG_FILL per
+ * report with a fill (its increment: LastQty, notional, fees), preceded
+ * once per parent by one with cum_qty 0 when a child is first
+ * acknowledged by its venue (ord_status new, partially filled or filled,
+ * or a fill), all before the parent's result.
+ *
+ * An execute stage's acknowledgment of a cancel of a signal
+ * (XR_MSG_CONTROL, XR_CTL_CANCEL_SIGNAL) goes on to route on the feedback
+ * ring, behind every child this venue's reports before it sent back
+ * (stage_route.c, "CANCELING A SIGNAL").
+ *
+ * Each message in yields at most one result out (three messages with fill
+ * events: the acknowledgment, the fill and the result); the stage takes no
+ * more input than aggregate_to_output has room for.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -268,6 +280,37 @@ xr_aggregate_flush_events(struct xr_aggregate *a)
 	xr__fifo_drain(&a->evq, a->out);
 }
 
+/*
+ * Fill events of report @p m of parent @p p (io.fill_events): the
+ * parent's first acknowledgment by a venue (cum_qty 0, once per parent),
+ * then this report's fill if it has one. Only the fields XR_MSG_FILL
+ * names are meant; the rest is the report's.
+ */
+static void
+xr__fill_events(struct xr_aggregate *a, struct xr_parent *p, const struct xr_msg *m,
+		struct xr_msg *out, uint32_t *n_out)
+{
+	bool ack = m->cum_qty > 0 || m->ord_status == XR_OS_NEW ||
+		   m->ord_status == XR_OS_PARTIALLY_FILLED || m->ord_status == XR_OS_FILLED;
+
+	if (!ack)
+		return;
+	if (!p->acked) {
+		struct xr_msg *f = &out[(*n_out)++];
+		*f = *m;
+		f->kind = XR_MSG_FILL;
+		f->cum_qty = f->cum_notional = f->fees = 0;
+		p->acked = 1;
+		a->fills_sent++;
+	}
+	if (m->cum_qty > 0) {
+		struct xr_msg *f = &out[(*n_out)++];
+		*f = *m;
+		f->kind = XR_MSG_FILL;
+		a->fills_sent++;
+	}
+}
+
 static void
 xr__on_report(struct xr_aggregate *a, struct xr_msg *m, uint64_t now,
 	      struct xr_msg *out, uint32_t *n_out, struct xr_msg *fb, uint32_t *n_fb)
@@ -293,6 +336,8 @@ xr__on_report(struct xr_aggregate *a, struct xr_msg *m, uint64_t now,
 	}
 	if (m->venue < XR_MAX_VENUES)
 		p->venue_mask |= UINT64_C(1) << m->venue;
+	if (__builtin_expect(a->fill_events, 0))
+		xr__fill_events(a, p, m, out, n_out);
 	if (!xr__terminal(m))
 		return;
 
@@ -366,8 +411,12 @@ xr__aggregate_work(struct xr_stage *st)
 	struct xr_engine *e = st->eng;
 	struct xr_msg in[XR_MAX_BURST], out[XR_MAX_BURST], fb[XR_MAX_BURST];
 	uint32_t n_out = 0, n_fb = 0, work = 0;
-	uint32_t room = xr_ring_room(a->out, e->cfg->engine.burst);
+	/* Messages out per message in, at most: with fill events a report
+	 * may make an acknowledgment, a fill and a result (out_extra then
+	 * asks room for up to three bursts, out[] holding XR_MAX_BURST). */
+	uint32_t room = xr_ring_room(a->out, e->cfg->engine.burst + a->out_extra);
 	uint64_t now = 0, completed_before = a->completed;
+	uint32_t per = a->fill_events ? 3 : 1;
 
 	if (room == 0)
 		st->out_stalls++;
@@ -375,12 +424,12 @@ xr__aggregate_work(struct xr_stage *st)
 	/* Each input message yields at most one result or one re-sent child
 	 * (feedback ring, else the overflow: never full); both count against
 	 * room, which also bounds out[] and fb[] (one burst in all). */
-	for (uint32_t src = 0; src < 3 + e->n_venues && room > 0; src++) {
+	for (uint32_t src = 0; src < 3 + e->n_venues && room >= per; src++) {
 		struct xr_ring *ring = src == 0   ? a->rejects_i
 				       : src == 1 ? a->rejects_v
 				       : src == 2 ? a->rejects_r
 						  : a->in[src - 3];
-		uint32_t n = xr_ring_dequeue_burst(ring, in, room);
+		uint32_t n = xr_ring_dequeue_burst(ring, in, per == 1 ? room : room / per);
 		if (n == 0)
 			continue;
 		st->doing |= 1u << XR_DO_MESSAGES;
@@ -407,6 +456,12 @@ xr__aggregate_work(struct xr_stage *st)
 				break;
 			case XR_MSG_CONTROL:
 				st->doing |= 1u << XR_DO_CONTROL;
+				if (m->reason == XR_CTL_CANCEL_SIGNAL) {
+					/* A venue's answer to a cancel: for route. */
+					fb[n_fb++] = *m;
+					a->cancel_acks++;
+					break;
+				}
 				xr_venue_stats_on_control(a, m);
 				break;
 			case XR_MSG_ALERT:
@@ -471,6 +526,11 @@ xr_aggregate_init(struct xr_engine *e, char *err, size_t err_len)
 	a->out = e->aggregate_to_output;
 	a->feedback = e->aggregate_to_route;
 	a->publish_interval_ns = (uint64_t)e->cfg->engine.snapshot_interval_us * 1000;
+	a->fill_events = e->io.fill_events;
+	if (a->fill_events) {
+		uint32_t b = e->cfg->engine.burst;
+		a->out_extra = (b * 3 < XR_MAX_BURST ? b * 3 : XR_MAX_BURST) - b;
+	}
 	a->venues = calloc(e->n_venues, sizeof(*a->venues));
 	a->pairs = calloc((size_t)e->n_venues * e->n_symbols, sizeof(*a->pairs));
 	a->venue_hist = calloc(e->n_venues, sizeof(*a->venue_hist));
@@ -506,6 +566,9 @@ xr_aggregate_init(struct xr_engine *e, char *err, size_t err_len)
 	for (uint32_t v = 0; v < e->n_venues; v++)
 		bound += 2ull * ec->ring_capacity + 2ull * e->cfg->venues[v].max_open_orders +
 			 4 * XR_MAX_BURST + 16;
+	/* And the acknowledgments of cancels in progress: route's cancel_cap
+	 * (ring_capacity) of them, one per venue each. */
+	bound += (uint64_t)ec->ring_capacity * e->n_venues;
 	if (bound > UINT32_MAX / 2)
 		goto nomem;
 	a->fb_over.cap = (uint32_t)bound;

@@ -24,6 +24,8 @@ struct xr_parent {
 	uint8_t n_failed;
 	uint8_t n_unknown;	/* children ended XR_FINAL_UNKNOWN */
 	uint8_t n_open;		/* children ended XR_FINAL_OPEN */
+	uint8_t acked;		/* a child was acknowledged by its venue; the
+				 * cum_qty-0 XR_MSG_FILL went (io.fill_events) */
 	uint16_t last_reason;
 };
 
@@ -110,6 +112,13 @@ struct xr_aggregate {
 	bool manual_in_force;		/* a manual failover pin is set */
 	bool disabled_in_force;		/* some venue is disabled */
 	uint64_t controls;		/* operator commands seen */
+	uint64_t cancel_acks;		/* execute stages' acknowledgments of a
+					 * cancel of a signal, relayed to route */
+	bool fill_events;		/* io.fill_events */
+	uint32_t out_extra;		/* room asked of aggregate_to_output per
+					 * call beyond a burst: 0, or 2 bursts with
+					 * fill_events (at most XR_MAX_BURST in all) */
+	uint64_t fills_sent;		/* XR_MSG_FILL messages made */
 	uint64_t alerts[XR_ALERT_COUNT]; /* raised, per kind */
 	/* Events for the output stage (circuit transitions, commands,
 	 * alerts), FIFO: they wait here for room in the output ring. Events

@@ -37,6 +37,14 @@
  *   fill collar is booked and counted, with a one-shot alert
  *   (fills_outside_limit).
  *
+ * CANCELING A SIGNAL (XR_CTL_CANCEL_SIGNAL, from route, docs/failover.md)
+ *   Each live child of the signal here gets one cancel at the venue (its
+ *   answer ends it, canceled, or filled if the fill won the race); each
+ *   held one ends canceled unsent, reason none, at the next call. An
+ *   acknowledgment with the count goes to the aggregator for route. The
+ *   children are found through the signal index (io.signal_cancels) or,
+ *   without it, one walk of the order table and the held slots.
+ *
  * ENDING THE RUN (enum xr_drain, set by the owner thread)
  *   CANCEL: one cancel per live child; held and new children end canceled
  *   (stopped). END: every child still live ends unknown (in_doubt) or open
@@ -51,6 +59,49 @@
 #include "xr_clock.h"
 #include "xr_config_schema.h"
 
+#define XR__NIL UINT32_MAX
+
+/* ---- children by signal: struct xr_execute.sig_* (io.signal_cancels) ---- */
+
+/* The bucket of signal @p sid: splitmix64-mixed, so crafted ids from a
+ * source do not pile into one bucket. */
+static inline uint32_t
+xr__sig_bucket(const struct xr_execute *x, uint64_t sid)
+{
+	return (uint32_t)xr_u64map_mix(sid) & x->sig_mask;
+}
+
+/* Put child @p i (a token of live[] or a slot of held[]: @p held) at the
+ * head of signal @p sid's bucket. Both out of line: the callers stay
+ * small enough to be inlined where the index is off (file replay). */
+__attribute__((noinline)) static void
+xr__sig_link(struct xr_execute *x, uint64_t sid, bool held, uint32_t i)
+{
+	struct xr_sig_link *l = held ? x->held_link : x->live_link;
+	uint32_t *head = &(held ? x->sig_held : x->sig_live)[xr__sig_bucket(x, sid)];
+
+	l[i].prev = XR__NIL;
+	l[i].next = *head - 1; /* empty (0) gives XR__NIL */
+	if (*head != 0)
+		l[*head - 1].prev = i;
+	*head = i + 1;
+}
+
+/* Take child @p i out of signal @p sid's bucket. */
+__attribute__((noinline)) static void
+xr__sig_unlink(struct xr_execute *x, uint64_t sid, bool held, uint32_t i)
+{
+	struct xr_sig_link *l = held ? x->held_link : x->live_link;
+	uint32_t p = l[i].prev, n = l[i].next;
+
+	if (n != XR__NIL)
+		l[n].prev = p;
+	if (p != XR__NIL)
+		l[p].next = n;
+	else
+		(held ? x->sig_held : x->sig_live)[xr__sig_bucket(x, sid)] = n + 1; /* NIL: 0 */
+}
+
 /* ---- held children: slots of held[], in an xr_heap by send_at_ns ---- */
 
 static void
@@ -60,6 +111,8 @@ xr__held_push(struct xr_execute *x, const struct xr_msg *m)
 
 	x->held[slot] = *m;
 	xr_heap_push(&x->held_q, slot, m->send_at_ns);
+	if (__builtin_expect(x->by_signal_on, 0))
+		xr__sig_link(x, m->signal_id, true, slot);
 }
 
 static void
@@ -69,6 +122,8 @@ xr__held_pop(struct xr_execute *x, struct xr_msg *out)
 
 	*out = x->held[slot];
 	x->held_free[x->n_held_free++] = slot;
+	if (__builtin_expect(x->by_signal_on, 0))
+		xr__sig_unlink(x, out->signal_id, true, slot);
 }
 
 /* ---- reports to the aggregator ---- */
@@ -99,8 +154,6 @@ xr__outbox_add(struct xr_execute *x)
 }
 
 /* ---- child timers: two FIFO lists and a heap (struct xr_child_timer) ---- */
-
-#define XR__NIL UINT32_MAX
 
 static void
 xr__tl_append(struct xr_execute *x, struct xr_timer_list *l, uint32_t tok)
@@ -184,14 +237,27 @@ xr__timer_due(const struct xr_execute *x, uint64_t now)
 	return best;
 }
 
-static void
-xr__end_child(struct xr_execute *x, uint32_t token)
+/* Free token @p token, whose child is not in the signal index (its
+ * submit failed). */
+static inline __attribute__((always_inline)) void
+xr__free_token(struct xr_execute *x, uint32_t token)
 {
 	xr__timer_cancel(x, token);
 	x->timer[token].state = 0;
 	x->timer[token].probe = 0;
 	x->live[token].kind = 0;
 	x->free_tokens[x->n_free++] = token;
+}
+
+/* Child @p token (sent) has ended. Inlined at each caller, as it is
+ * without the index branch: a call per child ended costs more than the
+ * ending. */
+static inline __attribute__((always_inline)) void
+xr__end_child(struct xr_execute *x, uint32_t token)
+{
+	if (__builtin_expect(x->by_signal_on, 0))
+		xr__sig_unlink(x, x->live[token].signal_id, false, token);
+	xr__free_token(x, token);
 }
 
 /* Interval between status checks of a child live at the venue: 16 order
@@ -304,6 +370,9 @@ xr__submit(struct xr_execute *x, struct xr_msg *c, uint64_t now)
 	int rc = x->conn.ops->submit(x->conn.ctx, &o, now);
 	if (rc == 0) {
 		struct xr_child_timer *ct = &x->timer[token];
+		/* Indexed once sent: what is here is live at the venue. */
+		if (__builtin_expect(x->by_signal_on, 0))
+			xr__sig_link(x, c->signal_id, false, token);
 		ct->state = XR_CS_SENT;
 		ct->probe = v == XR_BRK_PROBE;
 		ct->queries = 0;
@@ -311,7 +380,7 @@ xr__submit(struct xr_execute *x, struct xr_msg *c, uint64_t now)
 		x->submitted++;
 		return true;
 	}
-	xr__end_child(x, token);
+	xr__free_token(x, token);
 	if (rc == -EBUSY) {
 		/* The venue's order table is full: hold and retry, never drop.
 		 * send_at_ns stays as routed (already due), so the wait counts
@@ -671,6 +740,76 @@ xr__drain_step(struct xr_execute *x, uint32_t drain, uint64_t now, uint32_t burs
 	return work;
 }
 
+/* Cancel child @p tok (live) of a canceled signal: the venue is asked,
+ * the same cancel as the end-of-run one; its answer ends the child as
+ * usual. @return 1 if the cancel was sent. */
+static uint32_t
+xr__cancel_live(struct xr_execute *x, uint32_t tok, uint64_t now)
+{
+	if (x->conn.ops->cancel(x->conn.ctx, x->live[tok].cl_ord_id, now) != 0)
+		return 0;
+	x->cancel_requests++;
+	return 1;
+}
+
+/* Held child @p slot of a canceled signal ends canceled unsent: it is
+ * marked (ord_status canceled, never set on a held child otherwise) and
+ * made due now, and the held loop ends it (at most a burst a call, so
+ * the outbox stays within its room). @return 1. */
+static uint32_t
+xr__cancel_held(struct xr_execute *x, uint32_t slot)
+{
+	x->held[slot].ord_status = XR_OS_CANCELED;
+	xr_heap_update(&x->held_q, slot, 0);
+	x->cancel_held++;
+	return 1;
+}
+
+/*
+ * A cancel of signal @p b->signal_id (XR_CTL_CANCEL_SIGNAL, from route):
+ * each of its children live here gets a cancel at the venue, each held
+ * here ends canceled unsent; then an acknowledgment goes to the
+ * aggregator, which relays it to route: XR_MSG_CONTROL, reason
+ * XR_CTL_CANCEL_SIGNAL, qty = the children found here. It follows every
+ * report of this venue before it, so route learns of every child that
+ * failed here before the cancel came before it forgets the signal.
+ */
+static void
+xr__cancel_signal(struct xr_execute *x, const struct xr_msg *b, uint64_t now)
+{
+	uint64_t sid = b->signal_id;
+	uint32_t found = 0;
+
+	x->cancels_seen++;
+	if (x->by_signal_on) {
+		/* Neither walk changes the lists: a child ends only when its
+		 * venue answers, a held one when the held loop pops it. */
+		uint32_t bk = xr__sig_bucket(x, sid);
+		for (uint32_t t = x->sig_live[bk] - 1; t != XR__NIL; t = x->live_link[t].next)
+			if (x->live[t].signal_id == sid)
+				found += xr__cancel_live(x, t, now);
+		for (uint32_t h = x->sig_held[bk] - 1; h != XR__NIL; h = x->held_link[h].next)
+			if (x->held[h].signal_id == sid && x->held[h].ord_status != XR_OS_CANCELED)
+				found += xr__cancel_held(x, h);
+	} else {
+		for (uint32_t t = 0; t < x->cap; t++)
+			if (x->timer[t].state != 0 && x->live[t].signal_id == sid)
+				found += xr__cancel_live(x, t, now);
+		for (uint32_t s = 0; s < x->held_cap; s++)
+			if (xr_heap_contains(&x->held_q, s) && x->held[s].signal_id == sid &&
+			    x->held[s].ord_status != XR_OS_CANCELED)
+				found += xr__cancel_held(x, s);
+	}
+	struct xr_msg *m = xr__outbox_add(x);
+	memset(m, 0, sizeof(*m));
+	m->kind = XR_MSG_CONTROL;
+	m->reason = XR_CTL_CANCEL_SIGNAL;
+	m->signal_id = sid;
+	m->user = b->user;
+	m->venue = x->venue;
+	m->qty = found;
+}
+
 /* The burst's order by priority (1 first), stable, into @p ord: an
  * insertion sort of indices, so no 320-byte message moves. */
 static void
@@ -717,10 +856,19 @@ xr__execute_work(struct xr_stage *st)
 		st->doing |= (uint32_t)(due != 0) << XR_DO_TIMERS;
 	}
 
-	/* Held children due now, while tokens last, at most a burst. */
-	for (uint32_t k = 0; !stopping && k < burst && x->n_free > 0 &&
-			     xr_heap_top_key(&x->held_q) <= now; k++) {
+	/* Held children due now, while tokens last, at most a burst; those
+	 * of a canceled signal (due at once) end canceled, unsent. */
+	for (uint32_t k = 0; !stopping && k < burst && xr_heap_top_key(&x->held_q) <= now; k++) {
 		struct xr_msg c;
+		if (__builtin_expect(x->held[xr_heap_top(&x->held_q)].ord_status ==
+					     XR_OS_CANCELED, 0)) {
+			xr__held_pop(x, &c);
+			work++;
+			xr__not_sent(x, &c, XR_OS_CANCELED, XR_FINAL_NONE, XR_R_NONE, now);
+			continue;
+		}
+		if (x->n_free == 0)
+			break;
 		xr__held_pop(x, &c);
 		work++;
 		if (!xr__submit(x, &c, now))
@@ -738,6 +886,12 @@ xr__execute_work(struct xr_stage *st)
 		now = xr_now_ns(); /* after the dequeue: t[EXECUTE] >= t[ROUTE] */
 	for (uint32_t k = 0; k < n; k++) {
 		struct xr_msg *b = &batch[ord[k]];
+		if (b->kind == XR_MSG_CONTROL && b->reason == XR_CTL_CANCEL_SIGNAL) {
+			/* Last of its burst (priority): after the children
+			 * routed here before it. */
+			xr__cancel_signal(x, b, now);
+			continue;
+		}
 		if (b->kind == XR_MSG_CONTROL) {
 			/* disable: open and hold the circuit; enable: close it.
 			 * Children routed here before it were sent above (its
@@ -806,6 +960,23 @@ xr_execute_init(struct xr_engine *e, unsigned venue, char *err, size_t err_len)
 	 * breaker events, one alert and one status message per call; while
 	 * the run ends, a burst more of children ended by xr__drain_step. */
 	x->outbox_cap = 4 * XR_MAX_BURST + 16;
+	x->by_signal_on = e->io.signal_cancels;
+	if (x->by_signal_on) {
+		uint32_t buckets = 1;
+		while (buckets < x->held_cap + x->cap)
+			buckets <<= 1;
+		x->sig_mask = buckets - 1;
+		x->sig_live = calloc(buckets, sizeof(*x->sig_live));
+		x->sig_held = calloc(buckets, sizeof(*x->sig_held));
+		x->live_link = calloc(x->cap, sizeof(*x->live_link));
+		x->held_link = calloc(x->held_cap, sizeof(*x->held_link));
+		if (x->sig_live == NULL || x->sig_held == NULL || x->live_link == NULL ||
+		    x->held_link == NULL) {
+			snprintf(err, err_len, "venue %s: out of memory for the signal index",
+				 vc->name);
+			return -ENOMEM;
+		}
+	}
 	x->live = calloc(x->cap, sizeof(*x->live));
 	x->timer = calloc(x->cap, sizeof(*x->timer));
 	x->free_tokens = calloc(x->cap, sizeof(*x->free_tokens));
@@ -862,6 +1033,12 @@ xr_execute_fini(struct xr_execute *x)
 	free(x->timer);
 	xr_heap_fini(&x->theap);
 	xr_heap_fini(&x->held_q);
+	free(x->live_link);
+	free(x->held_link);
+	free(x->sig_live);
+	free(x->sig_held);
+	x->sig_live = x->sig_held = NULL;
+	x->live_link = x->held_link = NULL;
 	x->timer = NULL;
 	x->held_free = NULL;
 	x->live = NULL;
@@ -885,4 +1062,10 @@ xr_execute_regions(struct xr_execute *x, xr_region_fn visit, void *ctx)
 	visit(ctx, x->theap.pos, x->cap * sizeof(*x->theap.pos));
 	visit(ctx, x->held_q.ent, x->held_cap * sizeof(*x->held_q.ent));
 	visit(ctx, x->held_q.pos, x->held_cap * sizeof(*x->held_q.pos));
+	if (x->by_signal_on) {
+		visit(ctx, x->sig_live, ((size_t)x->sig_mask + 1) * sizeof(*x->sig_live));
+		visit(ctx, x->sig_held, ((size_t)x->sig_mask + 1) * sizeof(*x->sig_held));
+		visit(ctx, x->live_link, x->cap * sizeof(*x->live_link));
+		visit(ctx, x->held_link, x->held_cap * sizeof(*x->held_link));
+	}
 }

@@ -9,6 +9,14 @@
 
 #include "engine_pvt.h"
 #include "xr_heap.h"
+#include "xr_u64map.h"
+
+/** Links of a child in its bucket's list (struct xr_execute.sig_live,
+ * sig_held): tokens (live) or held slots, UINT32_MAX = none; prev none =
+ * the bucket's head. */
+struct xr_sig_link {
+	uint32_t prev, next;
+};
 
 /** Where a child at the venue stands (struct xr_child_timer.state). */
 enum xr_child_state {
@@ -124,6 +132,24 @@ struct xr_execute {
 	uint64_t left_open;	    /* children left live at the end */
 	struct xr_doubt_rec doubt[XR_DOUBT_RECS]; /* the first of them */
 	uint32_t n_doubt;
+	/* Canceling a signal (XR_CTL_CANCEL_SIGNAL, docs/failover.md). With
+	 * io.signal_cancels, an index signal_id -> its children here: a
+	 * chained hash table whose buckets (the mixed signal_id's low bits)
+	 * head doubly linked lists threaded through live_link (tokens) and
+	 * held_link (held slots), kept on every add and end of a child in
+	 * O(1), no probing; a cancel walks its bucket's lists, skipping
+	 * other signals. Buckets >= cap + held_cap, so a list is about one
+	 * child long. Without the index, a cancel walks the order table and
+	 * the held slots. */
+	bool by_signal_on;
+	uint32_t sig_mask;	    /* buckets - 1 */
+	uint32_t *sig_live;	    /* buckets: head token + 1, 0 = empty */
+	uint32_t *sig_held;	    /* buckets: head held slot + 1, 0 = empty */
+	struct xr_sig_link *live_link; /* cap */
+	struct xr_sig_link *held_link; /* held_cap */
+	uint64_t cancels_seen;	    /* cancels that reached this stage */
+	uint64_t cancel_requests;   /* of its children: cancels sent to the venue */
+	uint64_t cancel_held;	    /* of its held children: ended canceled unsent */
 };
 
 /*

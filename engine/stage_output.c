@@ -313,6 +313,11 @@ xr__output_work(struct xr_stage *st)
 		if (r->kind == XR_MSG_FILL)
 			continue;
 		if (r->kind != XR_MSG_RESULT) {
+			if (r->kind == XR_MSG_FILL) {
+				/* For the serve ingress's clients, not a file. */
+				o->fills_seen++;
+				continue;
+			}
 			/* Formatted and written by the owner thread. */
 			if (!xr_ring_enqueue(e->output_to_owner, r))
 				o->events_dropped++;

@@ -26,6 +26,8 @@ struct xr_output {
 	uint64_t overfills;		/* results with filled qty > order qty */
 	int64_t *fills_net;		/* n_users * n_symbols, from results */
 	uint64_t events_dropped;	/* output_to_owner was full */
+	uint64_t fills_seen;		/* XR_MSG_FILL messages (io.fill_events):
+					 * counted, written nowhere */
 	_Atomic uint64_t distinct_pub;	/* distinct, for the main thread */
 	_Atomic uint64_t last_result_ns;
 };

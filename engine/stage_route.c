@@ -29,6 +29,22 @@
  * circuits), or ends as rejected (no_eligible_venue). Either way it gets a
  * new ClOrdID: no ClOrdID is ever sent twice.
  *
+ * CANCELING A SIGNAL (XR_MSG_CONTROL, XR_CTL_CANCEL_SIGNAL, from the
+ * source through validate): route sends the cancel to every execute stage
+ * (it keeps no map of parents to venues), behind every child it sent there
+ * before (each ring is FIFO; its priority sorts it last of its execute
+ * burst), and keeps the signal_id in `canceled` until each execute stage
+ * has acknowledged it. A child of the signal that comes back on the
+ * feedback ring meanwhile (it failed at a venue before the cancel got
+ * there) ends canceled, unsent: a report with ord_status canceled and
+ * reason none to the aggregator. Each acknowledgment says how many
+ * children that venue canceled; the last one ends the cancel, counted
+ * unmatched if no child was found anywhere. Every child that failed
+ * before the cancel reached its venue is ahead of that venue's
+ * acknowledgment on every ring to route, so none is sent again after the
+ * id is forgotten. Route takes no more new input than `canceled` has room
+ * for (cancel_cap = ring_capacity).
+ *
  * Children that do not fit in their venue's ring wait in a stash; no new
  * input is taken while the stash is not empty, so nothing is dropped.
  */
@@ -42,6 +58,8 @@
 
 /** Most children one parent is cut into (venues x time slices). */
 #define XR_MAX_CHILDREN 64
+/* A cancel takes a stash slot per venue, as many as a parent's children. */
+static_assert(XR_MAX_VENUES <= XR_MAX_CHILDREN, "stash_cap covers a burst of cancels");
 
 /* Limit price for a market signal routed as a limit: touch +/- slippage. */
 static int64_t
@@ -419,6 +437,72 @@ xr__control(struct xr_route *r, const struct xr_engine *e, struct xr_msg *c, str
 	rec->attempts = r->pins != 0;	    /* any manual failover in force now */
 }
 
+/* A cancel of signal @p m->signal_id from the source: to every execute
+ * stage, unless it repeats one still in progress (then it is counted
+ * unmatched and dropped). */
+static void
+xr__cancel_take(struct xr_route *r, const struct xr_engine *e, const struct xr_msg *m)
+{
+	bool inserted = false;
+	struct xr_cancel_pending *p;
+
+	r->cancels++;
+	if (m->reason != XR_CTL_CANCEL_SIGNAL || e->n_venues == 0 ||
+	    (p = xr_u64map_upsert(&r->canceled, m->signal_id, &inserted)) == NULL ||
+	    !inserted) {
+		r->cancels_unmatched++;
+		return;
+	}
+	p->acks_left = e->n_venues;
+	p->found = 0;
+	struct xr_msg c = *m;
+	c.priority = UINT8_MAX; /* last of its execute burst: behind the children */
+	c.qty = 0;
+	for (uint32_t v = 0; v < e->n_venues; v++) {
+		/* stash_cap: a burst of cancels fits, XR_MAX_VENUES each. */
+		c.venue = (uint8_t)v;
+		r->stash[r->stash_n++] = c;
+	}
+}
+
+/*
+ * A message of the feedback ring while some cancel is in progress: an
+ * execute stage's acknowledgment of a cancel (XR_MSG_CONTROL: qty = the
+ * children it canceled), or a child of a signal being canceled, which
+ * ends canceled (a report to the aggregator in @p rej). @return false if
+ * it is neither (an ordinary re-route).
+ */
+static bool
+xr__cancel_feedback(struct xr_route *r, struct xr_msg *m, uint64_t now, struct xr_msg *rej,
+		    uint32_t *n_rej)
+{
+	struct xr_cancel_pending *p = xr_u64map_find(&r->canceled, m->signal_id);
+
+	if (m->kind == XR_MSG_CONTROL) {
+		if (p == NULL)
+			return true; /* cannot happen: one acknowledgment per venue */
+		p->found += (uint32_t)m->qty;
+		if (--p->acks_left == 0) {
+			r->cancels_unmatched += p->found == 0;
+			xr_u64map_remove(&r->canceled, m->signal_id);
+		}
+		return true;
+	}
+	if (p == NULL)
+		return false;
+	p->found++;
+	r->cancel_children++;
+	m->kind = XR_MSG_REPORT;
+	m->ord_status = XR_OS_CANCELED;
+	m->final = XR_FINAL_NONE;
+	m->reason = XR_R_NONE;
+	m->cum_qty = m->cum_notional = m->fees = 0;
+	m->t[XR_T_EXECUTE] = 0; /* never sent: no venue sample */
+	m->t[XR_T_REPORT] = now;
+	rej[(*n_rej)++] = *m;
+	return true;
+}
+
 /* Move stashed children into their venues' rings; true if all went. */
 static bool
 xr__flush_stash(struct xr_route *r)
@@ -460,9 +544,14 @@ xr__route_work(struct xr_stage *st)
 		st->doing |= 1u << XR_DO_CONTROL;
 		want--;
 	}
-	/* Re-routes first: they are older than anything in validate_to_route. */
+	/* Re-routes first: they are older than anything in validate_to_route.
+	 * New input only while cancels in progress have room (each message
+	 * of it may be one). */
 	uint32_t nf = xr_ring_dequeue_burst(r->feedback, batch, want);
-	uint32_t n = nf + xr_ring_dequeue_burst(r->in, batch + nf, want - nf);
+	uint32_t want_in = want - nf, cancel_room = r->cancel_cap - (uint32_t)r->canceled.count;
+	if (want_in > cancel_room)
+		want_in = cancel_room;
+	uint32_t n = nf + xr_ring_dequeue_burst(r->in, batch + nf, want_in);
 	if (n == 0) {
 		if (n_rej == 0)
 			return 0;
@@ -481,9 +570,16 @@ xr__route_work(struct xr_stage *st)
 		struct xr_msg *m = &batch[i];
 		bool routed;
 		if (i < nf) {
+			if (__builtin_expect(r->canceled.count != 0, 0) &&
+			    xr__cancel_feedback(r, m, now, rej, &n_rej))
+				continue;
 			routed = xr__route_child(r, e, pp, snap, in_flight, m, &d);
 		} else {
 			m->t[XR_T_ROUTE] = now;
+			if (__builtin_expect(m->kind == XR_MSG_CONTROL, 0)) {
+				xr__cancel_take(r, e, m);
+				continue;
+			}
 			routed = xr__route_parent(r, e, pp, snap, in_flight, m, now, &d);
 		}
 		if (routed)
@@ -538,7 +634,9 @@ xr_route_init(struct xr_engine *e, char *err, size_t err_len)
 	r->sent = calloc(e->n_venues, sizeof(*r->sent));
 	r->user_pin = malloc(e->n_users);
 	r->symbol_pin = malloc(e->n_symbols ? e->n_symbols : 1);
-	if (r->stash == NULL || r->sent == NULL || r->user_pin == NULL || r->symbol_pin == NULL) {
+	r->cancel_cap = ec->ring_capacity;
+	if (r->stash == NULL || r->sent == NULL || r->user_pin == NULL || r->symbol_pin == NULL ||
+	    xr_u64map_init(&r->canceled, r->cancel_cap, sizeof(struct xr_cancel_pending)) != 0) {
 		snprintf(err, err_len, "route: out of memory");
 		return -ENOMEM;
 	}
@@ -554,6 +652,7 @@ xr_route_fini(struct xr_route *r)
 	free(r->sent);
 	free(r->user_pin);
 	free(r->symbol_pin);
+	xr_u64map_fini(&r->canceled);
 	r->stash = NULL;
 	r->sent = NULL;
 	r->user_pin = r->symbol_pin = NULL;

@@ -8,6 +8,13 @@
 #define XR_STAGE_ROUTE_PVT_H
 
 #include "engine_pvt.h"
+#include "xr_u64map.h"
+
+/** A cancel of a signal in progress (struct xr_route.canceled). */
+struct xr_cancel_pending {
+	uint32_t acks_left;	/* execute stages that have not answered */
+	uint32_t found;		/* children it canceled so far */
+};
 
 /** Route: venue selection, execution method, child orders. */
 struct xr_route {
@@ -33,6 +40,17 @@ struct xr_route {
 	uint8_t *symbol_pin;		/* n_symbols: the same for symbol plans */
 	uint64_t pins;			/* entries of both that are not NONE */
 	uint64_t controls;		/* commands applied */
+	/* Cancels of signals (XR_CTL_CANCEL_SIGNAL, docs/failover.md
+	 * "Canceling a signal"): signal_id -> struct xr_cancel_pending, from
+	 * the cancel's arrival until every execute stage has answered it
+	 * (its acknowledgment, relayed by the aggregator on the feedback
+	 * ring). While an id is here a child of it sent back for a re-route
+	 * ends canceled, unsent. */
+	struct xr_u64map canceled;
+	uint32_t cancel_cap;		/* most cancels in progress at once */
+	uint64_t cancels;		/* cancels taken */
+	uint64_t cancels_unmatched;	/* found no child anywhere, or repeated */
+	uint64_t cancel_children;	/* re-routed children ended canceled */
 };
 
 /*

@@ -9,6 +9,8 @@
  *   max_position (worst-case exposure with orders in flight, risk_pvt.h).
  * Accepted signals get an order_id, reserve their exposure and go to
  * route; rejected ones go to aggregate as XR_MSG_REJECT with the reason.
+ * A control message of the source (XR_MSG_CONTROL, XR_CTL_CANCEL_SIGNAL)
+ * passes to route unchecked, in its place among the signals.
  *
  * Flow control: at most max_inflight_orders accepted parents may be
  * unfinished (the aggregator's completed count is the credit); the stage
@@ -143,6 +145,16 @@ xr__validate_work(struct xr_stage *st)
 	for (uint32_t i = 0; i < n; i++) {
 		struct xr_msg *m = &in[i];
 		m->t[XR_T_VALIDATE] = now;
+		if (__builtin_expect(m->kind == XR_MSG_CONTROL, 0)) {
+			/* A cancel of a signal (XR_CTL_CANCEL_SIGNAL) is no
+			 * signal: no check, no dedup, no exposure, not
+			 * counted; it goes on to route in its place. */
+			if (n_ok != i)
+				in[n_ok] = *m;
+			n_ok++;
+			v->controls++;
+			continue;
+		}
 		enum xr_reason r = xr__validate_one(v, e, snap, m);
 		v->by_reason[r]++;
 		if (r == XR_R_NONE) {

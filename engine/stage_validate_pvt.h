@@ -28,6 +28,7 @@ struct xr_validate {
 	uint64_t accepted;		/* parents accepted (credit use) */
 	uint64_t done_seen;		/* completed_orders as last read */
 	uint64_t credit_stalls;		/* loops held by max_inflight_orders */
+	uint64_t controls;		/* control messages passed on (cancels) */
 	uint64_t by_reason[XR_R_COUNT];
 };
 

@@ -141,6 +141,12 @@ xr_summary_collect(struct xr_engine *e)
 	s->router_status = a->status;
 	s->status_changes = a->status_changes;
 	s->controls = a->controls;
+	s->cancels = e->route->cancels;
+	s->cancels_unmatched = e->route->cancels_unmatched;
+	s->cancel_children = e->route->cancel_children;
+	for (uint32_t v = 0; v < e->n_venues; v++)
+		s->cancel_children += e->execute[v].cancel_requests + e->execute[v].cancel_held;
+	s->fill_events = a->fills_sent;
 	memcpy(s->alerts, a->alerts, sizeof(s->alerts));
 	s->events = e->events.written;
 	s->write_errors = o->write_errors + e->events.write_errors;
@@ -399,6 +405,9 @@ xr_engine_print_summary(const struct xr_engine *e, FILE *out)
 	for (int k = 0; k < XR_ALERT_COUNT; k++)
 		fprintf(out, " %s %" PRIu64, xr_alert_name((enum xr_alert)k), s->alerts[k]);
 	fprintf(out, "\n");
+	fprintf(out, "  signal cancels %" PRIu64 " (%" PRIu64 " children canceled, %" PRIu64
+		" unmatched), fill events %" PRIu64 "\n", s->cancels, s->cancel_children,
+		s->cancels_unmatched, s->fill_events);
 	for (uint32_t i = 0; i < s->n_history; i++) {
 		const struct xr_failover_summary *h = &s->history[i];
 		fprintf(out, "  %9.3f s  %-12s -> %-12s %-20s detect %.3f ms, re-route %.1f us, "
@@ -538,6 +547,8 @@ xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
 		",\"reroute_us\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f,\"count\":%" PRIu64 "}"
 		",\"recovery_ms\":{\"p50\":%.6f,\"p99\":%.6f,\"max\":%.6f,\"count\":%" PRIu64 "}"
 		",\"router_status\":\"%s\",\"status_changes\":%" PRIu64 ",\"controls\":%" PRIu64
+		",\"cancels\":%" PRIu64 ",\"cancel_children\":%" PRIu64
+		",\"cancels_unmatched\":%" PRIu64 ",\"fill_events\":%" PRIu64
 		",\"events\":%" PRIu64 ",\"events_dropped\":%" PRIu64 ",\"alerts\":{",
 		s->failover_events, (double)s->detection.p50 / 1e6, (double)s->detection.p99 / 1e6,
 		(double)s->detection.max / 1e6, (double)s->reroute.p50 / 1e3,
@@ -545,7 +556,8 @@ xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
 		(double)s->recovery.p50 / 1e6, (double)s->recovery.p99 / 1e6,
 		(double)s->recovery.max / 1e6, s->recovery.count,
 		xr_router_status_name((enum xr_router_status)s->router_status), s->status_changes,
-		s->controls, s->events, s->events_dropped);
+		s->controls, s->cancels, s->cancel_children, s->cancels_unmatched, s->fill_events,
+		s->events, s->events_dropped);
 	for (int k = 0; k < XR_ALERT_COUNT; k++)
 		fprintf(out, "%s\"%s\":%" PRIu64, k ? "," : "", xr_alert_name((enum xr_alert)k),
 			s->alerts[k]);
