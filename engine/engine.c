@@ -180,6 +180,11 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 	}
 	e->cfg = cfg;
 	e->io = *io;
+	if (e->io.serve) {
+		/* Its sources want every execution and may cancel. */
+		e->io.fill_events = true;
+		e->io.signal_cancels = true;
+	}
 	/* Each stage's state, zeroed: its init fills it, and destroy may run
 	 * before that. */
 	e->ingress = calloc(1, sizeof(*e->ingress));

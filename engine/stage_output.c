@@ -310,8 +310,6 @@ xr__output_work(struct xr_stage *st)
 		const struct xr_msg *r = &in[i];
 		if (back != NULL && (r->kind == XR_MSG_RESULT || r->kind == XR_MSG_FILL))
 			xr_ring_enqueue(back, r); /* room taken above */
-		if (r->kind == XR_MSG_FILL)
-			continue;
 		if (r->kind != XR_MSG_RESULT) {
 			if (r->kind == XR_MSG_FILL) {
 				/* For the serve ingress's clients, not a file. */

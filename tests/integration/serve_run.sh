@@ -9,11 +9,16 @@
 #   - a fifth, "victim", killed with SIGKILL once it has results, then run
 #     again under the same name over the same signal_ids: what it had sent is
 #     answered from its book (or was held for it), the rest is routed;
+#   - a FIX 4.4 client (tests/integration/fix/fix_send.py) on the order-entry
+#     port: 200 marketable orders (New, then Filled), one that rests (New), a
+#     duplicate ClOrdID (Rejected, OrdRejReason 6); then it logs on again,
+#     its MsgSeqNums kept on both sides, and cancels the resting one
+#     (Canceled);
 #   - then SIGTERM: the router drains and exits 0.
 # Checks: every strategy got exactly one outcome per signal (exit 0: none
 # missing, none different), the summary's unaccounted, duplicates and
 # exposure_left are 0, and the router routed each distinct signal once
-# (signals_read = 4 x N + the victim's distinct ids).
+# (signals_read = 4 x N + the victim's distinct ids + the FIX orders).
 # Synchronisation: the router's "ready" line; the victim's "first result"
 # line; process exits. No sleep stands for an event.
 set -euo pipefail
@@ -27,7 +32,7 @@ pid=
 pids=()
 cleanup() {
 	for p in "${pids[@]}" $pid; do kill -9 "$p" 2>/dev/null || true; done
-	rm -rf "$dir"
+	[ -n "${XR_KEEP:-}" ] || rm -rf "$dir"
 }
 trap cleanup EXIT
 fail() {
@@ -50,9 +55,13 @@ wait_for() { # SECONDS COMMAND...
 has_line() { grep -qs "$2" "$1"; }
 
 sock="$dir/x.sock"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 {
-	sed "s|^socket = xroute.sock|socket = $sock|" "$src/docs/examples/serve.ini"
+	sed -e "s|^socket = xroute.sock.*|socket = $sock\nfix_listen = 127.0.0.1:$port|" \
+		"$src/docs/examples/serve.ini"
 	for c in c1 c2 c3 c4 victim; do printf '\n[client %s]\nusers = *\n' "$c"; done
+	printf '\n[fix_client fixdesk]\nsender_comp_id = STRAT\nusers = u1, u2\nuser = u2\n'
+	printf 'seq_store = %s/fixdesk.seq\n' "$dir"
 } > "$dir/serve.ini"
 grep -q "^socket = $sock" "$dir/serve.ini" || fail "could not set the socket"
 
@@ -73,6 +82,33 @@ for i in 1 2 3 4; do
 		"${extra[@]}" > "$dir/strategy-c$i.out" 2> "$dir/strategy-c$i.err" &
 	pids+=($!)
 done
+# The FIX client trades at the same time: 200 marketable orders, one that
+# rests and is cancelled, a duplicate ClOrdID, an order for a user the
+# session may not trade for.
+fix_args=()
+for k in $(seq 1 200); do
+	side=buy
+	[ $((k % 2)) = 0 ] && side=sell
+	px=60000
+	[ $side = sell ] && px=40000
+	fix_args+=(--order "$side,BTC-USD,1,$px,F$k")
+done
+fix_args+=(--order "buy,BTC-USD,1,1000,REST1" --order "buy,BTC-USD,1,60000,F1")
+# New + Filled per marketable order, New for REST1, Rejected for the
+# duplicate; then, logged on again (MsgSeqNums kept on both sides), the
+# cancel of REST1: Canceled.
+fix_reports=$((200 * 2 + 1 + 1))
+fix_send() {
+	python3 "$src/tests/integration/fix/fix_send.py" --port "$port" --sender STRAT \
+		--target XROUTE --begin FIX.4.4 --seq-file "$dir/strat.seq" --timeout 120 "$@"
+}
+{
+	fix_send "${fix_args[@]}" --wait-reports $fix_reports > "$dir/fix.out" &&
+		fix_send --cancel "REST1,buy,BTC-USD,CXL1,1" --wait-reports 1 >> "$dir/fix.out"
+} 2> "$dir/strategy-fix.err" &
+fixpid=$!
+pids+=("$fixpid")
+
 wait_for 60 has_line "$dir/strategy-victim.err" "first result" || fail "the victim got no result"
 kill -9 "$victim"
 wait "$victim" 2>/dev/null && fail "the victim was not killed" || true
@@ -85,6 +121,14 @@ for i in 1 2 3 4; do
 done
 grep -q "resubmits 1000 mismatched 0" "$dir/strategy-c1.out" ||
 	fail "c1's resubmits: $(cat "$dir/strategy-c1.out")"
+
+wait "$fixpid" || fail "the FIX client failed ($?): $(tail -n 5 "$dir/fix.out")"
+filled=$(grep "35=8|" "$dir/fix.out" | grep -c "|39=2|" || true)
+[ "$filled" = 200 ] || fail "FIX: $filled Filled ExecutionReports, want 200"
+grep "35=8|" "$dir/fix.out" | grep "|41=REST1|" | grep -q "|39=4|" ||
+	fail "FIX: REST1 was not Canceled: $(grep REST1 "$dir/fix.out")"
+grep "35=8|" "$dir/fix.out" | grep "|39=8|" | grep -q "|103=6|" ||
+	fail "FIX: the duplicate ClOrdID was not rejected (103=6)"
 
 # The victim again, same name, same signal_ids: resumes.
 "$strategy" --socket "$sock" --name victim --user u5 --symbol ETH-USD --count $victim_n \
@@ -104,7 +148,7 @@ json() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.arg
 for k in unaccounted duplicates exposure_left overfills position_mismatches; do
 	[ "$(json $k)" = 0 ] || fail "summary $k = $(json $k)"
 done
-want=$((4 * n + victim_n))
+want=$((4 * n + victim_n + 201)) # the FIX client's 201 distinct orders
 [ "$(json signals_read)" = "$want" ] ||
 	fail "signals routed: $(json signals_read), want $want (each distinct signal once)"
 grep -q "intake stopped" "$dir/stderr.txt" || fail "no drain line on SIGTERM"
