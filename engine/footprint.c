@@ -16,6 +16,8 @@
 #include "stage_execute_pvt.h"
 #include "stage_route_pvt.h"
 #include "stage_validate_pvt.h"
+#include "sources_pvt.h"
+#include "xr_client_proto.h"
 
 /* Bytes of an xr_u64map of @p max_keys keys with @p val values
  * (u64map.c: the next power of two >= 2 x max_keys slots). */
@@ -70,7 +72,21 @@ xr_engine_footprint(const struct xr_config *cfg, struct xr_footprint *fp)
 				sizeof(int64_t)) +
 			  us * v * sizeof(int64_t) +
 			  (uint64_t)cfg->n_users * sizeof(struct xr_user_state);
-	fp->total_bytes = fp->ring_bytes + fp->order_bytes + fp->table_bytes;
+	/* xroute serve: each client's and FIX session's book (window entries,
+	 * the signal_id map) and result buffer, and every client session's
+	 * mapping (both rings). One more book for a file is not counted. */
+	const struct xr_serve_cfg *sc = &cfg->serve;
+	uint64_t books = (uint64_t)cfg->n_clients + cfg->n_fix_clients;
+	if (books != 0)
+		fp->serve_bytes =
+			books * ((uint64_t)sc->idempotency_window * sizeof(struct xr_src_entry) +
+				 xr__map_bytes(sc->idempotency_window, sizeof(uint32_t)) +
+				 (uint64_t)sc->result_buffer * sizeof(struct xr_client_event)) +
+			(cfg->n_clients != 0 ? (uint64_t)sc->max_clients *
+						       ((uint64_t)sc->client_ring * XR_CLIENT_SIGNAL_SIZE +
+							(uint64_t)sc->result_ring * XR_CLIENT_EVENT_SIZE)
+					     : 0);
+	fp->total_bytes = fp->ring_bytes + fp->order_bytes + fp->table_bytes + fp->serve_bytes;
 	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
 	fp->phys_bytes = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
 	return fp->phys_bytes != 0 && fp->total_bytes > fp->phys_bytes ? -ENOMEM : 0;
@@ -85,10 +101,11 @@ xr_footprint_format(const struct xr_config *cfg, const struct xr_footprint *fp, 
 	return snprintf(buf, len,
 			"memory: at least %.1f MiB (rings %.1f MiB: %" PRIu64
 			" of ring_capacity %" PRIu32 " x %zu bytes; order tables %.1f MiB "
-			"(max_open_orders, max_inflight_orders); user tables %.1f MiB); "
-			"this machine has %.1f MiB",
+			"(max_open_orders, max_inflight_orders); user tables %.1f MiB; "
+			"serve books and client rings %.1f MiB (idempotency_window, "
+			"result_buffer, client_ring, result_ring)); this machine has %.1f MiB",
 			(double)fp->total_bytes / mib, (double)fp->ring_bytes / mib, fp->n_rings,
 			cfg->engine.ring_capacity, sizeof(struct xr_msg),
 			(double)fp->order_bytes / mib, (double)fp->table_bytes / mib,
-			(double)fp->phys_bytes / mib);
+			(double)fp->serve_bytes / mib, (double)fp->phys_bytes / mib);
 }

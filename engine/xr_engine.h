@@ -360,7 +360,10 @@ struct xr_footprint {
 				 * (live, timers, held, outbox), the
 				 * aggregator's overflow and parents table */
 	uint64_t table_bytes;	/* per (user, symbol) and (user, venue, symbol) */
-	uint64_t total_bytes;	/* the three; a lower bound of the process's
+	uint64_t serve_bytes;	/* xroute serve: books, result buffers and
+				 * client mappings of [serve], [client NAME]
+				 * and [fix_client NAME]; 0 without them */
+	uint64_t total_bytes;	/* the four; a lower bound of the process's
 				 * memory (connectors' own tables, histograms,
 				 * the signal file mapping come on top) */
 	uint64_t phys_bytes;	/* physical memory of this machine; 0 unknown */

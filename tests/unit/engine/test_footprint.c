@@ -25,7 +25,7 @@ Test(footprint, rings_are_counted_per_venue_and_capacity, .init = xr_test_make_d
 	cr_assert_eq(xr_engine_footprint(cfg, &a), 0);
 	cr_assert_eq(a.n_rings, 9, "7 + 2 per venue");
 	cr_assert_geq(a.ring_bytes, 9 * 1024 * 320);
-	cr_assert_eq(a.total_bytes, a.ring_bytes + a.order_bytes + a.table_bytes);
+	cr_assert_eq(a.total_bytes, a.ring_bytes + a.order_bytes + a.table_bytes + a.serve_bytes);
 	cr_assert_gt(a.phys_bytes, 0);
 	xr_config_free(cfg);
 	cfg = xr_test_load_config("[engine]\nring_capacity = 2048\n" VENUE);
@@ -61,6 +61,31 @@ Test(footprint, a_config_beyond_the_machine_is_refused_at_create, .init = xr_tes
 	cr_assert_not_null(strstr(err, "needs more memory than this machine has: memory: at least"),
 			   "%s", err);
 	cr_assert_not_null(strstr(err, "ring_capacity 16777216"), "%s", err);
+	xr_config_free(cfg);
+	xr_test_remove_dir();
+}
+
+Test(footprint, serve_books_and_client_rings_are_counted, .init = xr_test_make_dir)
+{
+	struct xr_config *cfg = xr_test_load_config(VENUE);
+	struct xr_footprint a, b;
+
+	cr_assert_eq(xr_engine_footprint(cfg, &a), 0);
+	cr_assert_eq(a.serve_bytes, 0, "no [client], no [fix_client]");
+	xr_config_free(cfg);
+	cfg = xr_test_load_config("[serve]\nidempotency_window = 1024\nresult_buffer = 0\n"
+				  "max_clients = 1\nclient_ring = 64\nresult_ring = 64\n"
+				  "[client c]\nusers = *\n" VENUE);
+	cr_assert_eq(xr_engine_footprint(cfg, &a), 0);
+	xr_config_free(cfg);
+	cfg = xr_test_load_config("[serve]\nidempotency_window = 2048\nresult_buffer = 0\n"
+				  "max_clients = 1\nclient_ring = 64\nresult_ring = 64\n"
+				  "[client c]\nusers = *\n" VENUE);
+	cr_assert_eq(xr_engine_footprint(cfg, &b), 0);
+	/* 1024 more entries of 48 bytes, and the map doubles (2048 slots of
+	 * 12 bytes more). */
+	cr_assert_eq(b.serve_bytes - a.serve_bytes, 1024ull * 48 + 2048ull * 12);
+	cr_assert_eq(b.total_bytes, b.ring_bytes + b.order_bytes + b.table_bytes + b.serve_bytes);
 	xr_config_free(cfg);
 	xr_test_remove_dir();
 }
