@@ -43,18 +43,18 @@
  *
  * BUILDS
  *   -DXR_FUZZ_LIBFUZZER (meson -Dfuzz=true, clang): libFuzzer's entry point
- *   only; tests/fuzz/run-fuzz.sh runs it. Otherwise a program replaying
- *   files and directories (the corpus) through the same function: test
- *   fuzz_fix_corpus, suite fast, and under ASan+UBSan in build-asan.
+ *   only; tests/fuzz/run-fuzz.sh runs it. Otherwise linked with replay.c,
+ *   a program replaying files and directories (the corpus) through the
+ *   same function: test fuzz_fix_corpus, suite fast, and under ASan+UBSan
+ *   in build-asan.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
+#include "replay.h"
 #include "xr_fix.h"
 #include "xr_types.h"
 
@@ -75,7 +75,6 @@
 #define XR__UNPOISON(p, n) ((void)(p), (void)(n))
 #endif
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The receive buffer: two of the largest message, as a connector keeps. */
 #define XR__RX_CAP (2 * XR_FIX_MAX_MSG)
@@ -84,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* A framing decision is re-checked with up to this many more bytes. */
 #define XR__LOOKAHEAD 256
 
-static const char *xr__input = "(libFuzzer input)"; /* for the failure message */
+#define xr__input xr_fuzz_input /* for the failure message */
 
 _Noreturn static void
 xr__fail(const char *what, int line)
@@ -618,111 +617,3 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	xr__check_unframed(in, in_len);
 	return 0;
 }
-
-#ifndef XR_FUZZ_LIBFUZZER
-/* Replay: every file named, and every file in every directory named. */
-
-static int
-xr__replay_file(const char *path, size_t *count)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *data = NULL;
-	size_t size = 0, cap = 0;
-
-	if (f == NULL) {
-		fprintf(stderr, "fuzz_fix: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	for (;;) {
-		if (size == cap) {
-			cap = cap ? cap * 2 : 4096;
-			uint8_t *p = realloc(data, cap);
-			if (p == NULL) {
-				fprintf(stderr, "fuzz_fix: %s: out of memory\n", path);
-				free(data);
-				fclose(f);
-				return -1;
-			}
-			data = p;
-		}
-		size_t r = fread(data + size, 1, cap - size, f);
-		size += r;
-		if (r == 0)
-			break;
-	}
-	int err = ferror(f);
-	fclose(f);
-	if (err) {
-		fprintf(stderr, "fuzz_fix: %s: read error\n", path);
-		free(data);
-		return -1;
-	}
-	/* An exact-size copy, as libFuzzer passes: ASan sees any over-read. */
-	uint8_t *exact = malloc(size ? size : 1);
-	if (exact == NULL) {
-		free(data);
-		return -1;
-	}
-	memcpy(exact, data, size);
-	free(data);
-	xr__input = path;
-	LLVMFuzzerTestOneInput(exact, size);
-	free(exact);
-	(*count)++;
-	return 0;
-}
-
-static int
-xr__replay(const char *path, size_t *count)
-{
-	struct stat st;
-
-	if (stat(path, &st) != 0) {
-		fprintf(stderr, "fuzz_fix: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode))
-		return xr__replay_file(path, count);
-	DIR *d = opendir(path);
-	if (d == NULL) {
-		fprintf(stderr, "fuzz_fix: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	int rc = 0;
-	for (struct dirent *e; (e = readdir(d)) != NULL;) {
-		if (e->d_name[0] == '.')
-			continue;
-		char sub[4096];
-		if (snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name) >= (int)sizeof(sub)) {
-			fprintf(stderr, "fuzz_fix: %s/%s: path too long\n", path, e->d_name);
-			rc = -1;
-			continue;
-		}
-		if (xr__replay(sub, count) != 0)
-			rc = -1;
-	}
-	closedir(d);
-	return rc;
-}
-
-int
-main(int argc, char **argv)
-{
-	size_t count = 0;
-	int rc = 0;
-
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s CORPUS_DIR_OR_FILE...\n", argv[0]);
-		return 2;
-	}
-	for (int i = 1; i < argc; i++)
-		if (xr__replay(argv[i], &count) != 0)
-			rc = 1;
-	if (count == 0) {
-		fprintf(stderr, "fuzz_fix: no input found\n");
-		return 1;
-	}
-	printf("fuzz_fix: %zu inputs replayed, every invariant held\n", count);
-	return rc;
-}
-#endif /* XR_FUZZ_LIBFUZZER */

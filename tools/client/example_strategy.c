@@ -27,6 +27,12 @@
  * A connect refused with EALREADY (the previous session of this name is
  * still closing) is retried, at most for --connect-ms (default 5000).
  */
+/* A strategy builds on its own (pkg-config), with nothing of xroute's
+ * flags: say which POSIX it uses (clock_gettime, sched_yield, getopt_long
+ * is glibc's and needs no more). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
