@@ -145,25 +145,27 @@ xr__validate_work(struct xr_stage *st)
 	for (uint32_t i = 0; i < n; i++) {
 		struct xr_msg *m = &in[i];
 		m->t[XR_T_VALIDATE] = now;
-		if (__builtin_expect(m->kind == XR_MSG_CONTROL, 0)) {
-			/* A cancel of a signal (XR_CTL_CANCEL_SIGNAL) is no
-			 * signal: no check, no dedup, no exposure, not
+		/* A cancel of a signal (XR_MSG_CONTROL, XR_CTL_CANCEL_SIGNAL)
+		 * carries its op in reason, so xr__validate_one() returns at
+		 * its first test; it is told apart below, off the accepted
+		 * signal's path. */
+		enum xr_reason r = xr__validate_one(v, e, snap, m);
+		if (r == XR_R_NONE) {
+			/* Accepted messages are compacted in place: no copy while
+			 * nothing before them was rejected. */
+			v->by_reason[r]++;
+			if (n_ok != i)
+				in[n_ok] = *m;
+			n_ok++;
+		} else if (__builtin_expect(m->kind == XR_MSG_CONTROL, 0)) {
+			/* No signal: no check, no dedup, no exposure, not
 			 * counted; it goes on to route in its place. */
 			if (n_ok != i)
 				in[n_ok] = *m;
 			n_ok++;
 			v->controls++;
-			continue;
-		}
-		enum xr_reason r = xr__validate_one(v, e, snap, m);
-		v->by_reason[r]++;
-		if (r == XR_R_NONE) {
-			/* Accepted messages are compacted in place: no copy while
-			 * nothing before them was rejected. */
-			if (n_ok != i)
-				in[n_ok] = *m;
-			n_ok++;
 		} else {
+			v->by_reason[r]++;
 			m->kind = XR_MSG_REJECT;
 			m->reason = (uint16_t)r;
 			m->final = XR_FINAL_REJECTED;
