@@ -110,16 +110,33 @@ if tests/integration/chaos_run.sh ./build-tsan/tools/xroute "$root" 100000 0.4; 
 else
 	echo "tsan_chaos_run FAIL" >> "$tsan_results"
 fi
-
-# 4. libFuzzer on the FIX codec (clang, ASan+UBSan) for 60 s, from the
-#    checked-in corpus (tests/fuzz/); a crash fails and names its input.
-fuzz_results=build-test/fuzz-results.txt
-echo "== fuzz: fuzz_fix 60 s"
-if tests/fuzz/run-fuzz.sh build-fuzz 60; then
-	echo "fuzz_fix OK" > "$fuzz_results"
+# xroute serve through the TSan launcher and strategies: the owner's socket
+# side and the ingress thread handing sessions over (notices, release),
+# clients killed and resumed, the FIX gateway's stage; 20000 signals per
+# strategy, about 12 s on 2 cores.
+ninja -C build-tsan tools/client/xroute-example-strategy || fail_setup "build (tsan) failed"
+echo "== tsan: serve_run.sh 20000"
+if tests/integration/serve_run.sh ./build-tsan/tools/xroute \
+	./build-tsan/tools/client/xroute-example-strategy "$root" 20000; then
+	echo "tsan_serve_run OK" >> "$tsan_results"
 else
-	echo "fuzz_fix FAIL" > "$fuzz_results"
+	echo "tsan_serve_run FAIL" >> "$tsan_results"
 fi
+
+# 4. libFuzzer (clang, ASan+UBSan) from the checked-in corpora
+#    (tests/fuzz/): the FIX codec for 60 s, the client record check for
+#    20 s; a crash fails and names its input.
+fuzz_results=build-test/fuzz-results.txt
+: > "$fuzz_results"
+for t in "fix 60" "client 20"; do
+	set -- $t
+	echo "== fuzz: fuzz_$1 $2 s"
+	if tests/fuzz/run-fuzz.sh build-fuzz "$2" "$1"; then
+		echo "fuzz_$1 OK" >> "$fuzz_results"
+	else
+		echo "fuzz_$1 FAIL" >> "$fuzz_results"
+	fi
+done
 
 # A failed budget is shown again here, beside the count: a CI log is
 # often read from its end.

@@ -16,7 +16,7 @@
 
 #include "replay.h"
 
-const char *xr_fuzz_input = "(libFuzzer input)";
+const char *xr_fuzz_input = "(no input yet)";
 static const char *xr__prog = "fuzz";
 
 /* Replay: every file named, and every file in every directory named. */

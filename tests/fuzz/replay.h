@@ -7,9 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** The input being run: its path under replay.c, "(libFuzzer input)"
- * under libFuzzer; for the target's failure message. */
+/** The input being run, for the target's failure message: its path under
+ * replay.c; under libFuzzer (which names the input itself) a constant. */
+#ifdef XR_FUZZ_LIBFUZZER
+#define xr_fuzz_input "(libFuzzer input)"
+#else
 extern const char *xr_fuzz_input;
+#endif
 
 /** The target: run one input; traps on a broken invariant. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
