@@ -53,6 +53,7 @@ static const struct xr_config_key xr__serve_keys[] = {
 	  67108864, NULL },
 	{ "source_burst", XR_CONFIG_T_U32, 0, XR__SV(source_burst), 32, 1, 256, NULL },
 	{ "hello_timeout_ms", XR_CONFIG_T_U32, 0, XR__SV(hello_timeout_ms), 1000, 1, 60000, NULL },
+	{ "ready_timeout_ms", XR_CONFIG_T_U32, 0, XR__SV(ready_timeout_ms), 10000, 0, 600000, NULL },
 	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
 };
 

@@ -341,6 +341,11 @@ struct xr_serve_cfg {
 	uint32_t source_burst;	     /* most signals ingress takes from one
 				      * source before serving the next,
 				      * 1..256; default 32 */
+	uint32_t ready_timeout_ms;   /* serve is ready once every venue is up
+				      * (its connector connected, FIX logged
+				      * on), or this long after the start with
+				      * the venues still down named; 0..600000;
+				      * default 10000 */
 	uint32_t hello_timeout_ms;   /* a connection that sends no hello in
 				      * this time is closed, 1..60000;
 				      * default 1000 */

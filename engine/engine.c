@@ -282,6 +282,7 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 	for (uint32_t v = 0; v < e->n_venues; v++) {
 		atomic_init(&e->venue_live[v].headroom_ppm, 1000000);
 		atomic_init(&e->venue_live[v].queue_depth, 0);
+		atomic_init(&e->venue_live[v].health, 0);
 	}
 	rc = xr_snapshot_pool_init(&e->snaps, e->n_venues, e->n_symbols,
 				   (uint64_t)cfg->engine.snapshot_interval_us * 1000);
@@ -452,6 +453,35 @@ xr__drain_next(struct xr_engine *e, uint64_t open, uint64_t read)
 	return false;
 }
 
+/*
+ * serve's readiness (owner, once a tick until ready): every venue's
+ * connector reported connected at its last health check, or @p ready_by
+ * passed. Then io.on_ready hears it, with the venues still down named.
+ */
+static bool
+xr__ready_poll(struct xr_engine *e, uint64_t now, uint64_t ready_by)
+{
+	char down[512] = "";
+	size_t len = 0;
+	uint32_t up = 0;
+
+	for (uint32_t v = 0; v < e->n_venues; v++) {
+		if (atomic_load_explicit(&e->venue_live[v].health, memory_order_relaxed) == 1) {
+			up++;
+			continue;
+		}
+		int w = snprintf(down + len, sizeof(down) - len, "%s%s", len ? ", " : "",
+				 e->cfg->venues[v].name);
+		if (w > 0 && (size_t)w < sizeof(down) - len)
+			len += (size_t)w;
+	}
+	if (up != e->n_venues && now < ready_by)
+		return false;
+	if (e->io.on_ready != NULL)
+		e->io.on_ready(e->io.on_ready_arg, now, down);
+	return true;
+}
+
 void
 xr_engine_first_snapshot(struct xr_engine *e, uint64_t now_ns)
 {
@@ -490,6 +520,10 @@ xr_engine_run(struct xr_engine *e, char *err, size_t err_len)
 	 * and ends the run in steps (enum xr_drain) when a stop is asked or
 	 * the results stop coming. */
 	uint64_t last_distinct = 0, last_progress = xr_now_ns(), phase_at = 0;
+	/* serve: clients are served once every venue is up (or the ready
+	 * timeout named the ones still down). */
+	bool ready = !e->io.serve;
+	uint64_t ready_by = e->start_ns + (uint64_t)e->cfg->serve.ready_timeout_ms * 1000000;
 	uint64_t drain_ns = (uint64_t)e->io.drain_timeout_ms * 1000000;
 	const struct timespec tick = {.tv_sec = 0, .tv_nsec = 1000000};
 	for (;;) {
@@ -539,8 +573,10 @@ xr_engine_run(struct xr_engine *e, char *err, size_t err_len)
 		/* Hot reload (SIGHUP in xroute run): control path, this thread. */
 		xr_reload_poll(e);
 		xr_events_drain(e);
+		if (!ready)
+			ready = xr__ready_poll(e, t, ready_by);
 		/* serve: the clients' sockets (accept, hellos, hang-ups). */
-		if (e->io.serve)
+		if (e->io.serve && ready)
 			xr_sources_owner_tick(&e->ingress->srcs);
 		if (e->io.on_tick != NULL)
 			e->io.on_tick(e->io.on_tick_arg, t);

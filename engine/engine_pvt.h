@@ -117,7 +117,10 @@ struct xr_stage {
 struct xr_venue_live {
 	_Atomic uint32_t headroom_ppm;	/* venue token bucket tokens / capacity */
 	_Atomic uint32_t queue_depth;	/* children held here + open at the venue */
-	char pad_[56];
+	_Atomic uint32_t health;	/* the connector's last health check: 0
+					 * none yet, 1 connected, 2 not; read by
+					 * the owner (serve's readiness) */
+	char pad_[52];
 };
 
 /**

@@ -917,7 +917,12 @@ xr__execute_work(struct xr_stage *st)
 	if (now - x->last_health_ns >= x->health_period_ns) {
 		struct xr_conn_health h;
 		x->last_health_ns = now;
-		if (x->conn.ops->health(x->conn.ctx, &h) == 0 && h.connected != x->connected) {
+		int hrc = x->conn.ops->health(x->conn.ctx, &h);
+		if (hrc == 0)
+			/* Relaxed: a self-contained gauge for the owner. */
+			atomic_store_explicit(&x->live_gauges->health, h.connected ? 1u : 2u,
+					      memory_order_relaxed);
+		if (hrc == 0 && h.connected != x->connected) {
 			x->connected = h.connected;
 			if (!h.connected)
 				xr__force_open(x, h.down_since_ns, now);

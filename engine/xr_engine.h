@@ -106,6 +106,15 @@ struct xr_engine_io {
 	 * watchdog (tools/xroute.c: sd_notify WATCHDOG=1). Must not block. */
 	void (*on_tick)(void *arg, uint64_t now_ns);
 	void *on_tick_arg;
+	/* serve: called once by the owner loop when the router is ready:
+	 * every venue's connector connected (FIX venues logged on) at its
+	 * last health check, or [serve] ready_timeout_ms after the start;
+	 * @p down names the venues not up then, "" if none (their circuits
+	 * are open). Clients are served from then on (their connections wait
+	 * in the socket's backlog until then). tools/xroute.c: sd_notify
+	 * READY=1. Must not block. */
+	void (*on_ready)(void *arg, uint64_t now_ns, const char *down);
+	void *on_ready_arg;
 	/* For xroute serve, whose sources want every execution: true makes
 	 * the aggregator forward one XR_MSG_FILL message per fill of a child
 	 * on aggregate_to_output (LastQty, its notional and fees), preceded

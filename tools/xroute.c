@@ -567,8 +567,7 @@ struct xr__sd {
 	bool stopping;
 };
 
-/* The run started: the venues' first state is known (the engine's first
- * snapshot) and the sockets listen (engine create). */
+/* The run started (the sockets listen since engine create). */
 static void
 xr__sd_start(void *arg, uint64_t start_ns)
 {
@@ -580,6 +579,18 @@ xr__sd_start(void *arg, uint64_t start_ns)
 	/* Ping at half the interval, as sd_watchdog_enabled(3) advises. */
 	if (sd_watchdog_enabled(0, &usec) > 0)
 		sd->watchdog_ns = usec * 1000 / 2;
+	sd_notify(0, "STATUS=connecting to the venues");
+}
+
+/* Every venue is up, or the ready timeout named those still down. */
+static void
+xr__sd_ready(void *arg, uint64_t now_ns, const char *down)
+{
+	(void)arg;
+	(void)now_ns;
+	if (down[0] != '\0')
+		fprintf(stderr, "xroute serve: venues not up at the ready timeout: %s (their "
+			"circuits are open)\n", down);
 	sd_notify(0, "READY=1\nSTATUS=serving");
 	fprintf(stderr, "xroute serve: ready\n");
 }
@@ -720,6 +731,8 @@ cmd_run(int argc, char **argv, bool serve)
 		io.on_start_arg = &sd;
 		io.on_tick = xr__sd_tick;
 		io.on_tick_arg = &sd;
+		io.on_ready = xr__sd_ready;
+		io.on_ready_arg = &sd;
 	} else if (sc.n > 0) {
 		io.on_start = xr__script_start;
 		io.on_start_arg = &sc;

@@ -46,6 +46,7 @@ Test(config_serve, serve_defaults_without_the_section)
 	cr_assert_eq(s->idempotency_window, 1048576);
 	cr_assert_eq(s->source_burst, 32);
 	cr_assert_eq(s->hello_timeout_ms, 1000);
+	cr_assert_eq(s->ready_timeout_ms, 10000);
 	cr_assert_str_eq(s->fix_listen, "");
 	cr_assert_eq(s->line, 0);
 	cr_assert_eq(cfg->n_clients, 0);
@@ -508,7 +509,7 @@ Test(config_serve, print_round_trip_every_section)
 					     "client_ring = 128\nresult_ring = 256\n"
 					     "result_buffer = 7\nidempotency_window = 2048\n"
 					     "source_burst = 5\nhello_timeout_ms = 250\n"
-					     "fix_listen = 9876\n"
+					     "ready_timeout_ms = 0\nfix_listen = 9876\n"
 					     "[client algo]\nuid = 1001\nusers = u3, u1\n"
 					     "[client ops]\nuid = 0\nusers = *\n"
 					     "[fix_client desk]\nsender_comp_id = DESK.1\n"
@@ -523,7 +524,8 @@ Test(config_serve, print_round_trip_every_section)
 	cr_assert_not_null(strstr(p, "\n[serve]\nsocket = /tmp/x.sock\nmax_clients = 3\n"
 				     "client_ring = 128\nresult_ring = 256\nresult_buffer = 7\n"
 				     "idempotency_window = 2048\nsource_burst = 5\n"
-				     "hello_timeout_ms = 250\nfix_listen = 127.0.0.1:9876\n"
+				     "hello_timeout_ms = 250\nready_timeout_ms = 0\n"
+				     "fix_listen = 127.0.0.1:9876\n"
 				     "\n[client algo]\nuid = 1001\nusers = u1, u3\n"
 				     "\n[client ops]\nuid = 0\nusers = *\n"
 				     "\n[fix_client desk]\nbegin_string = FIX.4.2\n"

@@ -406,3 +406,49 @@ Test(sources, a_resting_order_is_live_then_canceled)
 	xr_client_close(c);
 	serve_free(&s);
 }
+
+/* serve's readiness: what io.on_ready heard. */
+static char g_down[256];
+static _Atomic int g_ready;
+
+static void
+on_ready(void *arg, uint64_t now_ns, const char *down)
+{
+	(void)arg;
+	(void)now_ns;
+	snprintf(g_down, sizeof(g_down), "%s", down);
+	atomic_store(&g_ready, 1);
+}
+
+Test(sources, ready_waits_for_the_venues_and_names_those_down)
+{
+	/* A FIX venue nobody listens for (port 1): down at the ready timeout. */
+	char text[4096];
+	snprintf(text, sizeof(text), VENUES
+		 "[venue fixv]\nconnector = fix\nhost = 127.0.0.1\nport = 1\n"
+		 "sender_comp_id = A\ntarget_comp_id = B\n"
+		 "book.BTC-USD = mid=100 tick=1 levels=2 level_qty=1\n"
+		 "[serve]\nsocket = %s\nready_timeout_ms = 300\n%s",
+		 xr_test_path("x.sock"), clients(""));
+	struct served s = {0};
+	snprintf(s.sock, sizeof(s.sock), "%s", xr_test_path("x.sock"));
+	s.cfg = xr_test_load_config(text);
+	struct xr_engine_io io = {.serve = true, .drain_timeout_ms = 2000, .events_quiet = true,
+				  .stop_request = &s.stop, .on_ready = on_ready};
+	s.e = xr_engine_create(s.cfg, &io, s.err, sizeof(s.err));
+	cr_assert_not_null(s.e, "%s", s.err);
+	cr_assert_eq(pthread_create(&s.tid, NULL, run_main, &s), 0);
+	/* A client connecting early waits for its welcome until ready. */
+	struct xr_client *c = connect_to(&s, "desk");
+	cr_assert_not_null(c, "%s", strerror(errno));
+	cr_assert_eq(atomic_load(&g_ready), 1, "welcomed only once ready");
+	cr_assert_str_eq(g_down, "fixv");
+	struct xr_client_signal g = order(1, "ann");
+	cr_assert_eq(xr_client_submit(c, &g), 0);
+	struct xr_client_event last;
+	cr_assert_eq(await_results(c, 1, &last, NULL), 1);
+	const struct xr_summary *sm = serve_stop(&s);
+	cr_assert_eq(sm->unaccounted, 0);
+	xr_client_close(c);
+	serve_free(&s);
+}
