@@ -14,6 +14,7 @@
 #     duplicate ClOrdID (Rejected, OrdRejReason 6); then it logs on again,
 #     its MsgSeqNums kept on both sides, and cancels the resting one
 #     (Canceled);
+#   - SIGHUP before the trading starts: a venue fee reloaded while it serves;
 #   - then SIGTERM: the router drains and exits 0.
 # Checks: every strategy got exactly one outcome per signal (exit 0: none
 # missing, none different), the summary's unaccounted, duplicates and
@@ -69,6 +70,10 @@ grep -q "^socket = $sock" "$dir/serve.ini" || fail "could not set the socket"
 	> "$dir/summary.txt" 2> "$dir/stderr.txt" &
 pid=$!
 wait_for 30 has_line "$dir/stderr.txt" "xroute serve: ready" || fail "the router did not get ready"
+# SIGHUP reloads as in xroute run: a new taker fee for alpha, applied live.
+sed -i 's/^fee_taker_bps = 2.50$/fee_taker_bps = 2.60/' "$dir/serve.ini"
+kill -HUP "$pid"
+wait_for 10 has_line "$dir/stderr.txt" "^xroute: reloaded $dir/serve.ini" || fail "SIGHUP: no reload"
 
 # The victim first: killed mid-run, while the others trade.
 "$strategy" --socket "$sock" --name victim --user u5 --symbol ETH-USD --count $victim_n \
