@@ -14,14 +14,17 @@
 #     duplicate ClOrdID (Rejected, OrdRejReason 6); then it logs on again,
 #     its MsgSeqNums kept on both sides, and cancels the resting one
 #     (Canceled);
+#   - meanwhile a FIX peer with an unknown CompID (Logout) and one sending
+#     1 MB of garbage, which nobody else notices;
 #   - SIGHUP before the trading starts: a venue fee reloaded while it serves;
 #   - then SIGTERM: the router drains and exits 0.
 # Checks: every strategy got exactly one outcome per signal (exit 0: none
 # missing, none different), the summary's unaccounted, duplicates and
 # exposure_left are 0, and the router routed each distinct signal once
 # (signals_read = 4 x N + the victim's distinct ids + the FIX orders).
-# Synchronisation: the router's "ready" line; the victim's "first result"
-# line; process exits. No sleep stands for an event.
+# Synchronisation: the router's "ready" and "reloaded" lines; the victim's
+# "holding" line (it hangs after a quarter of its results, until killed);
+# process exits. No sleep stands for an event.
 set -euo pipefail
 xroute=$1
 strategy=$2
@@ -77,7 +80,7 @@ wait_for 10 has_line "$dir/stderr.txt" "^xroute: reloaded $dir/serve.ini" || fai
 
 # The victim first: killed mid-run, while the others trade.
 "$strategy" --socket "$sock" --name victim --user u5 --symbol ETH-USD --count $victim_n \
-	> "$dir/strategy-victim.out" 2> "$dir/strategy-victim.err" &
+	--hold-after $((victim_n / 4)) > "$dir/strategy-victim.out" 2> "$dir/strategy-victim.err" &
 victim=$!
 pids+=("$victim")
 for i in 1 2 3 4; do
@@ -114,7 +117,17 @@ fix_send() {
 fixpid=$!
 pids+=("$fixpid")
 
-wait_for 60 has_line "$dir/strategy-victim.err" "first result" || fail "the victim got no result"
+# Hostile FIX peers meanwhile: an unknown CompID (Logout, exit 3 of
+# fix_send) and 1 MB of garbage; the server keeps serving everyone else.
+rc=0
+python3 "$src/tests/integration/fix/fix_send.py" --port "$port" --sender WRONG --target XROUTE \
+	--begin FIX.4.4 --timeout 10 > "$dir/wrong.out" 2>&1 || rc=$?
+[ "$rc" = 3 ] || fail "an unknown CompID was not logged out (fix_send exit $rc): $(cat "$dir/wrong.out")"
+python3 -c 'import socket,sys; s=socket.create_connection(("127.0.0.1", int(sys.argv[1])));
+s.sendall(b"8=FIX.4.4\x019=1048576\x01" + b"x" * 1048576); s.close()' "$port" ||
+	fail "could not send the garbage"
+
+wait_for 60 has_line "$dir/strategy-victim.err" "holding after" || fail "the victim did not get its results"
 kill -9 "$victim"
 wait "$victim" 2>/dev/null && fail "the victim was not killed" || true
 

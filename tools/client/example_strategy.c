@@ -6,7 +6,8 @@
  *
  *   xroute-example-strategy --socket PATH --name CLIENT --user USER
  *       --symbol SYM [--count N] [--first-id ID] [--qty QTY] [--px PX]
- *       [--side buy|sell] [--resubmit K] [--cancel-every M] [--quiet]
+ *       [--side buy|sell] [--resubmit K] [--cancel-every M] [--hold-after H]
+ *       [--quiet]
  *
  * It submits N immediate-or-cancel orders (signal_id ID, ID+1, ...; ts_ns
  * the wall clock; market orders, or limit orders at PX; QTY and PX in the
@@ -24,6 +25,8 @@
  * A signal may be answered more than once (a result held while it was
  * away, then the answer to its resubmit): every answer must be the same
  * outcome, and a different one counts as a duplicate.
+ * With --hold-after H it stops once H signals have their results and hangs
+ * (reads and sends nothing; "holding" on stderr) until it is killed.
  * A connect refused with EALREADY (the previous session of this name is
  * still closing) is retried, at most for --connect-ms (default 5000).
  */
@@ -43,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "xr_client.h"
 
@@ -56,7 +60,7 @@ struct sig_state {
 
 struct opts {
 	const char *socket, *name, *user, *symbol;
-	uint64_t count, first_id, resubmit, cancel_every;
+	uint64_t count, first_id, resubmit, cancel_every, hold_after;
 	uint32_t connect_ms;
 	int64_t qty, px;
 	uint8_t side;
@@ -130,7 +134,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: xroute-example-strategy --socket PATH --name CLIENT --user USER "
 		"--symbol SYM [--count N] [--first-id ID] [--qty QTY] [--px PX] [--side buy|sell] "
-		"[--resubmit K] [--cancel-every M] [--connect-ms MS] [--quiet]\n");
+		"[--resubmit K] [--cancel-every M] [--hold-after H] [--connect-ms MS] [--quiet]\n");
 	return 2;
 }
 
@@ -145,6 +149,7 @@ main(int argc, char **argv)
 		{"side", required_argument, NULL, 'd'}, {"resubmit", required_argument, NULL, 'r'},
 		{"cancel-every", required_argument, NULL, 'x'},
 		{"connect-ms", required_argument, NULL, 'm'}, {"quiet", no_argument, NULL, 'Q'},
+		{"hold-after", required_argument, NULL, 'H'},
 		{NULL, 0, NULL, 0},
 	};
 	struct opts o = {.count = 1000, .first_id = 1, .qty = 100000000, .connect_ms = 5000};
@@ -168,6 +173,7 @@ main(int argc, char **argv)
 		case 'x': o.cancel_every = strtoull(optarg, NULL, 10); break;
 		case 'm': o.connect_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'Q': o.quiet = true; break;
+		case 'H': o.hold_after = strtoull(optarg, NULL, 10); break;
 		default: return usage();
 		}
 	}
@@ -198,7 +204,15 @@ main(int argc, char **argv)
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		int64_t now_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-		while (sent < o.count) {
+		if (o.hold_after != 0 && done >= o.hold_after) {
+			/* A strategy that hangs: it reads and sends nothing
+			 * more until it is killed (tests kill it here). */
+			fprintf(stderr, "strategy %s: holding after %" PRIu64 " results\n", o.name,
+				done);
+			for (;;)
+				pause();
+		}
+		while (sent < o.count && (o.hold_after == 0 || sent < o.hold_after)) {
 			if (cancel_due) {
 				if (xr_client_cancel(c, o.first_id + sent - 1, o.symbol) != 0)
 					break;
