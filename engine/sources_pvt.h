@@ -203,4 +203,12 @@ uint32_t xr_sources_return(struct xr_sources *s, uint64_t now);
 void xr_sources_print(const struct xr_sources *s, FILE *out);
 void xr_sources_write_json(const struct xr_sources *s, FILE *out);
 
+/**
+ * Each source's round trip histogram (ingress -> its result back, us) as
+ * DIR/source-NAME.hgrm, beside the engine's (--hist-dir).
+ * @return 0, or -errno with @p err naming the file.
+ */
+int xr_sources_write_hgrm(const struct xr_sources *s, const char *dir, char *err,
+			  size_t err_len);
+
 #endif /* XR_SOURCES_PVT_H */

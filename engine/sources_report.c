@@ -5,8 +5,10 @@
  * how the round trip inside the router went (docs/serve.md "Counters").
  * Thread: the owner, after the threads stopped.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "sources_pvt.h"
 #include "xr_hist.h"
@@ -36,6 +38,30 @@ xr_sources_print(const struct xr_sources *s, FILE *out)
 	}
 	fprintf(out, "  answered at the source (not routed): %" PRIu64 ", duplicates %" PRIu64 "\n",
 		s->unrouted_answers, s->duplicates);
+}
+
+int
+xr_sources_write_hgrm(const struct xr_sources *s, const char *dir, char *err, size_t err_len)
+{
+	for (uint32_t i = 0; i < s->n; i++) {
+		const struct xr_source *src = &s->src[i];
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/source-%s.hgrm", dir, src->name);
+		FILE *f = fopen(path, "w");
+		if (f == NULL) {
+			int rc = errno;
+			snprintf(err, err_len, "%s: %s", path, strerror(rc));
+			return -rc;
+		}
+		int rc = xr_hist_write_hgrm(src->rtt, f, 1000.0);
+		if (fclose(f) != 0 && rc == 0)
+			rc = -errno;
+		if (rc != 0) {
+			snprintf(err, err_len, "%s: %s", path, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
 }
 
 void

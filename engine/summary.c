@@ -700,5 +700,7 @@ xr_engine_write_hgrm(const struct xr_engine *e, const char *dir, char *err,
 			return rc;
 		}
 	}
+	if (e->io.serve)
+		return xr_sources_write_hgrm(&e->ingress->srcs, dir, err, err_len);
 	return 0;
 }
