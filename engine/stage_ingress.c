@@ -138,6 +138,36 @@ xr__report_end(const struct xr_ingress *in)
 			in->max_gap_ns / 1000000, in->first_gap_line);
 }
 
+/*
+ * The next row into @p m: the one held back as not yet due, else the next
+ * of the file, stamped with its ingress time (@p now; paced: its intended
+ * send time). @return 1 (a row in @p m), 0 (a paced row not due yet: held
+ * back), -1 (end of file).
+ */
+static inline int
+xr__next_row(struct xr_ingress *in, struct xr_msg *m, uint64_t now, bool paced)
+{
+	if (in->has_next) {
+		*m = in->next;
+		in->has_next = false;
+	} else if (!xr__read_signal(in, m)) {
+		return -1;
+	}
+	if (!paced) {
+		m->t[XR_T_INGRESS] = now;
+		return 1;
+	}
+	uint64_t due = xr__due_ns(in, m, now);
+	if (due > now) {
+		in->next = *m;
+		in->has_next = true;
+		return 0;
+	}
+	/* Open loop: latency counts from the intended send time. */
+	m->t[XR_T_INGRESS] = due;
+	return 1;
+}
+
 static uint32_t
 xr__ingress_work(struct xr_stage *st)
 {
@@ -171,24 +201,8 @@ xr__ingress_work(struct xr_stage *st)
 	while (n < room || n_rej < rej_room) {
 		/* Validate's ring first; once full, a live feed rejects. */
 		struct xr_msg *m = n < room ? &batch[n] : &rej[n_rej];
-		if (in->has_next) {
-			*m = in->next;
-			in->has_next = false;
-		} else if (!xr__read_signal(in, m)) {
+		if (xr__next_row(in, m, now, paced) <= 0)
 			break;
-		}
-		if (paced) {
-			uint64_t due = xr__due_ns(in, m, now);
-			if (due > now) {
-				in->next = *m;
-				in->has_next = true;
-				break;
-			}
-			/* Open loop: latency counts from the intended send time. */
-			m->t[XR_T_INGRESS] = due;
-		} else {
-			m->t[XR_T_INGRESS] = now;
-		}
 		if (m == &batch[n]) {
 			n++;
 			continue;
@@ -240,24 +254,13 @@ xr__ingress_serve_work(struct xr_stage *st)
 	bool paced = e->io.replay_speed_milli != 0;
 	while (!stopped && !in->file_done && n < room) {
 		struct xr_msg *m = &batch[n];
-		if (in->has_next) {
-			*m = in->next;
-			in->has_next = false;
-		} else if (!xr__read_signal(in, m)) {
+		int r = xr__next_row(in, m, now, paced);
+		if (r < 0) {
 			xr__report_end(in);
 			in->file_done = true;
+		}
+		if (r <= 0)
 			break;
-		}
-		m->t[XR_T_INGRESS] = now;
-		if (paced) {
-			uint64_t due = xr__due_ns(in, m, now);
-			if (due > now) {
-				in->next = *m;
-				in->has_next = true;
-				break;
-			}
-			m->t[XR_T_INGRESS] = due;
-		}
 		m->line = 0; /* lines mean nothing to the serve books */
 		n += (uint32_t)xr_sources_admit(&in->srcs, in->srcs.file, m);
 	}

@@ -42,17 +42,6 @@
 
 /* ------------------------------------------------------------------ socket */
 
-static int64_t
-xr__wall_offset(void)
-{
-	struct timespec rt;
-
-	clock_gettime(CLOCK_REALTIME, &rt);
-	uint64_t mono = xr_now_ns();
-	return (int64_t)((uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec) -
-	       (int64_t)mono;
-}
-
 static void
 xr__close(struct xr__fix *f, uint64_t now)
 {
@@ -121,7 +110,7 @@ xr__connect_check(struct xr__fix *f, uint64_t now)
 	}
 	f->connecting = false;
 	f->failed_connects = 0;
-	xr_fix_session_set_clock(f->s, xr__wall_offset());
+	xr_fix_session_set_clock(f->s, xr_fix_wall_offset_ns());
 	xr_fix_session_connected(f->s, now);
 }
 
@@ -579,7 +568,7 @@ xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_connec
 
 	/* ClOrdID prefix: this run's start in ms, base 36 (7 digits wrap
 	 * after 2.5 years), so ClOrdIDs differ from earlier runs'. */
-	uint64_t ms = (uint64_t)(xr__wall_offset() + (int64_t)xr_now_ns()) / 1000000u;
+	uint64_t ms = (uint64_t)(xr_fix_wall_offset_ns() + (int64_t)xr_now_ns()) / 1000000u;
 	char p36[8];
 	for (int k = 6; k >= 0; k--, ms /= 36)
 		p36[k] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[ms % 36];

@@ -107,17 +107,6 @@ xr_fix_gateway_set_log(struct xr_fix_gateway *gw, xr_fix_gateway_log_fn fn, void
 
 /* ------------------------------------------------------------------ sockets */
 
-static int64_t
-xr__gw_wall_offset(void)
-{
-	struct timespec rt;
-
-	clock_gettime(CLOCK_REALTIME, &rt);
-	uint64_t mono = xr_now_ns();
-	return (int64_t)((uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec) -
-	       (int64_t)mono;
-}
-
 static void
 xr__gw_peer(const struct sockaddr_storage *a, socklen_t len, char *out, size_t cap)
 {
@@ -760,7 +749,7 @@ xr_fix_gateway_create(const struct xr_fix_client_cfg *sessions, uint32_t n_sessi
 	gw->lfd = -1;
 	gw->names = names;
 	gw->log_fn = xr__gw_stderr;
-	gw->wall_offset_ns = xr__gw_wall_offset();
+	gw->wall_offset_ns = xr_fix_wall_offset_ns();
 	gw->sess = calloc(n_sessions, sizeof(*gw->sess));
 	gw->pend = calloc(XR_FIX_GW_MAX_PENDING, sizeof(*gw->pend));
 	gw->outq_cap = n_sessions * XR_FIX_GW_BURST;

@@ -16,12 +16,14 @@
 #include "xr_fix_session.h"
 
 #include "fix_session_pvt.h"
+#include "xr_clock.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 const char *
 xr_fix_state_name(enum xr_fix_state st)
@@ -104,6 +106,17 @@ xr_fix_session_init(struct xr_fix_session *s, const struct xr_fix_session_cfg *c
 		*seq = (struct xr_fix_seq){ .magic = XR_FIX_SEQ_MAGIC, .next_out = 1, .next_in = 1 };
 	s->state = XR_FIX_S_DOWN;
 	return 0;
+}
+
+int64_t
+xr_fix_wall_offset_ns(void)
+{
+	struct timespec rt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	uint64_t mono = xr_now_ns();
+	return (int64_t)((uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec) -
+	       (int64_t)mono;
 }
 
 void

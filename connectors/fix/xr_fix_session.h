@@ -282,6 +282,14 @@ int xr_fix_session_init(struct xr_fix_session *s, const struct xr_fix_session_cf
 void xr_fix_session_set_clock(struct xr_fix_session *s, int64_t wall_offset_ns);
 
 /**
+ * @return CLOCK_REALTIME - CLOCK_MONOTONIC now (ns): the offset that makes
+ *         a monotonic time (xr_now_ns()) a UTC one, for
+ *         xr_fix_session_set_clock() and TransactTime. Two clock reads.
+ * Thread: any; control path.
+ */
+int64_t xr_fix_wall_offset_ns(void);
+
+/**
  * The transport connected: clear rx/tx and send Logon (state LOGON_SENT).
  * With reset_on_logon both MsgSeqNums restart at 1. Acceptor role: send
  * nothing, wait for the counterparty's Logon (state LOGON_WAIT).
