@@ -452,3 +452,52 @@ Test(sources, ready_waits_for_the_venues_and_names_those_down)
 	xr_client_close(c);
 	serve_free(&s);
 }
+
+Test(sources, a_flooding_client_does_not_starve_another)
+{
+	/* A slow pipeline (venues answer in 2 ms, 64 orders in flight, rings
+	 * of 64): the flood of A waits mostly in A's own ring, and B's one
+	 * signal is taken on the next turn, not behind A's 4096. */
+	char text[4096];
+	snprintf(text, sizeof(text),
+		 "[engine]\nring_capacity = 64\nmax_inflight_orders = 64\n"
+		 "[venue alpha]\nlatency_us = 2000\njitter_us = 0\n"
+		 "book.BTC-USD = mid=100 tick=1 levels=10 level_qty=1000000\n"
+		 "[user_defaults]\nrate_per_s = 10000000\nburst = 10000000\n"
+		 "[user ann]\n[user bob]\n"
+		 "[serve]\nsocket = %s\nclient_ring = 4096\nresult_ring = 16384\n"
+		 "source_burst = 8\n%s",
+		 xr_test_path("x.sock"), clients(""));
+	struct served s = {0};
+	snprintf(s.sock, sizeof(s.sock), "%s", xr_test_path("x.sock"));
+	s.cfg = xr_test_load_config(text);
+	struct xr_engine_io io = {.serve = true, .drain_timeout_ms = 5000, .events_quiet = true,
+				  .stop_request = &s.stop};
+	s.e = xr_engine_create(s.cfg, &io, s.err, sizeof(s.err));
+	cr_assert_not_null(s.e, "%s", s.err);
+	cr_assert_eq(pthread_create(&s.tid, NULL, run_main, &s), 0);
+	struct xr_client *a = connect_to(&s, "all");
+	struct xr_client *b = connect_to(&s, "desk");
+	cr_assert(a != NULL && b != NULL);
+	for (uint64_t id = 1; id <= 4096; id++) {
+		struct xr_client_signal g = order(id, "bob");
+		cr_assert_eq(xr_client_submit(a, &g), 0);
+	}
+	struct xr_client_signal g = order(1, "ann");
+	cr_assert_eq(xr_client_submit(b, &g), 0);
+	cr_assert_eq(await_results(b, 1, NULL, NULL), 1);
+	/* By then A cannot be near done: its 4096 need 64 at a time x 2 ms. */
+	uint64_t a_done = 0;
+	struct xr_client_event ev[256];
+	for (int n; (n = xr_client_poll(a, ev, 256)) > 0;)
+		for (int i = 0; i < n; i++)
+			a_done += ev[i].kind == XR_CEV_RESULT;
+	cr_assert_lt(a_done, 1024, "B waited behind %" PRIu64 " of A's results", a_done);
+	cr_assert_eq(await_results(a, 4096 - a_done, NULL, NULL), 4096 - a_done);
+	const struct xr_summary *sm = serve_stop(&s);
+	cr_assert_eq(sm->signals_read, 4097);
+	cr_assert_eq(sm->unaccounted, 0);
+	xr_client_close(a);
+	xr_client_close(b);
+	serve_free(&s);
+}
