@@ -1,7 +1,7 @@
 /*
  * xroute-perf: the benchmark harness (docs/perf.md).
  *
- *   xroute-perf hiccup|floor|ring|select|pipeline|fix|all [--quick] [--json FILE]
+ *   xroute-perf hiccup|floor|ring|select|pipeline|fix|serve|all [--quick] [--json FILE]
  *               [--rounds N] [--cpus A,B] [--rate PER_S] [--signals N]
  *               [--tmp DIR]
  *
@@ -24,7 +24,7 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-		"usage: xroute-perf hiccup|floor|ring|select|pipeline|fix|all [options]\n"
+		"usage: xroute-perf hiccup|floor|ring|select|pipeline|fix|serve|all [options]\n"
 		"  hiccup    the platform alone: spinning probe pinned to each cpu, then a\n"
 		"            1 ms sleeper (stalls the host takes by itself)\n"
 		"  floor     cross-core cache-line ping-pong round trip (the physical floor)\n"
@@ -36,6 +36,9 @@ usage(FILE *out)
 		"  fix       FIX 4.4 codec: encode + decode of NewOrderSingle and\n"
 		"            ExecutionReport, ns per message, allocations; loopback\n"
 		"            TCP round trip of a 200-byte message (fix.tcp.rtt)\n"
+		"  serve     xroute serve, clients in other processes: submit -> result\n"
+		"            round trip vs the floor, closed loop with 1 and 4 clients vs\n"
+		"            pipeline, FIX NewOrderSingle -> Filled vs loopback TCP\n"
 		"options:\n"
 		"  --quick         a run of seconds (fewer messages and rounds)\n"
 		"  --json FILE     also write one JSON object per result line\n"
@@ -74,6 +77,9 @@ main(int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	const char *cmd = argv[1];
+	/* serve's client processes: this binary run again (perf/serve.c). */
+	if (strcmp(cmd, "serve-client") == 0)
+		return xr_perf_serve_client(argc - 1, argv + 1);
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (c) {
@@ -167,6 +173,8 @@ main(int argc, char **argv)
 			rc = xr_perf_pipeline(&o);
 		if (rc == 0)
 			rc = xr_perf_fix(&o);
+		if (rc == 0)
+			rc = xr_perf_serve(&o);
 	} else if (strcmp(cmd, "hiccup") == 0) {
 		rc = xr_perf_hiccup(&o);
 	} else if (strcmp(cmd, "floor") == 0) {
@@ -179,6 +187,8 @@ main(int argc, char **argv)
 		rc = xr_perf_pipeline(&o);
 	} else if (strcmp(cmd, "fix") == 0) {
 		rc = xr_perf_fix(&o);
+	} else if (strcmp(cmd, "serve") == 0) {
+		rc = xr_perf_serve(&o);
 	} else {
 		fprintf(stderr, "xroute-perf: unknown subcommand '%s'\n", cmd);
 		usage(stderr);

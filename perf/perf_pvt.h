@@ -113,6 +113,9 @@ int xr_perf_select(const struct xr_perf_opts *o);
 int xr_perf_pipeline(const struct xr_perf_opts *o);
 int xr_perf_fix(const struct xr_perf_opts *o);
 int xr_perf_hiccup(const struct xr_perf_opts *o);
+int xr_perf_serve(const struct xr_perf_opts *o);
+/** The client processes of serve: `xroute-perf serve-client ...` (perf/serve.c). */
+int xr_perf_serve_client(int argc, char **argv);
 
 /**
  * Measure the floor RTT once: @p n cache-line ping-pongs between cpu_a
@@ -120,5 +123,21 @@ int xr_perf_hiccup(const struct xr_perf_opts *o);
  * threads could not start.
  */
 double xr_perf_floor_once(const struct xr_perf_opts *o, uint64_t n);
+
+/**
+ * One loopback TCP ping-pong round (perf/fix.c): @p n round trips of a
+ * 200-byte message (TCP_NODELAY, blocking send/recv) from the calling
+ * thread to an echo thread pinned to cpu_b, after 100 to warm up. With
+ * @p samples (n entries) each round trip's ns is stored there.
+ * @return mean round trip (ns), or -1 on a socket error.
+ */
+double xr_perf_tcp_rtt_once(const struct xr_perf_opts *o, uint64_t n, uint64_t *samples);
+
+/**
+ * One closed-loop run of `xroute-perf pipeline`'s workload (perf/pipeline.c:
+ * 5 zero-latency sim venues, 100 users, @p n signals of `xroute gen`, files
+ * in o->tmp_dir, removed after). @return signals/s, or -1 (message printed).
+ */
+double xr_perf_pipeline_closed_once(const struct xr_perf_opts *o, uint64_t n);
 
 #endif /* XR_PERF_PVT_H */
