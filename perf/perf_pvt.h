@@ -1,6 +1,7 @@
 /*
  * xroute-perf internals: options, timing, thread pairs, statistics and the
- * result printer shared by the subcommands (floor, ring, select, pipeline).
+ * result printer shared by the subcommands (floor, ring, select, pipeline,
+ * fix, hiccup, serve).
  *
  * Every result is one line: a human table row on stdout and, with
  * --json FILE, one JSON object (name, unit, median, min, max, rounds, and
