@@ -48,7 +48,9 @@ usage(FILE *out)
 		"  --signals N     pipeline signals per run (default 2000000, quick 200000)\n"
 		"  --tmp DIR       scratch directory for pipeline files (default /tmp)\n"
 		"  --strategy S    select: only strategy S (e.g. best_execution)\n"
-		"  --venues N      select: only N venues (2, 8, 16 or 64)\n");
+		"  --venues N      select: only N venues (2, 8, 16 or 64)\n"
+		"  --client-wait W serve: how a client waits for events: sleep\n"
+		"                  (nanosleep, default), yield (sched_yield) or spin (pause)\n");
 }
 
 int
@@ -64,6 +66,7 @@ main(int argc, char **argv)
 		{"tmp", required_argument, NULL, 't'},
 		{"strategy", required_argument, NULL, 's'},
 		{"venues", required_argument, NULL, 'v'},
+		{"client-wait", required_argument, NULL, 'w'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -135,6 +138,19 @@ main(int argc, char **argv)
 					     o.venues != 64)) {
 				fprintf(stderr, "xroute-perf: --venues %s: expected 2, 8, 16 or 64\n",
 					optarg);
+				return 2;
+			}
+			break;
+		case 'w':
+			if (strcmp(optarg, "sleep") == 0)
+				o.client_wait = XR_PERF_WAIT_SLEEP;
+			else if (strcmp(optarg, "yield") == 0)
+				o.client_wait = XR_PERF_WAIT_YIELD;
+			else if (strcmp(optarg, "spin") == 0)
+				o.client_wait = XR_PERF_WAIT_SPIN;
+			else {
+				fprintf(stderr, "xroute-perf: --client-wait %s: expected sleep, "
+					"yield or spin\n", optarg);
 				return 2;
 			}
 			break;

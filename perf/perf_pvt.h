@@ -15,6 +15,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/** How serve's client processes wait when no event is there (--client-wait). */
+enum xr_perf_client_wait {
+	XR_PERF_WAIT_SLEEP = 0, /* nanosleep 1 us (the default timer slack: ~50 us):
+				 * the default */
+	XR_PERF_WAIT_YIELD = 1, /* sched_yield(), as tools/client/example_strategy.c */
+	XR_PERF_WAIT_SPIN = 2,	/* a pause instruction */
+};
+
 /** Command-line options common to every subcommand. */
 struct xr_perf_opts {
 	bool quick;		/* a run of seconds: fewer messages and rounds */
@@ -26,6 +34,7 @@ struct xr_perf_opts {
 	uint64_t signals;	/* pipeline signals per run; 0 = default */
 	int strategy;		/* select: only this enum xr_strategy; 0 = all */
 	unsigned venues;	/* select: only this venue count; 0 = all */
+	enum xr_perf_client_wait client_wait; /* serve's clients */
 };
 
 /** Maximum extra numeric fields of one result. */

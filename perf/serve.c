@@ -63,6 +63,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ck_pr.h>
+
 #include "perf_pvt.h"
 #include "xr_client.h"
 #include "xr_config.h"
@@ -113,6 +115,27 @@ xr__connect_retry(const char *sock, const char *name)
 		    xr_perf_now_ns() >= until)
 			return c;
 		poll(NULL, 0, 1);
+	}
+}
+
+/* How a client waits when its ring has no event (--client-wait). */
+static enum xr_perf_client_wait xr__wait_mode = XR_PERF_WAIT_SLEEP;
+
+static void
+xr__client_wait(void)
+{
+	switch (xr__wait_mode) {
+	case XR_PERF_WAIT_SLEEP:
+		/* 1 us asked, the default timer slack (50 us) granted: the
+		 * CPU goes to the router's threads meanwhile. */
+		nanosleep(&(struct timespec){.tv_nsec = 1000}, NULL);
+		break;
+	case XR_PERF_WAIT_YIELD:
+		sched_yield();
+		break;
+	case XR_PERF_WAIT_SPIN:
+		ck_pr_stall();
+		break;
 	}
 }
 
@@ -170,7 +193,7 @@ xr__client_rtt(const char *sock, const char *name, const char *user, uint64_t wa
 						"ended the session\n", name);
 					return 1;
 				}
-				sched_yield();
+				xr__client_wait();
 			}
 		}
 		if (i >= warm)
@@ -234,7 +257,7 @@ xr__client_tput(const char *sock, const char *name, const char *user, uint64_t n
 					done, n);
 				return 1;
 			}
-			sched_yield();
+			xr__client_wait();
 		}
 	}
 	printf("tput %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", n, t_first, t_last, bad);
@@ -421,7 +444,10 @@ xr__client_fix(int port, uint64_t warm, uint64_t n)
 int
 xr_perf_serve_client(int argc, char **argv)
 {
-	/* argv[0] = "serve-client", argv[1] = mode */
+	/* argv[0] = "serve-client", argv[1] = mode; the wait last */
+	if (argc < 3)
+		return 2;
+	xr__wait_mode = (enum xr_perf_client_wait)atoi(argv[--argc]);
 	if (argc == 7 && strcmp(argv[1], "rtt") == 0)
 		return xr__client_rtt(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 10),
 				      strtoull(argv[6], NULL, 10));
@@ -430,8 +456,8 @@ xr_perf_serve_client(int argc, char **argv)
 	if (argc == 5 && strcmp(argv[1], "fix") == 0)
 		return xr__client_fix(atoi(argv[2]), strtoull(argv[3], NULL, 10),
 				      strtoull(argv[4], NULL, 10));
-	fprintf(stderr, "usage: xroute-perf serve-client rtt SOCK NAME USER WARMUP N | "
-		"tput SOCK NAME USER N | fix PORT WARMUP N\n");
+	fprintf(stderr, "usage: xroute-perf serve-client rtt SOCK NAME USER WARMUP N WAIT | "
+		"tput SOCK NAME USER N WAIT | fix PORT WARMUP N WAIT\n");
 	return 2;
 }
 
@@ -649,7 +675,7 @@ xr__parse4(const char *line, double out[4], uint64_t *bad)
 
 /* Closed loop with @p k client processes of n / k signals each. */
 static double
-xr__tput(const char *sock, unsigned k, uint64_t n, uint64_t *bad)
+xr__tput(const char *sock, unsigned k, uint64_t n, char *wait, uint64_t *bad)
 {
 	static const char *const names[] = {"c1", "c2", "c3", "c4"};
 	static const char *const users[] = {"u1", "u2", "u3", "u4"};
@@ -664,7 +690,7 @@ xr__tput(const char *sock, unsigned k, uint64_t n, uint64_t *bad)
 		snprintf(s, sizeof(s), "%s", sock);
 		snprintf(nm, sizeof(nm), "%s", k == 1 ? "t1" : names[i]);
 		snprintf(us, sizeof(us), "%s", users[i]);
-		char *args[] = {"xroute-perf", "serve-client", "tput", s, nm, us, cnt, NULL};
+		char *args[] = {"xroute-perf", "serve-client", "tput", s, nm, us, cnt, wait, NULL};
 		if (xr__spawn(&ch[i], args) != 0) {
 			rc = -1;
 			break;
@@ -701,8 +727,9 @@ static int
 xr__round(const struct xr_perf_opts *o, const struct xr__sizes *sz, const char *dir,
 	  struct xr__round *rd, uint64_t *tcp_samples)
 {
-	char cfg_path[512], sock[512], line[256], a1[32], a2[32], a3[32];
+	char cfg_path[512], sock[512], line[256], a1[32], a2[32], a3[32], wait[8];
 	memset(rd, 0, sizeof(*rd));
+	snprintf(wait, sizeof(wait), "%d", (int)o->client_wait);
 
 	rd->floor_ns = xr_perf_floor_once(o, sz->floor_n);
 	if (rd->floor_ns < 0) {
@@ -755,7 +782,8 @@ xr__round(const struct xr_perf_opts *o, const struct xr__sizes *sz, const char *
 	struct xr__child ch;
 	snprintf(a1, sizeof(a1), "%" PRIu64, sz->rtt_warm);
 	snprintf(a2, sizeof(a2), "%" PRIu64, sz->rtt_n);
-	char *rtt_args[] = {"xroute-perf", "serve-client", "rtt", sock, "rtt", "u5", a1, a2, NULL};
+	char *rtt_args[] = {"xroute-perf", "serve-client", "rtt", sock, "rtt", "u5", a1, a2, wait,
+			    NULL};
 	if (rc == 0 && (xr__spawn(&ch, rtt_args) != 0 ||
 			xr__reap(&ch, "rtt", line, sizeof(line)) != 0 ||
 			xr__parse4(line, rd->client, &rd->not_filled) != 0)) {
@@ -764,7 +792,7 @@ xr__round(const struct xr_perf_opts *o, const struct xr__sizes *sz, const char *
 	}
 	/* 2. Closed loop, 1 then 4 client processes. */
 	for (int i = 0; i < 2 && rc == 0; i++) {
-		rd->tput[i] = xr__tput(sock, i == 0 ? 1 : 4, sz->tput_n, &rd->not_filled);
+		rd->tput[i] = xr__tput(sock, i == 0 ? 1 : 4, sz->tput_n, wait, &rd->not_filled);
 		if (rd->tput[i] < 0) {
 			fprintf(stderr, "xroute-perf serve: a closed-loop client failed\n");
 			rc = -1;
@@ -774,7 +802,7 @@ xr__round(const struct xr_perf_opts *o, const struct xr__sizes *sz, const char *
 	snprintf(a1, sizeof(a1), "%d", port);
 	snprintf(a2, sizeof(a2), "%" PRIu64, sz->fix_warm);
 	snprintf(a3, sizeof(a3), "%" PRIu64, sz->fix_n);
-	char *fix_args[] = {"xroute-perf", "serve-client", "fix", a1, a2, a3, NULL};
+	char *fix_args[] = {"xroute-perf", "serve-client", "fix", a1, a2, a3, wait, NULL};
 	if (rc == 0 && (xr__spawn(&ch, fix_args) != 0 ||
 			xr__reap(&ch, "fix", line, sizeof(line)) != 0 ||
 			xr__parse4(line, rd->fix, &rd->not_filled) != 0)) {
@@ -920,6 +948,7 @@ xr_perf_serve(const struct xr_perf_opts *o)
 	xr_perf_result_extra(&res, "p99_vs_floor", xr__med_ratio(rd, rounds, XR__CLIENT_P99_FLOOR));
 	xr_perf_result_extra(&res, "p999_vs_floor", xr__med_ratio(rd, rounds, XR__CLIENT_P999_FLOOR));
 	xr_perf_result_extra(&res, "round_trips", (double)sz.rtt_n);
+	xr_perf_result_extra(&res, "client_wait", (double)o->client_wait);
 	if (xr_perf_emit(o, &res))
 		goto out;
 
@@ -943,6 +972,7 @@ xr_perf_serve(const struct xr_perf_opts *o)
 	xr_perf_result_extra(&res, "vs_pipeline", xr__med_ratio(rd, rounds, XR__T4_PIPE));
 	xr_perf_result_extra(&res, "signals", (double)(sz.tput_n / 4 * 4));
 	xr_perf_result_extra(&res, "clients", 4);
+	xr_perf_result_extra(&res, "client_wait", (double)o->client_wait);
 	if (xr_perf_emit(o, &res))
 		goto out;
 
