@@ -230,9 +230,10 @@ fail:
 	return -1;
 }
 
-/* One round: @p n ping-pongs. @return ns per round trip, or -1. */
+/* One round: @p n ping-pongs, each one's ns in @p samples if not NULL.
+ * @return ns per round trip, or -1. */
 static double
-xr__tcp_round(const struct xr_perf_opts *o, uint64_t n)
+xr__tcp_round(const struct xr_perf_opts *o, uint64_t n, uint64_t *samples)
 {
 	char buf[XR__TCP_MSG];
 	int fd[2];
@@ -248,13 +249,17 @@ xr__tcp_round(const struct xr_perf_opts *o, uint64_t n)
 		return -1;
 	}
 	double ns = -1;
-	uint64_t t0 = 0;
+	uint64_t t0 = 0, ts = 0;
 	for (uint64_t i = 0; i < n + 100; i++) {
 		if (i == 100) /* the first 100 warm up */
 			t0 = xr_perf_now_ns();
+		if (samples != NULL)
+			ts = xr_perf_now_ns();
 		if (send(fd[0], buf, XR__TCP_MSG, MSG_NOSIGNAL) != XR__TCP_MSG ||
 		    xr__recv_all(fd[0], buf) != 0)
 			break;
+		if (samples != NULL && i >= 100)
+			samples[i - 100] = xr_perf_now_ns() - ts;
 		if (i + 1 == n + 100)
 			ns = (double)(xr_perf_now_ns() - t0) / (double)n;
 	}
@@ -262,6 +267,12 @@ xr__tcp_round(const struct xr_perf_opts *o, uint64_t n)
 	pthread_join(t, NULL);
 	close(fd[1]);
 	return echo.rc == 0 ? ns : -1;
+}
+
+double
+xr_perf_tcp_rtt_once(const struct xr_perf_opts *o, uint64_t n, uint64_t *samples)
+{
+	return xr__tcp_round(o, n, samples);
 }
 
 static int
@@ -274,7 +285,7 @@ xr__tcp(const struct xr_perf_opts *o, unsigned rounds)
 		fprintf(stderr, "xroute-perf fix: cannot pin to cpu %d; running unpinned\n",
 			o->cpu_a);
 	for (unsigned r = 0; r < rounds; r++) {
-		v[r] = xr__tcp_round(o, n);
+		v[r] = xr__tcp_round(o, n, NULL);
 		if (v[r] < 0) {
 			fprintf(stderr, "xroute-perf fix: loopback TCP ping-pong failed\n");
 			return 1;

@@ -1,7 +1,7 @@
 /*
  * xroute-perf: the benchmark harness (docs/perf.md).
  *
- *   xroute-perf hiccup|floor|ring|select|pipeline|fix|all [--quick] [--json FILE]
+ *   xroute-perf hiccup|floor|ring|select|pipeline|fix|serve|all [--quick] [--json FILE]
  *               [--rounds N] [--cpus A,B] [--rate PER_S] [--signals N]
  *               [--tmp DIR]
  *
@@ -24,7 +24,7 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-		"usage: xroute-perf hiccup|floor|ring|select|pipeline|fix|all [options]\n"
+		"usage: xroute-perf hiccup|floor|ring|select|pipeline|fix|serve|all [options]\n"
 		"  hiccup    the platform alone: spinning probe pinned to each cpu, then a\n"
 		"            1 ms sleeper (stalls the host takes by itself)\n"
 		"  floor     cross-core cache-line ping-pong round trip (the physical floor)\n"
@@ -36,6 +36,9 @@ usage(FILE *out)
 		"  fix       FIX 4.4 codec: encode + decode of NewOrderSingle and\n"
 		"            ExecutionReport, ns per message, allocations; loopback\n"
 		"            TCP round trip of a 200-byte message (fix.tcp.rtt)\n"
+		"  serve     xroute serve, clients in other processes: submit -> result\n"
+		"            round trip vs the floor, closed loop with 1 and 4 clients vs\n"
+		"            pipeline, FIX NewOrderSingle -> Filled vs loopback TCP\n"
 		"options:\n"
 		"  --quick         a run of seconds (fewer messages and rounds)\n"
 		"  --json FILE     also write one JSON object per result line\n"
@@ -45,7 +48,9 @@ usage(FILE *out)
 		"  --signals N     pipeline signals per run (default 2000000, quick 200000)\n"
 		"  --tmp DIR       scratch directory for pipeline files (default /tmp)\n"
 		"  --strategy S    select: only strategy S (e.g. best_execution)\n"
-		"  --venues N      select: only N venues (2, 8, 16 or 64)\n");
+		"  --venues N      select: only N venues (2, 8, 16 or 64)\n"
+		"  --client-wait W serve: how a client waits for events: sleep\n"
+		"                  (nanosleep, default), yield (sched_yield) or spin (pause)\n");
 }
 
 int
@@ -61,6 +66,7 @@ main(int argc, char **argv)
 		{"tmp", required_argument, NULL, 't'},
 		{"strategy", required_argument, NULL, 's'},
 		{"venues", required_argument, NULL, 'v'},
+		{"client-wait", required_argument, NULL, 'w'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -74,6 +80,9 @@ main(int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	const char *cmd = argv[1];
+	/* serve's client processes: this binary run again (perf/serve.c). */
+	if (strcmp(cmd, "serve-client") == 0)
+		return xr_perf_serve_client(argc - 1, argv + 1);
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (c) {
@@ -132,6 +141,19 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'w':
+			if (strcmp(optarg, "sleep") == 0)
+				o.client_wait = XR_PERF_WAIT_SLEEP;
+			else if (strcmp(optarg, "yield") == 0)
+				o.client_wait = XR_PERF_WAIT_YIELD;
+			else if (strcmp(optarg, "spin") == 0)
+				o.client_wait = XR_PERF_WAIT_SPIN;
+			else {
+				fprintf(stderr, "xroute-perf: --client-wait %s: expected sleep, "
+					"yield or spin\n", optarg);
+				return 2;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -167,6 +189,8 @@ main(int argc, char **argv)
 			rc = xr_perf_pipeline(&o);
 		if (rc == 0)
 			rc = xr_perf_fix(&o);
+		if (rc == 0)
+			rc = xr_perf_serve(&o);
 	} else if (strcmp(cmd, "hiccup") == 0) {
 		rc = xr_perf_hiccup(&o);
 	} else if (strcmp(cmd, "floor") == 0) {
@@ -179,6 +203,8 @@ main(int argc, char **argv)
 		rc = xr_perf_pipeline(&o);
 	} else if (strcmp(cmd, "fix") == 0) {
 		rc = xr_perf_fix(&o);
+	} else if (strcmp(cmd, "serve") == 0) {
+		rc = xr_perf_serve(&o);
 	} else {
 		fprintf(stderr, "xroute-perf: unknown subcommand '%s'\n", cmd);
 		usage(stderr);

@@ -1,6 +1,7 @@
 /*
  * xroute-perf internals: options, timing, thread pairs, statistics and the
- * result printer shared by the subcommands (floor, ring, select, pipeline).
+ * result printer shared by the subcommands (floor, ring, select, pipeline,
+ * fix, hiccup, serve).
  *
  * Every result is one line: a human table row on stdout and, with
  * --json FILE, one JSON object (name, unit, median, min, max, rounds, and
@@ -14,6 +15,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/** How serve's client processes wait when no event is there (--client-wait). */
+enum xr_perf_client_wait {
+	XR_PERF_WAIT_SLEEP = 0, /* nanosleep 1 us (the default timer slack: ~50 us):
+				 * the default */
+	XR_PERF_WAIT_YIELD = 1, /* sched_yield(), as tools/client/example_strategy.c */
+	XR_PERF_WAIT_SPIN = 2,	/* a pause instruction */
+};
+
 /** Command-line options common to every subcommand. */
 struct xr_perf_opts {
 	bool quick;		/* a run of seconds: fewer messages and rounds */
@@ -25,6 +34,7 @@ struct xr_perf_opts {
 	uint64_t signals;	/* pipeline signals per run; 0 = default */
 	int strategy;		/* select: only this enum xr_strategy; 0 = all */
 	unsigned venues;	/* select: only this venue count; 0 = all */
+	enum xr_perf_client_wait client_wait; /* serve's clients */
 };
 
 /** Maximum extra numeric fields of one result. */
@@ -113,6 +123,9 @@ int xr_perf_select(const struct xr_perf_opts *o);
 int xr_perf_pipeline(const struct xr_perf_opts *o);
 int xr_perf_fix(const struct xr_perf_opts *o);
 int xr_perf_hiccup(const struct xr_perf_opts *o);
+int xr_perf_serve(const struct xr_perf_opts *o);
+/** The client processes of serve: `xroute-perf serve-client ...` (perf/serve.c). */
+int xr_perf_serve_client(int argc, char **argv);
 
 /**
  * Measure the floor RTT once: @p n cache-line ping-pongs between cpu_a
@@ -120,5 +133,21 @@ int xr_perf_hiccup(const struct xr_perf_opts *o);
  * threads could not start.
  */
 double xr_perf_floor_once(const struct xr_perf_opts *o, uint64_t n);
+
+/**
+ * One loopback TCP ping-pong round (perf/fix.c): @p n round trips of a
+ * 200-byte message (TCP_NODELAY, blocking send/recv) from the calling
+ * thread to an echo thread pinned to cpu_b, after 100 to warm up. With
+ * @p samples (n entries) each round trip's ns is stored there.
+ * @return mean round trip (ns), or -1 on a socket error.
+ */
+double xr_perf_tcp_rtt_once(const struct xr_perf_opts *o, uint64_t n, uint64_t *samples);
+
+/**
+ * One closed-loop run of `xroute-perf pipeline`'s workload (perf/pipeline.c:
+ * 5 zero-latency sim venues, 100 users, @p n signals of `xroute gen`, files
+ * in o->tmp_dir, removed after). @return signals/s, or -1 (message printed).
+ */
+double xr_perf_pipeline_closed_once(const struct xr_perf_opts *o, uint64_t n);
 
 #endif /* XR_PERF_PVT_H */

@@ -188,6 +188,22 @@ xr__closed(const struct xr_perf_opts *o, const struct xr__files *fl, unsigned ve
 	return xr_perf_median(tmp, rounds);
 }
 
+double
+xr_perf_pipeline_closed_once(const struct xr_perf_opts *o, uint64_t n)
+{
+	struct xr__files fl;
+	double v[1];
+
+	snprintf(fl.cfg, sizeof(fl.cfg), "%s/xroute-perf-closed-%d.ini", o->tmp_dir,
+		 (int)getpid());
+	snprintf(fl.sig, sizeof(fl.sig), "%s/xroute-perf-closed-%d.csv", o->tmp_dir,
+		 (int)getpid());
+	double rate = xr__closed(o, &fl, 5, 100, n, 1, v, NULL);
+	unlink(fl.cfg);
+	unlink(fl.sig);
+	return rate;
+}
+
 static void
 xr__stage(struct xr_perf_result *res, const char *p50, const char *p99,
 	  const struct xr_latency *l)

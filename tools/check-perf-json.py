@@ -16,6 +16,18 @@ SELECT_16_ONLY = ("lowest_latency", "cost_optimization", "aggressive", "passive"
                   "balanced", "stealth")
 REQUIRED = {"name": str, "unit": str, "median": (int, float), "min": (int, float),
             "max": (int, float), "rounds": int}
+# perf/serve.c: each result and the extra fields it must carry.
+SERVE_FIELDS = {
+    "serve.floor.rtt": ("round_trips", "cpu_a", "cpu_b"),
+    "serve.tcp.rtt": ("p50", "p99", "p999", "mean", "round_trips", "bytes"),
+    "serve.client.rtt": ("ratio_vs_floor", "p50", "p99", "p999", "mean", "p99_vs_floor",
+                         "p999_vs_floor", "round_trips"),
+    "serve.pipeline.closed": ("signals",),
+    "serve.closed.1client": ("vs_pipeline", "signals", "clients"),
+    "serve.closed.4clients": ("vs_1client", "vs_pipeline", "signals", "clients"),
+    "serve.fix.rtt": ("p50", "p99", "p999", "mean", "p50_vs_tcp", "p99_vs_tcp",
+                      "p999_vs_tcp", "round_trips"),
+}
 EXPECT = {
     "hiccup": ["hiccup.probe", "hiccup.sleeper"],
     "floor": ["floor.rtt"],
@@ -34,6 +46,7 @@ EXPECT = {
                  "pipeline.open.e2e.vs_hiccup", "pipeline.scale.venues.1",
                  "pipeline.scale.users.1", "pipeline.scale.users.1000000"],
     "fix": ["fix.nos.encode_decode", "fix.er.encode_decode", "fix.tcp.rtt"],
+    "serve": list(SERVE_FIELDS),
 }
 
 
@@ -126,6 +139,12 @@ def main(sub, path):
     if sub == "pipeline" and seen["pipeline.closed.throughput"].get(
             "alloc_bytes_per_signal", -1) < 0:
         fail(f"{path}: alloc_bytes_per_signal not measured")
+    if sub == "serve":
+        for name, keys in SERVE_FIELDS.items():
+            for k in keys:
+                v = seen[name].get(k)
+                if not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+                    fail(f"{path}: {name}: {k} = {v} is not a finite figure >= 0")
     if sub == "pipeline":
         check_hiccups(path, seen, "pipeline.hiccup.")
         check_vs_hiccup(path, seen)
