@@ -449,9 +449,11 @@ xr__key_connector(struct xr_config_loader *ld, struct xr_venue_cfg *v, const cha
 	char why[200];
 	uint8_t w;
 
-	for (uint32_t i = 0; i <= ld->n_schemas; i++)
-		words[i] = (struct xr_config_word){
-			i < ld->n_schemas ? ld->schemas[i]->name : NULL, (uint8_t)i };
+	/* n_schemas <= XR_CONFIG_MAX_SCHEMAS (xr_config_load() checks); the
+	 * bound is said again so the compiler sees the array holds it. */
+	uint32_t n = ld->n_schemas < XR_CONFIG_MAX_SCHEMAS ? ld->n_schemas : XR_CONFIG_MAX_SCHEMAS;
+	for (uint32_t i = 0; i <= n; i++)
+		words[i] = (struct xr_config_word){ i < n ? ld->schemas[i]->name : NULL, (uint8_t)i };
 	if (xr_config_word(words, value, &w, why, sizeof(why)) != 0)
 		return xr__kerr(ld, XR__HERE(ld), key, value, "%s", why);
 	snprintf(v->connector, sizeof(v->connector), "%s", ld->schemas[w]->name);

@@ -83,12 +83,16 @@ load_ok(const char *text)
 static inline char *
 print_to_string(const struct xr_config *cfg)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	/* The stream writes the buffer's address into heap memory, not into a
+	 * local whose address escapes (gcc -O3 took a local for dangling). */
+	struct { char *buf; size_t len; } *ms = calloc(1, sizeof(*ms));
+	cr_assert_not_null(ms);
+	FILE *f = open_memstream(&ms->buf, &ms->len);
 	cr_assert_not_null(f);
 	xr_config_print(cfg, f);
 	cr_assert_eq(fclose(f), 0);
+	char *buf = ms->buf;
+	free(ms);
 	return buf;
 }
 
