@@ -6,7 +6,8 @@
  *
  * DESIGN
  *   A fixed table of max_clients sessions, allocated at creation. A session
- *   is FREE, HELLO (accepted, its hello not yet read) or OPEN (mapping sent).
+ *   is FREE, HELLO (accepted, its hello not read yet), OPEN (mapping sent)
+ *   or CLOSING (its socket ended; the data thread is giving it back).
  *   xr_client_server_service() does all socket work without blocking:
  *   accept what is pending, read the hellos that arrived, answer them,
  *   retire sessions whose socket hung up. The ring calls touch no socket.
