@@ -79,8 +79,9 @@ xr_engine_footprint(const struct xr_config *cfg, struct xr_footprint *fp)
 	uint64_t books = (uint64_t)cfg->n_clients + cfg->n_fix_clients;
 	if (books != 0)
 		fp->serve_bytes =
-			books * ((uint64_t)sc->idempotency_window * sizeof(struct xr_src_entry) +
-				 xr__map_bytes(sc->idempotency_window, sizeof(uint32_t)) +
+			books * ((uint64_t)xr_src_window(sc->idempotency_window) *
+					 sizeof(struct xr_src_entry) +
+				 xr__map_bytes(xr_src_window(sc->idempotency_window), sizeof(uint32_t)) +
 				 (uint64_t)sc->result_buffer * sizeof(struct xr_client_event)) +
 			(cfg->n_clients != 0 ? (uint64_t)sc->max_clients *
 						       ((uint64_t)sc->client_ring * XR_CLIENT_SIGNAL_SIZE +

@@ -46,7 +46,10 @@ xr__source_init(struct xr_sources *s, struct xr_source *src, uint32_t i,
 	src->index = i;
 	src->session = -1;
 	src->owner_session = -1;
-	src->window = sc->idempotency_window ? sc->idempotency_window : 1048576;
+	/* A power of two: the entry of a seq is seq & mask, no division
+	 * per signal (sources_pvt.h xr_src_window()). */
+	src->window = xr_src_window(sc->idempotency_window);
+	src->mask = src->window - 1;
 	src->next_seq = 1;
 	if (xr_u64map_init(&src->ids, src->window, sizeof(uint32_t)) != 0)
 		return -ENOMEM;
@@ -396,7 +399,7 @@ xr_sources_admit(struct xr_sources *s, uint32_t i, struct xr_msg *m)
 		return 0;
 	}
 	uint64_t seq = src->next_seq;
-	uint32_t k = (uint32_t)(seq % src->window);
+	uint32_t k = (uint32_t)(seq & src->mask);
 	struct xr_src_entry *en = &src->entries[k];
 	if (en->state == XR_SRC_E_OPEN) {
 		/* The window holds only open signals: refuse, unremembered. */
@@ -628,7 +631,7 @@ static void
 xr__on_result(struct xr_sources *s, struct xr_source *src, const struct xr_msg *m, uint64_t now)
 {
 	uint64_t seq = m->signal_id >> XR_SRC_BITS;
-	struct xr_src_entry *en = &src->entries[seq % src->window];
+	struct xr_src_entry *en = &src->entries[seq & src->mask];
 
 	src->c.results++;
 	if (seq == 0 || en->seq != seq || en->state != XR_SRC_E_OPEN) {
@@ -683,7 +686,7 @@ xr_sources_return(struct xr_sources *s, uint64_t now)
 			continue;
 		}
 		uint64_t seq = m->signal_id >> XR_SRC_BITS;
-		const struct xr_src_entry *en = &src->entries[seq % src->window];
+		const struct xr_src_entry *en = &src->entries[seq & src->mask];
 		if (m->kind == XR_MSG_FILL && seq != 0 && en->seq == seq &&
 		    en->state == XR_SRC_E_OPEN)
 			xr__on_fill(s, src, en, m, now);

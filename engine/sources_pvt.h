@@ -49,6 +49,22 @@ struct xr_client_server;
 #define XR_SRC_BITS 12
 #define XR_SRC_MAX (1u << XR_SRC_BITS)
 
+/**
+ * Entries of a source's book for [serve] idempotency_window @p w: w
+ * rounded up to a power of two (0: the default 1048576), so a seq's entry
+ * is found with a mask. Thread: any.
+ */
+static inline uint32_t
+xr_src_window(uint32_t w)
+{
+	uint32_t n = 1024;
+	if (w == 0)
+		w = 1048576;
+	while (n < w)
+		n <<= 1;
+	return n;
+}
+
 /** What a source is. */
 enum xr_src_kind {
 	XR_SRC_CLIENT = 0, /* a [client NAME]: shared-memory rings */
@@ -115,8 +131,9 @@ struct xr_source {
 	int32_t owner_session;	 /* owner thread: the session that holds the
 				  * name, -1 none */
 	struct xr_u64map ids;	 /* sid -> uint32_t entry index */
-	struct xr_src_entry *entries; /* window entries, by seq % window */
-	uint32_t window;
+	struct xr_src_entry *entries; /* window entries, by seq & mask */
+	uint32_t window;	 /* entries: a power of two (xr_src_window()) */
+	uint64_t mask;		 /* window - 1 */
 	uint64_t next_seq;	 /* the next signal's seq (from 1) */
 	/* The result buffer: events the client's ring had no room for. */
 	struct xr_client_event *held;

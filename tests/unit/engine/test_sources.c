@@ -501,3 +501,59 @@ Test(sources, a_flooding_client_does_not_starve_another)
 	xr_client_close(b);
 	serve_free(&s);
 }
+
+Test(sources, the_window_forgets_the_oldest_and_refuses_when_all_are_open)
+{
+	struct served s = {0};
+	char extra[1100];
+	snprintf(extra, sizeof(extra), "idempotency_window = 1024\n%s", clients(""));
+	serve_start(&s, extra);
+	struct xr_client *c = connect_to(&s, "desk");
+	cr_assert_not_null(c);
+	/* 1024 orders resting far below the book fill the window. */
+	for (uint64_t id = 1; id <= 1024;) {
+		struct xr_client_signal g = order(id, "ann");
+		g.limit_px = 100000000;
+		g.tif = 0;
+		if (xr_client_submit(c, &g) == 0)
+			id++;
+	}
+	for (uint64_t live = 0; live < 1024;) {
+		struct xr_client_event ev[64];
+		int n = xr_client_poll(c, ev, 64);
+		for (int i = 0; i < n; i++)
+			live += ev[i].kind == XR_CEV_NEW;
+	}
+	/* All open: one more is refused, not remembered, not routed. */
+	struct xr_client_signal g = order(5000, "ann");
+	cr_assert_eq(xr_client_submit(c, &g), 0);
+	struct xr_client_event last;
+	cr_assert_eq(await_results(c, 1, &last, NULL), 1);
+	cr_assert_eq(last.signal_id, 5000);
+	cr_assert_eq(last.reason, XR_R_OVERLOADED);
+	/* Cancel them all: their entries are done and may be reused. */
+	for (uint64_t id = 1; id <= 1024;)
+		if (xr_client_cancel(c, id, "BTC-USD") == 0)
+			id++;
+	cr_assert_eq(await_results(c, 1024, NULL, NULL), 1024);
+	/* Now 5000 goes through, and takes the oldest entry: id 1 is
+	 * forgotten, so id 1 again is a new signal. */
+	cr_assert_eq(xr_client_submit(c, &g), 0);
+	cr_assert_eq(await_results(c, 1, &last, NULL), 1);
+	cr_assert_eq(last.final, XR_CFINAL_FILLED);
+	struct xr_client_signal again = order(1, "ann");
+	cr_assert_eq(xr_client_submit(c, &again), 0);
+	cr_assert_eq(await_results(c, 1, &last, NULL), 1);
+	cr_assert_eq(last.final, XR_CFINAL_FILLED, "routed anew, not the old canceled outcome");
+	/* That took the next oldest entry, id 2's; id 3, still remembered,
+	 * is answered canceled from the book. */
+	again = order(3, "ann");
+	cr_assert_eq(xr_client_submit(c, &again), 0);
+	cr_assert_eq(await_results(c, 1, &last, NULL), 1);
+	cr_assert_eq(last.final, XR_CFINAL_CANCELED);
+	const struct xr_summary *sm = serve_stop(&s);
+	cr_assert_eq(sm->signals_read, 1026, "1024, then 5000 and 1 again");
+	cr_assert_eq(sm->unaccounted, 0);
+	xr_client_close(c);
+	serve_free(&s);
+}
