@@ -470,7 +470,8 @@ xr__take(struct xr_sources *s, struct xr_source *src, struct xr_msg *m, uint64_t
 	if (m->kind == XR_MSG_CONTROL) {
 		if (!xr__cancel(s, src, m, now))
 			return 0;
-		*out = *m;
+		if (out != m)
+			*out = *m;
 		return 1;
 	}
 	if (stopped) {
@@ -491,7 +492,8 @@ xr__take(struct xr_sources *s, struct xr_source *src, struct xr_msg *m, uint64_t
 	}
 	if (!xr_sources_admit(s, src->index, m))
 		return 0;
-	*out = *m;
+	if (out != m)
+		*out = *m;
 	return 1;
 }
 
@@ -502,9 +504,10 @@ xr__intake(struct xr_sources *s, uint32_t id, uint64_t now, bool stopped, struct
 {
 	struct xr_source *src = &s->src[s->session_src[id]];
 	const struct xr_engine *e = s->eng;
-	struct xr_msg in[XR_CLIENT_BURST_MAX];
 	char err[200] = "";
-	int got = xr_client_server_next_burst(s->clients, id, e->names, in, want, err,
+	/* Parsed straight into @p out and compacted there: a record that is
+	 * routed is not copied again (xr__take() moves it down, if at all). */
+	int got = xr_client_server_next_burst(s->clients, id, e->names, out, want, err,
 					      sizeof(err));
 
 	if (got < 0) {
@@ -522,7 +525,7 @@ xr__intake(struct xr_sources *s, uint32_t id, uint64_t now, bool stopped, struct
 		src->c.burst_capped++;
 	uint32_t n = 0;
 	for (int k = 0; k < got; k++)
-		n += xr__take(s, src, &in[k], now, stopped, err, &out[n]);
+		n += xr__take(s, src, &out[k], now, stopped, err, &out[n]);
 	return n;
 }
 
