@@ -69,6 +69,20 @@ xr_side_name(enum xr_side s)
 }
 
 const char *
+xr_ord_status_name(enum xr_ord_status s)
+{
+	switch (s) {
+	case XR_OS_NEW: return "new";
+	case XR_OS_PARTIALLY_FILLED: return "partially_filled";
+	case XR_OS_FILLED: return "filled";
+	case XR_OS_CANCELED: return "canceled";
+	case XR_OS_REJECTED: return "rejected";
+	case XR_OS_EXPIRED: return "expired";
+	}
+	return "invalid";
+}
+
+const char *
 xr_ord_type_name(enum xr_ord_type t)
 {
 	return t == XR_ORD_MARKET ? "market" : t == XR_ORD_LIMIT ? "limit" : "invalid";

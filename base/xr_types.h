@@ -549,6 +549,10 @@ const char *xr_reason_name(enum xr_reason r);
 const char *xr_final_name(enum xr_final f);
 /** @return "buy" or "sell". */
 const char *xr_side_name(enum xr_side s);
+/** @return "new", "partially_filled", "filled", "canceled", "rejected",
+ * "expired" (FIX tag 39 values '0' '1' '2' '4' '8' 'C'); "invalid" for any
+ * other byte. The journal's reports.ord_status. Thread: any. */
+const char *xr_ord_status_name(enum xr_ord_status s);
 /** @return "market" or "limit". */
 const char *xr_ord_type_name(enum xr_ord_type t);
 /** @return "day", "gtc", "ioc", "fok". */

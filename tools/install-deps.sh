@@ -7,6 +7,7 @@ pkgs=(
 	gcc pkg-config meson ninja-build python3
 	liburcu-dev libck-dev libjemalloc-dev libcriterion-dev libinih-dev libjansson-dev
 	libsystemd-dev # xroute serve: sd_notify (READY, WATCHDOG, STOPPING)
+	libsqlite3-dev sqlite3 # the journal (docs/journal.md); sqlite3 reads it by hand
 	g++ libquickfix-dev libquickfix-doc # tests/integration/fix: QuickFIX example venues
 	clang libclang-rt-14-dev # tests/fuzz: libFuzzer (clang only recommends the runtime)
 	valgrind # perf/check-stage-budget.sh: callgrind's instruction counts per stage

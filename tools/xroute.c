@@ -11,6 +11,7 @@
  *              [--positions FILE] [--control FILE] [--no-hiccup]
  *   xroute check -c FILE
  *   xroute gen --signals N --users U --symbols S --seed X -o FILE
+ *   xroute journal query|export|salvage|check ... (xr_journal_cli.h)
  *   xroute --help | --version
  *
  * run: SIGHUP re-reads the config file and publishes its route parameters
@@ -69,6 +70,7 @@
 #include "xr_engine.h"
 #include "xr_gen.h"
 #include "xr_hiccup.h"
+#include "xr_journal_cli.h"
 #include "xr_types.h"
 
 #define XR_VERSION "0.1.0"
@@ -451,6 +453,7 @@ usage(FILE *out)
 		"                  [--positions FILE] [--control FILE] [--no-hiccup]\n"
 		"       xroute check -c CONFIG\n"
 		"       xroute gen --signals N --users U --symbols S --seed X -o FILE [options]\n"
+		"       xroute journal query|export|salvage|check JOURNAL [options]\n"
 		"       xroute --help | --version\n"
 		"\n"
 		"  run     route every signal of FILE through the engine configured by CONFIG;\n"
@@ -481,11 +484,14 @@ usage(FILE *out)
 		"          (docs/serve.md)\n"
 		"  check   load and validate CONFIG, print the effective configuration\n"
 		"  gen     write a realistic signal file (xroute gen --help for options)\n"
+		"  journal read a journal: a signal's timeline, export as CSV or JSON Lines,\n"
+		"          salvage a damaged one (xroute journal --help for options)\n"
 		"\n"
 		"Exit status: 0 ok (also after SIGTERM or SIGINT, which end the run in order),\n"
 		"1 run failed or an invariant broke, 2 usage or config error, 3 complete but\n"
 		"some signals ended unknown (a child order in doubt at a venue).\n"
-		"Docs: docs/config.md, docs/signals.md, docs/output.md, docs/serve.md.\n");
+		"Docs: docs/config.md, docs/signals.md, docs/output.md, docs/serve.md,\n"
+		"docs/journal.md.\n");
 }
 
 static struct xr_config *
@@ -862,6 +868,8 @@ main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "gen") == 0)
 		return xr_gen_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "journal") == 0)
+		return xr_journal_main(argc - 1, argv + 1);
 	fprintf(stderr, "xroute: unknown command \"%s\"\n", cmd);
 	usage(stderr);
 	return 2;

@@ -337,6 +337,14 @@ Test(types, order_enum_names)
 	cr_assert_str_eq(xr_tif_name(XR_TIF_FOK), "fok");
 	cr_assert_str_eq(xr_tif_name((enum xr_tif)2), "invalid"); /* FIX 2 = OPG: unsupported */
 
+	cr_assert_str_eq(xr_ord_status_name(XR_OS_NEW), "new");
+	cr_assert_str_eq(xr_ord_status_name(XR_OS_PARTIALLY_FILLED), "partially_filled");
+	cr_assert_str_eq(xr_ord_status_name(XR_OS_FILLED), "filled");
+	cr_assert_str_eq(xr_ord_status_name(XR_OS_CANCELED), "canceled");
+	cr_assert_str_eq(xr_ord_status_name(XR_OS_REJECTED), "rejected");
+	cr_assert_str_eq(xr_ord_status_name(XR_OS_EXPIRED), "expired");
+	cr_assert_str_eq(xr_ord_status_name((enum xr_ord_status)'3'), "invalid"); /* FIX DoneForDay */
+
 	cr_assert_str_eq(xr_signal_type_name(XR_SIG_ENTRY), "entry");
 	cr_assert_str_eq(xr_signal_type_name(XR_SIG_EXIT), "exit");
 	cr_assert_str_eq(xr_signal_type_name(XR_SIG_PROFIT_TAKE), "profit_take");
