@@ -317,6 +317,11 @@ xr_journal_open(struct xr_journal *j, const struct xr_config *cfg, uint32_t n_ve
 	if (rc != 0)
 		return rc;
 	sqlite3 *db = xr_jdb_handle(j->db);
+	/* The writer's pages stay in memory: 64 MiB of page cache, reads
+	 * through a mapping rather than pread(). */
+	if (xr__exec(j, db, "PRAGMA cache_size=-65536") != 0 ||
+	    xr__exec(j, db, "PRAGMA mmap_size=1073741824") != 0)
+		goto sql_err;
 	if ((rc = xr_jrows_prepare(j, err, err_len)) != 0)
 		return rc;
 

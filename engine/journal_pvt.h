@@ -121,7 +121,7 @@ struct xr_journal {
 	struct xr_u64map cum;	    /* open ClOrdID -> cumulative qty (rows) */
 	struct xr_journal_stats st;
 	_Atomic uint64_t records_live; /* st.records, relaxed, for the owner */
-	char first_error[256];
+	char first_error[1024];
 };
 
 /**

@@ -106,20 +106,6 @@ xr__symbol(const struct xr_journal *j, unsigned s)
 	return s < j->cfg->n_symbols ? j->cfg->symbols[s] : "";
 }
 
-static const char *
-xr__ord_status(uint8_t os)
-{
-	switch (os) {
-	case XR_OS_NEW: return "new";
-	case XR_OS_PARTIALLY_FILLED: return "partially_filled";
-	case XR_OS_FILLED: return "filled";
-	case XR_OS_CANCELED: return "canceled";
-	case XR_OS_REJECTED: return "rejected";
-	case XR_OS_EXPIRED: return "expired";
-	default: return "none";
-	}
-}
-
 static int64_t
 xr__at(const struct xr_journal *j, uint64_t mono, int64_t now_wall)
 {
@@ -317,7 +303,7 @@ xr__report(struct xr_journal *j, const struct xr_msg *m, int64_t now_wall)
 	xr__int(s, 4, (int64_t)m->order_id);
 	xr__text(s, 5, xr__venue(j, m->venue));
 	xr__text(s, 6, kind);
-	xr__text(s, 7, xr__ord_status(m->ord_status));
+	xr__text(s, 7, xr_ord_status_name((enum xr_ord_status)m->ord_status));
 	xr__text(s, 8, xr_reason_name(m->reason));
 	xr__int(s, 9, m->cum_qty);
 	xr__int(s, 10, m->cum_notional);
