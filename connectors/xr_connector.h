@@ -179,6 +179,29 @@ struct xr_connector_ops {
 	 */
 	uint32_t (*poll)(void *ctx, uint64_t now_ns, struct xr_conn_event *ev,
 			 uint32_t max);
+	/**
+	 * Take back an order a previous process of xroute sent and may have
+	 * left live at the venue (crash recovery, docs/journal.md
+	 * "Recovery"): remember it as sent, with @p cum_qty (qty scale) and
+	 * @p cum_notional (cash) already reported, so that the venue's
+	 * reports of it (resent, or answers to status()) count only what is
+	 * new. Nothing is sent. Optional: NULL for a venue that cannot
+	 * outlive xroute (the in-process sim), whose status() then answers
+	 * XR_EV_ORDER_UNKNOWN.
+	 * @return 0; -EBUSY the order table is full; -EEXIST the ClOrdID is
+	 *         already known.
+	 * Thread: the venue's execute stage, or the owner before it runs.
+	 */
+	int (*adopt)(void *ctx, const struct xr_conn_order *o, int64_t cum_qty,
+		     int64_t cum_notional, uint64_t now_ns);
+	/**
+	 * Use @p prefix (1..15 characters of A-Z a-z 0-9 -) before the
+	 * engine's ClOrdID numbers on the wire, instead of one made per run:
+	 * the journal's instance, so that a ClOrdID means the same order
+	 * after a restart. Optional: NULL for a connector that puts no
+	 * prefix on the wire. Thread: the owner, before the first submit.
+	 */
+	void (*set_clordid_prefix)(void *ctx, const char *prefix);
 	/** Fill all of @p h (counters a connector does not keep are 0).
 	 * @return 0. Thread: the venue's execute stage. No allocation. */
 	int (*health)(void *ctx, struct xr_conn_health *h);

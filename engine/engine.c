@@ -15,6 +15,7 @@
 
 #include "engine_pvt.h"
 #include "journal_pvt.h"
+#include "xr_journal_db.h"
 #include "stage_execute_pvt.h"
 #include "stage_fix_entry_pvt.h"
 #include "stage_ingress_pvt.h"
@@ -171,6 +172,11 @@ xr__journal_wire(struct xr_engine *e, char *err, size_t err_len)
 
 	e->ingress->journal = xr_journal_ring(j, XR_JR_INGRESS);
 	e->route->journal = xr_journal_ring(j, XR_JR_ROUTE);
+	for (uint32_t v = 0; v < e->n_venues; v++) {
+		const struct xr_connector *c = &e->execute[v].conn;
+		if (c->ops->set_clordid_prefix != NULL)
+			c->ops->set_clordid_prefix(c->ctx, xr_jdb_instance(j->db));
+	}
 	e->route->clordid_limit = &j->clordid_limit;
 	e->route->clordid_used = &j->clordid_used;
 	e->route->next_cl_ord_id = xr_journal_first_clordid(j) - 1;
@@ -178,8 +184,23 @@ xr__journal_wire(struct xr_engine *e, char *err, size_t err_len)
 	e->aggregate->journal = xr_journal_ring(j, XR_JR_AGGREGATE);
 	for (uint32_t v = 0; v < e->n_venues; v++)
 		e->execute[v].journal = xr_journal_ring(j, XR_JR_EXECUTE + v);
-	if (!e->io.serve)
-		return 0;
+	struct xr_jrecovery r;
+	int rc = xr_journal_recover_load(j, &r, err, err_len);
+	if (rc != 0)
+		return rc;
+	if (!e->io.serve) {
+		/* A file replay takes nothing back; it says what is left. */
+		if (r.active && r.n_parents != 0)
+			fprintf(stderr,
+				"xroute: warning: %s: the runs since %" PRId64 " ended without a "
+				"clean exit and left %" PRIu32 " signals open (%" PRIu32 " child "
+				"orders); xroute serve on this journal takes them back\n",
+				e->cfg->journal.path, r.since_run, r.n_parents, r.n_children);
+		r.active = false;
+		rc = xr_engine_recover(e, &r, err, err_len);
+		xr_journal_recover_free(&r);
+		return rc;
+	}
 	const struct xr_sources *s = &e->ingress->srcs;
 	char(*names)[XR_NAME_MAX + 1] = calloc(s->n ? s->n : 1, sizeof(*names));
 	if (names == NULL) {
@@ -188,10 +209,17 @@ xr__journal_wire(struct xr_engine *e, char *err, size_t err_len)
 	}
 	for (uint32_t i = 0; i < s->n; i++)
 		snprintf(names[i], sizeof(names[i]), "%s", s->src[i].name);
-	int rc = xr_journal_set_sources(j, (const char(*)[XR_NAME_MAX + 1])names, s->n);
+	rc = xr_journal_set_sources(j, (const char(*)[XR_NAME_MAX + 1])names, s->n);
 	free(names);
-	if (rc != 0)
+	if (rc != 0) {
 		snprintf(err, err_len, "out of memory");
+		xr_journal_recover_free(&r);
+		return rc;
+	}
+	/* Internal ids never repeat across the journal's runs. */
+	xr_sources_set_seq_base(&e->ingress->srcs, (uint64_t)j->run << 32);
+	rc = xr_engine_recover(e, &r, err, err_len);
+	xr_journal_recover_free(&r);
 	return rc;
 }
 

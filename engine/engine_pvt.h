@@ -121,7 +121,10 @@ struct xr_venue_live {
 	_Atomic uint32_t health;	/* the connector's last health check: 0
 					 * none yet, 1 connected, 2 not; read by
 					 * the owner (serve's readiness) */
-	char pad_[52];
+	_Atomic uint32_t recovering;	/* children taken back after a crash
+					 * that the venue has not answered yet;
+					 * serve is ready only at 0 */
+	char pad_[48];
 };
 
 /**
@@ -248,6 +251,9 @@ struct xr_engine {
 	struct xr_journal *journal;		/* [journal] path, else NULL
 						 * (journal_pvt.h) */
 	bool journal_clean;			/* the run ended normally */
+	uint64_t recovered_open;		/* signals a crashed run left open,
+						 * taken back (recovery.c) */
+	uint64_t recovered_children;		/* child orders taken back */
 
 	/* Shared state: written by one side, read by the other, as noted. */
 	uint32_t signal_lines;			/* lines in the signal file: ingress
@@ -308,5 +314,18 @@ void xr_runner_stop(struct xr_engine *e);
  * without a request. Thread: the engine's owner, in xr_engine_run's loop.
  */
 void xr_reload_poll(struct xr_engine *e);
+
+struct xr_jrecovery;
+
+/**
+ * Put what a crashed run left (@p r, from xr_journal_recover_load()) back
+ * into the stages, and journal that it did (recovery.c). Order ids
+ * continue past the journal's even when nothing is to be recovered.
+ * @return 0, or -errno with @p err naming what could not be taken back
+ *         (a source without a book, a venue table too small); nothing is
+ *         sent either way.
+ * Thread: the owner, after every stage's init, before the threads start.
+ */
+int xr_engine_recover(struct xr_engine *e, struct xr_jrecovery *r, char *err, size_t err_len);
 
 #endif /* XR_ENGINE_PVT_H */

@@ -326,7 +326,18 @@ xr_journal_open(struct xr_journal *j, const struct xr_config *cfg, uint32_t n_ve
 		return rc;
 
 	/* What a killed process left in the rings: into the journal, durably,
-	 * before the rings are laid out again. */
+	 * before the rings are laid out again; its rows belong to the run
+	 * that made them, the last one. */
+	sqlite3_stmt *last = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT COALESCE(MAX(run), 0) FROM runs", -1, &last, NULL) !=
+		    SQLITE_OK ||
+	    sqlite3_step(last) != SQLITE_ROW) {
+		sqlite3_finalize(last);
+		xr__jerr(j, "reading the runs", db);
+		goto sql_err;
+	}
+	j->run = sqlite3_column_int64(last, 0);
+	sqlite3_finalize(last);
 	if (xr__exec(j, db, "PRAGMA synchronous=FULL") != 0 || xr__exec(j, db, "BEGIN") != 0)
 		goto sql_err;
 	rc = xr_jrings_drain(j, rings_path, xr__drain_one, err, err_len);

@@ -197,6 +197,7 @@ static const char *const xr__schema[] = {
 	"CREATE INDEX children_clordid ON children(cl_ord_id)",
 	"CREATE INDEX reports_clordid ON reports(cl_ord_id)",
 	"CREATE INDEX results_signal ON results(signal_id)",
+	"CREATE INDEX decisions_signal ON decisions(signal_id)",
 	/* Views for people: decimals and times as text. */
 	"CREATE VIEW v_signals AS SELECT run, signal_id, " XR__TIME("at_ns") " AS at, "
 	"source, client_id, user, symbol, side, " XR__DEC("qty") " AS qty, ord_type, "

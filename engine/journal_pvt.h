@@ -222,4 +222,91 @@ void xr_jrows_finalize(struct xr_journal *j);
 int xr_jrows_insert(struct xr_journal *j, unsigned ring, const struct xr_msg *m,
 		    int64_t now_wall_ns);
 
+/* ---- journal_recover.c: what a crashed run left ---- */
+
+/** An open parent of the session (a signal without a result). */
+struct xr_jrec_parent {
+	struct xr_msg sig;	   /* the signal as accepted; order_id, method,
+				    * exp_px, arrival_px from its decision;
+				    * signal_id: set when its source's book
+				    * takes it back (the id it has now) */
+	char source[XR_NAME_MAX + 1];
+	uint64_t client_id;	   /* the source's own signal_id */
+	char user[XR_NAME_MAX + 1], symbol[XR_NAME_MAX + 1];
+	int64_t cum, notional, fees; /* its children's fills so far */
+	uint64_t venue_mask;
+	uint32_t n_children;	   /* children that count (latest attempts) */
+	uint32_t done;		   /* of which ended */
+	bool routed;		   /* it has a decision; else nothing was sent */
+	bool end_now;		   /* nothing of it can be live (never routed,
+				    * or every child ended): its result is
+				    * made at recovery (end_final, reason
+				    * stopped) */
+	uint8_t end_final;	   /* enum xr_final of that result */
+};
+
+/** A child order of an open parent, with what its reports said. */
+struct xr_jrec_child {
+	struct xr_msg c;	   /* the child as routed (signal_id: as its
+				    * parent's) */
+	uint32_t parent;	   /* index in parents */
+	int64_t cum, notional, fees; /* fills reported */
+	bool ended;		   /* a terminal report is journaled */
+	bool acked;		   /* the venue acknowledged it (New, fills) */
+	bool superseded;	   /* ended and sent again (a later attempt) */
+};
+
+/** A signal of the session that has its result: a resubmit's answer. */
+struct xr_jrec_outcome {
+	char source[XR_NAME_MAX + 1];
+	uint64_t client_id;
+	int64_t filled, notional, fees;
+	uint16_t reason;
+	uint8_t final;
+	uint8_t venue;		   /* first venue, XR_VENUE_NONE */
+};
+
+/**
+ * What the session before this run left (journal_recover.c): every run
+ * since the last clean exit. active is false when there is none (the
+ * last run ended cleanly, or this is the journal's first).
+ */
+struct xr_jrecovery {
+	bool active;
+	int64_t since_run;	   /* the last clean run (0: none) */
+	uint64_t next_order_id;	   /* one past every order_id journaled */
+	struct xr_jrec_parent *parents;
+	uint32_t n_parents, cap_parents;
+	struct xr_jrec_child *children;
+	uint32_t n_children, cap_children;
+	struct xr_jrec_outcome *outcomes;
+	uint32_t n_outcomes, cap_outcomes;
+	int64_t *pos;		   /* net fills, [(user * n_venues + venue) *
+				    * n_symbols + symbol] (qty scale) */
+};
+
+/**
+ * Read back what the runs since the last clean exit left (the header
+ * comment of journal_recover.c). next_order_id is set even when nothing
+ * is to be recovered.
+ * @return 0, or -errno with @p err naming the journal and the cause: a
+ *         user, symbol or venue the config no longer has (-ENOENT), SQL
+ *         errors (-EIO), memory. Thread: the owner, after
+ *         xr_journal_open(), before the writer starts.
+ */
+int xr_journal_recover_load(struct xr_journal *j, struct xr_jrecovery *r, char *err,
+			    size_t err_len);
+
+/** Free what xr_journal_recover_load() allocated. */
+void xr_journal_recover_free(struct xr_jrecovery *r);
+
+/**
+ * Journal the recovery itself: a signals row in this run for every open
+ * parent under the id it has now (its sig.signal_id), and an events row
+ * 'recovery' with the counts. @return 0 or -EIO (err filled).
+ * Thread: the owner, before the writer starts.
+ */
+int xr_journal_recover_note(struct xr_journal *j, const struct xr_jrecovery *r, char *err,
+			    size_t err_len);
+
 #endif /* XR_JOURNAL_PVT_H */

@@ -133,6 +133,23 @@ xr__step(struct xr_journal *j, sqlite3_stmt *s, const char *what)
 
 /* ---- rows ---- */
 
+/* Source @p src of a serve run: the engine's names, or before it gave
+ * them (a killed run's records drained at open) the order xr_sources_init()
+ * numbers them in: [client NAME]s, [fix_client NAME]s, then the file. */
+static const char *
+xr__source(const struct xr_journal *j, unsigned src)
+{
+	const struct xr_config *cfg = j->cfg;
+
+	if (j->src_names != NULL)
+		return src < j->n_src ? j->src_names[src] : "?";
+	if (src < cfg->n_clients)
+		return cfg->clients[src].name;
+	if (src < cfg->n_clients + cfg->n_fix_clients)
+		return cfg->fix_clients[src - cfg->n_clients].name;
+	return "file";
+}
+
 static int
 xr__signal(struct xr_journal *j, const struct xr_msg *m, int64_t now_wall)
 {
@@ -141,7 +158,7 @@ xr__signal(struct xr_journal *j, const struct xr_msg *m, int64_t now_wall)
 
 	xr__int(s, 1, j->run);
 	xr__int(s, 2, (int64_t)m->signal_id);
-	xr__text(s, 3, !j->serve ? "file" : src < j->n_src ? j->src_names[src] : "?");
+	xr__text(s, 3, !j->serve ? "file" : xr__source(j, src));
 	xr__int(s, 4, (int64_t)(j->serve ? m->cl_ord_id : m->signal_id));
 	xr__text(s, 5, xr__user(j, m->user));
 	xr__text(s, 6, xr__symbol(j, m->symbol));

@@ -699,3 +699,57 @@ xr_sources_return(struct xr_sources *s, uint64_t now)
 	}
 	return n;
 }
+
+void
+xr_sources_set_seq_base(struct xr_sources *s, uint64_t base)
+{
+	for (uint32_t i = 0; i < s->n; i++)
+		s->src[i].next_seq = base + 1;
+}
+
+uint64_t
+xr_sources_restore(struct xr_sources *s, const char *name, uint64_t client_id,
+		   const struct xr_src_entry *done)
+{
+	struct xr_source *src = NULL;
+	bool inserted;
+
+	for (uint32_t i = 0; i < s->n && src == NULL; i++)
+		if (strcmp(s->src[i].name, name) == 0)
+			src = &s->src[i];
+	if (src == NULL || client_id == 0)
+		return 0;
+	uint32_t *slot = xr_u64map_upsert(&src->ids, client_id, &inserted);
+	if (slot == NULL)
+		return 0;
+	struct xr_src_entry *en;
+	if (!inserted) {
+		/* Seen again (a later run's outcome of the same id): update. */
+		en = &src->entries[*slot];
+	} else {
+		uint64_t seq = src->next_seq;
+		uint32_t k = (uint32_t)(seq & src->mask);
+		en = &src->entries[k];
+		if (en->state == XR_SRC_E_OPEN) {
+			xr_u64map_remove(&src->ids, client_id);
+			return 0;
+		}
+		if (en->state == XR_SRC_E_DONE) {
+			xr_u64map_remove(&src->ids, en->sid);
+			slot = xr_u64map_find(&src->ids, client_id);
+		}
+		*slot = k;
+		*en = (struct xr_src_entry){.sid = client_id, .seq = seq, .venue = XR_VENUE_NONE};
+		src->next_seq++;
+	}
+	if (done != NULL) {
+		uint64_t seq = en->seq;
+		*en = *done;
+		en->sid = client_id;
+		en->seq = seq;
+		en->state = XR_SRC_E_DONE;
+	} else {
+		en->state = XR_SRC_E_OPEN;
+	}
+	return xr__internal_id(src, en->seq);
+}

@@ -228,4 +228,24 @@ void xr_sources_write_json(const struct xr_sources *s, FILE *out);
 int xr_sources_write_hgrm(const struct xr_sources *s, const char *dir, char *err,
 			  size_t err_len);
 
+/**
+ * Start every source's seqs past @p base (this run's, so that internal
+ * ids never repeat across the runs of one journal: base = run << 32).
+ * Thread: the owner, after xr_sources_init(), before any signal.
+ */
+void xr_sources_set_seq_base(struct xr_sources *s, uint64_t base);
+
+/**
+ * Recovery: take the source's signal @p client_id back into source
+ * @p name's book as its next entry: done with outcome @p done (a
+ * re-submit is answered with it), or open when @p done is NULL (its
+ * result is still to come, and goes to the source).
+ * @return its internal id now; 0 if no source has that name (its
+ *         [client NAME] is gone: the caller reports it) or the window is
+ *         full of open signals.
+ * Thread: the owner, before the ingress thread starts.
+ */
+uint64_t xr_sources_restore(struct xr_sources *s, const char *name, uint64_t client_id,
+			    const struct xr_src_entry *done);
+
 #endif /* XR_SOURCES_PVT_H */

@@ -666,3 +666,15 @@ xr_aggregate_regions(struct xr_aggregate *a, xr_region_fn visit, void *ctx)
 	visit(ctx, a->evq.m, (size_t)a->evq.cap * sizeof(*a->evq.m));
 	visit(ctx, a->pos, (size_t)e->n_users * e->n_venues * e->n_symbols * sizeof(*a->pos));
 }
+
+int
+xr_aggregate_restore_parent(struct xr_aggregate *a, uint64_t order_id, const struct xr_parent *p)
+{
+	bool inserted;
+	struct xr_parent *q = xr_u64map_upsert(&a->parents, order_id, &inserted);
+
+	if (q == NULL)
+		return -ENOSPC;
+	*q = *p;
+	return 0;
+}

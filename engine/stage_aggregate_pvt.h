@@ -167,4 +167,14 @@ void xr_aggregate_flush_events(struct xr_aggregate *a);
  */
 void xr_aggregate_push_event(struct xr_aggregate *a, const struct xr_msg *m);
 
+/**
+ * Recovery: parent @p order_id of a crashed run, with what its children
+ * did before the crash (@p p: fills so far, venues, children ended), so
+ * its remaining children's reports end it as usual.
+ * @return 0, or -ENOSPC if the parent table is full.
+ * Thread: the owner, before the stage's thread starts.
+ */
+int xr_aggregate_restore_parent(struct xr_aggregate *a, uint64_t order_id,
+				const struct xr_parent *p);
+
 #endif /* XR_STAGE_AGGREGATE_PVT_H */

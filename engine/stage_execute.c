@@ -248,9 +248,23 @@ xr__timer_due(const struct xr_execute *x, uint64_t now)
 
 /* Free token @p token, whose child is not in the signal index (its
  * submit failed). */
+/* A child taken back after a crash has its venue's first answer (or
+ * ended): one fewer for serve's readiness to wait for. */
+static void
+xr__adopt_settled(struct xr_execute *x, struct xr_child_timer *ct)
+{
+	ct->adopted = 0;
+	x->adopted_open--;
+	/* Relaxed: a self-contained gauge for the owner. */
+	atomic_store_explicit(&x->live_gauges->recovering, (uint32_t)x->adopted_open,
+			      memory_order_relaxed);
+}
+
 static inline __attribute__((always_inline)) void
 xr__free_token(struct xr_execute *x, uint32_t token)
 {
+	if (__builtin_expect(x->timer[token].adopted, 0))
+		xr__adopt_settled(x, &x->timer[token]);
 	xr__timer_cancel(x, token);
 	x->timer[token].state = 0;
 	x->timer[token].probe = 0;
@@ -552,6 +566,8 @@ xr_execute_poll(struct xr_execute *x, uint64_t now_ns)
 		uint32_t tok = e->token;
 		struct xr_child_timer *ct = &x->timer[tok];
 		struct xr_msg *live = &x->live[tok];
+		if (__builtin_expect(ct->adopted, 0))
+			xr__adopt_settled(x, ct);
 		bool not_live = e->kind == XR_EV_ORDER_FAILED || e->kind == XR_EV_ORDER_UNKNOWN;
 		bool failure = not_live ||
 			       (e->kind == XR_EV_EXEC_REPORT && e->ord_status == XR_OS_REJECTED);
@@ -1082,4 +1098,49 @@ xr_execute_regions(struct xr_execute *x, xr_region_fn visit, void *ctx)
 		visit(ctx, x->live_link, x->cap * sizeof(*x->live_link));
 		visit(ctx, x->held_link, x->held_cap * sizeof(*x->held_link));
 	}
+}
+
+int
+xr_execute_adopt(struct xr_execute *x, const struct xr_msg *c, int64_t cum_qty,
+		 int64_t cum_notional, uint64_t now)
+{
+	if (x->n_free == 0)
+		return -EBUSY;
+	uint32_t token = x->free_tokens[x->n_free - 1];
+	struct xr_conn_order o = {
+		.cl_ord_id = c->cl_ord_id,
+		.token = token,
+		.symbol = c->symbol,
+		.side = c->side,
+		.ord_type = c->ord_type,
+		.tif = c->tif,
+		.qty = c->qty,
+		.limit_px = c->limit_px,
+	};
+	if (x->conn.ops->adopt != NULL) {
+		int rc = x->conn.ops->adopt(x->conn.ctx, &o, cum_qty, cum_notional, now);
+		if (rc != 0)
+			return rc;
+	}
+	x->n_free--;
+	x->live[token] = *c;
+	x->live[token].cum_qty = cum_qty;
+	/* Never sent again: whatever the venue says of it settles it. */
+	x->live[token].attempts = UINT8_MAX;
+	x->live[token].t[XR_T_EXECUTE] = now;
+	if (__builtin_expect(x->by_signal_on, 0))
+		xr__sig_link(x, c->signal_id, false, token);
+	struct xr_child_timer *ct = &x->timer[token];
+	/* Unknown until the venue answers: a status query at once, then the
+	 * usual backoff (a venue's resent reports may answer first). */
+	ct->state = XR_CS_UNKNOWN;
+	ct->queries = 0;
+	ct->probe = 0;
+	ct->adopted = 1;
+	xr__timer_arm(x, token, XR_TQ_HEAP, now);
+	x->adopted++;
+	x->adopted_open++;
+	atomic_store_explicit(&x->live_gauges->recovering, (uint32_t)x->adopted_open,
+			      memory_order_relaxed);
+	return 0;
 }

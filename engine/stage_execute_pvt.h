@@ -41,6 +41,7 @@ struct xr_child_timer {
 	uint8_t state;		/* enum xr_child_state; 0 = no child */
 	uint8_t probe;		/* admitted as a HALF_OPEN probe */
 	uint8_t queries;	/* status queries sent */
+	uint8_t adopted;	/* taken back after a crash, not answered yet */
 };
 
 /** Which queue holds a child's timer (struct xr_child_timer.queue). */
@@ -92,6 +93,9 @@ struct xr_execute {
 				     * the last poll is in it */
 	uint32_t outbox_jpos;
 	uint64_t journal_stalls;    /* calls that waited: journal ring full */
+	uint64_t adopted;	    /* children taken back after a crash */
+	uint64_t adopted_open;	    /* of which not answered by the venue yet
+				     * (published in live_gauges->recovering) */
 	struct xr_venue_live *live_gauges; /* this venue's, in the engine */
 	struct xr_token_bucket bucket; /* venue rate limit (rate_limit_per_s) */
 	uint64_t bucket_version;    /* params version the bucket was built from */
@@ -182,5 +186,19 @@ void xr_execute_regions(struct xr_execute *x, xr_region_fn visit, void *ctx);
  * engine's before start.
  */
 uint32_t xr_execute_poll(struct xr_execute *x, uint64_t now_ns);
+
+/**
+ * Take back child @p c (signal_id, order_id and fields as routed) that a
+ * crashed run sent and may have left live at the venue, with @p cum_qty
+ * and @p cum_notional already journaled: into the live table, the
+ * connector told (its adopt op), state unknown with a status query due
+ * at once. It is never sent again (attempts = 255): the venue's answer,
+ * or its resent reports, settle it (docs/journal.md "Recovery").
+ * @return 0; -EBUSY no free slot (max_open_orders); the connector's
+ *         adopt error.
+ * Thread: the owner, before the stage's thread starts.
+ */
+int xr_execute_adopt(struct xr_execute *x, const struct xr_msg *c, int64_t cum_qty,
+		     int64_t cum_notional, uint64_t now);
 
 #endif /* XR_STAGE_EXECUTE_PVT_H */
