@@ -556,8 +556,21 @@ xr__ready_poll(struct xr_engine *e, uint64_t now, uint64_t ready_by)
 		if (w > 0 && (size_t)w < sizeof(down) - len)
 			len += (size_t)w;
 	}
-	if (up != e->n_venues && now < ready_by)
+	/* After a crash: the children taken back must have their venues'
+	 * answers first (recovery.c), or the ready timeout names how many. */
+	uint32_t recovering = 0;
+	for (uint32_t v = 0; v < e->n_venues; v++)
+		recovering += atomic_load_explicit(&e->venue_live[v].recovering,
+						   memory_order_relaxed);
+	if ((up != e->n_venues || recovering != 0) && now < ready_by)
 		return false;
+	if (recovering != 0) {
+		int w = snprintf(down + len, sizeof(down) - len,
+				 "%s%" PRIu32 " recovered child orders not yet answered by their venue",
+				 len ? "; " : "", recovering);
+		if (w > 0 && (size_t)w < sizeof(down) - len)
+			len += (size_t)w;
+	}
 	if (e->io.on_ready != NULL)
 		e->io.on_ready(e->io.on_ready_arg, now, down);
 	return true;
