@@ -64,6 +64,9 @@ void xr__fs_logged_on(struct xr_fix_session *s, uint64_t seq, uint64_t now);
 /* next_in moves to @p to (ends or narrows our ResendRequest). */
 void xr__fs_advance(struct xr_fix_session *s, uint64_t to, uint64_t now);
 
+/* With a store: continue the resend in progress as far as tx has room. */
+void xr__fs_resend_pump(struct xr_fix_session *s, uint64_t now);
+
 /* Acceptor (fix_session_acceptor.c): the first message of a connection. */
 void xr__fs_acceptor_logon(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t now);
 /* Acceptor: Reject a garbled message at the expected MsgSeqNum.
