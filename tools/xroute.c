@@ -11,6 +11,8 @@
  *              [--positions FILE] [--control FILE] [--no-hiccup]
  *   xroute check -c FILE
  *   xroute gen --signals N --users U --symbols S --seed X -o FILE
+ *   xroute sim-venue -c FILE --venue NAME --listen [HOST:]PORT [options]
+ *              (tools/sim_venue.c: a sim venue as a FIX acceptor process)
  *   xroute --help | --version
  *
  * run: SIGHUP re-reads the config file and publishes its route parameters
@@ -70,6 +72,7 @@
 #include "xr_gen.h"
 #include "xr_hiccup.h"
 #include "xr_types.h"
+#include "sim_venue.h"
 
 #define XR_VERSION "0.1.0"
 
@@ -451,6 +454,7 @@ usage(FILE *out)
 		"                  [--positions FILE] [--control FILE] [--no-hiccup]\n"
 		"       xroute check -c CONFIG\n"
 		"       xroute gen --signals N --users U --symbols S --seed X -o FILE [options]\n"
+		"       xroute sim-venue -c CONFIG --venue NAME --listen [HOST:]PORT [options]\n"
 		"       xroute --help | --version\n"
 		"\n"
 		"  run     route every signal of FILE through the engine configured by CONFIG;\n"
@@ -862,6 +866,8 @@ main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "gen") == 0)
 		return xr_gen_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "sim-venue") == 0)
+		return xr_sim_venue_main(argc - 1, argv + 1);
 	fprintf(stderr, "xroute: unknown command \"%s\"\n", cmd);
 	usage(stderr);
 	return 2;

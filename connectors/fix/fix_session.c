@@ -193,6 +193,12 @@ xr_fix_session_begin(struct xr_fix_session *s, struct xr_fix_writer *w, const ch
 {
 	bool live = s->state == XR_FIX_S_ACTIVE && s->rs_stop == 0;
 
+	if (s->store != NULL && live && XR_FIX_TX_CAP - s->tx_len < XR_FIX_MAX_MSG) {
+		/* tx is full: stored, and sent by the resend machinery (43=Y)
+		 * once the owner has flushed, so a slow reader costs no report. */
+		s->rs_next = s->rs_stop = s->seq->next_out;
+		live = false;
+	}
 	if (s->store == NULL || live) {
 		if (s->state != XR_FIX_S_ACTIVE)
 			return -ENOTCONN;

@@ -372,8 +372,10 @@ void xr_fix_session_set_store(struct xr_fix_session *s, struct xr_fix_store *st)
  * takes its MsgSeqNum and reaches the counterparty with the resend it
  * asks for (after its Logon above our MsgSeqNum), or with the one in
  * progress. That is how a venue's reports survive its client's absence.
+ * Likewise, with a store, a message that finds tx full is stored and goes
+ * out (43=Y) from xr_fix_session_tick() once the owner has flushed.
  * @return 0; -ENOTCONN not ACTIVE (without a store); -ENOBUFS tx has no
- *         room for a whole message (nothing was written).
+ *         room for a whole message (without a store; nothing was written).
  * Thread: the owner's. No allocation.
  */
 int xr_fix_session_begin(struct xr_fix_session *s, struct xr_fix_writer *w,
