@@ -621,9 +621,8 @@ xr__on_state(void *ctx, bool up, uint64_t now)
 	struct xr_fix_venue *v = ctx;
 	char detail[96];
 
-	snprintf(detail, sizeof(detail), "%s (MsgSeqNum out %llu, in %llu)",
-		 up ? "logon" : "logout", (unsigned long long)v->seq->next_out,
-		 (unsigned long long)v->seq->next_in);
+	snprintf(detail, sizeof(detail), "%s (next MsgSeqNum out %llu)", up ? "logon" : "logout",
+		 (unsigned long long)v->seq->next_out);
 	xr__venue_log(v, now, "session", NULL, NULL, NULL, -1, -1, detail);
 }
 
