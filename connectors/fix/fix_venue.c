@@ -82,7 +82,7 @@ xr__venue_log(struct xr_fix_venue *v, uint64_t now, const char *event, const str
 	if (o != NULL)
 		fputs(o->side == '1' ? "buy" : o->side == '2' ? "sell" : "", f);
 	fputc(',', f);
-	xr__log_fixed(f, o != NULL ? o->qty : -1);
+	xr__log_fixed(f, o != NULL && o->qty > 0 ? o->qty : -1);
 	fputc(',', f);
 	xr__log_fixed(f, o != NULL && o->px > 0 ? o->px : -1);
 	fputc(',', f);
@@ -90,9 +90,12 @@ xr__venue_log(struct xr_fix_venue *v, uint64_t now, const char *event, const str
 	fputc(',', f);
 	xr__log_fixed(f, last_px);
 	fputc(',', f);
-	xr__log_fixed(f, o != NULL ? o->cum_qty : -1);
+	/* Totals of an order the venue took (not of one refused or still
+	 * being decided). */
+	bool taken = o != NULL && o->order_no != 0;
+	xr__log_fixed(f, taken ? o->cum_qty : -1);
 	fputc(',', f);
-	xr__log_fixed(f, o != NULL ? (o->open ? o->qty - o->cum_qty : 0) : -1);
+	xr__log_fixed(f, taken ? (o->open ? o->qty - o->cum_qty : 0) : -1);
 	fputc(',', f);
 	if (o != NULL && o->ord_status != 0)
 		fputc(o->ord_status, f);
