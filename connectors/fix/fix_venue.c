@@ -230,6 +230,23 @@ xr_fix_venue_create(const struct xr_config *cfg, unsigned venue,
 		if (xr__open_store(v, opts->store_dir, err, err_len) != 0)
 			goto fail;
 	} else {
+		/* No store directory: the messages still go to a store, in an
+		 * unlinked temporary file, so resends work for the process's
+		 * life; MsgSeqNums and ids are in memory. */
+		char path[] = "/tmp/xr-sim-venue-messages-XXXXXX", why[256];
+		int tfd = mkstemp(path);
+		if (tfd < 0) {
+			snprintf(err, err_len, "venue %s: temporary message store %s: %s", vc->name,
+				 path, strerror(errno));
+			goto fail;
+		}
+		close(tfd); /* ours and empty: the store sizes it */
+		int rc = xr_fix_store_open(path, 0, &v->store, why, sizeof(why));
+		unlink(path);
+		if (rc != 0) {
+			snprintf(err, err_len, "venue %s: temporary message store %s", vc->name, why);
+			goto fail;
+		}
 		v->seq = &v->mem_seq;
 		v->mem_ids = (struct xr__venue_ids){ .magic = XR__VENUE_IDS_MAGIC, .next_order = 1,
 						     .next_exec = 1 };

@@ -46,7 +46,9 @@
  *                               remainder canceled) is a Trade ER, then
  *                               the terminal one.
  *
- * STORE (opts.store_dir; nothing survives without it)
+ * STORE (opts.store_dir; without it the messages are kept in an unlinked
+ * temporary file, for resends during the process's life, and nothing
+ * survives a restart)
  *   DIR/seq       MsgSeqNums (fix_seq),
  *   DIR/messages  the outbound message store (xr_fix_store.h): a
  *                 ResendRequest gets the ERs back with 43=Y, and ERs made

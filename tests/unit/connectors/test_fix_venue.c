@@ -528,3 +528,16 @@ Test(fix_venue, a_venue_that_is_not_sim_is_refused_naming_its_section)
 	cr_assert_not_null(strstr(err, "[venue gw]"), "%s", err);
 	cr_assert_not_null(strstr(err, "connector = sim"), "%s", err);
 }
+
+Test(fix_venue, without_a_store_directory_reports_are_still_resent)
+{
+	V = venue_new(XR_FIX_44, NULL, NULL);
+	logon();
+	nos("N1", "1", "5", "99", "0");
+	cr_assert_eq(run_1ms(), 1);
+	send_msg("2", "7=2|16=0", false);
+	cr_assert_eq(take_tx(), 1);
+	expect_er(0, "0", "0");
+	cr_assert_str_eq(fstr(0, 43), "Y");
+	cr_assert_str_eq(fstr(0, 11), "N1");
+}
