@@ -95,7 +95,7 @@ xr__venue_log(struct xr_fix_venue *v, uint64_t now, const char *event, const str
 	bool taken = o != NULL && o->order_no != 0;
 	xr__log_fixed(f, taken ? o->cum_qty : -1);
 	fputc(',', f);
-	xr__log_fixed(f, taken ? (o->open ? o->qty - o->cum_qty : 0) : -1);
+	xr__log_fixed(f, taken ? (o->open && o->qty > o->cum_qty ? o->qty - o->cum_qty : 0) : -1);
 	fputc(',', f);
 	if (o != NULL && o->ord_status != 0)
 		fputc(o->ord_status, f);

@@ -184,7 +184,8 @@ xr__send_er(struct xr_fix_venue *v, const struct xr__er *r, uint64_t now)
 		xr_fix_put_fixed(&w, XR__T_LAST_PX, r->last_px, 8);
 	}
 	xr_fix_put_fixed(&w, XR__T_CUM_QTY, o->cum_qty, 8);
-	xr_fix_put_fixed(&w, XR__T_LEAVES_QTY, o->open ? o->qty - o->cum_qty : 0, 8);
+	xr_fix_put_fixed(&w, XR__T_LEAVES_QTY,
+			 o->open && o->qty > o->cum_qty ? o->qty - o->cum_qty : 0, 8);
 	xr_fix_put_fixed(&w, XR__T_AVG_PX, xr__px_of(o->cum_notional, o->cum_qty), 8);
 	xr_fix_put_time(&w, XR__T_TRANSACT_TIME, now + (uint64_t)v->wall_offset_ns);
 	if (r->text != NULL)
@@ -530,7 +531,9 @@ xr__venue_on_event(struct xr_fix_venue *v, const struct xr_conn_event *e, uint64
 	if (e->last_qty > 0) {
 		int64_t px = xr__px_of(e->last_notional, e->last_qty);
 		bool full = e->ord_status == XR_OS_FILLED;
-		o->cum_qty += e->last_qty;
+		/* CumQty is the sim's: a repeated fill (fault dup_fill) is sent
+		 * as the sim made it, LastQty with CumQty not advancing. */
+		o->cum_qty = e->cum_qty;
 		o->cum_notional += e->last_notional;
 		o->ord_status = full ? '2' : '1';
 		if (full)
@@ -573,8 +576,12 @@ xr__venue_on_event(struct xr_fix_venue *v, const struct xr_conn_event *e, uint64
 	case XR_OS_REJECTED:
 		xr__reject(v, o, xr__other(v), "rejected by the venue (reject_prob)", now);
 		return;
+	case XR_OS_FILLED:
+		o->ord_status = '2'; /* with its fill above, or reported before */
+		o->open = false;
+		return;
 	default:
-		return; /* PartiallyFilled and Filled: their fill was reported */
+		return; /* PartiallyFilled: its fill was reported above */
 	}
 }
 
