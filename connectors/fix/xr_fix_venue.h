@@ -68,8 +68,9 @@
  *
  * GUARANTEES
  *   One thread owns a venue. After create: no allocation; the only
- *   syscalls are the log's writes (stdio, fflush per line). Time comes
- *   in as CLOCK_MONOTONIC ns (now_ns) and is never read inside.
+ *   syscalls are the log's writes (stdio, fflush per line) and the
+ *   session's lines to stderr (write). Time comes in as CLOCK_MONOTONIC
+ *   ns (now_ns) and is never read inside.
  */
 #ifndef XR_FIX_VENUE_H
 #define XR_FIX_VENUE_H
@@ -119,8 +120,8 @@ struct xr_fix_venue *xr_fix_venue_create(const struct xr_config *cfg, unsigned v
 					 const struct xr_fix_venue_opts *opts, char *err,
 					 size_t err_len);
 
-/** Log out nothing, close the store files, free. NULL accepted.
- * Thread: the owner. */
+/** Close the store files (the mapped ones are synced) and free; nothing is
+ * sent (the owner logs out first). NULL accepted. Thread: the owner. */
 void xr_fix_venue_destroy(struct xr_fix_venue *v);
 
 /**
