@@ -6,7 +6,7 @@
 #   sim_venue_run.sh XROUTE SOURCE_ROOT
 #
 # 0. Refusals: a config whose venue is not sim, and an unknown venue, exit
-#    2 naming the section.
+#    2 naming the section; a corrupt message store exits 2 naming the file.
 # 1. Kill -9: xroute rests 6 DAY limit orders at the venue (3 buys below
 #    the book, 3 sells above it) and fills 2 marketable buys; a second
 #    connection meanwhile is refused with a Logout; then xroute is killed
@@ -66,6 +66,15 @@ rc=0
 "$xroute" sim-venue -c "$work/venue.ini" --venue nope --listen 0 2> "$work/bad1.err" || rc=$?
 [ "$rc" = 2 ] || fail "unknown venue: exit $rc, expected 2"
 grep -q "no \[venue nope\] section" "$work/bad1.err" || fail "unknown venue: $(cat "$work/bad1.err")"
+
+mkdir -p "$work/badstore"
+echo junk > "$work/badstore/messages"
+rc=0
+"$xroute" sim-venue -c "$work/venue.ini" --venue alpha --listen 0 --store "$work/badstore" \
+	2> "$work/bad3.err" || rc=$?
+[ "$rc" = 2 ] || fail "a corrupt store: exit $rc, expected 2"
+grep -q "badstore/messages: not a message store" "$work/bad3.err" ||
+	fail "a corrupt store: $(cat "$work/bad3.err")"
 
 # ---- the venue ----
 "$xroute" sim-venue -c "$work/venue.ini" --venue alpha --listen 127.0.0.1:0 \
