@@ -56,9 +56,14 @@ xr_fix_session_begin(struct xr_fix_session *s, struct xr_fix_writer *w, const ch
 		xr__fs_begin_in(s, w, s->spool, msg_type, s->seq->next_out, now_ns);
 		s->spooling = true;
 	}
-	s->body_off = (uint32_t)w->pos;
-	snprintf(s->out_type, sizeof(s->out_type), "%s", msg_type);
-	s->out_sending_ns = now_ns + (uint64_t)s->wall_offset_ns;
+	if (s->store != NULL) {
+		/* What send() stores besides the body (no cost without a store). */
+		s->body_off = (uint32_t)w->pos;
+		s->out_type[0] = msg_type[0];
+		s->out_type[1] = msg_type[0] != '\0' ? msg_type[1] : '\0';
+		s->out_type[2] = '\0';
+		s->out_sending_ns = now_ns + (uint64_t)s->wall_offset_ns;
+	}
 	return 0;
 }
 
