@@ -11,6 +11,7 @@
  * with a plain counter for the clock.
  */
 #include <criterion/criterion.h>
+#include <ftw.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -127,12 +128,30 @@ setup(void)
 	snprintf(PATH, sizeof(PATH), "%s/messages", DIR);
 }
 
+/* Remove the test's directory and what it holds (nftw, depth first). */
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void
+rm_dir(const char *dir)
+{
+	if (dir[0] != '\0')
+		nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 static void
 teardown(void)
 {
 	free(S);
 	xr_fix_store_close(ST);
 	ST = NULL;
+	rm_dir(DIR);
 }
 
 TestSuite(fix_store, .init = setup, .fini = teardown);

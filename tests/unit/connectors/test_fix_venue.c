@@ -12,6 +12,7 @@
  * asks 100.5, 101, ..., bids 99.5, 99, ...
  */
 #include <criterion/criterion.h>
+#include <ftw.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,23 @@ setup(void)
 	NOW = T0;
 }
 
+/* Remove the test's directory and what it holds (nftw, depth first). */
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void
+rm_dir(const char *dir)
+{
+	if (dir[0] != '\0')
+		nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 static void
 teardown(void)
 {
@@ -72,6 +90,7 @@ teardown(void)
 	if (LOGF != NULL)
 		fclose(LOGF);
 	xr_config_free(CFG);
+	rm_dir(DIR);
 }
 
 TestSuite(fix_venue, .init = setup, .fini = teardown);
