@@ -172,6 +172,21 @@ struct xr_connector_ops {
 	 */
 	int (*status)(void *ctx, uint64_t cl_ord_id, uint32_t token, uint64_t now_ns);
 	/**
+	 * Ask the venue for the state of every order it holds for us (FIX
+	 * 4.4 OrderMassStatusRequest, 35=AF, MassStatusReqType 7). Optional:
+	 * NULL for a connector kind that cannot (sim). The answers come from
+	 * poll() as status answers do: an order this connector has open gets
+	 * a report of whatever was not reported yet (fills by CumQty, never
+	 * twice); answers for orders it does not know are counted as foreign
+	 * or stale reports; a venue that has none for us may send nothing.
+	 * @return 0 sent; -ENOTCONN session down (nothing sent); -EOPNOTSUPP
+	 *         the venue does not take it (fix: mass_status = false, or
+	 *         FIX 4.2); -EBUSY the send buffer is full (retry after a
+	 *         poll).
+	 * Thread: the venue's execute stage. No allocation.
+	 */
+	int (*mass_status)(void *ctx, uint64_t now_ns);
+	/**
 	 * Collect events due by @p now_ns.
 	 * @param ev   room for max events.
 	 * @return number written, 0..max.

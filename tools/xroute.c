@@ -12,6 +12,8 @@
  *   xroute check -c FILE
  *   xroute gen --signals N --users U --symbols S --seed X -o FILE
  *   xroute journal query|export|salvage|check ... (xr_journal_cli.h)
+ *   xroute sim-venue -c FILE --venue NAME --listen [HOST:]PORT [options]
+ *              (tools/sim_venue.c: a sim venue as a FIX acceptor process)
  *   xroute --help | --version
  *
  * run: SIGHUP re-reads the config file and publishes its route parameters
@@ -72,6 +74,7 @@
 #include "xr_hiccup.h"
 #include "xr_journal_cli.h"
 #include "xr_types.h"
+#include "sim_venue.h"
 
 #define XR_VERSION "0.1.0"
 
@@ -454,6 +457,7 @@ usage(FILE *out)
 		"       xroute check -c CONFIG\n"
 		"       xroute gen --signals N --users U --symbols S --seed X -o FILE [options]\n"
 		"       xroute journal query|export|salvage|check JOURNAL [options]\n"
+		"       xroute sim-venue -c CONFIG --venue NAME --listen [HOST:]PORT [options]\n"
 		"       xroute --help | --version\n"
 		"\n"
 		"  run     route every signal of FILE through the engine configured by CONFIG;\n"
@@ -870,6 +874,8 @@ main(int argc, char **argv)
 		return xr_gen_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "journal") == 0)
 		return xr_journal_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "sim-venue") == 0)
+		return xr_sim_venue_main(argc - 1, argv + 1);
 	fprintf(stderr, "xroute: unknown command \"%s\"\n", cmd);
 	usage(stderr);
 	return 2;

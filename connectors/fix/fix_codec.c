@@ -319,6 +319,15 @@ xr_fix_begin(struct xr_fix_writer *w, char *buf, size_t cap, enum xr_fix_version
 }
 
 void
+xr_fix_put_raw(struct xr_fix_writer *w, const char *fields, size_t len)
+{
+	if (!xr__room(w, len))
+		return;
+	memcpy(w->buf + w->pos, fields, len);
+	w->pos += len;
+}
+
+void
 xr_fix_put_str(struct xr_fix_writer *w, uint32_t tag, const char *s, size_t len)
 {
 	if (!xr__room(w, 12 + len))

@@ -46,6 +46,8 @@ static const struct xr_config_key xr__fix_keys[] = {
 	  xr_config_bool_words },
 	{ "status_requests", XR_CONFIG_T_ENUM, 0, XR__FV(status_requests), 1, 0, 0,
 	  xr_config_bool_words },
+	{ "mass_status", XR_CONFIG_T_ENUM, 0, XR__FV(mass_status), 0, 0, 0,
+	  xr_config_bool_words },
 	{ "cancel_after_ms", XR_CONFIG_T_U32, 0, XR__FV(cancel_after_ms), 0, 0, 86400000, NULL },
 	{ "reconnect_min_ms", XR_CONFIG_T_U32, 0, XR__FV(reconnect_min_ms), 100, 1, 600000, NULL },
 	{ "reconnect_max_ms", XR_CONFIG_T_U32, 0, XR__FV(reconnect_max_ms), 5000, 1, 3600000,

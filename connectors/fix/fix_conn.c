@@ -373,6 +373,31 @@ xr__status(void *ctx, uint64_t cl_ord_id, uint32_t token, uint64_t now)
 	return 0;
 }
 
+static int
+xr__mass_status(void *ctx, uint64_t now)
+{
+	struct xr__fix *f = ctx;
+	struct xr_fix_writer w;
+	char id[48];
+
+	if (!f->up)
+		return -ENOTCONN;
+	if (!f->fc->mass_status || f->s->cfg.version != XR_FIX_44)
+		return -EOPNOTSUPP;
+	int rc = xr_fix_session_begin(f->s, &w, "AF", now);
+	if (rc != 0)
+		return rc == -ENOBUFS ? -EBUSY : rc;
+	int n = snprintf(id, sizeof(id), "%sM%llu", f->prefix,
+			 (unsigned long long)f->st.mass_status_sent + 1);
+	xr_fix_put_str(&w, XR__T_MASS_STATUS_REQ_ID, id, (size_t)n);
+	xr_fix_put_u64(&w, XR__T_MASS_STATUS_REQ_TYPE, 7); /* status for all orders */
+	if (xr_fix_session_send(f->s, &w, NULL, now) != 0)
+		return -EBUSY;
+	f->st.mass_status_sent++;
+	xr__flush(f, now);
+	return 0;
+}
+
 static uint32_t
 xr__poll(void *ctx, uint64_t now, struct xr_conn_event *ev, uint32_t max)
 {
@@ -472,6 +497,7 @@ const struct xr_connector_ops xr_fix_conn_ops = {
 	.submit = xr__submit,
 	.cancel = xr__cancel,
 	.status = xr__status,
+	.mass_status = xr__mass_status,
 	.poll = xr__poll,
 	.health = xr__health,
 	.destroy = xr__destroy,

@@ -286,6 +286,13 @@ xr__on_exec_report(struct xr__fix *f, const struct xr_fix_msg *m, uint64_t seq, 
 	int64_t cum = 0, last_qty = 0, last_px = 0, avg_px = 0;
 	uint64_t rej = 0;
 
+	uint64_t tot = 1;
+	if (xr_fix_find(m, XR__T_MASS_STATUS_REQ_ID) >= 0 &&
+	    xr_fix_get_u64(m, XR__T_TOT_NUM_REPORTS, &tot) && tot == 0) {
+		/* A mass status answer saying the venue has no order for us. */
+		f->st.mass_status_empty++;
+		return;
+	}
 	if (xr_fix_find(m, XR__T_CL_ORD_ID) < 0) {
 		xr__bad(f, m, seq, XR__T_CL_ORD_ID, false, now);
 		return;

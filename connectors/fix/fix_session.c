@@ -10,8 +10,10 @@
  *   Incoming messages are framed and parsed in place in rx; what is left
  *   of a partial message moves to the front of rx afterwards.
  *   What only the acceptor role does (its Logon, Rejects of garbled
- *   messages) is in fix_session_acceptor.c; the helpers both files use
- *   are declared in fix_session_pvt.h.
+ *   messages) is in fix_session_acceptor.c; sending application messages
+ *   and answering ResendRequests, with or without a message store, in
+ *   fix_session_resend.c; the helpers the files share are declared in
+ *   fix_session_pvt.h.
  */
 #include "xr_fix_session.h"
 
@@ -127,19 +129,26 @@ xr_fix_session_set_clock(struct xr_fix_session *s, int64_t wall_offset_ns)
 
 /* ------------------------------------------------------------------ output */
 
-/* Begin a message with MsgSeqNum @p seq_no (any state). */
-static int
-xr__begin(struct xr_fix_session *s, struct xr_fix_writer *w, const char *type,
-	  uint64_t seq_no, uint64_t now)
+/* Begin a message of @p type with MsgSeqNum @p seq_no in @p buf. */
+void
+xr__fs_begin_in(struct xr_fix_session *s, struct xr_fix_writer *w, char *buf, const char *type,
+	     uint64_t seq_no, uint64_t now)
 {
-	if (XR_FIX_TX_CAP - s->tx_len < XR_FIX_MAX_MSG)
-		return -ENOBUFS;
-	xr_fix_begin(w, s->tx + s->tx_len, XR_FIX_MAX_MSG, (enum xr_fix_version)s->cfg.version,
-		     type);
+	xr_fix_begin(w, buf, XR_FIX_MAX_MSG, (enum xr_fix_version)s->cfg.version, type);
 	xr_fix_put_str(w, XR__T_SENDER, s->cfg.sender, s->sender_len);
 	xr_fix_put_str(w, XR__T_TARGET, s->cfg.target, s->target_len);
 	xr_fix_put_u64(w, XR__T_MSG_SEQ_NUM, seq_no);
 	xr_fix_put_time(w, XR__T_SENDING_TIME, now + (uint64_t)s->wall_offset_ns);
+}
+
+/* Begin a message with MsgSeqNum @p seq_no at the end of tx (any state). */
+int
+xr__fs_begin(struct xr_fix_session *s, struct xr_fix_writer *w, const char *type,
+	     uint64_t seq_no, uint64_t now)
+{
+	if (XR_FIX_TX_CAP - s->tx_len < XR_FIX_MAX_MSG)
+		return -ENOBUFS;
+	xr__fs_begin_in(s, w, s->tx + s->tx_len, type, seq_no, now);
 	return 0;
 }
 
@@ -164,24 +173,8 @@ xr__fs_finish(struct xr_fix_session *s, struct xr_fix_writer *w, bool take, uint
 	return 0;
 }
 
-int
-xr_fix_session_begin(struct xr_fix_session *s, struct xr_fix_writer *w, const char *msg_type,
-		     uint64_t now_ns)
-{
-	if (s->state != XR_FIX_S_ACTIVE)
-		return -ENOTCONN;
-	return xr__begin(s, w, msg_type, s->seq->next_out, now_ns);
-}
-
-int
-xr_fix_session_send(struct xr_fix_session *s, struct xr_fix_writer *w, uint64_t *seq,
-		    uint64_t now_ns)
-{
-	return xr__fs_finish(s, w, true, seq, now_ns);
-}
-
 /* An admin message with only @p type's header; the caller adds fields. */
-#define XR__ADMIN(s, w, type, now) (xr__begin((s), (w), (type), (s)->seq->next_out, (now)) == 0)
+#define XR__ADMIN(s, w, type, now) (xr__fs_begin((s), (w), (type), (s)->seq->next_out, (now)) == 0)
 
 /* Logon (35=A); @p reset: with ResetSeqNumFlag (141=Y). */
 void
@@ -316,6 +309,7 @@ xr_fix_session_connected(struct xr_fix_session *s, uint64_t now_ns)
 {
 	s->rx_len = s->tx_len = 0;
 	s->want_close = s->test_pending = s->resend_pending = s->resync = false;
+	s->rs_next = s->rs_stop = 0;
 	s->last_in_ns = s->last_out_ns = now_ns;
 	if (s->cfg.role == XR_FIX_ROLE_ACCEPTOR) {
 		/* The initiator speaks first (FIX 4.4 Vol. 2, "Logon"). */
@@ -325,6 +319,7 @@ xr_fix_session_connected(struct xr_fix_session *s, uint64_t now_ns)
 	if (s->cfg.reset_on_logon) {
 		s->seq->next_out = s->seq->next_in = 1;
 		s->epoch++;
+		xr__fs_store_reset(s);
 	}
 	xr__enter(s, XR_FIX_S_LOGON_SENT, now_ns);
 	xr__fs_send_logon(s, s->cfg.reset_on_logon, now_ns);
@@ -335,6 +330,7 @@ xr_fix_session_disconnected(struct xr_fix_session *s, uint64_t now_ns)
 {
 	s->rx_len = s->tx_len = 0;
 	s->want_close = s->test_pending = s->resend_pending = s->resync = false;
+	s->rs_next = s->rs_stop = 0;
 	xr__enter(s, XR_FIX_S_DOWN, now_ns);
 }
 
@@ -445,6 +441,8 @@ xr_fix_session_tick(struct xr_fix_session *s, uint64_t now_ns)
 	default:
 		return;
 	}
+	if (s->rs_stop != 0)
+		xr__fs_resend_pump(s, now_ns);
 	if (s->test_pending && now_ns - s->test_ns >= hb) {
 		s->st.heartbeat_timeouts++;
 		xr__fs_log(s, XR_FIX_LOG_ERROR, "TestRequest unanswered for %u s: disconnecting",
@@ -473,47 +471,6 @@ xr__fs_field_is(const struct xr_fix_msg *m, uint32_t tag, const char *want, uint
 	uint32_t len;
 
 	return xr_fix_get_str(m, tag, &v, &len) && len == want_len && memcmp(v, want, len) == 0;
-}
-
-/* Answer the venue's ResendRequest: one GapFill over the whole range. */
-static void
-xr__on_resend_request(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t now)
-{
-	uint64_t begin, end, next = s->seq->next_out;
-	struct xr_fix_writer w;
-
-	s->st.resend_requests_received++;
-	if (!xr_fix_get_u64(m, XR__T_BEGIN_SEQ_NO, &begin) ||
-	    !xr_fix_get_u64(m, XR__T_END_SEQ_NO, &end) || begin == 0) {
-		xr__fs_log(s, XR_FIX_LOG_WARN, "ResendRequest without valid BeginSeqNo/EndSeqNo");
-		return;
-	}
-	if (end != 0 && end < begin) {
-		xr_fix_session_reject(s, s->seq->next_in - 1, "2", XR__T_END_SEQ_NO,
-				      XR__SRR_VALUE_INCORRECT, "EndSeqNo below BeginSeqNo", now);
-		return;
-	}
-	if (begin >= next) {
-		xr__fs_log(s, XR_FIX_LOG_WARN, "ResendRequest from %llu: nothing sent from there "
-			"(next MsgSeqNum %llu)", (unsigned long long)begin,
-			(unsigned long long)next);
-		return;
-	}
-	/* EndSeqNo 0 (999999 in FIX 4.2) or past our last message: all. */
-	uint64_t stop = end == 0 || end >= next - 1 ? next : end + 1;
-	if (xr__begin(s, &w, "4", begin, now) != 0)
-		return;
-	xr_fix_put_char(&w, XR__T_POSS_DUP, 'Y');
-	xr_fix_put_time(&w, XR__T_ORIG_SENDING_TIME, now + (uint64_t)s->wall_offset_ns);
-	xr_fix_put_char(&w, XR__T_GAP_FILL, 'Y');
-	xr_fix_put_u64(&w, XR__T_NEW_SEQ_NO, stop);
-	if (xr__fs_finish(s, &w, false, NULL, now) != 0)
-		return;
-	s->st.gap_fills_sent++;
-	xr__fs_log(s, XR_FIX_LOG_WARN, "ResendRequest %llu..%llu answered with GapFill to %llu",
-		(unsigned long long)begin, (unsigned long long)end, (unsigned long long)stop);
-	if (s->ops != NULL && s->ops->on_gap_fill != NULL)
-		s->ops->on_gap_fill(s->ctx, begin, stop);
 }
 
 static void
@@ -576,6 +533,8 @@ xr__on_logon(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t seq,
 		s->seq->next_in = seq;
 		s->seq->next_out = 2;
 		s->epoch++;
+		if (s->store != NULL)
+			xr_fix_store_clear(s->store);
 		xr__fs_log(s, XR_FIX_LOG_WARN, "venue reset MsgSeqNums (141=Y)");
 	}
 	if (seq < s->seq->next_in) {
@@ -674,7 +633,7 @@ xr__process(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t now)
 		/* A gap. Answer their ResendRequest first (both sides may be
 		 * waiting on each other), act on a Logout, drop the rest. */
 		if (strcmp(type, "2") == 0)
-			xr__on_resend_request(s, m, now);
+			xr__fs_on_resend_request(s, m, now);
 		else if (strcmp(type, "5") == 0)
 			xr__on_logout(s, m, now);
 		else
@@ -704,7 +663,7 @@ xr__process(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t now)
 			return;
 		}
 		case '2':
-			xr__on_resend_request(s, m, now);
+			xr__fs_on_resend_request(s, m, now);
 			return;
 		case '4':
 			xr__on_sequence_reset(s, m, seq, true, now);

@@ -95,6 +95,9 @@ xr__fs_acceptor_logon(struct xr_fix_session *s, const struct xr_fix_msg *m, uint
 		s->seq->next_in = seq;
 		s->seq->next_out = 1;
 		s->epoch++;
+		if (s->store != NULL)
+			xr_fix_store_clear(s->store);
+		s->rs_next = s->rs_stop = 0;
 		xr__fs_log(s, XR_FIX_LOG_WARN, "counterparty reset MsgSeqNums (141=Y)");
 	}
 	if (seq < s->seq->next_in) {

@@ -1,7 +1,8 @@
 /*
  * Private to connectors/fix/fix_session*.c: the session-level tags and
- * the helpers the shared state machine (fix_session.c) and the acceptor
- * role (fix_session_acceptor.c) both use. Not a public header.
+ * the helpers the shared state machine (fix_session.c), the acceptor
+ * role (fix_session_acceptor.c) and the resend (fix_session_resend.c)
+ * share. Not a public header.
  */
 #ifndef XR_FIX_SESSION_PVT_H
 #define XR_FIX_SESSION_PVT_H
@@ -63,6 +64,24 @@ void xr__fs_too_low(struct xr_fix_session *s, uint64_t seq, uint64_t now);
 void xr__fs_logged_on(struct xr_fix_session *s, uint64_t seq, uint64_t now);
 /* next_in moves to @p to (ends or narrows our ResendRequest). */
 void xr__fs_advance(struct xr_fix_session *s, uint64_t to, uint64_t now);
+
+/* Begin a message of @p type with MsgSeqNum @p seq_no in @p buf (any
+ * state, XR_FIX_MAX_MSG bytes): the standard header. */
+void xr__fs_begin_in(struct xr_fix_session *s, struct xr_fix_writer *w, char *buf,
+		     const char *type, uint64_t seq_no, uint64_t now);
+/* The same at the end of tx. @return 0, or -ENOBUFS (no room for a whole
+ * message). */
+int xr__fs_begin(struct xr_fix_session *s, struct xr_fix_writer *w, const char *type,
+		 uint64_t seq_no, uint64_t now);
+
+/* fix_session_resend.c. With a store: continue the resend in progress as
+ * far as tx has room. */
+void xr__fs_resend_pump(struct xr_fix_session *s, uint64_t now);
+/* MsgSeqNums restart at 1: empty the store, end any resend. */
+void xr__fs_store_reset(struct xr_fix_session *s);
+/* The counterparty's ResendRequest @p m (header, "Resend"). */
+void xr__fs_on_resend_request(struct xr_fix_session *s, const struct xr_fix_msg *m,
+			      uint64_t now);
 
 /* Acceptor (fix_session_acceptor.c): the first message of a connection. */
 void xr__fs_acceptor_logon(struct xr_fix_session *s, const struct xr_fix_msg *m, uint64_t now);

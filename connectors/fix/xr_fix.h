@@ -165,6 +165,9 @@ void xr_fix_begin(struct xr_fix_writer *w, char *buf, size_t cap, enum xr_fix_ve
 		  const char *msg_type);
 /** Append tag=value with @p len bytes of @p s (no SOH in s). */
 void xr_fix_put_str(struct xr_fix_writer *w, uint32_t tag, const char *s, size_t len);
+/** Append @p len bytes of whole fields as they are ("tag=value<SOH>"...,
+ * e.g. a stored message's body; not checked). */
+void xr_fix_put_raw(struct xr_fix_writer *w, const char *fields, size_t len);
 /** Append tag=decimal integer. */
 void xr_fix_put_u64(struct xr_fix_writer *w, uint32_t tag, uint64_t v);
 /** Append tag=one character. */

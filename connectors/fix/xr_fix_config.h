@@ -45,6 +45,8 @@ struct xr_fix_venue_cfg {
 	char seq_store[XR_PATH_MAX + 1]; /* MsgSeqNum store file, "" = memory */
 	uint8_t market_orders;		/* the venue takes OrdType market */
 	uint8_t status_requests;	/* it answers OrderStatusRequest (35=H) */
+	uint8_t mass_status;		/* it answers OrderMassStatusRequest (35=AF,
+					 * FIX 4.4 only) */
 	uint8_t tif_mask;		/* time_in_force: bit 1 << enum xr_tif
 					 * for each TimeInForce it takes */
 	bool tif_set;			/* time_in_force was given */

@@ -14,6 +14,12 @@
  *   cancel  OrderCancelRequest (35=F): OrigClOrdID 41, ClOrdID 11 = the
  *           order's + "-C" + count.
  *   status  OrderStatusRequest (35=H), when status_requests is true.
+ *   mass_status  OrderMassStatusRequest (35=AF, FIX 4.4), when mass_status
+ *           is true: MassStatusReqID 584 = run prefix + "M" + count,
+ *           MassStatusReqType 585 = 7 (all orders). Its answers are
+ *           ExecutionReports as any (below); one with TotNumReports 911 =
+ *           0 (the venue has no order for us) is counted
+ *           (mass_status_empty) and ignored.
  *   ExecutionReport (35=8) -> XR_EV_EXEC_REPORT. Fills are taken from
  *           CumQty (14), never summed from LastQty, so a report resent
  *           after a reconnect (PossDupFlag) cannot count twice: the event
@@ -99,6 +105,9 @@ int xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_co
 /** Counters of a FIX connector (xr_fix_conn_stats()). */
 struct xr_fix_conn_stats {
 	uint64_t orders_sent, cancels_sent, status_sent;
+	uint64_t mass_status_sent;   /* OrderMassStatusRequests (35=AF) */
+	uint64_t mass_status_empty;  /* answers saying the venue has no order
+				      * for us (TotNumReports 0) */
 	uint64_t reports;	     /* execution reports of our live orders */
 	uint64_t dup_fills;	     /* of them, repeating a fill (LastQty > 0) */
 	uint64_t dup_reports;	     /* of a live order, nothing new (resent, or

@@ -23,12 +23,29 @@
  *              NewSeqNo (36) like a message in sequence; Reset mode moves it
  *              whatever MsgSeqNum says. NewSeqNo lower than expected is
  *              refused with a session Reject (373=5).
- *   Resend     xroute keeps no message store: it answers every
- *              ResendRequest with one SequenceReset-GapFill (43=Y, 122,
- *              123=Y, 36 = next MsgSeqNum) over the whole range, so no stale
- *              order ever reaches a venue late, and tells the connector
- *              which of its messages the venue will never see
- *              (on_gap_fill): their orders are provably not live.
+ *   Resend     Without a message store (xroute's initiator: the FIX
+ *              connector and the gateway) every ResendRequest is answered
+ *              with one SequenceReset-GapFill (43=Y, 122, 123=Y, 36 = next
+ *              MsgSeqNum) over the whole range, so no stale order ever
+ *              reaches a venue late, and the owner learns which of its
+ *              messages the counterparty will never see (on_gap_fill):
+ *              their orders are provably not live.
+ *              With a store (xr_fix_session_set_store(), xr_fix_store.h; a
+ *              venue, which must resend its ExecutionReports), the range
+ *              [BeginSeqNo, EndSeqNo] (0, or 999999 in FIX 4.2, or past
+ *              our last: up to it) is answered message by message, FIX 4.4
+ *              Vol. 2 "Message Recovery" and "PossDupFlag": each stored
+ *              application message again with its original MsgSeqNum,
+ *              PossDupFlag 43=Y, OrigSendingTime 122 = its first
+ *              SendingTime and a new SendingTime; each run of MsgSeqNums
+ *              not in the store (admin messages, evicted or unstorable
+ *              ones) as one SequenceReset-GapFill (MsgSeqNum = the run's
+ *              first, 123=Y, 36 = the MsgSeqNum after it), reported by
+ *              on_gap_fill. The resend goes into tx as far as it has room
+ *              and is continued by xr_fix_session_tick() once the owner
+ *              has flushed; messages begun meanwhile are only stored (see
+ *              xr_fix_session_begin()) and go out with it, in MsgSeqNum
+ *              order. A new ResendRequest restarts it from its BeginSeqNo.
  *   Heartbeat  A Heartbeat (35=0) after HeartBtInt seconds without sending;
  *              a TestRequest (35=1) after HeartBtInt + 20% without
  *              receiving, and disconnect when it stays unanswered for
@@ -106,6 +123,7 @@
 #include <stdint.h>
 
 #include "xr_fix.h"
+#include "xr_fix_store.h"
 
 /** Longest incoming message a session accepts unless configured (bytes). */
 #define XR_FIX_FRAME_DEFAULT 16384u
@@ -167,6 +185,11 @@ struct xr_fix_session_stats {
 	uint64_t resend_logouts;    /* ... of which Logouts (then reconnect) */
 	uint64_t gaps_skipped;	    /* ... of which gaps given up (MsgSeqNums lost) */
 	uint64_t msgs_skipped;	    /* MsgSeqNums in the gaps given up */
+	uint64_t msgs_resent;	    /* stored messages resent (43=Y), store only */
+	uint64_t msgs_stored_only;  /* messages stored while down or resending,
+				     * sent only by a resend */
+	uint64_t store_misses;	    /* messages too long for a store slot: their
+				     * MsgSeqNum will be gap-filled */
 };
 
 /** Severity of a session log line. */
@@ -249,10 +272,18 @@ struct xr_fix_session {
 	int64_t wall_offset_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	uint32_t sender_len, target_len;
 	struct xr_fix_session_stats st;
+	struct xr_fix_store *store; /* outbound messages, or NULL (not owned) */
+	uint64_t rs_next;	/* resend in progress: next MsgSeqNum, ... */
+	uint64_t rs_stop;	/* ... up to this one, exclusive; 0 = none */
+	bool spooling;		/* the message begun goes to the store only */
+	uint32_t body_off;	/* the begun message's body: offset in its writer */
+	char out_type[3];	/* its MsgType */
+	uint64_t out_sending_ns; /* its SendingTime (ns since 1970 UTC) */
 	uint32_t rx_len;	/* bytes in rx */
 	uint32_t tx_len;	/* bytes in tx, not yet sent */
 	uint32_t rx_cap;	/* bytes of rx: 2 * max_frame_bytes */
 	char tx[XR_FIX_TX_CAP];
+	char spool[XR_FIX_MAX_MSG]; /* a message being stored only */
 	char rx[];		/* rx_cap bytes (xr_fix_session_size()) */
 };
 
@@ -316,26 +347,47 @@ uint32_t xr_fix_session_input(struct xr_fix_session *s, uint64_t now_ns, uint32_
 /**
  * Timers: Heartbeat, TestRequest, heartbeat timeout, Logon and Logout
  * timeouts (these set want_close), and the escalation of an unanswered
- * ResendRequest (header comment, "Escalation").
+ * ResendRequest (header comment, "Escalation"). With a store, first the
+ * continuation of a resend that tx had no room for.
  * Thread: the owner's.
  */
 void xr_fix_session_tick(struct xr_fix_session *s, uint64_t now_ns);
 
 /**
+ * Give session @p s an outbound message store (header comment, "Resend"):
+ * from now on every application message sent is stored by MsgSeqNum, and
+ * ResendRequests are answered from it. @p st (NULL: none, GapFill only)
+ * must outlive the session; it is cleared whenever MsgSeqNums restart at
+ * 1 (ResetSeqNumFlag).
+ * Thread: the owner's, before the session is connected.
+ */
+void xr_fix_session_set_store(struct xr_fix_session *s, struct xr_fix_store *st);
+
+/**
  * Start an application message of @p msg_type in tx: the header (8, 9,
  * 35, 49, 56, 34, 52) is written; the caller appends body fields with
  * xr_fix_put_*() on @p w, then calls xr_fix_session_send().
- * @return 0; -ENOTCONN not ACTIVE; -ENOBUFS tx has no room for a whole
- *         message (nothing was written).
+ * With a store, a message begun while the session is not ACTIVE, or while
+ * a resend is in progress, is written aside and only stored by send(): it
+ * takes its MsgSeqNum and reaches the counterparty with the resend it
+ * asks for (after its Logon above our MsgSeqNum), or with the one in
+ * progress. That is how a venue's reports survive its client's absence.
+ * Likewise, with a store, a message that finds tx full is stored and goes
+ * out (43=Y) from xr_fix_session_tick() once the owner has flushed.
+ * @return 0; -ENOTCONN not ACTIVE (without a store); -ENOBUFS tx has no
+ *         room for a whole message (without a store; nothing was written).
  * Thread: the owner's. No allocation.
  */
 int xr_fix_session_begin(struct xr_fix_session *s, struct xr_fix_writer *w,
 			 const char *msg_type, uint64_t now_ns);
 
 /**
- * Finish the message begun with xr_fix_session_begin() and queue it in tx.
+ * Finish the message begun with xr_fix_session_begin() and queue it in tx
+ * (and put it in the store, if any; one that does not fit a slot is
+ * counted in store_misses and logged, and will be gap-filled).
  * @param seq  receives its MsgSeqNum (may be NULL).
  * @return 0; -ENOBUFS it did not fit (nothing queued, MsgSeqNum unused).
+ * Thread: the owner's. No allocation.
  */
 int xr_fix_session_send(struct xr_fix_session *s, struct xr_fix_writer *w, uint64_t *seq,
 			uint64_t now_ns);

@@ -796,6 +796,7 @@ const struct xr_connector_ops xr_sim_ops = {
 	.submit = xr__sim_submit,
 	.cancel = xr__sim_cancel,
 	.status = xr__sim_status,
+	.mass_status = NULL, /* the sim holds no orders it would not report itself */
 	.poll = xr__sim_poll,
 	.health = xr__sim_health,
 	.destroy = xr__sim_destroy,

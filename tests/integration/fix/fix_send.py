@@ -5,6 +5,7 @@
               [--seq-file F] [--reset]
               [--order 'SIDE,SYMBOL,QTY,PRICE,CLORDID']...
               [--cancel 'ORIGCLORDID,SIDE,SYMBOL,CLORDID[,QTY]']...
+              [--status 'CLORDID,SIDE,SYMBOL']... [--mass-status MASSSTATUSREQID]...
               [--wait-reports N] [--timeout S] [-v]
 
 Design: one blocking socket, one thread. It logs on (35=A, 98=0, 108=30),
@@ -37,6 +38,9 @@ Order fields: 35=D 11=CLORDID 21=1 55=SYMBOL 54=SIDE 60=now 38=QTY 40=2
 44=PRICE 59=0. SIDE is 1 (buy) or 2 (sell); the words buy and sell are
 accepted too. Cancel fields: 35=F 41=ORIGCLORDID 11=CLORDID 55 54 60, and
 38=QTY if given (FIX 4.2 wants it; QuickFIX's ordermatch ignores it).
+Status fields: 35=H 11=CLORDID 55 54. Mass status: 35=AF 584=ID 585=7 (all
+orders; FIX 4.4). Their answers are ExecutionReports and count for
+--wait-reports like any.
 
 Exit status: 0 done; 1 usage or connection error; 2 timeout (the reports
 or the Logout reply did not arrive); 3 session error (Logout from the
@@ -328,6 +332,11 @@ class Session:
                 side, symbol, qty, price, clordid = fields
                 self.send("D", [(11, clordid), (21, 1), (55, symbol), (54, side),
                                 (60, utc_now()), (38, qty), (40, 2), (44, price), (59, 0)])
+            elif kind == "status":
+                clordid, side, symbol = fields
+                self.send("H", [(11, clordid), (55, symbol), (54, side)])
+            elif kind == "mass-status":
+                self.send("AF", [(584, fields[0]), (585, 7)])
             else:
                 orig, side, symbol, clordid = fields[:4]
                 qty = [(38, fields[4])] if len(fields) > 4 else []
@@ -385,7 +394,7 @@ class Parser(argparse.ArgumentParser):
 
 
 class Append(argparse.Action):
-    """Keep --order and --cancel in one list, in command-line order."""
+    """Keep --order, --cancel, --status and --mass-status in one list, in order."""
     def __call__(self, parser, namespace, values, option_string=None):
         namespace.actions.append(values)
 
@@ -403,6 +412,12 @@ def main():
                     help="SIDE,SYMBOL,QTY,PRICE,CLORDID (limit, DAY)")
     ap.add_argument("--cancel", action=Append, type=split_arg("cancel", (4, 5), conv_cancel),
                     help="ORIGCLORDID,SIDE,SYMBOL,CLORDID[,QTY]")
+    ap.add_argument("--status", action=Append,
+                    type=split_arg("status", (3,), lambda p: [p[0], side_code(p[1]), p[2]]),
+                    help="CLORDID,SIDE,SYMBOL (OrderStatusRequest)")
+    ap.add_argument("--mass-status", action=Append,
+                    type=split_arg("mass-status", (1,), lambda p: p),
+                    help="MASSSTATUSREQID (OrderMassStatusRequest, 585=7)")
     ap.add_argument("--wait-reports", type=int, default=0, metavar="N",
                     help="ExecutionReports to receive before logging out (default 0)")
     ap.add_argument("--timeout", type=float, default=10.0, metavar="S",

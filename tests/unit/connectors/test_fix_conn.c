@@ -1724,3 +1724,74 @@ Test(fix_conn, destroy_logs_out, .fini = fx_fini)
 	cr_assert_eq(v_u64((uint32_t)lo, 34), 3);
 	cr_assert_str_eq(v_field((uint32_t)lo, 49), "XR");
 }
+
+/* ------------------------------------------------------------ mass status */
+
+Test(fix_conn, mass_status_is_refused_unless_configured_and_fix44, .fini = fx_fini)
+{
+	fx_start(); /* mass_status = false (the default) */
+	cr_assert_not_null(g_c.ops->mass_status);
+	cr_assert_eq(g_c.ops->mass_status(g_c.ctx, xr_now_ns()), -EOPNOTSUPP);
+	fx_fini();
+
+	v_start(XR_FIX_42);
+	fx_init(g_v.port);
+	g_fix[0].begin_string = XR_FIX_42;
+	g_fix[0].mass_status = 1;
+	cr_assert_eq(fx_create(), 0, "create: %s", g_err);
+	cr_assert_eq(pump(), 4);
+	cr_assert_eq(g_c.ops->mass_status(g_c.ctx, xr_now_ns()), -EOPNOTSUPP,
+		     "OrderMassStatusRequest is not FIX 4.2");
+	expect_quiet();
+	cr_assert_lt(v_find(0, "AF"), 0);
+}
+
+Test(fix_conn, mass_status_answers_update_open_orders_once, .fini = fx_fini)
+{
+	struct xr_fix_conn_stats st;
+
+	v_start(XR_FIX_44);
+	fx_init(g_v.port);
+	g_fix[0].mass_status = 1;
+	cr_assert_eq(fx_create(), 0, "create: %s", g_err);
+	cr_assert_eq(pump(), 4);
+	struct sent a = send_order(1, XR_TIF_DAY, U(2), U(100));
+	v_send("8", "150=0|39=0|11=%s|14=0|151=2", a.wire);
+	cr_assert_eq(next_ev().ord_status, XR_OS_NEW);
+	struct sent b = send_order(2, XR_TIF_DAY, U(2), U(100)); /* no report yet */
+
+	uint32_t from = v_count();
+	cr_assert_eq(g_c.ops->mass_status(g_c.ctx, xr_now_ns()), 0);
+	uint32_t i = await_msg(from, "AF");
+	cr_assert_str_eq(v_field(i, 585), "7", "MassStatusReqType 7: all orders");
+	cr_assert(v_has(i, 584), "MassStatusReqID");
+	const char *req = v_field(i, 584);
+	char id[64];
+	snprintf(id, sizeof(id), "%s", req);
+
+	/* Order 1 filled 1 of 2 while we were not looking: one fill, at AvgPx. */
+	v_send("8", "150=I|39=1|11=%s|14=1|151=1|6=100|584=%s|911=3", a.wire, id);
+	struct xr_conn_event e = next_ev();
+	check_order_ev(&e, XR_EV_EXEC_REPORT, 1);
+	cr_assert_eq(e.ord_status, XR_OS_PARTIALLY_FILLED);
+	cr_assert_eq(e.last_qty, U(1));
+	cr_assert_eq(e.last_notional, U(100));
+	cr_assert_eq(e.cum_qty, U(1));
+	/* The same answer again (a second request): nothing new, not twice. */
+	v_send("8", "150=I|39=1|11=%s|14=1|151=1|6=100|584=%s|911=3", a.wire, id);
+	/* Order 2 is live at the venue: its first word. */
+	v_send("8", "150=I|39=0|11=%s|14=0|151=2|584=%s|911=3", b.wire, id);
+	e = next_ev();
+	check_order_ev(&e, XR_EV_EXEC_REPORT, 2);
+	cr_assert_eq(e.ord_status, XR_OS_NEW);
+	/* An order this connector never sent: counted foreign, no event. */
+	v_send("8", "150=I|39=0|11=OTHER-7|14=0|151=1|584=%s|911=3|912=Y", id);
+	/* And the answer of a venue with nothing for us. */
+	v_send("8", "150=I|39=8|11=NONE|37=NONE|14=0|151=0|584=%s|911=0|912=Y", id);
+	expect_quiet();
+	cr_assert_eq(xr_fix_conn_stats(&g_c, &st, NULL), 0);
+	cr_assert_eq(st.mass_status_sent, 1);
+	cr_assert_eq(st.mass_status_empty, 1);
+	cr_assert_eq(st.foreign_reports, 1);
+	cr_assert_eq(health().open_orders, 2);
+}
