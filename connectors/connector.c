@@ -22,15 +22,24 @@
 
 /** Create function of one connector kind (same contract as the factory). */
 typedef int (*xr__conn_create_fn)(const struct xr_config *cfg, unsigned venue,
-				  struct xr_connector *out, char *err,
-				  size_t err_len);
+				  const struct xr_conn_start *start, struct xr_connector *out,
+				  char *err, size_t err_len);
+
+/* The sim takes no start options: it has no wire and no session. */
+static int
+xr__sim_create(const struct xr_config *cfg, unsigned venue, const struct xr_conn_start *start,
+	       struct xr_connector *out, char *err, size_t err_len)
+{
+	(void)start;
+	return xr_sim_create(cfg, venue, out, err, err_len);
+}
 
 /** Known connector kinds, in the order error messages list them. */
 static const struct {
 	const char *kind;
 	xr__conn_create_fn create;
 } xr__kinds[] = {
-	{ "sim", xr_sim_create },
+	{ "sim", xr__sim_create },
 	{ "fix", xr_fix_conn_create },
 };
 
@@ -46,6 +55,14 @@ int
 xr_connector_create(const struct xr_config *cfg, unsigned venue,
 		    struct xr_connector *out, char *err, size_t err_len)
 {
+	return xr_connector_create_ex(cfg, venue, NULL, out, err, err_len);
+}
+
+int
+xr_connector_create_ex(const struct xr_config *cfg, unsigned venue,
+		       const struct xr_conn_start *start, struct xr_connector *out, char *err,
+		       size_t err_len)
+{
 	if (cfg == NULL || out == NULL || venue >= cfg->n_venues) {
 		if (err_len > 0)
 			snprintf(err, err_len, "venue %u: no such venue (config has %u)",
@@ -55,7 +72,7 @@ xr_connector_create(const struct xr_config *cfg, unsigned venue,
 	const struct xr_venue_cfg *v = &cfg->venues[venue];
 	for (size_t i = 0; i < XR__N_KINDS; i++)
 		if (strncmp(v->connector, xr__kinds[i].kind, sizeof(v->connector)) == 0)
-			return xr__kinds[i].create(cfg, venue, out, err, err_len);
+			return xr__kinds[i].create(cfg, venue, start, out, err, err_len);
 
 	if (err_len > 0) {
 		char known[64] = "";

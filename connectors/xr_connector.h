@@ -16,6 +16,7 @@
 #ifndef XR_CONNECTOR_H
 #define XR_CONNECTOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -209,14 +210,6 @@ struct xr_connector_ops {
 	 */
 	int (*adopt)(void *ctx, const struct xr_conn_order *o, int64_t cum_qty,
 		     int64_t cum_notional, uint64_t now_ns);
-	/**
-	 * Use @p prefix (1..15 characters of A-Z a-z 0-9 -) before the
-	 * engine's ClOrdID numbers on the wire, instead of one made per run:
-	 * the journal's instance, so that a ClOrdID means the same order
-	 * after a restart. Optional: NULL for a connector that puts no
-	 * prefix on the wire. Thread: the owner, before the first submit.
-	 */
-	void (*set_clordid_prefix)(void *ctx, const char *prefix);
 	/** Fill all of @p h (counters a connector does not keep are 0).
 	 * @return 0. Thread: the venue's execute stage. No allocation. */
 	int (*health)(void *ctx, struct xr_conn_health *h);
@@ -230,6 +223,31 @@ struct xr_connector {
 	void *ctx;
 	uint8_t venue; /* venue id */
 };
+
+/**
+ * How the engine starts a connector (xr_connector_create_ex()); zeroed,
+ * or NULL, is what xr_connector_create() does.
+ */
+struct xr_conn_start {
+	/* Put this (1..15 of A-Z a-z 0-9) and "-" before the engine's ClOrdID
+	 * numbers on the wire, instead of a prefix made per run: the
+	 * journal's instance, so a ClOrdID names the same order after a
+	 * restart (docs/journal.md). NULL: per run. Ignored by kinds that
+	 * put no prefix on the wire (sim). */
+	const char *clordid_prefix;
+	/* Connect (FIX: log on) at the first poll rather than in create, so
+	 * orders taken back with adopt() are known before the venue's first
+	 * report of them (crash recovery). */
+	bool defer_connect;
+};
+
+/**
+ * xr_connector_create() with start options @p start (NULL: none).
+ * Same errors. Thread: any (control path, allocates).
+ */
+int xr_connector_create_ex(const struct xr_config *cfg, unsigned venue,
+			   const struct xr_conn_start *start, struct xr_connector *out,
+			   char *err, size_t err_len);
 
 /**
  * Create the connector of venue @p venue from its config section.

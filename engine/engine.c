@@ -172,11 +172,6 @@ xr__journal_wire(struct xr_engine *e, char *err, size_t err_len)
 
 	e->ingress->journal = xr_journal_ring(j, XR_JR_INGRESS);
 	e->route->journal = xr_journal_ring(j, XR_JR_ROUTE);
-	for (uint32_t v = 0; v < e->n_venues; v++) {
-		const struct xr_connector *c = &e->execute[v].conn;
-		if (c->ops->set_clordid_prefix != NULL)
-			c->ops->set_clordid_prefix(c->ctx, xr_jdb_instance(j->db));
-	}
 	e->route->clordid_limit = &j->clordid_limit;
 	e->route->clordid_used = &j->clordid_used;
 	e->route->next_cl_ord_id = xr_journal_first_clordid(j) - 1;
@@ -364,6 +359,10 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 		if (xr_journal_open(e->journal, cfg, e->n_venues, e->io.serve ? "serve" : "run", err,
 				    err_len) != 0)
 			goto fail;
+		/* ClOrdIDs keep their meaning across runs; after a crash the
+		 * venues' first reports wait for the orders taken back. */
+		e->conn_start.clordid_prefix = xr_jdb_instance(e->journal->db);
+		e->conn_start.defer_connect = e->journal->after_crash && e->io.serve;
 	}
 	if (xr_ingress_init(e, err, err_len) != 0 || xr_validate_init(e, err, err_len) != 0 ||
 	    xr_route_init(e, err, err_len) != 0 || xr_aggregate_init(e, err, err_len) != 0 ||

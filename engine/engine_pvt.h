@@ -251,6 +251,10 @@ struct xr_engine {
 	struct xr_journal *journal;		/* [journal] path, else NULL
 						 * (journal_pvt.h) */
 	bool journal_clean;			/* the run ended normally */
+	struct xr_conn_start conn_start;	/* how execute.V creates its
+						 * connector: with a journal, its
+						 * ClOrdID prefix, and a deferred
+						 * logon when recovering */
 	uint64_t recovered_open;		/* signals a crashed run left open,
 						 * taken back (recovery.c) */
 	uint64_t recovered_children;		/* child orders taken back */

@@ -338,6 +338,15 @@ xr_journal_open(struct xr_journal *j, const struct xr_config *cfg, uint32_t n_ve
 	}
 	j->run = sqlite3_column_int64(last, 0);
 	sqlite3_finalize(last);
+	if (j->run != 0) {
+		/* Did the last run end cleanly? (Else this one recovers.) */
+		char q[96];
+		snprintf(q, sizeof(q), "SELECT clean_exit FROM runs WHERE run = %" PRId64, j->run);
+		if (sqlite3_prepare_v2(db, q, -1, &last, NULL) == SQLITE_OK &&
+		    sqlite3_step(last) == SQLITE_ROW)
+			j->after_crash = sqlite3_column_int(last, 0) == 0;
+		sqlite3_finalize(last);
+	}
 	if (xr__exec(j, db, "PRAGMA synchronous=FULL") != 0 || xr__exec(j, db, "BEGIN") != 0)
 		goto sql_err;
 	rc = xr_jrings_drain(j, rings_path, xr__drain_one, err, err_len);

@@ -98,6 +98,7 @@ struct xr_journal {
 	char (*src_names)[XR_NAME_MAX + 1]; /* serve: source index -> name */
 	uint32_t n_src;
 	int64_t run;		    /* this run's row in runs */
+	bool after_crash;	    /* the run before ended without a clean exit */
 	int64_t wall_off_ns;	    /* CLOCK_REALTIME - CLOCK_MONOTONIC at open */
 	/* The ring file. */
 	int ring_fd;

@@ -981,7 +981,7 @@ xr_execute_init(struct xr_engine *e, unsigned venue, char *err, size_t err_len)
 	x->connected = 1;
 	x->live_gauges = &e->venue_live[venue];
 	x->gauge_headroom = 1000000;
-	int rc = xr_connector_create(e->cfg, venue, &x->conn, err, err_len);
+	int rc = xr_connector_create_ex(e->cfg, venue, &e->conn_start, &x->conn, err, err_len);
 	if (rc != 0)
 		return rc;
 	x->cap = vc->max_open_orders;

@@ -312,6 +312,56 @@ xr__submit(void *ctx, const struct xr_conn_order *in, uint64_t now)
 }
 
 static int
+xr__adopt(void *ctx, const struct xr_conn_order *in, int64_t cum_qty, int64_t cum_notional,
+	  uint64_t now)
+{
+	struct xr__fix *f = ctx;
+	bool fresh;
+
+	if (in->symbol >= XR_MAX_SYMBOLS || f->sym[in->symbol] == NULL)
+		return -EINVAL;
+	if (f->free_head == XR__NIL)
+		return -EBUSY;
+	uint32_t i = f->free_head;
+	uint32_t *slot = xr_u64map_upsert(&f->ids, in->cl_ord_id, &fresh);
+	if (slot == NULL || !fresh)
+		return -EEXIST;
+	*slot = i;
+	struct xr__order *o = &f->o[i];
+	f->free_head = o->next;
+	/* Sent by an earlier process: no NewOrderSingle of this session
+	 * (epoch none), so no gap fill of ours can disown it. */
+	*o = (struct xr__order){
+		.cl_ord_id = in->cl_ord_id,
+		.epoch = UINT32_MAX,
+		.sent_ns = now,
+		.qty = in->qty,
+		.px = in->ord_type == XR_ORD_LIMIT ? in->limit_px : 0,
+		.cum_qty = cum_qty,
+		.cum_notional = cum_notional,
+		.token = in->token,
+		.prev = f->old_tail,
+		.next = XR__NIL,
+		.symbol = in->symbol,
+		.side = in->side,
+		.ord_type = in->ord_type,
+		.tif = in->tif,
+		.state = cum_qty > 0 ? XR__O_ACKED : XR__O_SENT,
+	};
+	if (f->old_tail != XR__NIL)
+		f->o[f->old_tail].next = i;
+	else
+		f->old_head = i;
+	f->old_tail = i;
+	f->n_open++;
+	f->st.orders_adopted++;
+	f->sent[in->cl_ord_id & f->sent_mask] = in->cl_ord_id;
+	if (in->cl_ord_id > f->sent_max)
+		f->sent_max = in->cl_ord_id;
+	return 0;
+}
+
+static int
 xr__cancel(void *ctx, uint64_t cl_ord_id, uint64_t now)
 {
 	struct xr__fix *f = ctx;
@@ -406,6 +456,10 @@ xr__poll(void *ctx, uint64_t now, struct xr_conn_event *ev, uint32_t max)
 	/* The reference books' levels, once, best first per side. */
 	uint32_t n = xr_conn_book_md(f->books, f->n_books, &f->md, ev, max);
 
+	/* HANDED (see the end): what the last poll returned is handled. */
+	if (f->in_mark != 0)
+		f->seq->in_handed = f->in_mark;
+
 	if (f->fd < 0) {
 		if (now >= f->reconnect_at)
 			xr__connect_start(f, now);
@@ -427,6 +481,11 @@ xr__poll(void *ctx, uint64_t now, struct xr_conn_event *ev, uint32_t max)
 		f->evq_head = (f->evq_head + 1) % f->evq_cap;
 		f->evq_n--;
 	}
+	/* HANDED: the events of every message below in_mark are in ev[] or
+	 * were returned before; the engine handles (journals) them before it
+	 * polls again, so they are safe at the next poll's start. */
+	if (f->evq_n == 0)
+		f->in_mark = f->seq->next_in;
 	return n;
 }
 
@@ -498,6 +557,7 @@ const struct xr_connector_ops xr_fix_conn_ops = {
 	.cancel = xr__cancel,
 	.status = xr__status,
 	.mass_status = xr__mass_status,
+	.adopt = xr__adopt,
 	.poll = xr__poll,
 	.health = xr__health,
 	.destroy = xr__destroy,
@@ -535,8 +595,8 @@ xr__logon_blocking(struct xr__fix *f)
 }
 
 int
-xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_connector *out,
-		   char *err, size_t err_len)
+xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, const struct xr_conn_start *start,
+		   struct xr_connector *out, char *err, size_t err_len)
 {
 	const struct xr_venue_cfg *v;
 	const struct xr_fix_venue_cfg *fc;
@@ -600,6 +660,10 @@ xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_connec
 		p36[k] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[ms % 36];
 	p36[7] = '\0';
 	f->prefix_len = (uint32_t)snprintf(f->prefix, sizeof(f->prefix), "%s-", p36);
+	if (start != NULL && start->clordid_prefix != NULL && start->clordid_prefix[0] != '\0')
+		/* The journal's: the same order keeps its ClOrdID across runs. */
+		f->prefix_len = (uint32_t)snprintf(f->prefix, sizeof(f->prefix), "%.15s-",
+						   start->clordid_prefix);
 
 	f->cap = v->max_open_orders;
 	f->evq_cap = f->cap + XR__EVQ_SLACK;
@@ -669,7 +733,20 @@ xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_connec
 	f->addr_len = ai->ai_addrlen;
 	freeaddrinfo(ai);
 
-	if (xr__logon_blocking(f) != 0)
+	if (start != NULL && start->defer_connect) {
+		/* After a crash: the venue's messages from the first one whose
+		 * events the engine may not have handled are asked for again
+		 * (they come as PossDup and count once, by CumQty). */
+		if (f->seq->in_handed != 0 && f->seq->in_handed < f->seq->next_in) {
+			xr__fix_logf(f, XR_FIX_LOG_INFO,
+				     "after a crash: MsgSeqNum %llu..%llu asked for again",
+				     (unsigned long long)f->seq->in_handed,
+				     (unsigned long long)f->seq->next_in - 1);
+			f->seq->next_in = f->seq->in_handed;
+		}
+		f->reconnect_at = 0; /* the first poll connects */
+	}
+	else if (xr__logon_blocking(f) != 0)
 		xr__fix_logf(f, XR_FIX_LOG_WARN, "not logged on to %s:%u at start: reconnecting "
 			 "in the background (orders meanwhile are refused as disconnected)",
 			 fc->host, (unsigned)fc->port);

@@ -157,6 +157,8 @@ struct xr__fix {
 	/* Events. */
 	struct xr_conn_event *evq;
 	uint32_t evq_cap, evq_head, evq_n;
+	uint64_t in_mark;	/* next_in once every event before it was
+				 * returned by poll (xr_fix_seq.in_handed) */
 	struct xr_conn_book *books;	/* reference books (book.SYMBOL) */
 	uint32_t n_books;
 	struct xr_conn_md_cursor md;	/* their market data still to send */

@@ -87,10 +87,12 @@ extern const struct xr_connector_ops xr_fix_conn_ops;
 /**
  * Create the FIX connector of venue @p venue: resolve host, open (or
  * create) the MsgSeqNum store, allocate the order table (max_open_orders),
- * connect and log on.
+ * connect and log on (at the first poll instead with start->defer_connect).
  *
  * @param cfg    loaded config; cfg->venues[venue] has connector = fix. It
  *               must outlive the connector (books and symbol names).
+ * @param start  NULL, or the engine's start options (struct xr_conn_start:
+ *               the journal's ClOrdID prefix, deferred logon).
  * @param err    on failure: "venue exec: seq_store state/x.seq: in use by
  *               another process".
  * @return 0; -EINVAL (host does not resolve, store not a sequence store
@@ -99,12 +101,14 @@ extern const struct xr_connector_ops xr_fix_conn_ops;
  *         printed and the connector starts disconnected.
  * Thread: any (control path: allocates, blocks up to logon_timeout_ms).
  */
-int xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, struct xr_connector *out,
-		       char *err, size_t err_len);
+int xr_fix_conn_create(const struct xr_config *cfg, unsigned venue,
+		       const struct xr_conn_start *start, struct xr_connector *out, char *err,
+		       size_t err_len);
 
 /** Counters of a FIX connector (xr_fix_conn_stats()). */
 struct xr_fix_conn_stats {
 	uint64_t orders_sent, cancels_sent, status_sent;
+	uint64_t orders_adopted;     /* orders taken back after a crash (adopt) */
 	uint64_t mass_status_sent;   /* OrderMassStatusRequests (35=AF) */
 	uint64_t mass_status_empty;  /* answers saying the venue has no order
 				      * for us (TotNumReports 0) */

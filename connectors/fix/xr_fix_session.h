@@ -148,7 +148,11 @@ struct xr_fix_seq {
 	uint64_t magic;	   /* XR_FIX_SEQ_MAGIC */
 	uint64_t next_out; /* MsgSeqNum of the next message we send, >= 1 */
 	uint64_t next_in;  /* MsgSeqNum expected next from the venue, >= 1 */
-	uint64_t pad;
+	uint64_t in_handed; /* every venue message below this MsgSeqNum has
+			     * had its events taken by the engine and, with
+			     * a journal, journaled (0: none yet); the FIX
+			     * connector sets it (fix_conn.c "HANDED"), the
+			     * session never reads it */
 };
 
 /** Session state. */
