@@ -224,14 +224,13 @@ xr__report(sqlite3_stmt *st, struct xr__timeline *tl)
 	int64_t lq = I64(st, 5);
 
 	if (lq != 0)
-		snprintf(what, sizeof(what), "fill %s @ %s, fees %s", xr_jq_dec(q, lq),
+		snprintf(what, sizeof(what), "fill %s @ %s, fees %s; ", xr_jq_dec(q, lq),
 			 xr_jq_dec(px, xr__px(I64(st, 6), lq)), xr_jq_dec(fee, I64(st, 7)));
 	else
-		snprintf(what, sizeof(what), "%s", strcmp(kind, "report") == 0 ? os : kind);
+		what[0] = '\0';
 	xr__push(tl, I64(st, 10), XR__REPORT,
-		 "%-9s ClOrdID %" PRId64 " %s: %s; %s, cum %s, leaves %s%s%s",
-		 strcmp(kind, "report") == 0 ? "report" : kind, I64(st, 0), xr__txt(st, 1), what,
-		 os, xr_jq_dec(cum, I64(st, 8)), xr_jq_dec(lv, I64(st, 9)),
+		 "%-9s ClOrdID %" PRId64 " %s: %s%s, cum %s, leaves %s%s%s", kind, I64(st, 0),
+		 xr__txt(st, 1), what, os, xr_jq_dec(cum, I64(st, 8)), xr_jq_dec(lv, I64(st, 9)),
 		 strcmp(reason, "none") != 0 ? ", reason " : "",
 		 strcmp(reason, "none") != 0 ? reason : "");
 }
