@@ -472,7 +472,8 @@ xr__salvage_main(int argc, char **argv)
 	bool unknown = false;
 	for (unsigned i = 0; i < rep.ntables; i++) {
 		const struct xr_jdb_salvage_table *t = &rep.tables[i];
-		printf("  %-15s %" PRId64 " rows copied", t->name, t->copied);
+		printf("  %-15s %" PRId64 " row%s copied", t->name, t->copied,
+		       t->copied == 1 ? "" : "s");
 		if (t->unreadable) {
 			printf(", the table could not be read at all (%s)\n", t->error);
 			lost_any = unknown = true;
@@ -504,8 +505,9 @@ xr__salvage_main(int argc, char **argv)
 		printf(" (%s)\n", t->error);
 	}
 	if (lost_any)
-		printf("lost %" PRId64 " rows%s; %s holds every row that could be read\n",
-		       lost_total, unknown ? " and an unknown number more" : "", good);
+		printf("lost %" PRId64 " row%s%s; %s holds every row that could be read\n",
+		       lost_total, lost_total == 1 ? "" : "s",
+		       unknown ? " and an unknown number more" : "", good);
 	else
 		printf("nothing lost: %s holds every row\n", good);
 	fflush(stdout);

@@ -209,7 +209,7 @@ lost=$((last - first + 1))
 run salvage "$dir/bad.db" -o "$dir/good.db"
 status 1 "salvage of a damaged journal"
 has "signals         $((3000 - lost)) rows copied, $lost lost; unreadable rowids: $first..$last" out "salvage report"
-has "runs            1 rows copied" out "salvage runs"
+has "runs            1 row copied" out "salvage runs"
 has "lost $lost rows" out "salvage total"
 run check "$dir/good.db"
 status 0 "check of the salvaged journal"
