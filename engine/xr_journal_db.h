@@ -186,8 +186,9 @@ struct xr_jdb_salvage {
  * between bisected, so one bad page costs the rows on it and no others.
  * meta's instance and created_ns are copied (the ClOrdID prefix stays).
  *
- * @param bad      a journal (opened read-only, its checks skipped but the
- *                 SQLite header and a schema_version other than 1).
+ * @param bad      the damaged journal, opened read-only; of xr_jdb_open()'s
+ *                 checks only the file type, SQLite's header and the
+ *                 schema version (when meta can be read) are made.
  * @param good     a file that must not exist; created with the schema.
  * @param rep      filled on success.
  * @param err      message naming the file, on failure.

@@ -205,6 +205,13 @@ read -r pg first last psz < <("$fixture" leaf "$big" signals 12)
 run check "$dir/bad.db"
 status 1 "check of a damaged journal"
 has "corrupt" err "check message"
+# Reading the damaged page says so, names the file and salvage: exit 2.
+run query "$dir/bad.db" --signal "$first"
+status 2 "query of a damaged page"
+has "journal $dir/bad.db: database disk image is malformed (xroute journal salvage" err "query of a damaged page"
+run export "$dir/bad.db" --format csv --table signals -o "$dir/bad.csv"
+status 2 "export of a damaged table"
+has "malformed" err "export of a damaged table"
 lost=$((last - first + 1))
 run salvage "$dir/bad.db" -o "$dir/good.db"
 status 1 "salvage of a damaged journal"
