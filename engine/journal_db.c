@@ -241,17 +241,16 @@ xr_jdb_errno(int rc)
 	}
 }
 
-__attribute__((format(printf, 3, 4))) static int
+__attribute__((format(printf, 3, 4))) static void
 xr__err(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (err == NULL || len == 0)
-		return 0;
+		return;
 	va_start(ap, fmt);
 	vsnprintf(err, len, fmt, ap);
 	va_end(ap);
-	return 0;
 }
 
 /* An sqlite failure of @p what on @p path as -errno with a message; a
@@ -502,12 +501,25 @@ xr__read_meta(struct xr_jdb *j, char *err, size_t len)
 	return 0;
 }
 
+/* Remove @p path and its -wal and -shm. */
+static void
+xr__unlink_all(const char *path)
+{
+	char side[4096];
+
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+}
+
 int
 xr_jdb_open(const char *path, unsigned flags, struct xr_jdb **out, char *err,
 	    size_t err_len)
 {
 	struct stat st;
-	bool create = false;
+	bool create = false, made = false;
 	int rc;
 
 	*out = NULL;
@@ -522,7 +534,7 @@ xr_jdb_open(const char *path, unsigned flags, struct xr_jdb **out, char *err,
 				e == ENOENT ? "no such file" : strerror(e));
 			return -e;
 		}
-		create = true;
+		create = made = true;
 	} else if (!S_ISREG(st.st_mode)) {
 		xr__err(err, err_len, "journal %s: not a regular file", path);
 		return -ENOENT;
@@ -560,6 +572,11 @@ xr_jdb_open(const char *path, unsigned flags, struct xr_jdb **out, char *err,
 	rc = create ? xr__create(j, err, err_len) : xr__read_meta(j, err, err_len);
 	if (rc != 0) {
 		xr_jdb_close(j);
+		/* A file this call made and could not finish is removed, so a
+		 * retry creates it again rather than finding a database that
+		 * is not a journal. */
+		if (made)
+			xr__unlink_all(path);
 		return rc;
 	}
 	*out = j;

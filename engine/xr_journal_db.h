@@ -42,7 +42,9 @@ struct xr_jdb;
  * bytes are SQLite's header; its size is a whole number of pages and not
  * less than the header's page count (truncation); it has a meta table
  * with schema_version = XR_JDB_SCHEMA_VERSION and an instance. It does not
- * read every page: xr_jdb_check() does.
+ * read every page: xr_jdb_check() does. The connection waits up to 5 s
+ * for a lock another connection holds (sqlite3_busy_timeout), then fails
+ * with -EBUSY. A file this call created and could not finish is removed.
  *
  * @param path     file name.
  * @param flags    XR_JDB_CREATE, XR_JDB_READONLY, or 0 (read-write, the
