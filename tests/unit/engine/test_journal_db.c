@@ -524,3 +524,20 @@ Test(journal_db, salvage_refuses)
 				    sizeof(err)), -ENOTSUP);
 	cr_assert_eq(access(path_of("g2.db"), F_OK), -1, "a refused salvage left its output");
 }
+
+Test(journal_db, corrupt_meta_page_fails_open_with_sqlites_message)
+{
+	const char *p = path_of("j.db");
+	char err[512];
+	struct xr_jdb *j;
+
+	sample(p);
+	cr_assert_eq(xr_jdb_open(p, XR_JDB_READONLY, &j, err, sizeof(err)), 0, "%s", err);
+	int64_t root = one_int(xr_jdb_handle(j), "SELECT rootpage FROM sqlite_schema WHERE "
+				"name = 'sqlite_autoindex_meta_1'");
+	xr_jdb_close(j);
+	/* meta's key index is what the schema_version lookup reads. */
+	cr_assert_eq(jfx_smash(p, root, 4096, 0, 8, 0xee, err, sizeof(err)), 0, "%s", err);
+	expect_open_fails(p, XR_JDB_READONLY, -EIO, "corrupt: database disk image is malformed");
+	expect_open_fails(p, XR_JDB_READONLY, -EIO, "salvage");
+}
