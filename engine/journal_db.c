@@ -570,6 +570,13 @@ xr_jdb_open(const char *path, unsigned flags, struct xr_jdb **out, char *err,
 	}
 	sqlite3_extended_result_codes(j->db, 1);
 	rc = create ? xr__create(j, err, err_len) : xr__read_meta(j, err, err_len);
+	if (rc == 0 && !create && !(flags & XR_JDB_READONLY)) {
+		/* A journal writes in WAL mode whatever was done to the file
+		 * since (a copy through a tool that turned it off). */
+		int wrc = sqlite3_exec(j->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+		if (wrc != SQLITE_OK)
+			rc = xr__sqlerr(j->db, wrc, path, "journal_mode=WAL", err, err_len);
+	}
 	if (rc != 0) {
 		xr_jdb_close(j);
 		/* A file this call made and could not finish is removed, so a

@@ -45,6 +45,7 @@ struct xr_jdb;
  * read every page: xr_jdb_check() does. The connection waits up to 5 s
  * for a lock another connection holds (sqlite3_busy_timeout), then fails
  * with -EBUSY. A file this call created and could not finish is removed.
+ * Opened for writing, a journal is put in WAL mode if it is not.
  *
  * @param path     file name.
  * @param flags    XR_JDB_CREATE, XR_JDB_READONLY, or 0 (read-write, the

@@ -147,6 +147,13 @@ Test(journal_db, create_makes_wal_instance_and_meta)
 	cr_assert_eq(xr_jdb_open(p, XR_JDB_CREATE, &j, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(xr_jdb_instance(j), inst);
 	xr_jdb_close(j);
+	/* A copy turned to rollback mode writes in WAL mode again when opened
+	 * for writing. */
+	raw_sql(p, "PRAGMA journal_mode=DELETE");
+	cr_assert_eq(xr_jdb_open(p, 0, &j, err, sizeof(err)), 0, "%s", err);
+	one_text(xr_jdb_handle(j), "PRAGMA journal_mode", mode, sizeof(mode));
+	cr_assert_str_eq(mode, "wal");
+	xr_jdb_close(j);
 }
 
 Test(journal_db, two_journals_get_different_instances)
