@@ -228,4 +228,5 @@ xr_config_print(const struct xr_config *cfg, FILE *out)
 		xr__print_plan(out, cfg, &cfg->symbol_plans[s]);
 	}
 	xr__print_serve(cfg, out);
+	xr__print_journal(cfg, out);
 }

@@ -66,6 +66,7 @@ enum xr__sect {
 	XR__S_SERVE,
 	XR__S_CLIENT,
 	XR__S_FIX_CLIENT,
+	XR__S_JOURNAL,
 };
 
 /* Bits of struct xr__uraw.set: the keys a user section gave. */
@@ -287,5 +288,15 @@ void
 xr__serve_destroy(struct xr_config *cfg);
 void
 xr__print_serve(const struct xr_config *cfg, FILE *out);
+void
+xr__print_table(FILE *out, const struct xr_config_key *keys, const void *obj);
+
+/* config_journal.c */
+void
+xr__journal_defaults(struct xr_journal_cfg *j);
+int
+xr__key_journal(struct xr_config_loader *ld, const char *key, const char *value);
+void
+xr__print_journal(const struct xr_config *cfg, FILE *out);
 
 #endif /* XR_CONFIG_PVT_H */

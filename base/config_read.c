@@ -409,6 +409,8 @@ xr__section(struct xr_config_loader *ld, char *text)
 		return xr__section_once(ld, &ld->defaults_line, XR__S_USER_DEFAULTS);
 	if (strcmp(s, "serve") == 0)
 		return xr__section_once(ld, &ld->cfg->serve.line, XR__S_SERVE);
+	if (strcmp(s, "journal") == 0)
+		return xr__section_once(ld, &ld->cfg->journal.line, XR__S_JOURNAL);
 
 	static const char *const kinds[] = { "venue", "user", "strategy", "symbol", "client",
 					     "fix_client" };
@@ -424,7 +426,7 @@ xr__section(struct xr_config_loader *ld, char *text)
 		return xr_config_err(
 			ld, ld->line,
 			"[%s]: unknown section (expected engine, threads, user_defaults, "
-			"serve, venue NAME, user NAME, strategy NAME, symbol NAME, client NAME "
+			"serve, journal, venue NAME, user NAME, strategy NAME, symbol NAME, client NAME "
 			"or fix_client NAME)",
 			ld->label);
 	}
@@ -614,6 +616,7 @@ xr__handler(void *user, const char *section, const char *name, const char *value
 	case XR__S_SERVE: rc = xr__key_serve(ld, name, value); break;
 	case XR__S_CLIENT: rc = xr__key_client(ld, name, value); break;
 	case XR__S_FIX_CLIENT: rc = xr__key_fix_client(ld, name, value); break;
+	case XR__S_JOURNAL: rc = xr__key_journal(ld, name, value); break;
 	default: rc = -1; break;
 	}
 	return rc == 0;
@@ -720,6 +723,7 @@ xr_config_load(const char *path, const struct xr_config_schema *const *schemas, 
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
 	xr__keys_default(xr__engine_keys, &cfg->engine);
 	xr__serve_defaults(&cfg->serve);
+	xr__journal_defaults(&cfg->journal);
 	for (int s = 0; s < XR_STRAT_COUNT; s++)
 		xr_strategy_defaults((enum xr_strategy)s, &cfg->engine.strategies[s]);
 	if (xr__schemas_check(&ld) != 0)

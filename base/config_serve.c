@@ -548,7 +548,7 @@ xr__serve_destroy(struct xr_config *cfg)
 /* ------------------------------------------------------------------ */
 /* Print. */
 
-static void
+void
 xr__print_table(FILE *out, const struct xr_config_key *keys, const void *obj)
 {
 	char b[XR_CONFIG_STR_MAX + 1]; /* any value whole */

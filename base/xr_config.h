@@ -355,6 +355,37 @@ struct xr_serve_cfg {
 	uint32_t line;		     /* line of the section, 0 if absent */
 };
 
+/** When the journal writer forces its records to disk ([journal] sync). */
+enum xr_journal_sync {
+	XR_JSYNC_BATCH = 0, /* every transaction commits durably (fsync) */
+	XR_JSYNC_INTERVAL,  /* commits are written at once, made durable
+			     * every sync_interval_ms */
+	XR_JSYNC_OFF,	    /* never forced: the OS writes when it likes */
+};
+
+/**
+ * [journal]: the durable journal of every signal, decision, child order,
+ * execution report and result (docs/journal.md). Absent or path = "":
+ * no journal.
+ */
+struct xr_journal_cfg {
+	char path[256];		   /* SQLite file; "" = no journal (default).
+				    * Relative to the working directory. Its
+				    * rings are the file PATH-ring beside it */
+	uint8_t sync;		   /* enum xr_journal_sync; default batch */
+	uint32_t sync_interval_ms; /* sync = interval: 1..60000; default 100 */
+	uint32_t batch_records;	   /* most records per transaction,
+				    * 1..1048576; default 8192 */
+	uint32_t ring_slots;	   /* slots of each stage's journal ring
+				    * (320 bytes each), power of two,
+				    * 1024..1048576; default 16384 */
+	uint32_t clordid_block;	   /* ClOrdIDs reserved durably at a time,
+				    * 65536..16777216 (at least twice what
+				    * one route call can use: 256 parents
+				    * of 64 children); default 262144 */
+	uint32_t line;		   /* line of the section, 0 if absent */
+};
+
 /**
  * One [client NAME] section: a shared-memory client that may connect to
  * `xroute serve` under NAME (the name in its hello) from processes of
@@ -410,6 +441,7 @@ struct xr_config {
 	struct xr_client_cfg *clients;		/* [client NAME] sections */
 	uint32_t n_fix_clients;
 	struct xr_fix_client_cfg *fix_clients;	/* [fix_client NAME] sections */
+	struct xr_journal_cfg journal;		/* [journal], defaults if absent */
 };
 
 /**

@@ -438,7 +438,9 @@ enum xr_alert {
 struct xr_msg {
 	uint64_t signal_id;	/* strategy's id, unique per run */
 	uint64_t order_id;	/* parent order id, assigned by validate (1..) */
-	uint64_t cl_ord_id;	/* child ClOrdID, assigned by route (1..) */
+	uint64_t cl_ord_id;	/* child ClOrdID, assigned by route (1..); on a
+				 * signal from a serve source until then: the
+				 * source's own signal_id (the journal's client_id) */
 	int64_t ts_ns;		/* signal's own timestamp (strategy clock, ns) */
 	int64_t order_qty;	/* parent quantity (qty scale) */
 	int64_t qty;		/* this child's quantity (qty scale) */

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "engine_pvt.h"
+#include "journal_pvt.h"
 #include "stage_execute_pvt.h"
 #include "stage_fix_entry_pvt.h"
 #include "stage_ingress_pvt.h"
@@ -159,6 +160,41 @@ xr__regions(void *owner, xr_region_fn visit, void *ctx)
 	xr_output_regions(e->output, visit, ctx);
 }
 
+_Static_assert(XR_JSRC_BITS == XR_SRC_BITS, "the journal decodes serve's internal ids");
+
+/* Give the stages their journal rings, route its ClOrdIDs, the writer the
+ * sources' names. */
+static int
+xr__journal_wire(struct xr_engine *e, char *err, size_t err_len)
+{
+	struct xr_journal *j = e->journal;
+
+	e->ingress->journal = xr_journal_ring(j, XR_JR_INGRESS);
+	e->route->journal = xr_journal_ring(j, XR_JR_ROUTE);
+	e->route->clordid_limit = &j->clordid_limit;
+	e->route->clordid_used = &j->clordid_used;
+	e->route->next_cl_ord_id = xr_journal_first_clordid(j) - 1;
+	e->route->used_published = e->route->next_cl_ord_id;
+	e->aggregate->journal = xr_journal_ring(j, XR_JR_AGGREGATE);
+	for (uint32_t v = 0; v < e->n_venues; v++)
+		e->execute[v].journal = xr_journal_ring(j, XR_JR_EXECUTE + v);
+	if (!e->io.serve)
+		return 0;
+	const struct xr_sources *s = &e->ingress->srcs;
+	char(*names)[XR_NAME_MAX + 1] = calloc(s->n ? s->n : 1, sizeof(*names));
+	if (names == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < s->n; i++)
+		snprintf(names[i], sizeof(names[i]), "%s", s->src[i].name);
+	int rc = xr_journal_set_sources(j, (const char(*)[XR_NAME_MAX + 1])names, s->n);
+	free(names);
+	if (rc != 0)
+		snprintf(err, err_len, "out of memory");
+	return rc;
+}
+
 struct xr_engine *
 xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 		 char *err, size_t err_len)
@@ -291,6 +327,16 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 		goto fail;
 	}
 	e->snaps_ready = true;
+	if (cfg->journal.path[0] != '\0') {
+		e->journal = calloc(1, sizeof(*e->journal));
+		if (e->journal == NULL) {
+			snprintf(err, err_len, "out of memory");
+			goto fail;
+		}
+		if (xr_journal_open(e->journal, cfg, e->n_venues, e->io.serve ? "serve" : "run", err,
+				    err_len) != 0)
+			goto fail;
+	}
 	if (xr_ingress_init(e, err, err_len) != 0 || xr_validate_init(e, err, err_len) != 0 ||
 	    xr_route_init(e, err, err_len) != 0 || xr_aggregate_init(e, err, err_len) != 0 ||
 	    xr_output_init(e, err, err_len) != 0 || xr_events_init(e, err, err_len) != 0 ||
@@ -299,6 +345,8 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 	for (uint32_t v = 0; v < e->n_venues; v++)
 		if (xr_execute_init(e, v, err, err_len) != 0)
 			goto fail;
+	if (e->journal != NULL && xr__journal_wire(e, err, err_len) != 0)
+		goto fail;
 	if (xr__plan_threads(e, err, err_len) != 0)
 		goto fail;
 	xr_coloc_prefault(&e->coloc, xr__regions, e);
@@ -314,6 +362,11 @@ xr_engine_destroy(struct xr_engine *e)
 	if (e == NULL)
 		return;
 	xr_runner_stop(e);
+	if (e->journal != NULL) {
+		xr_journal_close(e->journal, e->journal_clean);
+		free(e->journal);
+		e->journal = NULL;
+	}
 	for (uint32_t i = 0; i < e->n_threads; i++)
 		for (uint32_t k = 0; k < e->threads[i].n_stages; k++)
 			xr_hist_destroy(e->threads[i].stages[k]->work_hist);
@@ -512,6 +565,8 @@ xr_engine_run(struct xr_engine *e, char *err, size_t err_len)
 	e->start_ns = xr_now_ns();
 	if (e->io.on_start != NULL)
 		e->io.on_start(e->io.on_start_arg, e->start_ns);
+	if (e->journal != NULL && (rc = xr_journal_start(e->journal, err, err_len)) != 0)
+		return rc;
 	rc = xr_runner_start(e, err, err_len);
 	if (rc != 0)
 		return rc;
@@ -585,6 +640,15 @@ xr_engine_run(struct xr_engine *e, char *err, size_t err_len)
 	xr_runner_stop(e);
 	e->end_ns = xr_now_ns();
 	xr__drain_events(e);
+	if (e->journal != NULL) {
+		/* Every producer has stopped: the writer drains and syncs. */
+		xr_journal_stop(e->journal);
+		if (e->journal->st.errors != 0 && rc == 0) {
+			snprintf(err, err_len, "%s", e->journal->first_error);
+			rc = -EIO;
+		}
+		e->journal_clean = rc == 0;
+	}
 	if (xr_output_flush(e->output) != 0 && rc == 0) {
 		snprintf(err, err_len, "%s: write failed", e->io.results_path);
 		rc = -EIO;

@@ -65,6 +65,7 @@ struct xr_execute;
 struct xr_aggregate;
 struct xr_output;
 struct xr_fix_entry;
+struct xr_journal;
 
 /** Slots of the control ring (operator commands not yet taken by route). */
 #define XR_CONTROL_RING 64
@@ -244,6 +245,9 @@ struct xr_engine {
 	struct xr_fix_entry *fix_entry;		/* serve with [fix_client]s, else
 						 * NULL */
 	struct xr_events events;
+	struct xr_journal *journal;		/* [journal] path, else NULL
+						 * (journal_pvt.h) */
+	bool journal_clean;			/* the run ended normally */
 
 	/* Shared state: written by one side, read by the other, as noted. */
 	uint32_t signal_lines;			/* lines in the signal file: ingress

@@ -420,11 +420,13 @@ xr_sources_admit(struct xr_sources *s, uint32_t i, struct xr_msg *m)
 				    .venue = XR_VENUE_NONE};
 	src->next_seq++;
 	src->c.signals++;
+	m->cl_ord_id = m->signal_id; /* the source's own id, for the journal */
 	m->signal_id = xr__internal_id(src, seq);
 	return 1;
 route_unremembered:
 	src->c.signals++;
 	/* seq 0 never names an entry: its result is counted, not matched. */
+	m->cl_ord_id = m->signal_id;
 	m->signal_id = xr__internal_id(src, 0);
 	return 1;
 }
@@ -449,6 +451,7 @@ xr__cancel(struct xr_sources *s, struct xr_source *src, struct xr_msg *m, uint64
 	src->c.cancels++;
 	m->kind = XR_MSG_CONTROL;
 	m->reason = XR_CTL_CANCEL_SIGNAL;
+	m->cl_ord_id = m->signal_id;
 	m->signal_id = xr__internal_id(src, en->seq);
 	return 1;
 }

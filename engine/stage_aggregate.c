@@ -277,7 +277,23 @@ xr_aggregate_push_event(struct xr_aggregate *a, const struct xr_msg *m)
 void
 xr_aggregate_flush_events(struct xr_aggregate *a)
 {
-	xr__fifo_drain(&a->evq, a->out);
+	if (a->journal == NULL) {
+		xr__fifo_drain(&a->evq, a->out);
+		return;
+	}
+	/* Each event into the journal before the output ring; only those
+	 * journaled move on. */
+	struct xr_msg_fifo *f = &a->evq;
+	for (; a->evq_jn < f->n; a->evq_jn++)
+		if (!xr_ring_enqueue(a->journal, &f->m[(f->head + a->evq_jn) % f->cap])) {
+			a->journal_stalls++;
+			break;
+		}
+	uint32_t later = f->n - a->evq_jn;
+	f->n = a->evq_jn;
+	xr__fifo_drain(f, a->out);
+	a->evq_jn = f->n;
+	f->n += later;
 }
 
 /*
@@ -420,6 +436,14 @@ xr__aggregate_work(struct xr_stage *st)
 
 	if (room == 0)
 		st->out_stalls++;
+	if (a->journal != NULL) {
+		/* A result per input message at most: a journal slot each. */
+		uint32_t jr = xr_ring_room(a->journal, XR_MAX_BURST);
+		if ((uint64_t)jr * per < room) {
+			room = jr * per;
+			a->journal_stalls++;
+		}
+	}
 	xr__fifo_drain(&a->fb_over, a->feedback); /* waiting re-sends first */
 	/* Each input message yields at most one result or one re-sent child
 	 * (feedback ring, else the overflow: never full); both count against
@@ -481,6 +505,9 @@ xr__aggregate_work(struct xr_stage *st)
 		}
 		work += n;
 	}
+	for (uint32_t i = 0; a->journal != NULL && i < n_out; i++)
+		if (out[i].kind == XR_MSG_RESULT)
+			xr_ring_enqueue(a->journal, &out[i]); /* room: taken above */
 	xr_ring_enqueue_burst(a->out, out, n_out);
 	xr_aggregate_flush_events(a);
 	uint32_t sent = a->fb_over.n == 0 ? xr_ring_enqueue_burst(a->feedback, fb, n_fb) : 0;

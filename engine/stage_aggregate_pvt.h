@@ -125,6 +125,12 @@ struct xr_aggregate {
 	 * are rare; a full queue drops the newest and counts it. */
 	struct xr_msg_fifo evq;
 	uint64_t events_dropped;
+	/* The journal ([journal] path), else NULL: results and events are
+	 * journaled before they go to the output stage (evq_jn: the oldest
+	 * events of evq already journaled). */
+	struct xr_ring *journal;	/* aggregate's journal ring: producer end */
+	uint32_t evq_jn;
+	uint64_t journal_stalls;	/* calls that found the journal ring full */
 	/* Net position per user, venue and symbol from fills (qty scale, buys
 	 * positive): [(user * n_venues + venue) * n_symbols + symbol]. */
 	int64_t *pos;

@@ -133,13 +133,22 @@ xr__flush_outbox(struct xr_execute *x)
 {
 	uint32_t left = x->outbox_n - x->outbox_pos;
 
+	/* Reports into the journal first (journal_pvt.h): a record is made
+	 * before what it describes goes on. */
+	for (; x->journal != NULL && x->outbox_jpos < x->outbox_n; x->outbox_jpos++) {
+		const struct xr_msg *m = &x->outbox[x->outbox_jpos];
+		if (m->kind == XR_MSG_REPORT && !xr_ring_enqueue(x->journal, m)) {
+			x->journal_stalls++;
+			return false;
+		}
+	}
 	if (left != 0)
 		x->outbox_pos += xr_ring_enqueue_burst(x->out, x->outbox + x->outbox_pos, left);
 	if (x->outbox_pos < x->outbox_n) {
 		x->st.out_stalls++;
 		return false;
 	}
-	x->outbox_pos = x->outbox_n = 0;
+	x->outbox_pos = x->outbox_n = x->outbox_jpos = 0;
 	return true;
 }
 

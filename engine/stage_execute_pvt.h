@@ -84,6 +84,14 @@ struct xr_execute {
 	uint32_t n_held_free, held_cap;
 	struct xr_msg *outbox;	    /* reports not yet enqueued */
 	uint32_t outbox_n, outbox_pos, outbox_cap;
+	struct xr_ring *journal;    /* execute.V's journal ring, else NULL:
+				     * reports are journaled from the outbox
+				     * (outbox_jpos: those done) before they
+				     * go to the aggregator, and the connector
+				     * is polled only once every report of
+				     * the last poll is in it */
+	uint32_t outbox_jpos;
+	uint64_t journal_stalls;    /* calls that waited: journal ring full */
 	struct xr_venue_live *live_gauges; /* this venue's, in the engine */
 	struct xr_token_bucket bucket; /* venue rate limit (rate_limit_per_s) */
 	uint64_t bucket_version;    /* params version the bucket was built from */

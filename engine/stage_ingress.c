@@ -186,6 +186,15 @@ xr__ingress_work(struct xr_stage *st)
 		atomic_store_explicit(&in->done, 1, memory_order_release);
 		return 0;
 	}
+	if (in->journal != NULL) {
+		/* A journal slot per signal to validate; none left: wait, a
+		 * live feed does not reject for the journal. */
+		want = xr_ring_room(in->journal, want);
+		if (want == 0) {
+			in->journal_stalls++;
+			return 0;
+		}
+	}
 	uint32_t room = xr_ring_room(in->out, want);
 	uint32_t rej_room = in->live ? xr_ring_room(in->rejects, want) : 0, n_rej = 0;
 	struct xr_msg rej[XR_MAX_BURST];
@@ -219,6 +228,8 @@ xr__ingress_work(struct xr_stage *st)
 	if (n_rej != 0)
 		xr_ring_enqueue_burst(in->rejects, rej, n_rej);
 	if (n + n_rej != 0) {
+		if (in->journal != NULL)
+			xr_ring_enqueue_burst(in->journal, batch, n); /* room: above */
 		xr_ring_enqueue_burst(in->out, batch, n);
 		st->items += n + n_rej;
 		/* Release: the main thread compares this with results written. */
@@ -249,6 +260,11 @@ xr__ingress_serve_work(struct xr_stage *st)
 
 	uint64_t now = xr_now_ns();
 	uint32_t room = xr_ring_room(in->out, XR_MAX_BURST);
+	if (in->journal != NULL) {
+		uint32_t jr = xr_ring_room(in->journal, room);
+		in->journal_stalls += jr < room;
+		room = jr;
+	}
 	uint32_t did = xr_sources_work(&in->srcs, now, stopped, batch, room, &n);
 	/* The file: after the clients, in what room they left. */
 	bool paced = e->io.replay_speed_milli != 0;
@@ -265,6 +281,8 @@ xr__ingress_serve_work(struct xr_stage *st)
 		n += (uint32_t)xr_sources_admit(&in->srcs, in->srcs.file, m);
 	}
 	if (n != 0) {
+		if (in->journal != NULL)
+			xr_ring_enqueue_burst(in->journal, batch, n); /* room: above */
 		xr_ring_enqueue_burst(in->out, batch, n);
 		uint64_t signals = 0;
 		for (uint32_t i = 0; i < n; i++)

@@ -41,6 +41,10 @@ struct xr_ingress {
 	bool started;
 	bool file_done;		/* serve: the file source is read */
 	struct xr_sources srcs;	/* serve: the sources (io.serve) */
+	struct xr_ring *journal; /* ingress's journal ring, else NULL: every
+				  * signal and cancel is journaled as it
+				  * goes to validate */
+	uint64_t journal_stalls; /* calls that waited: journal ring full */
 	_Atomic uint64_t read;	/* signals read (rows, incl. malformed); in
 				 * serve, signals routed from every source */
 	_Atomic int done;	/* whole file read; in serve, intake stopped */

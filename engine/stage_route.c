@@ -507,6 +507,15 @@ xr__cancel_feedback(struct xr_route *r, struct xr_msg *m, uint64_t now, struct x
 static bool
 xr__flush_stash(struct xr_route *r)
 {
+	/* The children into the journal first, each before its venue's ring
+	 * (journal_pvt.h): a record is made before what it describes. */
+	for (; r->journal != NULL && r->stash_jpos < r->stash_n; r->stash_jpos++) {
+		const struct xr_msg *c = &r->stash[r->stash_jpos];
+		if (c->kind == XR_MSG_CHILD && !xr_ring_enqueue(r->journal, c)) {
+			r->journal_stalls++;
+			return false;
+		}
+	}
 	while (r->stash_pos < r->stash_n) {
 		struct xr_msg *c = &r->stash[r->stash_pos];
 		if (!xr_ring_enqueue(r->out[c->venue], c)) {
@@ -515,8 +524,31 @@ xr__flush_stash(struct xr_route *r)
 		}
 		r->stash_pos++;
 	}
-	r->stash_pos = r->stash_n = 0;
+	r->stash_pos = r->stash_n = r->stash_jpos = 0;
 	return true;
+}
+
+/* With a journal: true if one call's worth of ClOrdIDs (@p want parents
+ * of XR_MAX_CHILDREN) is reserved; publishes how far route has got. */
+static bool
+xr__clordids_ready(struct xr_route *r, uint32_t want)
+{
+	uint64_t need = r->next_cl_ord_id + (uint64_t)want * XR_MAX_CHILDREN;
+
+	if (need - r->used_published > 4096) {
+		r->used_published = r->next_cl_ord_id;
+		atomic_store_explicit(r->clordid_used, r->next_cl_ord_id, memory_order_relaxed);
+	}
+	if (need < r->limit_cache)
+		return true;
+	/* A_J1: pairs with R_J1 in the writer: ids below it are durable. */
+	r->limit_cache = atomic_load_explicit(r->clordid_limit, memory_order_acquire);
+	if (need < r->limit_cache)
+		return true;
+	r->used_published = r->next_cl_ord_id;
+	atomic_store_explicit(r->clordid_used, r->next_cl_ord_id, memory_order_relaxed);
+	r->clordid_stalls++;
+	return false;
 }
 
 static uint32_t
@@ -529,6 +561,8 @@ xr__route_work(struct xr_stage *st)
 	uint32_t burst = e->cfg->engine.burst, n_rej = 0;
 
 	if (!xr__flush_stash(r))
+		return 0;
+	if (r->clordid_limit != NULL && !xr__clordids_ready(r, burst))
 		return 0;
 	uint32_t want = xr_ring_room(r->rejects, burst);
 	if (want == 0) {

@@ -28,6 +28,18 @@ struct xr_route {
 	uint64_t next_cl_ord_id;
 	struct xr_msg *stash;		/* children not yet enqueued */
 	uint32_t stash_n, stash_pos, stash_cap;
+	/* The journal ([journal] path), else NULL: children are journaled
+	 * from the stash before they go to their venue (stash_jpos: those
+	 * done), and ClOrdIDs are used below the writer's durable limit
+	 * only (journal_pvt.h "CLORDID BLOCKS"). */
+	struct xr_ring *journal;	/* route's journal ring: producer end */
+	uint32_t stash_jpos;
+	_Atomic uint64_t *clordid_limit; /* the writer's; acquire (A_J1) */
+	_Atomic uint64_t *clordid_used;	 /* ours to the writer; relaxed */
+	uint64_t limit_cache;		/* last limit read */
+	uint64_t used_published;	/* last used stored */
+	uint64_t journal_stalls;	/* calls that waited: journal ring full */
+	uint64_t clordid_stalls;	/* calls that waited: no reserved ClOrdID */
 	uint64_t no_route;
 	uint64_t rerouted;
 	uint64_t by_strategy[XR_STRAT_COUNT]; /* parents routed */

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "engine_pvt.h"
+#include "journal_pvt.h"
 #include "stage_execute_pvt.h"
 #include "stage_ingress_pvt.h"
 #include "stage_output_pvt.h"
@@ -103,6 +104,23 @@ xr_summary_collect(struct xr_engine *e)
 	s->ingress_stalls = e->ingress->st.out_stalls;
 	s->overloaded = e->ingress->overloaded;
 	s->credit_stalls = e->validate->credit_stalls;
+	if (e->journal != NULL) {
+		const struct xr_journal_stats *js = &e->journal->st;
+		s->journal = true;
+		s->journal_records = js->records;
+		s->journal_rows = js->rows;
+		s->journal_commits = js->commits;
+		s->journal_syncs = js->syncs;
+		s->journal_blocks = js->blocks;
+		s->journal_recovered = js->recovered;
+		s->journal_errors = js->errors;
+		s->journal_busy_ns = js->busy_ns;
+		s->journal_stalls = e->ingress->journal_stalls + e->route->journal_stalls +
+				    e->aggregate->journal_stalls;
+		for (uint32_t v = 0; v < e->n_venues; v++)
+			s->journal_stalls += e->execute[v].journal_stalls;
+		s->clordid_stalls = e->route->clordid_stalls;
+	}
 	s->snapshots = e->snaps.seq;
 	s->snapshots_skipped = e->snaps.skipped;
 	s->reloads = e->reloads;
@@ -461,6 +479,16 @@ xr_engine_print_summary(const struct xr_engine *e, FILE *out)
 		", credit stalls %" PRIu64 "; snapshots %" PRIu64 " (%" PRIu64 " skipped)\n",
 		s->ingress_stalls, s->overloaded, s->credit_stalls, s->snapshots,
 		s->snapshots_skipped);
+	if (s->journal)
+		fprintf(out,
+			"journal: %s, %" PRIu64 " records (%" PRIu64 " rows) in %" PRIu64
+			" transactions, %" PRIu64 " synced; %" PRIu64 " ClOrdID blocks; %" PRIu64
+			" recovered from a killed run; stalls %" PRIu64 " (ClOrdID %" PRIu64
+			"); errors %" PRIu64 "\n",
+			e->cfg->journal.path, s->journal_records, s->journal_rows,
+			s->journal_commits, s->journal_syncs, s->journal_blocks,
+			s->journal_recovered, s->journal_stalls, s->clordid_stalls,
+			s->journal_errors);
 	fprintf(out, "config reloads: %" PRIu64 " applied, %" PRIu64 " rejected\n", s->reloads,
 		s->reloads_rejected);
 	if (e->io.serve)
@@ -664,6 +692,16 @@ xr_engine_write_summary_json(const struct xr_engine *e, FILE *out)
 	fprintf(out, "],");
 	if (e->io.serve)
 		xr_sources_write_json(&e->ingress->srcs, out);
+	if (s->journal)
+		fprintf(out,
+			"\"journal\":{\"records\":%" PRIu64 ",\"rows\":%" PRIu64
+			",\"commits\":%" PRIu64 ",\"syncs\":%" PRIu64 ",\"clordid_blocks\":%" PRIu64
+			",\"recovered\":%" PRIu64 ",\"stalls\":%" PRIu64
+			",\"clordid_stalls\":%" PRIu64 ",\"errors\":%" PRIu64
+			",\"busy_ns\":%" PRIu64 "},",
+			s->journal_records, s->journal_rows, s->journal_commits, s->journal_syncs,
+			s->journal_blocks, s->journal_recovered, s->journal_stalls,
+			s->clordid_stalls, s->journal_errors, s->journal_busy_ns);
 	fprintf(out, "\"backpressure\":{\"ingress_stalls\":%" PRIu64
 		",\"overloaded\":%" PRIu64 ",\"credit_stalls\":%" PRIu64 "},\"snapshots\":%" PRIu64
 		",\"snapshots_skipped\":%" PRIu64 ",\"reloads\":%" PRIu64

@@ -297,6 +297,21 @@ struct xr_summary {
 	uint64_t overloaded;	   /* signals rejected: validate's ring full
 				    * (io.overload_reject) */
 	uint64_t credit_stalls;	   /* validate held by max_inflight_orders */
+	/* The journal ([journal] path; docs/journal.md), all 0 without. */
+	bool journal;		   /* a journal was written */
+	uint64_t journal_records;  /* records the writer committed */
+	uint64_t journal_rows;	   /* rows they made */
+	uint64_t journal_commits;  /* transactions */
+	uint64_t journal_syncs;	   /* of which made durable (fsync) */
+	uint64_t journal_blocks;   /* ClOrdID blocks reserved this run */
+	uint64_t journal_recovered; /* records a killed run left in the rings,
+				    * written at this run's start */
+	uint64_t journal_errors;   /* failed statements (must be 0) */
+	uint64_t journal_busy_ns;  /* writer time inside transactions (ns) */
+	uint64_t journal_stalls;   /* stage calls that waited for journal ring
+				    * room: the writer was behind */
+	uint64_t clordid_stalls;   /* route calls that waited for a ClOrdID
+				    * block to be durable */
 	uint64_t snapshots;	   /* venue metrics snapshots published */
 	uint64_t snapshots_skipped;
 	uint64_t by_strategy[XR_STRAT_COUNT]; /* parents routed, per strategy */

@@ -1,7 +1,7 @@
 /*
  * xroute-perf: the benchmark harness (docs/perf.md).
  *
- *   xroute-perf hiccup|floor|ring|select|pipeline|fix|serve|all [--quick] [--json FILE]
+ *   xroute-perf hiccup|floor|ring|select|pipeline|fix|serve|journal|all [--quick] [--json FILE]
  *               [--rounds N] [--cpus A,B] [--rate PER_S] [--signals N]
  *               [--tmp DIR]
  *
@@ -24,7 +24,7 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-		"usage: xroute-perf hiccup|floor|ring|select|pipeline|fix|serve|all [options]\n"
+		"usage: xroute-perf hiccup|floor|ring|select|pipeline|fix|serve|journal|all [options]\n"
 		"  hiccup    the platform alone: spinning probe pinned to each cpu, then a\n"
 		"            1 ms sleeper (stalls the host takes by itself)\n"
 		"  floor     cross-core cache-line ping-pong round trip (the physical floor)\n"
@@ -39,6 +39,9 @@ usage(FILE *out)
 		"  serve     xroute serve, clients in other processes: submit -> result\n"
 		"            round trip vs the floor, closed loop with 1 and 4 clients vs\n"
 		"            pipeline, FIX NewOrderSingle -> Filled vs loopback TCP\n"
+		"  journal   the whole engine with the journal off then on, interleaved:\n"
+		"            closed-loop throughput and journal records/s, open-loop\n"
+		"            e2e p99 at --rate (default 100000/s), ratios on/off\n"
 		"options:\n"
 		"  --quick         a run of seconds (fewer messages and rounds)\n"
 		"  --json FILE     also write one JSON object per result line\n"
@@ -191,6 +194,8 @@ main(int argc, char **argv)
 			rc = xr_perf_fix(&o);
 		if (rc == 0)
 			rc = xr_perf_serve(&o);
+		if (rc == 0)
+			rc = xr_perf_journal(&o);
 	} else if (strcmp(cmd, "hiccup") == 0) {
 		rc = xr_perf_hiccup(&o);
 	} else if (strcmp(cmd, "floor") == 0) {
@@ -205,6 +210,8 @@ main(int argc, char **argv)
 		rc = xr_perf_fix(&o);
 	} else if (strcmp(cmd, "serve") == 0) {
 		rc = xr_perf_serve(&o);
+	} else if (strcmp(cmd, "journal") == 0) {
+		rc = xr_perf_journal(&o);
 	} else {
 		fprintf(stderr, "xroute-perf: unknown subcommand '%s'\n", cmd);
 		usage(stderr);

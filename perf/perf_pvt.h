@@ -124,6 +124,7 @@ int xr_perf_pipeline(const struct xr_perf_opts *o);
 int xr_perf_fix(const struct xr_perf_opts *o);
 int xr_perf_hiccup(const struct xr_perf_opts *o);
 int xr_perf_serve(const struct xr_perf_opts *o);
+int xr_perf_journal(const struct xr_perf_opts *o);
 /** The client processes of serve: `xroute-perf serve-client ...` (perf/serve.c). */
 int xr_perf_serve_client(int argc, char **argv);
 

@@ -74,7 +74,7 @@ __attribute__((format(printf, 4, 5))) void
 xr__gw_log(struct xr_fix_gateway *gw, struct xr__gw_sess *gs, enum xr_fix_log_level lvl,
 	   const char *fmt, ...)
 {
-	char text[320], line[512];
+	char text[320], line[768]; /* every part whole: text, more, names */
 	uint32_t skipped = 0;
 	va_list ap;
 	bool ok = gs != NULL ? xr__gw_rate(gw, &gs->log_ns, &gs->log_lines, &gs->log_skipped,

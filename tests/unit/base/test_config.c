@@ -231,7 +231,7 @@ Test(config, error_unknown_section)
 {
 	expect_error(MINIMAL "[engin]\nburst = 8\n",
 		     "xroute.ini:4: [engin]: unknown section (expected engine, threads, "
-		     "user_defaults, serve, venue NAME, user NAME, strategy NAME, symbol NAME, "
+		     "user_defaults, serve, journal, venue NAME, user NAME, strategy NAME, symbol NAME, "
 		     "client NAME or fix_client NAME)");
 }
 
@@ -1761,7 +1761,7 @@ Test(config, error_symbol_section)
 		     "\"A23456789_123456789-123456789.12\" must be 1..31 of A-Z a-z 0-9 _ . / -");
 	expect_error(PLAN_VENUES "[symbols BTC-USD]\n",
 		     "xroute.ini:9: [symbols BTC-USD]: unknown section (expected engine, threads, "
-		     "user_defaults, serve, venue NAME, user NAME, strategy NAME, symbol NAME, "
+		     "user_defaults, serve, journal, venue NAME, user NAME, strategy NAME, symbol NAME, "
 		     "client NAME or fix_client NAME)");
 }
 
