@@ -6,7 +6,9 @@
 # as JSON Lines, read back with python3 and compared with the database
 # value for value (fixed point exactly, through Decimal); salvage of a
 # copy with a damaged page (rows before and after recovered, the lost
-# count printed, exit 1) and of an intact one (exit 0); check.
+# count printed, exit 1) and of an intact one (exit 0); check; and a
+# journal the writer made in a short run of the example config, read the
+# same ways.
 #   test_journal_cli.sh XROUTE JOURNAL_FIXTURE SOURCE_ROOT
 set -euo pipefail
 xroute=$1
@@ -122,17 +124,21 @@ has "xroute journal query JOURNAL" out "--help"
 grep -q replay "$dir/out" && fail "--help lists a subcommand that does not exist"
 
 # ---- export: every table, CSV and JSON Lines, compared value for value ----
-for table in runs signals decisions children reports results events clordid_blocks; do
-	for fmt in csv jsonl; do
-		run export "$j" --format "$fmt" --table "$table" -o "$dir/$table.$fmt"
-		status 0 "export $table $fmt"
+# roundtrip DB: export every table of DB both ways into $dir/rt, read them
+# back with python3 and compare with the database, column by column.
+roundtrip() {
+	rm -rf "$dir/rt" && mkdir "$dir/rt"
+	for table in runs signals decisions children reports results events clordid_blocks; do
+		for fmt in csv jsonl; do
+			run export "$1" --format "$fmt" --table "$table" -o "$dir/rt/$table.$fmt"
+			status 0 "export $1 $table $fmt"
+		done
 	done
-done
-python3 - "$j" "$dir" <<'PY' || fail "export does not read back as the database"
+	python3 - "$1" "$dir/rt" <<'PY' || fail "export of $1 does not read back as the database"
 import csv, json, sqlite3, sys
 from decimal import Decimal
 db, d = sys.argv[1], sys.argv[2]
-con = sqlite3.connect(db)
+con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
 # Fixed-point columns (8 decimals): docs/journal.md "Schema".
 fixed = {"qty", "limit_px", "exp_px", "arrival_px", "last_qty", "last_notional",
          "last_fees", "cum_qty", "leaves_qty", "order_qty", "cum_notional", "fees"}
@@ -142,8 +148,6 @@ for t in ["runs", "signals", "decisions", "children", "reports", "results", "eve
     cur = con.execute(f"SELECT * FROM {t} ORDER BY rowid")
     cols = [c[0] for c in cur.description]
     rows = cur.fetchall()
-    def want(c, v):
-        return v
     with open(f"{d}/{t}.csv", newline="") as f:
         got = list(csv.reader(f))
     assert got[0] == cols, (t, got[0], cols)
@@ -168,6 +172,9 @@ for t in ["runs", "signals", "decisions", "children", "reports", "results", "eve
             total += 1
 assert total > 200, total
 PY
+}
+roundtrip "$j"
+cp "$dir/rt/events.csv" "$dir/events.csv"
 # The CSV quotes what needs it (RFC 4180): the alert's comma and quotes.
 grep -qF '"high_latency raised, median ""2.5 ms"""' "$dir/events.csv" || fail "CSV quoting"
 
@@ -195,6 +202,25 @@ has '--table "nope"' err "bad table named"
 run export "$j" --table results
 status 2 "no format"
 has "--format" err "no format"
+
+# ---- a journal the writer made: a short run of the example config ----
+src=$3
+real=$dir/real
+mkdir "$real"
+"$xroute" gen --signals 2000 --users 4 --symbols 3 --seed 7 -o "$real/s.csv" >/dev/null
+cp "$src/docs/examples/xroute.ini" "$real/x.ini"
+printf '\n[journal]\npath = %s\n' "$real/j.db" >>"$real/x.ini"
+"$xroute" run -c "$real/x.ini" --signals "$real/s.csv" --out "$real/r.csv" --no-hiccup \
+	>"$real/summary.txt" 2>"$real/stderr.txt" || fail "the example run with a journal failed"
+run check "$real/j.db"
+status 0 "check of a run's journal"
+roundtrip "$real/j.db"
+# Every signal has its result in the journal, as in the results file.
+run query "$real/j.db"
+status 0 "query of a run's journal"
+[ "$(signals)" -eq 2000 ] || fail "a run of 2000 signals: $(signals) in the journal"
+[ "$(grep -c '^  [0-9T:.Z-]*  result ' "$dir/out")" -eq 2000 ] || fail "not 2000 results"
+grep -q "no result: open" "$dir/out" && fail "a finished run left an open signal"
 
 # ---- salvage and check ----
 big=$dir/big.db
