@@ -561,9 +561,11 @@ xr_jdb_open(const char *path, unsigned flags, struct xr_jdb **out, char *err,
 	/* NOMUTEX: a handle is used by one thread at a time (the engine hands
 	 * it from the owner to its writer thread at thread start), so
 	 * SQLite's per-call mutexes would only cost. */
-	int oflags = SQLITE_OPEN_NOMUTEX |
-		     ((flags & XR_JDB_READONLY) ? SQLITE_OPEN_READONLY
-						: SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0));
+	int oflags = SQLITE_OPEN_NOMUTEX;
+	if (flags & XR_JDB_READONLY)
+		oflags |= SQLITE_OPEN_READONLY;
+	else
+		oflags |= SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
 	rc = sqlite3_open_v2(path, &j->db, oflags, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_busy_timeout(j->db, 5000);

@@ -192,7 +192,8 @@ xr__decision(sqlite3_stmt *st, struct xr__timeline *tl)
 		 "%s, expected slippage %" PRId64 " cbps, confidence %" PRId64 " ppm, score "
 		 "%s; alloc %s; alternatives %s",
 		 XR__I64(st, 0), xr__txt(st, 1), xr__txt(st, 2), xr__txt(st, 3),
-		 xr_jq_dec(a, XR__I64(st, 4)), xr_jq_dec(b, XR__I64(st, 5)), XR__I64(st, 6), XR__I64(st, 7), sc,
+		 xr_jq_dec(a, XR__I64(st, 4)), xr_jq_dec(b, XR__I64(st, 5)), XR__I64(st, 6),
+		 XR__I64(st, 7), sc,
 		 xr__txt(st, 9), *xr__txt(st, 10) ? xr__txt(st, 10) : "none");
 }
 
@@ -230,7 +231,8 @@ xr__report(sqlite3_stmt *st, struct xr__timeline *tl)
 		what[0] = '\0';
 	xr__push(tl, XR__I64(st, 10), XR__REPORT,
 		 "%-9s ClOrdID %" PRId64 " %s: %s%s, cum %s, leaves %s%s%s", kind, XR__I64(st, 0),
-		 xr__txt(st, 1), what, os, xr_jq_dec(cum, XR__I64(st, 8)), xr_jq_dec(lv, XR__I64(st, 9)),
+		 xr__txt(st, 1), what, os, xr_jq_dec(cum, XR__I64(st, 8)),
+		 xr_jq_dec(lv, XR__I64(st, 9)),
 		 strcmp(reason, "none") != 0 ? ", reason " : "",
 		 strcmp(reason, "none") != 0 ? reason : "");
 }
@@ -255,7 +257,8 @@ xr__result(sqlite3_stmt *st, struct xr__timeline *tl)
 	int64_t cum = XR__I64(st, 4);
 
 	if (cum != 0)
-		snprintf(avg, sizeof(avg), ", avg px %s", xr_jq_dec(px, xr__px(XR__I64(st, 5), cum)));
+		snprintf(avg, sizeof(avg), ", avg px %s",
+			 xr_jq_dec(px, xr__px(XR__I64(st, 5), cum)));
 	xr__push(tl, XR__I64(st, 8), XR__RESULT,
 		 "result    %s (reason %s): filled %s of %s, notional %s%s, fees %s, venues %s",
 		 xr__txt(st, 1), xr__txt(st, 2), xr_jq_dec(cq, cum), xr_jq_dec(oq, XR__I64(st, 3)),
@@ -498,7 +501,8 @@ xr__salvage_main(int argc, char **argv)
 			else if (t->range_first[r] == t->range_last[r])
 				printf(" %" PRId64, t->range_first[r]);
 			else
-				printf(" %" PRId64 "..%" PRId64, t->range_first[r], t->range_last[r]);
+				printf(" %" PRId64 "..%" PRId64, t->range_first[r],
+				       t->range_last[r]);
 		}
 		if (t->nranges > XR_JDB_SALVAGE_RANGES)
 			printf(" and %u more ranges", t->nranges - XR_JDB_SALVAGE_RANGES);
