@@ -12,7 +12,8 @@
  * (fills with quantity and price as decimals), the events naming it or one
  * of its ClOrdIDs, and its result, or "no result: open" when there is none
  * (an order still live, or the state a crashed run leaves). The journal
- * is opened read-only: a running writer is not disturbed (WAL).
+ * is opened read-only and read in one transaction: a running writer is
+ * not disturbed, and the output is one snapshot of the journal (WAL).
  */
 #include "xr_journal_cli.h"
 
@@ -400,6 +401,10 @@ xr__query_main(int argc, char **argv)
 	xr_jq_bind(&f, st);
 	if (f.limit)
 		sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), f.limit);
+	/* One read transaction: every statement below sees the same snapshot
+	 * (WAL), so a timeline read while the writer commits is whole, not a
+	 * report without the result committed a moment later. */
+	sqlite3_exec(xr_jdb_handle(j), "BEGIN", NULL, NULL, NULL);
 	/* Each signal's timeline is read while this cursor stays open: one
 	 * connection, reads only, so SQLite allows it. */
 	int64_t matched = 0;
@@ -424,6 +429,8 @@ xr__query_main(int argc, char **argv)
 	}
 out:
 	sqlite3_finalize(st);
+	if (!sqlite3_get_autocommit(xr_jdb_handle(j)))
+		sqlite3_exec(xr_jdb_handle(j), "COMMIT", NULL, NULL, NULL);
 	xr_jdb_close(j);
 	return status;
 }
