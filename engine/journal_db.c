@@ -242,17 +242,16 @@ xr_jdb_errno(int rc)
 	}
 }
 
-__attribute__((format(printf, 3, 4))) static int
+__attribute__((format(printf, 3, 4))) static void
 xr__err(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (err == NULL || len == 0)
-		return 0;
+		return;
 	va_start(ap, fmt);
 	vsnprintf(err, len, fmt, ap);
 	va_end(ap);
-	return 0;
 }
 
 /* An sqlite failure of @p what on @p path as -errno with a message; a
@@ -503,12 +502,25 @@ xr__read_meta(struct xr_jdb *j, char *err, size_t len)
 	return 0;
 }
 
+/* Remove @p path and its -wal and -shm. */
+static void
+xr__unlink_all(const char *path)
+{
+	char side[4096];
+
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+}
+
 int
 xr_jdb_open(const char *path, unsigned flags, struct xr_jdb **out, char *err,
 	    size_t err_len)
 {
 	struct stat st;
-	bool create = false;
+	bool create = false, made = false;
 	int rc;
 
 	*out = NULL;
@@ -523,7 +535,7 @@ xr_jdb_open(const char *path, unsigned flags, struct xr_jdb **out, char *err,
 				e == ENOENT ? "no such file" : strerror(e));
 			return -e;
 		}
-		create = true;
+		create = made = true;
 	} else if (!S_ISREG(st.st_mode)) {
 		xr__err(err, err_len, "journal %s: not a regular file", path);
 		return -ENOENT;
@@ -550,9 +562,11 @@ xr_jdb_open(const char *path, unsigned flags, struct xr_jdb **out, char *err,
 	/* NOMUTEX: a handle is used by one thread at a time (the engine hands
 	 * it from the owner to its writer thread at thread start), so
 	 * SQLite's per-call mutexes would only cost. */
-	int oflags = SQLITE_OPEN_NOMUTEX |
-		     ((flags & XR_JDB_READONLY) ? SQLITE_OPEN_READONLY
-						: SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0));
+	int oflags = SQLITE_OPEN_NOMUTEX;
+	if (flags & XR_JDB_READONLY)
+		oflags |= SQLITE_OPEN_READONLY;
+	else
+		oflags |= SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
 	rc = sqlite3_open_v2(path, &j->db, oflags, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_busy_timeout(j->db, 5000);
@@ -563,8 +577,20 @@ xr_jdb_open(const char *path, unsigned flags, struct xr_jdb **out, char *err,
 	}
 	sqlite3_extended_result_codes(j->db, 1);
 	rc = create ? xr__create(j, err, err_len) : xr__read_meta(j, err, err_len);
+	if (rc == 0 && !create && !(flags & XR_JDB_READONLY)) {
+		/* A journal writes in WAL mode whatever was done to the file
+		 * since (a copy through a tool that turned it off). */
+		int wrc = sqlite3_exec(j->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+		if (wrc != SQLITE_OK)
+			rc = xr__sqlerr(j->db, wrc, path, "journal_mode=WAL", err, err_len);
+	}
 	if (rc != 0) {
 		xr_jdb_close(j);
+		/* A file this call made and could not finish is removed, so a
+		 * retry creates it again rather than finding a database that
+		 * is not a journal. */
+		if (made)
+			xr__unlink_all(path);
 		return rc;
 	}
 	*out = j;

@@ -327,7 +327,8 @@ xr__check_source(const char *bad, char *err, size_t len)
 
 	if (stat(bad, &st) != 0) {
 		int e = errno;
-		snprintf(err, len, "journal %s: %s", bad, e == ENOENT ? "no such file" : strerror(e));
+		snprintf(err, len, "journal %s: %s", bad,
+			 e == ENOENT ? "no such file" : strerror(e));
 		return -e;
 	}
 	if (!S_ISREG(st.st_mode)) {

@@ -42,7 +42,10 @@ struct xr_jdb;
  * bytes are SQLite's header; its size is a whole number of pages and not
  * less than the header's page count (truncation); it has a meta table
  * with schema_version = XR_JDB_SCHEMA_VERSION and an instance. It does not
- * read every page: xr_jdb_check() does.
+ * read every page: xr_jdb_check() does. The connection waits up to 5 s
+ * for a lock another connection holds (sqlite3_busy_timeout), then fails
+ * with -EBUSY. A file this call created and could not finish is removed.
+ * Opened for writing, a journal is put in WAL mode if it is not.
  *
  * @param path     file name.
  * @param flags    XR_JDB_CREATE, XR_JDB_READONLY, or 0 (read-write, the
@@ -186,8 +189,9 @@ struct xr_jdb_salvage {
  * between bisected, so one bad page costs the rows on it and no others.
  * meta's instance and created_ns are copied (the ClOrdID prefix stays).
  *
- * @param bad      a journal (opened read-only, its checks skipped but the
- *                 SQLite header and a schema_version other than 1).
+ * @param bad      the damaged journal, opened read-only; of xr_jdb_open()'s
+ *                 checks only the file type, SQLite's header and the
+ *                 schema version (when meta can be read) are made.
  * @param good     a file that must not exist; created with the schema.
  * @param rep      filled on success.
  * @param err      message naming the file, on failure.

@@ -12,7 +12,8 @@
  * (fills with quantity and price as decimals), the events naming it or one
  * of its ClOrdIDs, and its result, or "no result: open" when there is none
  * (an order still live, or the state a crashed run leaves). The journal
- * is opened read-only: a running writer is not disturbed (WAL).
+ * is opened read-only and read in one transaction: a running writer is
+ * not disturbed, and the output is one snapshot of the journal (WAL).
  */
 #include "xr_journal_cli.h"
 
@@ -125,7 +126,7 @@ xr__txt(sqlite3_stmt *st, int i)
 	return v != NULL ? (const char *)v : "";
 }
 
-#define I64(st, i) ((int64_t)sqlite3_column_int64((st), (i)))
+#define XR__I64(st, i) ((int64_t)sqlite3_column_int64((st), (i)))
 
 /* notional * 10^8 / qty rounded to the nearest 10^-8: a price from a
  * quantity and a notional (128 bits: no overflow). */
@@ -186,13 +187,14 @@ xr__decision(sqlite3_stmt *st, struct xr__timeline *tl)
 {
 	char a[24], b[24], sc[24];
 
-	xr_fixed_format(sc, I64(st, 8), 2);
-	xr__push(tl, I64(st, 11), XR__DECISION,
+	xr_fixed_format(sc, XR__I64(st, 8), 2);
+	xr__push(tl, XR__I64(st, 11), XR__DECISION,
 		 "decision  order %" PRId64 ": %s, method %s, %s; expected px %s, arrival px "
 		 "%s, expected slippage %" PRId64 " cbps, confidence %" PRId64 " ppm, score "
 		 "%s; alloc %s; alternatives %s",
-		 I64(st, 0), xr__txt(st, 1), xr__txt(st, 2), xr__txt(st, 3),
-		 xr_jq_dec(a, I64(st, 4)), xr_jq_dec(b, I64(st, 5)), I64(st, 6), I64(st, 7), sc,
+		 XR__I64(st, 0), xr__txt(st, 1), xr__txt(st, 2), xr__txt(st, 3),
+		 xr_jq_dec(a, XR__I64(st, 4)), xr_jq_dec(b, XR__I64(st, 5)), XR__I64(st, 6),
+		 XR__I64(st, 7), sc,
 		 xr__txt(st, 9), *xr__txt(st, 10) ? xr__txt(st, 10) : "none");
 }
 
@@ -200,7 +202,7 @@ static void
 xr__child(sqlite3_stmt *st, struct xr__timeline *tl)
 {
 	char q[24], px[24], send[40] = "";
-	int64_t at = I64(st, 11), send_at = I64(st, 10);
+	int64_t at = XR__I64(st, 11), send_at = XR__I64(st, 10);
 
 	if (send_at > at) {
 		char t[40];
@@ -209,11 +211,11 @@ xr__child(sqlite3_stmt *st, struct xr__timeline *tl)
 	xr__push(tl, at, XR__CHILD,
 		 "child     ClOrdID %" PRId64 " -> %s: %s %s %s %s%s%s %s (child %" PRId64
 		 ", attempt %" PRId64 ")%s",
-		 I64(st, 0), xr__txt(st, 1), xr__txt(st, 2), xr_jq_dec(q, I64(st, 3)),
+		 XR__I64(st, 0), xr__txt(st, 1), xr__txt(st, 2), xr_jq_dec(q, XR__I64(st, 3)),
 		 xr__txt(st, 4), xr__txt(st, 5),
 		 strcmp(xr__txt(st, 5), "limit") == 0 ? " " : "",
-		 strcmp(xr__txt(st, 5), "limit") == 0 ? xr_jq_dec(px, I64(st, 6)) : "",
-		 xr__txt(st, 7), I64(st, 8), I64(st, 9), send);
+		 strcmp(xr__txt(st, 5), "limit") == 0 ? xr_jq_dec(px, XR__I64(st, 6)) : "",
+		 xr__txt(st, 7), XR__I64(st, 8), XR__I64(st, 9), send);
 }
 
 static void
@@ -221,17 +223,17 @@ xr__report(sqlite3_stmt *st, struct xr__timeline *tl)
 {
 	char q[24], px[24], fee[24], cum[24], lv[24], what[160];
 	const char *kind = xr__txt(st, 2), *os = xr__txt(st, 3), *reason = xr__txt(st, 4);
-	int64_t lq = I64(st, 5);
+	int64_t lq = XR__I64(st, 5);
 
 	if (lq != 0)
-		snprintf(what, sizeof(what), "fill %s @ %s, fees %s", xr_jq_dec(q, lq),
-			 xr_jq_dec(px, xr__px(I64(st, 6), lq)), xr_jq_dec(fee, I64(st, 7)));
+		snprintf(what, sizeof(what), "fill %s @ %s, fees %s; ", xr_jq_dec(q, lq),
+			 xr_jq_dec(px, xr__px(XR__I64(st, 6), lq)), xr_jq_dec(fee, XR__I64(st, 7)));
 	else
-		snprintf(what, sizeof(what), "%s", strcmp(kind, "report") == 0 ? os : kind);
-	xr__push(tl, I64(st, 10), XR__REPORT,
-		 "%-9s ClOrdID %" PRId64 " %s: %s; %s, cum %s, leaves %s%s%s",
-		 strcmp(kind, "report") == 0 ? "report" : kind, I64(st, 0), xr__txt(st, 1), what,
-		 os, xr_jq_dec(cum, I64(st, 8)), xr_jq_dec(lv, I64(st, 9)),
+		what[0] = '\0';
+	xr__push(tl, XR__I64(st, 10), XR__REPORT,
+		 "%-9s ClOrdID %" PRId64 " %s: %s%s, cum %s, leaves %s%s%s", kind, XR__I64(st, 0),
+		 xr__txt(st, 1), what, os, xr_jq_dec(cum, XR__I64(st, 8)),
+		 xr_jq_dec(lv, XR__I64(st, 9)),
 		 strcmp(reason, "none") != 0 ? ", reason " : "",
 		 strcmp(reason, "none") != 0 ? reason : "");
 }
@@ -244,8 +246,8 @@ xr__event(sqlite3_stmt *st, struct xr__timeline *tl)
 	if (sqlite3_column_type(st, 1) != SQLITE_NULL)
 		snprintf(venue, sizeof(venue), " %s", xr__txt(st, 1));
 	if (sqlite3_column_type(st, 2) != SQLITE_NULL)
-		snprintf(clid, sizeof(clid), " ClOrdID %" PRId64, I64(st, 2));
-	xr__push(tl, I64(st, 4), XR__EVENT, "event     %s%s%s: %s", xr__txt(st, 0), venue,
+		snprintf(clid, sizeof(clid), " ClOrdID %" PRId64, XR__I64(st, 2));
+	xr__push(tl, XR__I64(st, 4), XR__EVENT, "event     %s%s%s: %s", xr__txt(st, 0), venue,
 		 clid, xr__txt(st, 3));
 }
 
@@ -253,14 +255,15 @@ static void
 xr__result(sqlite3_stmt *st, struct xr__timeline *tl)
 {
 	char oq[24], cq[24], cn[24], px[24], fee[24], avg[48] = "";
-	int64_t cum = I64(st, 4);
+	int64_t cum = XR__I64(st, 4);
 
 	if (cum != 0)
-		snprintf(avg, sizeof(avg), ", avg px %s", xr_jq_dec(px, xr__px(I64(st, 5), cum)));
-	xr__push(tl, I64(st, 8), XR__RESULT,
+		snprintf(avg, sizeof(avg), ", avg px %s",
+			 xr_jq_dec(px, xr__px(XR__I64(st, 5), cum)));
+	xr__push(tl, XR__I64(st, 8), XR__RESULT,
 		 "result    %s (reason %s): filled %s of %s, notional %s%s, fees %s, venues %s",
-		 xr__txt(st, 1), xr__txt(st, 2), xr_jq_dec(cq, cum), xr_jq_dec(oq, I64(st, 3)),
-		 xr_jq_dec(cn, I64(st, 5)), avg, xr_jq_dec(fee, I64(st, 6)),
+		 xr__txt(st, 1), xr__txt(st, 2), xr_jq_dec(cq, cum), xr_jq_dec(oq, XR__I64(st, 3)),
+		 xr_jq_dec(cn, XR__I64(st, 5)), avg, xr_jq_dec(fee, XR__I64(st, 6)),
 		 *xr__txt(st, 7) ? xr__txt(st, 7) : "none");
 }
 
@@ -269,7 +272,7 @@ static int
 xr__timeline(struct xr_jdb *j, sqlite3_stmt *s)
 {
 	sqlite3 *db = xr_jdb_handle(j);
-	int64_t run = I64(s, 0), sid = I64(s, 1);
+	int64_t run = XR__I64(s, 0), sid = XR__I64(s, 1);
 	struct xr__timeline tl = {0};
 	char q[24], px[24], t[40];
 	int rc = 0;
@@ -277,13 +280,13 @@ xr__timeline(struct xr_jdb *j, sqlite3_stmt *s)
 	printf("signal %" PRId64 " (run %" PRId64 "): source %s client_id %" PRId64
 	       ", user %s, %s %s %s %s%s%s %s, %s, strategy %s, max slippage %" PRId64
 	       " bps, line %" PRId64 ", ts %s\n",
-	       sid, run, xr__txt(s, 2), I64(s, 3), xr__txt(s, 4), xr__txt(s, 6),
-	       xr_jq_dec(q, I64(s, 7)), xr__txt(s, 5), xr__txt(s, 8),
+	       sid, run, xr__txt(s, 2), XR__I64(s, 3), xr__txt(s, 4), xr__txt(s, 6),
+	       xr_jq_dec(q, XR__I64(s, 7)), xr__txt(s, 5), xr__txt(s, 8),
 	       strcmp(xr__txt(s, 8), "limit") == 0 ? " " : "",
-	       strcmp(xr__txt(s, 8), "limit") == 0 ? xr_jq_dec(px, I64(s, 12)) : "",
-	       xr__txt(s, 9), xr__txt(s, 10), xr__txt(s, 11), I64(s, 13), I64(s, 15),
-	       xr_jq_time(t, I64(s, 14)));
-	xr__push(&tl, I64(s, 16), XR__SIGNAL, "signal    received");
+	       strcmp(xr__txt(s, 8), "limit") == 0 ? xr_jq_dec(px, XR__I64(s, 12)) : "",
+	       xr__txt(s, 9), xr__txt(s, 10), xr__txt(s, 11), XR__I64(s, 13), XR__I64(s, 15),
+	       xr_jq_time(t, XR__I64(s, 14)));
+	xr__push(&tl, XR__I64(s, 16), XR__SIGNAL, "signal    received");
 	rc |= xr__rows(j, xr__prep(db, "SELECT order_id, strategy, method, decision, exp_px, "
 				   "arrival_px, exp_slip_cbps, confidence_ppm, score, alloc, "
 				   "alts, at_ns FROM decisions WHERE run = ?1 AND signal_id "
@@ -398,6 +401,10 @@ xr__query_main(int argc, char **argv)
 	xr_jq_bind(&f, st);
 	if (f.limit)
 		sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), f.limit);
+	/* One read transaction: every statement below sees the same snapshot
+	 * (WAL), so a timeline read while the writer commits is whole, not a
+	 * report without the result committed a moment later. */
+	sqlite3_exec(xr_jdb_handle(j), "BEGIN", NULL, NULL, NULL);
 	/* Each signal's timeline is read while this cursor stays open: one
 	 * connection, reads only, so SQLite allows it. */
 	int64_t matched = 0;
@@ -422,6 +429,8 @@ xr__query_main(int argc, char **argv)
 	}
 out:
 	sqlite3_finalize(st);
+	if (!sqlite3_get_autocommit(xr_jdb_handle(j)))
+		sqlite3_exec(xr_jdb_handle(j), "COMMIT", NULL, NULL, NULL);
 	xr_jdb_close(j);
 	return status;
 }
@@ -473,7 +482,8 @@ xr__salvage_main(int argc, char **argv)
 	bool unknown = false;
 	for (unsigned i = 0; i < rep.ntables; i++) {
 		const struct xr_jdb_salvage_table *t = &rep.tables[i];
-		printf("  %-15s %" PRId64 " rows copied", t->name, t->copied);
+		printf("  %-15s %" PRId64 " row%s copied", t->name, t->copied,
+		       t->copied == 1 ? "" : "s");
 		if (t->unreadable) {
 			printf(", the table could not be read at all (%s)\n", t->error);
 			lost_any = unknown = true;
@@ -498,15 +508,17 @@ xr__salvage_main(int argc, char **argv)
 			else if (t->range_first[r] == t->range_last[r])
 				printf(" %" PRId64, t->range_first[r]);
 			else
-				printf(" %" PRId64 "..%" PRId64, t->range_first[r], t->range_last[r]);
+				printf(" %" PRId64 "..%" PRId64, t->range_first[r],
+				       t->range_last[r]);
 		}
 		if (t->nranges > XR_JDB_SALVAGE_RANGES)
 			printf(" and %u more ranges", t->nranges - XR_JDB_SALVAGE_RANGES);
 		printf(" (%s)\n", t->error);
 	}
 	if (lost_any)
-		printf("lost %" PRId64 " rows%s; %s holds every row that could be read\n",
-		       lost_total, unknown ? " and an unknown number more" : "", good);
+		printf("lost %" PRId64 " row%s%s; %s holds every row that could be read\n",
+		       lost_total, lost_total == 1 ? "" : "s",
+		       unknown ? " and an unknown number more" : "", good);
 	else
 		printf("nothing lost: %s holds every row\n", good);
 	fflush(stdout);

@@ -83,9 +83,9 @@ xr_jq_parse_time(const char *s, int64_t *out)
 	}
 	if (strcmp(p, "Z") != 0)
 		return -EINVAL;
+	/* strptime has checked every field's range; a 64-bit time_t holds
+	 * any year it takes, so timegm cannot fail here. */
 	time_t t = timegm(&tm);
-	if (t == (time_t)-1 && !(tm.tm_year == 69 && tm.tm_yday == 364))
-		return -EINVAL;
 	if (__builtin_mul_overflow((int64_t)t, INT64_C(1000000000), out) ||
 	    __builtin_add_overflow(*out, frac, out))
 		return -EINVAL;
