@@ -342,6 +342,7 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 		atomic_init(&e->venue_live[v].headroom_ppm, 1000000);
 		atomic_init(&e->venue_live[v].queue_depth, 0);
 		atomic_init(&e->venue_live[v].health, 0);
+		atomic_init(&e->venue_live[v].recovering, 0);
 	}
 	rc = xr_snapshot_pool_init(&e->snaps, e->n_venues, e->n_symbols,
 				   (uint64_t)cfg->engine.snapshot_interval_us * 1000);
