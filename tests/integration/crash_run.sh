@@ -285,10 +285,11 @@ while clients_running; do
 	kill -0 "$pid" 2>/dev/null || fail "router run $runs died while the clients traded"
 	sleep 0.1
 done
+crc=()
 for i in 1 2 3 4; do
 	rc=0
 	wait "${cpids[$((i - 1))]}" || rc=$?
-	[ "$rc" = 0 ] || fail "client c$i exited $rc: $(cat "$dir/strategy-c$i.out")"
+	crc+=("$rc")
 done
 cpids=()
 kill -TERM "$pid"
@@ -306,23 +307,37 @@ vpids=()
 "$qfv" stop ordermatch "$dir" >/dev/null
 om_started=0
 
+# Every check below runs; each that fails adds its problem, and the run
+# fails at the end naming them all (so one missing piece does not hide
+# what else is wrong).
+problems=()
+reported=0
+problem() { problems+=("FAIL: $*"); }
+# report TEXT: the check just done passed, if it added no problem.
+report() {
+	[ ${#problems[@]} != "$reported" ] || echo "crash_run: $*"
+	reported=${#problems[@]}
+}
+
 # ---- 1. one terminal outcome per signal at its client ----
-for c in "${clients[@]}"; do
+for i in 0 1 2 3; do
+	c=${clients[$i]}
+	[ "${crc[$i]}" = 0 ] || problem "client $c exited ${crc[$i]}: $(cat "$dir/strategy-$c.out")"
 	f="$dir/outcomes-$c.csv"
-	[ -s "$f" ] || fail "$c wrote no outcome file"
+	[ -s "$f" ] || { problem "$c wrote no outcome file"; continue; }
 	grep -q "missing 0 duplicates 0" "$dir/strategy-$c.out" ||
-		fail "$c: $(cat "$dir/strategy-$c.out")"
+		problem "$c: $(cat "$dir/strategy-$c.out")"
 	bad=$(xr_crash_outcomes_bad "$f" "$n")
-	[ -z "$bad" ] || fail "$c's outcomes: $bad"
+	[ -z "$bad" ] || problem "$c's outcomes: $bad"
 done
-echo "crash_run: 4 x $n signals, each with one outcome at its client"
+report "4 x $n signals, each with one outcome at its client"
 
 # ---- 2. no ClOrdID sent twice ----
 twice=$(xr_crash_sim_twice "$dir/sima.csv" "$dir/simb.csv" | head -n 5)
-[ -z "$twice" ] || fail "a ClOrdID reached a sim venue twice: $twice"
+[ -z "$twice" ] || problem "a ClOrdID reached a sim venue twice: $twice"
 twice=$(xr_crash_om_twice "$dir/ordermatch.log" XROUTE | head -n 5)
-[ -z "$twice" ] || fail "a ClOrdID reached ordermatch twice: $twice"
-echo "crash_run: no ClOrdID reached a venue twice"
+[ -z "$twice" ] || problem "a ClOrdID reached ordermatch twice: $twice"
+report "no ClOrdID reached a venue twice"
 
 # ---- 3. positions: venue logs = journal = clients ----
 # Each source as "VENUE SYMBOL BOUGHT SOLD" (crash_lib.sh), sorted.
@@ -330,7 +345,7 @@ echo "crash_run: no ClOrdID reached a venue twice"
 	xr_crash_sim_fills sima "$dir/sima.csv"
 	xr_crash_sim_fills simb "$dir/simb.csv"
 	xr_crash_om_fills om "$dir/ordermatch.log" OM XROUTE
-} | sort > "$dir/pos-venues.txt" || fail "could not read the venues' fills"
+} | sort > "$dir/pos-venues.txt" || problem "could not read the venues' fills"
 xr_crash_journal_fills "$dir/journal.db" > "$dir/pos-journal.unsorted" 2> "$dir/pos-journal.err" ||
 	fail "could not read the journal's fills: $(head -n 3 "$dir/pos-journal.err")"
 sort "$dir/pos-journal.unsorted" > "$dir/pos-journal.txt"
@@ -339,14 +354,14 @@ sort "$dir/pos-journal.unsorted" > "$dir/pos-journal.txt"
 	xr_crash_outcome_fills simb BTC-USD "alt:$dir/outcomes-c2.csv"
 	xr_crash_outcome_fills om BTC-USD "buy:$dir/outcomes-c3.csv" "sell:$dir/outcomes-c4.csv"
 } | sort > "$dir/pos-clients.txt"
-[ -s "$dir/pos-venues.txt" ] || fail "no venue filled anything"
+[ -s "$dir/pos-venues.txt" ] || problem "no venue filled anything"
 diff -u "$dir/pos-venues.txt" "$dir/pos-journal.txt" > "$dir/pos-diff.txt" ||
-	fail "venue logs (-) and the journal (+) disagree on the fills (venue symbol bought sold):
+	problem "venue logs (-) and the journal (+) disagree on the fills (venue symbol bought sold):
 $(cat "$dir/pos-diff.txt")"
 diff -u "$dir/pos-venues.txt" "$dir/pos-clients.txt" > "$dir/pos-diff.txt" ||
-	fail "venue logs (-) and the clients' outcomes (+) disagree on the fills (venue symbol bought sold):
+	problem "venue logs (-) and the clients' outcomes (+) disagree on the fills (venue symbol bought sold):
 $(cat "$dir/pos-diff.txt")"
-echo "crash_run: fills agree at the venues, in the journal and at the clients:" \
+report "fills agree at the venues, in the journal and at the clients:" \
 	"$(tr '\n' ';' < "$dir/pos-venues.txt")"
 
 # ---- 4. the journal's runs ----
@@ -359,18 +374,24 @@ want=$(for r in $(seq 1 "$runs"); do
 	[ "$r" = "$runs" ] && ce=1
 	echo "$r $rec $ce"
 done)
-[ "$got" = "$want" ] || fail "the journal's runs (run recovered clean_exit) are
+[ "$got" = "$want" ] || problem "the journal's runs (run recovered clean_exit) are
 $got
 expected (every run after a kill recovered, the last one clean)
 $want"
+report "$runs runs on the journal, each after a kill recovered, the last one clean"
 
 # ---- 5. the last summary ----
 json() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" \
 	"$dir/summary-$runs.json" "$1"; }
 [ -s "$dir/summary-$runs.json" ] || fail "the last run wrote no summary"
 for k in exposure_left unaccounted duplicates overfills; do
-	v=$(json $k) || fail "the last summary has no $k"
-	[ "$v" = 0 ] || fail "the last run's summary: $k = $v"
+	v=$(json $k) || { problem "the last summary has no $k"; continue; }
+	[ "$v" = 0 ] || problem "the last run's summary: $k = $v"
 done
+report "the last summary: exposure_left, unaccounted, duplicates, overfills 0"
+if [ ${#problems[@]} != 0 ]; then
+	printf 'crash_run: %s\n' "${problems[@]}" >&2
+	fail "${#problems[@]} of the checks above failed"
+fi
 echo "crash_run: ok: 4 x $n signals, $kills kills of the router, $runs runs on one journal:" \
 	"one outcome per signal, no ClOrdID twice, fills agree, exposure_left 0"
