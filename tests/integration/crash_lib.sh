@@ -34,18 +34,31 @@ XR_CRASH_AWK_FP='function fp(s,   neg, p, i, f) {
 	f = substr(f "00000000", 1, 8)
 	return (neg ? -1 : 1) * (i * 100000000 + f)
 }'
-# awk: on a line holding a FIX message, t[TAG] is its fields (the text
-# before 8=FIX dropped); other lines leave t empty.
-XR_CRASH_AWK_FIX='function fix_tags(line,   i, kv, f, nf) {
-	nf = split(line, f, /[\001|]/)
-	for (i = 1; i <= nf; i++) {
-		kv = index(f[i], "=")
-		if (kv > 1)
-			t[substr(f[i], 1, kv - 1)] = substr(f[i], kv + 1)
-	}
+# awk: on a line holding a FIX message, tag(TAG) is that field's value
+# ("" if absent); on other lines every tag is "". Fields are read by
+# searching the line, not split: ordermatch's log is ~100 MB at 200,000
+# signals.
+XR_CRASH_AWK_FIX='function tag(k,   p, r) {
+	p = index(fixl, "|" k "=")
+	if (!p)
+		return ""
+	r = substr(fixl, p + length(k) + 2)
+	p = index(r, "|")
+	return p ? substr(r, 1, p - 1) : r
 }
-{ delete t }
-/8=FIX/ { line = $0; sub(/^[^8]*8=FIX/, "8=FIX", line); fix_tags(line) }'
+{ fixl = "" }
+/8=FIX/ { fixl = $0; gsub(/\001/, "|", fixl); sub(/^[^8]*8=FIX/, "|8=FIX", fixl); fixl = fixl "|" }'
+# xr__crash_fix_grep TAG=VALUE... : the lines of stdin holding a FIX field
+# TAG=VALUE, for each one given (a cheap filter before awk).
+xr__crash_fix_grep() {
+	if [ $# = 0 ]; then
+		cat
+		return 0
+	fi
+	local f=$1
+	shift
+	{ grep -a -e "[|$(printf '\001')]$f[|$(printf '\001')]" || true; } | xr__crash_fix_grep "$@"
+}
 
 # xr_crash_sim_twice LOG...: "LOG: CLORDID" for each ClOrdID with more than
 # one `new` line in a sim-venue log (received twice).
@@ -74,16 +87,17 @@ xr_crash_sim_fills() {
 # xr_crash_om_twice LOG SENDER: each ClOrdID (11) of a NewOrderSingle (35=D)
 # from SENDER that is in LOG more than once.
 xr_crash_om_twice() {
-	awk -v who="$2" "$XR_CRASH_AWK_FIX"'
-	t[35] == "D" && t[49] == who && n[t[11]]++ == 1 { print t[11] }' "$1"
+	xr__crash_fix_grep 35=D "49=$2" < "$1" |
+		awk -v who="$2" "$XR_CRASH_AWK_FIX"'
+		tag(35) == "D" && tag(49) == who && n[tag(11)]++ == 1 { print tag(11) }'
 }
 
 # xr_crash_om_orders LOG SENDER: NewOrderSingles from SENDER in LOG (0 if
 # the log is not there yet).
 xr_crash_om_orders() {
 	[ -f "$1" ] || { echo 0; return 0; }
-	awk -v who="$2" "$XR_CRASH_AWK_FIX"' t[35] == "D" && t[49] == who { n++ }
-	END { print n + 0 }' "$1"
+	xr__crash_fix_grep 35=D "49=$2" < "$1" | awk -v who="$2" "$XR_CRASH_AWK_FIX"'
+		tag(35) == "D" && tag(49) == who { n++ } END { print n + 0 }'
 }
 
 # xr_crash_om_fills VENUE LOG VENUE_COMP OUR_COMP: the fills the venue
@@ -92,13 +106,14 @@ xr_crash_om_orders() {
 # sent again (PossDupFlag 43=Y, for a ResendRequest) is the same fill and
 # is not counted again.
 xr_crash_om_fills() {
-	awk -v v="$1" -v from="$3" -v to="$4" "$XR_CRASH_AWK_FP"'
-	'"$XR_CRASH_AWK_FIX"'
-	t[35] == "8" && t[49] == from && t[56] == to && t[43] != "Y" && fp(t[32]) > 0 {
-		if (t[54] == "1") b[t[55]] += fp(t[32]); else s[t[55]] += fp(t[32])
-		k[t[55]] = 1
-	}
-	END { for (y in k) printf "%s %s %.0f %.0f\n", v, y, b[y], s[y] }' "$2"
+	xr__crash_fix_grep 35=8 "49=$3" "56=$4" < "$2" |
+		awk -v v="$1" -v from="$3" -v to="$4" "$XR_CRASH_AWK_FP"'
+		'"$XR_CRASH_AWK_FIX"'
+		tag(35) == "8" && tag(49) == from && tag(56) == to && tag(43) != "Y" && fp(tag(32)) > 0 {
+			if (tag(54) == "1") b[tag(55)] += fp(tag(32)); else s[tag(55)] += fp(tag(32))
+			k[tag(55)] = 1
+		}
+		END { for (y in k) printf "%s %s %.0f %.0f\n", v, y, b[y], s[y] }'
 }
 
 # xr_crash_journal_fills DB: the fills the journal holds, per venue and
