@@ -55,9 +55,10 @@ xr__crash_fix_grep() {
 		cat
 		return 0
 	fi
-	local f=$1
+	local f=$1 soh
+	soh=$(printf '\001')
 	shift
-	{ grep -a -e "[|$(printf '\001')]$f[|$(printf '\001')]" || true; } | xr__crash_fix_grep "$@"
+	{ grep -a -e "[|$soh]${f}[|$soh]" || true; } | xr__crash_fix_grep "$@"
 }
 
 # xr_crash_sim_twice LOG...: "LOG: CLORDID" for each ClOrdID with more than

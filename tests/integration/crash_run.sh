@@ -90,17 +90,17 @@ cleanup() {
 trap cleanup EXIT
 fail() {
 	echo "crash_run: FAIL: $*" >&2
-	local f
-	f=$(ls -t "$dir"/router-*.err 2>/dev/null | head -n 1 || true)
-	[ -z "$f" ] || tail -n 20 "$f" | sed "s|^|  $(basename "$f"): |" >&2
+	local f="$dir/router-${runs:-0}.err"
+	[ ! -s "$f" ] || tail -n 20 "$f" | sed "s|^|  $(basename "$f"): |" >&2
 	for f in "$dir"/strategy-*.err "$dir"/sim*.err; do
 		[ -s "$f" ] && tail -n 5 "$f" | sed "s|^|  $(basename "$f"): |" >&2
 	done
 	[ -n "${XR_KEEP:-}" ] || keep=1
 	exit 1
 }
-[ "$n" -gt 0 ] && [ "$kills" -ge 0 ] && [ "$kill_min_ms" -le "$kill_max_ms" ] ||
+if ! { [ "$n" -gt 0 ] && [ "$kills" -ge 0 ] && [ "$kill_min_ms" -le "$kill_max_ms" ]; }; then
 	fail "bad knobs: XR_CRASH_SIGNALS=$n XR_CRASH_KILLS=$kills delays $kill_min_ms..$kill_max_ms"
+fi
 
 # ---- what this needs, each named when it is missing ----
 command -v sqlite3 >/dev/null || fail "sqlite3 (the command-line shell) is not installed"

@@ -7,10 +7,10 @@
 # `xroute serve` on docs/examples/serve.ini (five zero-latency sim venues,
 # in process, no journal) with two clients of SIGNALS_PER_CLIENT (default
 # 500000) signals each, one of market IOC orders and one of limit IOC
-# orders that partly fill and partly cancel, both --reconnect --outcomes.
+# orders of which half fill and half cancel, both --reconnect --outcomes.
 # The router is killed with SIGKILL KILLS times (default 3) while they
-# trade, each at a random instant after the clients have results from the
-# router just started, and restarted on the same config.
+# trade, each at a random instant once both clients trade with the router
+# just started, and restarted on the same config.
 # Without a journal a restarted router forgets everything: the signals a
 # client resubmits are routed again. So this proves the client's side only
 # (crash_run.sh proves the router's): every client exits 0 with one outcome
@@ -84,14 +84,14 @@ back() { grep -qs "reconnected ($1)" "$dir/strategy-r1.err" && grep -qs "reconne
 first() { grep -qs "first result" "$dir/strategy-r1.err"; }
 
 start_router
-# r1: market IOC orders (every one fills); r2: IOC limit at the mid, which
-# buys and sells fill at some venues and cancel at others.
+# r1: market IOC orders (every one fills); r2: IOC limits at 50010, above
+# the ask and the bid: each buy fills, each sell is canceled.
 "$strategy" --socket "$dir/x.sock" --name r1 --user u1 --symbol BTC-USD --count "$n" \
 	--reconnect --connect-ms 60000 --outcomes "$dir/outcomes-r1.csv" \
 	> "$dir/strategy-r1.out" 2> "$dir/strategy-r1.err" &
 cpids+=($!)
 "$strategy" --socket "$dir/x.sock" --name r2 --user u2 --symbol BTC-USD --count "$n" \
-	--px 5000000000000 --reconnect --connect-ms 60000 --outcomes "$dir/outcomes-r2.csv" \
+	--px 5001000000000 --reconnect --connect-ms 60000 --outcomes "$dir/outcomes-r2.csv" \
 	> "$dir/strategy-r2.out" 2> "$dir/strategy-r2.err" &
 cpids+=($!)
 wait_for "the first results" first || fail "no client got a result"
