@@ -357,10 +357,14 @@ sort "$dir/pos-journal.unsorted" > "$dir/pos-journal.txt"
 [ -s "$dir/pos-venues.txt" ] || problem "no venue filled anything"
 diff -u "$dir/pos-venues.txt" "$dir/pos-journal.txt" > "$dir/pos-diff.txt" ||
 	problem "venue logs (-) and the journal (+) disagree on the fills (venue symbol bought sold):
-$(cat "$dir/pos-diff.txt")"
+$(cat "$dir/pos-diff.txt")
+  (less in the journal: fills a restarted router did not take over, e.g. reports for a
+  crashed run's orders ignored as never sent: crash recovery, issue 21 part a)"
 diff -u "$dir/pos-venues.txt" "$dir/pos-clients.txt" > "$dir/pos-diff.txt" ||
 	problem "venue logs (-) and the clients' outcomes (+) disagree on the fills (venue symbol bought sold):
-$(cat "$dir/pos-diff.txt")"
+$(cat "$dir/pos-diff.txt")
+  (more at a venue: a resubmitted signal_id routed again, as a router that did not
+  restore its idempotency does: crash recovery, issue 21 part a)"
 report "fills agree at the venues, in the journal and at the clients:" \
 	"$(tr '\n' ';' < "$dir/pos-venues.txt")"
 
