@@ -133,6 +133,36 @@ xr_crash_journal_fills() {
 		 GROUP BY r.venue, c.symbol"
 }
 
+# xr_crash_sim_clordids LOG: the ClOrdID of each `new` line (each
+# NewOrderSingle the venue received), in order.
+xr_crash_sim_clordids() {
+	awk -F, 'FNR > 1 && $2 == "new" { print $3 }' "$1"
+}
+
+# xr_crash_om_clordids LOG SENDER: the ClOrdID of each NewOrderSingle from
+# SENDER, in order.
+xr_crash_om_clordids() {
+	xr__crash_fix_grep 35=D "49=$2" < "$1" | awk -v who="$2" "$XR_CRASH_AWK_FIX"'
+		tag(35) == "D" && tag(49) == who { print tag(11) }'
+}
+
+# xr_crash_unjournaled DB VENUE: of the wire ClOrdIDs on stdin (orders
+# VENUE received), each that is no child of VENUE in the journal, as
+# "CLORDID" or "CLORDID (not PREFIX-NUMBER)". A wire ClOrdID is the run's
+# prefix, "-", and the engine's ClOrdID (connectors/fix/fix_conn.c), which
+# the journal's children.cl_ord_id holds; an order the venue has and the
+# journal does not is one a restarted router cannot know it sent.
+xr_crash_unjournaled() {
+	{
+		sqlite3 -readonly "$1" "SELECT 'J', cl_ord_id FROM children WHERE venue = '$2'" |
+			tr '|' ' '
+		sed 's/^/W /'
+	} | awk '$1 == "J" { j[$2] = 1; next }
+		{ id = $2; num = id; sub(/^.*-/, "", num)
+		  if (num !~ /^[0-9]+$/ || num == id) print id " (not PREFIX-NUMBER)"
+		  else if (!((num + 0) in j)) print id }'
+}
+
 # xr_crash_outcome_fills VENUE SYMBOL SIDE:FILE...: the filled quantity of
 # the signals in outcome FILEs, all of VENUE and SYMBOL. SIDE is the
 # strategy's: buy or sell (--side), or alt (no --side: an even signal_id

@@ -129,6 +129,25 @@ EOF
 expect "journal fills" "alpha BTC-USD 300000000 0
 beta BTC-USD 0 50000000" "$(xr_crash_journal_fills "$dir/j.db")"
 
+# Orders at a venue that the journal lacks: alpha has children 6 and 7,
+# beta 8 and 9 (above).
+expect "journal knows every order" "" \
+	"$(printf 'XAB12-6\nXCD34-7\n' | xr_crash_unjournaled "$dir/j.db" alpha)"
+expect "orders the journal lacks" "XAB12-8
+XAB12-77
+A1 (not PREFIX-NUMBER)
+XAB12-x (not PREFIX-NUMBER)" \
+	"$(printf 'XAB12-6\nXAB12-8\nXAB12-77\nA1\nXAB12-x\n' | xr_crash_unjournaled "$dir/j.db" alpha)"
+expect "sim ClOrdIDs" "A1
+A2
+A3
+B1
+A1" "$(xr_crash_sim_clordids "$dir/sim.csv")"
+expect "ordermatch ClOrdIDs" "X1
+X2
+X3
+X1" "$(xr_crash_om_clordids "$dir/om.log" XROUTE)"
+
 # ---- outcomes ----
 # alt: even ids buy (2: 1, 4: 0.5), odd ones sell (1: 0.25, 3: 0).
 printf '1,partially_filled,0.25,0.25\n2,filled,1,1\n3,canceled,0,0\n4,filled,0.5,0\n' > "$dir/o1.csv"

@@ -41,7 +41,10 @@
 #   1. every client exits 0, and its outcome file has one line for each of
 #      its signal_ids, none missing (exactly one terminal outcome each);
 #   2. no ClOrdID reached any venue twice: `new` lines of the sim-venues'
-#      logs, 35=D messages from XROUTE in ordermatch's screen log;
+#      logs, 35=D messages from XROUTE in ordermatch's screen log; and each
+#      one a venue received is a child of that venue in the journal (by
+#      the engine ClOrdID after the wire prefix), so none was sent that a
+#      restarted router could not know of;
 #   3. per venue and symbol, the quantity bought and sold from the venue's
 #      own log equals the fills the journal holds for that venue (reports
 #      joined with children for the side) and the clients' outcomes (the
@@ -338,6 +341,19 @@ twice=$(xr_crash_sim_twice "$dir/sima.csv" "$dir/simb.csv" | head -n 5)
 twice=$(xr_crash_om_twice "$dir/ordermatch.log" XROUTE | head -n 5)
 [ -z "$twice" ] || problem "a ClOrdID reached ordermatch twice: $twice"
 report "no ClOrdID reached a venue twice"
+# And each order a venue received is one the journal knows it sent.
+for v in sima simb om; do
+	if [ $v = om ]; then
+		xr_crash_om_clordids "$dir/ordermatch.log" XROUTE
+	else
+		xr_crash_sim_clordids "$dir/$v.csv"
+	fi | xr_crash_unjournaled "$dir/journal.db" $v > "$dir/unjournaled-$v.txt" ||
+		fail "could not compare $v's orders with the journal"
+	[ ! -s "$dir/unjournaled-$v.txt" ] ||
+		problem "$(wc -l < "$dir/unjournaled-$v.txt") orders $v received are no child in the journal," \
+			"e.g. $(head -n 3 "$dir/unjournaled-$v.txt" | tr '\n' ' ')(sent before they were journaled: a restarted router cannot know them)"
+done
+report "every order a venue received is a child in the journal"
 
 # ---- 3. positions: venue logs = journal = clients ----
 # Each source as "VENUE SYMBOL BOUGHT SOLD" (crash_lib.sh), sorted.
