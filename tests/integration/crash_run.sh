@@ -281,6 +281,18 @@ for k in $(seq 1 "$kills"); do
 	start_router
 done
 
+# From here every check runs; each that fails adds its problem, and the run
+# fails at the end naming them all (so one missing piece does not hide
+# what else is wrong).
+problems=()
+reported=0
+problem() { problems+=("FAIL: $*"); }
+# report TEXT: the check just done passed, if it added no problem.
+report() {
+	[ ${#problems[@]} != "$reported" ] || echo "crash_run: $*"
+	reported=${#problems[@]}
+}
+
 # After the last kill: every client ends, then SIGTERM.
 end=$((SECONDS + deadline_s))
 while clients_running; do
@@ -299,28 +311,17 @@ kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
 pid=
-[ "$rc" = 0 ] || fail "xroute serve run $runs exited $rc after SIGTERM"
+[ "$rc" = 0 ] || problem "xroute serve run $runs exited $rc after SIGTERM (3: signals ended unknown)"
 for v in 0 1; do
 	kill -TERM "${vpids[$v]}"
 	rc=0
 	wait "${vpids[$v]}" || rc=$?
-	[ "$rc" = 0 ] || fail "xroute sim-venue ${vpids[$v]} exited $rc after SIGTERM"
+	[ "$rc" = 0 ] || problem "xroute sim-venue ${vpids[$v]} exited $rc after SIGTERM"
 done
 vpids=()
 "$qfv" stop ordermatch "$dir" >/dev/null
 om_started=0
-
-# Every check below runs; each that fails adds its problem, and the run
-# fails at the end naming them all (so one missing piece does not hide
-# what else is wrong).
-problems=()
-reported=0
-problem() { problems+=("FAIL: $*"); }
-# report TEXT: the check just done passed, if it added no problem.
-report() {
-	[ ${#problems[@]} != "$reported" ] || echo "crash_run: $*"
-	reported=${#problems[@]}
-}
+report "the router ended on SIGTERM with exit 0, the venues too"
 
 # ---- 1. one terminal outcome per signal at its client ----
 for i in 0 1 2 3; do
