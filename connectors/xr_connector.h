@@ -201,15 +201,19 @@ struct xr_connector_ops {
 	 * "Recovery"): remember it as sent, with @p cum_qty (qty scale) and
 	 * @p cum_notional (cash) already reported, so that the venue's
 	 * reports of it (resent, or answers to status()) count only what is
-	 * new. Nothing is sent. Optional: NULL for a venue that cannot
-	 * outlive xroute (the in-process sim), whose status() then answers
-	 * XR_EV_ORDER_UNKNOWN.
+	 * new; @p acked: the venue had acknowledged it. Nothing is sent.
+	 * A connector that reconciles by its session (FIX: the venue resends
+	 * what xroute may have missed) ends an order never acknowledged
+	 * once that resend is complete with XR_EV_ORDER_UNKNOWN: a venue
+	 * answers every order it receives, so it never arrived.
+	 * Optional: NULL for a venue that cannot outlive xroute (the
+	 * in-process sim), whose status() then answers XR_EV_ORDER_UNKNOWN.
 	 * @return 0; -EBUSY the order table is full; -EEXIST the ClOrdID is
 	 *         already known.
 	 * Thread: the venue's execute stage, or the owner before it runs.
 	 */
 	int (*adopt)(void *ctx, const struct xr_conn_order *o, int64_t cum_qty,
-		     int64_t cum_notional, uint64_t now_ns);
+		     int64_t cum_notional, bool acked, uint64_t now_ns);
 	/** Fill all of @p h (counters a connector does not keep are 0).
 	 * @return 0. Thread: the venue's execute stage. No allocation. */
 	int (*health)(void *ctx, struct xr_conn_health *h);
@@ -239,6 +243,10 @@ struct xr_conn_start {
 	 * orders taken back with adopt() are known before the venue's first
 	 * report of them (crash recovery). */
 	bool defer_connect;
+	/* Order table slots beyond the venue's max_open_orders, for the
+	 * orders taken back with adopt() (recovery): they count against
+	 * max_open_orders only once new orders are sent. */
+	uint32_t extra_orders;
 };
 
 /**

@@ -179,10 +179,9 @@ xr__journal_wire(struct xr_engine *e, char *err, size_t err_len)
 	e->aggregate->journal = xr_journal_ring(j, XR_JR_AGGREGATE);
 	for (uint32_t v = 0; v < e->n_venues; v++)
 		e->execute[v].journal = xr_journal_ring(j, XR_JR_EXECUTE + v);
-	struct xr_jrecovery r;
-	int rc = xr_journal_recover_load(j, &r, err, err_len);
-	if (rc != 0)
-		return rc;
+	struct xr_jrecovery r = *e->recovery;
+	int rc;
+	memset(e->recovery, 0, sizeof(*e->recovery));
 	if (!e->io.serve) {
 		/* A file replay takes nothing back; it says what is left. */
 		if (r.active && r.n_parents != 0)
@@ -364,6 +363,17 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 		 * venues' first reports wait for the orders taken back. */
 		e->conn_start.clordid_prefix = xr_jdb_instance(e->journal->db);
 		e->conn_start.defer_connect = e->journal->after_crash && e->io.serve;
+		/* What a crashed run left, before the venues' tables are sized. */
+		e->recovery = calloc(1, sizeof(*e->recovery));
+		e->adopt_extra = calloc(e->n_venues ? e->n_venues : 1, sizeof(*e->adopt_extra));
+		if (e->recovery == NULL || e->adopt_extra == NULL) {
+			snprintf(err, err_len, "out of memory");
+			goto fail;
+		}
+		if (xr_journal_recover_load(e->journal, e->recovery, err, err_len) != 0)
+			goto fail;
+		if (e->io.serve)
+			xr_journal_recover_extra(e->recovery, e->adopt_extra, e->n_venues);
 	}
 	if (xr_ingress_init(e, err, err_len) != 0 || xr_validate_init(e, err, err_len) != 0 ||
 	    xr_route_init(e, err, err_len) != 0 || xr_aggregate_init(e, err, err_len) != 0 ||
@@ -395,6 +405,10 @@ xr_engine_destroy(struct xr_engine *e)
 		free(e->journal);
 		e->journal = NULL;
 	}
+	if (e->recovery != NULL)
+		xr_journal_recover_free(e->recovery);
+	free(e->recovery);
+	free(e->adopt_extra);
 	for (uint32_t i = 0; i < e->n_threads; i++)
 		for (uint32_t k = 0; k < e->threads[i].n_stages; k++)
 			xr_hist_destroy(e->threads[i].stages[k]->work_hist);

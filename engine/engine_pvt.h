@@ -258,6 +258,11 @@ struct xr_engine {
 	uint64_t recovered_open;		/* signals a crashed run left open,
 						 * taken back (recovery.c) */
 	uint64_t recovered_children;		/* child orders taken back */
+	struct xr_jrecovery *recovery;		/* what a crashed run left, read
+						 * at create, handed to the stages
+						 * after their init; then freed */
+	uint32_t *adopt_extra;			/* n_venues: its children to take
+						 * back (extra table slots) */
 
 	/* Shared state: written by one side, read by the other, as noted. */
 	uint32_t signal_lines;			/* lines in the signal file: ingress

@@ -298,6 +298,13 @@ struct xr_jrecovery {
 int xr_journal_recover_load(struct xr_journal *j, struct xr_jrecovery *r, char *err,
 			    size_t err_len);
 
+/**
+ * Count into @p extra (n_venues entries, zeroed) the children of @p r each
+ * venue will take back: the order table slots it needs beyond its own.
+ * Thread: the owner.
+ */
+void xr_journal_recover_extra(const struct xr_jrecovery *r, uint32_t *extra, uint32_t n_venues);
+
 /** Free what xr_journal_recover_load() allocated. */
 void xr_journal_recover_free(struct xr_jrecovery *r);
 

@@ -526,3 +526,15 @@ xr_journal_recover_note(struct xr_journal *j, const struct xr_jrecovery *r, char
 	}
 	return 0;
 }
+
+void
+xr_journal_recover_extra(const struct xr_jrecovery *r, uint32_t *extra, uint32_t n_venues)
+{
+	if (!r->active)
+		return;
+	for (uint32_t i = 0; i < r->n_children; i++) {
+		const struct xr_jrec_child *c = &r->children[i];
+		if (!c->ended && !c->superseded && c->c.venue < n_venues)
+			extra[c->c.venue]++;
+	}
+}

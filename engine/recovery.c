@@ -186,13 +186,14 @@ xr_engine_recover(struct xr_engine *e, struct xr_jrecovery *r, char *err, size_t
 		}
 	}
 	uint64_t adopted = 0;
-	for (uint32_t i = 0; i < r->n_children; i++) {
-		const struct xr_jrec_child *c = &r->children[i];
-		if (c->ended || c->superseded)
+	/* The acknowledged first: they are surely at the venue. */
+	for (uint32_t k = 0; k < 2 * r->n_children; k++) {
+		const struct xr_jrec_child *c = &r->children[k % r->n_children];
+		if (c->ended || c->superseded || c->acked != (k < r->n_children))
 			continue;
 		struct xr_msg m = c->c;
 		m.t[XR_T_INGRESS] = m.t[XR_T_VALIDATE] = m.t[XR_T_ROUTE] = now;
-		rc = xr_execute_adopt(&e->execute[m.venue], &m, c->cum, c->notional, now);
+		rc = xr_execute_adopt(&e->execute[m.venue], &m, c->cum, c->notional, c->acked, now);
 		if (rc != 0) {
 			snprintf(err, err_len,
 				 "journal %s: recovery: child ClOrdID %" PRIu64 " at venue %s cannot "

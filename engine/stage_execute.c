@@ -981,10 +981,14 @@ xr_execute_init(struct xr_engine *e, unsigned venue, char *err, size_t err_len)
 	x->connected = 1;
 	x->live_gauges = &e->venue_live[venue];
 	x->gauge_headroom = 1000000;
-	int rc = xr_connector_create_ex(e->cfg, venue, &e->conn_start, &x->conn, err, err_len);
+	struct xr_conn_start start = e->conn_start;
+	start.extra_orders = e->adopt_extra != NULL ? e->adopt_extra[venue] : 0;
+	int rc = xr_connector_create_ex(e->cfg, venue, &start, &x->conn, err, err_len);
 	if (rc != 0)
 		return rc;
-	x->cap = vc->max_open_orders;
+	/* Room for the children a crashed run left (recovery) beyond the
+	 * venue's own limit: all of them are known before it answers. */
+	x->cap = vc->max_open_orders + start.extra_orders;
 	x->held_cap = x->cap + XR_MAX_BURST;
 	/* A burst each of events, held children and new children, and a few
 	 * breaker events, one alert and one status message per call; while
@@ -1100,12 +1104,13 @@ xr_execute_regions(struct xr_execute *x, xr_region_fn visit, void *ctx)
 	}
 }
 
-int
-xr_execute_adopt(struct xr_execute *x, const struct xr_msg *c, int64_t cum_qty,
-		 int64_t cum_notional, uint64_t now)
+/* Take back @p q now: 0, -EBUSY (no slot), or the connector's error. */
+static int
+xr__adopt_now(struct xr_execute *x, const struct xr_adopt *q, uint64_t now)
 {
 	if (x->n_free == 0)
 		return -EBUSY;
+	const struct xr_msg *c = &q->c;
 	uint32_t token = x->free_tokens[x->n_free - 1];
 	struct xr_conn_order o = {
 		.cl_ord_id = c->cl_ord_id,
@@ -1118,28 +1123,42 @@ xr_execute_adopt(struct xr_execute *x, const struct xr_msg *c, int64_t cum_qty,
 		.limit_px = c->limit_px,
 	};
 	if (x->conn.ops->adopt != NULL) {
-		int rc = x->conn.ops->adopt(x->conn.ctx, &o, cum_qty, cum_notional, now);
+		int rc = x->conn.ops->adopt(x->conn.ctx, &o, q->cum_qty, q->cum_notional, q->acked,
+					    now);
 		if (rc != 0)
 			return rc;
 	}
 	x->n_free--;
 	x->live[token] = *c;
-	x->live[token].cum_qty = cum_qty;
-	/* Never sent again: whatever the venue says of it settles it. */
-	x->live[token].attempts = UINT8_MAX;
+	x->live[token].cum_qty = q->cum_qty;
+	x->live[token].attempts = UINT8_MAX; /* never sent again */
 	x->live[token].t[XR_T_EXECUTE] = now;
 	if (__builtin_expect(x->by_signal_on, 0))
 		xr__sig_link(x, c->signal_id, false, token);
+	/* Unknown until the venue answers: a status query at once. */
 	struct xr_child_timer *ct = &x->timer[token];
-	/* Unknown until the venue answers: a status query at once, then the
-	 * usual backoff (a venue's resent reports may answer first). */
 	ct->state = XR_CS_UNKNOWN;
 	ct->queries = 0;
 	ct->probe = 0;
-	ct->adopted = 1;
+	/* Serve waits for the answer of one the venue never acknowledged
+	 * (it may not be there); one it did is live until it says not. */
+	ct->adopted = !q->acked;
 	xr__timer_arm(x, token, XR_TQ_HEAP, now);
 	x->adopted++;
-	x->adopted_open++;
+	return 0;
+}
+
+int
+xr_execute_adopt(struct xr_execute *x, const struct xr_msg *c, int64_t cum_qty,
+		 int64_t cum_notional, bool acked, uint64_t now)
+{
+	struct xr_adopt q = {.c = *c, .cum_qty = cum_qty, .cum_notional = cum_notional,
+			     .acked = acked};
+	int rc = xr__adopt_now(x, &q, now);
+
+	if (rc != 0)
+		return rc;
+	x->adopted_open += !acked;
 	atomic_store_explicit(&x->live_gauges->recovering, (uint32_t)x->adopted_open,
 			      memory_order_relaxed);
 	return 0;

@@ -69,6 +69,13 @@ struct xr_doubt_rec {
 	uint8_t final;		/* XR_FINAL_UNKNOWN or XR_FINAL_OPEN */
 };
 
+/** A child to take back after a crash (xr_execute_adopt()). */
+struct xr_adopt {
+	struct xr_msg c;
+	int64_t cum_qty, cum_notional;
+	bool acked;
+};
+
 /** Execute: one per venue; drives the venue's connector. */
 struct xr_execute {
 	struct xr_stage st;
@@ -190,15 +197,18 @@ uint32_t xr_execute_poll(struct xr_execute *x, uint64_t now_ns);
 /**
  * Take back child @p c (signal_id, order_id and fields as routed) that a
  * crashed run sent and may have left live at the venue, with @p cum_qty
- * and @p cum_notional already journaled: into the live table, the
- * connector told (its adopt op), state unknown with a status query due
- * at once. It is never sent again (attempts = 255): the venue's answer,
- * or its resent reports, settle it (docs/journal.md "Recovery").
- * @return 0; -EBUSY no free slot (max_open_orders); the connector's
- *         adopt error.
+ * and @p cum_notional already journaled (@p acked: the venue had
+ * acknowledged it): into the live table, the connector told (its adopt
+ * op), state unknown with a status query due at once. It is never sent
+ * again (attempts = 255): the venue's answer, or its resent reports,
+ * settle it (docs/journal.md "Recovery"). The table has a slot for each
+ * (struct xr_conn_start.extra_orders, counted before the stage was built).
+ * Serve's readiness waits (live_gauges->recovering) for the first answer
+ * of each one never acknowledged.
+ * @return 0; -EBUSY no free slot; the connector's adopt error.
  * Thread: the owner, before the stage's thread starts.
  */
 int xr_execute_adopt(struct xr_execute *x, const struct xr_msg *c, int64_t cum_qty,
-		     int64_t cum_notional, uint64_t now);
+		     int64_t cum_notional, bool acked, uint64_t now);
 
 #endif /* XR_STAGE_EXECUTE_PVT_H */

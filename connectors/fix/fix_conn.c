@@ -313,7 +313,7 @@ xr__submit(void *ctx, const struct xr_conn_order *in, uint64_t now)
 
 static int
 xr__adopt(void *ctx, const struct xr_conn_order *in, int64_t cum_qty, int64_t cum_notional,
-	  uint64_t now)
+	  bool acked, uint64_t now)
 {
 	struct xr__fix *f = ctx;
 	bool fresh;
@@ -346,7 +346,8 @@ xr__adopt(void *ctx, const struct xr_conn_order *in, int64_t cum_qty, int64_t cu
 		.side = in->side,
 		.ord_type = in->ord_type,
 		.tif = in->tif,
-		.state = cum_qty > 0 ? XR__O_ACKED : XR__O_SENT,
+		.state = acked || cum_qty > 0 ? XR__O_ACKED : XR__O_SENT,
+		.adopted = true,
 	};
 	if (f->old_tail != XR__NIL)
 		f->o[f->old_tail].next = i;
@@ -355,10 +356,46 @@ xr__adopt(void *ctx, const struct xr_conn_order *in, int64_t cum_qty, int64_t cu
 	f->old_tail = i;
 	f->n_open++;
 	f->st.orders_adopted++;
+	f->adopt_settle = true;
 	f->sent[in->cl_ord_id & f->sent_mask] = in->cl_ord_id;
 	if (in->cl_ord_id > f->sent_max)
 		f->sent_max = in->cl_ord_id;
 	return 0;
+}
+
+/*
+ * Logged on after a crash and caught up (every message the venue had
+ * for us resent): an order taken back that the venue never acknowledged
+ * never arrived there, since a venue answers every order it receives.
+ * It ends unknown (not live). Once per start.
+ */
+static void
+xr__adopt_settle(struct xr__fix *f)
+{
+	uint32_t ended = 0;
+
+	f->adopt_settle = false;
+	for (uint32_t i = f->old_head, next; i != XR__NIL; i = next) {
+		struct xr__order *o = &f->o[i];
+		next = o->next;
+		if (!o->adopted || o->state != XR__O_SENT || f->evq_n == f->evq_cap)
+			continue;
+		struct xr_conn_event *e = &f->evq[(f->evq_head + f->evq_n++) % f->evq_cap];
+		memset(e, 0, sizeof(*e));
+		e->kind = XR_EV_ORDER_UNKNOWN;
+		e->reason = XR_R_TIMEOUT;
+		e->symbol = o->symbol;
+		e->token = o->token;
+		e->cl_ord_id = o->cl_ord_id;
+		xr__order_release(f, i);
+		ended++;
+	}
+	f->st.adopted_never_arrived += ended;
+	if (ended != 0)
+		xr__fix_logf(f, XR_FIX_LOG_INFO,
+			     "after a crash: %u orders taken back were never acknowledged by the venue "
+			     "once it resent everything: never arrived, not live",
+			     ended);
 }
 
 static int
@@ -476,6 +513,8 @@ xr__poll(void *ctx, uint64_t now, struct xr_conn_event *ev, uint32_t max)
 				xr__close(f, now);
 		}
 	}
+	if (__builtin_expect(f->adopt_settle, 0) && f->up && !s->resend_pending)
+		xr__adopt_settle(f);
 	while (n < max && f->evq_n > 0) {
 		ev[n++] = f->evq[f->evq_head];
 		f->evq_head = (f->evq_head + 1) % f->evq_cap;
@@ -665,7 +704,7 @@ xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, const struct xr_
 		f->prefix_len = (uint32_t)snprintf(f->prefix, sizeof(f->prefix), "%.15s-",
 						   start->clordid_prefix);
 
-	f->cap = v->max_open_orders;
+	f->cap = v->max_open_orders + (start != NULL ? start->extra_orders : 0);
 	f->evq_cap = f->cap + XR__EVQ_SLACK;
 	uint32_t frame = fc->max_frame_bytes != 0 ? fc->max_frame_bytes
 						       : XR_FIX_FRAME_DEFAULT;

@@ -118,8 +118,8 @@ xr__event(struct xr__fix *f)
 }
 
 /* Unlink slot @p i from the sent-order list and free it. */
-static void
-xr__release(struct xr__fix *f, uint32_t i)
+void
+xr__order_release(struct xr__fix *f, uint32_t i)
 {
 	struct xr__order *o = &f->o[i];
 
@@ -151,7 +151,7 @@ xr__fail(struct xr__fix *f, uint32_t i, uint16_t reason)
 	e->token = o->token;
 	e->cl_ord_id = o->cl_ord_id;
 	e->cum_qty = o->cum_qty;
-	xr__release(f, i);
+	xr__order_release(f, i);
 }
 
 /*
@@ -398,7 +398,7 @@ xr__on_exec_report(struct xr__fix *f, const struct xr_fix_msg *m, uint64_t seq, 
 		e->symbol = o->symbol;
 		e->token = o->token;
 		e->cl_ord_id = o->cl_ord_id;
-		xr__release(f, i);
+		xr__order_release(f, i);
 		return;
 	}
 	if (delta == 0 && !xr__terminal(os) && (poss_dup || o->state == XR__O_ACKED) &&
@@ -444,7 +444,7 @@ xr__on_exec_report(struct xr__fix *f, const struct xr_fix_msg *m, uint64_t seq, 
 			 (unsigned long long)o->cl_ord_id, (unsigned long long)rej, (int)tl, t);
 	}
 	if (xr__terminal(os))
-		xr__release(f, i);
+		xr__order_release(f, i);
 }
 
 /* Reject (35=3): a NewOrderSingle refused at the session level fails. */

@@ -96,6 +96,7 @@ struct xr__order {
 	bool qty_warned;	/* the venue acknowledged another OrderQty */
 	bool overfill;		/* in doubt: a report of CumQty above qty was
 				 * refused, no valid report since */
+	bool adopted;		/* taken back after a crash (adopt) */
 	uint8_t doubt_queries;	/* OrderStatusRequests sent while in doubt */
 };
 
@@ -157,6 +158,8 @@ struct xr__fix {
 	/* Events. */
 	struct xr_conn_event *evq;
 	uint32_t evq_cap, evq_head, evq_n;
+	bool adopt_settle;	/* orders were taken back: settle the ones
+				 * never acknowledged once caught up */
 	uint64_t in_mark;	/* next_in once every event before it was
 				 * returned by poll (xr_fix_seq.in_handed) */
 	struct xr_conn_book *books;	/* reference books (book.SYMBOL) */
@@ -192,5 +195,9 @@ xr__slot_by_id(const struct xr__fix *f, uint64_t id)
 
 	return slot != NULL ? *slot : XR__NIL;
 }
+
+/** Unlink order slot @p i from the sent-order list and free it (its
+ * ClOrdID forgotten). Thread: the connector's owner. */
+void xr__order_release(struct xr__fix *f, uint32_t i);
 
 #endif /* XR_FIX_CONN_PVT_H */

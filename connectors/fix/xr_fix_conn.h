@@ -109,6 +109,8 @@ int xr_fix_conn_create(const struct xr_config *cfg, unsigned venue,
 struct xr_fix_conn_stats {
 	uint64_t orders_sent, cancels_sent, status_sent;
 	uint64_t orders_adopted;     /* orders taken back after a crash (adopt) */
+	uint64_t adopted_never_arrived; /* of which ended once the venue had resent
+				      * everything: never acknowledged */
 	uint64_t mass_status_sent;   /* OrderMassStatusRequests (35=AF) */
 	uint64_t mass_status_empty;  /* answers saying the venue has no order
 				      * for us (TotNumReports 0) */

@@ -12,7 +12,8 @@
 #    run: its child and "no result: open".
 # 3. xroute serve again on the same config, journal and file: it says it
 #    recovered 6 open signals and took back 6 child orders, becomes ready
-#    once the venue has answered their status queries (they are New there),
+#    (the venue acknowledged them: they are live, and their status answers
+#    come as New),
 #    answers the file's 8 signal_ids from its books (none routed again),
 #    and on SIGTERM cancels the 6 (stop_policy = cancel) and ends with
 #    every invariant at 0.
