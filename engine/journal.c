@@ -137,6 +137,39 @@ xr__block_row(struct xr_journal *j, sqlite3 *db, uint64_t first, int64_t now_wal
 	return 0;
 }
 
+/* How far each ring is taken, into meta, inside the transaction: a
+ * killed writer's next open skips what is committed (xr_jrings_saved()). */
+static int
+xr__save_tails(struct xr_journal *j, sqlite3 *db)
+{
+	for (uint32_t r = 0; r < j->n_rings; r++) {
+		uint64_t t = atomic_load_explicit(&j->views[r].cons.index, memory_order_relaxed);
+		if (t == j->tail_saved[r])
+			continue;
+		char sql[128];
+		snprintf(sql, sizeof(sql),
+			 "INSERT OR REPLACE INTO meta(key, value) VALUES('ring_tail.%" PRIu32
+			 "', '%" PRIu64 "')",
+			 r, t);
+		if (xr__exec(j, db, sql) != 0)
+			return -EIO;
+	}
+	return 0;
+}
+
+/* After the commit: the rings may reuse the slots of what it holds. */
+static void
+xr__release(struct xr_journal *j)
+{
+	for (uint32_t r = 0; r < j->n_rings; r++) {
+		j->tail_saved[r] = atomic_load_explicit(&j->views[r].cons.index,
+							memory_order_relaxed);
+		/* R_J3: pairs with A0 of the ring's producer stage; the rows of
+		 * every record below it are committed. */
+		xr_ring_view_push_tail(&j->views[r], j->rings[r]);
+	}
+}
+
 /* One transaction: the pending batch, and a block if @p block. */
 static int
 xr__txn(struct xr__jw *w, bool full, bool block)
@@ -165,10 +198,14 @@ xr__txn(struct xr__jw *w, bool full, bool block)
 			 now_wall);
 		rc = xr__exec(j, w->db, sql);
 	}
+	if (rc >= 0 && w->pend_n != 0)
+		rc = xr__save_tails(j, w->db);
 	if (rc < 0 || xr__exec(j, w->db, "COMMIT") != 0) {
 		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
 		return -EIO;
 	}
+	if (w->pend_n != 0)
+		xr__release(j);
 	j->st.commits++;
 	j->st.records += w->pend_n;
 	if (w->pend_n > j->st.max_batch)
@@ -201,11 +238,14 @@ xr__gather(struct xr__jw *w)
 
 	for (uint32_t r = 0; r < j->n_rings && w->pend_n < w->cap; r++) {
 		uint32_t k;
+		/* The view sees what the stage published; the ring keeps it
+		 * until its rows are committed (xr__release()). */
+		(void)xr_ring_view_pull_head(&j->views[r], j->rings[r]);
 		do {
 			uint32_t want = w->cap - w->pend_n;
 			if (want > XR__JW_BURST)
 				want = XR__JW_BURST;
-			k = xr_ring_dequeue_burst(j->rings[r], w->pend + w->pend_n, want);
+			k = xr_ring_dequeue_burst(&j->views[r], w->pend + w->pend_n, want);
 			memset(w->pend_ring + w->pend_n, (int)r, k);
 			w->pend_n += k;
 			got += k;
@@ -354,6 +394,27 @@ xr_journal_open(struct xr_journal *j, const struct xr_config *cfg, uint32_t n_ve
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return rc;
 	}
+	/* The old layout is drained whole, in this transaction: its tails at
+	 * its heads, so a crash before the new layout drains nothing twice. */
+	if (xr__exec(j, db, "DELETE FROM meta WHERE key = 'ring_layout' OR key LIKE 'ring_tail.%'") !=
+	    0)
+		goto sql_err;
+	if (j->drained_layout != 0) {
+		char sql[128];
+		snprintf(sql, sizeof(sql),
+			 "INSERT INTO meta(key, value) VALUES('ring_layout', '%" PRIu64 "')",
+			 j->drained_layout);
+		if (xr__exec(j, db, sql) != 0)
+			goto sql_err;
+		for (uint32_t r = 0; r < j->drained_n; r++) {
+			snprintf(sql, sizeof(sql),
+				 "INSERT INTO meta(key, value) VALUES('ring_tail.%" PRIu32
+				 "', '%" PRIu64 "')",
+				 r, j->drained_head[r]);
+			if (xr__exec(j, db, sql) != 0)
+				goto sql_err;
+		}
+	}
 	/* One past every ClOrdID any run reserved. */
 	sqlite3_stmt *s = NULL;
 	uint64_t first = 1;
@@ -378,11 +439,55 @@ xr_journal_open(struct xr_journal *j, const struct xr_config *cfg, uint32_t n_ve
 		goto sql_err;
 	atomic_store_explicit(&j->clordid_limit, first + j->block, memory_order_relaxed);
 	j->st.syncs++;
-	return xr_jrings_layout(j, rings_path, XR_JR_EXECUTE + n_venues, jc->ring_slots, err,
-				err_len);
+	rc = xr_jrings_layout(j, rings_path, XR_JR_EXECUTE + n_venues, jc->ring_slots, err,
+			      err_len);
+	if (rc != 0)
+		return rc;
+	/* The new layout, its tails all 0: one statement, one transaction. */
+	char sql[160];
+	snprintf(sql, sizeof(sql),
+		 "DELETE FROM meta WHERE key LIKE 'ring_tail.%%'; INSERT OR REPLACE INTO "
+		 "meta(key, value) VALUES('ring_layout', '%" PRIu64 "')",
+		 j->layout_id);
+	if (xr__exec(j, db, "BEGIN") != 0 || xr__exec(j, db, sql) != 0 ||
+	    xr__exec(j, db, "COMMIT") != 0)
+		goto sql_err;
+	return 0;
 sql_err:
 	snprintf(err, err_len, "%s", j->first_error);
 	return -EIO;
+}
+
+int
+xr_jrings_saved(struct xr_journal *j, uint64_t *layout, uint64_t *tails, uint32_t max)
+{
+	sqlite3 *db = xr_jdb_handle(j->db);
+	sqlite3_stmt *s = NULL;
+
+	*layout = 0;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT key, value FROM meta WHERE key = 'ring_layout' OR key LIKE "
+			       "'ring_tail.%'",
+			       -1, &s, NULL) != SQLITE_OK) {
+		xr__jerr(j, "reading the rings' tails", db);
+		return -EIO;
+	}
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(s, 0);
+		const char *v = (const char *)sqlite3_column_text(s, 1);
+		uint64_t x = v != NULL ? strtoull(v, NULL, 10) : 0;
+		if (k == NULL)
+			continue;
+		if (strcmp(k, "ring_layout") == 0) {
+			*layout = x;
+		} else {
+			unsigned long r = strtoul(k + strlen("ring_tail."), NULL, 10);
+			if (r < max)
+				tails[r] = x;
+		}
+	}
+	sqlite3_finalize(s);
+	return 0;
 }
 
 int

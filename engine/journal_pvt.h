@@ -105,6 +105,17 @@ struct xr_journal {
 	unsigned char *map;
 	size_t map_bytes;
 	struct xr_ring *rings[XR_JR_EXECUTE + XR_MAX_VENUES];
+	/* The writer's private consumer views of the rings: it dequeues
+	 * from a view and publishes the view's tail to the ring only once
+	 * the rows are committed (R_J3 in journal.c), so a record leaves
+	 * the rings file only when it is in the journal. */
+	struct xr_ring *views;		/* n_rings, XR_RING_PAD-aligned */
+	uint64_t layout_id;		/* this layout of the rings file */
+	uint64_t tail_saved[XR_JR_EXECUTE + XR_MAX_VENUES]; /* in meta */
+	/* The layout drained at open: its id and each ring's head. */
+	uint64_t drained_layout;
+	uint64_t drained_head[XR_JR_EXECUTE + XR_MAX_VENUES];
+	uint32_t drained_n;
 	uint32_t n_rings;
 	/* ClOrdIDs: route may use ids below limit (A_J1 in route pairs with
 	 * R_J1 here); used is route's highest, relaxed, for look-ahead. */
@@ -192,6 +203,14 @@ void xr_journal_close(struct xr_journal *j, bool clean);
 int xr_jrings_drain(struct xr_journal *j, const char *path,
 		    int (*drain)(struct xr_journal *j, unsigned ring, const struct xr_msg *m),
 		    char *err, size_t err_len);
+
+/**
+ * The journal's record of how far each ring of a layout was committed
+ * (meta 'ring_layout', 'ring_tail.R'), for xr_jrings_drain() to skip what
+ * a killed writer committed but had not yet released. *layout 0: none.
+ * @return 0 or -EIO. Thread: the owner, at open.
+ */
+int xr_jrings_saved(struct xr_journal *j, uint64_t *layout, uint64_t *tails, uint32_t max);
 
 /**
  * Lay out @p n_rings empty rings of @p slots slots in @p path (created or

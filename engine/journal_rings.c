@@ -25,9 +25,11 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define XR__JR_MAGIC "XRJRING1"
@@ -44,6 +46,7 @@ struct xr__jr_hdr {
 	uint32_t slot_size;
 	uint64_t ring_bytes;	/* each ring, xr_ring_memsize(slots, slot_size) */
 	uint64_t pid;		/* the process that laid the rings out */
+	uint64_t layout_id;	/* this layout (meta 'ring_layout' names it) */
 };
 
 static size_t
@@ -102,6 +105,15 @@ xr__jr_drain(struct xr_journal *j, const char *path, int fd, size_t size,
 		return -e;
 	}
 	int rc = 0;
+	/* What the killed writer committed and had not released yet: its
+	 * tails in meta, for this very layout. */
+	uint64_t saved_layout = 0, saved[XR_JR_EXECUTE + XR_MAX_VENUES] = { 0 };
+	if (xr_jrings_saved(j, &saved_layout, saved, XR_JR_EXECUTE + XR_MAX_VENUES) != 0) {
+		snprintf(err, err_len, "journal rings %s: %s", path, j->first_error);
+		munmap(map, need);
+		return -EIO;
+	}
+	bool same = saved_layout != 0 && saved_layout == h.layout_id;
 	/* Check every ring before draining any, so a bad one drains none. */
 	for (uint32_t r = 0; r < h.n_rings; r++) {
 		struct xr_ring *ring = (struct xr_ring *)(map + XR__JR_HDR + r * h.ring_bytes);
@@ -121,6 +133,9 @@ xr__jr_drain(struct xr_journal *j, const char *path, int fd, size_t size,
 		struct xr_ring *ring = (struct xr_ring *)(map + XR__JR_HDR + r * h.ring_bytes);
 		uint64_t head = atomic_load_explicit(&ring->prod.index, memory_order_relaxed);
 		uint64_t tail = atomic_load_explicit(&ring->cons.index, memory_order_relaxed);
+		/* Committed already, not yet released when it was killed. */
+		if (same && saved[r] - tail <= head - tail)
+			tail = saved[r];
 		for (uint64_t i = tail; i != head; i++) {
 			struct xr_msg m;
 			memcpy(&m, ring->cell_storage + (i & (h.slots - 1)) * (size_t)h.slot_size,
@@ -135,6 +150,11 @@ xr__jr_drain(struct xr_journal *j, const char *path, int fd, size_t size,
 			}
 			j->st.recovered++;
 		}
+		j->drained_head[r] = head;
+	}
+	if (rc == 0) {
+		j->drained_layout = h.layout_id;
+		j->drained_n = h.n_rings;
 	}
 out:
 	munmap(map, need);
@@ -192,11 +212,27 @@ xr_jrings_layout(struct xr_journal *j, const char *path, uint32_t n_rings, uint3
 		close(fd);
 		return -e;
 	}
-	for (uint32_t r = 0; r < n_rings; r++)
+	j->views = aligned_alloc(XR_RING_PAD, (size_t)n_rings * sizeof(struct xr_ring));
+	if (j->views == NULL) {
+		snprintf(err, err_len, "journal rings %s: out of memory", path);
+		munmap(map, size);
+		close(fd);
+		return -ENOMEM;
+	}
+	for (uint32_t r = 0; r < n_rings; r++) {
 		j->rings[r] = xr_ring_init(map + XR__JR_HDR + r * ring_bytes, slots, XR__JR_SLOT);
+		xr_ring_view_init(&j->views[r], j->rings[r], slots, XR__JR_SLOT);
+		j->tail_saved[r] = 0;
+	}
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	j->layout_id = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^
+		       ((uint64_t)getpid() << 48);
+	if (j->layout_id == 0)
+		j->layout_id = 1;
 	struct xr__jr_hdr h = { .version = XR__JR_VERSION, .n_rings = n_rings, .slots = slots,
 				.slot_size = XR__JR_SLOT, .ring_bytes = ring_bytes,
-				.pid = (uint64_t)getpid() };
+				.pid = (uint64_t)getpid(), .layout_id = j->layout_id };
 	memcpy(h.magic, XR__JR_MAGIC, sizeof(h.magic));
 	memcpy(map, &h, sizeof(h));
 	j->ring_fd = fd;
@@ -209,6 +245,8 @@ xr_jrings_layout(struct xr_journal *j, const char *path, uint32_t n_rings, uint3
 void
 xr_jrings_close(struct xr_journal *j)
 {
+	free(j->views);
+	j->views = NULL;
 	if (j->map != NULL)
 		munmap(j->map, j->map_bytes);
 	if (j->ring_fd >= 0)

@@ -380,8 +380,10 @@ xr__adopt_settle(struct xr__fix *f)
 		next = o->next;
 		if (!o->adopted || o->state != XR__O_SENT || f->evq_n == f->evq_cap)
 			continue;
-		struct xr_conn_event *e = &f->evq[(f->evq_head + f->evq_n++) % f->evq_cap];
+		uint32_t k = (f->evq_head + f->evq_n++) % f->evq_cap;
+		struct xr_conn_event *e = &f->evq[k];
 		memset(e, 0, sizeof(*e));
+		f->evq_seq[k] = f->seq->next_in;
 		e->kind = XR_EV_ORDER_UNKNOWN;
 		e->reason = XR_R_TIMEOUT;
 		e->symbol = o->symbol;
@@ -521,10 +523,10 @@ xr__poll(void *ctx, uint64_t now, struct xr_conn_event *ev, uint32_t max)
 		f->evq_n--;
 	}
 	/* HANDED: the events of every message below in_mark are in ev[] or
-	 * were returned before; the engine handles (journals) them before it
-	 * polls again, so they are safe at the next poll's start. */
-	if (f->evq_n == 0)
-		f->in_mark = f->seq->next_in;
+	 * were returned before (the oldest event still queued names the
+	 * first message that is not); the engine handles (journals) them
+	 * before it polls again, so they are safe at the next poll's start. */
+	f->in_mark = f->evq_n == 0 ? f->seq->next_in : f->evq_seq[f->evq_head];
 	return n;
 }
 
@@ -586,6 +588,7 @@ xr__destroy(void *ctx)
 	free(f->books);
 	free(f->o);
 	free(f->evq);
+	free(f->evq_seq);
 	free(f->s);
 	free(f);
 }
@@ -714,9 +717,11 @@ xr_fix_conn_create(const struct xr_config *cfg, unsigned venue, const struct xr_
 	f->sent_mask = window - 1;
 	f->o = calloc(f->cap, sizeof(*f->o));
 	f->evq = calloc(f->evq_cap, sizeof(*f->evq));
+	f->evq_seq = calloc(f->evq_cap, sizeof(*f->evq_seq));
 	f->sent = calloc(window, sizeof(*f->sent));
 	f->s = malloc(xr_fix_session_size(frame));
-	if (f->o == NULL || f->evq == NULL || f->sent == NULL || f->s == NULL)
+	if (f->o == NULL || f->evq == NULL || f->evq_seq == NULL || f->sent == NULL ||
+	    f->s == NULL)
 		goto nomem;
 	rc = xr_u64map_init(&f->ids, f->cap, sizeof(uint32_t));
 	if (rc != 0)

@@ -112,8 +112,12 @@ xr__bad_logf(struct xr__fix *f, enum xr__bad_kind k, uint64_t now, const char *f
 static struct xr_conn_event *
 xr__event(struct xr__fix *f)
 {
-	struct xr_conn_event *e = &f->evq[(f->evq_head + f->evq_n++) % f->evq_cap];
+	uint32_t k = (f->evq_head + f->evq_n++) % f->evq_cap;
+	struct xr_conn_event *e = &f->evq[k];
 	memset(e, 0, sizeof(*e));
+	/* The message it comes from (HANDED, fix_conn.c): next_in is its
+	 * MsgSeqNum while the session hands it over. */
+	f->evq_seq[k] = f->seq->next_in;
 	return e;
 }
 

@@ -158,6 +158,7 @@ struct xr__fix {
 	/* Events. */
 	struct xr_conn_event *evq;
 	uint32_t evq_cap, evq_head, evq_n;
+	uint64_t *evq_seq;	/* evq_cap: MsgSeqNum each queued event came from */
 	bool adopt_settle;	/* orders were taken back: settle the ones
 				 * never acknowledged once caught up */
 	uint64_t in_mark;	/* next_in once every event before it was

@@ -22,6 +22,11 @@
 #include "../sim/xr_sim_config.h"
 #include "xr_types.h"
 
+/* Messages the venue keeps for resends: a day's worth at a test's pace
+ * (64 MiB of 1 KiB slots), so a router away for a while gets every report
+ * back rather than a GapFill over evicted ones. */
+#define XR__VENUE_STORE_SLOTS 65536u
+
 /* ------------------------------------------------------------------ log */
 
 static const char xr__log_header[] =
@@ -172,7 +177,7 @@ xr__open_store(struct xr_fix_venue *v, const char *dir, char *err, size_t err_le
 		return -EINVAL;
 	}
 	snprintf(path, sizeof(path), "%s/messages", dir);
-	if (xr_fix_store_open(path, 0, &v->store, why, sizeof(why)) != 0) {
+	if (xr_fix_store_open(path, XR__VENUE_STORE_SLOTS, &v->store, why, sizeof(why)) != 0) {
 		snprintf(err, err_len, "store %s", why);
 		return -EINVAL;
 	}
@@ -241,7 +246,7 @@ xr_fix_venue_create(const struct xr_config *cfg, unsigned venue,
 			goto fail;
 		}
 		close(tfd); /* ours and empty: the store sizes it */
-		int rc = xr_fix_store_open(path, 0, &v->store, why, sizeof(why));
+		int rc = xr_fix_store_open(path, XR__VENUE_STORE_SLOTS, &v->store, why, sizeof(why));
 		unlink(path);
 		if (rc != 0) {
 			snprintf(err, err_len, "venue %s: temporary message store %s", vc->name, why);
