@@ -427,7 +427,7 @@ xr_journal_open(struct xr_journal *j, const struct xr_config *cfg, uint32_t n_ve
 	}
 	first = (uint64_t)sqlite3_column_int64(s, 0) + 1;
 	sqlite3_finalize(s);
-	j->run = xr_jdb_begin_run(j->db, mode, cfg->path, j->st.recovered != 0, err, err_len);
+	j->run = xr_jdb_begin_run(j->db, mode, cfg->path, j->after_crash, err, err_len);
 	if (j->run < 0) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return (int)j->run;

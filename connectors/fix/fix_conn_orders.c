@@ -115,9 +115,10 @@ xr__event(struct xr__fix *f)
 	uint32_t k = (f->evq_head + f->evq_n++) % f->evq_cap;
 	struct xr_conn_event *e = &f->evq[k];
 	memset(e, 0, sizeof(*e));
-	/* The message it comes from (HANDED, fix_conn.c): next_in is its
-	 * MsgSeqNum while the session hands it over. */
-	f->evq_seq[k] = f->seq->next_in;
+	/* The message it comes from (HANDED, fix_conn.c): the session moves
+	 * next_in past a message before it hands it over, so that message is
+	 * next_in - 1 (for an event of no message, one too early: safe). */
+	f->evq_seq[k] = f->seq->next_in > 1 ? f->seq->next_in - 1 : 1;
 	return e;
 }
 
