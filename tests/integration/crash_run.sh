@@ -9,7 +9,7 @@
 #   XR_CRASH_KILLS    kill -9 of the router during the run      5
 #   XR_CRASH_KILL_MIN_MS, XR_CRASH_KILL_MAX_MS
 #                     the random delay before each kill, once
-#                     orders flow through the restarted router   300, 2000
+#                     orders flow through the restarted router   300, 1200
 #   XR_CRASH_DEADLINE_S  the clients' whole run, at most        240
 #   XR_KEEP=1         keep the run directory (printed) afterwards
 #
@@ -72,7 +72,7 @@ qfv="$here/fix/quickfix-venues.sh"
 n=${XR_CRASH_SIGNALS:-50000}
 kills=${XR_CRASH_KILLS:-5}
 kill_min_ms=${XR_CRASH_KILL_MIN_MS:-300}
-kill_max_ms=${XR_CRASH_KILL_MAX_MS:-2000}
+kill_max_ms=${XR_CRASH_KILL_MAX_MS:-1200}
 deadline_s=${XR_CRASH_DEADLINE_S:-240}
 clients=(c1 c2 c3 c4)
 
