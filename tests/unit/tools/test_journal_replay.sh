@@ -2,7 +2,8 @@
 # xroute journal replay (docs/journal.md "Replay"): a run of a generated
 # signal file journaled with xroute run --deterministic on the example
 # config replays with 0 differences (exit 0), every routed signal's decision
-# compared; a second run in the same journal replays by --run; the same run
+# compared; a second run in the same journal replays by --run; with a venue
+# made a FIX venue it replays the same (its books and fees kept); the same run
 # replayed on the config with one venue's taker fee raised reports the
 # signals routed elsewhere (exit 1, --limit honoured, --out keeps the
 # replay's signal file); a file that is not a journal, an unknown run and a
@@ -27,7 +28,12 @@ summary() {
 n=200
 j=$dir/j.db
 cfg=$dir/xroute.ini
-cp "$root/docs/examples/xroute.ini" "$cfg"
+# The example config, venue echo with the sim's default keys (no rejects or
+# failures, seed 1): what the replay gives a FIX venue, so the run replays
+# without difference on the config with echo a FIX venue (below).
+sed '/^\[venue echo\]/,/^\[/ { s/^latency_us = .*/latency_us = 50/; s/^jitter_us = .*/jitter_us = 0/;
+	s/^reject_prob = .*/reject_prob = 0/; s/^fail_prob = .*/fail_prob = 0/; s/^seed = .*/seed = 1/ }' \
+	"$root/docs/examples/xroute.ini" >"$cfg"
 printf '\n[journal]\npath = %s\nsync = off\n' "$j" >>"$cfg"
 run gen --signals $n --users 10 --symbols 4 --seed 21 -o "$dir/s.csv"
 status 0 "xroute gen"
@@ -60,6 +66,16 @@ read -r rn rm rd < <(summary)
 run journal replay "$j" -c "$cfg"
 status 0 "replay of the last run (2)"
 has "replay: $n signals, $routed decisions compared, 0 differ" out "replay of run 2"
+
+# ---- echo a FIX venue: the replay makes it a sim venue with its books ----
+sed '/^\[venue echo\]/,/^\[/ { s/^connector = sim/connector = fix\nhost = 127.0.0.1\nport = 9\nsender_comp_id = XROUTE\ntarget_comp_id = ECHO\nbegin_string = FIX.4.4/
+	/^latency_us\|^jitter_us\|^reject_prob\|^fail_prob\|^seed\|^session_ms/d }' "$cfg" >"$dir/fix.ini"
+grep -q '^connector = fix' "$dir/fix.ini" || fail "fix.ini has no FIX venue"
+run journal export "$j" --format csv --table children --run 1 --venue echo
+[ "$(($(wc -l <"$dir/out") - 1))" -gt 0 ] || fail "no child went to echo: the FIX case tests nothing"
+run journal replay "$j" -c "$dir/fix.ini" --run 1
+status 0 "replay with echo a FIX venue"
+has "replay: $n signals, $routed decisions compared, 0 differ" out "replay with echo a FIX venue"
 
 # ---- one venue's taker fee raised: weighted_score leaves it ----
 sed '/^\[venue delta\]/,/^\[/ s/^fee_taker_bps = .*/fee_taker_bps = 40.00/' "$cfg" >"$dir/fee.ini"
