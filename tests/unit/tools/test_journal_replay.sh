@@ -113,4 +113,7 @@ has "-c CONFIG is required" err "no -c"
 run journal replay "$j" -c "$cfg" --limit 0
 status 2 "replay --limit 0"
 has "--limit" err "--limit 0"
+run run -c "$cfg" --signals "$dir/s.csv" --deterministic --pace 1
+status 2 "run --deterministic --pace"
+has "--deterministic is a closed-loop file replay: not with --pace" err "--deterministic --pace"
 echo "test_journal_replay: ok"
