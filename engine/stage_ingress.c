@@ -259,7 +259,7 @@ xr__ingress_det_work(struct xr_stage *st)
 	 * xr__aggregate_det_work; the snapshot published before it is
 	 * visible to route once it takes the row we send next. */
 	uint64_t read = atomic_load_explicit(&in->read, memory_order_relaxed);
-	if (atomic_load_explicit(&st->eng->det_settled, memory_order_acquire) != read)
+	if (atomic_load_explicit(&st->eng->det_settled, memory_order_acquire) < read)
 		return 0;
 	return xr__ingress_work(st);
 }

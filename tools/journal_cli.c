@@ -6,6 +6,8 @@
  *   xroute journal export JOURNAL --format csv|jsonl [--table T] [filters] [-o FILE]
  *   xroute journal salvage BAD -o GOOD
  *   xroute journal check JOURNAL
+ *   xroute journal replay JOURNAL -c CONFIG [--run N] [--out DIR] [--limit N]
+ *                                       (journal_replay.c)
  *
  * A query's timeline is every row that names the signal, in time order:
  * the signal, its decision, its children (venue, ClOrdID), every report
@@ -65,9 +67,10 @@ const char xr_jq_usage[] =
 	"at or after T and before T, T in UTC as 2026-12-07T14:00:00Z (a fraction of\n"
 	"up to 9 digits allowed) or ns since the epoch; --run N; --limit N signals.\n"
 	"\n"
-	"Exit status: 0 ok (query: signals matched; salvage: nothing lost); 1 query\n"
-	"matched nothing, salvage lost rows, check found damage, or the output could\n"
-	"not be written; 2 usage error or a journal that cannot be read.\n"
+	"Exit status: 0 ok (query: signals matched; salvage: nothing lost; replay: no\n"
+	"difference); 1 query matched nothing, salvage lost rows, check found damage,\n"
+	"the output could not be written, or replay found differences; 2 usage error,\n"
+	"a journal that cannot be read, or (replay) an unknown run.\n"
 	"Docs: docs/journal.md.\n";
 
 /* ---- the timeline ---- */
