@@ -280,6 +280,14 @@ xr_engine_create(const struct xr_config *cfg, const struct xr_engine_io *io,
 		goto fail;
 	}
 
+	if (e->io.deterministic &&
+	    (e->io.serve || e->io.replay_speed_milli != 0 || e->io.overload_reject)) {
+		snprintf(err, err_len, "deterministic mode is a closed-loop file replay: not "
+			 "with %s", e->io.serve ? "serve" : e->io.replay_speed_milli ? "a pace"
+			 : "overload reject");
+		goto fail;
+	}
+
 	e->ingress_to_validate = xr__ring(e);
 	e->ingress_to_aggregate = xr__ring(e);
 	e->validate_to_route = xr__ring(e);

@@ -277,6 +277,11 @@ struct xr_engine {
 						 * writes, aggregate reads */
 	_Atomic uint64_t completed_orders;	/* parents ended: aggregate writes,
 						 * validate reads (credit) */
+	_Atomic uint64_t det_settled;		/* io.deterministic: results the
+						 * aggregator emitted and then
+						 * published a snapshot after;
+						 * aggregate writes, ingress
+						 * reads (its gate) */
 	struct xr_snapshot_pool snaps;		/* aggregate publishes, route
 						 * reads (xr_snapshot.h) */
 	bool snaps_ready;

@@ -510,6 +510,17 @@ xr__aggregate_work(struct xr_stage *st)
 			xr_ring_enqueue(a->journal, &out[i]); /* room: taken above */
 	xr_ring_enqueue_burst(a->out, out, n_out);
 	xr_aggregate_flush_events(a);
+	if (now == 0)
+		now = *st->loop_ns;
+	/* At once on a health change or new parameters (SIGHUP); else every
+	 * snapshot_interval_us while something changed. Before the children
+	 * go back to route: a re-route then sees the failure that sent it
+	 * back (which deterministic mode needs, io.deterministic). */
+	if (a->health_changed || xr_params_current(&e->params)->version != a->params_version ||
+	    (a->dirty && now - a->last_publish_ns >= a->publish_interval_ns)) {
+		st->doing |= 1u << XR_DO_PUBLISH;
+		xr_aggregate_publish(a, now);
+	}
 	uint32_t sent = a->fb_over.n == 0 ? xr_ring_enqueue_burst(a->feedback, fb, n_fb) : 0;
 	for (uint32_t i = sent; i < n_fb; i++) {
 		/* Cannot fill: fb_over.cap bounds every child in existence. */
@@ -519,14 +530,34 @@ xr__aggregate_work(struct xr_stage *st)
 	if (a->completed != completed_before)
 		xr__publish_completed(a);
 	st->items += work;
-	if (now == 0)
-		now = *st->loop_ns;
-	/* At once on a health change or new parameters (SIGHUP); else every
-	 * snapshot_interval_us while something changed. */
-	if (a->health_changed || xr_params_current(&e->params)->version != a->params_version ||
-	    (a->dirty && now - a->last_publish_ns >= a->publish_interval_ns)) {
-		st->doing |= 1u << XR_DO_PUBLISH;
-		xr_aggregate_publish(a, now);
+	return work;
+}
+
+/*
+ * Deterministic mode (io.deterministic): the stage's work, which with
+ * publish_interval_ns 0 publishes a snapshot in every call that changed
+ * the stats, then the count of results emitted so far, once the snapshot
+ * shows them (nothing left dirty: a publication deferred for want of a
+ * buffer is retried next call). The ingress admits the next row when this
+ * count reaches the rows it read. A wrapper chosen at init: the normal
+ * stage's do_work is unchanged.
+ */
+static uint32_t
+xr__aggregate_det_work(struct xr_stage *st)
+{
+	struct xr_aggregate *a = (struct xr_aggregate *)st;
+	uint32_t work = xr__aggregate_work(st);
+
+	if (a->dirty || a->health_changed)
+		return work;
+	uint64_t results = 0;
+	for (int f = 0; f < XR_FINAL_COUNT; f++)
+		results += a->finals[f];
+	if (results != a->det_settled) {
+		a->det_settled = results;
+		/* R5: pairs with A5 in xr__ingress_det_work; the snapshot
+		 * published above and the results are visible first. */
+		atomic_store_explicit(&st->eng->det_settled, results, memory_order_release);
 	}
 	return work;
 }
@@ -553,6 +584,13 @@ xr_aggregate_init(struct xr_engine *e, char *err, size_t err_len)
 	a->out = e->aggregate_to_output;
 	a->feedback = e->aggregate_to_route;
 	a->publish_interval_ns = (uint64_t)e->cfg->engine.snapshot_interval_us * 1000;
+	a->lat_keep = UINT64_MAX;
+	if (e->io.deterministic) {
+		/* Publish whenever something changed; gate the ingress. */
+		a->publish_interval_ns = 0;
+		a->st.do_work = xr__aggregate_det_work;
+		a->lat_keep = 0;
+	}
 	a->fill_events = e->io.fill_events;
 	if (a->fill_events) {
 		uint32_t b = e->cfg->engine.burst;
@@ -566,6 +604,11 @@ xr_aggregate_init(struct xr_engine *e, char *err, size_t err_len)
 	for (uint32_t v = 0; v < e->n_venues; v++) {
 		a->venues[v].healthy = 1;
 		a->venues[v].up_since_ns = 1; /* set to the start time by the engine */
+		/* Deterministic mode's latency sample: the prior round trip
+		 * the snapshot shows before any sample (ns). */
+		if (e->io.deterministic)
+			a->venues[v].lat_fixed_ns =
+				(uint64_t)e->cfg->venues[v].network_distance_us * 2000;
 		if ((a->venue_hist[v] = xr_hist_create()) == NULL)
 			goto nomem;
 	}

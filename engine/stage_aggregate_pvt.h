@@ -81,6 +81,11 @@ struct xr_aggregate {
 	struct xr_hist **venue_hist;	/* n_venues: venue round trip (ns) */
 	uint64_t last_publish_ns;
 	uint64_t publish_interval_ns;
+	uint64_t lat_keep;		/* mask on a measured venue latency:
+					 * all ones, or 0 in deterministic
+					 * mode (xr_venue_stats_sample) */
+	uint64_t det_settled;		/* deterministic mode: results last
+					 * told to the ingress */
 	bool dirty;			/* stats changed since last publish */
 	bool health_changed;
 	uint64_t finals[XR_FINAL_COUNT];

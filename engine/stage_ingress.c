@@ -174,7 +174,7 @@ xr__ingress_work(struct xr_stage *st)
 	struct xr_ingress *in = (struct xr_ingress *)st;
 	struct xr_engine *e = st->eng;
 	struct xr_msg batch[XR_MAX_BURST];
-	uint32_t want = e->cfg->engine.burst, n = 0;
+	uint32_t want = in->burst, n = 0;
 	bool paced = e->io.replay_speed_milli != 0;
 
 	if (atomic_load_explicit(&in->done, memory_order_relaxed))
@@ -240,6 +240,28 @@ xr__ingress_work(struct xr_stage *st)
 		atomic_store_explicit(&in->done, 1, memory_order_release);
 	}
 	return n + n_rej;
+}
+
+/*
+ * Deterministic mode (io.deterministic): the file replay of one row at a
+ * time (in->burst is 1), each only once every row read so far has its
+ * result and a venue snapshot was published after it (e->det_settled), so
+ * route decides each signal on a snapshot that shows every earlier
+ * signal's children ended and nothing in flight. A wrapper chosen at
+ * init: the normal replay's do_work is unchanged.
+ */
+static uint32_t
+xr__ingress_det_work(struct xr_stage *st)
+{
+	struct xr_ingress *in = (struct xr_ingress *)st;
+
+	/* Our own counter: relaxed. A5: pairs with R5 in
+	 * xr__aggregate_det_work; the snapshot published before it is
+	 * visible to route once it takes the row we send next. */
+	uint64_t read = atomic_load_explicit(&in->read, memory_order_relaxed);
+	if (atomic_load_explicit(&st->eng->det_settled, memory_order_acquire) < read)
+		return 0;
+	return xr__ingress_work(st);
 }
 
 /*
@@ -314,6 +336,9 @@ xr_ingress_init(struct xr_engine *e, char *err, size_t err_len)
 	in->out = e->ingress_to_validate;
 	in->rejects = e->ingress_to_aggregate;
 	in->live = e->io.overload_reject;
+	in->burst = e->io.deterministic ? 1 : e->cfg->engine.burst;
+	if (e->io.deterministic)
+		in->st.do_work = xr__ingress_det_work;
 	in->path = e->io.signals_path;
 	in->names = e->names;
 	in->max_gap_ns = (int64_t)(e->io.pace_max_gap_ms ? e->io.pace_max_gap_ms : 60000) *

@@ -19,6 +19,8 @@ struct xr_ingress {
 	struct xr_ring *out;	/* ingress_to_validate */
 	struct xr_ring *rejects; /* ingress_to_aggregate: overloaded signals */
 	bool live;		/* io.overload_reject: a full ring rejects */
+	uint32_t burst;		/* rows per call: [engine] burst, or 1 in
+				 * deterministic mode (io.deterministic) */
 	uint64_t overloaded;	/* signals rejected for a full ring */
 	const char *path;
 	const char *data;	/* mapped file */

@@ -37,6 +37,8 @@ struct xr_venue_stats {
 	uint64_t lat_sum;
 	uint32_t lat_n, lat_pos;
 	uint64_t lat_fast_ns, lat_slow_ns;	/* EWMAs (fast, quarter weight) */
+	uint64_t lat_fixed_ns;			/* deterministic mode: the sample
+						 * (2 x network_distance_us); 0 */
 	uint8_t outcome[XR_STATS_WINDOW];	/* enum xr__outcome, ring */
 	uint32_t out_n, out_pos;
 	uint32_t n_ok, n_reject, n_timeout;	/* counts in the outcome window */
@@ -191,8 +193,9 @@ xr__outcome_sample(struct xr_venue_stats *vs, enum xr__outcome o, const struct x
 /**
  * A terminal child report @p m of outcome @p o at venue m->venue (< n_venues,
  * executed: t[XR_T_EXECUTE] set): its venue round trip (t[REPORT] -
- * t[EXECUTE], ns) goes into the venue's latency window, EWMAs and
- * histogram, @p o into the venue's outcome window and error weights and
+ * t[EXECUTE], ns) goes into the venue's histogram and, in deterministic
+ * mode replaced by the venue's lat_fixed_ns, into its latency window and
+ * EWMAs, @p o into the venue's outcome window and error weights and
  * into the (venue, symbol) success window. Marks the stats dirty (the next
  * snapshot shows them). Static inline: it runs once per terminal child, on
  * the aggregate stage's hot path, and must cost what it did inline there.
@@ -205,15 +208,18 @@ xr_venue_stats_sample(struct xr_aggregate *a, const struct xr_msg *m, enum xr__o
 	const struct xr_params *pp = xr_params_current(&e->params);
 	struct xr_venue_stats *vs = &a->venues[m->venue];
 	struct xr_pair_stats *ps = &a->pairs[(size_t)m->venue * e->n_symbols + m->symbol];
-	uint64_t lat = m->t[XR_T_REPORT] > m->t[XR_T_EXECUTE]
-			       ? m->t[XR_T_REPORT] - m->t[XR_T_EXECUTE] : 0;
+	uint64_t meas = m->t[XR_T_REPORT] > m->t[XR_T_EXECUTE]
+				? m->t[XR_T_REPORT] - m->t[XR_T_EXECUTE] : 0;
+	/* The measured round trip, or in deterministic mode the venue's
+	 * fixed one: a mask and an or, no branch (io.deterministic). */
+	uint64_t lat = (meas & a->lat_keep) | vs->lat_fixed_ns;
 
 	xr__latency_sample(vs, lat, pp);
 	xr__outcome_sample(vs, o, pp);
 	xr__window_push(ps->ok, &ps->ok_sum, &ps->ok_n, &ps->ok_pos, o == XR__OK);
 	vs->completed++;
 	vs->children++;
-	xr_hist_record(a->venue_hist[m->venue], lat);
+	xr_hist_record(a->venue_hist[m->venue], meas);
 	a->dirty = true;
 }
 

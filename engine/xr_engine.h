@@ -133,6 +133,25 @@ struct xr_engine_io {
 	 * no index is kept, and a cancel that comes all the same is served by
 	 * one walk of the venue's order table and hold queue. */
 	bool signal_cancels;
+	/* Deterministic mode (docs/journal.md "Replay"), for `xroute run
+	 * --deterministic` and `xroute journal replay`: the same signal file
+	 * on the same sim venues then routes every signal the same way, run
+	 * after run. The ingress admits one signal at a time and the next
+	 * only once every earlier one has its terminal result and the
+	 * aggregator has published a venue snapshot after it (a closed loop
+	 * of one, gated by the aggregator; snapshot_interval_us is not
+	 * waited for); each terminal child's latency sample, in the venue's
+	 * latency window and EWMAs, is the venue's prior 2 x
+	 * network_distance_us instead of the measured round trip (the
+	 * measured one still goes to the venue histogram and the summary).
+	 * What stays timing-dependent: the rate-limit headroom (token
+	 * buckets refill with time), order timeouts, sim faults (timed from
+	 * the start) and uptime after a disconnect. Incompatible with serve,
+	 * replay_speed_milli != 0 and overload_reject (xr_engine_create()
+	 * refuses them). false: the normal pipeline, with no extra work on
+	 * its hot path (the stages' do_work functions are chosen at
+	 * create). */
+	bool deterministic;
 };
 
 /**

@@ -6,6 +6,8 @@
  *   xroute journal export JOURNAL --format csv|jsonl [--table T] [filters] [-o FILE]
  *   xroute journal salvage BAD -o GOOD
  *   xroute journal check JOURNAL
+ *   xroute journal replay JOURNAL -c CONFIG [--run N] [--out DIR] [--limit N]
+ *                                       (journal_replay.c)
  *
  * A query's timeline is every row that names the signal, in time order:
  * the signal, its decision, its children (venue, ClOrdID), every report
@@ -35,6 +37,7 @@ const char xr_jq_usage[] =
 	"                            [the filters of query] [-o FILE]\n"
 	"       xroute journal salvage BAD -o GOOD\n"
 	"       xroute journal check JOURNAL\n"
+	"       xroute journal replay JOURNAL -c CONFIG [--run N] [--out DIR] [--limit N]\n"
 	"       xroute journal --help\n"
 	"\n"
 	"  query    print each matching signal's timeline in time order: the signal,\n"
@@ -50,6 +53,13 @@ const char xr_jq_usage[] =
 	"           journal GOOD (same instance), reading each table by rowid ranges;\n"
 	"           print per table the rows copied and the rowid ranges lost\n"
 	"  check    read every page of JOURNAL (SQLite quick_check)\n"
+	"  replay   re-run run N's signals (default: the last run) through the engine\n"
+	"           on CONFIG with every venue a sim venue, in deterministic mode, and\n"
+	"           compare each signal's decision (code, strategy, method, venue,\n"
+	"           allocation, prices, score, confidence, alternatives) and result\n"
+	"           with the journaled one; print up to --limit (20) differing\n"
+	"           signals and \"replay: N signals, M decisions compared, D differ\";\n"
+	"           --out DIR keeps the replay's signal file, results and journal\n"
 	"\n"
 	"Filters: --signal ID matches signal_id or client_id; --source NAME (and\n"
 	"--client-id ID) the signal's source; --user U; --venue V: a child order went\n"
@@ -57,9 +67,10 @@ const char xr_jq_usage[] =
 	"at or after T and before T, T in UTC as 2026-12-07T14:00:00Z (a fraction of\n"
 	"up to 9 digits allowed) or ns since the epoch; --run N; --limit N signals.\n"
 	"\n"
-	"Exit status: 0 ok (query: signals matched; salvage: nothing lost); 1 query\n"
-	"matched nothing, salvage lost rows, check found damage, or the output could\n"
-	"not be written; 2 usage error or a journal that cannot be read.\n"
+	"Exit status: 0 ok (query: signals matched; salvage: nothing lost; replay: no\n"
+	"difference); 1 query matched nothing, salvage lost rows, check found damage,\n"
+	"the output could not be written, or replay found differences; 2 usage error,\n"
+	"a journal that cannot be read, or (replay) an unknown run.\n"
 	"Docs: docs/journal.md.\n";
 
 /* ---- the timeline ---- */
@@ -571,6 +582,8 @@ xr_journal_main(int argc, char **argv)
 		return xr__salvage_main(argc - 1, argv + 1);
 	if (strcmp(sub, "check") == 0)
 		return xr__check_main(argc - 1, argv + 1);
+	if (strcmp(sub, "replay") == 0)
+		return xr_jq_replay_main(argc - 1, argv + 1);
 	fprintf(stderr, "xroute journal: unknown subcommand \"%s\"\n", sub);
 	fputs(xr_jq_usage, stderr);
 	return XR_JQ_USAGE;

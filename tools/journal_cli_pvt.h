@@ -68,6 +68,12 @@ extern const char xr_jq_usage[];
  * status. Thread: main. */
 int xr_jq_export_main(int argc, char **argv);
 
+/** Run `xroute journal replay` on argv (argv[0] = "replay"): its exit
+ * status, 0 no decision differs, 1 some differ, 2 usage error, a journal
+ * that cannot be read, an unknown run, or a replay that could not run
+ * (docs/journal.md "Replay"). Thread: main. */
+int xr_jq_replay_main(int argc, char **argv);
+
 /**
  * Parse one filter option (getopt_long's @p opt with @p arg) into @p f.
  * @return 1 taken, 0 not a filter option, -1 bad value (message printed,

@@ -451,12 +451,13 @@ usage(FILE *out)
 		"                  [--drain-timeout-ms MS]\n"
 		"                  [--events FILE] [--positions FILE] [--control FILE]\n"
 		"                  [--overload wait|reject] [--no-hiccup] [--hiccup-probe-ms MS]\n"
+		"                  [--deterministic]\n"
 		"       xroute serve -c CONFIG [--signals FILE] [--summary-json FILE] [--hist-dir DIR]\n"
 		"                  [--pace SPEED] [--drain-timeout-ms MS] [--events FILE]\n"
 		"                  [--positions FILE] [--control FILE] [--no-hiccup]\n"
 		"       xroute check -c CONFIG\n"
 		"       xroute gen --signals N --users U --symbols S --seed X -o FILE [options]\n"
-		"       xroute journal query|export|salvage|check JOURNAL [options]\n"
+		"       xroute journal query|export|salvage|check|replay JOURNAL [options]\n"
 		"       xroute sim-venue -c CONFIG --venue NAME --listen [HOST:]PORT [options]\n"
 		"       xroute --help | --version\n"
 		"\n"
@@ -479,7 +480,11 @@ usage(FILE *out)
 		"          own hiccups are measured around the run (a spinning probe on each\n"
 		"          CPU of the plan for --hiccup-probe-ms before and after, default 50,\n"
 		"          and a 1 ms sleeper during it) and printed after the summary\n"
-		"          (docs/perf.md \"Hiccups\"); --no-hiccup leaves them out\n"
+		"          (docs/perf.md \"Hiccups\"); --no-hiccup leaves them out;\n"
+		"          --deterministic admits one signal at a time, each once the last\n"
+		"          one's result and a snapshot after it are out, with fixed venue\n"
+		"          latencies: the same file on the same sim venues routes the same\n"
+		"          way every run (docs/journal.md \"Replay\")\n"
 		"  serve   run the router as a service: strategies connect as shared-memory\n"
 		"          clients ([client NAME], libxroute-client) or FIX sessions ([fix_client\n"
 		"          NAME]) and get every result and fill back; --signals adds a file as\n"
@@ -489,7 +494,8 @@ usage(FILE *out)
 		"  check   load and validate CONFIG, print the effective configuration\n"
 		"  gen     write a realistic signal file (xroute gen --help for options)\n"
 		"  journal read a journal: a signal's timeline, export as CSV or JSON Lines,\n"
-		"          salvage a damaged one (xroute journal --help for options)\n"
+		"          salvage a damaged one, replay a run and compare its decisions\n"
+		"          (xroute journal --help for options)\n"
 		"\n"
 		"Exit status: 0 ok (also after SIGTERM or SIGINT, which end the run in order),\n"
 		"1 run failed or an invariant broke, 2 usage or config error, 3 complete but\n"
@@ -627,7 +633,7 @@ cmd_run(int argc, char **argv, bool serve)
 {
 	const char *cmd = serve ? "xroute serve" : "xroute run";
 	enum { OPT_SUMMARY = 256, OPT_HIST, OPT_DRAIN, OPT_PACE, OPT_EVENTS, OPT_POS, OPT_CTL,
-	       OPT_OVERLOAD, OPT_NO_HICCUP, OPT_HICCUP_MS, OPT_PACE_GAP };
+	       OPT_OVERLOAD, OPT_NO_HICCUP, OPT_HICCUP_MS, OPT_PACE_GAP, OPT_DET };
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"signals", required_argument, NULL, 's'},
@@ -643,6 +649,7 @@ cmd_run(int argc, char **argv, bool serve)
 		{"overload", required_argument, NULL, OPT_OVERLOAD},
 		{"no-hiccup", no_argument, NULL, OPT_NO_HICCUP},
 		{"hiccup-probe-ms", required_argument, NULL, OPT_HICCUP_MS},
+		{"deterministic", no_argument, NULL, OPT_DET},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -672,6 +679,7 @@ cmd_run(int argc, char **argv, bool serve)
 			io.overload_reject = optarg[0] == 'r';
 			break;
 		case OPT_NO_HICCUP: hiccup = false; break;
+		case OPT_DET: io.deterministic = true; break;
 		case OPT_HICCUP_MS:
 			if (!xr__opt_ms("hiccup-probe-ms", optarg, 10000, &hiccup_ms))
 				return 2;
@@ -703,6 +711,11 @@ cmd_run(int argc, char **argv, bool serve)
 		fprintf(stderr, "xroute serve: %s is for xroute run (results go back to each "
 			"signal's source; a live source is never made to wait)\n",
 			io.results_path != NULL ? "--out" : "--overload");
+		return 2;
+	}
+	if (io.deterministic && (serve || io.replay_speed_milli != 0 || io.overload_reject)) {
+		fprintf(stderr, "%s: --deterministic is a closed-loop file replay: not with %s\n",
+			cmd, serve ? "serve" : io.replay_speed_milli ? "--pace" : "--overload reject");
 		return 2;
 	}
 	if (config == NULL || (!serve && io.signals_path == NULL) || optind != argc) {
