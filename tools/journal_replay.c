@@ -449,7 +449,7 @@ xr_jq_replay_main(int argc, char **argv)
 	struct xr_config *cfg = NULL;
 	struct xr_engine *e = NULL;
 	struct xr_jdb *rj = NULL;
-	char dir[PATH_MAX] = "", sig_path[PATH_MAX], res_path[PATH_MAX], jr_path[PATH_MAX];
+	char dir[PATH_MAX - 32] = "" /* room for a file name after it */, sig_path[PATH_MAX], res_path[PATH_MAX], jr_path[PATH_MAX];
 	bool temp = out_dir == NULL;
 
 	/* The run: the one asked for, else the last. */
