@@ -103,7 +103,7 @@ struct node {
 	struct node *next;
 };
 
-enum trigger { TRIG_AT_COMMIT, TRIG_AT_NEXT_SYNC };
+enum trigger { TRIG_AT_COMMIT, TRIG_AT_NEXT_SYNC, TRIG_AFTER_NEXT_SYNC };
 
 static struct {
 	pthread_mutex_t mu;
@@ -112,7 +112,10 @@ static struct {
 	/* Trigger. */
 	enum trigger trig;
 	uint64_t at_commit;	/* K */
+	int at_table;		/* count the commits with rows of it (T_N: all) */
+	uint64_t counted;	/* commits counted towards K */
 	bool armed_sync;	/* fail at the next WAL xSync */
+	bool armed_after_sync;	/* fail once the next WAL xSync took effect */
 	bool keep_half;		/* keep the first half of the unsynced WAL writes */
 	/* Hooks. */
 	struct counts pending, committed, durable;
@@ -124,6 +127,7 @@ static struct {
 	bool lost;
 	struct counts lost_committed, lost_durable;
 	int64_t lost_wal_unsynced;	/* WAL bytes written since its last sync */
+	int64_t lost_db_unsynced;	/* database bytes (checkpoints) likewise */
 	uint64_t lost_commits, lost_wal_syncs;
 } pl = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
@@ -271,6 +275,8 @@ power_loss_locked(void)
 		mem_load(n);
 		if (n->wal)
 			pl.lost_wal_unsynced += n->unsynced_bytes;
+		else
+			pl.lost_db_unsynced += n->unsynced_bytes;
 		int fd = open(n->path, O_RDWR | O_CLOEXEC);
 		if (fd < 0 && errno == ENOENT)
 			continue; /* deleted before: its deletion is on the disk */
@@ -439,6 +445,8 @@ pl_sync(sqlite3_file *f, int flags)
 			if (pl.commit_frame)
 				for (int t = 0; t < T_N; t++)
 					pl.durable.n[t] += pl.pending.n[t];
+			if (pl.armed_after_sync)
+				power_loss_locked(); /* just after this sync took effect */
 		}
 	}
 	unlock();
@@ -755,16 +763,20 @@ on_wal(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	(void)arg;
 	lock();
+	if (pl.at_table == T_N || pl.pending.n[pl.at_table] > 0)
+		pl.counted++;
 	for (int t = 0; t < T_N; t++)
 		pl.committed.n[t] += pl.pending.n[t];
 	memset(&pl.pending, 0, sizeof(pl.pending));
 	pl.commit_frame = false;
 	pl.commits++;
-	if (pl.commits == pl.at_commit) {
+	if (pl.counted == pl.at_commit && !pl.lost && !pl.armed_sync && !pl.armed_after_sync) {
 		if (pl.trig == TRIG_AT_COMMIT)
 			power_loss_locked();
-		else
+		else if (pl.trig == TRIG_AT_NEXT_SYNC)
 			pl.armed_sync = true;
+		else
+			pl.armed_after_sync = true;
 	}
 	unlock();
 	if (frames >= 1000)
@@ -797,9 +809,10 @@ on_connection(sqlite3 *db, const char **errmsg, const struct sqlite3_api_routine
 }
 
 /* Install the shim as the default VFS and the hooks, failing at @p trig
- * after commit @p k. */
+ * after the @p k th commit that inserted rows into @p table (T_N: the
+ * @p k th commit). */
 static void
-pl_install(enum trigger trig, uint64_t k, bool keep_half)
+pl_install(enum trigger trig, int table, uint64_t k, bool keep_half)
 {
 	pl.real = sqlite3_vfs_find("unix");
 	cr_assert_not_null(pl.real);
@@ -807,6 +820,7 @@ pl_install(enum trigger trig, uint64_t k, bool keep_half)
 	pl_vfs.mxPathname = pl.real->mxPathname;
 	pl.trig = trig;
 	pl.at_commit = k;
+	pl.at_table = table;
 	pl.keep_half = keep_half;
 	cr_assert_eq(sqlite3_vfs_register(&pl_vfs, 1), SQLITE_OK);
 	cr_assert_eq(sqlite3_auto_extension((void (*)(void))on_connection), SQLITE_OK);
@@ -841,16 +855,15 @@ pl_remove(void)
 
 #define NSIGNALS 3000u
 /*
- * The writer's commit after which the power fails, mid-run by count: a
- * run makes at least 4 records a signal (signal, child, report, result),
- * 12000, and its five journal rings of 1024 slots (ingress, route,
- * aggregate, one per venue) hold 5120, so before the stages can stop the
- * writer has taken 6880 records, in at least 430 transactions of at
- * most 16. Commit 300 (two of them the journal's creation and opening)
- * therefore comes while the stages still run, never in the writer's
- * drain after they stopped (whose commits are all FULL).
+ * The power fails after the writer's K_RESULTS th commit with results
+ * rows, mid-run by count: the aggregator's journal ring holds 1024 of
+ * the run's 3000 results, so before the stages can stop the writer has
+ * committed 1976 of them, in at least 124 transactions of at most 16
+ * records. The 20th therefore comes while the stages still run (signals,
+ * children and reports journaled before it), never in the writer's
+ * drain after they stopped, whose commits are all FULL.
  */
-#define K_COMMIT 300u
+#define K_RESULTS 20u
 #define JOURNAL_CFG "batch_records = 16\nring_slots = 1024\n"
 
 static const struct xr_engine_io run_io = {.drain_timeout_ms = 5000};
@@ -914,10 +927,24 @@ run_and_lose_power(const char *sync_cfg, enum rings_loss rl)
 	free(sig);
 
 	lock();
-	cr_assert(pl.lost, "the power failed mid-run (commits %" PRIu64 ", wanted after %u)",
-		  pl.commits, K_COMMIT);
+	cr_assert(pl.lost, "the power failed mid-run (commits %" PRIu64 ", %" PRIu64
+		  " counted, wanted after %u)", pl.commits, pl.counted, K_RESULTS);
 	cr_assert_gt(pl.commits, pl.lost_commits, "the writer went on committing after it");
 	cr_assert_eq(pl.connections, 1, "one connection wrote: the journal's");
+	/* What a failing run says before the journal is opened. */
+	char label[64];
+	snprintf(label, sizeof(label), "%s", sync_cfg);
+	for (char *c = label; *c != '\0'; c++)
+		if (*c == '\n')
+			*c = ' ';
+	fprintf(stderr,
+		"powerloss [%s]: failed after commit %" PRIu64 " of %" PRIu64 ", %" PRIu64
+		" WAL syncs before; unsynced: %" PRId64 " WAL and %" PRId64
+		" database bytes; signals committed %" PRId64 ", synced %" PRId64
+		"; results committed %" PRId64 ", synced %" PRId64 "\n",
+		label, pl.lost_commits, pl.commits, pl.lost_wal_syncs, pl.lost_wal_unsynced,
+		pl.lost_db_unsynced, pl.lost_committed.n[T_SIGNALS], pl.lost_durable.n[T_SIGNALS],
+		pl.lost_committed.n[T_RESULTS], pl.lost_durable.n[T_RESULTS]);
 	unlock();
 	pl_remove();
 
@@ -983,6 +1010,13 @@ run_and_lose_power(const char *sync_cfg, enum rings_loss rl)
 			      table_name[t], a.rows.n[t], pl.lost_durable.n[t]);
 	}
 	int64_t max_id = q1(db, "SELECT COALESCE(MAX(last), 0) FROM clordid_blocks");
+	/* Measured, not asserted: results whose signal has no report on the
+	 * disk (the writer takes the rings in order, aggregate before
+	 * execute, so a result can be committed before the reports it
+	 * follows; the rings that held those are lost with the power). */
+	int64_t no_reports = q1(db, "SELECT COUNT(*) FROM results r WHERE r.cum_qty > 0 AND "
+				    "NOT EXISTS (SELECT 1 FROM reports p WHERE p.signal_id = "
+				    "r.signal_id)");
 	xr_jdb_close(jdb);
 
 	/* The next run opens on it as after a crash, nothing to drain, and
@@ -997,13 +1031,11 @@ run_and_lose_power(const char *sync_cfg, enum rings_loss rl)
 	xr_config_free(c);
 
 	fprintf(stderr,
-		"powerloss [%s]: failed after commit %" PRIu64 " of %" PRIu64 " (WAL syncs %" PRIu64
-		" before, %" PRId64 " WAL bytes unsynced); signals %" PRId64 " on disk, %" PRId64
-		" committed, %" PRId64 " synced; results %" PRId64 "/%" PRId64 "/%" PRId64 "\n",
-		sync_cfg[0] ? sync_cfg : "batch\n", pl.lost_commits, pl.commits, pl.lost_wal_syncs,
-		pl.lost_wal_unsynced, a.rows.n[T_SIGNALS], pl.lost_committed.n[T_SIGNALS],
-		pl.lost_durable.n[T_SIGNALS], a.rows.n[T_RESULTS], pl.lost_committed.n[T_RESULTS],
-		pl.lost_durable.n[T_RESULTS]);
+		"powerloss [%s]: on the disk: signals %" PRId64 ", children %" PRId64
+		", reports %" PRId64 ", results %" PRId64 " (%" PRId64 " with fills and no report)"
+		", blocks %" PRId64 "\n",
+		label, a.rows.n[T_SIGNALS], a.rows.n[T_CHILDREN], a.rows.n[T_REPORTS],
+		a.rows.n[T_RESULTS], no_reports, a.rows.n[T_BLOCKS]);
 	return a;
 }
 
@@ -1020,7 +1052,7 @@ total(const struct counts *c)
  * transaction whose COMMIT returned is on the disk, and nothing else. */
 Test(journal_powerloss, batch_loses_no_commit, .init = xr_test_make_dir)
 {
-	pl_install(TRIG_AT_NEXT_SYNC, K_COMMIT, false);
+	pl_install(TRIG_AT_NEXT_SYNC, T_RESULTS, K_RESULTS, false);
 	struct after a = run_and_lose_power("sync = batch\n", RINGS_ZEROED);
 
 	cr_assert_gt(pl.lost_committed.n[T_SIGNALS], 0, "the loss came mid-run");
@@ -1038,7 +1070,7 @@ Test(journal_powerloss, batch_loses_no_commit, .init = xr_test_make_dir)
  * recovery drops the frames of a transaction without its commit frame. */
 Test(journal_powerloss, batch_torn_wal_tail_is_dropped, .init = xr_test_make_dir)
 {
-	pl_install(TRIG_AT_NEXT_SYNC, K_COMMIT, true);
+	pl_install(TRIG_AT_NEXT_SYNC, T_RESULTS, K_RESULTS, true);
 	struct after a = run_and_lose_power("sync = batch\n", RINGS_TRUNCATED);
 
 	for (int t = 0; t < T_N; t++)
@@ -1051,7 +1083,7 @@ Test(journal_powerloss, batch_torn_wal_tail_is_dropped, .init = xr_test_make_dir
  * synced commit; with a 1 ms interval FULL commits come during the run. */
 Test(journal_powerloss, interval_loses_at_most_the_unsynced_commits, .init = xr_test_make_dir)
 {
-	pl_install(TRIG_AT_COMMIT, K_COMMIT, false);
+	pl_install(TRIG_AT_COMMIT, T_RESULTS, K_RESULTS, false);
 	struct after a =
 		run_and_lose_power("sync = interval\nsync_interval_ms = 1\n", RINGS_TRUNCATED);
 
@@ -1070,7 +1102,7 @@ Test(journal_powerloss, interval_loses_at_most_the_unsynced_commits, .init = xr_
  * and are lost; the open's FULL commit and its ClOrdID block are kept. */
 Test(journal_powerloss, interval_normal_commits_are_not_on_disk, .init = xr_test_make_dir)
 {
-	pl_install(TRIG_AT_COMMIT, K_COMMIT, false);
+	pl_install(TRIG_AT_COMMIT, T_RESULTS, K_RESULTS, false);
 	struct after a =
 		run_and_lose_power("sync = interval\nsync_interval_ms = 60000\n", RINGS_ZEROED);
 
@@ -1087,9 +1119,36 @@ Test(journal_powerloss, interval_normal_commits_are_not_on_disk, .init = xr_test
  * run_and_lose_power()); what was never synced may be gone. */
 Test(journal_powerloss, off_leaves_a_valid_prefix, .init = xr_test_make_dir)
 {
-	pl_install(TRIG_AT_COMMIT, K_COMMIT, false);
+	pl_install(TRIG_AT_COMMIT, T_RESULTS, K_RESULTS, false);
 	struct after a = run_and_lose_power("sync = off\n", RINGS_TRUNCATED);
 
 	cr_assert_eq(a.rows.n[T_RUNS], 1);
 	cr_assert_leq(total(&a.rows), total(&pl.lost_committed));
+}
+
+/*
+ * off, and the power fails just after the first synced commit that
+ * follows unsynced ones (here the writer's FULL commits as it drains at
+ * the end; a ClOrdID block's commit is another): everything that sync
+ * covered should be on the disk, in a valid journal.
+ *
+ * DISABLED: it fails today, every run. With synchronous=OFF SQLite's
+ * autocheckpoints copy WAL frames into the database file without a sync,
+ * and the next writer restarts the WAL over them; the later FULL commit
+ * syncs only the WAL. After the failure the database file is back before
+ * those checkpoints and the WAL no longer holds their pages: "database
+ * disk image is malformed" (seen: failure after commit 665 of 753,
+ * 1355776 database bytes never synced). Enable it with the fix (e.g. the
+ * writer checkpointing itself at synchronous=NORMAL, autocheckpoint off,
+ * in sync = off).
+ */
+Test(journal_powerloss, off_a_full_commit_after_unsynced_ones, .init = xr_test_make_dir,
+     .disabled = true)
+{
+	pl_install(TRIG_AFTER_NEXT_SYNC, T_RESULTS, K_RESULTS, false);
+	struct after a = run_and_lose_power("sync = off\n", RINGS_TRUNCATED);
+
+	for (int t = 0; t < T_N; t++)
+		cr_assert_eq(a.rows.n[t], pl.lost_durable.n[t], "%s: exactly what was synced",
+			     table_name[t]);
 }
