@@ -30,10 +30,11 @@
  *   returning). The shim sees the commit frame as the 24-byte WAL frame
  *   header whose "database size after commit" is not 0.
  *
- *   The power fails at a point the test picks by count, never by time:
- *   right after the writer's Kth commit returns (in the WAL hook, before
- *   any checkpoint it would start), or at the first WAL xSync after the
- *   Kth commit, before that sync takes effect. The rings file is never
+ *   The power fails at a point the test picks by count, never by time,
+ *   counting the commits that inserted results rows: right after the Kth
+ *   returns (in the WAL hook, before any checkpoint it would start), at
+ *   the first WAL xSync after it before that sync takes effect, or just
+ *   after that sync took effect. The rings file is never
  *   synced, so it is lost too: the test zeroes or truncates it. The
  *   journal is then opened with the real "unix" VFS and checked.
  *
@@ -167,7 +168,7 @@ be32(const unsigned char *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* Every byte of [@p off, +@p len) of @p path (POSIX); short reads zero. */
+/* Every byte of [@p off, +@p len) of @p fd (pread); past the end, zeros. */
 static void
 read_all(int fd, unsigned char *buf, int64_t len, int64_t off)
 {
