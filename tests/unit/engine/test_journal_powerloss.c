@@ -33,7 +33,8 @@
  *   The power fails at a point the test picks by count, never by time,
  *   counting the commits that inserted results rows: right after the Kth
  *   returns (in the WAL hook, before any checkpoint it would start), at
- *   the first WAL xSync after it before that sync takes effect, or just
+ *   the first WAL xSync after it that has writes to sync, before that
+ *   sync takes effect (in batch: the next commit's), or just
  *   after that sync took effect. The rings file is never
  *   synced, so it is lost too: the test zeroes or truncates it. The
  *   journal is then opened with the real "unix" VFS and checked.
@@ -115,7 +116,7 @@ static struct {
 	uint64_t at_commit;	/* K */
 	int at_table;		/* count the commits with rows of it (T_N: all) */
 	uint64_t counted;	/* commits counted towards K */
-	bool armed_sync;	/* fail at the next WAL xSync */
+	bool armed_sync;	/* fail at the next WAL xSync with writes to sync */
 	bool armed_after_sync;	/* fail once the next WAL xSync took effect */
 	bool keep_half;		/* keep the first half of the unsynced WAL writes */
 	/* Hooks. */
@@ -430,7 +431,7 @@ pl_sync(sqlite3_file *f, int flags)
 	if (n == NULL)
 		return p->real->pMethods->xSync(p->real, flags);
 	lock();
-	if (!pl.lost && n->wal && pl.armed_sync)
+	if (!pl.lost && n->wal && pl.armed_sync && n->unsynced_bytes > 0)
 		power_loss_locked(); /* before this sync takes effect */
 	if (pl.lost) {
 		unlock();
@@ -1056,6 +1057,7 @@ Test(journal_powerloss, batch_loses_no_commit, .init = xr_test_make_dir)
 	pl_install(TRIG_AT_NEXT_SYNC, T_RESULTS, K_RESULTS, false);
 	struct after a = run_and_lose_power("sync = batch\n", RINGS_ZEROED);
 
+	cr_assert_gt(pl.lost_wal_unsynced, 0, "a commit in progress was lost");
 	cr_assert_gt(pl.lost_committed.n[T_SIGNALS], 0, "the loss came mid-run");
 	cr_assert_lt(pl.lost_committed.n[T_RESULTS], (int64_t)NSIGNALS, "the loss came mid-run");
 	for (int t = 0; t < T_N; t++)
@@ -1074,6 +1076,7 @@ Test(journal_powerloss, batch_torn_wal_tail_is_dropped, .init = xr_test_make_dir
 	pl_install(TRIG_AT_NEXT_SYNC, T_RESULTS, K_RESULTS, true);
 	struct after a = run_and_lose_power("sync = batch\n", RINGS_TRUNCATED);
 
+	cr_assert_gt(pl.lost_wal_unsynced, 0, "a commit in progress was torn");
 	for (int t = 0; t < T_N; t++)
 		cr_assert_eq(a.rows.n[t], pl.lost_committed.n[t],
 			     "%s: %" PRId64 " rows on disk, %" PRId64 " committed", table_name[t],
