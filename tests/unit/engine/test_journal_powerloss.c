@@ -70,8 +70,9 @@
 enum { T_RUNS, T_SIGNALS, T_DECISIONS, T_CHILDREN, T_REPORTS, T_RESULTS, T_EVENTS, T_BLOCKS,
        T_N };
 
-static const char *const table_name[T_N] = { "runs",	"signals", "decisions", "children",
-					     "reports", "results", "events",	"clordid_blocks" };
+static const char *const table_name[T_N] = {
+	"runs", "signals", "decisions", "children", "reports", "results", "events", "clordid_blocks",
+};
 
 /* Rows per table. */
 struct counts {
