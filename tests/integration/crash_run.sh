@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Integration: kill -9 at any instant loses nothing and sends nothing twice
-# (issue 21; docs/testing.md "crash_run").
+# (docs/testing.md "crash_run", docs/journal.md "Recovery").
 #
 #   crash_run.sh XROUTE STRATEGY SOURCE_ROOT
 #
@@ -53,8 +53,8 @@
 #      recovered, the last one ended cleanly;
 #   5. the last run's summary says exposure_left 0 (and unaccounted,
 #      duplicates, overfills 0).
-# Until crash recovery (issue 21 part a) and `xroute sim-venue` (part b)
-# are merged, it fails saying which is missing; it never skips.
+# A build without crash recovery (docs/journal.md) or `xroute sim-venue`
+# fails it, saying which is missing; it never skips.
 # Synchronisation: port files, "ready" lines, log growth and process exits,
 # each polled with a deadline; the only timed waits are the kill instants,
 # which are the test's input, not a synchronisation.
@@ -111,7 +111,7 @@ rc=0
 out=$("$xroute" sim-venue 2>&1) || rc=$?
 case $out in
 *'unknown command "sim-venue"'*)
-	fail "xroute sim-venue is not built (issue 21 part b, docs/connectors.md \"xroute sim-venue\")" ;;
+	fail "xroute sim-venue is not built (docs/connectors.md \"xroute sim-venue\")" ;;
 esac
 [ "$rc" != 0 ] || fail "xroute sim-venue without options exited 0; expected a usage error"
 export QF_VENUES_BIN
@@ -235,7 +235,7 @@ start_router() {
 		> "$dir/summary-$runs.txt" 2> "$dir/router-$runs.err" &
 	pid=$!
 	local why="xroute serve run $runs did not get ready"
-	[ "$runs" = 1 ] || why="xroute serve did not restart on its journal after kill -9 number $((runs - 1)) (crash recovery, issue 21 part a: is it in this build?)"
+	[ "$runs" = 1 ] || why="xroute serve did not restart on its journal after kill -9 number $((runs - 1)) (crash recovery, docs/journal.md "Recovery")"
 	wait_for "router run $runs to be ready" router_up || fail "$why (no ready line)"
 	[ "$died" = 0 ] || fail "$why: it exited"
 }
@@ -376,12 +376,12 @@ diff -u "$dir/pos-venues.txt" "$dir/pos-journal.txt" > "$dir/pos-diff.txt" ||
 	problem "venue logs (-) and the journal (+) disagree on the fills (venue symbol bought sold):
 $(cat "$dir/pos-diff.txt")
   (less in the journal: fills a restarted router did not take over, e.g. reports for a
-  crashed run's orders ignored as never sent: crash recovery, issue 21 part a)"
+  crashed run's orders ignored as never sent: crash recovery, docs/journal.md "Recovery")"
 diff -u "$dir/pos-venues.txt" "$dir/pos-clients.txt" > "$dir/pos-diff.txt" ||
 	problem "venue logs (-) and the clients' outcomes (+) disagree on the fills (venue symbol bought sold):
 $(cat "$dir/pos-diff.txt")
   (more at a venue: a resubmitted signal_id routed again, as a router that did not
-  restore its idempotency does: crash recovery, issue 21 part a)"
+  restore its idempotency does: crash recovery, docs/journal.md "Recovery")"
 report "fills agree at the venues, in the journal and at the clients:" \
 	"$(tr '\n' ';' < "$dir/pos-venues.txt")"
 

@@ -1,6 +1,6 @@
 /*
  * A power failure in the middle of a journaled run, for each sync policy
- * (docs/journal.md "What each policy can lose"; issue 21).
+ * (docs/journal.md "What each policy can lose").
  *
  * DESIGN
  *   The disk is simulated by an SQLite VFS shim registered as the default
