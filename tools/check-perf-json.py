@@ -47,6 +47,7 @@ EXPECT = {
                  "pipeline.scale.users.1", "pipeline.scale.users.1000000"],
     "fix": ["fix.nos.encode_decode", "fix.er.encode_decode", "fix.tcp.rtt"],
     "serve": list(SERVE_FIELDS),
+    "journal": ["journal.closed.throughput", "journal.open.e2e.p99"],
 }
 
 

@@ -32,7 +32,7 @@ meson test -C build-test --suite stress --print-errorlogs --num-processes 1 \
 #     write well-formed JSON lines (docs/perf.md). No time is asserted.
 perf_results=build-test/perf-results.txt
 : > "$perf_results"
-for sub in hiccup floor ring select pipeline fix serve; do
+for sub in hiccup floor ring select pipeline fix serve journal; do
 	echo "== xroute-perf $sub --quick"
 	if ./build-test/perf/xroute-perf "$sub" --quick --json "build-test/perf-$sub.json" &&
 		python3 tools/check-perf-json.py "$sub" "build-test/perf-$sub.json"; then
