@@ -411,7 +411,6 @@ xr__positions(struct xr_journal *j, struct xr_jrecovery *r, char *err, size_t er
 int
 xr_journal_recover_load(struct xr_journal *j, struct xr_jrecovery *r, char *err, size_t err_len)
 {
-	sqlite3 *db = xr_jdb_handle(j->db);
 	sqlite3_stmt *s = NULL;
 	int rc;
 
@@ -433,7 +432,6 @@ xr_journal_recover_load(struct xr_journal *j, struct xr_jrecovery *r, char *err,
 	r->active = sqlite3_column_int64(s, 1) != 0;
 	r->next_order_id = (uint64_t)sqlite3_column_int64(s, 2) + 1;
 	sqlite3_finalize(s);
-	(void)db;
 	if (!r->active)
 		return 0;
 	if ((rc = xr__parents(j, r, err, err_len)) != 0 ||

@@ -380,10 +380,7 @@ xr__adopt_settle(struct xr__fix *f)
 		next = o->next;
 		if (!o->adopted || o->state != XR__O_SENT || f->evq_n == f->evq_cap)
 			continue;
-		uint32_t k = (f->evq_head + f->evq_n++) % f->evq_cap;
-		struct xr_conn_event *e = &f->evq[k];
-		memset(e, 0, sizeof(*e));
-		f->evq_seq[k] = f->seq->next_in > 1 ? f->seq->next_in - 1 : 1;
+		struct xr_conn_event *e = xr__order_event(f);
 		e->kind = XR_EV_ORDER_UNKNOWN;
 		e->reason = XR_R_TIMEOUT;
 		e->symbol = o->symbol;

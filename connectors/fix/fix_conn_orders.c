@@ -109,8 +109,8 @@ xr__bad_logf(struct xr__fix *f, enum xr__bad_kind k, uint64_t now, const char *f
 
 /* ------------------------------------------------------------------ orders */
 
-static struct xr_conn_event *
-xr__event(struct xr__fix *f)
+struct xr_conn_event *
+xr__order_event(struct xr__fix *f)
 {
 	uint32_t k = (f->evq_head + f->evq_n++) % f->evq_cap;
 	struct xr_conn_event *e = &f->evq[k];
@@ -147,7 +147,7 @@ xr__order_release(struct xr__fix *f, uint32_t i)
 static void
 xr__fail(struct xr__fix *f, uint32_t i, uint16_t reason)
 {
-	struct xr_conn_event *e = xr__event(f);
+	struct xr_conn_event *e = xr__order_event(f);
 	const struct xr__order *o = &f->o[i];
 
 	e->kind = XR_EV_ORDER_FAILED;
@@ -397,7 +397,7 @@ xr__on_exec_report(struct xr__fix *f, const struct xr_fix_msg *m, uint64_t seq, 
 	o->queried = false;
 	if (os == XR_OS_REJECTED && rej == 5 && was_query && o->cum_qty == 0) {
 		/* "Unknown order" in answer to our status query: not live. */
-		struct xr_conn_event *e = xr__event(f);
+		struct xr_conn_event *e = xr__order_event(f);
 		e->kind = XR_EV_ORDER_UNKNOWN;
 		e->reason = XR_R_TIMEOUT;
 		e->symbol = o->symbol;
@@ -424,7 +424,7 @@ xr__on_exec_report(struct xr__fix *f, const struct xr_fix_msg *m, uint64_t seq, 
 	o->cum_qty += delta;
 	o->cum_notional += notional;
 
-	struct xr_conn_event *e = xr__event(f);
+	struct xr_conn_event *e = xr__order_event(f);
 	e->kind = XR_EV_EXEC_REPORT;
 	e->ord_status = os;
 	e->symbol = o->symbol;

@@ -197,6 +197,10 @@ xr__slot_by_id(const struct xr__fix *f, uint64_t id)
 	return slot != NULL ? *slot : XR__NIL;
 }
 
+/** The next free event of f->evq, zeroed, its message noted (HANDED,
+ * fix_conn.c). The caller checks there is room. Thread: the owner. */
+struct xr_conn_event *xr__order_event(struct xr__fix *f);
+
 /** Unlink order slot @p i from the sent-order list and free it (its
  * ClOrdID forgotten). Thread: the connector's owner. */
 void xr__order_release(struct xr__fix *f, uint32_t i);
